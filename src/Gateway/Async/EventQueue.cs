@@ -1,0 +1,98 @@
+using System.Threading.Channels;
+using Gateway.Environments;
+using Gateway.Invocations;
+
+namespace Gateway.Async;
+
+/// <summary>
+/// Event (asynchronous) invocations of one function, accepted with 202 and run in the background as soon as an
+/// environment is free. Unlike a sync invoke, an event waits for capacity instead of being throttled.
+/// </summary>
+/// <remarks>
+/// In memory for now: events are lost if the gateway stops. The durable queue (write-ahead, retries,
+/// destinations) replaces this class behind the same Enqueue call.
+/// </remarks>
+internal sealed class EventQueue
+{
+    private readonly Channel<Invocation> _channel = Channel.CreateUnbounded<Invocation>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly EnvironmentPool _pool;
+    private readonly InvocationPool _invocations;
+    private readonly CancellationTokenSource _stopping = new();
+    private int _depth;
+
+    public EventQueue(EnvironmentPool pool, InvocationPool invocations)
+    {
+        _pool = pool;
+        _invocations = invocations;
+    }
+
+    /// <summary>Events accepted and not yet handed to an environment.</summary>
+    public int Depth => Volatile.Read(ref _depth);
+
+    public void Enqueue(Invocation invocation)
+    {
+        Interlocked.Increment(ref _depth);
+        if (!_channel.Writer.TryWrite(invocation))
+        {
+            Interlocked.Decrement(ref _depth);
+            _invocations.Return(invocation);
+        }
+    }
+
+    public void Start() => _ = RunAsync();
+
+    public void Stop()
+    {
+        _channel.Writer.TryComplete();
+        _stopping.Cancel();
+    }
+
+    private async Task RunAsync()
+    {
+        try
+        {
+            await foreach (var invocation in _channel.Reader.ReadAllAsync(_stopping.Token).ConfigureAwait(false))
+            {
+                while (true)
+                {
+                    var capacity = _pool.CapacityChanged; // taken before trying, so no wake-up is missed
+                    var result = _pool.TryDispatch(invocation, out var deliverTo);
+                    if (result == DispatchResult.Assigned)
+                    {
+                        Interlocked.Decrement(ref _depth);
+                        _ = RunOneAsync(invocation, deliverTo);
+                        break;
+                    }
+                    if (result == DispatchResult.Stopping)
+                    {
+                        Interlocked.Decrement(ref _depth);
+                        _invocations.Return(invocation);
+                        break;
+                    }
+                    await capacity.WaitAsync(TimeSpan.FromSeconds(1), _stopping.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    _stopping.Token.ThrowIfCancellationRequested();
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // shutting down
+        }
+    }
+
+    private async Task RunOneAsync(Invocation invocation, RuntimeApi.RuntimeApiConnection? deliverTo)
+    {
+        try
+        {
+            if (deliverTo is not null)
+            {
+                await deliverTo.DeliverAsync(invocation).ConfigureAwait(false);
+            }
+            await invocation.WaitAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _invocations.Return(invocation);
+        }
+    }
+}

@@ -1,0 +1,268 @@
+using Gateway.Functions;
+using Gateway.Invocations;
+using Gateway.RuntimeApi;
+
+namespace Gateway.Environments;
+
+internal enum DispatchResult
+{
+    /// <summary>The invocation has an environment; await its completion.</summary>
+    Assigned,
+
+    /// <summary>No idle environment and no room to start one: a throttle.</summary>
+    NoCapacity,
+
+    /// <summary>The gateway is shutting down.</summary>
+    Stopping,
+}
+
+/// <summary>
+/// The execution environments of one function: the pre-forked (provisioned) ones started before the first
+/// invocation and kept at that count, plus on-demand ones started when every environment is busy, up to the
+/// function's MaxEnvironments.
+/// </summary>
+/// <remarks>
+/// Idle environments are a stack, so the most recently used (warmest) one is picked first. A sync invocation
+/// never waits for a busy environment: with none idle and no room to start one, it is a throttle, as on Lambda.
+/// The lock is per function and held only for list operations.
+/// </remarks>
+internal sealed class EnvironmentPool
+{
+    private readonly EnvironmentServices _services;
+    private readonly object _lock = new();
+    private readonly List<ExecutionEnvironment> _all = [];
+    private readonly List<ExecutionEnvironment> _idle = [];
+    private readonly List<ExecutionEnvironment> _startingUnclaimed = [];
+    private TaskCompletionSource _capacityChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _consecutiveInitFailures;
+    private bool _stopping;
+
+    public EnvironmentPool(EnvironmentServices services, FunctionDefinition function)
+    {
+        _services = services;
+        Function = function;
+    }
+
+    public FunctionDefinition Function { get; }
+
+    public int Count
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _all.Count;
+            }
+        }
+    }
+
+    public int IdleCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _idle.Count;
+            }
+        }
+    }
+
+    /// <summary>A snapshot of the environments (for tests and diagnostics).</summary>
+    public IReadOnlyList<ExecutionEnvironment> Snapshot()
+    {
+        lock (_lock)
+        {
+            return [.. _all];
+        }
+    }
+
+    /// <summary>Starts the pre-forked environments; they initialise in the background.</summary>
+    public void StartProvisioned()
+    {
+        for (int i = 0; i < Function.ProvisionedEnvironments; i++)
+        {
+            ExecutionEnvironment environment;
+            lock (_lock)
+            {
+                environment = AddLocked(provisioned: true, claimed: false);
+            }
+            _ = environment.StartAsync();
+        }
+    }
+
+    /// <summary>
+    /// Finds an environment for <paramref name="invocation"/>: the warmest idle one, else one still starting that
+    /// nobody claimed, else a new on-demand one if the function has room. When the chosen runtime is already
+    /// waiting in /next, <paramref name="deliverTo"/> is set and the caller writes the event to it.
+    /// </summary>
+    public DispatchResult TryDispatch(Invocation invocation, out RuntimeApiConnection? deliverTo)
+    {
+        deliverTo = null;
+        for (int attempt = 0; attempt < 16; attempt++)
+        {
+            ExecutionEnvironment? environment = null;
+            bool isNew = false;
+            lock (_lock)
+            {
+                if (_stopping)
+                {
+                    return DispatchResult.Stopping;
+                }
+                if (_idle.Count > 0)
+                {
+                    environment = _idle[^1];
+                    _idle.RemoveAt(_idle.Count - 1);
+                }
+                else if (_startingUnclaimed.Count > 0)
+                {
+                    environment = _startingUnclaimed[0];
+                    _startingUnclaimed.RemoveAt(0);
+                }
+                else if (_all.Count < Function.MaxEnvironments)
+                {
+                    environment = AddLocked(provisioned: false, claimed: true);
+                    isNew = true;
+                }
+            }
+            if (environment is null)
+            {
+                return DispatchResult.NoCapacity;
+            }
+            if (environment.TryAssign(invocation, out deliverTo))
+            {
+                if (isNew)
+                {
+                    _ = environment.StartAsync();
+                }
+                return DispatchResult.Assigned;
+            }
+            // It died (or was taken) between the pick and the assignment: pick again.
+        }
+        return DispatchResult.NoCapacity;
+    }
+
+    /// <summary>Completes when an environment becomes idle or leaves the pool (for queued Event invocations).</summary>
+    public Task CapacityChanged
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _capacityChanged.Task;
+            }
+        }
+    }
+
+    /// <summary>The environment's runtime is waiting in /next with nothing to do.</summary>
+    public void OnIdle(ExecutionEnvironment environment)
+    {
+        TaskCompletionSource signal;
+        lock (_lock)
+        {
+            if (!_all.Contains(environment))
+            {
+                return;
+            }
+            _startingUnclaimed.Remove(environment);
+            if (!_idle.Contains(environment))
+            {
+                _idle.Add(environment);
+            }
+            signal = SwapSignalLocked();
+            if (environment.Provisioned)
+            {
+                _consecutiveInitFailures = 0;
+            }
+        }
+        signal.TrySetResult();
+    }
+
+    public void OnExited(ExecutionEnvironment environment)
+    {
+        TaskCompletionSource signal;
+        TimeSpan? replaceAfter = null;
+        lock (_lock)
+        {
+            if (!_all.Remove(environment))
+            {
+                return;
+            }
+            _idle.Remove(environment);
+            _startingUnclaimed.Remove(environment);
+            signal = SwapSignalLocked();
+            int provisionedAlive = _all.Count(e => e.Provisioned);
+            if (environment.Provisioned && !_stopping && provisionedAlive < Function.ProvisionedEnvironments)
+            {
+                // Replace a lost warm environment; back off while inits keep failing, so a broken function
+                // does not become a fork loop.
+                if (environment.EverReady)
+                {
+                    _consecutiveInitFailures = 0;
+                    replaceAfter = TimeSpan.Zero;
+                }
+                else
+                {
+                    _consecutiveInitFailures++;
+                    replaceAfter = TimeSpan.FromMilliseconds(Math.Min(30_000, 500 * Math.Pow(2, Math.Min(_consecutiveInitFailures - 1, 10))));
+                }
+            }
+        }
+        signal.TrySetResult();
+        if (replaceAfter is { } delay)
+        {
+            _ = ReplaceAsync(delay);
+        }
+    }
+
+    private async Task ReplaceAsync(TimeSpan delay)
+    {
+        if (delay > TimeSpan.Zero)
+        {
+            await Task.Delay(delay, _services.Time).ConfigureAwait(false);
+        }
+        ExecutionEnvironment environment;
+        lock (_lock)
+        {
+            if (_stopping || _all.Count(e => e.Provisioned) >= Function.ProvisionedEnvironments || _all.Count >= Function.MaxEnvironments)
+            {
+                return;
+            }
+            environment = AddLocked(provisioned: true, claimed: false);
+        }
+        await environment.StartAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Kills every environment and waits (bounded) for them to exit and clean up.</summary>
+    public async Task StopAsync(TimeSpan timeout)
+    {
+        ExecutionEnvironment[] environments;
+        lock (_lock)
+        {
+            _stopping = true;
+            environments = [.. _all];
+        }
+        foreach (var environment in environments)
+        {
+            environment.Kill();
+        }
+        await Task.WhenAny(Task.WhenAll(environments.Select(e => e.Exited)), Task.Delay(timeout)).ConfigureAwait(false);
+    }
+
+    private ExecutionEnvironment AddLocked(bool provisioned, bool claimed)
+    {
+        var environment = new ExecutionEnvironment(_services, this, Function, provisioned);
+        _all.Add(environment);
+        if (!claimed)
+        {
+            _startingUnclaimed.Add(environment);
+        }
+        return environment;
+    }
+
+    private TaskCompletionSource SwapSignalLocked()
+    {
+        var signal = _capacityChanged;
+        _capacityChanged = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        return signal;
+    }
+}

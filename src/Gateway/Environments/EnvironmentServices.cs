@@ -1,0 +1,61 @@
+using System.Security.Cryptography;
+using System.Text;
+using Gateway.Logs;
+using Gateway.Native;
+
+namespace Gateway.Environments;
+
+/// <summary>What every execution environment shares: the clock, the process spawner and reaper, the log
+/// writer, the settings, and the folders under the data directory.</summary>
+internal sealed class EnvironmentServices : IDisposable
+{
+    public EnvironmentServices(GatewayOptions options, TimeProvider time)
+    {
+        Options = options;
+        Time = time;
+        DataDirectory = Path.GetFullPath(options.DataDirectory);
+        RunDirectory = ChooseRunDirectory(DataDirectory);
+        TmpDirectory = Path.Combine(DataDirectory, "tmp");
+        Spawner = new ProcessSpawner();
+        Reaper = new ChildReaper();
+        Logs = new FunctionLogs(DataDirectory, options.EchoFunctionLogs, time);
+    }
+
+    public GatewayOptions Options { get; }
+
+    public TimeProvider Time { get; }
+
+    public string DataDirectory { get; }
+
+    /// <summary>Runtime API sockets and worker pid files. Under the data directory unless that path is too long
+    /// for a Unix socket address (108 bytes), in which case a folder under /tmp named after it.</summary>
+    public string RunDirectory { get; }
+
+    /// <summary>Each environment's private temporary folder lives here (TMPDIR), removed when it ends.</summary>
+    public string TmpDirectory { get; }
+
+    public ProcessSpawner Spawner { get; }
+
+    public ChildReaper Reaper { get; }
+
+    public FunctionLogs Logs { get; }
+
+    private static string ChooseRunDirectory(string dataDirectory)
+    {
+        var preferred = Path.Combine(dataDirectory, "run");
+        // "{run}/{32 hex}.sock" must fit in sockaddr_un.sun_path (108 bytes including the NUL).
+        if (Encoding.UTF8.GetByteCount(preferred) + 1 + 32 + 5 < 107)
+        {
+            return preferred;
+        }
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(dataDirectory)))[..16];
+        return Path.Combine(Path.GetTempPath(), "gateway-run-" + hash);
+    }
+
+    public void Dispose()
+    {
+        Logs.Dispose();
+        Spawner.Dispose();
+        Reaper.Dispose();
+    }
+}

@@ -1,0 +1,126 @@
+using System.Text.Json;
+using Gateway.Json;
+
+namespace Gateway.Functions;
+
+/// <summary>A function configuration the gateway refuses to start with; the message says what and where.</summary>
+internal sealed class FunctionConfigurationException(string message) : Exception(message);
+
+/// <summary>
+/// Reads function registrations from a JSON file (<c>{"Functions":[…]}</c>) or from a folder whose
+/// sub-folders are functions (each with a <c>bootstrap</c> and an optional <c>function.json</c>).
+/// </summary>
+internal static class FunctionConfigLoader
+{
+    public static List<FunctionDefinition> Load(string path, string region, string accountId)
+    {
+        var full = Path.GetFullPath(path);
+        var configs = new List<(FunctionConfig Config, string BaseDirectory, string Origin)>();
+        if (Directory.Exists(full))
+        {
+            foreach (var dir in Directory.GetDirectories(full).Order(StringComparer.Ordinal))
+            {
+                var file = Path.Combine(dir, "function.json");
+                var config = File.Exists(file) ? Parse<FunctionConfig>(file, GatewayJsonContext.Default.FunctionConfig) : new FunctionConfig();
+                config.FunctionName ??= Path.GetFileName(dir);
+                config.Code ??= ".";
+                configs.Add((config, dir, File.Exists(file) ? file : dir));
+            }
+        }
+        else if (File.Exists(full))
+        {
+            var file = Parse(full, GatewayJsonContext.Default.FunctionConfigFile);
+            foreach (var config in file.Functions ?? [])
+            {
+                configs.Add((config, Path.GetDirectoryName(full)!, full));
+            }
+        }
+        else
+        {
+            throw new FunctionConfigurationException($"Functions file or folder not found: {full}");
+        }
+
+        var result = new List<FunctionDefinition>();
+        foreach (var (config, baseDirectory, origin) in configs)
+        {
+            var definition = Resolve(config, baseDirectory, region, accountId, origin);
+            if (result.Any(f => f.Name == definition.Name))
+            {
+                throw new FunctionConfigurationException($"{origin}: function '{definition.Name}' is registered twice.");
+            }
+            result.Add(definition);
+        }
+        return result;
+    }
+
+    public static FunctionDefinition Resolve(FunctionConfig config, string baseDirectory, string region, string accountId, string origin)
+    {
+        var name = config.FunctionName;
+        if (string.IsNullOrEmpty(name) || name.Length > 64 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+        {
+            throw new FunctionConfigurationException($"{origin}: FunctionName '{name}' must be 1 to 64 letters, digits, '-' or '_'.");
+        }
+        string Fail(string what) => throw new FunctionConfigurationException($"{origin}: function '{name}': {what}");
+
+        var code = Path.GetFullPath(Path.Combine(baseDirectory, config.Code ?? Fail("Code (the folder holding bootstrap) is required.")));
+        if (!Directory.Exists(code))
+        {
+            Fail($"code folder {code} does not exist (run ./run.sh, which publishes the samples, or fix Code).");
+        }
+        var bootstrap = Path.Combine(code, "bootstrap");
+        if (!File.Exists(bootstrap))
+        {
+            Fail($"{bootstrap} does not exist: a function's code folder must hold an executable named bootstrap.");
+        }
+
+        int timeout = config.Timeout ?? 3;
+        if (timeout is < 1 or > 900)
+        {
+            Fail($"Timeout {timeout} must be between 1 and 900 seconds.");
+        }
+        int memory = config.MemorySize ?? 128;
+        if (memory is < 128 or > 10240)
+        {
+            Fail($"MemorySize {memory} must be between 128 and 10240 MB.");
+        }
+        int max = config.MaxEnvironments ?? 10;
+        int provisioned = config.ProvisionedEnvironments ?? 0;
+        if (max < 1 || provisioned < 0 || provisioned > max)
+        {
+            Fail($"ProvisionedEnvironments ({provisioned}) must be between 0 and MaxEnvironments ({max}), and MaxEnvironments at least 1.");
+        }
+
+        var variables = config.Environment?.Variables ?? [];
+        if (EnvironmentVariableRules.Validate(variables) is { } envError)
+        {
+            Fail("InvalidParameterValueException: " + envError);
+        }
+
+        return new FunctionDefinition
+        {
+            Name = name,
+            Arn = $"arn:aws:lambda:{region}:{accountId}:function:{name}",
+            CodeDirectory = code,
+            Bootstrap = bootstrap,
+            Handler = config.Handler ?? "",
+            MemorySizeMb = memory,
+            TimeoutSeconds = timeout,
+            Environment = variables,
+            ProvisionedEnvironments = provisioned,
+            MaxEnvironments = max,
+            Description = config.Description ?? "",
+        };
+    }
+
+    private static T Parse<T>(string file, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(File.ReadAllBytes(file), type) ?? throw new FunctionConfigurationException($"{file}: empty.");
+        }
+        catch (JsonException ex)
+        {
+            throw new FunctionConfigurationException($"{file}: not valid JSON: {ex.Message}");
+        }
+    }
+}

@@ -1,0 +1,33 @@
+namespace Gateway.Functions;
+
+/// <summary>A registered function, validated and resolved: everything needed to start its environments.</summary>
+internal sealed class FunctionDefinition
+{
+    public required string Name { get; init; }
+
+    /// <summary>The unqualified ARN, <c>arn:aws:lambda:{region}:{account}:function:{name}</c>.</summary>
+    public required string Arn { get; init; }
+
+    /// <summary>Absolute path of the code folder: the worker's working directory and LAMBDA_TASK_ROOT.</summary>
+    public required string CodeDirectory { get; init; }
+
+    /// <summary>Absolute path of the executable started for each environment (the folder's <c>bootstrap</c>).</summary>
+    public required string Bootstrap { get; init; }
+
+    public required string Handler { get; init; }
+
+    public int MemorySizeMb { get; init; } = 128;
+
+    public int TimeoutSeconds { get; init; } = 3;
+
+    /// <summary>The function's own environment variables (reserved keys already refused).</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Environments started before the first invocation and kept warm (provisioned concurrency later).</summary>
+    public int ProvisionedEnvironments { get; init; }
+
+    /// <summary>The most environments this function may run at once; beyond it a sync invoke is throttled.</summary>
+    public int MaxEnvironments { get; init; } = 10;
+
+    public string Description { get; init; } = "";
+}

@@ -1,0 +1,45 @@
+namespace Gateway;
+
+/// <summary>
+/// Gateway-wide settings, bound from the "Gateway" configuration section (appsettings.json, environment
+/// variables such as <c>Gateway__Region</c>, or the command line: <c>--data</c>, <c>--functions</c>, <c>--quiet</c>).
+/// </summary>
+internal sealed class GatewayOptions
+{
+    /// <summary>The region in ARNs, AWS_REGION and "not reachable in this region" checks.</summary>
+    public string Region { get; set; } = "us-east-1";
+
+    /// <summary>The 12-digit account id in ARNs.</summary>
+    public string AccountId { get; set; } = "000000000000";
+
+    /// <summary>Where state and logs live: <c>logs/{function}/</c>, <c>run/</c> (sockets, pid files), <c>tmp/</c>.</summary>
+    public string DataDirectory { get; set; } = "data";
+
+    /// <summary>A functions JSON file, or a folder of function folders. Empty: no functions.</summary>
+    public string Functions { get; set; } = "";
+
+    /// <summary>Synchronous (RequestResponse) request payload limit: 6 MB, as on AWS.</summary>
+    public int SyncPayloadLimit { get; set; } = 6 * 1024 * 1024;
+
+    /// <summary>Asynchronous (Event) request payload limit. 256 KB was AWS's limit until late 2025, when it
+    /// was raised to 1 MB; set 1048576 to match the new limit.</summary>
+    public int AsyncPayloadLimit { get; set; } = 256 * 1024;
+
+    /// <summary>Largest function response: 6 MB + 100 bytes, as AWS (and its emulator) enforce it.</summary>
+    public int ResponsePayloadLimit { get; set; } = 6 * 1024 * 1024 + 100;
+
+    /// <summary>How long an environment may take from spawn to its first /next (AWS: 10 s).</summary>
+    public double InitTimeoutSeconds { get; set; } = 10;
+
+    /// <summary>Echo every function log line to the gateway's console (prefixed with the function name).</summary>
+    public bool EchoFunctionLogs { get; set; } = true;
+
+    /// <summary>Also serve each environment's Runtime API on a loopback TCP port (AWS_LAMBDA_RUNTIME_API), for
+    /// stock runtimes that only speak TCP. The Unix socket (GATEWAY_RUNTIME_API_SOCKET) is always served.</summary>
+    public bool RuntimeApiOverTcp { get; set; } = true;
+
+    /// <summary>Credentials handed to functions as AWS_ACCESS_KEY_ID etc. (their execution role on AWS).</summary>
+    public string FunctionAccessKeyId { get; set; } = "gateway";
+
+    public string FunctionSecretAccessKey { get; set; } = "gateway";
+}

@@ -1,0 +1,100 @@
+using System.Threading.Tasks.Sources;
+
+namespace Gateway.Invocations;
+
+internal enum InvocationType
+{
+    RequestResponse,
+    Event,
+    DryRun,
+}
+
+/// <summary>
+/// One invocation, from the invoke request to the response written back: its id, request payload, deadline,
+/// and an awaitable completion. Pooled: rented by the invoke endpoint, returned exactly once when the response
+/// (or, for Event, the outcome) has been dealt with.
+/// </summary>
+/// <remarks>
+/// Completion is claimed with an interlocked flag, so the three things that can end an invocation — the
+/// runtime's /response or /error, the deadline timer, and the process exiting — race safely: the first wins,
+/// the others see <see cref="TryClaimCompletion"/> return false.
+/// </remarks>
+internal sealed class Invocation : IValueTaskSource
+{
+    private ManualResetValueTaskSourceCore<bool> _completion = new() { RunContinuationsAsynchronously = true };
+    private int _claimed;
+
+    public string RequestId { get; set; } = "";
+
+    /// <summary>The id as ASCII bytes, compared against ids in Runtime API paths without allocating.</summary>
+    public byte[] RequestIdBytes { get; } = new byte[36];
+
+    public InvocationType Type { get; set; }
+
+    /// <summary>The ARN the caller used (with its qualifier), sent to the runtime as Lambda-Runtime-Invoked-Function-Arn.</summary>
+    public string InvokedFunctionArn { get; set; } = "";
+
+    /// <summary>The X-Ray trace header sent to the runtime as Lambda-Runtime-Trace-Id.</summary>
+    public string TraceId { get; set; } = "";
+
+    /// <summary>The decoded X-Amz-Client-Context JSON, or null.</summary>
+    public string? ClientContext { get; set; }
+
+    public bool WantsLogTail { get; set; }
+
+    public PooledPayload Request { get; } = new();
+
+    // ---- outcome ----
+
+    /// <summary>The function's response bytes, or the error document when <see cref="FunctionError"/> is set.</summary>
+    public PooledPayload Response { get; private set; } = new();
+
+    /// <summary>Takes a payload object the runtime's body was read into (no copy); the old one goes back to the reader.</summary>
+    public void ReplaceResponse(PooledPayload response) => Response = response;
+
+    /// <summary>"Unhandled" when the function failed (X-Amz-Function-Error), otherwise null.</summary>
+    public string? FunctionError { get; private set; }
+
+    /// <summary>The error type (runtime-reported or platform, e.g. Sandbox.Timedout), for logs and metrics.</summary>
+    public string? ErrorType { get; private set; }
+
+    /// <summary>Base64 of the last 4 KB of this invocation's log, when the caller asked for it.</summary>
+    public string? LogTail { get; set; }
+
+    /// <summary>Claims the right to complete this invocation; only the first caller gets true.</summary>
+    public bool TryClaimCompletion() => Interlocked.Exchange(ref _claimed, 1) == 0;
+
+    public void SetError(string errorType)
+    {
+        FunctionError = "Unhandled";
+        ErrorType = errorType;
+    }
+
+    /// <summary>Publishes the outcome; call once, after a successful <see cref="TryClaimCompletion"/>.</summary>
+    public void Complete() => _completion.SetResult(true);
+
+    public ValueTask WaitAsync() => new(this, _completion.Version);
+
+    public void Reset()
+    {
+        _completion.Reset();
+        _claimed = 0;
+        RequestId = "";
+        InvokedFunctionArn = "";
+        TraceId = "";
+        ClientContext = null;
+        WantsLogTail = false;
+        FunctionError = null;
+        ErrorType = null;
+        LogTail = null;
+        Request.Reset();
+        Response.Reset();
+    }
+
+    void IValueTaskSource.GetResult(short token) => _completion.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _completion.GetStatus(token);
+
+    void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
+        => _completion.OnCompleted(continuation, state, token, flags);
+}

@@ -1,0 +1,181 @@
+using Gateway.Environments;
+using Gateway.Functions;
+using Gateway.Invocations;
+using Microsoft.AspNetCore.Http;
+
+namespace Gateway.Invoke;
+
+/// <summary>
+/// <c>POST /2015-03-31/functions/{FunctionName}/invocations</c> — the path of one invocation, in order:
+/// name → function → headers → body (limited) → dispatch to an environment → response.
+/// </summary>
+internal sealed class InvokeEndpoint(FunctionRegistry functions, InvocationPool invocations, GatewayOptions options, TimeProvider time)
+{
+    private const string Latest = "$LATEST";
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        var request = context.Request;
+        var response = context.Response;
+        var requestId = Guid.NewGuid();
+        var requestIdText = requestId.ToString();
+        response.Headers["x-amzn-RequestId"] = requestIdText;
+
+        // 1. Which function (before reading any of the body).
+        var rawName = context.GetRouteValue("FunctionName") as string ?? "";
+        if (!FunctionReferenceParser.TryParse(rawName, out var reference, out var nameError))
+        {
+            await LambdaErrors.Validation(context, nameError!).ConfigureAwait(false);
+            return;
+        }
+        var queryQualifier = request.Query["Qualifier"].ToString();
+        if (queryQualifier.Length > 0 || request.Query.ContainsKey("Qualifier"))
+        {
+            if (FunctionReferenceParser.ValidateQualifier(queryQualifier) is { } qualifierError)
+            {
+                await LambdaErrors.Validation(context, qualifierError).ConfigureAwait(false);
+                return;
+            }
+            if (reference.Qualifier is not null && reference.Qualifier != queryQualifier)
+            {
+                await LambdaErrors.InvalidParameterValue(context, "The derived qualifier from the function name does not match the specified qualifier.").ConfigureAwait(false);
+                return;
+            }
+            reference = reference with { Qualifier = queryQualifier };
+        }
+        if (reference.Region is { } region && region != options.Region)
+        {
+            await LambdaErrors.ResourceNotFound(context, $"Functions from '{region}' are not reachable in this region ('{options.Region}')").ConfigureAwait(false);
+            return;
+        }
+        if (reference.AccountId is { } account && account != options.AccountId)
+        {
+            await LambdaErrors.AccessDenied(context, $"The function's account {account} is not this gateway's account ({options.AccountId}).").ConfigureAwait(false);
+            return;
+        }
+        var unqualifiedArn = $"arn:aws:lambda:{options.Region}:{options.AccountId}:function:{reference.Name}";
+        if (!functions.TryGet(reference.Name, out var function) || (reference.Qualifier is not null && reference.Qualifier != Latest))
+        {
+            // Versions and aliases come with the control plane; until then only $LATEST exists.
+            await LambdaErrors.ResourceNotFound(context, $"Function not found: {unqualifiedArn}:{reference.Qualifier ?? Latest}").ConfigureAwait(false);
+            return;
+        }
+
+        // 2. Headers.
+        var headers = request.Headers;
+        if (!InvokeRequestHeaders.TryParseInvocationType(headers["X-Amz-Invocation-Type"], out var type, out var typeError))
+        {
+            await LambdaErrors.Validation(context, typeError!).ConfigureAwait(false);
+            return;
+        }
+        if (!InvokeRequestHeaders.TryParseLogType(headers["X-Amz-Log-Type"], out bool tail, out var logTypeError))
+        {
+            await LambdaErrors.Validation(context, logTypeError!).ConfigureAwait(false);
+            return;
+        }
+        if (!InvokeRequestHeaders.TryDecodeClientContext(headers["X-Amz-Client-Context"], out var clientContext))
+        {
+            await LambdaErrors.InvalidRequestContent(context, InvokeRequestHeaders.ClientContextError).ConfigureAwait(false);
+            return;
+        }
+        if (type == InvocationType.DryRun)
+        {
+            response.StatusCode = StatusCodes.Status204NoContent;
+            return;
+        }
+
+        // 3. The body, limited while it streams in.
+        long limit = type == InvocationType.Event ? options.AsyncPayloadLimit : options.SyncPayloadLimit;
+        if (request.ContentLength is long declared && declared > limit)
+        {
+            await TooLarge(context, type, declared, limit).ConfigureAwait(false);
+            return;
+        }
+        var invocation = invocations.Rent();
+        bool handedToQueue = false;
+        try
+        {
+            if (request.ContentLength is long length and > 0)
+            {
+                invocation.Request.Reserve((int)length);
+            }
+            var (fits, seen) = await LimitedBodyReader.ReadAsync(request.BodyReader, invocation.Request, limit, context.RequestAborted).ConfigureAwait(false);
+            if (!fits)
+            {
+                await TooLarge(context, type, seen, limit).ConfigureAwait(false);
+                return;
+            }
+
+            invocation.RequestId = requestIdText;
+            requestId.TryFormat(invocation.RequestIdBytes, out _);
+            invocation.Type = type;
+            invocation.InvokedFunctionArn = reference.Qualifier is null ? unqualifiedArn : unqualifiedArn + ":" + reference.Qualifier;
+            invocation.TraceId = TraceIds.FromRequestOrNew(headers["X-Amzn-Trace-Id"], time);
+            invocation.WantsLogTail = tail && type == InvocationType.RequestResponse;
+            invocation.ClientContext = type == InvocationType.RequestResponse ? clientContext : null; // sync only, as on AWS
+
+            // 4. Dispatch.
+            if (type == InvocationType.Event)
+            {
+                function.Events.Enqueue(invocation);
+                handedToQueue = true;
+                response.StatusCode = StatusCodes.Status202Accepted;
+                response.Headers["x-amzn-Remapped-Content-Length"] = "0";
+                return;
+            }
+            var dispatch = function.Pool.TryDispatch(invocation, out var deliverTo);
+            if (dispatch == DispatchResult.NoCapacity)
+            {
+                await LambdaErrors.TooManyRequests(context, "ReservedFunctionConcurrentInvocationLimitExceeded", retryAfterSeconds: 1).ConfigureAwait(false);
+                return;
+            }
+            if (dispatch == DispatchResult.Stopping)
+            {
+                await LambdaErrors.ServiceException(context, "The gateway is shutting down.").ConfigureAwait(false);
+                return;
+            }
+            if (deliverTo is not null)
+            {
+                await deliverTo.DeliverAsync(invocation).ConfigureAwait(false);
+            }
+            await invocation.WaitAsync().ConfigureAwait(false);
+
+            // 5. The response, straight from the pooled buffers.
+            await WriteResultAsync(response, invocation).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (!handedToQueue)
+            {
+                invocations.Return(invocation);
+            }
+        }
+    }
+
+    private static async Task WriteResultAsync(HttpResponse response, Invocation invocation)
+    {
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "application/json";
+        var headers = response.Headers;
+        headers["X-Amz-Executed-Version"] = Latest;
+        headers["x-amzn-Remapped-Content-Length"] = "0";
+        if (invocation.FunctionError is { } functionError)
+        {
+            headers["X-Amz-Function-Error"] = functionError;
+        }
+        if (invocation.LogTail is { } logTail)
+        {
+            headers["X-Amz-Log-Result"] = logTail;
+        }
+        response.ContentLength = invocation.Response.Length;
+        var writer = response.BodyWriter;
+        foreach (var segment in invocation.Response.Segments)
+        {
+            await writer.WriteAsync(segment).ConfigureAwait(false);
+        }
+    }
+
+    private static Task TooLarge(HttpContext context, InvocationType type, long size, long limit) => type == InvocationType.Event
+        ? LambdaErrors.RequestEntityTooLarge(context, $"{size} byte payload is too large for the Event invocation type (limit {limit} bytes)")
+        : LambdaErrors.RequestEntityTooLarge(context, $"Request must be smaller than {limit} bytes for the InvokeFunction operation");
+}

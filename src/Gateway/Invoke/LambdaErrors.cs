@@ -1,0 +1,75 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+
+namespace Gateway.Invoke;
+
+/// <summary>
+/// Error responses in Lambda's exact shape: the status, <c>x-amzn-ErrorType</c> (which SDKs read for the
+/// exception name), and a JSON body whose message member is <c>message</c> or <c>Message</c> as AWS spells it
+/// for that exception (LAMBDA.md §1.5).
+/// </summary>
+internal static class LambdaErrors
+{
+    public static Task ResourceNotFound(HttpContext context, string message)
+        => WriteAsync(context, 404, "ResourceNotFoundException", message, capitalMessage: true, type: "User");
+
+    public static Task InvalidParameterValue(HttpContext context, string message)
+        => WriteAsync(context, 400, "InvalidParameterValueException", message, capitalMessage: false, type: "User");
+
+    public static Task InvalidRequestContent(HttpContext context, string message)
+        => WriteAsync(context, 400, "InvalidRequestContentException", message, capitalMessage: false, type: "User");
+
+    /// <summary>AWS sends only <c>{"message":…}</c> for validation errors.</summary>
+    public static Task Validation(HttpContext context, string message)
+        => WriteAsync(context, 400, "ValidationException", message, capitalMessage: false, type: null);
+
+    /// <summary>413; the request body was not read to its end, so the connection is closed afterwards.</summary>
+    public static Task RequestEntityTooLarge(HttpContext context, string message)
+    {
+        context.Response.Headers.Connection = "close";
+        return WriteAsync(context, 413, "RequestEntityTooLargeException", message, capitalMessage: true, type: null);
+    }
+
+    public static Task AccessDenied(HttpContext context, string message)
+        => WriteAsync(context, 403, "AccessDeniedException", message, capitalMessage: true, type: null);
+
+    public static Task ServiceException(HttpContext context, string message)
+        => WriteAsync(context, 500, "ServiceException", message, capitalMessage: true, type: "Service");
+
+    public static Task UnknownOperation(HttpContext context)
+        => WriteAsync(context, 404, "UnknownOperationException", "Unknown operation " + context.Request.Method + " " + context.Request.Path, capitalMessage: false, type: null);
+
+    /// <summary>429 TooManyRequestsException with the throttle's Reason and a Retry-After in seconds.</summary>
+    public static async Task TooManyRequests(HttpContext context, string reason, int retryAfterSeconds)
+    {
+        var response = context.Response;
+        response.StatusCode = 429;
+        response.Headers["x-amzn-ErrorType"] = "TooManyRequestsException";
+        response.Headers.RetryAfter = retryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        response.ContentType = "application/json";
+        using var writer = new Utf8JsonWriter(response.BodyWriter);
+        writer.WriteStartObject();
+        writer.WriteString("Reason", reason);
+        writer.WriteString("Type", "User");
+        writer.WriteString("message", "Rate Exceeded.");
+        writer.WriteEndObject();
+        await writer.FlushAsync().ConfigureAwait(false);
+    }
+
+    private static async Task WriteAsync(HttpContext context, int status, string errorType, string message, bool capitalMessage, string? type)
+    {
+        var response = context.Response;
+        response.StatusCode = status;
+        response.Headers["x-amzn-ErrorType"] = errorType;
+        response.ContentType = "application/json";
+        using var writer = new Utf8JsonWriter(response.BodyWriter);
+        writer.WriteStartObject();
+        if (type is not null)
+        {
+            writer.WriteString("Type", type);
+        }
+        writer.WriteString(capitalMessage ? "Message" : "message", message);
+        writer.WriteEndObject();
+        await writer.FlushAsync().ConfigureAwait(false);
+    }
+}

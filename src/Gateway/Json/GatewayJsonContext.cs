@@ -1,0 +1,12 @@
+using System.Text.Json.Serialization;
+using Gateway.Functions;
+
+namespace Gateway.Json;
+
+/// <summary>Source-generated JSON for everything the gateway reads or writes with System.Text.Json (no reflection).</summary>
+[JsonSourceGenerationOptions(ReadCommentHandling = System.Text.Json.JsonCommentHandling.Skip, AllowTrailingCommas = true, PropertyNameCaseInsensitive = true)]
+[JsonSerializable(typeof(FunctionConfigFile))]
+[JsonSerializable(typeof(FunctionConfig))]
+[JsonSerializable(typeof(Dictionary<string, string>))]
+[JsonSerializable(typeof(GatewayStatus))]
+internal sealed partial class GatewayJsonContext : JsonSerializerContext;

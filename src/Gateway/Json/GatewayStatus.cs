@@ -1,0 +1,28 @@
+namespace Gateway.Json;
+
+/// <summary>GET /_gateway/status: what is registered and how warm it is (for scripts, tests and people).</summary>
+internal sealed class GatewayStatus
+{
+    public required string Status { get; init; }
+
+    public required List<FunctionStatus> Functions { get; init; }
+}
+
+internal sealed class FunctionStatus
+{
+    public required string FunctionName { get; init; }
+
+    public required int Environments { get; init; }
+
+    public required int IdleEnvironments { get; init; }
+
+    public required int ProvisionedEnvironments { get; init; }
+
+    public required int MaxEnvironments { get; init; }
+
+    public required int QueuedEvents { get; init; }
+
+    public required List<int> WorkerPids { get; init; }
+
+    public required string LogDirectory { get; init; }
+}

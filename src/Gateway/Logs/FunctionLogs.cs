@@ -1,0 +1,64 @@
+using System.Collections.Concurrent;
+using System.Net.Sockets;
+
+namespace Gateway.Logs;
+
+/// <summary>
+/// Where function logs go: <c>{data}/logs/{function}/</c> holds one file per execution environment (a log
+/// group of log streams, as in CloudWatch), and lines are echoed to the console unless disabled. A timer
+/// pushes buffered writes to disk a few times a second instead of once per line.
+/// </summary>
+internal sealed class FunctionLogs : IDisposable
+{
+    private readonly string _root;
+    private readonly ConsoleEcho? _console;
+    private readonly ConcurrentDictionary<EnvironmentLog, byte> _open = new();
+    private readonly ITimer _flushTimer;
+
+    public FunctionLogs(string dataDirectory, bool echoToConsole, TimeProvider time)
+    {
+        _root = Path.Combine(dataDirectory, "logs");
+        _console = echoToConsole ? new ConsoleEcho() : null;
+        _flushTimer = time.CreateTimer(static s => ((FunctionLogs)s!).FlushAll(), this, TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(200));
+    }
+
+    /// <summary>The folder of a function's log streams (its "log group").</summary>
+    public string GroupDirectory(string functionName) => Path.Combine(_root, functionName);
+
+    public EnvironmentLog Open(string functionName, string streamFileName, Socket output)
+    {
+        var log = new EnvironmentLog(output, Path.Combine(GroupDirectory(functionName), streamFileName), functionName, _console);
+        _open.TryAdd(log, 0);
+        log.Start();
+        return log;
+    }
+
+    public void Close(EnvironmentLog log)
+    {
+        _open.TryRemove(log, out _);
+        log.Flush();
+        log.Dispose();
+    }
+
+    public void FlushAll()
+    {
+        foreach (var log in _open.Keys)
+        {
+            try
+            {
+                log.Flush();
+            }
+            catch (ObjectDisposedException)
+            {
+                // closed concurrently
+            }
+        }
+        _console?.Flush();
+    }
+
+    public void Dispose()
+    {
+        _flushTimer.Dispose();
+        FlushAll();
+    }
+}

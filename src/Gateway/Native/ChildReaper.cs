@@ -1,0 +1,91 @@
+using System.Collections.Concurrent;
+using System.ComponentModel;
+using System.Runtime.InteropServices;
+
+namespace Gateway.Native;
+
+/// <summary>
+/// Waits for worker processes to exit and reaps them, one dedicated thread for all of them.
+/// </summary>
+/// <remarks>
+/// Each worker's pidfd is registered with one epoll set; when a pidfd turns readable its process has exited,
+/// and <c>waitid(P_PIDFD)</c> reaps exactly that child. Unlike <c>waitpid(-1)</c> this never steals the exit
+/// status of a process someone else in this process started (tests host the gateway next to
+/// System.Diagnostics.Process children).
+/// </remarks>
+internal sealed unsafe class ChildReaper : IDisposable
+{
+    private readonly int _epoll;
+    private readonly ConcurrentDictionary<int, Action<ChildExit>> _waiters = new();
+    private readonly Thread _thread;
+
+    public ChildReaper()
+    {
+        _epoll = LibC.epoll_create1(LibC.EPOLL_CLOEXEC);
+        if (_epoll < 0)
+        {
+            throw new Win32Exception(Marshal.GetLastPInvokeError(), "epoll_create1 failed");
+        }
+        _thread = new Thread(Run) { IsBackground = true, Name = "worker-reaper" };
+        _thread.Start();
+    }
+
+    /// <summary>Calls <paramref name="onExit"/> (on the thread pool) once the process behind <paramref name="pidfd"/> exits.
+    /// The reaper owns and closes the pidfd.</summary>
+    public void Watch(int pidfd, Action<ChildExit> onExit)
+    {
+        _waiters[pidfd] = onExit;
+        byte* ev = stackalloc byte[16];
+        *(uint*)ev = LibC.EPOLLIN;
+        *(long*)(ev + LibC.EpollDataOffset) = pidfd;
+        if (LibC.epoll_ctl(_epoll, LibC.EPOLL_CTL_ADD, pidfd, ev) != 0)
+        {
+            _waiters.TryRemove(pidfd, out _);
+            throw new Win32Exception(Marshal.GetLastPInvokeError(), "epoll_ctl failed");
+        }
+    }
+
+    private void Run()
+    {
+        const int MaxEvents = 64;
+        int size = LibC.EpollEventSize;
+        byte* events = (byte*)NativeMemory.Alloc((nuint)(MaxEvents * size));
+        byte* info = stackalloc byte[128];
+        while (true)
+        {
+            int n = LibC.epoll_wait(_epoll, events, MaxEvents, -1);
+            if (n < 0)
+            {
+                if (Marshal.GetLastPInvokeError() == LibC.EINTR)
+                {
+                    continue;
+                }
+                return; // epoll closed: the gateway is shutting down.
+            }
+            for (int i = 0; i < n; i++)
+            {
+                int pidfd = (int)*(long*)(events + i * size + LibC.EpollDataOffset);
+                new Span<byte>(info, 128).Clear();
+                ChildExit exit;
+                if (LibC.waitid(LibC.P_PIDFD, pidfd, info, LibC.WEXITED) == 0)
+                {
+                    // siginfo_t: si_code at 8, si_status at 24 (x86-64 and arm64 alike).
+                    int code = *(int*)(info + 8);
+                    int status = *(int*)(info + 24);
+                    exit = new ChildExit(code is LibC.CLD_KILLED or LibC.CLD_DUMPED, status);
+                }
+                else
+                {
+                    exit = new ChildExit(false, -1);
+                }
+                LibC.close(pidfd); // also removes it from the epoll set
+                if (_waiters.TryRemove(pidfd, out var onExit))
+                {
+                    ThreadPool.UnsafeQueueUserWorkItem(static s => s.OnExit(s.Exit), (OnExit: onExit, Exit: exit), preferLocal: false);
+                }
+            }
+        }
+    }
+
+    public void Dispose() => LibC.close(_epoll);
+}

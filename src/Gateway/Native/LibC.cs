@@ -1,0 +1,115 @@
+using System.Runtime.InteropServices;
+
+namespace Gateway.Native;
+
+/// <summary>
+/// The few libc calls the gateway needs to own its worker processes: posix_spawn (so stdio, session and
+/// environment are set up between fork and exec without running managed code in the child), socketpair
+/// (stdio the gateway can read asynchronously), and pidfd + epoll (exit notifications without reaping
+/// anybody else's children). Linux only; pidfd needs kernel 5.4+, addclosefrom_np glibc 2.34+.
+/// </summary>
+internal static unsafe partial class LibC
+{
+    private const string Lib = "libc";
+
+    public const int AF_UNIX = 1;
+    public const int SOCK_STREAM = 1;
+    public const int SOCK_CLOEXEC = 0x80000;
+    public const int O_RDONLY = 0;
+    public const int O_CLOEXEC = 0x80000;
+    public const int EPOLL_CLOEXEC = 0x80000;
+    public const int EPOLL_CTL_ADD = 1;
+    public const uint EPOLLIN = 0x001;
+    public const int P_PIDFD = 3;
+    public const int WEXITED = 4;
+    public const int CLD_EXITED = 1;
+    public const int CLD_KILLED = 2;
+    public const int CLD_DUMPED = 3;
+    public const int EINTR = 4;
+    public const int ESRCH = 3;
+    public const int SIGKILL = 9;
+    public const int SIGTERM = 15;
+    public const short POSIX_SPAWN_SETSIGDEF = 0x04;
+    public const short POSIX_SPAWN_SETSIGMASK = 0x08;
+    public const short POSIX_SPAWN_SETSID = 0x80;
+
+    /// <summary>Opaque glibc structures are smaller than this (file actions 80 B, attr 336 B, sigset 128 B).</summary>
+    public const int OpaqueSize = 512;
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int socketpair(int domain, int type, int protocol, int* sv);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int close(int fd);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int kill(int pid, int sig);
+
+    [LibraryImport(Lib)]
+    public static partial int posix_spawn_file_actions_init(void* actions);
+
+    [LibraryImport(Lib)]
+    public static partial int posix_spawn_file_actions_destroy(void* actions);
+
+    [LibraryImport(Lib)]
+    public static partial int posix_spawn_file_actions_adddup2(void* actions, int fd, int newfd);
+
+    [LibraryImport(Lib)]
+    public static partial int posix_spawn_file_actions_addopen(void* actions, int fd, byte* path, int oflag, int mode);
+
+    [LibraryImport(Lib)]
+    public static partial int posix_spawn_file_actions_addchdir_np(void* actions, byte* path);
+
+    [LibraryImport(Lib)]
+    public static partial int posix_spawn_file_actions_addclosefrom_np(void* actions, int from);
+
+    [LibraryImport(Lib)]
+    public static partial int posix_spawnattr_init(void* attr);
+
+    [LibraryImport(Lib)]
+    public static partial int posix_spawnattr_destroy(void* attr);
+
+    [LibraryImport(Lib)]
+    public static partial int posix_spawnattr_setflags(void* attr, short flags);
+
+    [LibraryImport(Lib)]
+    public static partial int posix_spawnattr_setsigmask(void* attr, void* sigmask);
+
+    [LibraryImport(Lib)]
+    public static partial int posix_spawnattr_setsigdefault(void* attr, void* sigdefault);
+
+    [LibraryImport(Lib)]
+    public static partial int sigemptyset(void* set);
+
+    [LibraryImport(Lib)]
+    public static partial int sigfillset(void* set);
+
+    [LibraryImport(Lib)]
+    public static partial int sigdelset(void* set, int signum);
+
+    [LibraryImport(Lib)]
+    public static partial int posix_spawn(int* pid, byte* path, void* fileActions, void* attr, byte** argv, byte** envp);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial long syscall(long number, long a1, long a2);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int waitid(int idtype, int id, void* infop, int options);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int epoll_create1(int flags);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int epoll_ctl(int epfd, int op, int fd, void* ev);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int epoll_wait(int epfd, void* events, int maxevents, int timeout);
+
+    /// <summary>pidfd_open(2) through syscall(2): glibc only wraps it from 2.36 on. Same number on x64 and arm64.</summary>
+    public static int PidfdOpen(int pid) => (int)syscall(434, pid, 0);
+
+    /// <summary>epoll_event is packed (12 bytes) on x86-64 and naturally aligned (16 bytes) elsewhere.</summary>
+    public static int EpollEventSize => RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 12 : 16;
+
+    public static int EpollDataOffset => RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 4 : 8;
+}

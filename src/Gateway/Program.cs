@@ -1,0 +1,98 @@
+using Gateway;
+using Gateway.Async;
+using Gateway.Environments;
+using Gateway.Functions;
+using Gateway.Invocations;
+using Gateway.Invoke;
+using Gateway.Json;
+
+// Gateway: serves Lambda's Invoke API and runs each function in pre-forked `bootstrap` worker processes that
+// speak Lambda's Runtime API over Unix sockets (and loopback TCP for stock runtimes).
+//
+// The path of one invocation, in the order it happens:
+//   Invoke/InvokeEndpoint.cs          name, headers, body limits, response
+//   Environments/EnvironmentPool.cs   pick (or start) an environment; throttle when there is no room
+//   RuntimeApi/RuntimeApiConnection   write the event to the runtime's parked /next; read /response or /error
+//   Environments/ExecutionEnvironment one process, one invocation at a time, deadlines, exits, logs
+
+var builder = WebApplication.CreateSlimBuilder(CommandLine.Normalize(args));
+var options = new GatewayOptions();
+builder.Configuration.GetSection("Gateway").Bind(options);
+if (string.IsNullOrEmpty(builder.Configuration["urls"]))
+{
+    builder.WebHost.UseUrls("http://127.0.0.1:9000");
+}
+builder.WebHost.ConfigureKestrel(kestrel =>
+{
+    kestrel.AddServerHeader = false;
+    // Invoke bodies are limited by the endpoint itself while they stream (6 MB sync, 256 KB/1 MB Event), with
+    // Lambda's 413; Kestrel's own 30 MB cap stays as a backstop for everything else.
+});
+// Per-request framework logging costs more than an invocation; warnings and errors still show.
+builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, GatewayJsonContext.Default));
+
+var time = TimeProvider.System;
+var environmentServices = new EnvironmentServices(options, time);
+int leftovers = LeftoverCleanup.Run(environmentServices.RunDirectory, environmentServices.TmpDirectory);
+if (leftovers > 0)
+{
+    Console.WriteLine($"[gateway] killed {leftovers} worker process(es) left over from an earlier run");
+}
+
+List<FunctionDefinition> definitions;
+try
+{
+    definitions = string.IsNullOrEmpty(options.Functions) ? [] : FunctionConfigLoader.Load(options.Functions, options.Region, options.AccountId);
+}
+catch (FunctionConfigurationException ex)
+{
+    Console.Error.WriteLine("[gateway] " + ex.Message);
+    return 1;
+}
+
+var invocations = new InvocationPool();
+var registry = new FunctionRegistry();
+foreach (var definition in definitions)
+{
+    var pool = new EnvironmentPool(environmentServices, definition);
+    registry.Add(new RegisteredFunction(definition, pool, new EventQueue(pool, invocations)));
+}
+
+var app = builder.Build();
+var invoke = new InvokeEndpoint(registry, invocations, options, time);
+app.MapPost("/2015-03-31/functions/{FunctionName}/invocations", invoke.HandleAsync);
+app.MapGet("/_gateway/status", () => StatusReport.Build(registry, environmentServices));
+app.MapFallback(LambdaErrors.UnknownOperation);
+
+// Pre-fork before serving, so the first invocation finds warm environments.
+foreach (var function in registry.All)
+{
+    function.Pool.StartProvisioned();
+    function.Events.Start();
+}
+if (!environmentServices.Spawner.KillsWorkersOnGatewayDeath)
+{
+    Console.WriteLine("[gateway] warning: util-linux 'setpriv' not found; workers will outlive a gateway that is killed with SIGKILL (the next start cleans them up)");
+}
+
+app.Lifetime.ApplicationStopping.Register(() =>
+{
+    // Kill workers first so in-flight invocations end (with Runtime.ExitError) instead of holding up shutdown.
+    foreach (var function in registry.All)
+    {
+        function.Events.Stop();
+        foreach (var environment in function.Pool.Snapshot())
+        {
+            environment.Kill();
+        }
+    }
+});
+app.Lifetime.ApplicationStarted.Register(() =>
+    Console.WriteLine($"[gateway] listening on {string.Join(", ", app.Urls)}; functions: {string.Join(", ", registry.All.Select(f => $"{f.Definition.Name} ({f.Definition.ProvisionedEnvironments} pre-forked)"))}; data in {environmentServices.DataDirectory}"));
+
+await app.RunAsync();
+
+await Task.WhenAll(registry.All.Select(f => f.Pool.StopAsync(TimeSpan.FromSeconds(5))));
+environmentServices.Dispose();
+return 0;

@@ -1,0 +1,160 @@
+using System.Buffers;
+using System.Buffers.Text;
+using System.IO.Pipelines;
+using Gateway.Invocations;
+
+namespace Gateway.RuntimeApi;
+
+internal enum BodyStatus
+{
+    Complete,
+    TooLarge,
+    Truncated,
+}
+
+/// <summary>
+/// Reads a runtime's request body (Content-Length or chunked) into a pooled payload, stopping as soon as it
+/// would exceed the limit: an oversized body is refused, never buffered whole.
+/// </summary>
+internal static class BodyReader
+{
+    private const int MaxChunkLine = 1024;
+
+    /// <param name="target">Where the bytes go; null to read and discard them.</param>
+    public static ValueTask<BodyStatus> ReadAsync(PipeReader reader, RuntimeRequestHead head, PooledPayload? target, int limit)
+    {
+        if (head.Chunked)
+        {
+            return ReadChunkedAsync(reader, target, limit);
+        }
+        if (head.ContentLength <= 0)
+        {
+            return new ValueTask<BodyStatus>(BodyStatus.Complete);
+        }
+        if (head.ContentLength > limit)
+        {
+            return new ValueTask<BodyStatus>(BodyStatus.TooLarge);
+        }
+        return ReadLengthAsync(reader, head.ContentLength, target);
+    }
+
+    private static async ValueTask<BodyStatus> ReadLengthAsync(PipeReader reader, long length, PooledPayload? target)
+    {
+        long remaining = length;
+        while (remaining > 0)
+        {
+            var read = await reader.ReadAsync().ConfigureAwait(false);
+            var buffer = read.Buffer;
+            var take = buffer.Slice(0, Math.Min(remaining, buffer.Length));
+            target?.Write(take);
+            remaining -= take.Length;
+            reader.AdvanceTo(take.End);
+            if (remaining > 0 && read.IsCompleted)
+            {
+                return BodyStatus.Truncated;
+            }
+        }
+        return BodyStatus.Complete;
+    }
+
+    private static async ValueTask<BodyStatus> ReadChunkedAsync(PipeReader reader, PooledPayload? target, int limit)
+    {
+        long total = 0;
+        while (true)
+        {
+            // chunk-size [; extensions] CRLF
+            var line = await ReadLineAsync(reader).ConfigureAwait(false);
+            if (line is null)
+            {
+                return BodyStatus.Truncated;
+            }
+            long size = line.Value;
+            if (size < 0)
+            {
+                return BodyStatus.Truncated;
+            }
+            if (size == 0)
+            {
+                // trailers, then the final CRLF
+                while (true)
+                {
+                    var trailer = await ReadRawLineLengthAsync(reader).ConfigureAwait(false);
+                    if (trailer < 0)
+                    {
+                        return BodyStatus.Truncated;
+                    }
+                    if (trailer == 0)
+                    {
+                        return BodyStatus.Complete;
+                    }
+                }
+            }
+            total += size;
+            if (total > limit)
+            {
+                return BodyStatus.TooLarge;
+            }
+            var status = await ReadLengthAsync(reader, size, target).ConfigureAwait(false);
+            if (status != BodyStatus.Complete)
+            {
+                return status;
+            }
+            if (await ReadRawLineLengthAsync(reader).ConfigureAwait(false) != 0)
+            {
+                return BodyStatus.Truncated; // the CRLF after chunk data was missing
+            }
+        }
+    }
+
+    /// <summary>Reads a chunk-size line; returns its value, -1 if malformed, null at EOF.</summary>
+    private static async ValueTask<long?> ReadLineAsync(PipeReader reader)
+    {
+        while (true)
+        {
+            var read = await reader.ReadAsync().ConfigureAwait(false);
+            var buffer = read.Buffer;
+            var sequenceReader = new SequenceReader<byte>(buffer);
+            if (sequenceReader.TryReadTo(out ReadOnlySequence<byte> line, "\r\n"u8))
+            {
+                reader.AdvanceTo(sequenceReader.Position);
+                if (line.Length > MaxChunkLine)
+                {
+                    return -1;
+                }
+                Span<byte> bytes = stackalloc byte[(int)line.Length];
+                line.CopyTo(bytes);
+                int semicolon = bytes.IndexOf((byte)';');
+                var hex = (semicolon >= 0 ? bytes[..semicolon] : bytes).Trim((byte)' ');
+                return Utf8Parser.TryParse(hex, out long size, out int used, 'X') && used == hex.Length ? size : -1;
+            }
+            if (buffer.Length > MaxChunkLine || read.IsCompleted)
+            {
+                reader.AdvanceTo(buffer.End);
+                return buffer.Length > MaxChunkLine ? -1 : null;
+            }
+            reader.AdvanceTo(buffer.Start, buffer.End);
+        }
+    }
+
+    /// <summary>Reads one CRLF-terminated line and returns its length (0 for an empty line), or -1 at EOF / when too long.</summary>
+    private static async ValueTask<long> ReadRawLineLengthAsync(PipeReader reader)
+    {
+        while (true)
+        {
+            var read = await reader.ReadAsync().ConfigureAwait(false);
+            var buffer = read.Buffer;
+            var sequenceReader = new SequenceReader<byte>(buffer);
+            if (sequenceReader.TryReadTo(out ReadOnlySequence<byte> line, "\r\n"u8))
+            {
+                reader.AdvanceTo(sequenceReader.Position);
+                return line.Length;
+            }
+            if (buffer.Length > 64 * 1024 || read.IsCompleted)
+            {
+                reader.AdvanceTo(buffer.End);
+                return -1;
+            }
+            reader.AdvanceTo(buffer.Start, buffer.End);
+        }
+    }
+}

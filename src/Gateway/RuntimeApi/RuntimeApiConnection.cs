@@ -1,0 +1,292 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using System.Text.Unicode;
+using System.Threading.Tasks.Sources;
+using Gateway.Environments;
+using Gateway.Invocations;
+
+namespace Gateway.RuntimeApi;
+
+/// <summary>
+/// One connection from a runtime to its environment's Runtime API: a loop of HTTP/1.1 requests
+/// (<c>/next</c>, <c>/response</c>, <c>/error</c>, <c>/init/error</c>) answered in order.
+/// </summary>
+/// <remarks>
+/// A parked <c>/next</c> is answered by whoever dispatches the next invocation (<see cref="DeliverAsync"/>),
+/// straight from the invoke request's thread, so an invocation reaches a warm worker without a thread hop.
+/// The loop waits for that delivery before it reads the next request, which keeps HTTP responses in order.
+/// Request and response bodies are read into pooled payloads once and never copied again.
+/// </remarks>
+internal sealed class RuntimeApiConnection : IValueTaskSource<bool>
+{
+    private readonly Socket _socket;
+    private readonly ExecutionEnvironment _environment;
+    private readonly PipeReader _reader;
+    private readonly byte[] _id = new byte[64];
+    private readonly byte[] _head = new byte[8 * 1024];
+    private readonly List<ArraySegment<byte>> _sendList = new(4);
+    private PooledPayload _scratch = new();
+    private ManualResetValueTaskSourceCore<bool> _delivered = new() { RunContinuationsAsynchronously = true };
+
+    public RuntimeApiConnection(Socket socket, ExecutionEnvironment environment)
+    {
+        _socket = socket;
+        _environment = environment;
+        _reader = PipeReader.Create(new NetworkStream(socket, ownsSocket: false),
+            new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 4096, leaveOpen: true, useZeroByteReads: true));
+    }
+
+    public async Task RunAsync()
+    {
+        try
+        {
+            while (await HandleOneRequestAsync().ConfigureAwait(false))
+            {
+            }
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            // The runtime hung up or the environment is going away.
+        }
+        finally
+        {
+            _environment.OnConnectionClosed(this);
+            await _reader.CompleteAsync().ConfigureAwait(false);
+            _socket.Dispose();
+            _scratch.Reset();
+        }
+    }
+
+    /// <summary>Handles one request; false when the connection should close.</summary>
+    private async ValueTask<bool> HandleOneRequestAsync()
+    {
+        RuntimeRequestHead head;
+        while (true)
+        {
+            var read = await _reader.ReadAsync().ConfigureAwait(false);
+            var buffer = read.Buffer;
+            var status = RuntimeRequestParser.TryParse(buffer, _id, out head, out var consumed);
+            if (status == ParseStatus.Complete)
+            {
+                _reader.AdvanceTo(consumed);
+                break;
+            }
+            if (status == ParseStatus.Incomplete && !read.IsCompleted)
+            {
+                _reader.AdvanceTo(buffer.Start, buffer.End);
+                continue;
+            }
+            _reader.AdvanceTo(buffer.End);
+            if (status == ParseStatus.Incomplete)
+            {
+                return false; // EOF between requests: the normal way a connection ends
+            }
+            await SendAsync(status == ParseStatus.TooLarge ? RuntimeReplies.HeadTooLarge : RuntimeReplies.BadRequest).ConfigureAwait(false);
+            return false;
+        }
+
+        switch (head.Route)
+        {
+            case RuntimeRoute.Next when head.Method == RuntimeMethod.Get:
+                return await HandleNextAsync().ConfigureAwait(false) && !head.ConnectionClose;
+            case RuntimeRoute.Response or RuntimeRoute.Error or RuntimeRoute.InitError when head.Method == RuntimeMethod.Post:
+                return await HandleResultAsync(head).ConfigureAwait(false) && !head.ConnectionClose;
+            case RuntimeRoute.Unknown:
+                return await DiscardBodyAndReplyAsync(head, RuntimeReplies.NotFound).ConfigureAwait(false) && !head.ConnectionClose;
+            default:
+                return await DiscardBodyAndReplyAsync(head, RuntimeReplies.MethodNotAllowed).ConfigureAwait(false) && !head.ConnectionClose;
+        }
+    }
+
+    private async ValueTask<bool> HandleNextAsync()
+    {
+        var decision = _environment.OnNext(this, out var invocation, out var rejection);
+        switch (decision)
+        {
+            case NextDecision.Deliver:
+                await DeliverAsync(invocation!).ConfigureAwait(false);
+                return true;
+            case NextDecision.Parked:
+                // Wait until an invocation has been written to this connection (or it was given up).
+                return await new ValueTask<bool>(this, _delivered.Version).ConfigureAwait(false);
+            default:
+                await SendAsync(rejection!).ConfigureAwait(false);
+                return rejection != RuntimeReplies.ContainerError;
+        }
+    }
+
+    /// <summary>Writes the /next response for <paramref name="invocation"/>: headers and payload in one gather write.</summary>
+    public async ValueTask DeliverAsync(Invocation invocation)
+    {
+        var info = _environment.DeliveryHeaders(invocation);
+        int n = FormatNextHead(invocation, info);
+        _sendList.Clear();
+        _sendList.Add(new ArraySegment<byte>(_head, 0, n));
+        foreach (var segment in invocation.Request.Segments)
+        {
+            _sendList.Add(segment);
+        }
+        bool sent = false;
+        try
+        {
+            await _socket.SendAsync(_sendList, SocketFlags.None).ConfigureAwait(false);
+            sent = true;
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            _environment.OnDeliveryFailed(this, invocation);
+        }
+        finally
+        {
+            _sendList.Clear();
+        }
+        SignalParked(sent);
+    }
+
+    /// <summary>Releases a parked /next without an invocation (a newer /next replaced it, or the environment is ending).</summary>
+    public void Abandon() => SignalParked(false);
+
+    private void SignalParked(bool keepOpen)
+    {
+        if (_delivered.GetStatus(_delivered.Version) == ValueTaskSourceStatus.Pending && _parked)
+        {
+            _parked = false;
+            _delivered.SetResult(keepOpen);
+        }
+    }
+
+    private bool _parked;
+
+    /// <summary>Called by the environment (under its lock) when this connection's /next is parked.</summary>
+    public void MarkParked()
+    {
+        _delivered.Reset();
+        _parked = true;
+    }
+
+    private int FormatNextHead(Invocation invocation, in DeliveryInfo info)
+    {
+        var span = _head.AsSpan();
+        Utf8.TryWrite(span,
+            $"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nLambda-Runtime-Aws-Request-Id: {invocation.RequestId}\r\nLambda-Runtime-Deadline-Ms: {info.DeadlineUnixMs}\r\nLambda-Runtime-Invoked-Function-Arn: {invocation.InvokedFunctionArn}\r\nLambda-Runtime-Trace-Id: {invocation.TraceId}\r\n",
+            out int n);
+        if (invocation.ClientContext is { } context)
+        {
+            Utf8.TryWrite(span[n..], $"Lambda-Runtime-Client-Context: {context}\r\n", out int m);
+            n += m;
+        }
+        Utf8.TryWrite(span[n..], $"Content-Length: {invocation.Request.Length}\r\n\r\n", out int last);
+        return n + last;
+    }
+
+    private async ValueTask<bool> HandleResultAsync(RuntimeRequestHead head)
+    {
+        int limit = _environment.ResponseLimit;
+        var idSpan = _id.AsMemory(0, head.RequestIdLength);
+
+        // Refuse early (before reading the body) when the id or the state is wrong.
+        var early = head.Route == RuntimeRoute.InitError
+            ? _environment.CheckInitError()
+            : head.RequestIdTooLong ? RuntimeReplies.InvalidRequestId : _environment.CheckResult(idSpan.Span, head.Route == RuntimeRoute.Error);
+        if (early is not null)
+        {
+            return await DiscardBodyAndReplyAsync(head, early).ConfigureAwait(false);
+        }
+        if (head.Route == RuntimeRoute.Response && head.ResponseMode is not null && head.ResponseMode != "streaming")
+        {
+            return await DiscardBodyAndReplyAsync(head, RuntimeReplies.InvalidResponseMode).ConfigureAwait(false);
+        }
+
+        if (head.ExpectContinue)
+        {
+            await SendAsync(RuntimeReplies.Continue).ConfigureAwait(false);
+        }
+        _scratch.Reset();
+        if (head.ContentLength > 0 && head.ContentLength <= limit)
+        {
+            _scratch.Reserve((int)head.ContentLength);
+        }
+        var body = await BodyReader.ReadAsync(_reader, head, _scratch, limit).ConfigureAwait(false);
+        if (body == BodyStatus.Truncated)
+        {
+            await SendAsync(RuntimeReplies.TruncatedRequest).ConfigureAwait(false);
+            return false;
+        }
+
+        byte[] reply;
+        if (head.Route == RuntimeRoute.InitError)
+        {
+            reply = await _environment.OnInitErrorAsync(head.ErrorType, SwapScratch).ConfigureAwait(false);
+        }
+        else if (body == BodyStatus.TooLarge)
+        {
+            reply = head.Route == RuntimeRoute.Response
+                ? await _environment.OnResponseTooLargeAsync(idSpan).ConfigureAwait(false)
+                : RuntimeReplies.PayloadTooLarge(limit);
+            await SendAsync(reply == RuntimeReplies.Accepted ? RuntimeReplies.PayloadTooLarge(limit) : reply).ConfigureAwait(false);
+            return false; // the rest of the body was never read: this connection cannot be reused
+        }
+        else
+        {
+            reply = await _environment.OnResultAsync(idSpan, head.Route == RuntimeRoute.Error, head.ErrorType, SwapScratch).ConfigureAwait(false);
+        }
+        await SendAsync(reply).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>Hands the body just read to the invocation and takes its empty payload object in exchange.</summary>
+    private PooledPayload SwapScratch(PooledPayload emptyFromInvocation)
+    {
+        var body = _scratch;
+        _scratch = emptyFromInvocation;
+        return body;
+    }
+
+    private async ValueTask<bool> DiscardBodyAndReplyAsync(RuntimeRequestHead head, byte[] reply)
+    {
+        if (head.ContentLength > 0 || head.Chunked)
+        {
+            if (head.ExpectContinue)
+            {
+                // Tell the client not to send a body we would throw away; it may still send it, so close.
+                await SendAsync(reply).ConfigureAwait(false);
+                return false;
+            }
+            var status = await BodyReader.ReadAsync(_reader, head, null, _environment.ResponseLimit).ConfigureAwait(false);
+            if (status != BodyStatus.Complete)
+            {
+                await SendAsync(reply).ConfigureAwait(false);
+                return false;
+            }
+        }
+        await SendAsync(reply).ConfigureAwait(false);
+        return reply != RuntimeReplies.ContainerError;
+    }
+
+    private async ValueTask SendAsync(byte[] bytes) => await _socket.SendAsync(bytes, SocketFlags.None).ConfigureAwait(false);
+
+    /// <summary>Closes the socket (the environment is ending); the loop then exits.</summary>
+    public void Close()
+    {
+        Abandon();
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+        }
+        _socket.Dispose();
+    }
+
+    bool IValueTaskSource<bool>.GetResult(short token) => _delivered.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource<bool>.GetStatus(short token) => _delivered.GetStatus(token);
+
+    void IValueTaskSource<bool>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
+        => _delivered.OnCompleted(continuation, state, token, flags);
+}
+
+/// <summary>Values the environment computes at delivery time for the /next headers.</summary>
+internal readonly record struct DeliveryInfo(long DeadlineUnixMs);

@@ -1,0 +1,52 @@
+namespace Gateway.RuntimeApi;
+
+/// <summary>The Runtime API endpoints (paths under <c>/2018-06-01/runtime/</c>).</summary>
+internal enum RuntimeRoute
+{
+    Unknown,
+    Next,
+    Response,
+    Error,
+    InitError,
+}
+
+internal enum RuntimeMethod
+{
+    Other,
+    Get,
+    Post,
+}
+
+/// <summary>What the gateway needs from one HTTP/1.1 request head sent by a runtime.</summary>
+internal struct RuntimeRequestHead
+{
+    public RuntimeMethod Method;
+    public RuntimeRoute Route;
+
+    /// <summary>Length of the request id copied into the caller's id buffer (Response and Error routes).</summary>
+    public int RequestIdLength;
+
+    /// <summary>Content-Length, or -1 when absent.</summary>
+    public long ContentLength;
+
+    public bool Chunked;
+    public bool ExpectContinue;
+    public bool ConnectionClose;
+
+    /// <summary>Lambda-Runtime-Function-Error-Type, when sent.</summary>
+    public string? ErrorType;
+
+    /// <summary>Lambda-Runtime-Function-Response-Mode, when sent (only "streaming" is valid).</summary>
+    public string? ResponseMode;
+
+    /// <summary>True when the request id in the path did not fit the id buffer (it cannot be a valid id).</summary>
+    public bool RequestIdTooLong;
+}
+
+internal enum ParseStatus
+{
+    Incomplete,
+    Complete,
+    Invalid,
+    TooLarge,
+}

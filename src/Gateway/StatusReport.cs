@@ -1,0 +1,25 @@
+using Gateway.Environments;
+using Gateway.Functions;
+using Gateway.Json;
+
+namespace Gateway;
+
+/// <summary>Builds the GET /_gateway/status document.</summary>
+internal static class StatusReport
+{
+    public static GatewayStatus Build(FunctionRegistry registry, EnvironmentServices services) => new()
+    {
+        Status = "ok",
+        Functions = registry.All.Select(f => new FunctionStatus
+        {
+            FunctionName = f.Definition.Name,
+            Environments = f.Pool.Count,
+            IdleEnvironments = f.Pool.IdleCount,
+            ProvisionedEnvironments = f.Definition.ProvisionedEnvironments,
+            MaxEnvironments = f.Definition.MaxEnvironments,
+            QueuedEvents = f.Events.Depth,
+            WorkerPids = f.Pool.Snapshot().Select(e => e.ProcessId).OfType<int>().ToList(),
+            LogDirectory = services.Logs.GroupDirectory(f.Definition.Name),
+        }).ToList(),
+    };
+}
