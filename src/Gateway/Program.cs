@@ -91,8 +91,14 @@ app.Lifetime.ApplicationStopping.Register(() =>
 app.Lifetime.ApplicationStarted.Register(() =>
     Console.WriteLine($"[gateway] listening on {string.Join(", ", app.Urls)}; functions: {string.Join(", ", registry.All.Select(f => $"{f.Definition.Name} ({f.Definition.ProvisionedEnvironments} pre-forked)"))}; data in {environmentServices.DataDirectory}"));
 
-await app.RunAsync();
-
-await Task.WhenAll(registry.All.Select(f => f.Pool.StopAsync(TimeSpan.FromSeconds(5))));
-environmentServices.Dispose();
+try
+{
+    await app.RunAsync();
+}
+finally
+{
+    // Also when the host fails to start (e.g. the port is taken): no worker outlives the gateway.
+    await Task.WhenAll(registry.All.Select(f => f.Pool.StopAsync(TimeSpan.FromSeconds(5))));
+    environmentServices.Dispose();
+}
 return 0;

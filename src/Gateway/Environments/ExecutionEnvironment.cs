@@ -279,6 +279,8 @@ internal sealed class ExecutionEnvironment
                     _initDurationMs = _services.Time.GetElapsedTime(_spawnTimestamp).TotalMilliseconds;
                     _everReady = true;
                     DisarmTimerLocked();
+                    // Seed Max Memory Used: a runtime that dies mid-invocation can no longer be measured.
+                    _maxMemoryMb = ReadPeakMemoryMb();
                     goto case EnvironmentState.AwaitingNext;
                 case EnvironmentState.AwaitingNext:
                 case EnvironmentState.Idle:
@@ -362,6 +364,7 @@ internal sealed class ExecutionEnvironment
             invocation.SetError(type);
         }
         await FinishAsync(invocation, null, null).ConfigureAwait(false);
+        ReturnToPool();
         return RuntimeReplies.Accepted;
     }
 
@@ -378,6 +381,7 @@ internal sealed class ExecutionEnvironment
             $"Response payload size exceeded maximum allowed payload size ({ResponseLimit} bytes).", typeFirst: false);
         invocation.SetError("Function.ResponseSizeTooLarge");
         await FinishAsync(invocation, null, "error").ConfigureAwait(false);
+        ReturnToPool();
         return RuntimeReplies.Accepted;
     }
 
@@ -432,6 +436,24 @@ internal sealed class ExecutionEnvironment
     }
 
     // ------------------------------------------------------------------ endings
+
+    /// <summary>
+    /// Offers this environment for the next invocation as soon as its answer is in, without waiting for the
+    /// runtime's next /next: a caller that fires its next request the moment it gets a response would otherwise
+    /// race the runtime and start a needless cold environment. An invocation assigned now is delivered on /next.
+    /// </summary>
+    private void ReturnToPool()
+    {
+        bool available;
+        lock (_lock)
+        {
+            available = _state == EnvironmentState.AwaitingNext && _pending is null;
+        }
+        if (available)
+        {
+            _pool.OnIdle(this);
+        }
+    }
 
     private Invocation? TakeCurrent(ReadOnlySpan<byte> requestId, bool isError, out byte[]? refusal)
     {
@@ -634,31 +656,42 @@ internal sealed class ExecutionEnvironment
     /// <summary>Logs END and REPORT (after the worker's own output), fills the log tail, and completes.</summary>
     private async ValueTask FinishAsync(Invocation invocation, string? platformLine, string? status)
     {
-        double duration = _services.Time.GetElapsedTime(_deliveredTimestamp).TotalMilliseconds;
-        double? init = null;
-        lock (_lock)
+        try
         {
-            if (_reportInitDuration && _initDurationMs is not null)
+            double duration = _services.Time.GetElapsedTime(_deliveredTimestamp).TotalMilliseconds;
+            double? init = null;
+            lock (_lock)
             {
-                init = _initDurationMs;
-                _reportInitDuration = false;
-            }
-        }
-        if (_log is { } log)
-        {
-            await log.DrainAsync().ConfigureAwait(false);
-            if (platformLine is not null)
-            {
-                foreach (var line in platformLine.Split('\n'))
+                if (_reportInitDuration && _initDurationMs is not null)
                 {
-                    log.WritePlatformLine(Encoding.UTF8.GetBytes(line));
+                    init = _initDurationMs;
+                    _reportInitDuration = false;
                 }
             }
-            _maxMemoryMb = Math.Max(_maxMemoryMb, ReadPeakMemoryMb());
-            var report = new ReportLine(invocation.RequestId, duration, init, Function.MemorySizeMb, _maxMemoryMb, status);
-            invocation.LogTail = log.End(report, invocation.WantsLogTail);
+            if (_log is { } log)
+            {
+                await log.DrainAsync().ConfigureAwait(false);
+                if (platformLine is not null)
+                {
+                    foreach (var line in platformLine.Split('\n'))
+                    {
+                        log.WritePlatformLine(Encoding.UTF8.GetBytes(line));
+                    }
+                }
+                _maxMemoryMb = Math.Max(_maxMemoryMb, ReadPeakMemoryMb());
+                var report = new ReportLine(invocation.RequestId, duration, init, Function.MemorySizeMb, _maxMemoryMb, status);
+                invocation.LogTail = log.End(report, invocation.WantsLogTail);
+            }
         }
-        invocation.Complete();
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+        {
+            // The log could not be written (disk full, environment torn down): the caller still gets its answer.
+            Console.Error.WriteLine($"[gateway] could not write the log of {invocation.RequestId}: {ex.Message}");
+        }
+        finally
+        {
+            invocation.Complete();
+        }
     }
 
     private void WriteInitReport(string status, string? errorType)

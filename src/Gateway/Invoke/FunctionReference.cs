@@ -20,10 +20,10 @@ internal static partial class FunctionReferenceParser
 
     public const string QualifierPattern = @"\$(LATEST(\.PUBLISHED)?)|[a-zA-Z0-9-_$]+";
 
-    [GeneratedRegex("^(?:" + Pattern + ")$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\A(?:" + Pattern + @")\z", RegexOptions.CultureInvariant)]
     private static partial Regex FullPattern();
 
-    [GeneratedRegex("^(?:" + QualifierPattern + ")$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\A(?:" + QualifierPattern + @")\z", RegexOptions.CultureInvariant)]
     private static partial Regex FullQualifierPattern();
 
     [GeneratedRegex(@"^(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d$", RegexOptions.CultureInvariant)]
@@ -57,7 +57,7 @@ internal static partial class FunctionReferenceParser
         var parts = value.Split(':');
         int i = 0;
         string? region = null, account = null;
-        if (parts[0] == "arn")
+        if (parts[0] == "arn" && parts.Length > 2)
         {
             // arn:partition:lambda:region:account:[function:]name[:qualifier]
             region = parts[3];
@@ -66,16 +66,16 @@ internal static partial class FunctionReferenceParser
         }
         else
         {
-            if (parts.Length - i > 1 && RegionPattern().IsMatch(parts[i]))
+            if (parts.Length - i > 1 && RegionPattern().IsMatch(parts[i]) && IsNameChars(parts[i + 1]))
             {
                 region = parts[i++];
             }
-            if (parts.Length - i > 1 && parts[i].Length == 12 && parts[i].All(char.IsAsciiDigit))
+            if (parts.Length - i > 1 && parts[i].Length == 12 && parts[i].All(char.IsAsciiDigit) && IsNameChars(parts[i + 1]))
             {
                 account = parts[i++];
             }
         }
-        if (parts.Length - i > 1 && parts[i] == "function")
+        if (parts.Length - i > 1 && parts[i] == "function" && IsNameChars(parts[i + 1]))
         {
             i++;
         }

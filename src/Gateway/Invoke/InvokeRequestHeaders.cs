@@ -81,6 +81,10 @@ internal static class InvokeRequestHeaders
 
     private static bool IsJsonObject(ReadOnlySpan<byte> utf8)
     {
+        if (!System.Text.Unicode.Utf8.IsValid(utf8))
+        {
+            return false;
+        }
         try
         {
             var reader = new Utf8JsonReader(utf8);

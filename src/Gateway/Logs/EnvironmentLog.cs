@@ -35,6 +35,9 @@ internal sealed class EnvironmentLog : IDisposable
     public EnvironmentLog(Socket output, string filePath, string functionName, ConsoleEcho? console)
     {
         _output = output;
+        // Bytes are only taken off the socket after a zero-byte receive said they are there, but a receive that
+        // could block while holding the lock would stall every invocation of this environment: never block.
+        _output.Blocking = false;
         Directory.CreateDirectory(Path.GetDirectoryName(filePath)!);
         _file = new FileStream(filePath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 64 * 1024);
         _console = console;

@@ -89,11 +89,11 @@ internal static class BodyReader
                     }
                 }
             }
-            total += size;
-            if (total > limit)
+            if (size > limit - total)
             {
-                return BodyStatus.TooLarge;
+                return BodyStatus.TooLarge; // checked before adding, so a huge declared size cannot overflow past the limit
             }
+            total += size;
             var status = await ReadLengthAsync(reader, size, target).ConfigureAwait(false);
             if (status != BodyStatus.Complete)
             {
@@ -116,16 +116,10 @@ internal static class BodyReader
             var sequenceReader = new SequenceReader<byte>(buffer);
             if (sequenceReader.TryReadTo(out ReadOnlySequence<byte> line, "\r\n"u8))
             {
+                // Parse before AdvanceTo: after it, the pipe may recycle the memory the line lives in.
+                long result = ParseChunkSize(line);
                 reader.AdvanceTo(sequenceReader.Position);
-                if (line.Length > MaxChunkLine)
-                {
-                    return -1;
-                }
-                Span<byte> bytes = stackalloc byte[(int)line.Length];
-                line.CopyTo(bytes);
-                int semicolon = bytes.IndexOf((byte)';');
-                var hex = (semicolon >= 0 ? bytes[..semicolon] : bytes).Trim((byte)' ');
-                return Utf8Parser.TryParse(hex, out long size, out int used, 'X') && used == hex.Length ? size : -1;
+                return result;
             }
             if (buffer.Length > MaxChunkLine || read.IsCompleted)
             {
@@ -134,6 +128,19 @@ internal static class BodyReader
             }
             reader.AdvanceTo(buffer.Start, buffer.End);
         }
+    }
+
+    private static long ParseChunkSize(in ReadOnlySequence<byte> line)
+    {
+        if (line.Length > MaxChunkLine)
+        {
+            return -1;
+        }
+        Span<byte> bytes = stackalloc byte[(int)line.Length];
+        line.CopyTo(bytes);
+        int semicolon = bytes.IndexOf((byte)';');
+        var hex = (semicolon >= 0 ? bytes[..semicolon] : bytes).Trim(" \t"u8);
+        return Utf8Parser.TryParse(hex, out long size, out int used, 'X') && used == hex.Length ? size : -1;
     }
 
     /// <summary>Reads one CRLF-terminated line and returns its length (0 for an empty line), or -1 at EOF / when too long.</summary>
@@ -146,8 +153,9 @@ internal static class BodyReader
             var sequenceReader = new SequenceReader<byte>(buffer);
             if (sequenceReader.TryReadTo(out ReadOnlySequence<byte> line, "\r\n"u8))
             {
+                long length = line.Length; // read before AdvanceTo releases the memory
                 reader.AdvanceTo(sequenceReader.Position);
-                return line.Length;
+                return length;
             }
             if (buffer.Length > 64 * 1024 || read.IsCompleted)
             {

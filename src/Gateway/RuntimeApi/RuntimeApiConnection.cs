@@ -49,6 +49,12 @@ internal sealed class RuntimeApiConnection : IValueTaskSource<bool>
         {
             // The runtime hung up or the environment is going away.
         }
+        catch (Exception ex)
+        {
+            // A bug, not a peer problem: say so loudly, and let the environment's own endings (deadline, exit)
+            // still complete its invocation.
+            Console.Error.WriteLine($"[gateway] Runtime API connection of {_environment.Function.Name} failed: {ex}");
+        }
         finally
         {
             _environment.OnConnectionClosed(this);

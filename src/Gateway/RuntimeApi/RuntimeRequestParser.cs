@@ -29,7 +29,8 @@ internal static class RuntimeRequestParser
         var reader = new SequenceReader<byte>(buffer);
         if (!reader.TryReadTo(out ReadOnlySequence<byte> headBytes, HeadEnd, advancePastDelimiter: true))
         {
-            return buffer.Length > MaxHeadSize ? ParseStatus.TooLarge : ParseStatus.Incomplete;
+            // A head of MaxHeadSize may still be waiting for the rest of its terminator.
+            return buffer.Length > MaxHeadSize + HeadEnd.Length - 1 ? ParseStatus.TooLarge : ParseStatus.Incomplete;
         }
         if (headBytes.Length > MaxHeadSize)
         {
@@ -91,7 +92,7 @@ internal static class RuntimeRequestParser
                 return ParseStatus.Invalid;
             }
             var name = line[..colon];
-            var value = line[(colon + 1)..].Trim((byte)' ').Trim((byte)'\t');
+            var value = line[(colon + 1)..].Trim(" \t"u8);
             if (!ParseHeader(name, value, ref result))
             {
                 return ParseStatus.Invalid;
@@ -112,7 +113,9 @@ internal static class RuntimeRequestParser
         }
         else if (Ascii.EqualsIgnoreCase(name, "Transfer-Encoding"u8))
         {
-            result.Chunked = Ascii.EqualsIgnoreCase(value, "chunked"u8) || value.EndsWith("chunked"u8);
+            // The last coding decides ("gzip, chunked"); compared without regard to case.
+            int comma = value.LastIndexOf((byte)',');
+            result.Chunked = Ascii.EqualsIgnoreCase((comma >= 0 ? value[(comma + 1)..] : value).Trim(" \t"u8), "chunked"u8);
         }
         else if (Ascii.EqualsIgnoreCase(name, "Expect"u8))
         {

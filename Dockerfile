@@ -1,0 +1,70 @@
+# syntax=docker/dockerfile:1
+# The gateway and the sample functions as one image, running as a non-root user.
+#
+#   docker build -t gateway .
+#   docker run --rm -p 9000:9000 -v gateway-data:/data gateway [extra gateway args, e.g. --quiet]
+#   AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x aws lambda invoke --endpoint-url http://127.0.0.1:9000 \
+#     --region us-east-1 --function-name echo --payload '{}' --cli-binary-format raw-in-base64-out out.json
+#
+# Why noble in both stages, not runtime-deps:9.0: a native-AOT binary links against the glibc of the
+# machine that built it and needs at least that glibc where it runs. global.json pins SDK 10.0.401, and
+# .NET 10 ships only Ubuntu 24.04 (noble) SDK images (glibc 2.39), while runtime-deps:9.0 is Debian 12
+# (glibc 2.36). runtime-deps contains no .NET runtime, so its 10.0 tag serves the net9.0 AOT binaries.
+# The SDK tag is pinned to global.json's version: its rollForward (latestPatch) rejects other bands.
+
+ARG SDK_IMAGE=mcr.microsoft.com/dotnet/sdk:10.0.401-noble
+ARG RUNTIME_IMAGE=mcr.microsoft.com/dotnet/runtime-deps:10.0-noble
+
+# ---- build: publish the native binaries -------------------------------------------------------------
+FROM ${SDK_IMAGE} AS build
+# The ILCompiler links with clang and needs zlib's headers.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends clang zlib1g-dev \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+
+# Restore from the project files alone: this layer stays cached until a project or build file changes.
+# (A new project referenced by these must be added here.)
+COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
+COPY src/Gateway/Gateway.csproj src/Gateway/
+COPY src/Gateway.Runtime/Gateway.Runtime.csproj src/Gateway.Runtime/
+COPY src/Functions/Samples/Samples.csproj src/Functions/Samples/
+RUN dotnet restore src/Gateway/Gateway.csproj -r linux-x64 \
+ && dotnet restore src/Functions/Samples/Samples.csproj -r linux-x64
+
+# Then the sources (.dockerignore keeps the host's bin/ and obj/ out) and the publish, laid out as in
+# the repo (artifacts/gateway, artifacts/samples) so samples/functions.json resolves unchanged.
+COPY src/ src/
+RUN dotnet publish src/Gateway/Gateway.csproj -c Release -r linux-x64 --no-restore -o /out/artifacts/gateway \
+ && dotnet publish src/Functions/Samples/Samples.csproj -c Release -r linux-x64 --no-restore -o /out/artifacts/samples \
+ && rm -f /out/artifacts/*/*.dbg /out/artifacts/*/*.pdb
+
+# ---- runtime ------------------------------------------------------------------------------------------
+FROM ${RUNTIME_IMAGE}
+# setpriv (util-linux): the gateway starts workers with `setpriv --pdeathsig KILL`.
+# curl: the bash-echo sample runtime. tini: PID 1 that forwards SIGTERM/SIGINT to the gateway and reaps
+# orphaned grandchildren of workers. Only what the base image lacks is installed.
+RUN set -eux; \
+    missing="tini"; \
+    command -v setpriv >/dev/null || missing="$missing util-linux"; \
+    command -v curl >/dev/null || missing="$missing curl"; \
+    apt-get update; \
+    apt-get install -y --no-install-recommends $missing; \
+    rm -rf /var/lib/apt/lists/*; \
+    setpriv --version
+
+# /app mirrors the repo: samples/functions.json points at ../artifacts/samples and ../src/Functions/bash-echo.
+WORKDIR /app
+COPY --from=build /out/artifacts/ artifacts/
+COPY samples/functions.json samples/
+COPY src/Functions/bash-echo/ src/Functions/bash-echo/
+
+# Invocation data lives in a volume owned by the non-root user ($APP_UID, "app", comes with the
+# .NET base images).
+RUN mkdir -p /data && chown "$APP_UID" /data
+VOLUME /data
+USER $APP_UID
+
+EXPOSE 9000
+ENTRYPOINT ["tini", "--", "/app/artifacts/gateway/Gateway", \
+            "--urls", "http://0.0.0.0:9000", "--data", "/data", "--functions", "/app/samples/functions.json"]

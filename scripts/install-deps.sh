@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the build, the tests and the load tests need.
+# Idempotent: when every package is already installed it does not touch apt at all.
+#   scripts/install-deps.sh           install what is missing
+#   scripts/install-deps.sh --check   only report what is missing (exit 1 if anything is)
+#
+#   awscli            the real Lambda client (Debian bookworm ships aws-cli 2.9.x; a pyenv `aws`
+#                     earlier on PATH is fine, but the Debian one must exist too: /usr/bin/aws)
+#   curl jq unzip     used by scripts and tests
+#   autoconf automake libtool cmake g++ make python3
+#                     build aws-lambda-ric's native addon from source (scripts/build-node-ric.sh)
+#   wrk hey hyperfine load tools for loadtests/
+#
+# Not installed: Debian's `bombardier` package is "The GNU Bombing utility" (a terminal game),
+# not the HTTP load generator of the same name, so it is deliberately left out.
+set -euo pipefail
+
+packages=(
+  awscli curl jq unzip
+  autoconf automake libtool cmake g++ make python3
+  wrk hey hyperfine
+)
+
+# dpkg-query is quick and exact (`command -v aws` would be fooled by a pyenv shim).
+missing=()
+for p in "${packages[@]}"; do
+  if [[ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" != "install ok installed" ]]; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  [[ "${1:-}" == --check ]] || echo "install-deps: all ${#packages[@]} packages already installed"
+  exit 0
+fi
+if [[ "${1:-}" == --check ]]; then
+  echo "missing Debian packages: ${missing[*]}" >&2
+  exit 1
+fi
+
+sudo=()
+if ((EUID != 0)); then sudo=(sudo); fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps: done"

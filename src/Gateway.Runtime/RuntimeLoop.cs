@@ -1,0 +1,104 @@
+using Gateway.Runtime.Http;
+
+namespace Gateway.Runtime;
+
+/// <summary>
+/// The runtime's life: create the handler (init), then forever take the next event, run the handler,
+/// and post its response or error. One invocation at a time, on one connection, reusing one context,
+/// one response buffer and one receive buffer — a warm invocation allocates only the header strings.
+/// </summary>
+internal sealed class RuntimeLoop : IDisposable
+{
+    private const string TraceIdVariable = "_X_AMZN_TRACE_ID";
+
+    private readonly RuntimeApiClient _client;
+    private readonly InvocationContext _context = new();
+    private readonly ResponseBuffer _response = new();
+    private readonly ErrorBody _errorBody = new();
+
+    public RuntimeLoop(RuntimeApiClient client) => _client = client;
+
+    public async Task<int> RunAsync(Func<LambdaHandler> createHandler, CancellationToken cancellationToken)
+    {
+        // The loop blocks in socket calls, which a token cannot interrupt; closing the socket can.
+        using CancellationTokenRegistration registration =
+            cancellationToken.UnsafeRegister(static state => ((RuntimeApiClient)state!).Dispose(), _client);
+        try
+        {
+            if (!TryCreateHandler(createHandler, out LambdaHandler? handler))
+            {
+                return RuntimeExitCodes.InitError;
+            }
+
+            while (_client.Next(_context))
+            {
+                // AWS runtimes publish the trace header this way for X-Ray SDKs; removed when absent so
+                // a previous invocation's trace never leaks into the next.
+                Environment.SetEnvironmentVariable(TraceIdVariable, _context.TraceId);
+                _response.Clear();
+
+                Exception? failure = null;
+                try
+                {
+                    await handler(_context, _response).ConfigureAwait(false);
+                }
+                catch (Exception exception)
+                {
+                    failure = exception;
+                }
+
+                string requestId = _context.RequestId;
+                _context.Payload = default; // the receive buffer is about to be reused
+
+                bool keepGoing = failure is null
+                    ? _client.PostResponse(requestId, _response)
+                    : PostError(requestId, failure);
+                if (!keepGoing)
+                {
+                    break;
+                }
+            }
+
+            return RuntimeExitCodes.RuntimeApiFailure;
+        }
+        catch (Exception) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(cancellationToken);
+        }
+        catch (RuntimeApiProtocolException exception)
+        {
+            RuntimeLog.Error($"The Runtime API broke the protocol: {exception.Message}");
+            return RuntimeExitCodes.RuntimeApiFailure;
+        }
+    }
+
+    public void Dispose() => _client.Dispose();
+
+    private bool TryCreateHandler(Func<LambdaHandler> createHandler, out LambdaHandler handler)
+    {
+        try
+        {
+            handler = createHandler();
+            return true;
+        }
+        catch (Exception exception)
+        {
+            // Init errors go to /init/error and end the process (the runtime contract: "report the
+            // error and exit"). The gateway serves this body to the first invoke.
+            string errorType = ErrorBody.ErrorTypeOf(exception);
+            RuntimeLog.FunctionError(errorType, exception);
+            _errorBody.Write(_response, errorType, exception);
+            _client.PostInitError(errorType, _response);
+            handler = null!;
+            return false;
+        }
+    }
+
+    private bool PostError(string requestId, Exception exception)
+    {
+        string errorType = ErrorBody.ErrorTypeOf(exception);
+        RuntimeLog.FunctionError(errorType, exception);
+        _errorBody.Write(_response, errorType, exception);
+        return _client.PostError(requestId, errorType, _response);
+    }
+}

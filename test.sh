@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# The test command:
+#   ./test.sh [--install-deps] [-- <dotnet test arguments>]
+#   ./test.sh -- --filter Category=Unit
+#
+# 1. Debian packages: installed by scripts/install-deps.sh when CI=true or --install-deps is
+#    given; otherwise only checked, with the command to run if some are missing.
+# 2. scripts/publish.sh (native gateway + samples), scripts/build-node-ric.sh (Node RIC).
+# 3. dotnet test on tests/Gateway.UnitTests, then tests/Gateway.Tests with GATEWAY_BIN, GATEWAY_SAMPLES_DIR and
+#    GATEWAY_NODE_RIC_DIR pointing at those builds; results in artifacts/test-results/.
+# 4. A closing line "N passed, N failed[, N skipped]". Exits non-zero on any failure.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$root"
+
+install=false
+[[ "${CI:-}" == true ]] && install=true
+test_args=()
+while (($#)); do
+  case "$1" in
+    --install-deps) install=true; shift ;;
+    --) shift; test_args=("$@"); break ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    *) echo "test.sh: unknown argument '$1' (dotnet test arguments go after --)" >&2; exit 2 ;;
+  esac
+done
+
+# Tools first, with a clear message instead of a failure half-way through.
+for tool in dotnet node npm; do
+  command -v "$tool" >/dev/null || { echo "test.sh: '$tool' not found; install it first" >&2; exit 1; }
+done
+if $install; then
+  scripts/install-deps.sh
+elif ! scripts/install-deps.sh --check; then
+  echo "test.sh: run 'scripts/install-deps.sh' (as root) or './test.sh --install-deps' first" >&2
+  exit 1
+fi
+
+export GATEWAY_BIN="$root/artifacts/gateway/Gateway"
+export GATEWAY_SAMPLES_DIR="$root/artifacts/samples"
+export GATEWAY_NODE_RIC_DIR="$root/artifacts/node-ric"
+
+scripts/publish.sh
+scripts/build-node-ric.sh
+
+results="$root/artifacts/test-results"
+rm -rf "$results"
+rc=0
+# Unit tests first (seconds), then the integration and end-to-end tests against the native binaries.
+for project in tests/Gateway.UnitTests/Gateway.UnitTests.csproj tests/Gateway.Tests/Gateway.Tests.csproj; do
+  name="$(basename "$project" .csproj)"
+  dotnet test "$project" -c Release \
+    --logger "console;verbosity=normal" \
+    --logger "trx;LogFileName=$name.trx" --results-directory "$results" \
+    "${test_args[@]}" || rc=$?
+done
+
+# Summary from the trx counters of both projects (a skipped test counts in total but not in executed).
+shopt -s nullglob
+trxs=("$results"/*.trx)
+if ((${#trxs[@]} == 0)); then
+  echo "test.sh: no test results in ${results#"$root"/} (did the build fail?)" >&2
+  exit $((rc == 0 ? 1 : rc))
+fi
+passed=0; failed=0; skipped=0
+for trx in "${trxs[@]}"; do
+  counters="$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)"
+  count() { sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p" <<<"$counters"; }
+  p="$(count passed)"; f="$(count failed)"; t="$(count total)"; e="$(count executed)"
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${t:-0} - ${e:-0}))
+done
+summary="$passed passed, $failed failed"
+((skipped > 0)) && summary+=", $skipped skipped"
+echo
+echo "$summary"
+if ((rc == 0 && failed > 0)); then rc=1; fi
+exit "$rc"

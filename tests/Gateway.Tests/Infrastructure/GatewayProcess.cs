@@ -1,0 +1,272 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Gateway.Tests.Infrastructure;
+
+/// <summary>
+/// A real gateway: the published native binary, started on a free loopback port with its own data folder and
+/// functions file, ready once every pre-forked environment is idle. Disposing stops it with SIGTERM and checks
+/// it left no worker process and no socket file behind.
+/// </summary>
+public sealed class GatewayProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+    private readonly string _root;
+
+    private GatewayProcess(Process process, string root, Uri baseAddress)
+    {
+        _process = process;
+        _root = root;
+        BaseAddress = baseAddress;
+        Client = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(90) };
+    }
+
+    public Uri BaseAddress { get; }
+
+    public HttpClient Client { get; }
+
+    public string DataDirectory => Path.Combine(_root, "data");
+
+    public string FunctionsFile => Path.Combine(_root, "functions.json");
+
+    public int Pid => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>Everything the gateway printed so far (stdout and stderr).</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public static async Task<GatewayProcess> StartAsync(IEnumerable<TestFunction> functions, params string[] extraArgs)
+    {
+        var root = Directory.CreateTempSubdirectory("gateway-test-").FullName;
+        var file = new JsonObject { ["Functions"] = new JsonArray(functions.Select(f => (JsonNode)f.ToJson()).ToArray()) };
+        await File.WriteAllTextAsync(Path.Combine(root, "functions.json"), file.ToJsonString());
+        var gateway = Launch(root, FreePort(), extraArgs);
+        try
+        {
+            await gateway.WaitUntilWarmAsync();
+        }
+        catch
+        {
+            await gateway.DisposeAsync();
+            throw;
+        }
+        return gateway;
+    }
+
+    /// <summary>Starts the binary without waiting for readiness (for tests of refused configurations).</summary>
+    public static GatewayProcess Launch(string root, int port, params string[] extraArgs)
+    {
+        var info = new ProcessStartInfo(TestPaths.GatewayBinary)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = root,
+        };
+        foreach (var arg in new[] { "--urls", $"http://127.0.0.1:{port}", "--data", Path.Combine(root, "data"), "--functions", Path.Combine(root, "functions.json") }.Concat(extraArgs))
+        {
+            info.ArgumentList.Add(arg);
+        }
+        var process = new Process { StartInfo = info };
+        var gateway = new GatewayProcess(process, root, new Uri($"http://127.0.0.1:{port}"));
+        process.OutputDataReceived += (_, e) => gateway.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => gateway.Append(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return gateway;
+    }
+
+    /// <summary>Restarts a stopped gateway on the same data folder and functions (for crash-recovery tests).</summary>
+    public static async Task<GatewayProcess> RestartAsync(GatewayProcess previous)
+    {
+        var gateway = Launch(previous._root, FreePort());
+        await gateway.WaitUntilWarmAsync();
+        return gateway;
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+
+    public async Task WaitUntilWarmAsync()
+    {
+        await Poll.UntilAsync(async () =>
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"The gateway exited with code {_process.ExitCode}:\n{Output}");
+            }
+            try
+            {
+                var status = await StatusAsync();
+                return status["functions"]!.AsArray().All(f => f!["idleEnvironments"]!.GetValue<int>() >= f["provisionedEnvironments"]!.GetValue<int>());
+            }
+            catch (HttpRequestException)
+            {
+                return false;
+            }
+        }, "the gateway to listen with every pre-forked environment idle");
+    }
+
+    public async Task<JsonNode> StatusAsync()
+    {
+        var json = await Client.GetStringAsync("/_gateway/status").WithTimeout(10_000);
+        return JsonNode.Parse(json)!;
+    }
+
+    public async Task<int[]> WorkerPidsAsync(string function)
+    {
+        var status = await StatusAsync();
+        var entry = status["functions"]!.AsArray().First(f => f!["functionName"]!.GetValue<string>() == function)!;
+        return entry["workerPids"]!.AsArray().Select(p => p!.GetValue<int>()).ToArray();
+    }
+
+    public async Task<int[]> AllWorkerPidsAsync()
+    {
+        var status = await StatusAsync();
+        return status["functions"]!.AsArray().SelectMany(f => f!["workerPids"]!.AsArray().Select(p => p!.GetValue<int>())).ToArray();
+    }
+
+    public Task<HttpResponseMessage> InvokeAsync(string function, string payload, string? invocationType = null, string? logType = null, string? query = null)
+        => InvokeAsync(function, Encoding.UTF8.GetBytes(payload), invocationType, logType, query);
+
+    public async Task<HttpResponseMessage> InvokeAsync(string function, byte[] payload, string? invocationType = null, string? logType = null, string? query = null, Action<HttpRequestMessage>? configure = null)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, $"/2015-03-31/functions/{Uri.EscapeDataString(function)}/invocations{query}")
+        {
+            Content = new ByteArrayContent(payload),
+        };
+        if (invocationType is not null)
+        {
+            request.Headers.Add("X-Amz-Invocation-Type", invocationType);
+        }
+        if (logType is not null)
+        {
+            request.Headers.Add("X-Amz-Log-Type", logType);
+        }
+        configure?.Invoke(request);
+        return await Client.SendAsync(request).WithTimeout(90_000);
+    }
+
+    /// <summary>All log stream files of a function, concatenated.</summary>
+    public string ReadLogs(string function)
+    {
+        var dir = Path.Combine(DataDirectory, "logs", function);
+        if (!Directory.Exists(dir))
+        {
+            return "";
+        }
+        var text = new StringBuilder();
+        foreach (var file in Directory.GetFiles(dir, "*.log").Order())
+        {
+            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var reader = new StreamReader(stream);
+            text.Append(reader.ReadToEnd());
+        }
+        return text.ToString();
+    }
+
+    /// <summary>Waits until the function's log files contain <paramref name="text"/> (logs are flushed every 200 ms).</summary>
+    public async Task<string> WaitForLogAsync(string function, string text)
+    {
+        string logs = "";
+        await Poll.UntilAsync(() => (logs = ReadLogs(function)).Contains(text, StringComparison.Ordinal), $"'{text}' in the logs of {function}");
+        return logs;
+    }
+
+    /// <summary>SIGTERM, then wait for a clean exit.</summary>
+    public async Task<int> StopAsync(int timeoutMs = 15_000)
+    {
+        if (!_process.HasExited)
+        {
+            Processes.Signal(_process.Id, Processes.SIGTERM);
+        }
+        using var cts = new CancellationTokenSource(timeoutMs);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            _process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"The gateway did not stop within {timeoutMs} ms of SIGTERM.\n{Output}");
+        }
+        return _process.ExitCode;
+    }
+
+    public void Kill() => Processes.Signal(_process.Id, Processes.SIGKILL);
+
+    public async ValueTask DisposeAsync()
+    {
+        int[] workers = [];
+        try
+        {
+            if (!_process.HasExited)
+            {
+                workers = await AllWorkerPidsAsync();
+            }
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TimeoutException or TaskCanceledException)
+        {
+        }
+        try
+        {
+            if (!_process.HasExited)
+            {
+                await StopAsync();
+            }
+            await Poll.UntilAsync(() => workers.All(pid => !Processes.IsAlive(pid)), "every worker to exit with the gateway", 10_000);
+        }
+        finally
+        {
+            foreach (var pid in workers.Where(Processes.IsAlive))
+            {
+                Processes.Signal(pid, Processes.SIGKILL);
+            }
+            Client.Dispose();
+            _process.Dispose();
+            try
+            {
+                Directory.Delete(_root, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    public static int FreePort()
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)socket.LocalEndPoint!).Port;
+    }
+
+    public static async Task<JsonElement> ReadJsonAsync(HttpResponseMessage response)
+    {
+        var bytes = await response.Content.ReadAsByteArrayAsync();
+        return JsonDocument.Parse(bytes).RootElement.Clone();
+    }
+}

@@ -1,0 +1,40 @@
+using System.Text.Json.Nodes;
+
+namespace Gateway.Tests.Infrastructure;
+
+/// <summary>A function registration written into the functions.json a test gateway starts with.</summary>
+public sealed record TestFunction(string Name, string Code, string Handler)
+{
+    public int Timeout { get; init; } = 3;
+    public int MemorySize { get; init; } = 128;
+    public int Provisioned { get; init; } = 1;
+    public int MaxEnvironments { get; init; } = 10;
+    public Dictionary<string, string>? Environment { get; init; }
+
+    /// <summary>A handler of the native C# sample bootstrap.</summary>
+    public static TestFunction Sample(string name, string? handler = null) => new(name, TestPaths.SamplesDirectory, handler ?? name);
+
+    public JsonObject ToJson()
+    {
+        var json = new JsonObject
+        {
+            ["FunctionName"] = Name,
+            ["Code"] = Code,
+            ["Handler"] = Handler,
+            ["Timeout"] = Timeout,
+            ["MemorySize"] = MemorySize,
+            ["ProvisionedEnvironments"] = Provisioned,
+            ["MaxEnvironments"] = MaxEnvironments,
+        };
+        if (Environment is not null)
+        {
+            var variables = new JsonObject();
+            foreach (var (key, value) in Environment)
+            {
+                variables[key] = value;
+            }
+            json["Environment"] = new JsonObject { ["Variables"] = variables };
+        }
+        return json;
+    }
+}

@@ -1,0 +1,89 @@
+namespace Gateway.Tests;
+
+/// <summary>Starting, stopping and crashing gateways: no orphan workers, no stale sockets, bad configuration refused.</summary>
+public sealed class LifecycleTests
+{
+    [Fact]
+    public async Task SIGTERM_stops_the_gateway_and_every_worker_and_removes_the_sockets()
+    {
+        var gateway = await GatewayProcess.StartAsync([TestFunction.Sample("echo") with { Provisioned = 3 }, new TestFunction("bash-echo", TestPaths.BashEchoDirectory, "function.handler")]);
+        await using var _ = gateway;
+        var workers = await gateway.AllWorkerPidsAsync();
+        Assert.Equal(4, workers.Length);
+        Assert.All(workers, pid => Assert.True(Processes.IsAlive(pid)));
+
+        int exitCode = await gateway.StopAsync();
+
+        Assert.Equal(0, exitCode);
+        await Poll.UntilAsync(() => workers.All(pid => !Processes.IsAlive(pid)), "every worker to be gone");
+        var run = Path.Combine(gateway.DataDirectory, "run");
+        Assert.Empty(Directory.Exists(run) ? Directory.GetFiles(run) : []);
+        var tmp = Path.Combine(gateway.DataDirectory, "tmp");
+        Assert.Empty(Directory.Exists(tmp) ? Directory.GetDirectories(tmp) : []);
+    }
+
+    [Fact]
+    public async Task Workers_die_with_a_gateway_killed_by_SIGKILL_and_a_restart_cleans_up()
+    {
+        var gateway = await GatewayProcess.StartAsync([TestFunction.Sample("echo") with { Provisioned = 2 }, new TestFunction("bash-echo", TestPaths.BashEchoDirectory, "function.handler")]);
+        var workers = await gateway.AllWorkerPidsAsync();
+
+        gateway.Kill();
+
+        // PR_SET_PDEATHSIG (through setpriv) kills each worker when the gateway dies.
+        await Poll.UntilAsync(() => workers.All(pid => !Processes.IsAlive(pid)), "workers to die with the gateway");
+        await using var restarted = await GatewayProcess.RestartAsync(gateway);
+        using var response = await restarted.InvokeAsync("echo", "\"after a crash\"");
+        Assert.Equal("\"after a crash\"", await response.Content.ReadAsStringAsync());
+        var sockets = Directory.GetFiles(Path.Combine(restarted.DataDirectory, "run"), "*.sock");
+        Assert.Equal(3, sockets.Length); // only the new environments' sockets
+        await gateway.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_function_with_a_reserved_environment_variable_is_refused_at_start()
+    {
+        var root = Directory.CreateTempSubdirectory("gateway-test-").FullName;
+        try
+        {
+            var function = TestFunction.Sample("echo") with { Environment = new() { ["AWS_REGION"] = "eu-west-1", ["OK_KEY"] = "v" } };
+            await File.WriteAllTextAsync(Path.Combine(root, "functions.json"), new System.Text.Json.Nodes.JsonObject { ["Functions"] = new System.Text.Json.Nodes.JsonArray(function.ToJson()) }.ToJsonString());
+            var gateway = GatewayProcess.Launch(root, GatewayProcess.FreePort());
+            await using var _ = gateway;
+            await Poll.UntilAsync(() => gateway.HasExited, "the gateway to refuse its configuration and exit");
+
+            Assert.Contains("Reserved keys used in this request: AWS_REGION", gateway.Output);
+        }
+        finally
+        {
+            if (Directory.Exists(root))
+            {
+                Directory.Delete(root, recursive: true);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Environment_variables_over_4_KB_are_refused_with_the_measured_string()
+    {
+        var root = Directory.CreateTempSubdirectory("gateway-test-").FullName;
+        try
+        {
+            // {"BIG":"…"} is 10 bytes + the value: 4087 bytes of value make 4097 bytes.
+            var function = TestFunction.Sample("echo") with { Environment = new() { ["BIG"] = new string('x', 4087) } };
+            await File.WriteAllTextAsync(Path.Combine(root, "functions.json"), new System.Text.Json.Nodes.JsonObject { ["Functions"] = new System.Text.Json.Nodes.JsonArray(function.ToJson()) }.ToJsonString());
+            var gateway = GatewayProcess.Launch(root, GatewayProcess.FreePort());
+            await using var _ = gateway;
+            await Poll.UntilAsync(() => gateway.HasExited, "the gateway to refuse its configuration and exit");
+
+            Assert.Contains("exceeded the 4KB limit. String measured: {\"BIG\":\"xxx", gateway.Output);
+        }
+        finally
+        {
+            if (Directory.Exists(root))
+            {
+                Directory.Delete(root, recursive: true);
+            }
+        }
+    }
+}

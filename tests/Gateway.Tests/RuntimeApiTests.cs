@@ -1,0 +1,184 @@
+namespace Gateway.Tests;
+
+/// <summary>
+/// The Runtime API as a runtime sees it, driven by hand: the test plays the runtime of an environment whose
+/// bootstrap only sleeps, over that environment's Unix socket (and its TCP port).
+/// </summary>
+public sealed class RuntimeApiTests : IAsyncLifetime
+{
+    private const string Next = "/2018-06-01/runtime/invocation/next";
+    private string _code = "";
+    private GatewayProcess _gateway = null!;
+
+    public async Task InitializeAsync()
+    {
+        _code = Directory.CreateTempSubdirectory("manual-runtime-").FullName;
+        var bootstrap = Path.Combine(_code, "bootstrap");
+        await File.WriteAllTextAsync(bootstrap, "#!/bin/sh\nexec sleep 600\n");
+        File.SetUnixFileMode(bootstrap, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        // Provisioned environments wait for their first /next; this test's gateway is ready when it listens.
+        _gateway = await GatewayProcess.StartAsync(
+        [
+            new TestFunction("manual", _code, "handler") { Provisioned = 0, MaxEnvironments = 2, Timeout = 30 },
+        ]);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _gateway.DisposeAsync();
+        Directory.Delete(_code, recursive: true);
+    }
+
+    /// <summary>Starts an invocation (which starts an environment) and returns the task and the environment's endpoints.</summary>
+    private async Task<(Task<HttpResponseMessage> Invoke, string Socket, string Tcp)> StartInvocationAsync(string payload)
+    {
+        int[] before = await _gateway.WorkerPidsAsync("manual");
+        var invoke = _gateway.InvokeAsync("manual", payload);
+        int pid = 0;
+        await Poll.UntilAsync(async () => (pid = (await _gateway.WorkerPidsAsync("manual")).Except(before).FirstOrDefault()) != 0 && Processes.EnvironmentVariable(pid, "GATEWAY_RUNTIME_API_SOCKET") is not null, "the environment to start");
+        return (invoke, Processes.EnvironmentVariable(pid, "GATEWAY_RUNTIME_API_SOCKET")!, Processes.EnvironmentVariable(pid, "AWS_LAMBDA_RUNTIME_API")!);
+    }
+
+    [Fact]
+    public async Task Next_delivers_the_event_with_every_header_and_response_completes_the_invocation()
+    {
+        var (invoke, socket, _) = await StartInvocationAsync("""{"question":42}""");
+        using var runtime = await RawHttp.ConnectUnixAsync(socket);
+
+        var next = await runtime.RequestAsync("GET", Next);
+
+        Assert.Equal(200, next.Status);
+        Assert.Equal("""{"question":42}""", next.Text);
+        var requestId = next.Headers["Lambda-Runtime-Aws-Request-Id"];
+        Assert.True(Guid.TryParse(requestId, out _));
+        Assert.Equal("arn:aws:lambda:us-east-1:000000000000:function:manual", next.Headers["Lambda-Runtime-Invoked-Function-Arn"]);
+        Assert.StartsWith("Root=1-", next.Headers["Lambda-Runtime-Trace-Id"]);
+        Assert.InRange(long.Parse(next.Headers["Lambda-Runtime-Deadline-Ms"]) - DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), 1_000, 31_000);
+
+        var accepted = await runtime.RequestAsync("POST", $"/2018-06-01/runtime/invocation/{requestId}/response", Encoding.UTF8.GetBytes("""{"answer":42}"""));
+        Assert.Equal(202, accepted.Status);
+        Assert.Equal("""{"status":"OK"}""", accepted.Text);
+
+        using var response = await invoke.WithTimeout();
+        Assert.Equal("""{"answer":42}""", await response.Content.ReadAsStringAsync());
+        Assert.Equal(requestId, response.Headers.GetValues("x-amzn-RequestId").Single());
+
+        // A second answer for the same invocation is a state error, as in AWS's emulator.
+        var twice = await runtime.RequestAsync("POST", $"/2018-06-01/runtime/invocation/{requestId}/response", Encoding.UTF8.GetBytes("again"));
+        Assert.Equal(403, twice.Status);
+        Assert.Equal("""{"errorMessage":"State transition from RuntimeResponseSentState to InvocationResponse failed for runtime. Error: State transition is not allowed","errorType":"InvalidStateTransition"}""", twice.Text);
+    }
+
+    [Fact]
+    public async Task An_unknown_request_id_is_400_and_does_not_disturb_the_real_invocation()
+    {
+        var (invoke, socket, _) = await StartInvocationAsync("1");
+        using var runtime = await RawHttp.ConnectUnixAsync(socket);
+        var next = await runtime.RequestAsync("GET", Next);
+        var requestId = next.Headers["Lambda-Runtime-Aws-Request-Id"];
+
+        var wrong = await runtime.RequestAsync("POST", $"/2018-06-01/runtime/invocation/{Guid.NewGuid()}/response", Encoding.UTF8.GetBytes("x"));
+        Assert.Equal(400, wrong.Status);
+        Assert.Equal("""{"errorMessage":"Invalid request ID","errorType":"InvalidRequestID"}""", wrong.Text);
+
+        var ok = await runtime.RequestAsync("POST", $"/2018-06-01/runtime/invocation/{requestId}/response", Encoding.UTF8.GetBytes("2"));
+        Assert.Equal(202, ok.Status);
+        using var response = await invoke.WithTimeout();
+        Assert.Equal("2", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task A_repeated_next_redelivers_the_same_event_and_unknown_paths_are_404()
+    {
+        var (invoke, socket, tcp) = await StartInvocationAsync("\"same\"");
+        using var first = await RawHttp.ConnectUnixAsync(socket);
+        var a = await first.RequestAsync("GET", Next);
+        // The runtime reconnects (over TCP this time) and asks again without answering.
+        using var second = await RawHttp.ConnectTcpAsync(tcp);
+        var b = await second.RequestAsync("GET", Next);
+        Assert.Equal(a.Headers["Lambda-Runtime-Aws-Request-Id"], b.Headers["Lambda-Runtime-Aws-Request-Id"]);
+        Assert.Equal("\"same\"", b.Text);
+
+        var unknown = await second.RequestAsync("GET", "/2018-06-01/runtime/nothing");
+        Assert.Equal(404, unknown.Status);
+
+        var ok = await second.RequestAsync("POST", $"/2018-06-01/runtime/invocation/{a.Headers["Lambda-Runtime-Aws-Request-Id"]}/error",
+            Encoding.UTF8.GetBytes("""{"errorMessage":"boom","errorType":"MyError"}"""), "Lambda-Runtime-Function-Error-Type: Function.MyError\r\n");
+        Assert.Equal(202, ok.Status);
+        using var response = await invoke.WithTimeout();
+        Assert.Equal("Unhandled", response.Headers.GetValues("X-Amz-Function-Error").Single());
+        Assert.Equal("""{"errorMessage":"boom","errorType":"MyError"}""", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Chunked_and_expect_continue_responses_are_read_exactly()
+    {
+        var (invoke, socket, _) = await StartInvocationAsync("{}");
+        using var runtime = await RawHttp.ConnectUnixAsync(socket);
+        var requestId = (await runtime.RequestAsync("GET", Next)).Headers["Lambda-Runtime-Aws-Request-Id"];
+
+        await runtime.SendAsync($"POST /2018-06-01/runtime/invocation/{requestId}/response HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n");
+        var cont = await runtime.ReadResponseAsync().WithTimeout();
+        Assert.Equal(100, cont.Status);
+        await runtime.SendAsync("5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: t\r\n\r\n");
+        var accepted = await runtime.ReadResponseAsync().WithTimeout();
+        Assert.Equal(202, accepted.Status);
+
+        using var response = await invoke.WithTimeout();
+        Assert.Equal("hello world", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task An_oversized_response_is_413_to_the_runtime_and_ResponseSizeTooLarge_to_the_caller()
+    {
+        var (invoke, socket, _) = await StartInvocationAsync("{}");
+        using var runtime = await RawHttp.ConnectUnixAsync(socket);
+        var requestId = (await runtime.RequestAsync("GET", Next)).Headers["Lambda-Runtime-Aws-Request-Id"];
+
+        // Declares 100 MB and sends only the head: the gateway must refuse from the header alone.
+        await runtime.SendAsync($"POST /2018-06-01/runtime/invocation/{requestId}/response HTTP/1.1\r\nHost: x\r\nContent-Length: 104857600\r\n\r\n");
+        var refused = await runtime.ReadResponseAsync().WithTimeout();
+
+        Assert.Equal(413, refused.Status);
+        Assert.Equal("""{"errorMessage":"Exceeded maximum allowed payload size (6291556 bytes).","errorType":"RequestEntityTooLarge"}""", refused.Text);
+        Assert.True(await runtime.IsClosedByServerAsync());
+        using var response = await invoke.WithTimeout();
+        Assert.Equal("""{"errorMessage":"Response payload size exceeded maximum allowed payload size (6291556 bytes).","errorType":"Function.ResponseSizeTooLarge"}""", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task A_runtime_cannot_answer_for_another_environments_invocation()
+    {
+        var (invokeA, socketA, _) = await StartInvocationAsync("\"a\"");
+        var (invokeB, socketB, _) = await StartInvocationAsync("\"b\"");
+        using var runtimeA = await RawHttp.ConnectUnixAsync(socketA);
+        using var runtimeB = await RawHttp.ConnectUnixAsync(socketB);
+        var idA = (await runtimeA.RequestAsync("GET", Next)).Headers["Lambda-Runtime-Aws-Request-Id"];
+        var idB = (await runtimeB.RequestAsync("GET", Next)).Headers["Lambda-Runtime-Aws-Request-Id"];
+
+        var hijack = await runtimeA.RequestAsync("POST", $"/2018-06-01/runtime/invocation/{idB}/response", Encoding.UTF8.GetBytes("\"hijacked\""));
+        Assert.Equal(400, hijack.Status);
+
+        Assert.Equal(202, (await runtimeA.RequestAsync("POST", $"/2018-06-01/runtime/invocation/{idA}/response", Encoding.UTF8.GetBytes("\"A\""))).Status);
+        Assert.Equal(202, (await runtimeB.RequestAsync("POST", $"/2018-06-01/runtime/invocation/{idB}/response", Encoding.UTF8.GetBytes("\"B\""))).Status);
+        using var a = await invokeA.WithTimeout();
+        using var b = await invokeB.WithTimeout();
+        Assert.Equal("\"A\"", await a.Content.ReadAsStringAsync());
+        Assert.Equal("\"B\"", await b.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Init_error_is_served_verbatim_to_the_waiting_invocation()
+    {
+        var (invoke, socket, _) = await StartInvocationAsync("{}");
+        using var runtime = await RawHttp.ConnectUnixAsync(socket);
+
+        var accepted = await runtime.RequestAsync("POST", "/2018-06-01/runtime/init/error",
+            Encoding.UTF8.GetBytes("""{"errorMessage":"cannot load config","errorType":"Runtime.ConfigError"}"""), "Lambda-Runtime-Function-Error-Type: Runtime.ConfigError\r\n");
+        Assert.Equal(202, accepted.Status);
+
+        using var response = await invoke.WithTimeout();
+        Assert.Equal("Unhandled", response.Headers.GetValues("X-Amz-Function-Error").Single());
+        Assert.Equal("""{"errorMessage":"cannot load config","errorType":"Runtime.ConfigError"}""", await response.Content.ReadAsStringAsync());
+    }
+}

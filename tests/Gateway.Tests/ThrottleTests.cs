@@ -1,0 +1,45 @@
+namespace Gateway.Tests;
+
+/// <summary>One invocation per environment: when every environment is busy and no more may start, a sync invoke is throttled.</summary>
+public sealed class ThrottleTests
+{
+    [Fact]
+    public async Task Beyond_MaxEnvironments_a_sync_invoke_gets_429_TooManyRequestsException()
+    {
+        await using var gateway = await GatewayProcess.StartAsync([TestFunction.Sample("sleep") with { Timeout = 10, Provisioned = 1, MaxEnvironments = 2 }]);
+
+        var busy = Enumerable.Range(0, 2).Select(_ => gateway.InvokeAsync("sleep", """{"ms":2000}""")).ToArray();
+        await Poll.UntilAsync(async () => (await gateway.WorkerPidsAsync("sleep")).Length == 2 && (await gateway.StatusAsync())["functions"]![0]!["idleEnvironments"]!.GetValue<int>() == 0, "both environments to be busy");
+
+        using var throttled = await gateway.InvokeAsync("sleep", """{"ms":1}""");
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, throttled.StatusCode);
+        Assert.Equal("TooManyRequestsException", throttled.Headers.GetValues("x-amzn-ErrorType").Single());
+        Assert.True(int.Parse(throttled.Headers.GetValues("Retry-After").Single()) >= 1);
+        Assert.Equal("""{"Reason":"ReservedFunctionConcurrentInvocationLimitExceeded","Type":"User","message":"Rate Exceeded."}""", await throttled.Content.ReadAsStringAsync());
+        foreach (var response in await Task.WhenAll(busy).WithTimeout())
+        {
+            Assert.Equal("""{"sleptMs":2000}""", await response.Content.ReadAsStringAsync());
+        }
+    }
+
+    [Fact]
+    public async Task Event_invocations_wait_for_a_free_environment_instead_of_being_throttled()
+    {
+        await using var gateway = await GatewayProcess.StartAsync([TestFunction.Sample("sleep") with { Timeout = 10, Provisioned = 1, MaxEnvironments = 1 }]);
+
+        var ids = new List<string>();
+        for (int i = 0; i < 5; i++)
+        {
+            using var response = await gateway.InvokeAsync("sleep", """{"ms":50}""", invocationType: "Event");
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+            ids.Add(response.Headers.GetValues("x-amzn-RequestId").Single());
+        }
+
+        foreach (var id in ids)
+        {
+            await gateway.WaitForLogAsync("sleep", $"REPORT RequestId: {id}");
+        }
+        Assert.Single(await gateway.WorkerPidsAsync("sleep"));
+    }
+}
