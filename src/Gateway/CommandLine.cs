@@ -2,7 +2,7 @@ namespace Gateway;
 
 /// <summary>
 /// The gateway's own command-line switches, turned into configuration keys:
-/// <c>--data DIR</c> → Gateway:DataDirectory, <c>--functions PATH</c> → Gateway:Functions,
+/// <c>--data DIR</c> (or <c>--data=DIR</c>) → Gateway:DataDirectory, <c>--functions PATH</c> → Gateway:Functions,
 /// <c>--quiet</c> → Gateway:EchoFunctionLogs=false. Everything else (e.g. <c>--urls</c>, <c>--Gateway:Region=…</c>)
 /// passes through to ASP.NET Core's command-line configuration.
 /// </summary>
@@ -20,6 +20,12 @@ internal static class CommandLine
                     break;
                 case "--functions" when i + 1 < args.Length:
                     result.Add("--Gateway:Functions=" + args[++i]);
+                    break;
+                case var arg when arg.StartsWith("--data=", StringComparison.Ordinal):
+                    result.Add("--Gateway:DataDirectory=" + arg["--data=".Length..]);
+                    break;
+                case var arg when arg.StartsWith("--functions=", StringComparison.Ordinal):
+                    result.Add("--Gateway:Functions=" + arg["--functions=".Length..]);
                     break;
                 case "--quiet":
                     result.Add("--Gateway:EchoFunctionLogs=false");

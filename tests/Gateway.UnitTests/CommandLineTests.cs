@@ -45,10 +45,11 @@ public class CommandLineTests
     }
 
     [Fact]
-    public void Equals_forms_and_other_spellings_are_not_rewritten()
+    public void Equals_forms_are_mapped_and_other_spellings_are_not_rewritten()
     {
-        // Only the spaced forms are the gateway's; these reach ASP.NET Core configuration unchanged.
-        Assert.Equal(["--data=/x", "--QUIET", "-q"], CommandLine.Normalize(["--data=/x", "--QUIET", "-q"]));
+        Assert.Equal(["--Gateway:DataDirectory=/x", "--Gateway:Functions=f.json"], CommandLine.Normalize(["--data=/x", "--functions=f.json"]));
+        // Other spellings reach ASP.NET Core configuration unchanged.
+        Assert.Equal(["--QUIET", "-q"], CommandLine.Normalize(["--QUIET", "-q"]));
     }
 
     [Fact]
