@@ -62,7 +62,7 @@ foreach (var definition in definitions)
 var app = builder.Build();
 var invoke = new InvokeEndpoint(registry, invocations, options, time);
 app.MapPost("/2015-03-31/functions/{FunctionName}/invocations", invoke.HandleAsync);
-app.MapGet("/_gateway/status", () => StatusReport.Build(registry, environmentServices));
+app.MapGet("/_gateway/status", () => StatusReport.Build(registry, environmentServices, invocations));
 app.MapFallback(LambdaErrors.UnknownOperation);
 
 // Pre-fork before serving, so the first invocation finds warm environments.

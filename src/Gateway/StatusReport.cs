@@ -1,5 +1,6 @@
 using Gateway.Environments;
 using Gateway.Functions;
+using Gateway.Invocations;
 using Gateway.Json;
 
 namespace Gateway;
@@ -7,9 +8,10 @@ namespace Gateway;
 /// <summary>Builds the GET /_gateway/status document.</summary>
 internal static class StatusReport
 {
-    public static GatewayStatus Build(FunctionRegistry registry, EnvironmentServices services) => new()
+    public static GatewayStatus Build(FunctionRegistry registry, EnvironmentServices services, InvocationPool invocations) => new()
     {
         Status = "ok",
+        InvocationsOutstanding = invocations.Outstanding,
         Functions = registry.All.Select(f => new FunctionStatus
         {
             FunctionName = f.Definition.Name,

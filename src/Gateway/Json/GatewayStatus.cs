@@ -5,6 +5,9 @@ internal sealed class GatewayStatus
 {
     public required string Status { get; init; }
 
+    /// <summary>Invocation objects rented from the pool and not yet returned: zero whenever the gateway is idle.</summary>
+    public required long InvocationsOutstanding { get; init; }
+
     public required List<FunctionStatus> Functions { get; init; }
 }
 

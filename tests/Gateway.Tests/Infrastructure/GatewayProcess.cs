@@ -221,15 +221,24 @@ public sealed class GatewayProcess : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         int[] workers = [];
+        long outstanding = 0;
+        string? leak = null;
         try
         {
             if (!_process.HasExited)
             {
                 workers = await AllWorkerPidsAsync();
+                // Every invocation object goes back to its pool exactly once: none may be left out when idle.
+                await Poll.UntilAsync(async () => (outstanding = (await StatusAsync())["invocationsOutstanding"]!.GetValue<long>()) == 0,
+                    "every invocation to be returned to the pool", 10_000);
             }
         }
-        catch (Exception ex) when (ex is HttpRequestException or TimeoutException or TaskCanceledException)
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
         {
+        }
+        catch (TimeoutException) when (outstanding != 0)
+        {
+            leak = $"{outstanding} invocation(s) were never returned to the pool.\n{Output}";
         }
         try
         {
@@ -254,6 +263,10 @@ public sealed class GatewayProcess : IAsyncDisposable
             catch (IOException)
             {
             }
+        }
+        if (leak is not null)
+        {
+            throw new InvalidOperationException(leak);
         }
     }
 
