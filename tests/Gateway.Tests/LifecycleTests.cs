@@ -50,7 +50,7 @@ public sealed class LifecycleTests
             await File.WriteAllTextAsync(Path.Combine(root, "functions.json"), new System.Text.Json.Nodes.JsonObject { ["Functions"] = new System.Text.Json.Nodes.JsonArray(function.ToJson()) }.ToJsonString());
             var gateway = GatewayProcess.Launch(root, GatewayProcess.FreePort());
             await using var _ = gateway;
-            await Poll.UntilAsync(() => gateway.HasExited, "the gateway to refuse its configuration and exit");
+            await gateway.WaitForExitAsync();
 
             Assert.Contains("Reserved keys used in this request: AWS_REGION", gateway.Output);
         }
@@ -74,7 +74,7 @@ public sealed class LifecycleTests
             await File.WriteAllTextAsync(Path.Combine(root, "functions.json"), new System.Text.Json.Nodes.JsonObject { ["Functions"] = new System.Text.Json.Nodes.JsonArray(function.ToJson()) }.ToJsonString());
             var gateway = GatewayProcess.Launch(root, GatewayProcess.FreePort());
             await using var _ = gateway;
-            await Poll.UntilAsync(() => gateway.HasExited, "the gateway to refuse its configuration and exit");
+            await gateway.WaitForExitAsync();
 
             Assert.Contains("exceeded the 4KB limit. String measured: {\"BIG\":\"xxx", gateway.Output);
         }

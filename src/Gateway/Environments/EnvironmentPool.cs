@@ -34,6 +34,7 @@ internal sealed class EnvironmentPool
     private readonly List<ExecutionEnvironment> _idle = [];
     private readonly List<ExecutionEnvironment> _startingUnclaimed = [];
     private TaskCompletionSource _capacityChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private bool _capacityWatched;
     private int _consecutiveInitFailures;
     private bool _stopping;
 
@@ -148,6 +149,7 @@ internal sealed class EnvironmentPool
         {
             lock (_lock)
             {
+                _capacityWatched = true;
                 return _capacityChanged.Task;
             }
         }
@@ -156,7 +158,7 @@ internal sealed class EnvironmentPool
     /// <summary>The environment's runtime is waiting in /next with nothing to do.</summary>
     public void OnIdle(ExecutionEnvironment environment)
     {
-        TaskCompletionSource signal;
+        TaskCompletionSource? signal;
         lock (_lock)
         {
             if (!_all.Contains(environment))
@@ -174,12 +176,12 @@ internal sealed class EnvironmentPool
                 _consecutiveInitFailures = 0;
             }
         }
-        signal.TrySetResult();
+        signal?.TrySetResult();
     }
 
     public void OnExited(ExecutionEnvironment environment)
     {
-        TaskCompletionSource signal;
+        TaskCompletionSource? signal;
         TimeSpan? replaceAfter = null;
         lock (_lock)
         {
@@ -207,7 +209,7 @@ internal sealed class EnvironmentPool
                 }
             }
         }
-        signal.TrySetResult();
+        signal?.TrySetResult();
         if (replaceAfter is { } delay)
         {
             _ = ReplaceAsync(delay);
@@ -259,8 +261,15 @@ internal sealed class EnvironmentPool
         return environment;
     }
 
-    private TaskCompletionSource SwapSignalLocked()
+    /// <summary>Takes the current capacity signal (to be completed outside the lock) and arms a new one — only when
+    /// somebody (a queued Event invocation) is waiting, so the sync hot path allocates nothing here.</summary>
+    private TaskCompletionSource? SwapSignalLocked()
     {
+        if (!_capacityWatched)
+        {
+            return null;
+        }
+        _capacityWatched = false;
         var signal = _capacityChanged;
         _capacityChanged = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         return signal;

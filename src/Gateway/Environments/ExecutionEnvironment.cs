@@ -72,6 +72,7 @@ internal sealed class ExecutionEnvironment
     private int _maxMemoryMb;
     private bool _everReady;
     private bool _killRequested;
+    private readonly List<Task> _finishing = [];
 
     private SpawnedProcess? _process;
     private EnvironmentLog? _log;
@@ -571,6 +572,12 @@ internal sealed class ExecutionEnvironment
     {
         try
         {
+            Task[] finishing;
+            lock (_lock)
+            {
+                finishing = [.. _finishing];
+            }
+            await Task.WhenAll(finishing).ConfigureAwait(false);
             if (_log is not null)
             {
                 await _log.DrainAsync().ConfigureAwait(false);
@@ -650,11 +657,26 @@ internal sealed class ExecutionEnvironment
         {
             BeginLogForUndelivered(invocation);
         }
-        _ = FinishAsync(invocation, platformLine, status).AsTask();
+        _ = FinishAsync(invocation, platformLine, status); // not awaited (timer and exit callbacks), but tracked
     }
 
     /// <summary>Logs END and REPORT (after the worker's own output), fills the log tail, and completes.</summary>
-    private async ValueTask FinishAsync(Invocation invocation, string? platformLine, string? status)
+    private Task FinishAsync(Invocation invocation, string? platformLine, string? status)
+    {
+        var finishing = FinishCoreAsync(invocation, platformLine, status);
+        if (!finishing.IsCompleted)
+        {
+            // The environment's cleanup waits for these: its log stream must outlive the last END/REPORT.
+            lock (_lock)
+            {
+                _finishing.RemoveAll(t => t.IsCompleted);
+                _finishing.Add(finishing);
+            }
+        }
+        return finishing;
+    }
+
+    private async Task FinishCoreAsync(Invocation invocation, string? platformLine, string? status)
     {
         try
         {

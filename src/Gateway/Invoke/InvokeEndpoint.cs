@@ -53,13 +53,14 @@ internal sealed class InvokeEndpoint(FunctionRegistry functions, InvocationPool 
             await LambdaErrors.AccessDenied(context, $"The function's account {account} is not this gateway's account ({options.AccountId}).").ConfigureAwait(false);
             return;
         }
-        var unqualifiedArn = $"arn:aws:lambda:{options.Region}:{options.AccountId}:function:{reference.Name}";
         if (!functions.TryGet(reference.Name, out var function) || (reference.Qualifier is not null && reference.Qualifier != Latest))
         {
             // Versions and aliases come with the control plane; until then only $LATEST exists.
-            await LambdaErrors.ResourceNotFound(context, $"Function not found: {unqualifiedArn}:{reference.Qualifier ?? Latest}").ConfigureAwait(false);
+            var arn = $"arn:aws:lambda:{options.Region}:{options.AccountId}:function:{reference.Name}";
+            await LambdaErrors.ResourceNotFound(context, $"Function not found: {arn}:{reference.Qualifier ?? Latest}").ConfigureAwait(false);
             return;
         }
+        var unqualifiedArn = function.Definition.Arn;
 
         // 2. Headers.
         var headers = request.Headers;

@@ -218,6 +218,13 @@ public sealed class GatewayProcess : IAsyncDisposable
 
     public void Kill() => Processes.Signal(_process.Id, Processes.SIGKILL);
 
+    /// <summary>For a gateway that exits by itself: waits for the exit and for the last of its output to be read.</summary>
+    public async Task WaitForExitAsync(int timeoutMs = 20_000)
+    {
+        using var cts = new CancellationTokenSource(timeoutMs);
+        await _process.WaitForExitAsync(cts.Token); // also waits for the redirected output to reach its end
+    }
+
     public async ValueTask DisposeAsync()
     {
         int[] workers = [];
