@@ -43,47 +43,29 @@ public sealed class LifecycleTests
     [Fact]
     public async Task A_function_with_a_reserved_environment_variable_is_refused_at_start()
     {
-        var root = Directory.CreateTempSubdirectory("gateway-test-").FullName;
-        try
-        {
-            var function = TestFunction.Sample("echo") with { Environment = new() { ["AWS_REGION"] = "eu-west-1", ["OK_KEY"] = "v" } };
-            await File.WriteAllTextAsync(Path.Combine(root, "functions.json"), new System.Text.Json.Nodes.JsonObject { ["Functions"] = new System.Text.Json.Nodes.JsonArray(function.ToJson()) }.ToJsonString());
-            var gateway = GatewayProcess.Launch(root, GatewayProcess.FreePort());
-            await using var _ = gateway;
-            await gateway.WaitForExitAsync();
+        var output = await OutputOfRefusedStartAsync(TestFunction.Sample("echo") with { Environment = new() { ["AWS_REGION"] = "eu-west-1", ["OK_KEY"] = "v" } });
 
-            Assert.Contains("Reserved keys used in this request: AWS_REGION", gateway.Output);
-        }
-        finally
-        {
-            if (Directory.Exists(root))
-            {
-                Directory.Delete(root, recursive: true);
-            }
-        }
+        Assert.Contains("Reserved keys used in this request: AWS_REGION", output);
     }
 
     [Fact]
     public async Task Environment_variables_over_4_KB_are_refused_with_the_measured_string()
     {
-        var root = Directory.CreateTempSubdirectory("gateway-test-").FullName;
-        try
-        {
-            // {"BIG":"…"} is 10 bytes + the value: 4087 bytes of value make 4097 bytes.
-            var function = TestFunction.Sample("echo") with { Environment = new() { ["BIG"] = new string('x', 4087) } };
-            await File.WriteAllTextAsync(Path.Combine(root, "functions.json"), new System.Text.Json.Nodes.JsonObject { ["Functions"] = new System.Text.Json.Nodes.JsonArray(function.ToJson()) }.ToJsonString());
-            var gateway = GatewayProcess.Launch(root, GatewayProcess.FreePort());
-            await using var _ = gateway;
-            await gateway.WaitForExitAsync();
+        // {"BIG":"…"} is 10 bytes + the value: 4087 bytes of value make 4097 bytes.
+        var output = await OutputOfRefusedStartAsync(TestFunction.Sample("echo") with { Environment = new() { ["BIG"] = new string('x', 4087) } });
 
-            Assert.Contains("exceeded the 4KB limit. String measured: {\"BIG\":\"xxx", gateway.Output);
-        }
-        finally
-        {
-            if (Directory.Exists(root))
-            {
-                Directory.Delete(root, recursive: true);
-            }
-        }
+        Assert.Contains("exceeded the 4KB limit. String measured: {\"BIG\":\"xxx", output);
+    }
+
+    /// <summary>Starts a gateway with one function it must refuse, waits for it to exit, and returns what it printed.</summary>
+    private static async Task<string> OutputOfRefusedStartAsync(TestFunction function)
+    {
+        var root = Directory.CreateTempSubdirectory("gateway-test-").FullName;
+        await File.WriteAllTextAsync(Path.Combine(root, "functions.json"), new System.Text.Json.Nodes.JsonObject { ["Functions"] = new System.Text.Json.Nodes.JsonArray(function.ToJson()) }.ToJsonString());
+        var gateway = GatewayProcess.Launch(root, GatewayProcess.FreePort());
+        await using var _ = gateway; // deletes root
+        await gateway.WaitForExitAsync();
+        Assert.NotEqual(0, gateway.ExitCode);
+        return gateway.Output;
     }
 }

@@ -36,6 +36,8 @@ public sealed class GatewayProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    public int ExitCode => _process.ExitCode;
+
     /// <summary>Everything the gateway printed so far (stdout and stderr).</summary>
     public string Output
     {
