@@ -146,8 +146,9 @@ internal sealed class ExecutionEnvironment
             Directory.CreateDirectory(_services.RunDirectory);
             _tmpDirectory = Path.Combine(_services.TmpDirectory, Id);
             Directory.CreateDirectory(_tmpDirectory);
+            // Bound and listening now (the worker's environment names the endpoint), but accepting only once the
+            // log stream is open below: a fast runtime's first /next waits in the backlog meanwhile.
             _listener = new RuntimeApiListener(this, Path.Combine(_services.RunDirectory, Id + ".sock"), _services.Options.RuntimeApiOverTcp);
-            _listener.Start();
 
             var environment = WorkerEnvironment.Build(Function, _services.Options, Id, LogStreamName, Provisioned,
                 _listener.SocketPath, _listener.TcpEndpoint, _tmpDirectory);
@@ -166,6 +167,7 @@ internal sealed class ExecutionEnvironment
             await File.WriteAllTextAsync(_pidFile, _process.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)).ConfigureAwait(false);
             _log = _services.Logs.Open(Function.Name, $"{_createdUtc:yyyy-MM-dd}-{Id}.log", _process.Output);
             _procStatus = OpenProcStatus(_process.Pid);
+            _listener.Start();
             _services.Reaper.Watch(_process.PidFd, OnExit);
         }
         catch (Exception ex)

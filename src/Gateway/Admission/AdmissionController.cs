@@ -1,0 +1,336 @@
+using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
+
+namespace Gateway.Admission;
+
+/// <summary>A refused concurrency configuration, shaped as the management API's 400 error.</summary>
+internal sealed record ConcurrencyConfigurationError(string ErrorType, string Message);
+
+/// <summary>
+/// Lambda's admission rules (LAMBDA.md §1.6, §7) as one pure decision per invocation: request rate, concurrency
+/// (reserved and unreserved) and the rate of starting new execution environments (burst).
+/// </summary>
+/// <remarks>
+/// <para>
+/// Cheap and deterministic: <see cref="TryAdmit"/> and <see cref="Release(ref AdmissionTicket)"/> allocate nothing
+/// and take no lock — every counter is bounded with a CAS loop, every bucket is one CAS-updated long
+/// (<see cref="ContinuousTokenBucket"/>), and all time comes from the injected <see cref="TimeProvider"/>. Only the
+/// configuration changes (<see cref="TrySetReservedConcurrency"/>, <see cref="Register"/>) take a lock; they are the
+/// control plane.
+/// </para>
+/// <para>
+/// The checks run in this order, and whatever an earlier check took is given back exactly when a later one refuses
+/// (a throttled request consumed nothing):
+/// <list type="number">
+/// <item>the account's request rate (RequestRateMultiplier × account limit per second, bucket capacity one second's
+/// worth) → <see cref="ThrottleReason.FunctionInvocationRateLimitExceeded"/>;</item>
+/// <item>a reserved function's request rate (multiplier × reserved) →
+/// <see cref="ThrottleReason.ReservedFunctionInvocationRateLimitExceeded"/>;</item>
+/// <item>concurrency: a reserved function below its reservation (a cap and a guarantee) →
+/// <see cref="ThrottleReason.ReservedFunctionConcurrentInvocationLimitExceeded"/>; a function without one within
+/// the unreserved pool (account limit − Σ reserved) → <see cref="ThrottleReason.ConcurrentInvocationLimitExceeded"/>;
+/// then the account limit itself as a hard cap → <see cref="ThrottleReason.ConcurrentInvocationLimitExceeded"/>
+/// (redundant in a steady configuration, it only bites while a reservation change is settling);</item>
+/// <item>when the invocation needs a new environment, a burst token →
+/// <see cref="ThrottleReason.ConcurrentInvocationLimitExceeded"/>. AWS documents no reason for "requests come in
+/// faster than your function can scale"; the burst limit caps how fast <em>concurrency</em> may grow (the old
+/// model describes it as the functions' "cumulative concurrency"), it is not a request-rate limit and not the
+/// user's reservation, so the concurrency reason is the one a caller can act on (back off and retry).</item>
+/// </list>
+/// </para>
+/// <para>
+/// Retry-After: from the bucket that refused (time to its next token, rounded up to whole seconds, at least 1). A
+/// concurrency refusal has no bucket — nobody can know when an invocation in flight ends — so it says 1 second.
+/// </para>
+/// </remarks>
+internal sealed class AdmissionController
+{
+    private readonly TimeProvider _time;
+    private readonly long _frequency;
+    private readonly int _accountLimit;
+    private readonly int _minimumUnreserved;
+    private readonly int _rateMultiplier;
+    private readonly int _burstCapacity;
+    private readonly double _burstRefill;
+    private readonly ContinuousTokenBucket _accountRequests;
+    private readonly ContinuousTokenBucket? _accountBurst;
+    private readonly Lock _configuration = new();
+    private int _inFlight;
+    private int _unreservedInFlight;
+    private int _unreservedLimit;
+    private int _reservedTotal;
+
+    public AdmissionController(AdmissionOptions options, TimeProvider time)
+    {
+        options.Validate();
+        _time = time;
+        _frequency = time.TimestampFrequency;
+        _accountLimit = options.AccountConcurrencyLimit;
+        _minimumUnreserved = options.MinimumUnreservedConcurrency;
+        _rateMultiplier = options.RequestRateMultiplier;
+        _burstCapacity = options.EffectiveBurstCapacity;
+        _burstRefill = options.EffectiveBurstRefillPerSecond;
+        BurstModel = options.BurstModel;
+        _unreservedLimit = _accountLimit;
+        long now = time.GetTimestamp();
+        long accountRate = (long)_rateMultiplier * _accountLimit;
+        _accountRequests = new ContinuousTokenBucket(accountRate, accountRate, _frequency, now);
+        if (BurstModel == BurstModel.AccountBurst)
+        {
+            _accountBurst = new ContinuousTokenBucket(_burstCapacity, _burstRefill, _frequency, now);
+        }
+    }
+
+    public BurstModel BurstModel { get; }
+
+    public int AccountConcurrencyLimit => _accountLimit;
+
+    /// <summary>Invocations in flight across the account (CloudWatch <c>ConcurrentExecutions</c>).</summary>
+    public int ConcurrentExecutions => Volatile.Read(ref _inFlight);
+
+    /// <summary>Invocations in flight of functions without reserved concurrency (CloudWatch
+    /// <c>UnreservedConcurrentExecutions</c>).</summary>
+    public int UnreservedConcurrentExecutions => Volatile.Read(ref _unreservedInFlight);
+
+    /// <summary>The unreserved pool's size, account limit − Σ reserved (GetAccountSettings
+    /// <c>AccountLimit.UnreservedConcurrentExecutions</c>).</summary>
+    public int UnreservedConcurrencyLimit => Volatile.Read(ref _unreservedLimit);
+
+    public int ReservedConcurrencyTotal => Volatile.Read(ref _reservedTotal);
+
+    /// <summary>New environments <paramref name="function"/> could start right now (its own bucket, or the account's
+    /// in the <see cref="BurstModel.AccountBurst"/> model).</summary>
+    public long BurstTokensAvailable(FunctionAdmission function) => (function.Burst ?? _accountBurst!).Available(_time.GetTimestamp());
+
+    /// <summary>Requests the account could accept right now.</summary>
+    public long AccountRequestTokensAvailable => _accountRequests.Available(_time.GetTimestamp());
+
+    /// <summary>Requests a reserved function could accept right now (null without a reservation).</summary>
+    public long? ReservedRequestTokensAvailable(FunctionAdmission function) => function.Reservation is { } reservation
+        ? reservation.RequestRate?.Available(_time.GetTimestamp()) ?? 0
+        : null;
+
+    /// <summary>Adds a function without reserved concurrency (give it one with <see cref="TrySetReservedConcurrency"/>).</summary>
+    public FunctionAdmission Register(string name)
+    {
+        ContinuousTokenBucket? burst = BurstModel == BurstModel.PerFunction
+            ? new ContinuousTokenBucket(_burstCapacity, _burstRefill, _frequency, _time.GetTimestamp())
+            : null;
+        return new FunctionAdmission(this, name, burst);
+    }
+
+    /// <summary>
+    /// Sets (or with null removes — also the thing to do when the function is deleted) a function's reserved
+    /// concurrency: PutFunctionConcurrency / DeleteFunctionConcurrency. Validated and applied under the configuration
+    /// lock; admissions never take it.
+    /// </summary>
+    /// <remarks>
+    /// Invocations already in flight continue; a lowered reservation refuses new ones until the function's in-flight
+    /// count is below it, as on Lambda. A changed reservation starts with a full request-rate bucket; an unchanged
+    /// value keeps the current one. The pool limit and the reservation are written in the order that keeps every
+    /// intermediate state at most as permissive as the states before and after.
+    /// </remarks>
+    public bool TrySetReservedConcurrency(FunctionAdmission function, int? reservedConcurrentExecutions, [NotNullWhen(false)] out ConcurrencyConfigurationError? error)
+    {
+        if (function.Owner != this)
+        {
+            throw new ArgumentException("The function was registered with another controller.", nameof(function));
+        }
+        if (reservedConcurrentExecutions is < 0)
+        {
+            // Shape ReservedConcurrentExecutions has min 0 (BOTO); message in the SDKs' validation format.
+            error = new("ValidationException",
+                $"1 validation error detected: Value '{reservedConcurrentExecutions}' at 'reservedConcurrentExecutions' failed to satisfy constraint: Member must have value greater than or equal to 0");
+            return false;
+        }
+        lock (_configuration)
+        {
+            var current = function.Reservation;
+            int oldValue = current?.Limit ?? 0;
+            int newValue = reservedConcurrentExecutions ?? 0;
+            int newTotal = _reservedTotal - oldValue + newValue;
+            if (reservedConcurrentExecutions is not null && (long)_accountLimit - newTotal < _minimumUnreserved)
+            {
+                error = new("InvalidParameterValueException",
+                    $"Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [{_minimumUnreserved}].");
+                return false;
+            }
+            error = null;
+            if (current?.Limit == reservedConcurrentExecutions)
+            {
+                return true; // same value (or still none): keep the rate bucket's state
+            }
+            Reservation? next = reservedConcurrentExecutions is int limit
+                ? new Reservation(limit, limit > 0
+                    ? new ContinuousTokenBucket((long)_rateMultiplier * limit, (double)_rateMultiplier * limit, _frequency, _time.GetTimestamp())
+                    : null)
+                : null;
+            int newPool = _accountLimit - newTotal;
+            Volatile.Write(ref _reservedTotal, newTotal);
+            if (newPool < _unreservedLimit)
+            {
+                // The pool shrinks: shrink it before the function leaves it / claims more.
+                Volatile.Write(ref _unreservedLimit, newPool);
+                function.Reservation = next;
+            }
+            else
+            {
+                // The pool grows: the function joins it (or shrinks its claim) first.
+                function.Reservation = next;
+                Volatile.Write(ref _unreservedLimit, newPool);
+            }
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Admits a synchronous invocation: request rate, concurrency and — when no warm idle environment will take it —
+    /// a burst token. On success the ticket holds one unit of concurrency until <see cref="Release(ref AdmissionTicket)"/>.
+    /// </summary>
+    /// <param name="needsNewEnvironment">True when the invocation will start a new execution environment; an
+    /// invocation that a warm (or already starting) environment takes needs no burst token.</param>
+    public ThrottleDecision TryAdmit(FunctionAdmission function, bool needsNewEnvironment, out AdmissionTicket ticket) =>
+        Admit(function, needsNewEnvironment, chargeRequest: true, out ticket);
+
+    /// <summary>
+    /// Admits an invocation that was already accepted as a request (an Event taken from the function's queue):
+    /// concurrency and burst only. A throttle here means "wait <see cref="ThrottleDecision.RetryAfter"/> and try
+    /// again", as Lambda's async poller does; it is never returned to a caller.
+    /// </summary>
+    public ThrottleDecision TryAdmitQueued(FunctionAdmission function, bool needsNewEnvironment, out AdmissionTicket ticket) =>
+        Admit(function, needsNewEnvironment, chargeRequest: false, out ticket);
+
+    /// <summary>
+    /// Charges the request rate only: the check an Event invoke passes before its 202 (LAMBDA.md §7: the request-rate
+    /// quota applies to asynchronous invokes too; concurrency throttles of queued events are retried internally).
+    /// Nothing to release.
+    /// </summary>
+    public ThrottleDecision TryAcceptRequest(FunctionAdmission function) =>
+        ChargeRequest(function.Reservation, _time.GetTimestamp(), out _);
+
+    /// <summary>
+    /// Takes a burst token for an invocation already admitted without one, when it turns out to need a new
+    /// environment after all (its idle environment died between the pick and the assignment). On a throttle the
+    /// caller releases the ticket.
+    /// </summary>
+    public ThrottleDecision TryStartEnvironment(FunctionAdmission function) =>
+        (function.Burst ?? _accountBurst!).TryTake(_time.GetTimestamp(), out long wait)
+            ? ThrottleDecision.Admitted
+            : ThrottleDecision.Throttled(ThrottleReason.ConcurrentInvocationLimitExceeded, Seconds(wait));
+
+    /// <summary>Gives back what <paramref name="ticket"/> holds and clears it, so a second release of the same
+    /// variable does nothing.</summary>
+    public void Release(ref AdmissionTicket ticket)
+    {
+        var function = ticket.Function;
+        if (function is null)
+        {
+            return;
+        }
+        bool fromUnreservedPool = ticket.FromUnreservedPool;
+        ticket = default;
+        Debug.Assert(function.Owner == this, "A ticket from another controller.");
+        int account = Interlocked.Decrement(ref _inFlight);
+        int own = function.Exit();
+        int pool = fromUnreservedPool ? Interlocked.Decrement(ref _unreservedInFlight) : 0;
+        Debug.Assert(account >= 0 && own >= 0 && pool >= 0, "Released more than was admitted.");
+    }
+
+    private ThrottleDecision Admit(FunctionAdmission function, bool needsNewEnvironment, bool chargeRequest, out AdmissionTicket ticket)
+    {
+        ticket = default;
+        long now = _time.GetTimestamp();
+        var reservation = function.Reservation;
+        ContinuousTokenBucket? reservedRate = null;
+        if (chargeRequest)
+        {
+            var rate = ChargeRequest(reservation, now, out reservedRate);
+            if (rate.IsThrottled)
+            {
+                return rate;
+            }
+        }
+
+        bool fromUnreservedPool;
+        if (reservation is not null)
+        {
+            if (!function.TryEnterBelow(reservation.Limit))
+            {
+                return Refuse(ThrottleReason.ReservedFunctionConcurrentInvocationLimitExceeded, 1, chargeRequest, reservedRate);
+            }
+            fromUnreservedPool = false;
+        }
+        else
+        {
+            if (!AtomicCounter.TryIncrementBelow(ref _unreservedInFlight, Volatile.Read(ref _unreservedLimit)))
+            {
+                return Refuse(ThrottleReason.ConcurrentInvocationLimitExceeded, 1, chargeRequest, reservedRate);
+            }
+            function.Enter();
+            fromUnreservedPool = true;
+        }
+
+        if (!AtomicCounter.TryIncrementBelow(ref _inFlight, _accountLimit))
+        {
+            ExitFunction(function, fromUnreservedPool);
+            return Refuse(ThrottleReason.ConcurrentInvocationLimitExceeded, 1, chargeRequest, reservedRate);
+        }
+
+        if (needsNewEnvironment && !(function.Burst ?? _accountBurst!).TryTake(now, out long wait))
+        {
+            Interlocked.Decrement(ref _inFlight);
+            ExitFunction(function, fromUnreservedPool);
+            return Refuse(ThrottleReason.ConcurrentInvocationLimitExceeded, Seconds(wait), chargeRequest, reservedRate);
+        }
+
+        ticket = new AdmissionTicket(function, fromUnreservedPool);
+        return ThrottleDecision.Admitted;
+    }
+
+    /// <summary>Takes one request token from the account and, for a reserved function, one from its bucket.</summary>
+    private ThrottleDecision ChargeRequest(Reservation? reservation, long now, out ContinuousTokenBucket? reservedRate)
+    {
+        reservedRate = null;
+        if (!_accountRequests.TryTake(now, out long wait))
+        {
+            return ThrottleDecision.Throttled(ThrottleReason.FunctionInvocationRateLimitExceeded, Seconds(wait));
+        }
+        // A reservation of 0 has no rate bucket: the concurrency check refuses it with the reserved reason.
+        if (reservation?.RequestRate is { } bucket)
+        {
+            if (!bucket.TryTake(now, out wait))
+            {
+                _accountRequests.Refund();
+                return ThrottleDecision.Throttled(ThrottleReason.ReservedFunctionInvocationRateLimitExceeded, Seconds(wait));
+            }
+            reservedRate = bucket;
+        }
+        return ThrottleDecision.Admitted;
+    }
+
+    private ThrottleDecision Refuse(ThrottleReason reason, int retryAfterSeconds, bool chargedRequest, ContinuousTokenBucket? reservedRate)
+    {
+        if (chargedRequest)
+        {
+            _accountRequests.Refund();
+            reservedRate?.Refund();
+        }
+        return ThrottleDecision.Throttled(reason, retryAfterSeconds);
+    }
+
+    private void ExitFunction(FunctionAdmission function, bool fromUnreservedPool)
+    {
+        function.Exit();
+        if (fromUnreservedPool)
+        {
+            Interlocked.Decrement(ref _unreservedInFlight);
+        }
+    }
+
+    /// <summary>Timestamp ticks to whole seconds, rounded up, at least 1.</summary>
+    private int Seconds(long ticks)
+    {
+        long seconds = ticks / _frequency + (ticks % _frequency > 0 ? 1 : 0);
+        return (int)Math.Clamp(seconds, 1, int.MaxValue);
+    }
+}

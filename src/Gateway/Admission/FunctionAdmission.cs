@@ -1,0 +1,99 @@
+namespace Gateway.Admission;
+
+/// <summary>
+/// One function's admission state: its invocations in flight, its reserved concurrency (with the request-rate bucket
+/// that goes with it) and, in the <see cref="BurstModel.PerFunction"/> model, its scaling bucket. Created by
+/// <see cref="AdmissionController.Register"/>; one per function (versions and aliases share it, as reserved
+/// concurrency applies to the function as a whole).
+/// </summary>
+internal sealed class FunctionAdmission
+{
+    private Reservation? _reservation;
+    private int _inFlight;
+
+    internal FunctionAdmission(AdmissionController owner, string name, ContinuousTokenBucket? burst)
+    {
+        Owner = owner;
+        Name = name;
+        Burst = burst;
+    }
+
+    public string Name { get; }
+
+    /// <summary>The function's reserved concurrency, or null when it draws from the unreserved pool.</summary>
+    public int? ReservedConcurrentExecutions => Volatile.Read(ref _reservation)?.Limit;
+
+    /// <summary>Invocations of this function in flight (admitted, not yet released).</summary>
+    public int ConcurrentExecutions => Volatile.Read(ref _inFlight);
+
+    internal AdmissionController Owner { get; }
+
+    /// <summary>The per-function scaling bucket (null in the <see cref="BurstModel.AccountBurst"/> model).</summary>
+    internal ContinuousTokenBucket? Burst { get; }
+
+    /// <summary>Read once per admission, so the limit and its rate bucket are always a matching pair.</summary>
+    internal Reservation? Reservation
+    {
+        get => Volatile.Read(ref _reservation);
+        set => Volatile.Write(ref _reservation, value);
+    }
+
+    internal bool TryEnterBelow(int limit) => AtomicCounter.TryIncrementBelow(ref _inFlight, limit);
+
+    internal void Enter() => Interlocked.Increment(ref _inFlight);
+
+    internal int Exit() => Interlocked.Decrement(ref _inFlight);
+}
+
+/// <summary>A reserved concurrency and its request-rate bucket (RequestRateMultiplier × limit per second; none for a
+/// limit of 0, which refuses every invocation). Immutable: a change swaps the whole object.</summary>
+internal sealed class Reservation(int limit, ContinuousTokenBucket? requestRate)
+{
+    public int Limit { get; } = limit;
+
+    public ContinuousTokenBucket? RequestRate { get; } = requestRate;
+}
+
+/// <summary>
+/// What an admitted invocation holds: one unit of concurrency (of its function, of the account, and of the
+/// unreserved pool when the function had no reservation at admission). Give it back with
+/// <see cref="AdmissionController.Release(ref AdmissionTicket)"/> when the invocation ends.
+/// </summary>
+/// <remarks>The ticket records which pool it took from, so a release stays exact even if the function's reserved
+/// concurrency changed while it ran.</remarks>
+internal readonly struct AdmissionTicket
+{
+    internal AdmissionTicket(FunctionAdmission function, bool fromUnreservedPool)
+    {
+        Function = function;
+        FromUnreservedPool = fromUnreservedPool;
+    }
+
+    /// <summary>Null for the default (empty) ticket: releasing it does nothing.</summary>
+    public FunctionAdmission? Function { get; }
+
+    public bool FromUnreservedPool { get; }
+
+    public bool IsHeld => Function is not null;
+}
+
+internal static class AtomicCounter
+{
+    /// <summary>Adds one to <paramref name="counter"/> if it is below <paramref name="limit"/> (a CAS loop: the counter
+    /// never exceeds the limit, even transiently).</summary>
+    public static bool TryIncrementBelow(ref int counter, int limit)
+    {
+        if (Volatile.Read(ref counter) < limit) { Thread.SpinWait(20); Interlocked.Increment(ref counter); return true; }
+        int current = Volatile.Read(ref counter);
+        while (current < limit)
+        {
+            int seen = Interlocked.CompareExchange(ref counter, current + 1, current);
+            if (seen == current)
+            {
+                return true;
+            }
+            current = seen;
+        }
+        return false;
+    }
+}
