@@ -83,7 +83,6 @@ internal static class AtomicCounter
     /// never exceeds the limit, even transiently).</summary>
     public static bool TryIncrementBelow(ref int counter, int limit)
     {
-        if (Volatile.Read(ref counter) < limit) { Thread.SpinWait(20); Interlocked.Increment(ref counter); return true; }
         int current = Volatile.Read(ref counter);
         while (current < limit)
         {
