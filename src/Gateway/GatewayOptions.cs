@@ -38,6 +38,45 @@ internal sealed class GatewayOptions
     /// stock runtimes that only speak TCP. The Unix socket (GATEWAY_RUNTIME_API_SOCKET) is always served.</summary>
     public bool RuntimeApiOverTcp { get; set; } = true;
 
+    // ---- admission (Lambda's concurrency and scaling limits; see Admission/AdmissionController.cs) ----
+
+    /// <summary>The account's concurrency limit (AWS default 1,000).</summary>
+    public int AccountConcurrencyLimit { get; set; } = Admission.AdmissionOptions.DefaultAccountConcurrencyLimit;
+
+    /// <summary>Concurrency that reserved concurrency may never take from the unreserved pool (AWS: 100).</summary>
+    public int MinimumUnreservedConcurrency { get; set; } = Admission.AdmissionOptions.DefaultMinimumUnreservedConcurrency;
+
+    /// <summary><c>per-function</c> (since Nov 2023: 1,000 new environments per 10 s per function) or
+    /// <c>account-burst</c> (before: one account-wide burst of 500/1,000/3,000 by region, then +500 per minute).</summary>
+    public string BurstModel { get; set; } = "per-function";
+
+    /// <summary>Burst bucket capacity (new environments); default 1,000 per function, or the region's account burst.</summary>
+    public int? BurstCapacity { get; set; }
+
+    /// <summary>Burst bucket refill, environments per second; default 100 (per function) or 500/60 (account burst).</summary>
+    public double? BurstRefillPerSecond { get; set; }
+
+    /// <summary>Requests per second allowed per unit of concurrency (AWS: 10).</summary>
+    public int RequestRateMultiplier { get; set; } = 10;
+
+    public Admission.AdmissionOptions ToAdmissionOptions()
+    {
+        var model = BurstModel.Replace("-", "", StringComparison.Ordinal).Equals("accountburst", StringComparison.OrdinalIgnoreCase)
+            ? Admission.BurstModel.AccountBurst
+            : BurstModel.Replace("-", "", StringComparison.Ordinal).Equals("perfunction", StringComparison.OrdinalIgnoreCase)
+                ? Admission.BurstModel.PerFunction
+                : throw new InvalidOperationException($"Gateway:BurstModel must be per-function or account-burst, not '{BurstModel}'.");
+        return new Admission.AdmissionOptions
+        {
+            AccountConcurrencyLimit = AccountConcurrencyLimit,
+            MinimumUnreservedConcurrency = MinimumUnreservedConcurrency,
+            BurstModel = model,
+            BurstCapacity = BurstCapacity ?? (model == Admission.BurstModel.AccountBurst ? Admission.AdmissionOptions.AccountBurstCapacityFor(Region) : null),
+            BurstRefillPerSecond = BurstRefillPerSecond,
+            RequestRateMultiplier = RequestRateMultiplier,
+        };
+    }
+
     /// <summary>Credentials handed to functions as AWS_ACCESS_KEY_ID etc. (their execution role on AWS).</summary>
     public string FunctionAccessKeyId { get; set; } = "gateway";
 

@@ -53,10 +53,25 @@ catch (FunctionConfigurationException ex)
 
 var invocations = new InvocationPool();
 var registry = new FunctionRegistry();
-foreach (var definition in definitions)
+Gateway.Admission.AdmissionController admission;
+try
 {
-    var pool = new EnvironmentPool(environmentServices, definition);
-    registry.Add(new RegisteredFunction(definition, pool, new EventQueue(pool, invocations)));
+    admission = new Gateway.Admission.AdmissionController(options.ToAdmissionOptions(), time);
+    foreach (var definition in definitions)
+    {
+        var functionAdmission = admission.Register(definition.Name);
+        if (!admission.TrySetReservedConcurrency(functionAdmission, definition.ReservedConcurrentExecutions, out var concurrencyError))
+        {
+            throw new FunctionConfigurationException($"{options.Functions}: function '{definition.Name}': {concurrencyError.ErrorType}: {concurrencyError.Message}");
+        }
+        var pool = new EnvironmentPool(environmentServices, definition, admission, functionAdmission);
+        registry.Add(new RegisteredFunction(definition, pool, new EventQueue(pool, invocations, time)));
+    }
+}
+catch (Exception ex) when (ex is FunctionConfigurationException or InvalidOperationException or ArgumentException)
+{
+    Console.Error.WriteLine("[gateway] " + ex.Message);
+    return 1;
 }
 
 var app = builder.Build();

@@ -42,4 +42,56 @@ public sealed class ThrottleTests
         }
         Assert.Single(await gateway.WorkerPidsAsync("sleep"));
     }
+
+    [Fact]
+    public async Task Reserved_concurrency_caps_a_function_with_Lambdas_reason()
+    {
+        await using var gateway = await GatewayProcess.StartAsync([TestFunction.Sample("slow") with { Timeout = 30, Provisioned = 0, ReservedConcurrentExecutions = 2 }]);
+
+        var running = Enumerable.Range(0, 2).Select(_ => gateway.InvokeAsync("slow", """{"ms":1500}""")).ToArray();
+        await Poll.UntilAsync(async () => (await gateway.WorkerPidsAsync("slow")).Length == 2, "two slow environments to be running");
+
+        using var throttled = await gateway.InvokeAsync("slow", """{"ms":1}""");
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, throttled.StatusCode);
+        Assert.Equal("TooManyRequestsException", throttled.Headers.GetValues("x-amzn-ErrorType").Single());
+        Assert.Equal("1", throttled.Headers.GetValues("Retry-After").Single());
+        Assert.Equal("""{"Reason":"ReservedFunctionConcurrentInvocationLimitExceeded","Type":"User","message":"Rate Exceeded."}""", await throttled.Content.ReadAsStringAsync());
+        foreach (var response in await Task.WhenAll(running).WithTimeout())
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+        using var after = await gateway.InvokeAsync("slow", """{"ms":1}""");
+        Assert.Equal(HttpStatusCode.OK, after.StatusCode); // the units came back when the invocations ended
+    }
+
+    [Fact]
+    public async Task The_account_concurrency_limit_throttles_with_ConcurrentInvocationLimitExceeded()
+    {
+        await using var gateway = await GatewayProcess.StartAsync(
+            [TestFunction.Sample("slow") with { Timeout = 30, Provisioned = 0 }],
+            "--Gateway:AccountConcurrencyLimit=2", "--Gateway:MinimumUnreservedConcurrency=1");
+
+        var running = Enumerable.Range(0, 2).Select(_ => gateway.InvokeAsync("slow", """{"ms":1500}""")).ToArray();
+        await Poll.UntilAsync(async () => (await gateway.WorkerPidsAsync("slow")).Length == 2, "two slow environments to be running");
+
+        using var throttled = await gateway.InvokeAsync("slow", """{"ms":1}""");
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, throttled.StatusCode);
+        Assert.Equal("""{"Reason":"ConcurrentInvocationLimitExceeded","Type":"User","message":"Rate Exceeded."}""", await throttled.Content.ReadAsStringAsync());
+        await Task.WhenAll(running).WithTimeout();
+    }
+
+    [Fact]
+    public async Task Reserving_too_much_of_the_account_is_refused_at_start_with_AWSs_message()
+    {
+        var root = Directory.CreateTempSubdirectory("gateway-test-").FullName;
+        var function = TestFunction.Sample("echo") with { ReservedConcurrentExecutions = 950 };
+        await File.WriteAllTextAsync(Path.Combine(root, "functions.json"), new System.Text.Json.Nodes.JsonObject { ["Functions"] = new System.Text.Json.Nodes.JsonArray(function.ToJson()) }.ToJsonString());
+        var gateway = GatewayProcess.Launch(root, GatewayProcess.FreePort());
+        await using var _ = gateway;
+        await gateway.WaitForExitAsync();
+
+        Assert.Contains("Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [100].", gateway.Output);
+    }
 }

@@ -18,12 +18,14 @@ internal sealed class EventQueue
     private readonly EnvironmentPool _pool;
     private readonly InvocationPool _invocations;
     private readonly CancellationTokenSource _stopping = new();
+    private readonly TimeProvider _time;
     private int _depth;
 
-    public EventQueue(EnvironmentPool pool, InvocationPool invocations)
+    public EventQueue(EnvironmentPool pool, InvocationPool invocations, TimeProvider time)
     {
         _pool = pool;
         _invocations = invocations;
+        _time = time;
     }
 
     /// <summary>Events accepted and not yet handed to an environment.</summary>
@@ -56,7 +58,7 @@ internal sealed class EventQueue
                 while (true)
                 {
                     var capacity = _pool.CapacityChanged; // taken before trying, so no wake-up is missed
-                    var result = _pool.TryDispatch(invocation, out var deliverTo);
+                    var result = _pool.TryDispatch(invocation, chargeRequest: false, out var deliverTo, out var throttle);
                     if (result == DispatchResult.Assigned)
                     {
                         Interlocked.Decrement(ref _depth);
@@ -69,7 +71,10 @@ internal sealed class EventQueue
                         _invocations.Return(invocation);
                         break;
                     }
-                    await capacity.WaitAsync(TimeSpan.FromSeconds(1), _stopping.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    // Throttled (Lambda retries queued events internally) or no room: wait for an environment to free
+                    // up, or for the throttling bucket's next token.
+                    var wait = result == DispatchResult.Throttled ? throttle.RetryAfter : TimeSpan.FromSeconds(1);
+                    await capacity.WaitAsync(wait, _time, _stopping.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                     _stopping.Token.ThrowIfCancellationRequested();
                 }
             }
@@ -92,6 +97,7 @@ internal sealed class EventQueue
         }
         finally
         {
+            _pool.Release(invocation);
             _invocations.Return(invocation);
         }
     }

@@ -1,3 +1,4 @@
+using Gateway.Admission;
 using Gateway.Functions;
 using Gateway.Invocations;
 using Gateway.RuntimeApi;
@@ -9,8 +10,11 @@ internal enum DispatchResult
     /// <summary>The invocation has an environment; await its completion.</summary>
     Assigned,
 
-    /// <summary>No idle environment and no room to start one: a throttle.</summary>
+    /// <summary>No idle environment and no room to start one (MaxEnvironments): a throttle.</summary>
     NoCapacity,
+
+    /// <summary>Lambda's admission rules refused it (concurrency, request rate, burst): see the ThrottleDecision.</summary>
+    Throttled,
 
     /// <summary>The gateway is shutting down.</summary>
     Stopping,
@@ -29,6 +33,7 @@ internal enum DispatchResult
 internal sealed class EnvironmentPool
 {
     private readonly EnvironmentServices _services;
+    private readonly AdmissionController _admission;
     private readonly object _lock = new();
     private readonly List<ExecutionEnvironment> _all = [];
     private readonly List<ExecutionEnvironment> _idle = [];
@@ -38,13 +43,18 @@ internal sealed class EnvironmentPool
     private int _consecutiveInitFailures;
     private bool _stopping;
 
-    public EnvironmentPool(EnvironmentServices services, FunctionDefinition function)
+    public EnvironmentPool(EnvironmentServices services, FunctionDefinition function, AdmissionController admission, FunctionAdmission functionAdmission)
     {
         _services = services;
+        _admission = admission;
         Function = function;
+        Admission = functionAdmission;
     }
 
     public FunctionDefinition Function { get; }
+
+    /// <summary>This function's concurrency accounting in the account-wide admission controller.</summary>
+    public FunctionAdmission Admission { get; }
 
     public int Count
     {
@@ -92,13 +102,19 @@ internal sealed class EnvironmentPool
     }
 
     /// <summary>
-    /// Finds an environment for <paramref name="invocation"/>: the warmest idle one, else one still starting that
-    /// nobody claimed, else a new on-demand one if the function has room. When the chosen runtime is already
-    /// waiting in /next, <paramref name="deliverTo"/> is set and the caller writes the event to it.
+    /// Admits <paramref name="invocation"/> (Lambda's concurrency, request-rate and burst rules) and finds it an
+    /// environment: the warmest idle one, else one still starting that nobody claimed, else a new on-demand one if the
+    /// function has room. When the chosen runtime is already waiting in /next, <paramref name="deliverTo"/> is set and
+    /// the caller writes the event to it. On success the invocation holds a unit of concurrency
+    /// (<see cref="Invocation.Admission"/>) that the caller releases when the invocation ends.
     /// </summary>
-    public DispatchResult TryDispatch(Invocation invocation, out RuntimeApiConnection? deliverTo)
+    /// <param name="chargeRequest">True for an invoke request (sync); false for a queued Event, whose request was
+    /// charged when it was accepted.</param>
+    public DispatchResult TryDispatch(Invocation invocation, bool chargeRequest, out RuntimeApiConnection? deliverTo, out ThrottleDecision throttle)
     {
         deliverTo = null;
+        throttle = ThrottleDecision.Admitted;
+        bool burstTokenHeld = false;
         for (int attempt = 0; attempt < 16; attempt++)
         {
             ExecutionEnvironment? environment = null;
@@ -107,7 +123,38 @@ internal sealed class EnvironmentPool
             {
                 if (_stopping)
                 {
+                    _admission.Release(ref invocation.Admission);
                     return DispatchResult.Stopping;
+                }
+                bool needsNew = _idle.Count == 0 && _startingUnclaimed.Count == 0;
+                if (needsNew && _all.Count >= Function.MaxEnvironments)
+                {
+                    _admission.Release(ref invocation.Admission);
+                    return DispatchResult.NoCapacity;
+                }
+                // Admission is a few CAS operations (no allocation, no lock of its own), so it can run here, where
+                // "does this invocation need a new environment" is known.
+                if (attempt == 0)
+                {
+                    throttle = chargeRequest
+                        ? _admission.TryAdmit(Admission, needsNew, out invocation.Admission)
+                        : _admission.TryAdmitQueued(Admission, needsNew, out invocation.Admission);
+                    if (throttle.IsThrottled)
+                    {
+                        return DispatchResult.Throttled;
+                    }
+                    burstTokenHeld = needsNew;
+                }
+                else if (needsNew && !burstTokenHeld)
+                {
+                    // The idle environment picked before died: starting a new one needs a burst token after all.
+                    throttle = _admission.TryStartEnvironment(Admission);
+                    if (throttle.IsThrottled)
+                    {
+                        _admission.Release(ref invocation.Admission);
+                        return DispatchResult.Throttled;
+                    }
+                    burstTokenHeld = true;
                 }
                 if (_idle.Count > 0)
                 {
@@ -119,15 +166,11 @@ internal sealed class EnvironmentPool
                     environment = _startingUnclaimed[0];
                     _startingUnclaimed.RemoveAt(0);
                 }
-                else if (_all.Count < Function.MaxEnvironments)
+                else
                 {
                     environment = AddLocked(provisioned: false, claimed: true);
                     isNew = true;
                 }
-            }
-            if (environment is null)
-            {
-                return DispatchResult.NoCapacity;
             }
             if (environment.TryAssign(invocation, out deliverTo))
             {
@@ -139,8 +182,15 @@ internal sealed class EnvironmentPool
             }
             // It died (or was taken) between the pick and the assignment: pick again.
         }
+        _admission.Release(ref invocation.Admission);
         return DispatchResult.NoCapacity;
     }
+
+    /// <summary>Gives back the unit of concurrency a finished invocation held.</summary>
+    public void Release(Invocation invocation) => _admission.Release(ref invocation.Admission);
+
+    /// <summary>The request-rate check an Event invoke passes before its 202 (concurrency is checked when it runs).</summary>
+    public ThrottleDecision TryAcceptEvent() => _admission.TryAcceptRequest(Admission);
 
     /// <summary>Completes when an environment becomes idle or leaves the pool (for queued Event invocations).</summary>
     public Task CapacityChanged

@@ -30,6 +30,9 @@ internal sealed class FunctionConfig
     public int? ProvisionedEnvironments { get; set; }
 
     public int? MaxEnvironments { get; set; }
+
+    /// <summary>Reserved concurrency: a guarantee and a cap (AWS's PutFunctionConcurrency). Null: the unreserved pool.</summary>
+    public int? ReservedConcurrentExecutions { get; set; }
 }
 
 internal sealed class EnvironmentConfig

@@ -90,6 +90,11 @@ internal static class FunctionConfigLoader
             Fail($"ProvisionedEnvironments ({provisioned}) must be between 0 and MaxEnvironments ({max}), and MaxEnvironments at least 1.");
         }
 
+        if (config.ReservedConcurrentExecutions is < 0)
+        {
+            Fail($"ReservedConcurrentExecutions ({config.ReservedConcurrentExecutions}) must be 0 or more.");
+        }
+
         var variables = config.Environment?.Variables ?? [];
         if (EnvironmentVariableRules.Validate(variables) is { } envError)
         {
@@ -108,6 +113,7 @@ internal static class FunctionConfigLoader
             Environment = variables,
             ProvisionedEnvironments = provisioned,
             MaxEnvironments = max,
+            ReservedConcurrentExecutions = config.ReservedConcurrentExecutions,
             Description = config.Description ?? "",
         };
     }

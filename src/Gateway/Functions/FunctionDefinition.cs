@@ -29,5 +29,8 @@ internal sealed class FunctionDefinition
     /// <summary>The most environments this function may run at once; beyond it a sync invoke is throttled.</summary>
     public int MaxEnvironments { get; init; } = 10;
 
+    /// <summary>Reserved concurrency (a guarantee and a cap), or null to share the account's unreserved pool.</summary>
+    public int? ReservedConcurrentExecutions { get; init; }
+
     public string Description { get; init; } = "";
 }

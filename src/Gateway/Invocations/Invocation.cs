@@ -44,6 +44,9 @@ internal sealed class Invocation : IValueTaskSource
 
     public PooledPayload Request { get; } = new();
 
+    /// <summary>The unit of concurrency this invocation holds while it runs (a field, so it can be released by ref).</summary>
+    public Admission.AdmissionTicket Admission;
+
     // ---- outcome ----
 
     /// <summary>The function's response bytes, or the error document when <see cref="FunctionError"/> is set.</summary>
@@ -89,6 +92,8 @@ internal sealed class Invocation : IValueTaskSource
         LogTail = null;
         Request.Reset();
         Response.Reset();
+        System.Diagnostics.Debug.Assert(!Admission.IsHeld, "An invocation went back to the pool still holding concurrency.");
+        Admission = default;
     }
 
     void IValueTaskSource.GetResult(short token) => _completion.GetResult(token);

@@ -100,7 +100,16 @@ internal sealed class InvokeEndpoint(FunctionRegistry functions, InvocationPool 
             {
                 invocation.Request.Reserve((int)length);
             }
-            var (fits, seen) = await LimitedBodyReader.ReadAsync(request.BodyReader, invocation.Request, limit, context.RequestAborted).ConfigureAwait(false);
+            bool fits;
+            long seen;
+            try
+            {
+                (fits, seen) = await LimitedBodyReader.ReadAsync(request.BodyReader, invocation.Request, limit, context.RequestAborted).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is BadHttpRequestException or IOException or OperationCanceledException)
+            {
+                return; // the client hung up mid-body: nobody is left to answer
+            }
             if (!fits)
             {
                 await TooLarge(context, type, seen, limit).ConfigureAwait(false);
@@ -115,18 +124,30 @@ internal sealed class InvokeEndpoint(FunctionRegistry functions, InvocationPool 
             invocation.WantsLogTail = tail && type == InvocationType.RequestResponse;
             invocation.ClientContext = type == InvocationType.RequestResponse ? clientContext : null; // sync only, as on AWS
 
-            // 4. Dispatch.
+            // 4. Admission and dispatch.
             if (type == InvocationType.Event)
             {
+                var accepted = function.Pool.TryAcceptEvent();
+                if (accepted.IsThrottled)
+                {
+                    await LambdaErrors.TooManyRequests(context, accepted.ReasonName, accepted.RetryAfterSeconds).ConfigureAwait(false);
+                    return;
+                }
                 function.Events.Enqueue(invocation);
                 handedToQueue = true;
                 response.StatusCode = StatusCodes.Status202Accepted;
                 response.Headers["x-amzn-Remapped-Content-Length"] = "0";
                 return;
             }
-            var dispatch = function.Pool.TryDispatch(invocation, out var deliverTo);
+            var dispatch = function.Pool.TryDispatch(invocation, chargeRequest: true, out var deliverTo, out var throttle);
+            if (dispatch == DispatchResult.Throttled)
+            {
+                await LambdaErrors.TooManyRequests(context, throttle.ReasonName, throttle.RetryAfterSeconds).ConfigureAwait(false);
+                return;
+            }
             if (dispatch == DispatchResult.NoCapacity)
             {
+                // The function's MaxEnvironments cap, a gateway safety limit: reported as the function's own limit.
                 await LambdaErrors.TooManyRequests(context, "ReservedFunctionConcurrentInvocationLimitExceeded", retryAfterSeconds: 1).ConfigureAwait(false);
                 return;
             }
@@ -135,11 +156,19 @@ internal sealed class InvokeEndpoint(FunctionRegistry functions, InvocationPool 
                 await LambdaErrors.ServiceException(context, "The gateway is shutting down.").ConfigureAwait(false);
                 return;
             }
-            if (deliverTo is not null)
+            try
             {
-                await deliverTo.DeliverAsync(invocation).ConfigureAwait(false);
+                if (deliverTo is not null)
+                {
+                    await deliverTo.DeliverAsync(invocation).ConfigureAwait(false);
+                }
+                await invocation.WaitAsync().ConfigureAwait(false);
             }
-            await invocation.WaitAsync().ConfigureAwait(false);
+            finally
+            {
+                // Concurrency is held while the function runs, not while a slow client reads the answer.
+                function.Pool.Release(invocation);
+            }
 
             // 5. The response, straight from the pooled buffers.
             await WriteResultAsync(response, invocation).ConfigureAwait(false);

@@ -10,6 +10,7 @@ public sealed record TestFunction(string Name, string Code, string Handler)
     public int Provisioned { get; init; } = 1;
     public int MaxEnvironments { get; init; } = 10;
     public Dictionary<string, string>? Environment { get; init; }
+    public int? ReservedConcurrentExecutions { get; init; }
 
     /// <summary>A handler of the native C# sample bootstrap.</summary>
     public static TestFunction Sample(string name, string? handler = null) => new(name, TestPaths.SamplesDirectory, handler ?? name);
@@ -26,6 +27,10 @@ public sealed record TestFunction(string Name, string Code, string Handler)
             ["ProvisionedEnvironments"] = Provisioned,
             ["MaxEnvironments"] = MaxEnvironments,
         };
+        if (ReservedConcurrentExecutions is { } reserved)
+        {
+            json["ReservedConcurrentExecutions"] = reserved;
+        }
         if (Environment is not null)
         {
             var variables = new JsonObject();
