@@ -1,0 +1,246 @@
+using System.Buffers.Text;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Gateway.LoadTests;
+
+/// <summary>What one request/response exchange ended with.</summary>
+internal readonly record struct Exchange(int Status, bool FunctionError, bool Failed);
+
+/// <summary>
+/// One keep-alive HTTP/1.1 connection over a raw socket: send a prebuilt request, read exactly one response.
+/// No pipelining. The response head must fit in the receive buffer (16 KB); the body is read and discarded
+/// (Content-Length or chunked), so large payloads cost no memory.
+/// </summary>
+/// <remarks>
+/// Raw sockets rather than HttpClient: the harness shares 2 cores with the server, and a request here is one
+/// send and usually one receive, with no per-request allocation.
+/// </remarks>
+internal sealed class HttpConnection : IDisposable
+{
+    private const int HeadLimit = 16 * 1024;
+    private static readonly byte[] HeaderEnd = "\r\n\r\n"u8.ToArray();
+
+    private readonly EndPoint _endPoint;
+    private readonly byte[] _buffer = new byte[HeadLimit];
+    private Socket? _socket;
+    private int _start;   // unread bytes are _buffer[_start.._end)
+    private int _end;
+
+    public HttpConnection(EndPoint endPoint) => _endPoint = endPoint;
+
+    public async ValueTask<Exchange> SendAsync(ReadOnlyMemory<byte> request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (_socket is null)
+            {
+                var socket = new Socket(_endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                await socket.ConnectAsync(_endPoint, cancellationToken).ConfigureAwait(false);
+                _socket = socket;
+                _start = _end = 0;
+            }
+            while (!request.IsEmpty)
+            {
+                int sent = await _socket.SendAsync(request, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+                request = request[sent..];
+            }
+            return await ReadResponseAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            Reset();
+            return new Exchange(0, false, true);
+        }
+    }
+
+    private async ValueTask<Exchange> ReadResponseAsync(CancellationToken cancellationToken)
+    {
+        // Head: read until CRLFCRLF, within the buffer.
+        int headEnd;
+        while ((headEnd = _buffer.AsSpan(_start, _end - _start).IndexOf(HeaderEnd)) < 0)
+        {
+            if (!await FillAsync(cancellationToken).ConfigureAwait(false))
+            {
+                return Fail();
+            }
+        }
+        var head = _buffer.AsSpan(_start, headEnd);
+        _start += headEnd + HeaderEnd.Length;
+
+        // "HTTP/1.1 200 OK"
+        if (head.Length < 12 || !Utf8Parser.TryParse(head.Slice(9, 3), out int status, out _))
+        {
+            return Fail();
+        }
+        long contentLength = -1;
+        bool chunked = false, close = false, functionError = false;
+        foreach (var range in head.Split("\r\n"u8))
+        {
+            var line = head[range];
+            int colon = line.IndexOf((byte)':');
+            if (colon <= 0)
+            {
+                continue;
+            }
+            var name = line[..colon];
+            var value = line[(colon + 1)..].Trim((byte)' ');
+            if (Ascii.EqualsIgnoreCase(name, "Content-Length"u8))
+            {
+                if (!Utf8Parser.TryParse(value, out contentLength, out _))
+                {
+                    return Fail();
+                }
+            }
+            else if (Ascii.EqualsIgnoreCase(name, "Transfer-Encoding"u8))
+            {
+                chunked = value.IndexOf("chunked"u8) >= 0;
+            }
+            else if (Ascii.EqualsIgnoreCase(name, "Connection"u8))
+            {
+                close = Ascii.EqualsIgnoreCase(value, "close"u8);
+            }
+            else if (Ascii.EqualsIgnoreCase(name, "X-Amz-Function-Error"u8))
+            {
+                functionError = true;
+            }
+        }
+
+        bool ok = chunked ? await SkipChunkedAsync(cancellationToken).ConfigureAwait(false)
+            : contentLength >= 0 ? await SkipAsync(contentLength, cancellationToken).ConfigureAwait(false)
+            : status is 204 or 304 || (status >= 100 && status < 200);
+        if (!ok)
+        {
+            return Fail();
+        }
+        if (close)
+        {
+            Reset();
+        }
+        return new Exchange(status, functionError, false);
+    }
+
+    private async ValueTask<bool> SkipAsync(long count, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            int take = (int)Math.Min(count, _end - _start);
+            _start += take;
+            count -= take;
+            if (count == 0)
+            {
+                return true;
+            }
+            if (!await FillAsync(cancellationToken).ConfigureAwait(false))
+            {
+                return false;
+            }
+        }
+    }
+
+    private async ValueTask<bool> SkipChunkedAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            int lineEnd;
+            while ((lineEnd = _buffer.AsSpan(_start, _end - _start).IndexOf("\r\n"u8)) < 0)
+            {
+                if (!await FillAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    return false;
+                }
+            }
+            var line = _buffer.AsSpan(_start, lineEnd);
+            int semicolon = line.IndexOf((byte)';');
+            if (semicolon >= 0)
+            {
+                line = line[..semicolon];
+            }
+            if (!Utf8Parser.TryParse(line.Trim((byte)' '), out long size, out _, 'x'))
+            {
+                return false;
+            }
+            _start += lineEnd + 2;
+            if (size == 0)
+            {
+                // Trailers (none expected) end with an empty line.
+                while (true)
+                {
+                    while ((lineEnd = _buffer.AsSpan(_start, _end - _start).IndexOf("\r\n"u8)) < 0)
+                    {
+                        if (!await FillAsync(cancellationToken).ConfigureAwait(false))
+                        {
+                            return false;
+                        }
+                    }
+                    _start += lineEnd + 2;
+                    if (lineEnd == 0)
+                    {
+                        return true;
+                    }
+                }
+            }
+            if (!await SkipAsync(size + 2, cancellationToken).ConfigureAwait(false))
+            {
+                return false;
+            }
+        }
+    }
+
+    /// <summary>Reads more bytes after the unread ones; false when the peer closed or the head overflows the buffer.</summary>
+    private async ValueTask<bool> FillAsync(CancellationToken cancellationToken)
+    {
+        if (_start == _end)
+        {
+            _start = _end = 0;
+        }
+        else if (_end == _buffer.Length)
+        {
+            if (_start == 0)
+            {
+                return false;                                // a head or chunk line longer than 16 KB
+            }
+            Buffer.BlockCopy(_buffer, _start, _buffer, 0, _end - _start);
+            _end -= _start;
+            _start = 0;
+        }
+        int read = await _socket!.ReceiveAsync(_buffer.AsMemory(_end), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+        _end += read;
+        return read > 0;
+    }
+
+    private Exchange Fail()
+    {
+        Reset();
+        return new Exchange(0, false, true);
+    }
+
+    private void Reset()
+    {
+        _socket?.Dispose();
+        _socket = null;
+        _start = _end = 0;
+    }
+
+    public void Dispose() => Reset();
+
+    /// <summary>The request bytes for one invocation, built once and sent as is.</summary>
+    public static byte[] BuildRequest(Uri baseUrl, string path, string invocationType, ReadOnlySpan<byte> payload)
+    {
+        var head = new StringBuilder()
+            .Append("POST ").Append(path).Append(" HTTP/1.1\r\n")
+            .Append("Host: ").Append(baseUrl.Authority).Append("\r\n")
+            .Append("Content-Type: application/json\r\n");
+        if (!string.IsNullOrEmpty(invocationType))
+        {
+            head.Append("X-Amz-Invocation-Type: ").Append(invocationType).Append("\r\n");
+        }
+        head.Append("Content-Length: ").Append(payload.Length).Append("\r\n\r\n");
+        byte[] headBytes = Encoding.ASCII.GetBytes(head.ToString());
+        byte[] request = new byte[headBytes.Length + payload.Length];
+        headBytes.CopyTo(request, 0);
+        payload.CopyTo(request.AsSpan(headBytes.Length));
+        return request;
+    }
+}

@@ -1,0 +1,97 @@
+using System.Globalization;
+
+namespace Gateway.LoadTests;
+
+internal sealed class Options
+{
+    public Uri Url { get; private set; } = new("http://127.0.0.1:9000");
+    public string Function { get; private set; } = "echo";
+    public int PayloadBytes { get; private set; } = 64;
+    public string? PayloadFile { get; private set; }
+    public string InvocationType { get; private set; } = "RequestResponse";
+    public int Connections { get; private set; } = 32;
+    public double Rate { get; private set; }               // 0 = closed loop
+    public int DurationSeconds { get; private set; } = 10;
+    public int WarmupSeconds { get; private set; } = 3;
+    public string? OutDirectory { get; private set; }
+    public string Label { get; private set; } = "run";
+    public bool Quiet { get; private set; }
+
+    public bool OpenLoop => Rate > 0;
+
+    public const string Usage = """
+        Gateway.LoadTests: HTTP/1.1 load for POST /2015-03-31/functions/{name}/invocations (127.0.0.1 only).
+
+          --url URL              base URL (default http://127.0.0.1:9000); must be loopback
+          --function NAME        function name (default echo)
+          --payload-bytes N      JSON payload of N bytes (default 64)
+          --payload-file PATH    send this file's bytes instead
+          --invocation-type T    RequestResponse (default) | Event | DryRun | "" (no header)
+          --connections N        connections (closed loop: concurrency; open loop: max in flight). Default 32
+          --rate R               open loop at R requests/s (latency from the intended send time);
+                                 0 or absent = closed loop
+          --duration S           measured seconds (default 10)
+          --warmup S             seconds before measuring (default 3)
+          --out DIR              write summary.json, timeseries.json/.csv and chart.html there
+          --label TEXT           name of the run in the outputs (default "run")
+          --quiet                no progress line
+        Prints one line to stdout at the end:
+          RESULT label=… rps=… p50_ms=… p90_ms=… p99_ms=… p999_ms=… max_ms=… ok=… non2xx=… errors=…
+        """;
+
+    public static Options Parse(string[] args)
+    {
+        var o = new Options();
+        for (int i = 0; i < args.Length; i++)
+        {
+            string arg = args[i];
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{arg} needs a value");
+            switch (arg)
+            {
+                case "--url": o.Url = new Uri(Next()); break;
+                case "--function": o.Function = Next(); break;
+                case "--payload-bytes": o.PayloadBytes = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--payload-file": o.PayloadFile = Next(); break;
+                case "--invocation-type": o.InvocationType = Next(); break;
+                case "--connections": o.Connections = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--rate": o.Rate = double.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--duration": o.DurationSeconds = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--warmup": o.WarmupSeconds = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--out": o.OutDirectory = Next(); break;
+                case "--label": o.Label = Next(); break;
+                case "--quiet": o.Quiet = true; break;
+                default: throw new ArgumentException($"unknown option {arg}");
+            }
+        }
+        if (!o.Url.IsLoopback)
+        {
+            throw new ArgumentException("--url must be a loopback address (load goes to 127.0.0.1 only)");
+        }
+        if (o.Connections is < 1 or > 4096 || o.DurationSeconds is < 1 or > 3600 || o.WarmupSeconds is < 0 or > 600
+            || o.PayloadBytes is < 0 or > 6 * 1024 * 1024 || o.Rate is < 0 or > 1_000_000)
+        {
+            throw new ArgumentException("out of range: connections 1..4096, duration 1..3600, warmup 0..600, payload-bytes 0..6 MB, rate 0..1e6");
+        }
+        return o;
+    }
+
+    /// <summary>The payload: the file's bytes, or a JSON object padded to exactly PayloadBytes.</summary>
+    public byte[] Payload()
+    {
+        if (PayloadFile is not null)
+        {
+            return File.ReadAllBytes(PayloadFile);
+        }
+        // {"p":"xxxx"} is 8 bytes of frame; smaller sizes get a shorter valid JSON value.
+        if (PayloadBytes < 8)
+        {
+            return PayloadBytes switch
+            {
+                0 => [],
+                1 => "0"u8.ToArray(),
+                _ => System.Text.Encoding.ASCII.GetBytes("\"" + new string('x', PayloadBytes - 2) + "\""),
+            };
+        }
+        return System.Text.Encoding.ASCII.GetBytes("{\"p\":\"" + new string('x', PayloadBytes - 8) + "\"}");
+    }
+}
