@@ -94,5 +94,16 @@ public sealed class AwsCliTests(SharedGateway shared) : IDisposable
         Assert.Equal(204, JsonDocument.Parse(dry.Stdout).RootElement.GetProperty("StatusCode").GetInt32());
     }
 
+    [Fact]
+    public async Task Get_account_settings_parses()
+    {
+        var (exit, stdout, stderr) = await AwsAsync("get-account-settings");
+
+        Assert.True(exit == 0, stderr);
+        var limit = JsonDocument.Parse(stdout).RootElement.GetProperty("AccountLimit");
+        Assert.Equal(1000, limit.GetProperty("ConcurrentExecutions").GetInt32());
+        Assert.Equal(1000, limit.GetProperty("UnreservedConcurrentExecutions").GetInt32());
+    }
+
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 }

@@ -56,6 +56,9 @@ internal sealed class EnvironmentPool
     /// <summary>This function's concurrency accounting in the account-wide admission controller.</summary>
     public FunctionAdmission Admission { get; }
 
+    /// <summary>Invocations, errors, throttles and durations, for /metrics.</summary>
+    public Metrics.FunctionMetrics Metrics { get; } = new();
+
     public int Count
     {
         get

@@ -706,6 +706,7 @@ internal sealed class ExecutionEnvironment
                 var report = new ReportLine(invocation.RequestId, duration, init, Function.MemorySizeMb, _maxMemoryMb, status);
                 invocation.LogTail = log.End(report, invocation.WantsLogTail);
             }
+            _pool.Metrics.RecordInvocation(duration, invocation.FunctionError is not null);
         }
         catch (Exception ex) when (ex is IOException or ObjectDisposedException)
         {

@@ -130,6 +130,7 @@ internal sealed class InvokeEndpoint(FunctionRegistry functions, InvocationPool 
                 var accepted = function.Pool.TryAcceptEvent();
                 if (accepted.IsThrottled)
                 {
+                    function.Pool.Metrics.RecordThrottle(accepted.Reason);
                     await LambdaErrors.TooManyRequests(context, accepted.ReasonName, accepted.RetryAfterSeconds).ConfigureAwait(false);
                     return;
                 }
@@ -142,12 +143,14 @@ internal sealed class InvokeEndpoint(FunctionRegistry functions, InvocationPool 
             var dispatch = function.Pool.TryDispatch(invocation, chargeRequest: true, out var deliverTo, out var throttle);
             if (dispatch == DispatchResult.Throttled)
             {
+                function.Pool.Metrics.RecordThrottle(throttle.Reason);
                 await LambdaErrors.TooManyRequests(context, throttle.ReasonName, throttle.RetryAfterSeconds).ConfigureAwait(false);
                 return;
             }
             if (dispatch == DispatchResult.NoCapacity)
             {
                 // The function's MaxEnvironments cap, a gateway safety limit: reported as the function's own limit.
+                function.Pool.Metrics.RecordThrottle(Admission.ThrottleReason.ReservedFunctionConcurrentInvocationLimitExceeded);
                 await LambdaErrors.TooManyRequests(context, "ReservedFunctionConcurrentInvocationLimitExceeded", retryAfterSeconds: 1).ConfigureAwait(false);
                 return;
             }

@@ -9,4 +9,10 @@ namespace Gateway.Json;
 [JsonSerializable(typeof(FunctionConfig))]
 [JsonSerializable(typeof(Dictionary<string, string>))]
 [JsonSerializable(typeof(GatewayStatus))]
+[JsonSerializable(typeof(AccountSettings))]
 internal sealed partial class GatewayJsonContext : JsonSerializerContext;
+
+/// <summary>AWS's own JSON (PascalCase member names, as in botocore's model) for API responses.</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.Unspecified)]
+[JsonSerializable(typeof(AccountSettings))]
+internal sealed partial class AwsJsonContext : JsonSerializerContext;

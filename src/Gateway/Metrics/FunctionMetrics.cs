@@ -1,0 +1,47 @@
+namespace Gateway.Metrics;
+
+/// <summary>
+/// One function's counters, named after Lambda's CloudWatch metrics (Invocations, Errors, Throttles, Duration).
+/// Updated with interlocked increments on the invocation path: no allocation, no lock.
+/// </summary>
+internal sealed class FunctionMetrics
+{
+    /// <summary>Upper bounds (ms) of the Duration histogram buckets; the last bucket is +Inf.</summary>
+    public static readonly double[] DurationBucketsMs = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 900000];
+
+    private readonly long[] _durationBuckets = new long[DurationBucketsMs.Length + 1];
+    private readonly long[] _throttles = new long[5];
+    private long _invocations;
+    private long _errors;
+    private long _durationSumMicros;
+
+    public long Invocations => Interlocked.Read(ref _invocations);
+
+    public long Errors => Interlocked.Read(ref _errors);
+
+    /// <summary>An invocation that ran (successfully or not), with its Duration as in the REPORT line.</summary>
+    public void RecordInvocation(double durationMs, bool error)
+    {
+        Interlocked.Increment(ref _invocations);
+        if (error)
+        {
+            Interlocked.Increment(ref _errors);
+        }
+        Interlocked.Add(ref _durationSumMicros, (long)(durationMs * 1000));
+        int bucket = 0;
+        while (bucket < DurationBucketsMs.Length && durationMs > DurationBucketsMs[bucket])
+        {
+            bucket++;
+        }
+        Interlocked.Increment(ref _durationBuckets[bucket]);
+    }
+
+    /// <summary>A 429, by Lambda's Reason (index of <see cref="Admission.ThrottleReason"/>; 0 = the MaxEnvironments cap).</summary>
+    public void RecordThrottle(Admission.ThrottleReason reason) => Interlocked.Increment(ref _throttles[Math.Clamp((int)reason, 0, _throttles.Length - 1)]);
+
+    public long Throttles(Admission.ThrottleReason reason) => Interlocked.Read(ref _throttles[Math.Clamp((int)reason, 0, _throttles.Length - 1)]);
+
+    public long DurationBucket(int index) => Interlocked.Read(ref _durationBuckets[index]);
+
+    public double DurationSumMs => Interlocked.Read(ref _durationSumMicros) / 1000.0;
+}

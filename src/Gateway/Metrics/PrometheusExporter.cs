@@ -1,0 +1,117 @@
+using System.Globalization;
+using System.Text;
+using Gateway.Admission;
+using Gateway.Environments;
+using Gateway.Functions;
+using Gateway.Invocations;
+
+namespace Gateway.Metrics;
+
+/// <summary>
+/// <c>GET /metrics</c>: Lambda's CloudWatch metrics (Invocations, Errors, Throttles by Reason, Duration,
+/// ConcurrentExecutions, UnreservedConcurrentExecutions, ProvisionedConcurrentExecutions) plus the gateway's own
+/// (burst tokens, environments by state, queued events), in the Prometheus text format. Built per scrape: a cold path.
+/// </summary>
+internal static class PrometheusExporter
+{
+    public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
+
+    private static readonly ThrottleReason[] Reasons =
+    [
+        ThrottleReason.ConcurrentInvocationLimitExceeded,
+        ThrottleReason.ReservedFunctionConcurrentInvocationLimitExceeded,
+        ThrottleReason.FunctionInvocationRateLimitExceeded,
+        ThrottleReason.ReservedFunctionInvocationRateLimitExceeded,
+    ];
+
+    public static string Render(FunctionRegistry registry, AdmissionController admission, InvocationPool invocations)
+    {
+        var text = new StringBuilder(4096);
+        var functions = registry.All.ToArray();
+
+        Family(text, "lambda_invocations_total", "counter", "Invocations that ran, successful or not (CloudWatch: Invocations).");
+        foreach (var f in functions)
+        {
+            Sample(text, "lambda_invocations_total", Label(f), f.Pool.Metrics.Invocations);
+        }
+        Family(text, "lambda_errors_total", "counter", "Invocations that ended in a function error (CloudWatch: Errors).");
+        foreach (var f in functions)
+        {
+            Sample(text, "lambda_errors_total", Label(f), f.Pool.Metrics.Errors);
+        }
+        Family(text, "lambda_throttles_total", "counter", "Invoke requests answered 429, by Lambda's Reason (CloudWatch: Throttles).");
+        foreach (var f in functions)
+        {
+            foreach (var reason in Reasons)
+            {
+                Sample(text, "lambda_throttles_total", Label(f) + $",reason=\"{reason.ToWireName()}\"", f.Pool.Metrics.Throttles(reason));
+            }
+        }
+        Family(text, "lambda_duration_milliseconds", "histogram", "Duration of invocations as in their REPORT lines (CloudWatch: Duration).");
+        foreach (var f in functions)
+        {
+            var m = f.Pool.Metrics;
+            long cumulative = 0;
+            for (int i = 0; i <= FunctionMetrics.DurationBucketsMs.Length; i++)
+            {
+                cumulative += m.DurationBucket(i);
+                var le = i < FunctionMetrics.DurationBucketsMs.Length ? FunctionMetrics.DurationBucketsMs[i].ToString(CultureInfo.InvariantCulture) : "+Inf";
+                Sample(text, "lambda_duration_milliseconds_bucket", Label(f) + $",le=\"{le}\"", cumulative);
+            }
+            Sample(text, "lambda_duration_milliseconds_sum", Label(f), m.DurationSumMs);
+            Sample(text, "lambda_duration_milliseconds_count", Label(f), cumulative);
+        }
+        Family(text, "lambda_concurrent_executions", "gauge", "Invocations in flight (CloudWatch: ConcurrentExecutions); without a function label, the account's.");
+        Sample(text, "lambda_concurrent_executions", null, admission.ConcurrentExecutions);
+        foreach (var f in functions)
+        {
+            Sample(text, "lambda_concurrent_executions", Label(f), f.Pool.Admission.ConcurrentExecutions);
+        }
+        Family(text, "lambda_unreserved_concurrent_executions", "gauge", "Invocations in flight in the unreserved pool (CloudWatch: UnreservedConcurrentExecutions).");
+        Sample(text, "lambda_unreserved_concurrent_executions", null, admission.UnreservedConcurrentExecutions);
+        Family(text, "lambda_unreserved_concurrency_limit", "gauge", "The unreserved pool: account limit minus all reserved concurrency.");
+        Sample(text, "lambda_unreserved_concurrency_limit", null, admission.UnreservedConcurrencyLimit);
+        Family(text, "lambda_provisioned_concurrent_executions", "gauge", "Pre-forked (provisioned) environments running an invocation (CloudWatch: ProvisionedConcurrentExecutions).");
+        var environments = functions.ToDictionary(f => f, f => f.Pool.Snapshot());
+        foreach (var f in functions)
+        {
+            Sample(text, "lambda_provisioned_concurrent_executions", Label(f), environments[f].Count(e => e.Provisioned && e.State == EnvironmentState.Busy));
+        }
+        Family(text, "lambda_burst_tokens_available", "gauge", "Tokens in the burst bucket: new environments that may start now.");
+        foreach (var f in functions)
+        {
+            Sample(text, "lambda_burst_tokens_available", Label(f), admission.BurstTokensAvailable(f.Pool.Admission));
+        }
+        Family(text, "lambda_environments", "gauge", "Execution environments by state.");
+        foreach (var f in functions)
+        {
+            foreach (var state in Enum.GetValues<EnvironmentState>())
+            {
+                Sample(text, "lambda_environments", Label(f) + $",state=\"{state.ToString().ToLowerInvariant()}\"", environments[f].Count(e => e.State == state));
+            }
+        }
+        Family(text, "lambda_async_events_queued", "gauge", "Event invocations accepted (202) and not yet handed to an environment.");
+        foreach (var f in functions)
+        {
+            Sample(text, "lambda_async_events_queued", Label(f), f.Events.Depth);
+        }
+        Family(text, "gateway_invocations_outstanding", "gauge", "Invocation objects rented from the pool and not yet returned (0 when idle).");
+        Sample(text, "gateway_invocations_outstanding", null, invocations.Outstanding);
+        return text.ToString();
+    }
+
+    private static string Label(RegisteredFunction function) => $"function=\"{function.Definition.Name}\"";
+
+    private static void Family(StringBuilder text, string name, string type, string help)
+        => text.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n').Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
+
+    private static void Sample(StringBuilder text, string name, string? labels, double value)
+    {
+        text.Append(name);
+        if (labels is not null)
+        {
+            text.Append('{').Append(labels).Append('}');
+        }
+        text.Append(' ').Append(value.ToString(CultureInfo.InvariantCulture)).Append('\n');
+    }
+}

@@ -1,0 +1,70 @@
+using System.Text.RegularExpressions;
+
+namespace Gateway.Tests;
+
+/// <summary>GET /metrics (Prometheus text, Lambda's metric names) and GET /2016-08-19/account-settings.</summary>
+public sealed class MetricsTests
+{
+    [Fact]
+    public async Task Metrics_count_invocations_errors_throttles_and_durations()
+    {
+        await using var gateway = await GatewayProcess.StartAsync(
+        [
+            TestFunction.Sample("echo"),
+            TestFunction.Sample("fail"),
+            TestFunction.Sample("slow") with { Timeout = 30, Provisioned = 0, ReservedConcurrentExecutions = 1 },
+        ]);
+        for (int i = 0; i < 3; i++)
+        {
+            (await gateway.InvokeAsync("echo", "{}")).Dispose();
+        }
+        (await gateway.InvokeAsync("fail", "{}")).Dispose();
+        var running = gateway.InvokeAsync("slow", """{"ms":1000}""");
+        await Poll.UntilAsync(async () => (await gateway.WorkerPidsAsync("slow")).Length == 1, "the slow environment to run");
+        using (var throttled = await gateway.InvokeAsync("slow", "{}"))
+        {
+            Assert.Equal(HttpStatusCode.TooManyRequests, throttled.StatusCode);
+        }
+        (await running.WithTimeout()).Dispose();
+
+        using var response = await gateway.Client.GetAsync("/metrics");
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(3, Value(text, "lambda_invocations_total", "function=\"echo\""));
+        Assert.Equal(0, Value(text, "lambda_errors_total", "function=\"echo\""));
+        Assert.Equal(1, Value(text, "lambda_errors_total", "function=\"fail\""));
+        Assert.Equal(1, Value(text, "lambda_throttles_total", "function=\"slow\",reason=\"ReservedFunctionConcurrentInvocationLimitExceeded\""));
+        Assert.Equal(3, Value(text, "lambda_duration_milliseconds_count", "function=\"echo\""));
+        Assert.Equal(3, Value(text, "lambda_duration_milliseconds_bucket", "function=\"echo\",le=\"+Inf\""));
+        Assert.Equal(0, Value(text, "lambda_concurrent_executions", null));
+        Assert.Equal(999, Value(text, "lambda_unreserved_concurrency_limit", null));
+        Assert.Equal(1, Value(text, "lambda_environments", "function=\"echo\",state=\"idle\""));
+        Assert.Equal(0, Value(text, "gateway_invocations_outstanding", null));
+        Assert.Contains("# TYPE lambda_duration_milliseconds histogram", text);
+    }
+
+    [Fact]
+    public async Task Account_settings_report_the_limits_as_AWS_does()
+    {
+        await using var gateway = await GatewayProcess.StartAsync(
+            [TestFunction.Sample("echo"), TestFunction.Sample("slow") with { Provisioned = 0, ReservedConcurrentExecutions = 50 }],
+            "--Gateway:AccountConcurrencyLimit=400");
+
+        using var response = await gateway.Client.GetAsync("/2016-08-19/account-settings");
+        var json = await GatewayProcess.ReadJsonAsync(response);
+
+        Assert.Equal(400, json.GetProperty("AccountLimit").GetProperty("ConcurrentExecutions").GetInt32());
+        Assert.Equal(350, json.GetProperty("AccountLimit").GetProperty("UnreservedConcurrentExecutions").GetInt32());
+        Assert.Equal(2, json.GetProperty("AccountUsage").GetProperty("FunctionCount").GetInt32());
+        Assert.True(json.GetProperty("AccountUsage").GetProperty("TotalCodeSize").GetInt64() > 0);
+    }
+
+    private static double Value(string text, string name, string? labels)
+    {
+        var pattern = "^" + Regex.Escape(name) + (labels is null ? "" : Regex.Escape("{" + labels + "}")) + " (\\S+)$";
+        var match = Regex.Match(text, pattern, RegexOptions.Multiline);
+        Assert.True(match.Success, $"{name}{{{labels}}} not found in:\n{text}");
+        return double.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+    }
+}
