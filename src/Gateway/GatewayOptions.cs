@@ -38,6 +38,10 @@ internal sealed class GatewayOptions
     /// stock runtimes that only speak TCP. The Unix socket (GATEWAY_RUNTIME_API_SOCKET) is always served.</summary>
     public bool RuntimeApiOverTcp { get; set; } = true;
 
+    /// <summary>How long an idle on-demand environment is kept before it is stopped (pre-forked ones are kept).
+    /// Lambda keeps idle environments for minutes; 0 disables scale-down.</summary>
+    public double EnvironmentKeepAliveSeconds { get; set; } = 300;
+
     // ---- admission (Lambda's concurrency and scaling limits; see Admission/AdmissionController.cs) ----
 
     /// <summary>The account's concurrency limit (AWS default 1,000).</summary>

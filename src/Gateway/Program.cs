@@ -91,6 +91,7 @@ app.MapFallback(LambdaErrors.UnknownOperation);
 foreach (var function in registry.All)
 {
     function.Pool.StartProvisioned();
+    function.Pool.StartScaleDown(TimeSpan.FromSeconds(options.EnvironmentKeepAliveSeconds));
     function.Events.Start();
 }
 if (!environmentServices.Spawner.KillsWorkersOnGatewayDeath)

@@ -94,4 +94,24 @@ public sealed class ThrottleTests
 
         Assert.Contains("Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [100].", gateway.Output);
     }
+
+    [Fact]
+    public async Task Idle_on_demand_environments_are_stopped_after_the_keep_alive_but_never_below_provisioned()
+    {
+        await using var gateway = await GatewayProcess.StartAsync(
+            [TestFunction.Sample("sleep") with { Timeout = 10, Provisioned = 1, MaxEnvironments = 4 }],
+            "--Gateway:EnvironmentKeepAliveSeconds=1");
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => gateway.InvokeAsync("sleep", """{"ms":500}""")).ToArray()).WithTimeout();
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        var scaledUp = await gateway.WorkerPidsAsync("sleep");
+        Assert.Equal(3, scaledUp.Length);
+
+        await Poll.UntilAsync(async () => (await gateway.WorkerPidsAsync("sleep")).Length == 1, "the two on-demand environments to be stopped");
+        var remaining = (await gateway.WorkerPidsAsync("sleep")).Single();
+        Assert.Equal("provisioned-concurrency", Processes.EnvironmentVariable(remaining, "AWS_LAMBDA_INITIALIZATION_TYPE"));
+        Assert.Equal(2, scaledUp.Count(pid => !Processes.IsAlive(pid)));
+        using var after = await gateway.InvokeAsync("sleep", """{"ms":1}""");
+        Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+    }
 }

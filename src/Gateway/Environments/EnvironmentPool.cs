@@ -40,8 +40,10 @@ internal sealed class EnvironmentPool
     private readonly List<ExecutionEnvironment> _startingUnclaimed = [];
     private TaskCompletionSource _capacityChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _capacityWatched;
+    private readonly Dictionary<ExecutionEnvironment, long> _idleSince = [];
     private int _consecutiveInitFailures;
     private bool _stopping;
+    private ITimer? _scaleDownTimer;
 
     public EnvironmentPool(EnvironmentServices services, FunctionDefinition function, AdmissionController admission, FunctionAdmission functionAdmission)
     {
@@ -163,6 +165,7 @@ internal sealed class EnvironmentPool
                 {
                     environment = _idle[^1];
                     _idle.RemoveAt(_idle.Count - 1);
+                    _idleSince.Remove(environment);
                 }
                 else if (_startingUnclaimed.Count > 0)
                 {
@@ -222,6 +225,7 @@ internal sealed class EnvironmentPool
             if (!_idle.Contains(environment))
             {
                 _idle.Add(environment);
+                _idleSince[environment] = _services.Time.GetTimestamp();
             }
             signal = SwapSignalLocked();
             if (environment.Provisioned)
@@ -243,6 +247,7 @@ internal sealed class EnvironmentPool
                 return;
             }
             _idle.Remove(environment);
+            _idleSince.Remove(environment);
             _startingUnclaimed.Remove(environment);
             signal = SwapSignalLocked();
             int provisionedAlive = _all.Count(e => e.Provisioned);
@@ -287,6 +292,52 @@ internal sealed class EnvironmentPool
         await environment.StartAsync().ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Stops on-demand environments that have been idle longer than <paramref name="keepAlive"/>, checked a few times
+    /// per keep-alive period; pre-forked (provisioned) environments are never stopped, so the pool never shrinks
+    /// below its provisioned count.
+    /// </summary>
+    public void StartScaleDown(TimeSpan keepAlive)
+    {
+        if (keepAlive <= TimeSpan.Zero)
+        {
+            return;
+        }
+        var period = TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(100).Ticks, keepAlive.Ticks / 4));
+        _keepAlive = keepAlive;
+        _scaleDownTimer = _services.Time.CreateTimer(static s => ((EnvironmentPool)s!).ScaleDown(), this, period, period);
+    }
+
+    private TimeSpan _keepAlive;
+
+    private void ScaleDown()
+    {
+        var keepAlive = _keepAlive;
+        List<ExecutionEnvironment>? expired = null;
+        long now = _services.Time.GetTimestamp();
+        lock (_lock)
+        {
+            for (int i = _idle.Count - 1; i >= 0; i--)
+            {
+                var environment = _idle[i];
+                if (!environment.Provisioned && _idleSince.TryGetValue(environment, out long since) && _services.Time.GetElapsedTime(since, now) >= keepAlive)
+                {
+                    // Out of the idle list under the lock: no dispatcher can pick it any more.
+                    _idle.RemoveAt(i);
+                    _idleSince.Remove(environment);
+                    (expired ??= []).Add(environment);
+                }
+            }
+        }
+        if (expired is not null)
+        {
+            foreach (var environment in expired)
+            {
+                environment.Kill(); // its exit removes it from the pool
+            }
+        }
+    }
+
     /// <summary>Kills every environment and waits (bounded) for them to exit and clean up.</summary>
     public async Task StopAsync(TimeSpan timeout)
     {
@@ -296,6 +347,7 @@ internal sealed class EnvironmentPool
             _stopping = true;
             environments = [.. _all];
         }
+        _scaleDownTimer?.Dispose();
         foreach (var environment in environments)
         {
             environment.Kill();
