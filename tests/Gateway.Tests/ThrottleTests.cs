@@ -114,4 +114,21 @@ public sealed class ThrottleTests
         using var after = await gateway.InvokeAsync("sleep", """{"ms":1}""");
         Assert.Equal(HttpStatusCode.OK, after.StatusCode);
     }
+
+    [Fact]
+    public async Task A_throttled_event_is_not_dropped_it_is_retried_until_it_runs()
+    {
+        await using var gateway = await GatewayProcess.StartAsync([TestFunction.Sample("slow") with { Timeout = 30, Provisioned = 0, ReservedConcurrentExecutions = 1 }]);
+        var holder = gateway.InvokeAsync("slow", """{"ms":1500}""");
+        await Poll.UntilAsync(async () => (await gateway.WorkerPidsAsync("slow")).Length == 1, "the sync invocation to hold the reserved unit");
+
+        using var accepted = await gateway.InvokeAsync("slow", """{"ms":1}""", invocationType: "Event");
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        var eventId = accepted.Headers.GetValues("x-amzn-RequestId").Single();
+
+        // Throttled at first (the unit is held), then retried with backoff (1 s, 2 s, …) until it runs.
+        await gateway.WaitForLogAsync("slow", $"REPORT RequestId: {eventId}");
+        using var held = await holder.WithTimeout();
+        Assert.Equal(HttpStatusCode.OK, held.StatusCode);
+    }
 }

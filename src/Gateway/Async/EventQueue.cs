@@ -55,6 +55,7 @@ internal sealed class EventQueue
         {
             await foreach (var invocation in _channel.Reader.ReadAllAsync(_stopping.Token).ConfigureAwait(false))
             {
+                int throttles = 0;
                 while (true)
                 {
                     var capacity = _pool.CapacityChanged; // taken before trying, so no wake-up is missed
@@ -71,10 +72,25 @@ internal sealed class EventQueue
                         _invocations.Return(invocation);
                         break;
                     }
-                    // Throttled (Lambda retries queued events internally) or no room: wait for an environment to free
-                    // up, or for the throttling bucket's next token.
-                    var wait = result == DispatchResult.Throttled ? throttle.RetryAfter : TimeSpan.FromSeconds(1);
-                    await capacity.WaitAsync(wait, _time, _stopping.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    if (result == DispatchResult.Throttled)
+                    {
+                        // Lambda's own rules refused it: AWS's backoff (1 s doubling to 5 min) within the event's age.
+                        var age = _time.GetElapsedTime(invocation.AcceptedTimestamp);
+                        var delay = ThrottleBackoff.Delay(++throttles);
+                        if (age + delay > ThrottleBackoff.DefaultMaximumEventAge)
+                        {
+                            Console.Error.WriteLine($"[gateway] Event {invocation.RequestId} for {_pool.Function.Name} dropped: throttled until its maximum age ({ThrottleBackoff.DefaultMaximumEventAge.TotalSeconds} s)");
+                            Interlocked.Decrement(ref _depth);
+                            _invocations.Return(invocation);
+                            break;
+                        }
+                        await Task.Delay(delay, _time, _stopping.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    }
+                    else
+                    {
+                        // The gateway's own MaxEnvironments cap: wait for an environment to free up.
+                        await capacity.WaitAsync(TimeSpan.FromSeconds(1), _time, _stopping.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    }
                     _stopping.Token.ThrowIfCancellationRequested();
                 }
             }

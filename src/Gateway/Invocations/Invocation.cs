@@ -42,6 +42,9 @@ internal sealed class Invocation : IValueTaskSource
 
     public bool WantsLogTail { get; set; }
 
+    /// <summary>When the invocation was accepted (TimeProvider timestamp): an Event's age is measured from here.</summary>
+    public long AcceptedTimestamp { get; set; }
+
     public PooledPayload Request { get; } = new();
 
     /// <summary>The unit of concurrency this invocation holds while it runs (a field, so it can be released by ref).</summary>

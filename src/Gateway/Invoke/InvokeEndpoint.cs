@@ -117,6 +117,7 @@ internal sealed class InvokeEndpoint(FunctionRegistry functions, InvocationPool 
             }
 
             invocation.RequestId = requestIdText;
+            invocation.AcceptedTimestamp = time.GetTimestamp();
             requestId.TryFormat(invocation.RequestIdBytes, out _);
             invocation.Type = type;
             invocation.InvokedFunctionArn = reference.Qualifier is null ? unqualifiedArn : unqualifiedArn + ":" + reference.Qualifier;
