@@ -131,4 +131,21 @@ public sealed class ThrottleTests
         using var held = await holder.WithTimeout();
         Assert.Equal(HttpStatusCode.OK, held.StatusCode);
     }
+
+    [Fact]
+    public async Task An_event_over_the_request_rate_is_refused_on_the_invoke_call_itself()
+    {
+        // Reserved concurrency 1 and 1 request per second per unit: the second Event in the same second is over the rate.
+        await using var gateway = await GatewayProcess.StartAsync(
+            [TestFunction.Sample("echo") with { Provisioned = 1, ReservedConcurrentExecutions = 1 }],
+            "--Gateway:RequestRateMultiplier=1");
+
+        using var first = await gateway.InvokeAsync("echo", "{}", invocationType: "Event");
+        using var second = await gateway.InvokeAsync("echo", "{}", invocationType: "Event");
+
+        Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, second.StatusCode);
+        Assert.Equal("""{"Reason":"ReservedFunctionInvocationRateLimitExceeded","Type":"User","message":"Rate Exceeded."}""", await second.Content.ReadAsStringAsync());
+        Assert.Equal("1", second.Headers.GetValues("Retry-After").Single());
+    }
 }

@@ -379,3 +379,27 @@ public sealed class FunctionConfigLoaderTests : IDisposable
         Assert.StartsWith("origin: function 'd': ", error.Message);
     }
 }
+
+public class ReservedConcurrencyConfigTests
+{
+    [Fact]
+    public void Reserved_concurrency_below_the_provisioned_environments_is_refused_with_AWSs_message()
+    {
+        var dir = Directory.CreateTempSubdirectory("reserved-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "bootstrap"), "#!/bin/sh\n");
+            var config = new Gateway.Functions.FunctionConfig { FunctionName = "f", Code = ".", ProvisionedEnvironments = 2, ReservedConcurrentExecutions = 1 };
+
+            var error = Assert.Throws<Gateway.Functions.FunctionConfigurationException>(() => Gateway.Functions.FunctionConfigLoader.Resolve(config, dir, "us-east-1", "000000000000", "test"));
+
+            Assert.Contains(" ReservedConcurrentExecutions  1 should not be lower than function's total provisioned concurrency [2].", error.Message);
+            config.ReservedConcurrentExecutions = 2;
+            Assert.Equal(2, Gateway.Functions.FunctionConfigLoader.Resolve(config, dir, "us-east-1", "000000000000", "test").ReservedConcurrentExecutions);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}

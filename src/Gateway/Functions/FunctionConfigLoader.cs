@@ -94,6 +94,11 @@ internal static class FunctionConfigLoader
         {
             Fail($"ReservedConcurrentExecutions ({config.ReservedConcurrentExecutions}) must be 0 or more.");
         }
+        if (config.ReservedConcurrentExecutions is { } reserved && reserved < provisioned)
+        {
+            // AWS's wording, spaces included (PutFunctionConcurrency below the provisioned concurrency).
+            Fail($"InvalidParameterValueException:  ReservedConcurrentExecutions  {reserved} should not be lower than function's total provisioned concurrency [{provisioned}].");
+        }
 
         var variables = config.Environment?.Variables ?? [];
         if (EnvironmentVariableRules.Validate(variables) is { } envError)
