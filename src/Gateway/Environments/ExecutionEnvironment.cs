@@ -141,6 +141,7 @@ internal sealed class ExecutionEnvironment
     /// <summary>Opens the Runtime API endpoint and starts the bootstrap process. Init continues in the background.</summary>
     public async Task StartAsync()
     {
+        bool watched = false;
         try
         {
             Directory.CreateDirectory(_services.RunDirectory);
@@ -168,6 +169,14 @@ internal sealed class ExecutionEnvironment
             _log = _services.Logs.Open(Function.Name, $"{_createdUtc:yyyy-MM-dd}-{Id}.log", _process.Output);
             _procStatus = OpenProcStatus(_process.Pid);
             _listener.Start();
+            _services.Reaper.Watch(_process.PidFd, OnExit);
+            watched = true;
+        }
+        catch (Exception ex) when (_process is not null && !watched)
+        {
+            // Started, but the gateway could not set up its side (log file, pid file): stop it; its exit ends the rest.
+            Console.Error.WriteLine($"[gateway] environment {Id} of {Function.Name} could not be set up: {ex.Message}");
+            Kill();
             _services.Reaper.Watch(_process.PidFd, OnExit);
         }
         catch (Exception ex)
@@ -225,20 +234,13 @@ internal sealed class ExecutionEnvironment
         }
     }
 
-    /// <summary>The values for the /next headers of the invocation being delivered.</summary>
-    public DeliveryInfo DeliveryHeaders(Invocation invocation)
+    /// <summary>The values for the /next headers of the invocation being delivered (set when it began).</summary>
+    public DeliveryInfo DeliveryHeaders()
     {
         lock (_lock)
         {
             return new DeliveryInfo(_deadlineUnixMs);
         }
-    }
-
-    /// <summary>The write to the runtime failed: hand the event to its next /next instead.</summary>
-    public void OnDeliveryFailed(RuntimeApiConnection connection, Invocation invocation)
-    {
-        // Nothing to do: the invocation stays current, and a runtime that reconnects and calls /next gets it
-        // again (as the emulator re-delivers on a repeated /next). If the process died, OnExit completes it.
     }
 
     // ------------------------------------------------------------------ Runtime API (called by connections)

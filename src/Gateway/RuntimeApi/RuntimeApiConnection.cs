@@ -125,7 +125,7 @@ internal sealed class RuntimeApiConnection : IValueTaskSource<bool>
     /// <summary>Writes the /next response for <paramref name="invocation"/>: headers and payload in one gather write.</summary>
     public async ValueTask DeliverAsync(Invocation invocation)
     {
-        var info = _environment.DeliveryHeaders(invocation);
+        var info = _environment.DeliveryHeaders();
         int n = FormatNextHead(invocation, info);
         _sendList.Clear();
         _sendList.Add(new ArraySegment<byte>(_head, 0, n));
@@ -141,7 +141,9 @@ internal sealed class RuntimeApiConnection : IValueTaskSource<bool>
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
-            _environment.OnDeliveryFailed(this, invocation);
+            // The runtime's connection is gone. The invocation stays current: a runtime that reconnects and calls
+            // /next gets it again (as AWS's emulator re-delivers on a repeated /next); if the process died, its
+            // exit completes the invocation.
         }
         finally
         {
