@@ -48,7 +48,7 @@ results="$root/artifacts/test-results"
 rm -rf "$results"
 rc=0
 # Unit tests first (seconds), then the integration and end-to-end tests against the native binaries.
-for project in tests/Gateway.UnitTests/Gateway.UnitTests.csproj tests/Gateway.Tests/Gateway.Tests.csproj; do
+for project in tests/Gateway.UnitTests/Gateway.UnitTests.csproj tests/Gateway.EventStore.Tests/Gateway.EventStore.Tests.csproj tests/Gateway.Tests/Gateway.Tests.csproj; do
   name="$(basename "$project" .csproj)"
   dotnet test "$project" -c Release \
     --logger "console;verbosity=normal" \
