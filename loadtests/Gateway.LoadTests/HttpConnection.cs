@@ -6,7 +6,9 @@ using System.Text;
 namespace Gateway.LoadTests;
 
 /// <summary>What one request/response exchange ended with.</summary>
-internal readonly record struct Exchange(int Status, bool FunctionError, bool Failed);
+/// <remarks>On a 429 with a small JSON body, <c>Reason</c> is the body's "Reason" and <c>RetryAfter</c> the
+/// Retry-After header in seconds (-1 when absent); otherwise null and -1.</remarks>
+internal readonly record struct Exchange(int Status, bool FunctionError, bool Failed, string? Reason = null, int RetryAfter = -1);
 
 /// <summary>
 /// One keep-alive HTTP/1.1 connection over a raw socket: send a prebuilt request, read exactly one response.
@@ -25,6 +27,9 @@ internal sealed class HttpConnection : IDisposable
     private readonly EndPoint _endPoint;
     private readonly byte[] _buffer = new byte[HeadLimit];
     private Socket? _socket;
+    private readonly byte[] _capture = new byte[1024];   // the start of a 429's body
+    private int _captureLength;
+    private bool _capturing;
     private int _start;   // unread bytes are _buffer[_start.._end)
     private int _end;
 
@@ -76,6 +81,7 @@ internal sealed class HttpConnection : IDisposable
         }
         long contentLength = -1;
         bool chunked = false, close = false, functionError = false;
+        int retryAfter = -1;
         foreach (var range in head.Split("\r\n"u8))
         {
             var line = head[range];
@@ -105,20 +111,50 @@ internal sealed class HttpConnection : IDisposable
             {
                 functionError = true;
             }
+            else if (Ascii.EqualsIgnoreCase(name, "Retry-After"u8) && Utf8Parser.TryParse(value, out int seconds, out _))
+            {
+                retryAfter = seconds;
+            }
         }
 
+        // A throttle: keep (the start of) its body to learn the Reason. Only 429s pay for this.
+        _capturing = status == 429;
+        _captureLength = 0;
         bool ok = chunked ? await SkipChunkedAsync(cancellationToken).ConfigureAwait(false)
             : contentLength >= 0 ? await SkipAsync(contentLength, cancellationToken).ConfigureAwait(false)
             : status is 204 or 304 || (status >= 100 && status < 200);
+        _capturing = false;
         if (!ok)
         {
             return Fail();
         }
+        string? reason = status == 429 ? ThrottleReason(_capture.AsSpan(0, _captureLength)) : null;
         if (close)
         {
             Reset();
         }
-        return new Exchange(status, functionError, false);
+        return new Exchange(status, functionError, false, reason, retryAfter);
+    }
+
+    /// <summary>The value of "Reason" in a 429 body such as {"Reason":"…","Type":"User","message":"Rate Exceeded."},
+    /// or "(none)".</summary>
+    private static string ThrottleReason(ReadOnlySpan<byte> body)
+    {
+        int at = body.IndexOf("\"Reason\""u8);
+        if (at >= 0)
+        {
+            var rest = body[(at + 8)..];
+            int open = rest.IndexOf((byte)'"');
+            if (open >= 0)
+            {
+                int close = rest[(open + 1)..].IndexOf((byte)'"');
+                if (close >= 0)
+                {
+                    return Encoding.ASCII.GetString(rest.Slice(open + 1, close));
+                }
+            }
+        }
+        return "(none)";
     }
 
     private async ValueTask<bool> SkipAsync(long count, CancellationToken cancellationToken)
@@ -126,6 +162,12 @@ internal sealed class HttpConnection : IDisposable
         while (true)
         {
             int take = (int)Math.Min(count, _end - _start);
+            if (_capturing)
+            {
+                int keep = Math.Min(take, _capture.Length - _captureLength);
+                Buffer.BlockCopy(_buffer, _start, _capture, _captureLength, keep);
+                _captureLength += keep;
+            }
             _start += take;
             count -= take;
             if (count == 0)

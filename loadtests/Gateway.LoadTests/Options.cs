@@ -17,6 +17,21 @@ internal sealed class Options
     public string Label { get; private set; } = "run";
     public bool Quiet { get; private set; }
 
+    // --scenario throttle (Throttle.cs)
+    public string Scenario { get; private set; } = "load";
+    public double RampFrom { get; private set; } = 10;
+    public double RampTo { get; private set; } = 100;
+    public string Model { get; private set; } = "request-rate";
+    public int Reserved { get; private set; } = 10;
+    public int RateMultiplier { get; private set; } = 10;
+    public int BurstCapacity { get; private set; } = 20;
+    public double BurstRefill { get; private set; } = 5;
+    public bool Check { get; private set; }
+    public double TolerancePercent { get; private set; } = 10;
+    public int Slack { get; private set; } = 3;
+    public double GraceSeconds { get; private set; } = 2;
+    public bool ConnectionsGiven { get; private set; }
+
     public bool OpenLoop => Rate > 0;
 
     public const string Usage = """
@@ -35,6 +50,22 @@ internal sealed class Options
           --out DIR              write summary.json, timeseries.json/.csv and chart.html there
           --label TEXT           name of the run in the outputs (default "run")
           --quiet                no progress line
+
+        Throttle scenario (--scenario throttle): open loop ramping linearly, second by second, from --ramp-from
+        to --ramp-to requests/s over --duration seconds (no warmup); prints per second the sent, admitted and
+        throttled counts (by the 429 body's Reason) beside what the model predicts for the same send times.
+          --scenario load|throttle   default load (the closed/open loop above)
+          --ramp-from R0 --ramp-to R1   requests/s in the first and last second (default 10, 100)
+          --model request-rate|burst    request-rate: a function with reserved concurrency --reserved R gets
+                                 --rate-multiplier (10) x R requests/s, bucket capacity one second's worth,
+                                 excess -> ReservedFunctionInvocationRateLimitExceeded.
+                                 burst: every request needs a new environment; --burst-capacity B (20) at
+                                 start, --burst-refill r (5) per second, excess -> ConcurrentInvocationLimitExceeded
+          --check                exit 1 when total admitted or total throttled differs from the prediction by
+                                 more than --tolerance P percent (default 10) and more than --slack N requests (3)
+          --grace S              seconds to wait for answers after the last send (default 2); requests still
+                                 unanswered then count as admitted (a throttle answers in milliseconds)
+        Connections default to 256 in this scenario, so the client never limits the rate.
         Prints one line to stdout at the end:
           RESULT label=… rps=… p50_ms=… p90_ms=… p99_ms=… p999_ms=… max_ms=… ok=… non2xx=… errors=…
         """;
@@ -53,13 +84,25 @@ internal sealed class Options
                 case "--payload-bytes": o.PayloadBytes = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--payload-file": o.PayloadFile = Next(); break;
                 case "--invocation-type": o.InvocationType = Next(); break;
-                case "--connections": o.Connections = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--connections": o.Connections = int.Parse(Next(), CultureInfo.InvariantCulture); o.ConnectionsGiven = true; break;
                 case "--rate": o.Rate = double.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--duration": o.DurationSeconds = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--warmup": o.WarmupSeconds = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--out": o.OutDirectory = Next(); break;
                 case "--label": o.Label = Next(); break;
                 case "--quiet": o.Quiet = true; break;
+                case "--scenario": o.Scenario = Next(); break;
+                case "--ramp-from": o.RampFrom = double.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--ramp-to": o.RampTo = double.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--model": o.Model = Next(); break;
+                case "--reserved": o.Reserved = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--rate-multiplier": o.RateMultiplier = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--burst-capacity": o.BurstCapacity = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--burst-refill": o.BurstRefill = double.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--check": o.Check = true; break;
+                case "--tolerance": o.TolerancePercent = double.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--slack": o.Slack = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--grace": o.GraceSeconds = double.Parse(Next(), CultureInfo.InvariantCulture); break;
                 default: throw new ArgumentException($"unknown option {arg}");
             }
         }
@@ -71,6 +114,22 @@ internal sealed class Options
             || o.PayloadBytes is < 0 or > 6 * 1024 * 1024 || o.Rate is < 0 or > 1_000_000)
         {
             throw new ArgumentException("out of range: connections 1..4096, duration 1..3600, warmup 0..600, payload-bytes 0..6 MB, rate 0..1e6");
+        }
+        if (o.Scenario is not ("load" or "throttle") || o.Model is not ("request-rate" or "burst"))
+        {
+            throw new ArgumentException("--scenario is load or throttle; --model is request-rate or burst");
+        }
+        if (o.Scenario == "throttle")
+        {
+            if (!o.ConnectionsGiven)
+            {
+                o.Connections = 256;
+            }
+            if (o.RampFrom is <= 0 or > 100_000 || o.RampTo is <= 0 or > 100_000 || o.Reserved < 1 || o.RateMultiplier < 1
+                || o.BurstCapacity < 1 || o.BurstRefill <= 0 || o.TolerancePercent < 0 || o.Slack < 0 || o.GraceSeconds is < 0 or > 120)
+            {
+                throw new ArgumentException("out of range: ramp 0..100000 req/s, reserved/multiplier/burst capacity >= 1, burst refill > 0, tolerance/slack >= 0, grace 0..120");
+            }
         }
         return o;
     }
