@@ -149,26 +149,10 @@ internal static partial class LoadRunner
             long wait = origin + (long)(released * periodTicks) - Stopwatch.GetTimestamp();
             if (wait > 0)
             {
-                SleepNanos(Math.Min(Recorder.ToNanos(wait), 100_000_000));
+                PreciseSleep.Nanos(Math.Min(Recorder.ToNanos(wait), 100_000_000));
             }
         }
     }
-
-    private static void SleepNanos(long nanos)
-    {
-        var request = new Timespec { Seconds = nanos / 1_000_000_000, Nanoseconds = nanos % 1_000_000_000 };
-        _ = NanoSleep(ref request, IntPtr.Zero);
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct Timespec
-    {
-        public long Seconds;
-        public long Nanoseconds;
-    }
-
-    [LibraryImport("libc", EntryPoint = "nanosleep")]
-    private static partial int NanoSleep(ref Timespec request, IntPtr remaining);
 
     private static async Task ProgressAsync(Options options, Recorder recorder, CancellationToken cancellationToken)
     {

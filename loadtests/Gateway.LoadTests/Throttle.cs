@@ -258,21 +258,9 @@ internal static partial class Throttle
                 long wait = origin + (long)(times[released] * freq) - Stopwatch.GetTimestamp();
                 if (wait > 0)
                 {
-                    long nanos = Math.Min(Recorder.ToNanos(wait), 100_000_000);
-                    var request = new Timespec { Seconds = nanos / 1_000_000_000, Nanoseconds = nanos % 1_000_000_000 };
-                    _ = NanoSleep(ref request, IntPtr.Zero);
+                    PreciseSleep.Nanos(Math.Min(Recorder.ToNanos(wait), 100_000_000));
                 }
             }
         }
     }
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct Timespec
-    {
-        public long Seconds;
-        public long Nanoseconds;
-    }
-
-    [LibraryImport("libc", EntryPoint = "nanosleep")]
-    private static partial int NanoSleep(ref Timespec request, IntPtr remaining);
 }
