@@ -95,6 +95,8 @@ internal static class PrometheusExporter
         {
             Sample(text, "lambda_async_events_queued", Label(f), f.Events.Depth);
         }
+        Family(text, "gateway_gc_allocated_bytes_total", "counter", "Bytes the gateway process has allocated on the managed heap (divide by invocations for bytes per invocation).");
+        Sample(text, "gateway_gc_allocated_bytes_total", null, GC.GetTotalAllocatedBytes(precise: false));
         Family(text, "gateway_invocations_outstanding", "gauge", "Invocation objects rented from the pool and not yet returned (0 when idle).");
         Sample(text, "gateway_invocations_outstanding", null, invocations.Outstanding);
         return text.ToString();
