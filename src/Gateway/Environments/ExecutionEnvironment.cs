@@ -66,7 +66,6 @@ internal sealed class ExecutionEnvironment
     private bool _timerIsInit;
     private long _spawnTimestamp;
     private long _deliveredTimestamp;
-    private long _deadlineUnixMs;
     private double? _initDurationMs;
     private bool _reportInitDuration;
     private int _maxMemoryMb;
@@ -130,8 +129,6 @@ internal sealed class ExecutionEnvironment
 
     /// <summary>CloudWatch-style stream name: <c>2026/11/22/[$LATEST]{id}</c>.</summary>
     public string LogStreamName => $"{_createdUtc:yyyy'/'MM'/'dd}/[$LATEST]{Id}";
-
-    public string? LogFilePath => _log?.FilePath;
 
     /// <summary>Completes when the process has exited and everything it held has been released.</summary>
     public Task Exited => _exited.Task;
@@ -234,14 +231,6 @@ internal sealed class ExecutionEnvironment
         }
     }
 
-    /// <summary>The values for the /next headers of the invocation being delivered (set when it began).</summary>
-    public DeliveryInfo DeliveryHeaders()
-    {
-        lock (_lock)
-        {
-            return new DeliveryInfo(_deadlineUnixMs);
-        }
-    }
 
     // ------------------------------------------------------------------ Runtime API (called by connections)
 
@@ -278,6 +267,7 @@ internal sealed class ExecutionEnvironment
         bool becameIdle = false;
         lock (_lock)
         {
+            bool wasStarting = _state == EnvironmentState.Starting;
             switch (_state)
             {
                 case EnvironmentState.Starting:
@@ -296,7 +286,9 @@ internal sealed class ExecutionEnvironment
                         deliver = pending;
                         return NextDecision.Deliver;
                     }
-                    becameIdle = _state != EnvironmentState.Idle;
+                    // A warm environment was already offered when its runtime answered (ReturnToPool); only the first
+                    // /next after init makes it available.
+                    becameIdle = wasStarting;
                     _state = EnvironmentState.Idle;
                     if (_parked is not null && _parked != connection)
                     {
@@ -452,7 +444,8 @@ internal sealed class ExecutionEnvironment
         bool available;
         lock (_lock)
         {
-            available = _state == EnvironmentState.AwaitingNext && _pending is null;
+            // Idle too: a runtime may call /next (on another connection) before its answer has been processed.
+            available = _state is EnvironmentState.AwaitingNext or EnvironmentState.Idle && _pending is null;
         }
         if (available)
         {
@@ -637,7 +630,7 @@ internal sealed class ExecutionEnvironment
         _state = EnvironmentState.Busy;
         _current = invocation;
         _deliveredTimestamp = _services.Time.GetTimestamp();
-        _deadlineUnixMs = _services.Time.GetUtcNow().ToUnixTimeMilliseconds() + Function.TimeoutSeconds * 1000L;
+        invocation.DeadlineUnixMs = _services.Time.GetUtcNow().ToUnixTimeMilliseconds() + Function.TimeoutSeconds * 1000L;
         ArmTimerLocked(TimeSpan.FromSeconds(Function.TimeoutSeconds), init: false);
         _log?.Begin(invocation.RequestId, "$LATEST");
     }

@@ -42,6 +42,10 @@ internal sealed class Invocation : IValueTaskSource
 
     public bool WantsLogTail { get; set; }
 
+    /// <summary>Unix epoch ms when it times out (Lambda-Runtime-Deadline-Ms), set when it is delivered; a repeated
+    /// /next re-sends the same deadline.</summary>
+    public long DeadlineUnixMs { get; set; }
+
     /// <summary>When the invocation was accepted (TimeProvider timestamp): an Event's age is measured from here.</summary>
     public long AcceptedTimestamp { get; set; }
 
@@ -90,6 +94,7 @@ internal sealed class Invocation : IValueTaskSource
         TraceId = "";
         ClientContext = null;
         WantsLogTail = false;
+        DeadlineUnixMs = 0;
         FunctionError = null;
         ErrorType = null;
         LogTail = null;

@@ -125,8 +125,7 @@ internal sealed class RuntimeApiConnection : IValueTaskSource<bool>
     /// <summary>Writes the /next response for <paramref name="invocation"/>: headers and payload in one gather write.</summary>
     public async ValueTask DeliverAsync(Invocation invocation)
     {
-        var info = _environment.DeliveryHeaders();
-        int n = FormatNextHead(invocation, info);
+        int n = FormatNextHead(invocation);
         _sendList.Clear();
         _sendList.Add(new ArraySegment<byte>(_head, 0, n));
         foreach (var segment in invocation.Request.Segments)
@@ -173,11 +172,11 @@ internal sealed class RuntimeApiConnection : IValueTaskSource<bool>
         _parked = true;
     }
 
-    private int FormatNextHead(Invocation invocation, in DeliveryInfo info)
+    private int FormatNextHead(Invocation invocation)
     {
         var span = _head.AsSpan();
         Utf8.TryWrite(span,
-            $"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nLambda-Runtime-Aws-Request-Id: {invocation.RequestId}\r\nLambda-Runtime-Deadline-Ms: {info.DeadlineUnixMs}\r\nLambda-Runtime-Invoked-Function-Arn: {invocation.InvokedFunctionArn}\r\nLambda-Runtime-Trace-Id: {invocation.TraceId}\r\n",
+            $"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nLambda-Runtime-Aws-Request-Id: {invocation.RequestId}\r\nLambda-Runtime-Deadline-Ms: {invocation.DeadlineUnixMs}\r\nLambda-Runtime-Invoked-Function-Arn: {invocation.InvokedFunctionArn}\r\nLambda-Runtime-Trace-Id: {invocation.TraceId}\r\n",
             out int n);
         if (invocation.ClientContext is { } context)
         {
@@ -295,6 +294,3 @@ internal sealed class RuntimeApiConnection : IValueTaskSource<bool>
     void IValueTaskSource<bool>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
         => _delivered.OnCompleted(continuation, state, token, flags);
 }
-
-/// <summary>Values the environment computes at delivery time for the /next headers.</summary>
-internal readonly record struct DeliveryInfo(long DeadlineUnixMs);
