@@ -51,7 +51,8 @@ public readonly record struct StoreResult<T>(StoreStatus Status, T? Value, strin
 public readonly record struct RecoveryReport(int InFlightReturned, long Pending, long DeadLettered);
 
 /// <summary>Queue gauges. Ages are relative to the <c>now</c> passed in.</summary>
-public readonly record struct EventStoreCounters(long Pending, long InFlight, long DeadLettered, long OldestAgeMs, long Commits);
+/// <param name="NextDueAtUnixMs">When the earliest pending event is due, or null when nothing is pending.</param>
+public readonly record struct EventStoreCounters(long Pending, long InFlight, long DeadLettered, long OldestAgeMs, long Commits, long? NextDueAtUnixMs = null);
 
 /// <summary>
 /// The durable queue behind Event invocations. Small on purpose, so another engine (Redis Streams) can back it:
@@ -62,6 +63,12 @@ public interface IEventStore : IAsyncDisposable
 {
     /// <summary>Stores the event; returns only once it is on disk (fsync'd). Only then may the caller answer 202.</summary>
     ValueTask<StoreResult<EventId>> AppendAsync(EventRecord record, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Stores the event already claimed (in flight) by the caller, who runs it at once without a claim round trip;
+    /// returns only once it is on disk. After a crash it is recovered as pending like any claimed event.
+    /// </summary>
+    ValueTask<StoreResult<EventId>> AppendInFlightAsync(EventRecord record, CancellationToken cancellationToken = default);
 
     /// <summary>Marks up to <paramref name="max"/> pending events whose next attempt is due at <paramref name="nowUnixMs"/> in flight and returns them, oldest due first.</summary>
     ValueTask<StoreResult<IReadOnlyList<StoredEvent>>> ClaimDueAsync(long nowUnixMs, int max, CancellationToken cancellationToken = default);

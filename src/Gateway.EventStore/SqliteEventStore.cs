@@ -44,13 +44,13 @@ public sealed class SqliteEventStore : IEventStore
         _begin = Command("BEGIN IMMEDIATE");
         _commit = Command("COMMIT");
         _rollback = Command("ROLLBACK");
-        _insert = Command("INSERT INTO events(request_id, function_name, qualifier, payload, client_context, accepted_at, attempts, next_attempt_at, state) VALUES ($r, $f, $q, $p, $c, $a, $n, $t, 0) RETURNING id");
+        _insert = Command("INSERT INTO events(request_id, function_name, qualifier, payload, client_context, accepted_at, attempts, next_attempt_at, state) VALUES ($r, $f, $q, $p, $c, $a, $n, $t, $s) RETURNING id");
         _claim = Command("UPDATE events SET state = 1 WHERE id IN (SELECT id FROM events WHERE state = 0 AND next_attempt_at <= $now ORDER BY next_attempt_at, id LIMIT $max) RETURNING id, request_id, function_name, qualifier, payload, client_context, accepted_at, attempts, next_attempt_at, last_error");
         _complete = Command("DELETE FROM events WHERE id = $id");
         _reschedule = Command("UPDATE events SET state = 0, attempts = $n, next_attempt_at = $t, last_error = $e WHERE id = $id AND state <> 2");
         _deadLetter = Command("UPDATE events SET state = 2, last_error = $e WHERE id = $id");
         _recover = Command("UPDATE events SET state = 0 WHERE state = 1");
-        _counters = Command("SELECT state, COUNT(*), MIN(accepted_at) FROM events GROUP BY state");
+        _counters = Command("SELECT state, COUNT(*), MIN(accepted_at), MIN(next_attempt_at) FROM events GROUP BY state");
         _writer = Task.Run(WriteLoopAsync);
     }
 
@@ -154,7 +154,10 @@ public sealed class SqliteEventStore : IEventStore
     }
 
     public ValueTask<StoreResult<EventId>> AppendAsync(EventRecord record, CancellationToken cancellationToken = default)
-        => Submit(new AppendOp(record), cancellationToken);
+        => Submit(new AppendOp(record, StatePending), cancellationToken);
+
+    public ValueTask<StoreResult<EventId>> AppendInFlightAsync(EventRecord record, CancellationToken cancellationToken = default)
+        => Submit(new AppendOp(record, StateInFlight), cancellationToken);
 
     public ValueTask<StoreResult<IReadOnlyList<StoredEvent>>> ClaimDueAsync(long nowUnixMs, int max, CancellationToken cancellationToken = default)
         => Submit(new ClaimOp(nowUnixMs, Math.Max(0, max)), cancellationToken);
@@ -271,7 +274,7 @@ public sealed class SqliteEventStore : IEventStore
         public override void Fail(StoreStatus status, string error) => _done.TrySetResult(new StoreResult<T>(status, default, error));
     }
 
-    private sealed class AppendOp(EventRecord record) : Operation<EventId>
+    private sealed class AppendOp(EventRecord record, int state) : Operation<EventId>
     {
         public override void Execute(SqliteEventStore store)
         {
@@ -289,6 +292,7 @@ public sealed class SqliteEventStore : IEventStore
             c.Parameters.AddWithValue("$a", record.AcceptedAtUnixMs);
             c.Parameters.AddWithValue("$n", record.Attempts);
             c.Parameters.AddWithValue("$t", record.NextAttemptAtUnixMs);
+            c.Parameters.AddWithValue("$s", state);
             SetResult(new StoreResult<EventId>(StoreStatus.Ok, new EventId((long)c.ExecuteScalar()!)));
         }
     }
@@ -347,7 +351,7 @@ public sealed class SqliteEventStore : IEventStore
         public override void Execute(SqliteEventStore store)
         {
             int returned = store._recover.ExecuteNonQuery();
-            var (pending, _, dead, _) = store.Count(0);
+            var (pending, _, dead, _, _) = store.Count(0);
             SetResult(new StoreResult<RecoveryReport>(StoreStatus.Ok, new RecoveryReport(returned, pending, dead)));
         }
     }
@@ -356,14 +360,15 @@ public sealed class SqliteEventStore : IEventStore
     {
         public override void Execute(SqliteEventStore store)
         {
-            var (pending, inFlight, dead, oldest) = store.Count(now);
-            SetResult(new StoreResult<EventStoreCounters>(StoreStatus.Ok, new EventStoreCounters(pending, inFlight, dead, oldest, store.Commits)));
+            var (pending, inFlight, dead, oldest, nextDue) = store.Count(now);
+            SetResult(new StoreResult<EventStoreCounters>(StoreStatus.Ok, new EventStoreCounters(pending, inFlight, dead, oldest, store.Commits, nextDue)));
         }
     }
 
-    private (long Pending, long InFlight, long Dead, long OldestAgeMs) Count(long now)
+    private (long Pending, long InFlight, long Dead, long OldestAgeMs, long? NextDueAtUnixMs) Count(long now)
     {
         long pending = 0, inFlight = 0, dead = 0, oldestAccepted = long.MaxValue;
+        long? nextDue = null;
         using var r = _counters.ExecuteReader();
         while (r.Read())
         {
@@ -371,13 +376,16 @@ public sealed class SqliteEventStore : IEventStore
             long count = r.GetInt64(1);
             switch (state)
             {
-                case StatePending: pending = count; break;
+                case StatePending:
+                    pending = count;
+                    nextDue = r.IsDBNull(3) ? null : r.GetInt64(3);
+                    break;
                 case StateInFlight: inFlight = count; break;
                 case StateDead: dead = count; break;
             }
             if (state != StateDead && !r.IsDBNull(2))
                 oldestAccepted = Math.Min(oldestAccepted, r.GetInt64(2));
         }
-        return (pending, inFlight, dead, oldestAccepted == long.MaxValue ? 0 : Math.Max(0, now - oldestAccepted));
+        return (pending, inFlight, dead, oldestAccepted == long.MaxValue ? 0 : Math.Max(0, now - oldestAccepted), nextDue);
     }
 }

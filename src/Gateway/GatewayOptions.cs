@@ -85,4 +85,17 @@ internal sealed class GatewayOptions
     public string FunctionAccessKeyId { get; set; } = "gateway";
 
     public string FunctionSecretAccessKey { get; set; } = "gateway";
+
+    /// <summary>The durable Event queue's SQLite file; default <c>{DataDirectory}/events.db</c>.</summary>
+    public string? EventStorePath { get; set; }
+
+    /// <summary>Events per function held in memory, ready to run; beyond it they wait on disk only (and are claimed
+    /// as the queue drains), so a flood cannot exhaust memory.</summary>
+    public int AsyncEventsInMemory { get; set; } = 1024;
+
+    /// <summary>
+    /// For tests and demos only: how much faster than real time the async clock runs (retry delays, event ages,
+    /// throttle backoff, destination retries). 1000 makes AWS's one-minute retry wait 60 ms.
+    /// </summary>
+    public double AsyncClockRate { get; set; } = 1;
 }

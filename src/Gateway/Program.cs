@@ -33,6 +33,7 @@ builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, GatewayJsonContext.Default));
 
 var time = TimeProvider.System;
+var asyncTime = AcceleratedTimeProvider.For(time, options.AsyncClockRate); // 1 except in tests
 var environmentServices = new EnvironmentServices(options, time);
 int leftovers = LeftoverCleanup.Run(environmentServices.RunDirectory, environmentServices.TmpDirectory);
 if (leftovers > 0)
@@ -65,7 +66,7 @@ try
             throw new FunctionConfigurationException($"{options.Functions}: function '{definition.Name}': {concurrencyError.ErrorType}: {concurrencyError.Message}");
         }
         var pool = new EnvironmentPool(environmentServices, definition, admission, functionAdmission);
-        registry.Add(new RegisteredFunction(definition, pool, new EventQueue(pool, invocations, time)));
+        registry.Add(new RegisteredFunction(definition, pool, new EventQueue(pool, asyncTime)));
     }
 }
 catch (Exception ex) when (ex is FunctionConfigurationException or InvalidOperationException or ArgumentException)
@@ -75,10 +76,24 @@ catch (Exception ex) when (ex is FunctionConfigurationException or InvalidOperat
 }
 
 var app = builder.Build();
-var invoke = new InvokeEndpoint(registry, invocations, options, time);
+
+// The durable Event queue: opened (and repaired, if a crash left a torn tail) before anything is served.
+Gateway.EventStore.SqliteEventStore eventStore;
+var eventStorePath = options.EventStorePath ?? Path.Combine(environmentServices.DataDirectory, "events.db");
+try
+{
+    eventStore = Gateway.EventStore.SqliteEventStore.Open(new() { Path = eventStorePath }, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Gateway.EventStore"));
+}
+catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
+{
+    Console.Error.WriteLine($"[gateway] cannot open the event store {eventStorePath}: {ex.Message}");
+    return 1;
+}
+var events = new AsyncInvocations(eventStore, registry, invocations, asyncTime, _ => AsyncInvokeSettings.Default, new LoggingOnlyDelivery(), options.AsyncEventsInMemory);
+var invoke = new InvokeEndpoint(registry, invocations, events, options, time);
 app.MapPost("/2015-03-31/functions/{FunctionName}/invocations", invoke.HandleAsync);
-app.MapGet("/_gateway/status", () => StatusReport.Build(registry, environmentServices, invocations));
-app.MapGet("/metrics", () => Results.Text(Gateway.Metrics.PrometheusExporter.Render(registry, admission, invocations), Gateway.Metrics.PrometheusExporter.ContentType));
+app.MapGet("/_gateway/status", async () => StatusReport.Build(registry, environmentServices, invocations, await events.CountersAsync()));
+app.MapGet("/metrics", async () => Results.Text(Gateway.Metrics.PrometheusExporter.Render(registry, admission, invocations, await events.CountersAsync()), Gateway.Metrics.PrometheusExporter.ContentType));
 long totalCodeSize = definitions.Sum(d => CodeSize.Of(d.CodeDirectory));
 app.MapGet("/2016-08-19/account-settings", () => Results.Json(new AccountSettings
 {
@@ -92,8 +107,8 @@ foreach (var function in registry.All)
 {
     function.Pool.StartProvisioned();
     function.Pool.StartScaleDown(TimeSpan.FromSeconds(options.EnvironmentKeepAliveSeconds));
-    function.Events.Start();
 }
+await events.StartAsync(); // resumes what an earlier run left in the queue
 if (!environmentServices.Spawner.KillsWorkersOnGatewayDeath)
 {
     Console.WriteLine("[gateway] warning: util-linux 'setpriv' not found; workers will outlive a gateway that is killed with SIGKILL (the next start cleans them up)");
@@ -102,9 +117,9 @@ if (!environmentServices.Spawner.KillsWorkersOnGatewayDeath)
 app.Lifetime.ApplicationStopping.Register(() =>
 {
     // Kill workers first so in-flight invocations end (with Runtime.ExitError) instead of holding up shutdown.
+    events.BeginStop(); // first: outcomes of runs cut short by the shutdown are not recorded (they run again after a restart)
     foreach (var function in registry.All)
     {
-        function.Events.Stop();
         foreach (var environment in function.Pool.Snapshot())
         {
             environment.Kill();
@@ -122,6 +137,7 @@ finally
 {
     // Also when the host fails to start (e.g. the port is taken): no worker outlives the gateway.
     await Task.WhenAll(registry.All.Select(f => f.Pool.StopAsync(TimeSpan.FromSeconds(5))));
+    await events.DisposeAsync();
     environmentServices.Dispose();
 }
 return 0;

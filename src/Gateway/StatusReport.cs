@@ -8,10 +8,12 @@ namespace Gateway;
 /// <summary>Builds the GET /_gateway/status document.</summary>
 internal static class StatusReport
 {
-    public static GatewayStatus Build(FunctionRegistry registry, EnvironmentServices services, InvocationPool invocations) => new()
+    public static GatewayStatus Build(FunctionRegistry registry, EnvironmentServices services, InvocationPool invocations, EventStore.EventStoreCounters queue) => new()
     {
         Status = "ok",
         InvocationsOutstanding = invocations.Outstanding,
+        EventsPending = queue.Pending,
+        EventsInFlight = queue.InFlight,
         Functions = registry.All.Select(f => new FunctionStatus
         {
             FunctionName = f.Definition.Name,
@@ -20,6 +22,7 @@ internal static class StatusReport
             ProvisionedEnvironments = f.Definition.ProvisionedEnvironments,
             MaxEnvironments = f.Definition.MaxEnvironments,
             QueuedEvents = f.Events.Depth,
+            EventsReceived = f.Events.Metrics.Received,
             WorkerPids = f.Pool.Snapshot().Select(e => e.ProcessId).OfType<int>().ToList(),
             LogDirectory = services.Logs.GroupDirectory(f.Definition.Name),
         }).ToList(),

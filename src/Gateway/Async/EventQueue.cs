@@ -1,47 +1,56 @@
 using System.Threading.Channels;
 using Gateway.Environments;
-using Gateway.Invocations;
 
 namespace Gateway.Async;
 
 /// <summary>
-/// Event (asynchronous) invocations of one function, accepted with 202 and run in the background as soon as an
-/// environment is free. Unlike a sync invoke, an event waits for capacity instead of being throttled.
+/// One function's Event invocations that are ready to run: already durable in the store (in flight), held in
+/// memory until an environment is free. Unlike a sync invoke, an event waits for capacity instead of being
+/// refused; a throttle (Lambda's own limits) backs off 1 s doubling to 5 min, within the event's maximum age.
 /// </summary>
 /// <remarks>
-/// In memory for now: events are lost if the gateway stops. The durable queue (write-ahead, retries,
-/// destinations) replaces this class behind the same Enqueue call.
+/// What happens after a run (complete, retry, destination, give up) is <see cref="EventOutcomes"/>' job; which
+/// events get here is <see cref="AsyncInvocations"/>' (fresh ones directly, due retries through its pump).
 /// </remarks>
 internal sealed class EventQueue
 {
-    private readonly Channel<Invocation> _channel = Channel.CreateUnbounded<Invocation>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<QueuedEvent> _channel = Channel.CreateUnbounded<QueuedEvent>(new UnboundedChannelOptions { SingleReader = true });
     private readonly EnvironmentPool _pool;
-    private readonly InvocationPool _invocations;
-    private readonly CancellationTokenSource _stopping = new();
     private readonly TimeProvider _time;
+    private readonly CancellationTokenSource _stopping = new();
+    private EventOutcomes? _outcomes;
     private int _depth;
 
-    public EventQueue(EnvironmentPool pool, InvocationPool invocations, TimeProvider time)
+    public EventQueue(EnvironmentPool pool, TimeProvider asyncTime)
     {
         _pool = pool;
-        _invocations = invocations;
-        _time = time;
+        _time = asyncTime;
     }
 
-    /// <summary>Events accepted and not yet handed to an environment.</summary>
+    public AsyncMetrics Metrics { get; } = new();
+
+    /// <summary>Events held in memory and not yet handed to an environment.</summary>
     public int Depth => Volatile.Read(ref _depth);
 
-    public void Enqueue(Invocation invocation)
+    /// <summary>Raised when an event leaves the queue for an environment (the pump may claim more).</summary>
+    public event Action? Drained;
+
+    public void Enqueue(QueuedEvent queued)
     {
         Interlocked.Increment(ref _depth);
-        if (!_channel.Writer.TryWrite(invocation))
+        if (!_channel.Writer.TryWrite(queued))
         {
+            // Stopping: the event stays in flight in the store and is recovered on the next start.
             Interlocked.Decrement(ref _depth);
-            _invocations.Return(invocation);
+            _outcomes?.Abandon(queued);
         }
     }
 
-    public void Start() => _ = RunAsync();
+    public void Start(EventOutcomes outcomes)
+    {
+        _outcomes = outcomes;
+        _ = RunAsync();
+    }
 
     public void Stop()
     {
@@ -51,58 +60,69 @@ internal sealed class EventQueue
 
     private async Task RunAsync()
     {
+        var outcomes = _outcomes!;
         try
         {
-            await foreach (var invocation in _channel.Reader.ReadAllAsync(_stopping.Token).ConfigureAwait(false))
+            await foreach (var queued in _channel.Reader.ReadAllAsync(_stopping.Token).ConfigureAwait(false))
             {
-                int throttles = 0;
-                while (true)
-                {
-                    var capacity = _pool.CapacityChanged; // taken before trying, so no wake-up is missed
-                    var result = _pool.TryDispatch(invocation, chargeRequest: false, out var deliverTo, out var throttle);
-                    if (result == DispatchResult.Assigned)
-                    {
-                        Interlocked.Decrement(ref _depth);
-                        _ = RunOneAsync(invocation, deliverTo);
-                        break;
-                    }
-                    if (result == DispatchResult.Stopping)
-                    {
-                        Interlocked.Decrement(ref _depth);
-                        _invocations.Return(invocation);
-                        break;
-                    }
-                    if (result == DispatchResult.Throttled)
-                    {
-                        // Lambda's own rules refused it: AWS's backoff (1 s doubling to 5 min) within the event's age.
-                        var age = _time.GetElapsedTime(invocation.AcceptedTimestamp);
-                        var delay = ThrottleBackoff.Delay(++throttles);
-                        if (age + delay > ThrottleBackoff.DefaultMaximumEventAge)
-                        {
-                            Console.Error.WriteLine($"[gateway] Event {invocation.RequestId} for {_pool.Function.Name} dropped: throttled until its maximum age ({ThrottleBackoff.DefaultMaximumEventAge.TotalSeconds} s)");
-                            Interlocked.Decrement(ref _depth);
-                            _invocations.Return(invocation);
-                            break;
-                        }
-                        await Task.Delay(delay, _time, _stopping.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                    }
-                    else
-                    {
-                        // The gateway's own MaxEnvironments cap: wait for an environment to free up.
-                        await capacity.WaitAsync(TimeSpan.FromSeconds(1), _time, _stopping.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                    }
-                    _stopping.Token.ThrowIfCancellationRequested();
-                }
+                await DispatchAsync(queued, outcomes).ConfigureAwait(false);
+                Interlocked.Decrement(ref _depth);
+                Drained?.Invoke();
             }
         }
         catch (OperationCanceledException)
         {
             // shutting down
         }
+        while (_channel.Reader.TryRead(out var left))
+        {
+            Interlocked.Decrement(ref _depth);
+            outcomes.Abandon(left);
+        }
     }
 
-    private async Task RunOneAsync(Invocation invocation, RuntimeApi.RuntimeApiConnection? deliverTo)
+    /// <summary>Waits for an environment for this event, then starts it running (without waiting for the run).</summary>
+    private async Task DispatchAsync(QueuedEvent queued, EventOutcomes outcomes)
     {
+        var invocation = queued.Invocation;
+        while (true)
+        {
+            if (outcomes.IsTooOld(queued))
+            {
+                _ = outcomes.AgedOutAsync(queued);
+                return;
+            }
+            var capacity = _pool.CapacityChanged; // taken before trying, so no wake-up is missed
+            var result = _pool.TryDispatch(invocation, chargeRequest: false, out var deliverTo, out _);
+            switch (result)
+            {
+                case DispatchResult.Assigned:
+                    queued.Throttles = 0;
+                    _ = RunOneAsync(queued, deliverTo, outcomes);
+                    return;
+                case DispatchResult.Stopping:
+                    outcomes.Abandon(queued);
+                    return;
+                case DispatchResult.Throttled:
+                    // Lambda's own limits refused it: AWS's backoff, within the event's maximum age (checked above).
+                    await Task.Delay(ThrottleBackoff.Delay(++queued.Throttles), _time, _stopping.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    break;
+                default:
+                    // The gateway's own MaxEnvironments cap: wait for an environment to free up.
+                    await capacity.WaitAsync(TimeSpan.FromSeconds(1), _time, _stopping.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    break;
+            }
+            if (_stopping.IsCancellationRequested)
+            {
+                outcomes.Abandon(queued);
+                return;
+            }
+        }
+    }
+
+    private async Task RunOneAsync(QueuedEvent queued, RuntimeApi.RuntimeApiConnection? deliverTo, EventOutcomes outcomes)
+    {
+        var invocation = queued.Invocation;
         try
         {
             if (deliverTo is not null)
@@ -114,7 +134,7 @@ internal sealed class EventQueue
         finally
         {
             _pool.Release(invocation);
-            _invocations.Return(invocation);
         }
+        await outcomes.AfterRunAsync(queued).ConfigureAwait(false);
     }
 }

@@ -3,7 +3,7 @@ using Gateway.Environments;
 
 namespace Gateway.Functions;
 
-/// <summary>A registered function with its environment pool and its Event queue.</summary>
+/// <summary>A registered function with its environment pool and its queue of Event invocations ready to run.</summary>
 internal sealed class RegisteredFunction(FunctionDefinition definition, EnvironmentPool pool, EventQueue events)
 {
     public FunctionDefinition Definition { get; } = definition;

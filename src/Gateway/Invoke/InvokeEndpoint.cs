@@ -9,7 +9,7 @@ namespace Gateway.Invoke;
 /// <c>POST /2015-03-31/functions/{FunctionName}/invocations</c> — the path of one invocation, in order:
 /// name → function → headers → body (limited) → dispatch to an environment → response.
 /// </summary>
-internal sealed class InvokeEndpoint(FunctionRegistry functions, InvocationPool invocations, GatewayOptions options, TimeProvider time)
+internal sealed class InvokeEndpoint(FunctionRegistry functions, InvocationPool invocations, Async.AsyncInvocations events, GatewayOptions options, TimeProvider time)
 {
     private const string Latest = "$LATEST";
 
@@ -135,8 +135,14 @@ internal sealed class InvokeEndpoint(FunctionRegistry functions, InvocationPool 
                     await LambdaErrors.TooManyRequests(context, accepted.ReasonName, accepted.RetryAfterSeconds).ConfigureAwait(false);
                     return;
                 }
-                function.Events.Enqueue(invocation);
-                handedToQueue = true;
+                // Durable (fsync'd) before the 202: a crash from here on cannot lose it.
+                var (status, storeError) = await events.AcceptAsync(function, invocation).ConfigureAwait(false);
+                if (status == Async.AcceptStatus.Failed)
+                {
+                    await LambdaErrors.ServiceException(context, storeError!).ConfigureAwait(false);
+                    return;
+                }
+                handedToQueue = status == Async.AcceptStatus.Queued;
                 response.StatusCode = StatusCodes.Status202Accepted;
                 response.Headers["x-amzn-Remapped-Content-Length"] = "0";
                 return;

@@ -8,6 +8,11 @@ internal sealed class GatewayStatus
     /// <summary>Invocation objects rented from the pool and not yet returned: zero whenever the gateway is idle.</summary>
     public required long InvocationsOutstanding { get; init; }
 
+    /// <summary>Event invocations in the durable queue: waiting (pending, incl. retries) and running (in flight).</summary>
+    public required long EventsPending { get; init; }
+
+    public required long EventsInFlight { get; init; }
+
     public required List<FunctionStatus> Functions { get; init; }
 }
 
@@ -23,7 +28,11 @@ internal sealed class FunctionStatus
 
     public required int MaxEnvironments { get; init; }
 
+    /// <summary>Event invocations held in memory, waiting for an environment.</summary>
     public required int QueuedEvents { get; init; }
+
+    /// <summary>AsyncEventsReceived: events made durable and answered 202 since the gateway started.</summary>
+    public required long EventsReceived { get; init; }
 
     public required List<int> WorkerPids { get; init; }
 

@@ -24,7 +24,7 @@ internal static class PrometheusExporter
         ThrottleReason.ReservedFunctionInvocationRateLimitExceeded,
     ];
 
-    public static string Render(FunctionRegistry registry, AdmissionController admission, InvocationPool invocations)
+    public static string Render(FunctionRegistry registry, AdmissionController admission, InvocationPool invocations, EventStore.EventStoreCounters queue)
     {
         var text = new StringBuilder(4096);
         var functions = registry.All.ToArray();
@@ -90,16 +90,38 @@ internal static class PrometheusExporter
                 Sample(text, "lambda_environments", Label(f) + $",state=\"{state.ToString().ToLowerInvariant()}\"", environments[f].Count(e => e.State == state));
             }
         }
-        Family(text, "lambda_async_events_queued", "gauge", "Event invocations accepted (202) and not yet handed to an environment.");
+        Family(text, "lambda_async_events_queued", "gauge", "Event invocations held in memory, waiting for an environment.");
         foreach (var f in functions)
         {
             Sample(text, "lambda_async_events_queued", Label(f), f.Events.Depth);
         }
+        Counter(text, functions, "lambda_async_events_received_total", "Event invocations stored durably and answered 202 (CloudWatch: AsyncEventsReceived).", f => f.Events.Metrics.Received);
+        Counter(text, functions, "lambda_async_events_dropped_total", "Event invocations given up without a successful run, after any destination or DLQ delivery (CloudWatch: AsyncEventsDropped).", f => f.Events.Metrics.Dropped);
+        Counter(text, functions, "lambda_async_retries_total", "Function-error retries scheduled (1 min, then 2 min, up to MaximumRetryAttempts).", f => f.Events.Metrics.Retries);
+        Counter(text, functions, "lambda_dead_letter_errors_total", "Dead-letter messages that could not be written after retries (CloudWatch: DeadLetterErrors).", f => f.Events.Metrics.DeadLetterErrors);
+        Counter(text, functions, "lambda_destination_delivery_failures_total", "Destination records that could not be delivered after retries (CloudWatch: DestinationDeliveryFailures).", f => f.Events.Metrics.DestinationDeliveryFailures);
+        Counter(text, functions, "lambda_destination_deliveries_total", "Destination records and dead-letter messages delivered.", f => f.Events.Metrics.DestinationDeliveries);
+        Family(text, "lambda_async_queue_depth", "gauge", "Event invocations in the durable queue, by state (pending includes retries waiting for their time).");
+        Sample(text, "lambda_async_queue_depth", "state=\"pending\"", queue.Pending);
+        Sample(text, "lambda_async_queue_depth", "state=\"in_flight\"", queue.InFlight);
+        Family(text, "lambda_async_event_age_milliseconds", "gauge", "Age of the oldest event in the durable queue (CloudWatch: AsyncEventAge, here as the current maximum).");
+        Sample(text, "lambda_async_event_age_milliseconds", null, queue.OldestAgeMs);
+        Family(text, "gateway_event_store_commits_total", "counter", "Event-store transactions (each one fsync); fewer than operations when commits were grouped.");
+        Sample(text, "gateway_event_store_commits_total", null, queue.Commits);
         Family(text, "gateway_gc_allocated_bytes_total", "counter", "Bytes the gateway process has allocated on the managed heap (divide by invocations for bytes per invocation).");
         Sample(text, "gateway_gc_allocated_bytes_total", null, GC.GetTotalAllocatedBytes(precise: false));
         Family(text, "gateway_invocations_outstanding", "gauge", "Invocation objects rented from the pool and not yet returned (0 when idle).");
         Sample(text, "gateway_invocations_outstanding", null, invocations.Outstanding);
         return text.ToString();
+    }
+
+    private static void Counter(StringBuilder text, RegisteredFunction[] functions, string name, string help, Func<RegisteredFunction, long> value)
+    {
+        Family(text, name, "counter", help);
+        foreach (var f in functions)
+        {
+            Sample(text, name, Label(f), value(f));
+        }
     }
 
     private static string Label(RegisteredFunction function) => $"function=\"{function.Definition.Name}\"";

@@ -93,10 +93,33 @@ public sealed class GatewayProcess : IAsyncDisposable
     }
 
     /// <summary>Restarts a stopped gateway on the same data folder and functions (for crash-recovery tests).</summary>
-    public static async Task<GatewayProcess> RestartAsync(GatewayProcess previous)
+    public static async Task<GatewayProcess> RestartAsync(GatewayProcess previous, params string[] extraArgs)
     {
-        var gateway = Launch(previous._root, FreePort());
+        var gateway = Launch(previous._root, FreePort(), extraArgs);
         await gateway.WaitUntilWarmAsync();
+        return gateway;
+    }
+
+    /// <summary>Restarts on the same data and waits only until it answers (its environments may be busy with resumed events).</summary>
+    public static async Task<GatewayProcess> RestartListeningAsync(GatewayProcess previous, params string[] extraArgs)
+    {
+        var gateway = Launch(previous._root, FreePort(), extraArgs);
+        await Poll.UntilAsync(async () =>
+        {
+            if (gateway._process.HasExited)
+            {
+                throw new InvalidOperationException($"The gateway exited with code {gateway._process.ExitCode}:\n{gateway.Output}");
+            }
+            try
+            {
+                await gateway.StatusAsync();
+                return true;
+            }
+            catch (HttpRequestException)
+            {
+                return false;
+            }
+        }, "the restarted gateway to listen");
         return gateway;
     }
 
@@ -136,6 +159,15 @@ public sealed class GatewayProcess : IAsyncDisposable
     {
         var json = await Client.GetStringAsync("/_gateway/status").WithTimeout(10_000);
         return JsonNode.Parse(json)!;
+    }
+
+    /// <summary>One sample from GET /metrics, e.g. <c>MetricAsync("lambda_invocations_total", "echo")</c>; 0 when absent.</summary>
+    public async Task<double> MetricAsync(string name, string? function = null)
+    {
+        var text = await Client.GetStringAsync("/metrics").WithTimeout(10_000);
+        var prefix = function is null ? name + " " : $"{name}{{function=\"{function}\"}} ";
+        var line = text.Split('\n').FirstOrDefault(l => l.StartsWith(prefix, StringComparison.Ordinal));
+        return line is null ? 0 : double.Parse(line[prefix.Length..], System.Globalization.CultureInfo.InvariantCulture);
     }
 
     public async Task<int[]> WorkerPidsAsync(string function)

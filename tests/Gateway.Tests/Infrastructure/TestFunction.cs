@@ -12,6 +12,9 @@ public sealed record TestFunction(string Name, string Code, string Handler)
     public Dictionary<string, string>? Environment { get; init; }
     public int? ReservedConcurrentExecutions { get; init; }
 
+    /// <summary>More members of the function's configuration, copied as they are (e.g. EventInvokeConfig, DeadLetterConfig).</summary>
+    public JsonObject? Extra { get; init; }
+
     /// <summary>A handler of the native C# sample bootstrap.</summary>
     public static TestFunction Sample(string name, string? handler = null) => new(name, TestPaths.SamplesDirectory, handler ?? name);
 
@@ -39,6 +42,10 @@ public sealed record TestFunction(string Name, string Code, string Handler)
                 variables[key] = value;
             }
             json["Environment"] = new JsonObject { ["Variables"] = variables };
+        }
+        foreach (var (key, value) in Extra ?? [])
+        {
+            json[key] = value?.DeepClone();
         }
         return json;
     }

@@ -1,0 +1,52 @@
+namespace Gateway.Async;
+
+/// <summary>
+/// A clock that runs <c>rate</c> times faster than the one it wraps: timers fire sooner and time reads further
+/// along. The async subsystem takes its time from a TimeProvider, so with <c>Gateway:AsyncClockRate=1000</c> an
+/// end-to-end test sees AWS's one-minute retry wait in 60 ms without any code path being different.
+/// </summary>
+/// <remarks>
+/// Times it hands out (and so the ones written to the event store) are on the accelerated scale, which starts
+/// at the real time when the gateway starts; it is a test knob, not something to run production with.
+/// </remarks>
+internal sealed class AcceleratedTimeProvider : TimeProvider
+{
+    private readonly TimeProvider _inner;
+    private readonly double _rate;
+    private readonly DateTimeOffset _startUtc;
+    private readonly long _startTimestamp;
+
+    public AcceleratedTimeProvider(TimeProvider inner, double rate)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(rate, 0);
+        _inner = inner;
+        _rate = rate;
+        _startUtc = inner.GetUtcNow();
+        _startTimestamp = inner.GetTimestamp();
+    }
+
+    /// <summary>The system clock when <paramref name="rate"/> is 1, else an accelerated one.</summary>
+    public static TimeProvider For(TimeProvider inner, double rate) => rate == 1 ? inner : new AcceleratedTimeProvider(inner, rate);
+
+    public override DateTimeOffset GetUtcNow() => _startUtc + (_inner.GetUtcNow() - _startUtc) * _rate;
+
+    public override long GetTimestamp() => _startTimestamp + (long)((_inner.GetTimestamp() - _startTimestamp) * _rate);
+
+    public override long TimestampFrequency => _inner.TimestampFrequency;
+
+    public override TimeZoneInfo LocalTimeZone => _inner.LocalTimeZone;
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        => new ScaledTimer(_inner.CreateTimer(callback, state, Scale(dueTime), Scale(period)), this);
+
+    private TimeSpan Scale(TimeSpan span) => span == Timeout.InfiniteTimeSpan || span <= TimeSpan.Zero ? span : span / _rate;
+
+    private sealed class ScaledTimer(ITimer inner, AcceleratedTimeProvider clock) : ITimer
+    {
+        public bool Change(TimeSpan dueTime, TimeSpan period) => inner.Change(clock.Scale(dueTime), clock.Scale(period));
+
+        public void Dispose() => inner.Dispose();
+
+        public ValueTask DisposeAsync() => inner.DisposeAsync();
+    }
+}

@@ -1,0 +1,203 @@
+using Gateway.EventStore;
+using Gateway.Invocations;
+
+namespace Gateway.Async;
+
+/// <summary>
+/// Decides what happens to an Event invocation once a run has ended, and records it in the durable store before
+/// letting go of the event: success (on-success destination, then forget it), a function error (retry after 1 or
+/// 2 minutes, or give up: on-failure destination, else the dead-letter target, then forget it), or too old.
+/// </summary>
+/// <remarks>
+/// The store is written last: an event leaves the store only after its destination has the record, so a crash
+/// anywhere in between re-runs the event on restart instead of losing it (at-least-once; the request id is the
+/// idempotency key). While the gateway stops, outcomes are not recorded: an event whose worker was killed by the
+/// shutdown stays in flight and runs again, with the same attempt count, after the restart.
+/// </remarks>
+internal sealed class EventOutcomes(
+    IEventStore store,
+    InvocationPool invocations,
+    Func<string, AsyncInvokeSettings> settingsFor,
+    IOutcomeDelivery delivery,
+    TimeProvider asyncTime,
+    Action<long> retryScheduled)
+{
+    private const string ExecutedVersion = "$LATEST";
+    private volatile bool _stopping;
+
+    /// <summary>From now on outcomes are left in the store for the next start.</summary>
+    public void BeginStop() => _stopping = true;
+
+    public bool IsStopping => _stopping;
+
+    public long NowUnixMs => asyncTime.GetUtcNow().ToUnixTimeMilliseconds();
+
+    public bool IsTooOld(QueuedEvent queued)
+        => RetryPolicy.IsTooOld(settingsFor(queued.Function.Definition.Name), Age(queued));
+
+    /// <summary>Lets go of an event without recording anything: it stays in flight in the store and runs after a restart.</summary>
+    public void Abandon(QueuedEvent queued) => invocations.Return(queued.Invocation);
+
+    /// <summary>After a run (the invocation is complete and its environment released).</summary>
+    public async Task AfterRunAsync(QueuedEvent queued)
+    {
+        var invocation = queued.Invocation;
+        try
+        {
+            if (_stopping)
+            {
+                return;
+            }
+            var name = queued.Function.Definition.Name;
+            var settings = settingsFor(name);
+            int runs = queued.Runs + 1;
+            if (invocation.FunctionError is null)
+            {
+                if (settings.OnSuccess is { } onSuccess)
+                {
+                    await SendAsync(queued, onSuccess, deadLetter: false, Outcome(queued, OutcomeCondition.Success, runs, ran: true)).ConfigureAwait(false);
+                }
+                await RecordAsync(queued, store.CompleteAsync(queued.Id)).ConfigureAwait(false);
+                return;
+            }
+            var decision = RetryPolicy.AfterFunctionError(settings, runs, Age(queued));
+            if (decision.Retry)
+            {
+                long due = NowUnixMs + (long)decision.Delay.TotalMilliseconds;
+                var reason = $"{invocation.ErrorType ?? "Unhandled"} (run {runs}); retry {runs} of {settings.MaximumRetryAttempts}";
+                if (await RecordAsync(queued, store.RescheduleAsync(queued.Id, runs, due, reason)).ConfigureAwait(false))
+                {
+                    queued.Function.Events.Metrics.RecordRetry();
+                    retryScheduled(due);
+                }
+                return;
+            }
+            await GiveUpAsync(queued, settings, Outcome(queued, decision.GiveUpCondition, runs, ran: true)).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // Never lose the event to a bug here: it stays in flight and runs again after a restart.
+            Console.Error.WriteLine($"[gateway] Event {invocation.RequestId}: outcome not recorded ({ex.GetType().Name}: {ex.Message}); it will run again after a restart");
+        }
+        finally
+        {
+            invocations.Return(invocation);
+        }
+    }
+
+    /// <summary>The event got older than its maximum age while it waited (throttled, or queued across a restart).</summary>
+    public async Task AgedOutAsync(QueuedEvent queued)
+    {
+        try
+        {
+            if (!_stopping)
+            {
+                var settings = settingsFor(queued.Function.Definition.Name);
+                await GiveUpAsync(queued, settings, Outcome(queued, OutcomeCondition.EventAgeExceeded, queued.Runs, ran: false)).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex)
+        {
+            Console.Error.WriteLine($"[gateway] Event {queued.Invocation.RequestId}: outcome not recorded ({ex.GetType().Name}: {ex.Message}); it will run again after a restart");
+        }
+        finally
+        {
+            invocations.Return(queued.Invocation);
+        }
+    }
+
+    private async Task GiveUpAsync(QueuedEvent queued, AsyncInvokeSettings settings, AsyncOutcome outcome)
+    {
+        var metrics = queued.Function.Events.Metrics;
+        metrics.RecordDropped();
+        Console.Error.WriteLine($"[gateway] Event {outcome.RequestId} for {outcome.FunctionName} given up: {outcome.Condition} after {outcome.ApproximateInvokeCount} run(s)"
+            + (outcome.ErrorType is { } type ? $", last error {type}" : ""));
+        if (settings.OnFailure is { } onFailure)
+        {
+            await SendAsync(queued, onFailure, deadLetter: false, outcome).ConfigureAwait(false);
+        }
+        else if (settings.DeadLetterTargetArn is { } deadLetterTarget)
+        {
+            await SendAsync(queued, deadLetterTarget, deadLetter: true, outcome).ConfigureAwait(false);
+        }
+        await RecordAsync(queued, store.DropAsync(queued.Id, outcome.Condition.ToString())).ConfigureAwait(false);
+    }
+
+    private async Task SendAsync(QueuedEvent queued, string target, bool deadLetter, AsyncOutcome outcome)
+    {
+        var metrics = queued.Function.Events.Metrics;
+        bool delivered = deadLetter
+            ? await delivery.DeadLetterAsync(target, outcome, CancellationToken.None).ConfigureAwait(false)
+            : await delivery.DeliverAsync(target, outcome, CancellationToken.None).ConfigureAwait(false);
+        if (delivered)
+        {
+            metrics.RecordDestinationDelivery();
+            return;
+        }
+        if (deadLetter)
+        {
+            metrics.RecordDeadLetterError();
+        }
+        else
+        {
+            metrics.RecordDestinationFailure();
+        }
+        Console.Error.WriteLine($"[gateway] Event {outcome.RequestId}: could not deliver its {(deadLetter ? "dead-letter message" : outcome.Condition + " record")} to {target}");
+    }
+
+    /// <summary>Writes the outcome; when the store refuses (disk full), the event stays in flight and runs again after a restart.</summary>
+    private static async Task<bool> RecordAsync(QueuedEvent queued, ValueTask<StoreResult> write)
+    {
+        var result = await write.ConfigureAwait(false);
+        if (!result.IsOk && result.Status != StoreStatus.Closed)
+        {
+            Console.Error.WriteLine($"[gateway] Event {queued.Invocation.RequestId}: could not record its outcome ({result.Status}: {result.Error}); it will run again after a restart");
+        }
+        return result.IsOk;
+    }
+
+    private TimeSpan Age(QueuedEvent queued) => TimeSpan.FromMilliseconds(Math.Max(0, NowUnixMs - queued.AcceptedAtUnixMs));
+
+    private AsyncOutcome Outcome(QueuedEvent queued, OutcomeCondition condition, int runs, bool ran)
+    {
+        var invocation = queued.Invocation;
+        return new AsyncOutcome(
+            RequestId: invocation.RequestId,
+            FunctionName: queued.Function.Definition.Name,
+            FunctionArn: queued.Function.Definition.Arn + ":" + ExecutedVersion,
+            Condition: condition,
+            ApproximateInvokeCount: runs,
+            Timestamp: asyncTime.GetUtcNow(),
+            RequestPayload: invocation.Request.ToArray(),
+            StatusCode: ran ? 200 : null,
+            FunctionError: ran ? invocation.FunctionError : null,
+            ResponsePayload: ran ? invocation.Response.ToArray() : ReadOnlyMemory<byte>.Empty,
+            ErrorType: ran ? invocation.ErrorType : condition.ToString(),
+            ErrorMessage: ran ? ErrorMessageOf(invocation) : $"The event was older than its maximum age after {runs} run(s).");
+    }
+
+    /// <summary>The error document's errorMessage is what AWS puts in the DLQ's ErrorMessage attribute (first 1 KB).</summary>
+    private static string? ErrorMessageOf(Invocation invocation)
+    {
+        if (invocation.FunctionError is null)
+        {
+            return null;
+        }
+        try
+        {
+            var reader = new System.Text.Json.Utf8JsonReader(invocation.Response.ToArray());
+            while (reader.Read())
+            {
+                if (reader.TokenType == System.Text.Json.JsonTokenType.PropertyName && reader.ValueTextEquals("errorMessage"u8) && reader.Read())
+                {
+                    return reader.TokenType == System.Text.Json.JsonTokenType.String ? reader.GetString() : null;
+                }
+            }
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            // not JSON: no message beyond the error type
+        }
+        return invocation.ErrorType;
+    }
+}

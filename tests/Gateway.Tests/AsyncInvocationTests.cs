@@ -1,0 +1,177 @@
+using System.Text.RegularExpressions;
+
+namespace Gateway.Tests;
+
+/// <summary>
+/// Event invocations end to end: durable before 202, AWS's retry rules (on an accelerated async clock, so a
+/// one-minute wait takes 60 ms), resumption after SIGKILL, and what a damaged or full disk does.
+/// </summary>
+public sealed class AsyncInvocationTests
+{
+    /// <summary>The async clock 1000× faster: 1 min → 60 ms, the 6 h default maximum age → 21.6 s.</summary>
+    private static readonly string[] FastClock = ["--Gateway:AsyncClockRate=1000"];
+
+
+    private static async Task<string> SendEventAsync(GatewayProcess gateway, string function, string payload)
+    {
+        using var response = await gateway.InvokeAsync(function, payload, invocationType: "Event");
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        return response.Headers.GetValues("x-amzn-RequestId").Single();
+    }
+
+    private static int Starts(string logs, string requestId)
+        => Regex.Count(logs, "START RequestId: " + Regex.Escape(requestId));
+
+    [Fact]
+    public async Task A_function_error_is_retried_twice_then_dropped()
+    {
+        await using var gateway = await GatewayProcess.StartAsync([TestFunction.Sample("fail")], FastClock);
+
+        var requestId = await SendEventAsync(gateway, "fail", """{"n":1}""");
+
+        await Poll.UntilAsync(async () => await gateway.MetricAsync("lambda_async_events_dropped_total", "fail") == 1, "the event to be given up");
+        Assert.Equal(3, await gateway.MetricAsync("lambda_invocations_total", "fail")); // AWS: 1 run + 2 retries
+        Assert.Equal(2, await gateway.MetricAsync("lambda_async_retries_total", "fail"));
+        Assert.Equal(1, await gateway.MetricAsync("lambda_async_events_received_total", "fail"));
+        var logs = await gateway.WaitForLogAsync("fail", "END RequestId: " + requestId);
+        await Poll.UntilAsync(() => Starts(gateway.ReadLogs("fail"), requestId) == 3, "three runs with the same request id in the log");
+        var status = await gateway.StatusAsync();
+        Assert.Equal(0, status["eventsPending"]!.GetValue<long>());
+        Assert.Equal(0, status["eventsInFlight"]!.GetValue<long>());
+        Assert.Contains("RetriesExhausted after 3 run(s)", gateway.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_successful_event_leaves_the_store()
+    {
+        await using var gateway = await GatewayProcess.StartAsync([TestFunction.Sample("echo")]);
+
+        var requestId = await SendEventAsync(gateway, "echo", """{"hello":"event"}""");
+
+        await gateway.WaitForLogAsync("echo", "END RequestId: " + requestId);
+        await Poll.UntilAsync(async () => (await gateway.StatusAsync())["eventsInFlight"]!.GetValue<long>() == 0, "the event to leave the store");
+        Assert.Equal(0, (await gateway.StatusAsync())["eventsPending"]!.GetValue<long>());
+        Assert.Equal(0, await gateway.MetricAsync("lambda_async_retries_total", "echo"));
+    }
+
+    [Fact]
+    public async Task An_event_waiting_for_its_retry_survives_SIGKILL_with_its_attempt_count()
+    {
+        // At 100×, the first retry waits 600 ms: time to kill the gateway while the event waits for it.
+        string[] clock = ["--Gateway:AsyncClockRate=100"];
+        await using var gateway = await GatewayProcess.StartAsync([TestFunction.Sample("fail")], clock);
+        var requestId = await SendEventAsync(gateway, "fail", """{"n":2}""");
+        await Poll.UntilAsync(async () => await gateway.MetricAsync("lambda_async_retries_total", "fail") >= 1, "the first retry to be scheduled");
+        gateway.Kill();
+        await gateway.WaitForExitAsync();
+
+        await using var restarted = await GatewayProcess.RestartAsync(gateway, clock);
+        await Poll.UntilAsync(async () => await restarted.MetricAsync("lambda_async_events_dropped_total", "fail") == 1, "the resumed event to be given up");
+        // The run before the kill counts: two more runs here, three in all.
+        Assert.Equal(2, await restarted.MetricAsync("lambda_invocations_total", "fail"));
+        Assert.Contains($"Event {requestId} for fail given up: RetriesExhausted after 3 run(s)", restarted.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_event_cut_short_by_SIGKILL_runs_again_after_restart()
+    {
+        await using var gateway = await GatewayProcess.StartAsync([TestFunction.Sample("sleep") with { Timeout = 30 }]);
+        var requestId = await SendEventAsync(gateway, "sleep", """{"ms":3000}""");
+        await gateway.WaitForLogAsync("sleep", "START RequestId: " + requestId);
+        gateway.Kill();
+        await gateway.WaitForExitAsync();
+
+        // The store has the event in flight: the restarted gateway runs it again, with the same request id.
+        await using var restarted = await GatewayProcess.RestartListeningAsync(gateway);
+        await Poll.UntilAsync(() => Starts(restarted.ReadLogs("sleep"), requestId) == 2, "the event to start again after the restart");
+        Assert.Contains("resuming them", restarted.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_torn_write_ahead_log_tail_is_reported_and_skipped_and_committed_events_still_run()
+    {
+        // One environment busy for 3 s, so the events behind it stay in the store when the gateway is killed.
+        await using var gateway = await GatewayProcess.StartAsync([TestFunction.Sample("sleep") with { Timeout = 30, MaxEnvironments = 1, ReservedConcurrentExecutions = 1 }]);
+        var queued = new List<string>();
+        var blocker = await SendEventAsync(gateway, "sleep", """{"ms":3000}""");
+        await gateway.WaitForLogAsync("sleep", "START RequestId: " + blocker);
+        for (int i = 0; i < 5; i++)
+        {
+            queued.Add(await SendEventAsync(gateway, "sleep", """{"ms":1}"""));
+        }
+        gateway.Kill();
+        await gateway.WaitForExitAsync();
+
+        // A crash in the middle of a commit leaves a partial frame after the last committed one.
+        var wal = Path.Combine(gateway.DataDirectory, "events.db-wal");
+        Assert.True(File.Exists(wal), "the killed gateway left its write-ahead log");
+        await using (var stream = new FileStream(wal, FileMode.Append))
+        {
+            stream.Write(Enumerable.Range(0, 3000).Select(i => (byte)(i * 7)).ToArray());
+        }
+
+        await using var restarted = await GatewayProcess.RestartListeningAsync(gateway);
+        Assert.Contains("torn or corrupt write-ahead-log tail", restarted.Output, StringComparison.Ordinal);
+        foreach (var requestId in queued)
+        {
+            await restarted.WaitForLogAsync("sleep", "END RequestId: " + requestId);
+        }
+    }
+
+    [Fact]
+    public async Task A_corrupt_event_store_is_moved_aside_and_the_gateway_still_serves_events()
+    {
+        var root = Directory.CreateTempSubdirectory("gateway-corrupt-").FullName;
+        var data = Path.Combine(root, "data");
+        Directory.CreateDirectory(data);
+        await File.WriteAllBytesAsync(Path.Combine(data, "events.db"), Enumerable.Repeat((byte)0x5A, 8192).ToArray());
+
+        await using var gateway = await GatewayProcess.StartAsync([TestFunction.Sample("echo")], "--Gateway:EventStorePath=" + Path.Combine(data, "events.db"));
+        Assert.Contains("moved aside", gateway.Output, StringComparison.Ordinal);
+        Assert.Single(Directory.GetFiles(data, "events.db.corrupt-*"));
+        var requestId = await SendEventAsync(gateway, "echo", "{}");
+        await gateway.WaitForLogAsync("echo", "END RequestId: " + requestId);
+    }
+
+    [Fact]
+    public async Task A_full_disk_refuses_the_event_with_a_clear_error_instead_of_a_202()
+    {
+        var mount = Directory.CreateTempSubdirectory("gateway-full-").FullName;
+        if (!Tmpfs.TryMount(mount, "2m"))
+        {
+            Console.WriteLine("SKIPPED: cannot mount a tmpfs here (needs root)");
+            return;
+        }
+        try
+        {
+            await using var gateway = await GatewayProcess.StartAsync([TestFunction.Sample("echo")], "--Gateway:EventStorePath=" + Path.Combine(mount, "events.db"));
+            var accepted = await SendEventAsync(gateway, "echo", "{}");
+            await gateway.WaitForLogAsync("echo", "END RequestId: " + accepted);
+
+            // Fill the disk, then try an event that needs more room than is left.
+            var filler = Path.Combine(mount, "filler");
+            Tmpfs.Fill(filler);
+            var payload = "\"" + new string('x', 200_000) + "\"";
+            using (var refused = await gateway.InvokeAsync("echo", payload, invocationType: "Event"))
+            {
+                Assert.Equal(HttpStatusCode.InternalServerError, refused.StatusCode);
+                var body = await GatewayProcess.ReadJsonAsync(refused);
+                Assert.Equal("ServiceException", refused.Headers.GetValues("x-amzn-ErrorType").Single());
+                Assert.Contains("disk is full", body.GetProperty("Message").GetString(), StringComparison.Ordinal);
+            }
+
+            // Synchronous invocations do not need the store, and once there is room again events are accepted.
+            using (var sync = await gateway.InvokeAsync("echo", "{}"))
+            {
+                Assert.Equal(HttpStatusCode.OK, sync.StatusCode);
+            }
+            File.Delete(filler);
+            var after = await SendEventAsync(gateway, "echo", payload);
+            await gateway.WaitForLogAsync("echo", "END RequestId: " + after);
+        }
+        finally
+        {
+            Tmpfs.Unmount(mount);
+        }
+    }
+}
