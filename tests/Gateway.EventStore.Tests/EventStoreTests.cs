@@ -53,6 +53,37 @@ public sealed class EventStoreTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task An_event_appended_in_flight_is_not_claimed_until_recovered_after_a_crash()
+    {
+        using var dir = new TempDir();
+        await using (var store = SqliteEventStore.Open(new SqliteEventStoreOptions { Path = dir.Db }))
+        {
+            var appended = await store.AppendInFlightAsync(Record("running", attempts: 1)).Timeout();
+            Assert.True(appended.IsOk);
+            Assert.Empty((await store.ClaimDueAsync(10_000, 10).Timeout()).Value!); // the appender runs it itself
+            var counters = (await store.GetCountersAsync(1_000).Timeout()).Value;
+            Assert.Equal((0L, 1L), (counters.Pending, counters.InFlight));
+        }
+        await using var reopened = SqliteEventStore.Open(new SqliteEventStoreOptions { Path = dir.Db });
+        Assert.Equal(1, (await reopened.RecoverAsync().Timeout()).Value.InFlightReturned);
+        var claimed = Assert.Single((await reopened.ClaimDueAsync(10_000, 10).Timeout()).Value!);
+        Assert.Equal(("running", 1), (claimed.Record.RequestId, claimed.Record.Attempts));
+    }
+
+    [Fact]
+    public async Task Counters_tell_when_the_earliest_pending_event_is_due()
+    {
+        using var dir = new TempDir();
+        await using var store = SqliteEventStore.Open(new SqliteEventStoreOptions { Path = dir.Db });
+        Assert.Null((await store.GetCountersAsync(0).Timeout()).Value.NextDueAtUnixMs);
+        await AppendOk(store, Record("later", next: 9_000));
+        await AppendOk(store, Record("sooner", next: 7_000));
+        await store.AppendInFlightAsync(Record("running", next: 1_000)).Timeout(); // in flight: not due for anyone
+
+        Assert.Equal(7_000, (await store.GetCountersAsync(0).Timeout()).Value.NextDueAtUnixMs);
+    }
+
+    [Fact]
     public async Task Claim_takes_only_due_events_oldest_due_first_and_honours_max()
     {
         using var dir = new TempDir();
