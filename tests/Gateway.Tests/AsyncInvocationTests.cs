@@ -175,3 +175,97 @@ public sealed class AsyncInvocationTests
         }
     }
 }
+
+/// <summary>The issue's fault test: a flood, a SIGKILL in the middle, a restart, and proof by request id.</summary>
+public sealed class AsyncFloodTests
+{
+    private const int Events = 3000;
+    private const int KillAfter = 1500;
+    private const int Senders = 16;
+
+    [Fact]
+    public async Task Every_event_answered_202_before_a_SIGKILL_reaches_its_destination_after_the_restart()
+    {
+        var destination = Directory.CreateTempSubdirectory("gateway-destination-").FullName;
+        var echo = TestFunction.Sample("echo") with
+        {
+            Provisioned = 2,
+            MaxEnvironments = 4,
+            Extra = new System.Text.Json.Nodes.JsonObject
+            {
+                ["EventInvokeConfig"] = new System.Text.Json.Nodes.JsonObject
+                {
+                    ["DestinationConfig"] = new System.Text.Json.Nodes.JsonObject
+                    {
+                        ["OnSuccess"] = new System.Text.Json.Nodes.JsonObject { ["Destination"] = "file://" + destination },
+                    },
+                },
+            },
+        };
+        await using var gateway = await GatewayProcess.StartAsync([echo]);
+
+        // Flood from several senders; kill the gateway once half the events have been answered 202.
+        var accepted = new System.Collections.Concurrent.ConcurrentBag<string>();
+        int sent = 0;
+        using var killed = new CancellationTokenSource();
+        async Task SendAsync()
+        {
+            while (!killed.IsCancellationRequested && Interlocked.Increment(ref sent) <= Events)
+            {
+                try
+                {
+                    using var response = await gateway.InvokeAsync("echo", $$"""{"n":{{sent}}}""", invocationType: "Event");
+                    if (response.StatusCode == HttpStatusCode.Accepted)
+                    {
+                        accepted.Add(response.Headers.GetValues("x-amzn-RequestId").Single());
+                        if (accepted.Count == KillAfter)
+                        {
+                            gateway.Kill();
+                            await killed.CancelAsync();
+                        }
+                    }
+                }
+                catch (HttpRequestException)
+                {
+                    return; // the gateway is gone: this one was never answered, so nothing was promised
+                }
+            }
+        }
+        await Task.WhenAll(Enumerable.Range(0, Senders).Select(_ => Task.Run(SendAsync)));
+        await gateway.WaitForExitAsync();
+        Assert.True(accepted.Count >= KillAfter, $"only {accepted.Count} events were accepted before the kill");
+
+        await using var restarted = await GatewayProcess.RestartListeningAsync(gateway);
+        var file = Path.Combine(destination, "echo.jsonl");
+        HashSet<string> delivered = [];
+        await Poll.UntilAsync(() =>
+        {
+            delivered = ReadRequestIds(file);
+            return accepted.All(delivered.Contains);
+        }, $"all {accepted.Count} accepted events at the destination", timeoutMs: 180_000);
+        Assert.Contains("resuming them", restarted.Output, StringComparison.Ordinal);
+    }
+
+    /// <summary>The request ids of the destination's records (one JSON object per line).</summary>
+    private static HashSet<string> ReadRequestIds(string file)
+    {
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        if (!File.Exists(file))
+        {
+            return ids;
+        }
+        using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        while (reader.ReadLine() is { } line)
+        {
+            if (line.Length == 0)
+            {
+                continue;
+            }
+            using var record = System.Text.Json.JsonDocument.Parse(line);
+            Assert.Equal("Success", record.RootElement.GetProperty("requestContext").GetProperty("condition").GetString());
+            ids.Add(record.RootElement.GetProperty("requestContext").GetProperty("requestId").GetString()!);
+        }
+        return ids;
+    }
+}
