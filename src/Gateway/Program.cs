@@ -1,5 +1,6 @@
 using Gateway;
 using Gateway.Async;
+using Gateway.Async.EventInvokeConfig;
 using Gateway.Environments;
 using Gateway.Functions;
 using Gateway.Invocations;
@@ -51,6 +52,21 @@ catch (FunctionConfigurationException ex)
     return 1;
 }
 
+// Each function's retries, maximum event age, destinations and dead-letter queue (the functions file, then what
+// the API set, persisted in the data folder). The Event queue reads eventInvokeConfigs.Effective(name) per event.
+EventInvokeConfigRegistry eventInvokeConfigs;
+try
+{
+    eventInvokeConfigs = new EventInvokeConfigRegistry(definitions, options.Region, options.AccountId,
+        new EventInvokeConfigStore(Path.Combine(environmentServices.DataDirectory, EventInvokeConfigStore.FileName)), time,
+        note => Console.WriteLine("[gateway] " + note));
+}
+catch (FunctionConfigurationException ex)
+{
+    Console.Error.WriteLine("[gateway] " + ex.Message);
+    return 1;
+}
+
 var invocations = new InvocationPool();
 var registry = new FunctionRegistry();
 Gateway.Admission.AdmissionController admission;
@@ -77,6 +93,7 @@ catch (Exception ex) when (ex is FunctionConfigurationException or InvalidOperat
 var app = builder.Build();
 var invoke = new InvokeEndpoint(registry, invocations, options, time);
 app.MapPost("/2015-03-31/functions/{FunctionName}/invocations", invoke.HandleAsync);
+EventInvokeConfigEndpoints.Map(app, eventInvokeConfigs, options);
 app.MapGet("/_gateway/status", () => StatusReport.Build(registry, environmentServices, invocations));
 app.MapGet("/metrics", () => Results.Text(Gateway.Metrics.PrometheusExporter.Render(registry, admission, invocations), Gateway.Metrics.PrometheusExporter.ContentType));
 long totalCodeSize = definitions.Sum(d => CodeSize.Of(d.CodeDirectory));
