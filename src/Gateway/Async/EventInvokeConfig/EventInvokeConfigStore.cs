@@ -32,6 +32,10 @@ internal sealed class EventInvokeConfigStore(string path)
         {
             return [];
         }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new FunctionConfigurationException($"{Path}: cannot be read ({ex.Message}).");
+        }
         try
         {
             var document = JsonSerializer.Deserialize(bytes, GatewayJsonContext.Default.PersistedEventInvokeConfigs);
