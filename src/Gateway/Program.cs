@@ -93,7 +93,6 @@ catch (Exception ex) when (ex is FunctionConfigurationException or InvalidOperat
 var app = builder.Build();
 var invoke = new InvokeEndpoint(registry, invocations, options, time);
 app.MapPost("/2015-03-31/functions/{FunctionName}/invocations", invoke.HandleAsync);
-EventInvokeConfigEndpoints.Map(app, eventInvokeConfigs, options);
 app.MapGet("/_gateway/status", () => StatusReport.Build(registry, environmentServices, invocations));
 app.MapGet("/metrics", () => Results.Text(Gateway.Metrics.PrometheusExporter.Render(registry, admission, invocations), Gateway.Metrics.PrometheusExporter.ContentType));
 long totalCodeSize = definitions.Sum(d => CodeSize.Of(d.CodeDirectory));
@@ -102,6 +101,7 @@ app.MapGet("/2016-08-19/account-settings", () => Results.Json(new AccountSetting
     AccountLimit = new AccountLimit { ConcurrentExecutions = admission.AccountConcurrencyLimit, UnreservedConcurrentExecutions = admission.UnreservedConcurrencyLimit },
     AccountUsage = new AccountUsage { TotalCodeSize = totalCodeSize, FunctionCount = definitions.Count },
 }, AwsJsonContext.Default.AccountSettings));
+EventInvokeConfigEndpoints.Map(app, eventInvokeConfigs, options);
 app.MapFallback(LambdaErrors.UnknownOperation);
 
 // Pre-fork before serving, so the first invocation finds warm environments.
