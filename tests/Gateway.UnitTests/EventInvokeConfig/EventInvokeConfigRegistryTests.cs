@@ -211,6 +211,23 @@ public sealed class EventInvokeConfigRegistryTests : IDisposable
     }
 
     [Fact]
+    public void Effective_allocates_nothing()
+    {
+        var registry = Start(Function("echo"));
+        Assert.Null(registry.Put("echo", Doc(retries: 1), out _));
+        registry.Effective("echo"); // warm up (JIT)
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 1000; i++)
+        {
+            registry.Effective("echo");
+            registry.Effective("unknown");
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
     public void Response_shape()
     {
         var config = new FunctionEventInvokeConfig(1, null, null, Queue, DateTimeOffset.FromUnixTimeMilliseconds(1_573_686_021_479));
