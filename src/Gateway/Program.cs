@@ -1,5 +1,6 @@
 using Gateway;
 using Gateway.Async;
+using Gateway.Async.EventInvokeConfig;
 using Gateway.Environments;
 using Gateway.Functions;
 using Gateway.Invocations;
@@ -45,6 +46,21 @@ List<FunctionDefinition> definitions;
 try
 {
     definitions = string.IsNullOrEmpty(options.Functions) ? [] : FunctionConfigLoader.Load(options.Functions, options.Region, options.AccountId);
+}
+catch (FunctionConfigurationException ex)
+{
+    Console.Error.WriteLine("[gateway] " + ex.Message);
+    return 1;
+}
+
+// Each function's retries, maximum event age, destinations and dead-letter queue (the functions file, then what
+// the API set, persisted in the data folder). The Event queue reads eventInvokeConfigs.Effective(name) per event.
+EventInvokeConfigRegistry eventInvokeConfigs;
+try
+{
+    eventInvokeConfigs = new EventInvokeConfigRegistry(definitions, options.Region, options.AccountId,
+        new EventInvokeConfigStore(Path.Combine(environmentServices.DataDirectory, EventInvokeConfigStore.FileName)), time,
+        note => Console.WriteLine("[gateway] " + note));
 }
 catch (FunctionConfigurationException ex)
 {
@@ -100,6 +116,7 @@ app.MapGet("/2016-08-19/account-settings", () => Results.Json(new AccountSetting
     AccountLimit = new AccountLimit { ConcurrentExecutions = admission.AccountConcurrencyLimit, UnreservedConcurrentExecutions = admission.UnreservedConcurrencyLimit },
     AccountUsage = new AccountUsage { TotalCodeSize = totalCodeSize, FunctionCount = definitions.Count },
 }, AwsJsonContext.Default.AccountSettings));
+EventInvokeConfigEndpoints.Map(app, eventInvokeConfigs, options);
 app.MapFallback(LambdaErrors.UnknownOperation);
 
 // Pre-fork before serving, so the first invocation finds warm environments.

@@ -1,9 +1,12 @@
+using Gateway.Async.EventInvokeConfig;
+
 namespace Gateway.Functions;
 
 /// <summary>
 /// The JSON shape of a functions file (<c>{"Functions":[…]}</c>) and of a folder's <c>function.json</c>.
 /// Member names follow AWS's CreateFunction request where one exists (FunctionName, Handler, MemorySize,
-/// Timeout, Environment.Variables, Description).
+/// Timeout, Environment.Variables, Description, DeadLetterConfig), and EventInvokeConfig takes the
+/// shape of PutFunctionEventInvokeConfig's body.
 /// </summary>
 internal sealed class FunctionConfigFile
 {
@@ -33,6 +36,13 @@ internal sealed class FunctionConfig
 
     /// <summary>Reserved concurrency: a guarantee and a cap (AWS's PutFunctionConcurrency). Null: the unreserved pool.</summary>
     public int? ReservedConcurrentExecutions { get; set; }
+
+    /// <summary>Retries, maximum event age and destinations of Event invocations, in the shape of AWS's
+    /// PutFunctionEventInvokeConfig body. The initial config: changes made through the API win (see README).</summary>
+    public EventInvokeConfigDocument? EventInvokeConfig { get; set; }
+
+    /// <summary>CreateFunction's DeadLetterConfig: an SQS queue or SNS topic ARN for events that failed.</summary>
+    public DeadLetterConfigDocument? DeadLetterConfig { get; set; }
 }
 
 internal sealed class EnvironmentConfig

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Gateway.Async.EventInvokeConfig;
 using Gateway.Json;
 
 namespace Gateway.Functions;
@@ -49,6 +50,18 @@ internal static class FunctionConfigLoader
                 throw new FunctionConfigurationException($"{origin}: function '{definition.Name}' is registered twice.");
             }
             result.Add(definition);
+        }
+
+        // A function destination must be a function of this gateway: checked once every function is known.
+        foreach (var definition in result)
+        {
+            if (definition.EventInvokeConfig is { } eventConfig
+                && EventInvokeConfigRules.ValidateDestinations(definition.Name, eventConfig.OnSuccess, eventConfig.OnFailure, region, accountId,
+                    name => result.Exists(f => f.Name == name)) is { } destinationError)
+            {
+                var origin = configs.First(c => c.Config.FunctionName == definition.Name).Origin;
+                throw new FunctionConfigurationException($"{origin}: function '{definition.Name}': EventInvokeConfig: InvalidParameterValueException: {destinationError.Message}");
+            }
         }
         return result;
     }
@@ -106,6 +119,28 @@ internal static class FunctionConfigLoader
             Fail("InvalidParameterValueException: " + envError);
         }
 
+        FunctionEventInvokeConfig? eventInvokeConfig = null;
+        if (config.EventInvokeConfig is { } eventConfig)
+        {
+            if (EventInvokeConfigRules.ValidateLimits(eventConfig) is { } limitsError)
+            {
+                Fail("EventInvokeConfig: ValidationException: " + limitsError.Message);
+            }
+            // Form only here (whether a destination function exists is checked by Load, once all are known).
+            if (EventInvokeConfigRules.ValidateDestinations(name, eventConfig.DestinationConfig?.OnSuccess?.Destination,
+                    eventConfig.DestinationConfig?.OnFailure?.Destination, region, accountId, _ => true) is { } destinationError)
+            {
+                Fail("EventInvokeConfig: InvalidParameterValueException: " + destinationError.Message);
+            }
+            // The file's modification time, so LastModified stays put across restarts until the file changes.
+            eventInvokeConfig = FunctionEventInvokeConfig.FromPut(eventConfig, new DateTimeOffset(File.GetLastWriteTimeUtc(origin), TimeSpan.Zero));
+        }
+        var deadLetterTarget = config.DeadLetterConfig?.TargetArn is { Length: > 0 } target ? target : null;
+        if (deadLetterTarget is not null && EventInvokeConfigRules.ValidateDeadLetterTarget(deadLetterTarget, region, accountId) is { } deadLetterError)
+        {
+            Fail("DeadLetterConfig: InvalidParameterValueException: " + deadLetterError);
+        }
+
         return new FunctionDefinition
         {
             Name = name,
@@ -120,6 +155,8 @@ internal static class FunctionConfigLoader
             MaxEnvironments = max,
             ReservedConcurrentExecutions = config.ReservedConcurrentExecutions,
             Description = config.Description ?? "",
+            EventInvokeConfig = eventInvokeConfig,
+            DeadLetterTargetArn = deadLetterTarget,
         };
     }
 

@@ -1,3 +1,5 @@
+using Gateway.Async.EventInvokeConfig;
+
 namespace Gateway.Functions;
 
 /// <summary>A registered function, validated and resolved: everything needed to start its environments.</summary>
@@ -33,4 +35,11 @@ internal sealed class FunctionDefinition
     public int? ReservedConcurrentExecutions { get; init; }
 
     public string Description { get; init; } = "";
+
+    /// <summary>The functions file's EventInvokeConfig (validated), or null. Only the initial config: the
+    /// effective one is <see cref="EventInvokeConfigRegistry.Effective"/>, which API changes override.</summary>
+    public FunctionEventInvokeConfig? EventInvokeConfig { get; init; }
+
+    /// <summary>DeadLetterConfig.TargetArn from the functions file (an SQS queue or SNS topic ARN), or null.</summary>
+    public string? DeadLetterTargetArn { get; init; }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Gateway.Async.EventInvokeConfig;
 using Gateway.Functions;
 
 namespace Gateway.Json;
@@ -10,9 +11,13 @@ namespace Gateway.Json;
 [JsonSerializable(typeof(Dictionary<string, string>))]
 [JsonSerializable(typeof(GatewayStatus))]
 [JsonSerializable(typeof(AccountSettings))]
+[JsonSerializable(typeof(PersistedEventInvokeConfigs))]
 internal sealed partial class GatewayJsonContext : JsonSerializerContext;
 
 /// <summary>AWS's own JSON (PascalCase member names, as in botocore's model) for API responses.</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.Unspecified)]
 [JsonSerializable(typeof(AccountSettings))]
+[JsonSerializable(typeof(EventInvokeConfigDocument))]
+[JsonSerializable(typeof(FunctionEventInvokeConfigResponse))]
+[JsonSerializable(typeof(ListFunctionEventInvokeConfigsResponse))]
 internal sealed partial class AwsJsonContext : JsonSerializerContext;

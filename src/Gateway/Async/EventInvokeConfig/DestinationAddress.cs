@@ -1,0 +1,173 @@
+namespace Gateway.Async.EventInvokeConfig;
+
+/// <summary>What kind of place an Event invocation's record is sent to.</summary>
+internal enum DestinationKind
+{
+    /// <summary>Another function of this gateway, invoked asynchronously with the record as its event.</summary>
+    Function,
+
+    /// <summary>An SQS queue, SNS topic, EventBridge bus or S3 bucket, kept locally (JSON lines) under the data folder.</summary>
+    LocalQueue,
+
+    /// <summary>A local folder (<c>file:///abs/path</c>): one file per record.</summary>
+    Folder,
+
+    /// <summary>An http:// or https:// URL: the record is POSTed to it.</summary>
+    Http,
+}
+
+/// <summary>
+/// A parsed destination (OnSuccess/OnFailure of a FunctionEventInvokeConfig, or a DeadLetterConfig target).
+/// Exactly one group of members is set, by <see cref="Kind"/>:
+/// <list type="bullet">
+/// <item><see cref="DestinationKind.Function"/>: <see cref="FunctionName"/> (region and account already checked).</item>
+/// <item><see cref="DestinationKind.LocalQueue"/>: <see cref="Service"/> (<c>sqs</c>, <c>sns</c>, <c>events</c>, <c>s3</c>) and <see cref="Name"/>
+/// (queue, topic, bus — without the <c>event-bus/</c> prefix — or bucket).</item>
+/// <item><see cref="DestinationKind.Folder"/>: <see cref="FolderPath"/>, absolute.</item>
+/// <item><see cref="DestinationKind.Http"/>: <see cref="Uri"/>, absolute http or https.</item>
+/// </list>
+/// <see cref="Value"/> is always the string as configured (what the API returns and what is persisted).
+/// </summary>
+internal sealed record DestinationAddress(
+    DestinationKind Kind,
+    string Value,
+    string? FunctionName = null,
+    string? Service = null,
+    string? Name = null,
+    string? FolderPath = null,
+    Uri? Uri = null)
+{
+    /// <summary>The accepted forms, for error messages and documentation.</summary>
+    public const string AcceptedForms =
+        "arn:aws:lambda:{region}:{account}:function:{name} (a function of this gateway), " +
+        "arn:aws:sqs:{region}:{account}:{queue}, arn:aws:sns:{region}:{account}:{topic}, " +
+        "arn:aws:events:{region}:{account}:event-bus/{bus}, arn:aws:s3:::{bucket}, " +
+        "file:///absolute/folder, http://… or https://… URLs";
+
+    /// <summary>
+    /// Parses <paramref name="value"/>. ARNs must name this gateway's <paramref name="region"/> and
+    /// <paramref name="accountId"/> (S3 ARNs carry neither). Whether a function destination exists is the
+    /// caller's check. On failure <paramref name="error"/> says why, in a sentence.
+    /// </summary>
+    public static bool TryParse(string value, string region, string accountId, out DestinationAddress? address, out string? error)
+    {
+        address = null;
+        error = null;
+        if (value.StartsWith("arn:", StringComparison.Ordinal))
+        {
+            return TryParseArn(value, region, accountId, out address, out error);
+        }
+        if (value.StartsWith("file://", StringComparison.Ordinal))
+        {
+            // file:///abs/path only: a host part (file://server/…) or a relative path has no meaning here.
+            if (!System.Uri.TryCreate(value, UriKind.Absolute, out var fileUri) || !fileUri.IsFile || !string.IsNullOrEmpty(fileUri.Host)
+                || !value.StartsWith("file:///", StringComparison.Ordinal))
+            {
+                error = $"'{value}' is not a file:///absolute/folder URL.";
+                return false;
+            }
+            var path = fileUri.LocalPath;
+            if (!Path.IsPathRooted(path))
+            {
+                error = $"'{value}' is not a file:///absolute/folder URL.";
+                return false;
+            }
+            address = new DestinationAddress(DestinationKind.Folder, value, FolderPath: Path.TrimEndingDirectorySeparator(path) is { Length: > 0 } p ? p : "/");
+            return true;
+        }
+        if (value.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || value.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+        {
+            if (!System.Uri.TryCreate(value, UriKind.Absolute, out var uri) || (uri.Scheme != System.Uri.UriSchemeHttp && uri.Scheme != System.Uri.UriSchemeHttps)
+                || string.IsNullOrEmpty(uri.Host))
+            {
+                error = $"'{value}' is not an absolute http:// or https:// URL.";
+                return false;
+            }
+            address = new DestinationAddress(DestinationKind.Http, value, Uri: uri);
+            return true;
+        }
+        error = $"'{value}' is not a supported destination.";
+        return false;
+    }
+
+    private static bool TryParseArn(string value, string region, string accountId, out DestinationAddress? address, out string? error)
+    {
+        address = null;
+        error = null;
+        // arn:partition:service:region:account:resource — the resource may itself contain ':' (not for the
+        // services accepted here, which keeps the split simple).
+        var parts = value.Split(':', 6);
+        if (parts.Length != 6 || !parts[1].StartsWith("aws", StringComparison.Ordinal) || parts[5].Length == 0)
+        {
+            error = $"'{value}' is not a well-formed ARN (arn:aws:service:region:account:resource).";
+            return false;
+        }
+        string service = parts[2], arnRegion = parts[3], account = parts[4], resource = parts[5];
+        if (service == "s3")
+        {
+            // arn:aws:s3:::bucket — buckets have no region or account in their ARN.
+            if (arnRegion.Length != 0 || account.Length != 0 || !IsName(resource, allowDots: true))
+            {
+                error = $"'{value}' is not an S3 bucket ARN (arn:aws:s3:::bucket).";
+                return false;
+            }
+            address = new DestinationAddress(DestinationKind.LocalQueue, value, Service: "s3", Name: resource);
+            return true;
+        }
+        if (service is not ("lambda" or "sqs" or "sns" or "events"))
+        {
+            error = $"'{value}': the service '{service}' is not a supported destination.";
+            return false;
+        }
+        if (arnRegion != region || account != accountId)
+        {
+            error = $"'{value}' is not in this gateway's region and account ({region}, {accountId}).";
+            return false;
+        }
+        switch (service)
+        {
+            case "lambda":
+                // function:name — a qualified ARN (function:name:alias) is not supported: only $LATEST exists here.
+                if (!resource.StartsWith("function:", StringComparison.Ordinal) || !IsName(resource["function:".Length..], allowDots: false))
+                {
+                    error = $"'{value}' is not a function ARN (arn:aws:lambda:{region}:{accountId}:function:name).";
+                    return false;
+                }
+                address = new DestinationAddress(DestinationKind.Function, value, FunctionName: resource["function:".Length..]);
+                return true;
+            case "events":
+                if (!resource.StartsWith("event-bus/", StringComparison.Ordinal) || !IsName(resource["event-bus/".Length..], allowDots: true))
+                {
+                    error = $"'{value}' is not an event bus ARN (arn:aws:events:{region}:{accountId}:event-bus/name).";
+                    return false;
+                }
+                address = new DestinationAddress(DestinationKind.LocalQueue, value, Service: "events", Name: resource["event-bus/".Length..]);
+                return true;
+            default: // sqs, sns
+                if (!IsName(resource, allowDots: true))
+                {
+                    error = $"'{value}' does not end in a valid {(service == "sqs" ? "queue" : "topic")} name.";
+                    return false;
+                }
+                address = new DestinationAddress(DestinationKind.LocalQueue, value, Service: service, Name: resource);
+                return true;
+        }
+    }
+
+    /// <summary>Names become file names downstream: letters, digits, '-', '_' (and '.' where AWS allows it), 1–256.</summary>
+    private static bool IsName(string name, bool allowDots)
+    {
+        if (name.Length is 0 or > 256 || name is "." or "..")
+        {
+            return false;
+        }
+        foreach (char c in name)
+        {
+            if (!char.IsAsciiLetterOrDigit(c) && c is not ('-' or '_') && !(allowDots && c == '.'))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+}

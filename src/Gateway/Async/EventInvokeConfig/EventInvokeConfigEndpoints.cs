@@ -1,0 +1,293 @@
+using System.Globalization;
+using System.Text.Json;
+using Gateway.Invocations;
+using Gateway.Invoke;
+using Gateway.Json;
+using Microsoft.AspNetCore.Http;
+
+namespace Gateway.Async.EventInvokeConfig;
+
+/// <summary>
+/// AWS's FunctionEventInvokeConfig API (version 2019-09-25) on AWS's paths, with botocore's shapes and AWS's
+/// errors, so <c>aws lambda put-function-event-invoke-config</c> and friends work unchanged:
+/// <list type="bullet">
+/// <item>PUT    /2019-09-25/functions/{FunctionName}/event-invoke-config       Put (replace)</item>
+/// <item>POST   /2019-09-25/functions/{FunctionName}/event-invoke-config       Update (merge)</item>
+/// <item>GET    /2019-09-25/functions/{FunctionName}/event-invoke-config       Get</item>
+/// <item>DELETE /2019-09-25/functions/{FunctionName}/event-invoke-config       Delete (204)</item>
+/// <item>GET    /2019-09-25/functions/{FunctionName}/event-invoke-config/list  List (MaxItems, Marker)</item>
+/// </list>
+/// FunctionName is a name, partial ARN or ARN, as for Invoke; only the $LATEST qualifier exists here.
+/// </summary>
+internal sealed class EventInvokeConfigEndpoints(EventInvokeConfigRegistry registry, GatewayOptions options)
+{
+    private const string Path = "/2019-09-25/functions/{FunctionName}/event-invoke-config";
+    private const string Latest = "$LATEST";
+
+    /// <summary>Far above any valid body (two 350-character destinations and two numbers).</summary>
+    private const int BodyLimit = 64 * 1024;
+
+    public static void Map(WebApplication app, EventInvokeConfigRegistry registry, GatewayOptions options)
+    {
+        var endpoints = new EventInvokeConfigEndpoints(registry, options);
+        app.MapPut(Path, endpoints.PutAsync);
+        app.MapPost(Path, endpoints.UpdateAsync);
+        app.MapGet(Path, endpoints.GetAsync);
+        app.MapDelete(Path, endpoints.DeleteAsync);
+        app.MapGet(Path + "/list", endpoints.ListAsync);
+    }
+
+    private enum Operation
+    {
+        Put,
+        Update,
+        Get,
+        Delete,
+        List,
+    }
+
+    public Task PutAsync(HttpContext context) => WriteAsync(context, Operation.Put);
+
+    public Task UpdateAsync(HttpContext context) => WriteAsync(context, Operation.Update);
+
+    private async Task WriteAsync(HttpContext context, Operation operation)
+    {
+        var name = await ResolveAsync(context, operation).ConfigureAwait(false);
+        if (name is null)
+        {
+            return;
+        }
+        var (document, bodyError) = await ReadDocumentAsync(context).ConfigureAwait(false);
+        if (document is null)
+        {
+            if (bodyError is not null)
+            {
+                await LambdaErrors.InvalidRequestContent(context, bodyError).ConfigureAwait(false);
+            }
+            return;
+        }
+        ConfigError? error;
+        FunctionEventInvokeConfig? config;
+        try
+        {
+            error = operation == Operation.Put ? registry.Put(name, document, out config) : registry.Update(name, document, out config);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            await LambdaErrors.ServiceException(context, "The configuration could not be saved: " + ex.Message).ConfigureAwait(false);
+            return;
+        }
+        if (error is { } e)
+        {
+            await WriteErrorAsync(context, e).ConfigureAwait(false);
+            return;
+        }
+        await WriteJsonAsync(context, config!.ToResponse(registry.QualifiedArn(name))).ConfigureAwait(false);
+    }
+
+    public async Task GetAsync(HttpContext context)
+    {
+        var name = await ResolveAsync(context, Operation.Get).ConfigureAwait(false);
+        if (name is null)
+        {
+            return;
+        }
+        if (registry.Get(name) is not { } config)
+        {
+            await WriteErrorAsync(context, registry.NoConfig(name)).ConfigureAwait(false);
+            return;
+        }
+        await WriteJsonAsync(context, config.ToResponse(registry.QualifiedArn(name))).ConfigureAwait(false);
+    }
+
+    public async Task DeleteAsync(HttpContext context)
+    {
+        var name = await ResolveAsync(context, Operation.Delete).ConfigureAwait(false);
+        if (name is null)
+        {
+            return;
+        }
+        ConfigError? error;
+        try
+        {
+            error = registry.Delete(name);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            await LambdaErrors.ServiceException(context, "The configuration could not be saved: " + ex.Message).ConfigureAwait(false);
+            return;
+        }
+        if (error is { } e)
+        {
+            await WriteErrorAsync(context, e).ConfigureAwait(false);
+            return;
+        }
+        context.Response.StatusCode = StatusCodes.Status204NoContent;
+    }
+
+    public async Task ListAsync(HttpContext context)
+    {
+        var name = await ResolveAsync(context, Operation.List).ConfigureAwait(false);
+        if (name is null)
+        {
+            return;
+        }
+        var query = context.Request.Query;
+        int maxItems = 50;
+        if (query.TryGetValue("MaxItems", out var maxText))
+        {
+            if (!int.TryParse(maxText.ToString(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out maxItems))
+            {
+                await LambdaErrors.Validation(context, $"1 validation error detected: Value '{maxText}' at 'maxItems' failed to satisfy constraint: Member must be a number").ConfigureAwait(false);
+                return;
+            }
+            if (maxItems is < 1 or > 50)
+            {
+                await LambdaErrors.Validation(context, maxItems < 1
+                    ? $"1 validation error detected: Value '{maxItems}' at 'maxItems' failed to satisfy constraint: Member must have value greater than or equal to 1"
+                    : $"1 validation error detected: Value '{maxItems}' at 'maxItems' failed to satisfy constraint: Member must have value less than or equal to 50").ConfigureAwait(false);
+                return;
+            }
+        }
+
+        // Configs in FunctionArn order; the marker is the FunctionArn the next page starts at. With only
+        // $LATEST there is at most one, but the paging is the general one.
+        var all = new List<FunctionEventInvokeConfigResponse>(1);
+        if (registry.Get(name) is { } config)
+        {
+            all.Add(config.ToResponse(registry.QualifiedArn(name)));
+        }
+        int start = 0;
+        var marker = query["Marker"].ToString();
+        if (marker.Length > 0)
+        {
+            start = all.FindIndex(c => c.FunctionArn == marker);
+            if (start < 0)
+            {
+                start = all.Count;
+            }
+        }
+        int end = Math.Min(all.Count, start + maxItems);
+        await WriteJsonAsync(context, new ListFunctionEventInvokeConfigsResponse
+        {
+            FunctionEventInvokeConfigs = all.GetRange(start, end - start),
+            NextMarker = end < all.Count ? all[end].FunctionArn : null,
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>FunctionName (+ Qualifier) → a registered function's name; otherwise writes AWS's error for
+    /// this operation and returns null.</summary>
+    private async Task<string?> ResolveAsync(HttpContext context, Operation operation)
+    {
+        context.Response.Headers["x-amzn-RequestId"] = Guid.NewGuid().ToString();
+        var rawName = context.GetRouteValue("FunctionName") as string ?? "";
+        if (!FunctionReferenceParser.TryParse(rawName, out var reference, out var nameError))
+        {
+            await LambdaErrors.Validation(context, nameError!).ConfigureAwait(false);
+            return null;
+        }
+        var query = context.Request.Query;
+        if (operation != Operation.List && query.ContainsKey("Qualifier"))
+        {
+            var qualifier = query["Qualifier"].ToString();
+            if (FunctionReferenceParser.ValidateQualifier(qualifier) is { } qualifierError)
+            {
+                await LambdaErrors.Validation(context, qualifierError).ConfigureAwait(false);
+                return null;
+            }
+            if (reference.Qualifier is not null && reference.Qualifier != qualifier)
+            {
+                await LambdaErrors.InvalidParameterValue(context, "The derived qualifier from the function name does not match the specified qualifier.").ConfigureAwait(false);
+                return null;
+            }
+            reference = reference with { Qualifier = qualifier };
+        }
+        if (reference.Region is { } region && region != options.Region)
+        {
+            await LambdaErrors.ResourceNotFound(context, $"Functions from '{region}' are not reachable in this region ('{options.Region}')").ConfigureAwait(false);
+            return null;
+        }
+        if (reference.AccountId is { } account && account != options.AccountId)
+        {
+            await LambdaErrors.AccessDenied(context, $"The function's account {account} is not this gateway's account ({options.AccountId}).").ConfigureAwait(false);
+            return null;
+        }
+        // Versions and aliases come with the control plane; until then only $LATEST exists. AWS's message
+        // depends on the operation: Get/Delete say there is no config, the others that there is no function.
+        bool exists = registry.Contains(reference.Name) && (reference.Qualifier is null || reference.Qualifier == Latest);
+        if (!exists)
+        {
+            await WriteErrorAsync(context, operation is Operation.Get or Operation.Delete
+                ? registry.NoConfig(reference.Name, reference.Qualifier)
+                : EventInvokeConfigRegistry.NoFunction).ConfigureAwait(false);
+            return null;
+        }
+        return reference.Name;
+    }
+
+    /// <summary>The JSON body; an empty body is an empty document. Null with a message: not JSON (AWS's
+    /// InvalidRequestContentException); null without one: the answer (413, or a hung-up client) is done.</summary>
+    private static async Task<(EventInvokeConfigDocument? Document, string? Error)> ReadDocumentAsync(HttpContext context)
+    {
+        var request = context.Request;
+        if (request.ContentLength is > BodyLimit)
+        {
+            await LambdaErrors.RequestEntityTooLarge(context, $"Request must be smaller than {BodyLimit} bytes for this operation").ConfigureAwait(false);
+            return (null, null);
+        }
+        var body = new PooledPayload();
+        try
+        {
+            bool fits;
+            try
+            {
+                (fits, _) = await LimitedBodyReader.ReadAsync(request.BodyReader, body, BodyLimit, context.RequestAborted).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is BadHttpRequestException or IOException or OperationCanceledException)
+            {
+                return (null, null);
+            }
+            if (!fits)
+            {
+                await LambdaErrors.RequestEntityTooLarge(context, $"Request must be smaller than {BodyLimit} bytes for this operation").ConfigureAwait(false);
+                return (null, null);
+            }
+            if (body.Length == 0)
+            {
+                return (new EventInvokeConfigDocument(), null);
+            }
+            try
+            {
+                var document = JsonSerializer.Deserialize(body.ToArray(), AwsJsonContext.Default.EventInvokeConfigDocument);
+                return document is null ? (null, "Could not parse request body into json: the body is null") : (document, null);
+            }
+            catch (JsonException ex)
+            {
+                return (null, "Could not parse request body into json: " + ex.Message);
+            }
+        }
+        finally
+        {
+            body.Reset();
+        }
+    }
+
+    private static Task WriteErrorAsync(HttpContext context, ConfigError error) => error.Kind switch
+    {
+        ConfigErrorKind.Validation => LambdaErrors.Validation(context, error.Message),
+        ConfigErrorKind.InvalidParameterValue => LambdaErrors.InvalidParameterValue(context, error.Message),
+        _ => LambdaErrors.ResourceNotFound(context, error.Message),
+    };
+
+    private static Task WriteJsonAsync(HttpContext context, FunctionEventInvokeConfigResponse value)
+    {
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        return context.Response.WriteAsJsonAsync(value, AwsJsonContext.Default.FunctionEventInvokeConfigResponse, "application/json");
+    }
+
+    private static Task WriteJsonAsync(HttpContext context, ListFunctionEventInvokeConfigsResponse value)
+    {
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        return context.Response.WriteAsJsonAsync(value, AwsJsonContext.Default.ListFunctionEventInvokeConfigsResponse, "application/json");
+    }
+}

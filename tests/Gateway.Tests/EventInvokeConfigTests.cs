@@ -1,0 +1,257 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Gateway.Tests;
+
+/// <summary>
+/// AWS's FunctionEventInvokeConfig API on the native gateway, driven by the real aws CLI (botocore's model and
+/// error parsing), plus the functions file's EventInvokeConfig and the persistence of API changes.
+/// Each test uses its own function, so they share one gateway; the restart test starts its own.
+/// </summary>
+public sealed class EventInvokeConfigTests : IAsyncLifetime
+{
+    private const string Arn = "arn:aws:lambda:us-east-1:000000000000:function:";
+    private const string Queue = "arn:aws:sqs:us-east-1:000000000000:failed-orders";
+
+    private readonly string _cliDir = Directory.CreateTempSubdirectory("aws-cli-").FullName;
+    private GatewayProcess _gateway = null!;
+
+    public async Task InitializeAsync()
+    {
+        _gateway = await StartAsync(FunctionsFile(
+            Function("lifecycle"),
+            Function("errors"),
+            Function("audit"),
+            Function("seeded", new JsonObject
+            {
+                ["MaximumRetryAttempts"] = 0,
+                ["DestinationConfig"] = new JsonObject { ["OnFailure"] = new JsonObject { ["Destination"] = "file:///var/tmp/seeded-failures" } },
+            })));
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _gateway.DisposeAsync();
+        Directory.Delete(_cliDir, recursive: true);
+    }
+
+    private static JsonObject Function(string name, JsonObject? eventInvokeConfig = null, JsonObject? deadLetterConfig = null)
+    {
+        var json = (TestFunction.Sample(name, "echo") with { Provisioned = 0 }).ToJson();
+        if (eventInvokeConfig is not null)
+        {
+            json["EventInvokeConfig"] = eventInvokeConfig;
+        }
+        if (deadLetterConfig is not null)
+        {
+            json["DeadLetterConfig"] = deadLetterConfig;
+        }
+        return json;
+    }
+
+    private static string FunctionsFile(params JsonObject[] functions)
+        => new JsonObject { ["Functions"] = new JsonArray(functions.Cast<JsonNode>().ToArray()) }.ToJsonString();
+
+    private static async Task<GatewayProcess> StartAsync(string functionsJson)
+    {
+        var root = Directory.CreateTempSubdirectory("gateway-test-").FullName;
+        await File.WriteAllTextAsync(Path.Combine(root, "functions.json"), functionsJson);
+        var gateway = GatewayProcess.Launch(root, GatewayProcess.FreePort());
+        try
+        {
+            await gateway.WaitUntilWarmAsync();
+        }
+        catch
+        {
+            await gateway.DisposeAsync();
+            throw;
+        }
+        return gateway;
+    }
+
+    private async Task<(int ExitCode, string Stdout, string Stderr)> AwsAsync(GatewayProcess gateway, params string[] args)
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["AWS_ACCESS_KEY_ID"] = "test",
+            ["AWS_SECRET_ACCESS_KEY"] = "test",
+            ["AWS_DEFAULT_REGION"] = "us-east-1",
+            ["AWS_PAGER"] = "",
+            ["AWS_MAX_ATTEMPTS"] = "1",
+            ["AWS_CONFIG_FILE"] = Path.Combine(_cliDir, "config"),
+        };
+        return await Processes.RunAsync("aws", ["--endpoint-url", gateway.BaseAddress.ToString().TrimEnd('/'), "lambda", .. args], environment, _cliDir, 120_000);
+    }
+
+    private Task<(int ExitCode, string Stdout, string Stderr)> AwsAsync(params string[] args) => AwsAsync(_gateway, args);
+
+    private async Task<JsonElement> AwsJsonAsync(GatewayProcess gateway, params string[] args)
+    {
+        var (exit, stdout, stderr) = await AwsAsync(gateway, args);
+        Assert.True(exit == 0, stderr);
+        return JsonDocument.Parse(stdout).RootElement.Clone();
+    }
+
+    private static string Compact(JsonElement element) => JsonNode.Parse(element.GetRawText())!.ToJsonString();
+
+    private static string DestinationJson(string which, string destination)
+        => new JsonObject { [which] = new JsonObject { ["Destination"] = destination } }.ToJsonString();
+
+    private static string? Destination(JsonElement config, string which)
+        => config.GetProperty("DestinationConfig").GetProperty(which).TryGetProperty("Destination", out var d) ? d.GetString() : null;
+
+    [Fact]
+    public async Task Put_get_update_list_delete_with_the_aws_CLI()
+    {
+        var put = await AwsJsonAsync(_gateway, "put-function-event-invoke-config", "--function-name", "lifecycle", "--maximum-retry-attempts", "1",
+            "--destination-config", DestinationJson("OnFailure", Queue));
+        Assert.Equal(Arn + "lifecycle:$LATEST", put.GetProperty("FunctionArn").GetString());
+        Assert.Equal(1, put.GetProperty("MaximumRetryAttempts").GetInt32());
+        Assert.False(put.TryGetProperty("MaximumEventAgeInSeconds", out _)); // unset: left out, as AWS does
+        Assert.Equal(Queue, Destination(put, "OnFailure"));
+        Assert.Null(Destination(put, "OnSuccess")); // but OnSuccess is there, as {}
+        Assert.True(put.GetProperty("LastModified").GetDouble() > 1_500_000_000); // epoch seconds, parsed by botocore
+
+        var get = await AwsJsonAsync(_gateway, "get-function-event-invoke-config", "--function-name", Arn + "lifecycle");
+        Assert.Equal(Compact(put), Compact(get));
+
+        var updated = await AwsJsonAsync(_gateway, "update-function-event-invoke-config", "--function-name", "lifecycle", "--maximum-event-age-in-seconds", "600",
+            "--destination-config", """{"OnSuccess":{"Destination":"arn:aws:lambda:us-east-1:000000000000:function:audit"}}""");
+        Assert.Equal(1, updated.GetProperty("MaximumRetryAttempts").GetInt32()); // kept
+        Assert.Equal(600, updated.GetProperty("MaximumEventAgeInSeconds").GetInt32());
+        Assert.Equal(Queue, Destination(updated, "OnFailure")); // kept
+        Assert.Equal(Arn + "audit", Destination(updated, "OnSuccess"));
+
+        var list = await AwsJsonAsync(_gateway, "list-function-event-invoke-configs", "--function-name", "lifecycle");
+        var configs = list.GetProperty("FunctionEventInvokeConfigs");
+        Assert.Equal(1, configs.GetArrayLength());
+        Assert.Equal(Compact(updated), Compact(configs[0]));
+
+        var replaced = await AwsJsonAsync(_gateway, "put-function-event-invoke-config", "--function-name", "lifecycle", "--maximum-event-age-in-seconds", "60");
+        Assert.False(replaced.TryGetProperty("MaximumRetryAttempts", out _)); // Put replaces everything
+        Assert.Null(Destination(replaced, "OnFailure"));
+
+        var (deleteExit, _, deleteErr) = await AwsAsync("delete-function-event-invoke-config", "--function-name", "lifecycle");
+        Assert.True(deleteExit == 0, deleteErr);
+        var gone = await AwsAsync("get-function-event-invoke-config", "--function-name", "lifecycle");
+        Assert.NotEqual(0, gone.ExitCode);
+        Assert.Contains($"An error occurred (ResourceNotFoundException) when calling the GetFunctionEventInvokeConfig operation: The function {Arn}lifecycle:$LATEST doesn't have an EventInvokeConfig", gone.Stderr);
+        var empty = await AwsJsonAsync(_gateway, "list-function-event-invoke-configs", "--function-name", "lifecycle");
+        Assert.Equal(0, empty.GetProperty("FunctionEventInvokeConfigs").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Refusals_surface_as_AWSs_errors_in_the_CLI()
+    {
+        async Task Refused(string expected, params string[] args)
+        {
+            var (exit, _, stderr) = await AwsAsync(args);
+            Assert.NotEqual(0, exit);
+            Assert.Contains(expected, stderr);
+        }
+
+        await Refused("An error occurred (ValidationException) when calling the PutFunctionEventInvokeConfig operation: 1 validation error detected: Value '5' at 'maximumRetryAttempts' failed to satisfy constraint: Member must have value less than or equal to 2",
+            "put-function-event-invoke-config", "--function-name", "errors", "--maximum-retry-attempts", "5");
+        await Refused("An error occurred (ValidationException) when calling the UpdateFunctionEventInvokeConfig operation: 1 validation error detected: Value '30000' at 'maximumEventAgeInSeconds' failed to satisfy constraint: Member must have value less than or equal to 21600",
+            "update-function-event-invoke-config", "--function-name", "errors", "--maximum-event-age-in-seconds", "30000");
+        await Refused("An error occurred (ResourceNotFoundException) when calling the PutFunctionEventInvokeConfig operation: The function doesn't exist.",
+            "put-function-event-invoke-config", "--function-name", "does-not-exist", "--maximum-retry-attempts", "1");
+        await Refused("An error occurred (ResourceNotFoundException) when calling the UpdateFunctionEventInvokeConfig operation: The function " + Arn + "errors:$LATEST doesn't have an EventInvokeConfig",
+            "update-function-event-invoke-config", "--function-name", "errors", "--maximum-retry-attempts", "1");
+        await Refused("An error occurred (InvalidParameterValueException) when calling the PutFunctionEventInvokeConfig operation: You must specify at least one of error handling or destination setting.",
+            "put-function-event-invoke-config", "--function-name", "errors");
+        await Refused("An error occurred (InvalidParameterValueException) when calling the PutFunctionEventInvokeConfig operation: The destination ARN " + Arn + "nope is invalid.",
+            "put-function-event-invoke-config", "--function-name", "errors", "--destination-config", DestinationJson("OnSuccess", Arn + "nope"));
+        await Refused("An error occurred (InvalidParameterValueException) when calling the PutFunctionEventInvokeConfig operation: You can't specify the function as a destination for itself.",
+            "put-function-event-invoke-config", "--function-name", "errors", "--destination-config", DestinationJson("OnSuccess", Arn + "errors"));
+        await Refused("The provided destination config DestinationConfig(onSuccess=null, onFailure=OnFailure(destination=my-queue)) is invalid.",
+            "put-function-event-invoke-config", "--function-name", "errors", "--destination-config", """{"OnFailure":{"Destination":"my-queue"}}""");
+        await Refused("An error occurred (ResourceNotFoundException) when calling the GetFunctionEventInvokeConfig operation: The function " + Arn + "errors:1 doesn't have an EventInvokeConfig",
+            "get-function-event-invoke-config", "--function-name", "errors", "--qualifier", "1");
+        await Refused("An error occurred (ResourceNotFoundException) when calling the PutFunctionEventInvokeConfig operation: The function doesn't exist.",
+            "put-function-event-invoke-config", "--function-name", "errors:prod", "--maximum-retry-attempts", "1");
+        await Refused("An error occurred (ResourceNotFoundException) when calling the DeleteFunctionEventInvokeConfig operation: The function " + Arn + "errors:$LATEST doesn't have an EventInvokeConfig",
+            "delete-function-event-invoke-config", "--function-name", "errors");
+        await Refused("An error occurred (ResourceNotFoundException) when calling the ListFunctionEventInvokeConfigs operation: The function doesn't exist.",
+            "list-function-event-invoke-configs", "--function-name", "does-not-exist");
+
+        var afterAll = await AwsAsync("get-function-event-invoke-config", "--function-name", "errors");
+        Assert.Contains("doesn't have an EventInvokeConfig", afterAll.Stderr); // nothing refused was applied
+    }
+
+    [Fact]
+    public async Task A_body_that_is_not_JSON_is_InvalidRequestContentException()
+    {
+        using var response = await _gateway.Client.PutAsync("/2019-09-25/functions/errors/event-invoke-config", new StringContent("{not json")).WithTimeout(30_000);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("InvalidRequestContentException", response.Headers.GetValues("x-amzn-ErrorType").Single());
+        Assert.StartsWith("Could not parse request body into json", JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("message").GetString());
+    }
+
+    [Fact]
+    public async Task The_functions_file_config_is_what_Get_returns()
+    {
+        var seeded = await AwsJsonAsync(_gateway, "get-function-event-invoke-config", "--function-name", "seeded");
+
+        Assert.Equal(0, seeded.GetProperty("MaximumRetryAttempts").GetInt32());
+        Assert.Equal("file:///var/tmp/seeded-failures", Destination(seeded, "OnFailure"));
+    }
+
+    [Fact]
+    public async Task API_changes_survive_a_restart_and_win_over_the_functions_file()
+    {
+        var seededConfig = new JsonObject { ["MaximumRetryAttempts"] = 0 };
+        var gateway = await StartAsync(FunctionsFile(Function("echo"), Function("seeded", seededConfig), Function("kept", new JsonObject { ["MaximumEventAgeInSeconds"] = 120 })));
+        GatewayProcess? restarted = null, again = null;
+        try
+        {
+            var put = await AwsJsonAsync(gateway, "put-function-event-invoke-config", "--function-name", "echo", "--maximum-retry-attempts", "1",
+                "--destination-config", """{"OnSuccess":{"Destination":"file:///var/tmp/echo-ok"}}""");
+            await AwsJsonAsync(gateway, "update-function-event-invoke-config", "--function-name", "seeded", "--maximum-retry-attempts", "2");
+            Assert.True(File.Exists(Path.Combine(gateway.DataDirectory, "event-invoke-config.json")));
+            Assert.Equal(0, await gateway.StopAsync());
+
+            restarted = await GatewayProcess.RestartAsync(gateway);
+
+            Assert.Equal(Compact(put), Compact((await AwsJsonAsync(restarted, "get-function-event-invoke-config", "--function-name", "echo"))));
+            Assert.Equal(2, (await AwsJsonAsync(restarted, "get-function-event-invoke-config", "--function-name", "seeded")).GetProperty("MaximumRetryAttempts").GetInt32());
+            Assert.Equal(120, (await AwsJsonAsync(restarted, "get-function-event-invoke-config", "--function-name", "kept")).GetProperty("MaximumEventAgeInSeconds").GetInt32());
+            Assert.Contains("seeded: event-invoke-config set through the API", restarted.Output);
+
+            // A delete persists too: the functions file's config does not come back after the next restart.
+            var (exit, _, stderr) = await AwsAsync(restarted, "delete-function-event-invoke-config", "--function-name", "kept");
+            Assert.True(exit == 0, stderr);
+            Assert.Equal(0, await restarted.StopAsync());
+            again = await GatewayProcess.RestartAsync(gateway);
+            var kept = await AwsAsync(again, "get-function-event-invoke-config", "--function-name", "kept");
+            Assert.Contains("doesn't have an EventInvokeConfig", kept.Stderr);
+        }
+        finally
+        {
+            // Running ones first: disposing a gateway deletes the folder they all share.
+            foreach (var process in new[] { again, restarted, gateway })
+            {
+                if (process is not null)
+                {
+                    await process.DisposeAsync();
+                }
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData("""{"MaximumRetryAttempts":5}""", "function 'bad': EventInvokeConfig: ValidationException: 1 validation error detected: Value '5' at 'maximumRetryAttempts' failed to satisfy constraint: Member must have value less than or equal to 2")]
+    [InlineData("""{"DestinationConfig":{"OnFailure":{"Destination":"arn:aws:lambda:us-east-1:000000000000:function:missing"}}}""", "function 'bad': EventInvokeConfig: InvalidParameterValueException: The destination ARN arn:aws:lambda:us-east-1:000000000000:function:missing is invalid.")]
+    public async Task A_bad_EventInvokeConfig_in_the_functions_file_is_refused_at_start(string config, string expected)
+    {
+        var root = Directory.CreateTempSubdirectory("gateway-test-").FullName;
+        await File.WriteAllTextAsync(Path.Combine(root, "functions.json"), FunctionsFile(Function("bad", JsonNode.Parse(config)!.AsObject())));
+        var gateway = GatewayProcess.Launch(root, GatewayProcess.FreePort());
+        await using var _ = gateway; // deletes root
+        await gateway.WaitForExitAsync();
+
+        Assert.NotEqual(0, gateway.ExitCode);
+        Assert.Contains(expected, gateway.Output);
+    }
+}
