@@ -61,24 +61,40 @@ internal sealed class DestinationDelivery : IDisposable
     /// <summary>Sends the invocation record of <paramref name="outcome"/> to <paramref name="destination"/>.</summary>
     public Task<bool> DeliverAsync(string destination, AsyncOutcome outcome, CancellationToken cancellationToken)
     {
-        if (!DestinationTarget.TryParse(destination, out var target, out string error))
+        if (!TryResolve(destination, outcome.FunctionName, out var target, out string error))
         {
             return Task.FromResult(Refused(destination, error, ref _deliveryFailures));
         }
         var buffer = new PooledBufferWriter();
-        DestinationRecord.Write(buffer, outcome);
+        try
+        {
+            DestinationRecord.Write(buffer, outcome);
+        }
+        catch
+        {
+            buffer.Dispose();
+            throw;
+        }
         return SendAsync(target, destination, outcome.FunctionName, outcome.RequestId, buffer, deadLetter: false, cancellationToken);
     }
 
     /// <summary>Sends the event of <paramref name="outcome"/>, as a dead-letter message, to <paramref name="targetArn"/>.</summary>
     public Task<bool> DeadLetterAsync(string targetArn, AsyncOutcome outcome, CancellationToken cancellationToken)
     {
-        if (!DestinationTarget.TryParse(targetArn, out var target, out string error))
+        if (!TryResolve(targetArn, outcome.FunctionName, out var target, out string error))
         {
             return Task.FromResult(Refused(targetArn, error, ref _deadLetterErrors));
         }
         var buffer = new PooledBufferWriter();
-        DeadLetterMessage.Write(buffer, outcome);
+        try
+        {
+            DeadLetterMessage.Write(buffer, outcome);
+        }
+        catch
+        {
+            buffer.Dispose();
+            throw;
+        }
         return SendAsync(target, targetArn, outcome.FunctionName, outcome.RequestId, buffer, deadLetter: true, cancellationToken);
     }
 
@@ -134,6 +150,20 @@ internal sealed class DestinationDelivery : IDisposable
             Console.Error.WriteLine($"[gateway] Destination {target.Kind} {target.Name}: {ex.GetType().Name}: {ex.Message}");
             return false;
         }
+    }
+
+    private static bool TryResolve(string destination, string functionName, out DestinationTarget target, out string error)
+    {
+        if (!DestinationTarget.TryParse(destination, out target, out error))
+        {
+            return false;
+        }
+        if (target.Kind == DestinationKind.Folder && !DestinationTarget.IsSafeName(functionName))
+        {
+            error = $"'{functionName}' cannot be a file name";
+            return false;
+        }
+        return true;
     }
 
     private static bool Refused(string destination, string error, ref long counter)

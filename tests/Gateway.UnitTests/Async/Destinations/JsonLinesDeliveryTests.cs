@@ -49,6 +49,18 @@ public class JsonLinesDeliveryTests
     }
 
     [Fact]
+    public async Task A_function_name_that_is_not_a_file_name_is_refused_for_folders()
+    {
+        using var data = new TempFolder();
+        var time = new ImmediateTimeProvider();
+        using var delivery = new DestinationDelivery(data.Path, NoFunctions, time);
+
+        Assert.False(await delivery.DeliverAsync("file://" + data.Path, Success() with { FunctionName = "../escape" }, CancellationToken.None).WithTimeout());
+        Assert.Empty(time.Delays);
+        Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(data.Path)!, "escape.jsonl"));
+    }
+
+    [Fact]
     public async Task Concurrent_appenders_never_interleave_or_lose_a_line()
     {
         using var data = new TempFolder();
