@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 
 namespace Gateway.Tests;
@@ -39,6 +40,132 @@ public sealed class AsyncInvocationTests
         Assert.Equal(0, status["eventsPending"]!.GetValue<long>());
         Assert.Equal(0, status["eventsInFlight"]!.GetValue<long>());
         Assert.Contains("RetriesExhausted after 3 run(s)", gateway.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task With_no_retries_a_failed_event_goes_to_its_on_failure_destination_after_one_run()
+    {
+        var destination = Directory.CreateTempSubdirectory("gateway-onfailure-").FullName;
+        var fail = TestFunction.Sample("fail") with { Extra = Config(maximumRetryAttempts: 0, onFailure: "file://" + destination) };
+        await using var gateway = await GatewayProcess.StartAsync([fail], FastClock);
+
+        var requestId = await SendEventAsync(gateway, "fail", """{"order":42}""");
+
+        var record = await DestinationRecords.WaitForAsync(Path.Combine(destination, "fail.jsonl"), requestId);
+        var context = record.GetProperty("requestContext");
+        Assert.Equal("RetriesExhausted", context.GetProperty("condition").GetString());
+        Assert.Equal(1, context.GetProperty("approximateInvokeCount").GetInt32());
+        Assert.Equal("arn:aws:lambda:us-east-1:000000000000:function:fail:$LATEST", context.GetProperty("functionArn").GetString());
+        Assert.Equal(42, record.GetProperty("requestPayload").GetProperty("order").GetInt32());
+        Assert.Equal(200, record.GetProperty("responseContext").GetProperty("statusCode").GetInt32());
+        Assert.Equal("Unhandled", record.GetProperty("responseContext").GetProperty("functionError").GetString());
+        Assert.Contains("failed on purpose", record.GetProperty("responsePayload").GetProperty("errorMessage").GetString(), StringComparison.Ordinal);
+        Assert.Equal(1, await gateway.MetricAsync("lambda_invocations_total", "fail"));
+        Assert.Equal(0, await gateway.MetricAsync("lambda_async_retries_total", "fail"));
+        Assert.Equal(1, await gateway.MetricAsync("lambda_async_events_dropped_total", "fail"));
+    }
+
+    [Fact]
+    public async Task A_throttled_event_older_than_its_maximum_age_is_given_up_as_EventAgeExceeded_without_running()
+    {
+        // Reserved concurrency 1, held by a 3 s event; the next event is throttled and backs off (1 s, 2 s, …
+        // on the async clock) until it is older than 60 s (60 ms at 1000×).
+        var destination = Directory.CreateTempSubdirectory("gateway-aged-").FullName;
+        var sleep = TestFunction.Sample("sleep") with
+        {
+            Timeout = 30,
+            ReservedConcurrentExecutions = 1,
+            Extra = Config(maximumEventAgeInSeconds: 60, onFailure: "file://" + destination),
+        };
+        await using var gateway = await GatewayProcess.StartAsync([sleep], FastClock);
+        var blocker = await SendEventAsync(gateway, "sleep", """{"ms":3000}""");
+        await gateway.WaitForLogAsync("sleep", "START RequestId: " + blocker);
+
+        var aged = await SendEventAsync(gateway, "sleep", """{"ms":1}""");
+
+        var record = await DestinationRecords.WaitForAsync(Path.Combine(destination, "sleep.jsonl"), aged);
+        Assert.Equal("EventAgeExceeded", record.GetProperty("requestContext").GetProperty("condition").GetString());
+        Assert.Equal(0, record.GetProperty("requestContext").GetProperty("approximateInvokeCount").GetInt32());
+        Assert.DoesNotContain("START RequestId: " + aged, gateway.ReadLogs("sleep"), StringComparison.Ordinal);
+        await gateway.WaitForLogAsync("sleep", "END RequestId: " + blocker);
+    }
+
+    [Fact]
+    public async Task A_successful_event_is_recorded_at_its_on_success_destination_and_in_a_local_queue()
+    {
+        var echo = TestFunction.Sample("echo") with { Extra = Config(onSuccess: "arn:aws:sqs:us-east-1:000000000000:done") };
+        await using var gateway = await GatewayProcess.StartAsync([echo]);
+
+        var requestId = await SendEventAsync(gateway, "echo", """{"hello":"destination"}""");
+
+        var record = await DestinationRecords.WaitForAsync(Path.Combine(gateway.DataDirectory, "destinations", "sqs", "done.jsonl"), requestId);
+        Assert.Equal("1.0", record.GetProperty("version").GetString());
+        Assert.Equal("Success", record.GetProperty("requestContext").GetProperty("condition").GetString());
+        Assert.Equal(1, record.GetProperty("requestContext").GetProperty("approximateInvokeCount").GetInt32());
+        Assert.Equal("destination", record.GetProperty("requestPayload").GetProperty("hello").GetString());
+        Assert.Equal("destination", record.GetProperty("responsePayload").GetProperty("hello").GetString());
+        Assert.Equal("$LATEST", record.GetProperty("responseContext").GetProperty("executedVersion").GetString());
+        Assert.False(record.GetProperty("responseContext").TryGetProperty("functionError", out _));
+        Assert.Equal(1, await gateway.MetricAsync("lambda_destination_deliveries_total", "echo"));
+    }
+
+    [Fact]
+    public async Task A_destination_that_is_down_is_retried_and_counted_when_it_finally_fails()
+    {
+        // Nothing listens on this port: every POST is refused, until the delivery's retries (on the async clock) run out.
+        var fail = TestFunction.Sample("fail") with { Extra = Config(maximumRetryAttempts: 0, onFailure: $"http://127.0.0.1:{GatewayProcess.FreePort()}/records") };
+        await using var gateway = await GatewayProcess.StartAsync([fail], FastClock);
+
+        var requestId = await SendEventAsync(gateway, "fail", "{}");
+
+        await Poll.UntilAsync(async () => await gateway.MetricAsync("lambda_destination_delivery_failures_total", "fail") == 1, "the delivery to give up", 60_000);
+        Assert.Contains($"Event {requestId}: could not deliver its RetriesExhausted record", gateway.Output, StringComparison.Ordinal);
+        Assert.Equal(0, (await gateway.StatusAsync())["eventsInFlight"]!.GetValue<long>());
+    }
+
+    [Fact]
+    public async Task Without_an_on_failure_destination_a_failed_event_goes_to_the_dead_letter_queue()
+    {
+        var fail = TestFunction.Sample("fail") with
+        {
+            Extra = new JsonObject
+            {
+                ["EventInvokeConfig"] = new JsonObject { ["MaximumRetryAttempts"] = 1 },
+                ["DeadLetterConfig"] = new JsonObject { ["TargetArn"] = "arn:aws:sqs:us-east-1:000000000000:fail-dlq" },
+            },
+        };
+        await using var gateway = await GatewayProcess.StartAsync([fail], FastClock);
+
+        var requestId = await SendEventAsync(gateway, "fail", """{"dead":"letter"}""");
+
+        var file = Path.Combine(gateway.DataDirectory, "destinations", "sqs", "fail-dlq.jsonl");
+        await Poll.UntilAsync(() => File.Exists(file) && File.ReadAllText(file).Contains(requestId, StringComparison.Ordinal), "the dead-letter message");
+        Assert.Equal(2, await gateway.MetricAsync("lambda_invocations_total", "fail"));
+        Assert.Contains("\"dead\":\"letter\"", File.ReadAllText(file), StringComparison.Ordinal);
+    }
+
+    private static JsonObject Config(int? maximumRetryAttempts = null, int? maximumEventAgeInSeconds = null, string? onSuccess = null, string? onFailure = null)
+    {
+        var config = new JsonObject();
+        if (maximumRetryAttempts is { } retries)
+        {
+            config["MaximumRetryAttempts"] = retries;
+        }
+        if (maximumEventAgeInSeconds is { } age)
+        {
+            config["MaximumEventAgeInSeconds"] = age;
+        }
+        var destinations = new JsonObject();
+        if (onSuccess is not null)
+        {
+            destinations["OnSuccess"] = new JsonObject { ["Destination"] = onSuccess };
+        }
+        if (onFailure is not null)
+        {
+            destinations["OnFailure"] = new JsonObject { ["Destination"] = onFailure };
+        }
+        config["DestinationConfig"] = destinations;
+        return new JsonObject { ["EventInvokeConfig"] = config };
     }
 
     [Fact]
@@ -191,14 +318,11 @@ public sealed class AsyncFloodTests
         {
             Provisioned = 2,
             MaxEnvironments = 4,
-            Extra = new System.Text.Json.Nodes.JsonObject
+            Extra = new JsonObject
             {
-                ["EventInvokeConfig"] = new System.Text.Json.Nodes.JsonObject
+                ["EventInvokeConfig"] = new JsonObject
                 {
-                    ["DestinationConfig"] = new System.Text.Json.Nodes.JsonObject
-                    {
-                        ["OnSuccess"] = new System.Text.Json.Nodes.JsonObject { ["Destination"] = "file://" + destination },
-                    },
+                    ["DestinationConfig"] = new JsonObject { ["OnSuccess"] = new JsonObject { ["Destination"] = "file://" + destination } },
                 },
             },
         };
@@ -240,29 +364,11 @@ public sealed class AsyncFloodTests
         HashSet<string> delivered = [];
         await Poll.UntilAsync(() =>
         {
-            delivered = ReadRequestIds(file);
+            delivered = DestinationRecords.Read(file).Where(r => r.GetProperty("requestContext").GetProperty("condition").GetString() == "Success")
+                .Select(r => r.GetProperty("requestContext").GetProperty("requestId").GetString()!).ToHashSet();
             return accepted.All(delivered.Contains);
         }, $"all {accepted.Count} accepted events at the destination", timeoutMs: 180_000);
         Assert.Contains("resuming them", restarted.Output, StringComparison.Ordinal);
     }
 
-    /// <summary>The request ids of the destination's records (one JSON object per line).</summary>
-    private static HashSet<string> ReadRequestIds(string file)
-    {
-        var ids = new HashSet<string>(StringComparer.Ordinal);
-        if (!File.Exists(file))
-        {
-            return ids;
-        }
-        using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        var lines = new StreamReader(stream).ReadToEnd().Split('\n');
-        // The last piece is empty, or a line still being written: only complete lines count.
-        foreach (var line in lines[..^1])
-        {
-            using var record = System.Text.Json.JsonDocument.Parse(line);
-            Assert.Equal("Success", record.RootElement.GetProperty("requestContext").GetProperty("condition").GetString());
-            ids.Add(record.RootElement.GetProperty("requestContext").GetProperty("requestId").GetString()!);
-        }
-        return ids;
-    }
 }
