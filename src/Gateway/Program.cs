@@ -105,7 +105,12 @@ catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or M
     Console.Error.WriteLine($"[gateway] cannot open the event store {eventStorePath}: {ex.Message}");
     return 1;
 }
-var events = new AsyncInvocations(eventStore, registry, invocations, asyncTime, eventInvokeConfigs.Effective, new LoggingOnlyDelivery(), options.AsyncEventsInMemory);
+// Destinations of type function invoke another function asynchronously: through the queue built just below.
+AsyncInvocations? eventsForDestinations = null;
+using var destinations = new Gateway.Async.Destinations.DestinationDelivery(environmentServices.DataDirectory,
+    (function, payload, cancellationToken) => eventsForDestinations!.InvokeAsync(function, payload, cancellationToken), asyncTime);
+var events = new AsyncInvocations(eventStore, registry, invocations, asyncTime, eventInvokeConfigs.Effective, destinations, options.AsyncEventsInMemory);
+eventsForDestinations = events;
 var invoke = new InvokeEndpoint(registry, invocations, events, options, time);
 app.MapPost("/2015-03-31/functions/{FunctionName}/invocations", invoke.HandleAsync);
 app.MapGet("/_gateway/status", async () => StatusReport.Build(registry, environmentServices, invocations, await events.CountersAsync()));

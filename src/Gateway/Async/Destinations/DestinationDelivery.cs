@@ -13,7 +13,7 @@ namespace Gateway.Async.Destinations;
 /// Cancellation (the gateway stopping) throws <see cref="OperationCanceledException"/> — that is not an outcome,
 /// the event stays stored.
 /// </remarks>
-internal sealed class DestinationDelivery : IDisposable
+internal sealed class DestinationDelivery : IOutcomeDelivery, IDisposable
 {
     private readonly string _dataDirectory;
     private readonly Func<string, ReadOnlyMemory<byte>, CancellationToken, ValueTask<bool>> _invokeFunction;

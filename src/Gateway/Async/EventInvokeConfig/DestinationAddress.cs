@@ -51,6 +51,22 @@ internal sealed record DestinationAddress(
     /// </summary>
     public static bool TryParse(string value, string region, string accountId, out DestinationAddress? address, out string? error)
     {
+        if (!TryParseForm(value, region, accountId, out address, out error))
+        {
+            return false;
+        }
+        // Delivery parses the string again (Destinations/DestinationTarget); never accept what it would refuse.
+        if (!Destinations.DestinationTarget.TryParse(value, out _, out var deliveryError))
+        {
+            address = null;
+            error = $"Gateway cannot deliver to it ({deliveryError}).";
+            return false;
+        }
+        return true;
+    }
+
+    private static bool TryParseForm(string value, string region, string accountId, out DestinationAddress? address, out string? error)
+    {
         address = null;
         error = null;
         if (value.StartsWith("arn:", StringComparison.Ordinal))
