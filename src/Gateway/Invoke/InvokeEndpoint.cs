@@ -13,7 +13,16 @@ internal sealed class InvokeEndpoint(FunctionRegistry functions, InvocationPool 
 {
     private const string Latest = "$LATEST";
 
-    public async Task HandleAsync(HttpContext context)
+    /// <summary>The route's handler. The work is a pooled-state-machine ValueTask, so an invocation that waits for
+    /// its function (almost all do) costs a small Task wrapper instead of a heap-allocated state machine.</summary>
+    public Task HandleAsync(HttpContext context)
+    {
+        var handling = HandleCoreAsync(context);
+        return handling.IsCompletedSuccessfully ? Task.CompletedTask : handling.AsTask();
+    }
+
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask HandleCoreAsync(HttpContext context)
     {
         var request = context.Request;
         var response = context.Response;

@@ -24,6 +24,8 @@ internal static class PrometheusExporter
         ThrottleReason.ReservedFunctionInvocationRateLimitExceeded,
     ];
 
+    private static readonly double[] ReadyQuantiles = [0.5, 0.9, 0.99];
+
     public static string Render(FunctionRegistry registry, AdmissionController admission, InvocationPool invocations)
     {
         var text = new StringBuilder(4096);
@@ -94,6 +96,17 @@ internal static class PrometheusExporter
         foreach (var f in functions)
         {
             Sample(text, "lambda_async_events_queued", Label(f), f.Events.Depth);
+        }
+        Family(text, "gateway_environment_ready_milliseconds", "summary", "Spawn to the runtime's first /next (Init Duration) of the last 1,024 environments (quantiles nearest rank).");
+        foreach (var f in functions)
+        {
+            var (count, sumMs, quantiles) = f.Pool.Metrics.EnvironmentReady(ReadyQuantiles);
+            for (int i = 0; i < ReadyQuantiles.Length; i++)
+            {
+                Sample(text, "gateway_environment_ready_milliseconds", Label(f) + $",quantile=\"{ReadyQuantiles[i].ToString(CultureInfo.InvariantCulture)}\"", quantiles[i]);
+            }
+            Sample(text, "gateway_environment_ready_milliseconds_sum", Label(f), sumMs);
+            Sample(text, "gateway_environment_ready_milliseconds_count", Label(f), count);
         }
         Family(text, "gateway_gc_allocated_bytes_total", "counter", "Bytes the gateway process has allocated on the managed heap (divide by invocations for bytes per invocation).");
         Sample(text, "gateway_gc_allocated_bytes_total", null, GC.GetTotalAllocatedBytes(precise: false));
