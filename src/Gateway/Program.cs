@@ -34,6 +34,10 @@ if (options.InlineScheduling)
 }
 // Per-request framework logging costs more than an invocation; warnings and errors still show.
 builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+// Hosting's diagnostics open a log scope per request whenever Critical is enabled for their category: a scope
+// object, the request's TraceIdentifier string and an AsyncLocal (a new ExecutionContext) on every request. They
+// only log request start/stop (Information); Kestrel logs unhandled exceptions under its own category.
+builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
 builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, GatewayJsonContext.Default));
 
 var time = TimeProvider.System;

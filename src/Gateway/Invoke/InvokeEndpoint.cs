@@ -37,8 +37,9 @@ internal sealed class InvokeEndpoint(FunctionRegistry functions, InvocationPool 
             await LambdaErrors.Validation(context, nameError!).ConfigureAwait(false);
             return;
         }
-        var queryQualifier = request.Query["Qualifier"].ToString();
-        if (queryQualifier.Length > 0 || request.Query.ContainsKey("Qualifier"))
+        // Only look at the query when there is one: request.Query builds a feature object per request.
+        var queryQualifier = request.QueryString.HasValue ? request.Query["Qualifier"].ToString() : "";
+        if (queryQualifier.Length > 0 || (request.QueryString.HasValue && request.Query.ContainsKey("Qualifier")))
         {
             if (FunctionReferenceParser.ValidateQualifier(queryQualifier) is { } qualifierError)
             {
@@ -130,7 +131,14 @@ internal sealed class InvokeEndpoint(FunctionRegistry functions, InvocationPool 
             requestId.TryFormat(invocation.RequestIdBytes, out _);
             invocation.Type = type;
             invocation.InvokedFunctionArn = reference.Qualifier is null ? unqualifiedArn : unqualifiedArn + ":" + reference.Qualifier;
-            invocation.TraceId = TraceIds.FromRequestOrNew(headers["X-Amzn-Trace-Id"], time);
+            if (TraceIds.Incoming(headers["X-Amzn-Trace-Id"]) is { } traceId)
+            {
+                invocation.TraceId = traceId;
+            }
+            else
+            {
+                invocation.NewTraceId(TraceIds.Seconds(time)); // formatted into the /next head, no string
+            }
             invocation.WantsLogTail = tail && type == InvocationType.RequestResponse;
             invocation.ClientContext = type == InvocationType.RequestResponse ? clientContext : null; // sync only, as on AWS
 
@@ -195,7 +203,8 @@ internal sealed class InvokeEndpoint(FunctionRegistry functions, InvocationPool 
         }
     }
 
-    private static async Task WriteResultAsync(HttpResponse response, Invocation invocation)
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
+    private static async ValueTask WriteResultAsync(HttpResponse response, Invocation invocation)
     {
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "application/json";

@@ -187,8 +187,11 @@ internal sealed class RuntimeApiConnection : IValueTaskSource<bool>
     {
         var span = _head.AsSpan();
         Utf8.TryWrite(span,
-            $"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nLambda-Runtime-Aws-Request-Id: {invocation.RequestId}\r\nLambda-Runtime-Deadline-Ms: {invocation.DeadlineUnixMs}\r\nLambda-Runtime-Invoked-Function-Arn: {invocation.InvokedFunctionArn}\r\nLambda-Runtime-Trace-Id: {invocation.TraceId}\r\n",
+            $"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nLambda-Runtime-Aws-Request-Id: {invocation.RequestId}\r\nLambda-Runtime-Deadline-Ms: {invocation.DeadlineUnixMs}\r\nLambda-Runtime-Invoked-Function-Arn: {invocation.InvokedFunctionArn}\r\nLambda-Runtime-Trace-Id: ",
             out int n);
+        n += invocation.WriteTraceId(span[n..]);
+        span[n++] = (byte)'\r';
+        span[n++] = (byte)'\n';
         if (invocation.ClientContext is { } context)
         {
             Utf8.TryWrite(span[n..], $"Lambda-Runtime-Client-Context: {context}\r\n", out int m);
