@@ -9,11 +9,14 @@
 #      100 ms during the abuse) against idle (target: within 64 MB)
 #
 #   loadtests/abuse.sh [--duration S (10)] [--connections N (32)] [--abusers N (64)] [--body-mb M (100)]
+#                      [--limit-rate R (curl's --limit-rate per abuser, e.g. 2M; default none)]
+#                      [--pause S (0.1: each abuser's pause between requests)]
 #                      [--port P (19431)] [--out DIR]
 #
 # Abusers are curl processes (-T from a sparse file for Content-Length, -T - from /dev/zero for chunked). They
-# share the 2 cores with the gateway and the load generator, so part of any slowdown is the abusers' own CPU;
-# the script records their CPU time to tell the two apart. Outputs in --out (default
+# share the cores with the gateway and the load generator: unthrottled, 64 of them (each chunked upload copies
+# its bytes through head, a pipe and curl) take most of a 2-core box by themselves, so the script also prints
+# the gateway's own CPU seconds in each run; --limit-rate models slow clients instead of CPU-bound ones. Outputs in --out (default
 # artifacts/loadtests/abuse-<UTC>). Everything it starts is stopped on exit (trap).
 set -euo pipefail
 
@@ -25,6 +28,8 @@ warmup=3
 connections=32
 abusers=64
 body_mb=100
+limit_rate=""
+pause=0.1
 port=19431
 out=""
 while (($#)); do
@@ -33,9 +38,11 @@ while (($#)); do
     --connections) connections="$2"; shift 2 ;;
     --abusers) abusers="$2"; shift 2 ;;
     --body-mb) body_mb="$2"; shift 2 ;;
+    --limit-rate) limit_rate="$2"; shift 2 ;;
+    --pause) pause="$2"; shift 2 ;;
     --port) port="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "abuse.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -65,12 +72,15 @@ url="http://127.0.0.1:$port"
 invoke="$url/2015-03-31/functions/echo/invocations"
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 field() { grep "^RESULT label=$1 " "$out/results.txt" | tail -n 1 | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+cpu_s() { awk '{printf "%.2f", ($14 + $15) / 100}' "/proc/$gw_pid/stat"; }
 run() {
-  local label="$1"
+  local label="$1" c0
   log "run $label"
+  c0="$(cpu_s)"
   dotnet "$harness_dll" --url "$url" --label "$label" --out "$out/$label" --duration "$duration" --warmup "$warmup" \
     --payload-bytes 64 --connections "$connections" 2>"$out/$label.progress.log" | tee -a "$out/results.txt" >&2
   echo "LOADAVG label=$label $(cut -d' ' -f1-3 /proc/loadavg)" >>"$out/results.txt"
+  echo "GATEWAY_CPU label=$label seconds=$(echo "$(cpu_s) - $c0" | bc)" >>"$out/results.txt"
 }
 
 {
@@ -93,15 +103,20 @@ after_undisturbed_kb="$(rss_kb "$gw_pid")"
 
 # ---- the abusers ----
 truncate -s "${body_mb}M" "$tmp/body.bin"              # sparse: no disk, reads as zeros
+exec 9<> <(:)
 abuse_loop() {
-  local i="$1" mode="$2" code
+  local i="$1" mode="$2" code rate=()
+  [[ -n "$limit_rate" ]] && rate=(--limit-rate "$limit_rate")
   while :; do
     if [[ "$mode" == length ]]; then
-      code="$(curl -s -o /dev/null -w '%{http_code}' -X POST -T "$tmp/body.bin" "$invoke" 2>/dev/null || true)"
+      code="$(curl -s "${rate[@]}" -o /dev/null -w '%{http_code}' -X POST -T "$tmp/body.bin" "$invoke" 2>/dev/null || true)"
     else
-      code="$(head -c "${body_mb}M" /dev/zero | curl -s -o /dev/null -w '%{http_code}' -X POST -T - "$invoke" 2>/dev/null || true)"
+      code="$(head -c "${body_mb}M" /dev/zero | curl -s "${rate[@]}" -o /dev/null -w '%{http_code}' -X POST -T - "$invoke" 2>/dev/null || true)"
     fi
     echo "$mode $code" >>"$tmp/abuse-$i.log"
+    # A refused request returns in milliseconds; without a pause each abuser would fork curl hundreds of times a
+    # second and the box would measure process creation. read -t on a never-ready fd is a sleep without a fork.
+    read -r -t "$pause" -u 9 || true
   done
 }
 sampler() {
@@ -131,7 +146,8 @@ ratio="$(echo "scale=2; $(field abused rps) / $(field undisturbed rps)" | bc -l)
   printf 'MEMORY idle_mb=%.1f after_undisturbed_mb=%.1f max_during_abuse_mb=%.1f above_idle_mb=%.1f after_abuse_mb=%.1f\n' \
     "$(echo "$idle_kb / 1024" | bc -l)" "$(echo "$after_undisturbed_kb / 1024" | bc -l)" "$(echo "$max_kb / 1024" | bc -l)" \
     "$(echo "($max_kb - $idle_kb) / 1024" | bc -l)" "$(echo "$after_abuse_kb / 1024" | bc -l)"
-  grep '^ABUSE_RESPONSES' "$out/results.txt" || true
+  grep -E '^(ABUSE_RESPONSES|GATEWAY_CPU)' "$out/results.txt" || true
+  echo "SETTINGS abusers=$abusers body_mb=$body_mb limit_rate=${limit_rate:-none} pause_s=$pause connections=$connections duration=$duration"
   echo "LOADAVG label=end $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "Outputs: $out"
 } | tee -a "$out/summary.txt"

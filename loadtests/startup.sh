@@ -66,7 +66,7 @@ EOF
 # ---- the floor: the same bootstrap, started with nothing to connect to, exits at once ----
 log "bootstrap start+exit (hyperfine, $((runs * 5)) runs)"
 env -u AWS_LAMBDA_RUNTIME_API -u GATEWAY_RUNTIME_API_SOCKET _HANDLER=echo \
-  hyperfine -N --warmup 5 --runs $((runs * 5)) --export-json "$out/start-exit.json" "$root/artifacts/samples/bootstrap" >"$out/start-exit.txt" 2>&1 || true
+  hyperfine -N -i --warmup 5 --runs $((runs * 5)) --export-json "$out/start-exit.json" "$root/artifacts/samples/bootstrap" >"$out/start-exit.txt" 2>&1 || true
 start_exit_ms="$(jq -r '.results[0].median * 1000 | . * 10 | round / 10' "$out/start-exit.json")"
 echo "START_EXIT median_ms=$start_exit_ms" | tee -a "$out/results.txt" >&2
 
