@@ -10,6 +10,10 @@
 #   bare-open      bare Kestrel at that same rate
 #   gateway-bash   the gateway, bash-echo (stock bash + curl runtime), at 4 connections
 #   nginx-php      nginx + php-fpm (8 static workers over a Unix socket) echoing in PHP
+#   bare-kestrel-6mb, gateway-6mb   6,000,000 B echo (just under the 6 MB sync limit), closed loop, 4 connections
+#
+# It also reads the gateway's managed allocations per invocation from /metrics around the echo closed loop
+# (gateway_gc_allocated_bytes_total / lambda_invocations_total).
 #
 #   loadtests/compare.sh [--duration S] [--warmup S] [--connections N] [--out DIR]
 #
@@ -26,6 +30,8 @@ duration=10
 warmup=3
 connections=32
 bash_connections=4
+big_connections=4
+big_bytes=6000000
 out=""
 while (($#)); do
   case "$1" in
@@ -169,6 +175,7 @@ bk_pid=$!; pids+=("$bk_pid")
 wait_ready "$path" "$kestrel_port"
 run bare-kestrel "$kestrel_port" --connections "$connections"
 run_wrk bare-kestrel-wrk "$kestrel_port"        # the harness's own ceiling: wrk against the same floor
+run bare-kestrel-6mb "$kestrel_port" --connections "$big_connections" --payload-bytes "$big_bytes"
 stop "$bk_pid"
 
 # ---- 2. gateway: echo closed loop, wrk, open loop at half the peak, bash-echo ----
@@ -180,7 +187,13 @@ sleep 2                                                   # let the 32 + 4 pre-f
 idle_memory="$(gateway_memory "$gw_pid" "$gateway_port")"
 log "idle: $idle_memory"
 
+# metric NAME: the value of an unlabelled sample, or the echo function's, from /metrics.
+metric() { curl -s "http://127.0.0.1:$gateway_port/metrics" | awk -v n="$1" '$1 == n || $1 == n "{function=\"echo\"}" {print $2; exit}'; }
+alloc_before="$(metric gateway_gc_allocated_bytes_total)"; inv_before="$(metric lambda_invocations_total)"
 run gateway "$gateway_port" --connections "$connections"
+alloc_after="$(metric gateway_gc_allocated_bytes_total)"; inv_after="$(metric lambda_invocations_total)"
+alloc_per_invocation="$(echo "($alloc_after - $alloc_before) / ($inv_after - $inv_before)" | bc)"
+log "allocated per invocation: $alloc_per_invocation B ($((inv_after - inv_before)) invocations, warmup included)"
 
 run_wrk gateway-wrk "$gateway_port"
 
@@ -192,6 +205,7 @@ after_memory="$(gateway_memory "$gw_pid" "$gateway_port")"
 log "after: $after_memory"
 
 run gateway-bash "$gateway_port" --connections "$bash_connections" --function bash-echo
+run gateway-6mb "$gateway_port" --connections "$big_connections" --payload-bytes "$big_bytes"
 stop "$gw_pid"
 
 # ---- 3. bare Kestrel at the same open-loop rate ----
@@ -284,9 +298,13 @@ ratio() { echo "scale=2; $1 / $2" | bc -l; }
   row nginx-php "closed, $connections conn"
   row gateway-open "open, $half req/s"
   row bare-open "open, $half req/s"
+  row bare-kestrel-6mb "closed, $big_connections conn, $big_bytes B"
+  row gateway-6mb "closed, $big_connections conn, $big_bytes B"
   echo
   echo "Gateway/Kestrel throughput: $(ratio "$(field gateway rps)" "$(field bare-kestrel rps)")"
   echo "Gateway/nginx+php-fpm throughput: $(ratio "$(field gateway rps)" "$(field nginx-php rps)")"
+  echo "Gateway/Kestrel 6 MB echo throughput: $(ratio "$(field gateway-6mb rps)" "$(field bare-kestrel-6mb rps)")"
+  echo "Gateway managed allocations per 64 B echo invocation: $alloc_per_invocation B"
   echo "Open loop at $half req/s: p99 gateway $(field gateway-open p99_ms) ms vs bare Kestrel $(field bare-open p99_ms) ms"
   echo "Gateway memory idle: $idle_memory"
   echo "Gateway memory after the echo runs: $after_memory"

@@ -18,6 +18,11 @@ internal sealed class GatewayOptions
     /// <summary>A functions JSON file, or a folder of function folders. Empty: no functions.</summary>
     public string Functions { get; set; } = "";
 
+    /// <summary>Run request handlers inline on the socket's I/O thread instead of queueing them to the thread pool
+    /// (Kestrel's UnsafePreferInlineScheduling). Safe here because no handler blocks; it saves a thread hop per
+    /// request. Off by default until measured; see docs/performance.md.</summary>
+    public bool InlineScheduling { get; set; }
+
     /// <summary>Synchronous (RequestResponse) request payload limit: 6 MB, as on AWS.</summary>
     public int SyncPayloadLimit { get; set; } = 6 * 1024 * 1024;
 

@@ -29,8 +29,16 @@ builder.WebHost.ConfigureKestrel(kestrel =>
     // Invoke bodies are limited by the endpoint itself while they stream (6 MB sync, 256 KB/1 MB Event), with
     // Lambda's 413; Kestrel's own 30 MB cap stays as a backstop for everything else.
 });
+if (options.InlineScheduling)
+{
+    builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = true);
+}
 // Per-request framework logging costs more than an invocation; warnings and errors still show.
 builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+// Hosting's diagnostics open a log scope per request whenever Critical is enabled for their category: a scope
+// object, the request's TraceIdentifier string and an AsyncLocal (a new ExecutionContext) on every request. They
+// only log request start/stop (Information); Kestrel logs unhandled exceptions under its own category.
+builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
 builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, GatewayJsonContext.Default));
 
 var time = TimeProvider.System;

@@ -272,6 +272,7 @@ internal sealed class ExecutionEnvironment
             {
                 case EnvironmentState.Starting:
                     _initDurationMs = _services.Time.GetElapsedTime(_spawnTimestamp).TotalMilliseconds;
+                    _pool.Metrics.RecordEnvironmentReady(_initDurationMs.Value);
                     _everReady = true;
                     DisarmTimerLocked();
                     // Seed Max Memory Used: a runtime that dies mid-invocation can no longer be measured.
@@ -342,6 +343,7 @@ internal sealed class ExecutionEnvironment
     }
 
     /// <summary>/response or /error: completes the current invocation with the body the connection read.</summary>
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<byte[]> OnResultAsync(ReadOnlyMemory<byte> requestId, bool isError, string? errorType, Func<PooledPayload, PooledPayload> takeBody)
     {
         var invocation = TakeCurrent(requestId.Span, isError, out var refusal);

@@ -34,8 +34,37 @@ internal sealed class Invocation : IValueTaskSource
     /// <summary>The ARN the caller used (with its qualifier), sent to the runtime as Lambda-Runtime-Invoked-Function-Arn.</summary>
     public string InvokedFunctionArn { get; set; } = "";
 
-    /// <summary>The X-Ray trace header sent to the runtime as Lambda-Runtime-Trace-Id.</summary>
-    public string TraceId { get; set; } = "";
+    /// <summary>The X-Ray trace header sent to the runtime as Lambda-Runtime-Trace-Id. A generated one
+    /// (<see cref="NewTraceId"/>) becomes a string only when read; the /next head is written with
+    /// <see cref="WriteTraceId"/>, which needs no string.</summary>
+    public string TraceId
+    {
+        get => _traceId ??= Invoke.TraceIds.Format(_traceSeconds, _traceRandom);
+        set => _traceId = value;
+    }
+
+    private string? _traceId = "";
+    private uint _traceSeconds;
+    private readonly byte[] _traceRandom = new byte[Invoke.TraceIds.RandomBytes];
+
+    /// <summary>Gives the invocation a new unsampled trace header (the caller sent none).</summary>
+    public void NewTraceId(uint epochSeconds)
+    {
+        Random.Shared.NextBytes(_traceRandom);
+        _traceSeconds = epochSeconds;
+        _traceId = null;
+    }
+
+    /// <summary>Writes the trace header as UTF-8 (ASCII) into <paramref name="destination"/>; returns the bytes written.</summary>
+    public int WriteTraceId(Span<byte> destination)
+    {
+        if (_traceId is null)
+        {
+            return Invoke.TraceIds.FormatUtf8(_traceSeconds, _traceRandom, destination);
+        }
+        System.Text.Unicode.Utf8.FromUtf16(_traceId, destination, out _, out int written);
+        return written;
+    }
 
     /// <summary>The decoded X-Amz-Client-Context JSON, or null.</summary>
     public string? ClientContext { get; set; }
@@ -91,7 +120,7 @@ internal sealed class Invocation : IValueTaskSource
         _claimed = 0;
         RequestId = "";
         InvokedFunctionArn = "";
-        TraceId = "";
+        _traceId = "";
         ClientContext = null;
         WantsLogTail = false;
         DeadlineUnixMs = 0;

@@ -13,7 +13,16 @@ internal sealed class InvokeEndpoint(FunctionRegistry functions, InvocationPool 
 {
     private const string Latest = "$LATEST";
 
-    public async Task HandleAsync(HttpContext context)
+    /// <summary>The route's handler. The work is a pooled-state-machine ValueTask, so an invocation that waits for
+    /// its function (almost all do) costs a small Task wrapper instead of a heap-allocated state machine.</summary>
+    public Task HandleAsync(HttpContext context)
+    {
+        var handling = HandleCoreAsync(context);
+        return handling.IsCompletedSuccessfully ? Task.CompletedTask : handling.AsTask();
+    }
+
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask HandleCoreAsync(HttpContext context)
     {
         var request = context.Request;
         var response = context.Response;
@@ -28,8 +37,9 @@ internal sealed class InvokeEndpoint(FunctionRegistry functions, InvocationPool 
             await LambdaErrors.Validation(context, nameError!).ConfigureAwait(false);
             return;
         }
-        var queryQualifier = request.Query["Qualifier"].ToString();
-        if (queryQualifier.Length > 0 || request.Query.ContainsKey("Qualifier"))
+        // Only look at the query when there is one: request.Query builds a feature object per request.
+        var queryQualifier = request.QueryString.HasValue ? request.Query["Qualifier"].ToString() : "";
+        if (queryQualifier.Length > 0 || (request.QueryString.HasValue && request.Query.ContainsKey("Qualifier")))
         {
             if (FunctionReferenceParser.ValidateQualifier(queryQualifier) is { } qualifierError)
             {
@@ -121,7 +131,14 @@ internal sealed class InvokeEndpoint(FunctionRegistry functions, InvocationPool 
             requestId.TryFormat(invocation.RequestIdBytes, out _);
             invocation.Type = type;
             invocation.InvokedFunctionArn = reference.Qualifier is null ? unqualifiedArn : unqualifiedArn + ":" + reference.Qualifier;
-            invocation.TraceId = TraceIds.FromRequestOrNew(headers["X-Amzn-Trace-Id"], time);
+            if (TraceIds.Incoming(headers["X-Amzn-Trace-Id"]) is { } traceId)
+            {
+                invocation.TraceId = traceId;
+            }
+            else
+            {
+                invocation.NewTraceId(TraceIds.Seconds(time)); // formatted into the /next head, no string
+            }
             invocation.WantsLogTail = tail && type == InvocationType.RequestResponse;
             invocation.ClientContext = type == InvocationType.RequestResponse ? clientContext : null; // sync only, as on AWS
 
@@ -192,7 +209,8 @@ internal sealed class InvokeEndpoint(FunctionRegistry functions, InvocationPool 
         }
     }
 
-    private static async Task WriteResultAsync(HttpResponse response, Invocation invocation)
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
+    private static async ValueTask WriteResultAsync(HttpResponse response, Invocation invocation)
     {
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "application/json";

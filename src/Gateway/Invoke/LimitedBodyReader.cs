@@ -12,6 +12,7 @@ internal static class LimitedBodyReader
 {
     /// <returns>True when the whole body fit; false when it exceeded <paramref name="limit"/>.
     /// <paramref name="seen"/> is how many bytes were read (the whole body, or limit+something).</returns>
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     public static async ValueTask<(bool Fits, long Seen)> ReadAsync(PipeReader reader, PooledPayload target, long limit, CancellationToken cancellationToken)
     {
         while (true)

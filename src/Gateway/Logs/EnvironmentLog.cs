@@ -81,6 +81,7 @@ internal sealed class EnvironmentLog : IDisposable
     }
 
     /// <summary>Waits (briefly) until every byte the worker has written so far has been logged.</summary>
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask DrainAsync()
     {
         for (int attempt = 0; attempt < 500; attempt++)

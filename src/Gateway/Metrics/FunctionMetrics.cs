@@ -44,4 +44,46 @@ internal sealed class FunctionMetrics
     public long DurationBucket(int index) => Interlocked.Read(ref _durationBuckets[index]);
 
     public double DurationSumMs => Interlocked.Read(ref _durationSumMicros) / 1000.0;
+
+    // ---- environment readiness (spawn -> first /next): a cold path, once per environment ----
+
+    private const int ReadyWindow = 1024;
+    private readonly double[] _readyMs = new double[ReadyWindow];
+    private readonly Lock _readyLock = new();
+    private long _readyCount;
+    private double _readySumMs;
+
+    /// <summary>An environment's runtime called /next for the first time, <paramref name="ms"/> after its spawn began
+    /// (its Init Duration): kept exactly for the last 1,024 environments so medians can be compared with the same
+    /// binary's bare start-and-exit time (docs/performance.md).</summary>
+    public void RecordEnvironmentReady(double ms)
+    {
+        lock (_readyLock)
+        {
+            _readyMs[_readyCount % ReadyWindow] = ms;
+            _readyCount++;
+            _readySumMs += ms;
+        }
+    }
+
+    /// <summary>Count, sum and the given quantiles (nearest rank over the last 1,024 environments; NaN when none).</summary>
+    public (long Count, double SumMs, double[] Quantiles) EnvironmentReady(ReadOnlySpan<double> quantiles)
+    {
+        double[] window;
+        long count;
+        double sum;
+        lock (_readyLock)
+        {
+            count = _readyCount;
+            sum = _readySumMs;
+            window = _readyMs[..(int)Math.Min(count, ReadyWindow)];
+        }
+        Array.Sort(window);
+        var result = new double[quantiles.Length];
+        for (int i = 0; i < quantiles.Length; i++)
+        {
+            result[i] = window.Length == 0 ? double.NaN : window[Math.Clamp((int)Math.Ceiling(quantiles[i] * window.Length) - 1, 0, window.Length - 1)];
+        }
+        return (count, sum, result);
+    }
 }

@@ -24,6 +24,8 @@ internal static class PrometheusExporter
         ThrottleReason.ReservedFunctionInvocationRateLimitExceeded,
     ];
 
+    private static readonly double[] ReadyQuantiles = [0.5, 0.9, 0.99];
+
     public static string Render(FunctionRegistry registry, AdmissionController admission, InvocationPool invocations, EventStore.EventStoreCounters queue)
     {
         var text = new StringBuilder(4096);
@@ -108,6 +110,17 @@ internal static class PrometheusExporter
         Sample(text, "lambda_async_event_age_milliseconds", null, queue.OldestAgeMs);
         Family(text, "gateway_event_store_commits_total", "counter", "Event-store transactions (each one fsync); fewer than operations when commits were grouped.");
         Sample(text, "gateway_event_store_commits_total", null, queue.Commits);
+        Family(text, "gateway_environment_ready_milliseconds", "summary", "Spawn to the runtime's first /next (Init Duration) of the last 1,024 environments (quantiles nearest rank).");
+        foreach (var f in functions)
+        {
+            var (count, sumMs, quantiles) = f.Pool.Metrics.EnvironmentReady(ReadyQuantiles);
+            for (int i = 0; i < ReadyQuantiles.Length; i++)
+            {
+                Sample(text, "gateway_environment_ready_milliseconds", Label(f) + $",quantile=\"{ReadyQuantiles[i].ToString(CultureInfo.InvariantCulture)}\"", quantiles[i]);
+            }
+            Sample(text, "gateway_environment_ready_milliseconds_sum", Label(f), sumMs);
+            Sample(text, "gateway_environment_ready_milliseconds_count", Label(f), count);
+        }
         Family(text, "gateway_gc_allocated_bytes_total", "counter", "Bytes the gateway process has allocated on the managed heap (divide by invocations for bytes per invocation).");
         Sample(text, "gateway_gc_allocated_bytes_total", null, GC.GetTotalAllocatedBytes(precise: false));
         Family(text, "gateway_invocations_outstanding", "gauge", "Invocation objects rented from the pool and not yet returned (0 when idle).");

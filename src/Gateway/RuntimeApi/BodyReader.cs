@@ -38,6 +38,7 @@ internal static class BodyReader
         return ReadLengthAsync(reader, head.ContentLength, target);
     }
 
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     private static async ValueTask<BodyStatus> ReadLengthAsync(PipeReader reader, long length, PooledPayload? target)
     {
         long remaining = length;
@@ -57,6 +58,7 @@ internal static class BodyReader
         return BodyStatus.Complete;
     }
 
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     private static async ValueTask<BodyStatus> ReadChunkedAsync(PipeReader reader, PooledPayload? target, int limit)
     {
         long total = 0;
@@ -107,6 +109,7 @@ internal static class BodyReader
     }
 
     /// <summary>Reads a chunk-size line; returns its value, -1 if malformed, null at EOF.</summary>
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     private static async ValueTask<long?> ReadLineAsync(PipeReader reader)
     {
         while (true)
@@ -144,6 +147,7 @@ internal static class BodyReader
     }
 
     /// <summary>Reads one CRLF-terminated line and returns its length (0 for an empty line), or -1 at EOF / when too long.</summary>
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     private static async ValueTask<long> ReadRawLineLengthAsync(PipeReader reader)
     {
         while (true)

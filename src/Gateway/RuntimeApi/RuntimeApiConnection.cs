@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Text.Unicode;
 using System.Threading.Tasks.Sources;
 using Gateway.Environments;
@@ -26,6 +27,8 @@ internal sealed class RuntimeApiConnection : IValueTaskSource<bool>
     private readonly byte[] _id = new byte[64];
     private readonly byte[] _head = new byte[8 * 1024];
     private readonly List<ArraySegment<byte>> _sendList = new(4);
+    private readonly GatherSender _sender = new();
+    private readonly Func<PooledPayload, PooledPayload> _swapScratch;
     private PooledPayload _scratch = new();
     private ManualResetValueTaskSourceCore<bool> _delivered = new() { RunContinuationsAsynchronously = true };
 
@@ -33,6 +36,7 @@ internal sealed class RuntimeApiConnection : IValueTaskSource<bool>
     {
         _socket = socket;
         _environment = environment;
+        _swapScratch = SwapScratch; // one delegate per connection, not one per result
         _reader = PipeReader.Create(new NetworkStream(socket, ownsSocket: false),
             new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 4096, leaveOpen: true, useZeroByteReads: true));
     }
@@ -60,11 +64,16 @@ internal sealed class RuntimeApiConnection : IValueTaskSource<bool>
             _environment.OnConnectionClosed(this);
             await _reader.CompleteAsync().ConfigureAwait(false);
             _socket.Dispose();
+            _sender.Dispose();
             _scratch.Reset();
         }
     }
 
+    // The async methods below run once or more per invocation and usually suspend (waiting for the runtime), so
+    // their state machines come from a pool instead of the heap (PoolingAsyncValueTaskMethodBuilder).
+
     /// <summary>Handles one request; false when the connection should close.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> HandleOneRequestAsync()
     {
         RuntimeRequestHead head;
@@ -105,6 +114,7 @@ internal sealed class RuntimeApiConnection : IValueTaskSource<bool>
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> HandleNextAsync()
     {
         var decision = _environment.OnNext(this, out var invocation, out var rejection);
@@ -123,6 +133,7 @@ internal sealed class RuntimeApiConnection : IValueTaskSource<bool>
     }
 
     /// <summary>Writes the /next response for <paramref name="invocation"/>: headers and payload in one gather write.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask DeliverAsync(Invocation invocation)
     {
         int n = FormatNextHead(invocation);
@@ -135,7 +146,7 @@ internal sealed class RuntimeApiConnection : IValueTaskSource<bool>
         bool sent = false;
         try
         {
-            await _socket.SendAsync(_sendList, SocketFlags.None).ConfigureAwait(false);
+            await _sender.SendAsync(_socket, _sendList).ConfigureAwait(false);
             sent = true;
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
@@ -176,8 +187,11 @@ internal sealed class RuntimeApiConnection : IValueTaskSource<bool>
     {
         var span = _head.AsSpan();
         Utf8.TryWrite(span,
-            $"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nLambda-Runtime-Aws-Request-Id: {invocation.RequestId}\r\nLambda-Runtime-Deadline-Ms: {invocation.DeadlineUnixMs}\r\nLambda-Runtime-Invoked-Function-Arn: {invocation.InvokedFunctionArn}\r\nLambda-Runtime-Trace-Id: {invocation.TraceId}\r\n",
+            $"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nLambda-Runtime-Aws-Request-Id: {invocation.RequestId}\r\nLambda-Runtime-Deadline-Ms: {invocation.DeadlineUnixMs}\r\nLambda-Runtime-Invoked-Function-Arn: {invocation.InvokedFunctionArn}\r\nLambda-Runtime-Trace-Id: ",
             out int n);
+        n += invocation.WriteTraceId(span[n..]);
+        span[n++] = (byte)'\r';
+        span[n++] = (byte)'\n';
         if (invocation.ClientContext is { } context)
         {
             Utf8.TryWrite(span[n..], $"Lambda-Runtime-Client-Context: {context}\r\n", out int m);
@@ -187,6 +201,7 @@ internal sealed class RuntimeApiConnection : IValueTaskSource<bool>
         return n + last;
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> HandleResultAsync(RuntimeRequestHead head)
     {
         int limit = _environment.ResponseLimit;
@@ -224,7 +239,7 @@ internal sealed class RuntimeApiConnection : IValueTaskSource<bool>
         byte[] reply;
         if (head.Route == RuntimeRoute.InitError)
         {
-            reply = await _environment.OnInitErrorAsync(head.ErrorType, SwapScratch).ConfigureAwait(false);
+            reply = await _environment.OnInitErrorAsync(head.ErrorType, _swapScratch).ConfigureAwait(false);
         }
         else if (body == BodyStatus.TooLarge)
         {
@@ -236,7 +251,7 @@ internal sealed class RuntimeApiConnection : IValueTaskSource<bool>
         }
         else
         {
-            reply = await _environment.OnResultAsync(idSpan, head.Route == RuntimeRoute.Error, head.ErrorType, SwapScratch).ConfigureAwait(false);
+            reply = await _environment.OnResultAsync(idSpan, head.Route == RuntimeRoute.Error, head.ErrorType, _swapScratch).ConfigureAwait(false);
         }
         await SendAsync(reply).ConfigureAwait(false);
         return true;
@@ -250,6 +265,7 @@ internal sealed class RuntimeApiConnection : IValueTaskSource<bool>
         return body;
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> DiscardBodyAndReplyAsync(RuntimeRequestHead head, byte[] reply)
     {
         if (head.ContentLength > 0 || head.Chunked)
@@ -271,7 +287,8 @@ internal sealed class RuntimeApiConnection : IValueTaskSource<bool>
         return reply != RuntimeReplies.ContainerError;
     }
 
-    private async ValueTask SendAsync(byte[] bytes) => await _socket.SendAsync(bytes, SocketFlags.None).ConfigureAwait(false);
+    /// <summary>The Memory overload: a ValueTask over the socket's cached args (the byte[] overload allocates a Task).</summary>
+    private ValueTask<int> SendAsync(byte[] bytes) => _socket.SendAsync(bytes.AsMemory(), SocketFlags.None, CancellationToken.None);
 
     /// <summary>Closes the socket (the environment is ending); the loop then exits.</summary>
     public void Close()

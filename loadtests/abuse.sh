@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# Oversize abuse (issue 5): does a flood of 100 MB invoke bodies hurt everyone else?
+#
+#   1. gateway idle RSS; the 64 B sync echo closed loop alone (undisturbed)
+#   2. --abusers clients (default 64) post --body-mb MB bodies to the echo function in a loop, half with
+#      Content-Length (refused from the header: 413 before any body is read) and half chunked (read up to the
+#      6 MB limit, then 413); meanwhile the same echo closed loop runs again
+#   3. reports echo throughput disturbed / undisturbed (target >= 0.8) and gateway RSS (VmRSS sampled every
+#      100 ms during the abuse) against idle (target: within 64 MB)
+#
+#   loadtests/abuse.sh [--duration S (10)] [--connections N (32)] [--abusers N (64)] [--body-mb M (100)]
+#                      [--limit-rate R (curl's --limit-rate per abuser, e.g. 2M; default none)]
+#                      [--pause S (0.1: each abuser's pause between requests)]
+#                      [--port P (19431)] [--out DIR]
+#
+# Abusers are curl processes (-T from a sparse file for Content-Length, -T - from /dev/zero for chunked). They
+# share the cores with the gateway and the load generator: unthrottled, 64 of them (each chunked upload copies
+# its bytes through head, a pipe and curl) take most of a 2-core box by themselves, so the script also prints
+# the gateway's own CPU seconds in each run; --limit-rate models slow clients instead of CPU-bound ones. Outputs in --out (default
+# artifacts/loadtests/abuse-<UTC>). Everything it starts is stopped on exit (trap).
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+duration=10
+warmup=3
+connections=32
+abusers=64
+body_mb=100
+limit_rate=""
+pause=0.1
+port=19431
+out=""
+while (($#)); do
+  case "$1" in
+    --duration) duration="$2"; shift 2 ;;
+    --connections) connections="$2"; shift 2 ;;
+    --abusers) abusers="$2"; shift 2 ;;
+    --body-mb) body_mb="$2"; shift 2 ;;
+    --limit-rate) limit_rate="$2"; shift 2 ;;
+    --pause) pause="$2"; shift 2 ;;
+    --port) port="$2"; shift 2 ;;
+    --out) out="$2"; shift 2 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    *) echo "abuse.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+out="${out:-artifacts/loadtests/abuse-$(date -u +%Y%m%dT%H%M%SZ)}"
+mkdir -p "$out"
+out="$(cd "$out" && pwd)"
+
+scripts/publish.sh >&2
+dotnet build loadtests/Gateway.LoadTests/Gateway.LoadTests.csproj -c Release -nologo -tl:off -v:q \
+  -o artifacts/loadtests/harness >artifacts/logs/build-loadtests.log 2>&1 || { tail -n 30 artifacts/logs/build-loadtests.log >&2; exit 1; }
+harness_dll="artifacts/loadtests/harness/Gateway.LoadTests.dll"
+
+tmp="$(mktemp -d /tmp/gateway-abuse.XXXXXX)"
+chmod 755 "$tmp"
+pids=()
+cleanup() {
+  local pid
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+log() { echo "abuse: $*" >&2; }
+
+url="http://127.0.0.1:$port"
+invoke="$url/2015-03-31/functions/echo/invocations"
+rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+field() { grep "^RESULT label=$1 " "$out/results.txt" | tail -n 1 | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+cpu_s() { awk '{printf "%.2f", ($14 + $15) / 100}' "/proc/$gw_pid/stat"; }
+run() {
+  local label="$1" c0
+  log "run $label"
+  c0="$(cpu_s)"
+  dotnet "$harness_dll" --url "$url" --label "$label" --out "$out/$label" --duration "$duration" --warmup "$warmup" \
+    --payload-bytes 64 --connections "$connections" 2>"$out/$label.progress.log" | tee -a "$out/results.txt" >&2
+  echo "LOADAVG label=$label $(cut -d' ' -f1-3 /proc/loadavg)" >>"$out/results.txt"
+  echo "GATEWAY_CPU label=$label seconds=$(echo "$(cpu_s) - $c0" | bc)" >>"$out/results.txt"
+}
+
+{
+  echo "MACHINE nproc=$(nproc) cpu=\"$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)\" kernel=$(uname -r)"
+  echo "LOADAVG label=start $(cut -d' ' -f1-3 /proc/loadavg)"
+} >"$out/results.txt"
+
+artifacts/gateway/Gateway --urls "$url" --data "$tmp/data" --functions loadtests/functions.json --quiet >"$out/gateway.log" 2>&1 &
+gw_pid=$!; pids+=("$gw_pid")
+for _ in $(seq 300); do
+  [[ "$(curl -s -o /dev/null -w '%{http_code}' --data '{}' "$invoke" 2>/dev/null)" == 200 ]] && break
+  sleep 0.1
+done
+sleep 2
+idle_kb="$(rss_kb "$gw_pid")"
+log "idle RSS $((idle_kb / 1024)) MB"
+
+run undisturbed
+after_undisturbed_kb="$(rss_kb "$gw_pid")"
+
+# ---- the abusers ----
+truncate -s "${body_mb}M" "$tmp/body.bin"              # sparse: no disk, reads as zeros
+exec 9<> <(:)
+abuse_loop() {
+  local i="$1" mode="$2" code rate=()
+  [[ -n "$limit_rate" ]] && rate=(--limit-rate "$limit_rate")
+  while :; do
+    if [[ "$mode" == length ]]; then
+      code="$(curl -s "${rate[@]}" -o /dev/null -w '%{http_code}' -X POST -T "$tmp/body.bin" "$invoke" 2>/dev/null || true)"
+    else
+      code="$(head -c "${body_mb}M" /dev/zero | curl -s "${rate[@]}" -o /dev/null -w '%{http_code}' -X POST -T - "$invoke" 2>/dev/null || true)"
+    fi
+    echo "$mode $code" >>"$tmp/abuse-$i.log"
+    # A refused request returns in milliseconds; without a pause each abuser would fork curl hundreds of times a
+    # second and the box would measure process creation. read -t on a never-ready fd is a sleep without a fork.
+    read -r -t "$pause" -u 9 || true
+  done
+}
+sampler() {
+  while :; do rss_kb "$gw_pid"; sleep 0.1; done >"$tmp/rss.txt"
+}
+sampler &
+pids+=($!)
+abuser_pids=()
+for i in $(seq "$abusers"); do
+  mode=length; ((i % 2 == 0)) && mode=chunked
+  abuse_loop "$i" "$mode" &
+  abuser_pids+=($!); pids+=($!)
+done
+sleep 2                                                  # let the abuse reach a steady state
+run abused
+for pid in "${abuser_pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+sleep 1
+after_abuse_kb="$(rss_kb "$gw_pid")"
+max_kb="$(sort -n "$tmp/rss.txt" | tail -n 1)"
+cat "$tmp"/abuse-*.log 2>/dev/null | sort | uniq -c | sed 's/^ */ABUSE_RESPONSES count=/' >>"$out/results.txt" || true
+cp "$tmp/rss.txt" "$out/rss-samples-kb.txt"
+
+ratio="$(echo "scale=2; $(field abused rps) / $(field undisturbed rps)" | bc -l)"
+{
+  echo "SUMMARY undisturbed_rps=$(field undisturbed rps) abused_rps=$(field abused rps) ratio=$ratio" \
+    "p99_ms_undisturbed=$(field undisturbed p99_ms) p99_ms_abused=$(field abused p99_ms)"
+  printf 'MEMORY idle_mb=%.1f after_undisturbed_mb=%.1f max_during_abuse_mb=%.1f above_idle_mb=%.1f after_abuse_mb=%.1f\n' \
+    "$(echo "$idle_kb / 1024" | bc -l)" "$(echo "$after_undisturbed_kb / 1024" | bc -l)" "$(echo "$max_kb / 1024" | bc -l)" \
+    "$(echo "($max_kb - $idle_kb) / 1024" | bc -l)" "$(echo "$after_abuse_kb / 1024" | bc -l)"
+  grep -E '^(ABUSE_RESPONSES|GATEWAY_CPU)' "$out/results.txt" || true
+  echo "SETTINGS abusers=$abusers body_mb=$body_mb limit_rate=${limit_rate:-none} pause_s=$pause connections=$connections duration=$duration"
+  echo "LOADAVG label=end $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "Outputs: $out"
+} | tee -a "$out/summary.txt"
