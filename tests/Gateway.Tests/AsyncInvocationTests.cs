@@ -39,7 +39,7 @@ public sealed class AsyncInvocationTests
         var status = await gateway.StatusAsync();
         Assert.Equal(0, status["eventsPending"]!.GetValue<long>());
         Assert.Equal(0, status["eventsInFlight"]!.GetValue<long>());
-        Assert.Contains("RetriesExhausted after 3 run(s)", gateway.Output, StringComparison.Ordinal);
+        await gateway.WaitForOutputAsync("RetriesExhausted after 3 run(s)");
     }
 
     [Fact]
@@ -106,7 +106,8 @@ public sealed class AsyncInvocationTests
         Assert.Equal("destination", record.GetProperty("responsePayload").GetProperty("hello").GetString());
         Assert.Equal("$LATEST", record.GetProperty("responseContext").GetProperty("executedVersion").GetString());
         Assert.False(record.GetProperty("responseContext").TryGetProperty("functionError", out _));
-        Assert.Equal(1, await gateway.MetricAsync("lambda_destination_deliveries_total", "echo"));
+        // Counted once delivery has returned, a moment after the line is on disk.
+        await Poll.UntilAsync(async () => await gateway.MetricAsync("lambda_destination_deliveries_total", "echo") == 1, "the delivery to be counted");
     }
 
     [Fact]
@@ -119,7 +120,7 @@ public sealed class AsyncInvocationTests
         var requestId = await SendEventAsync(gateway, "fail", "{}");
 
         await Poll.UntilAsync(async () => await gateway.MetricAsync("lambda_destination_delivery_failures_total", "fail") == 1, "the delivery to give up", 60_000);
-        Assert.Contains($"Event {requestId}: could not deliver its RetriesExhausted record", gateway.Output, StringComparison.Ordinal);
+        await gateway.WaitForOutputAsync($"Event {requestId}: could not deliver its RetriesExhausted record");
         Assert.Equal(0, (await gateway.StatusAsync())["eventsInFlight"]!.GetValue<long>());
     }
 
@@ -144,7 +145,8 @@ public sealed class AsyncInvocationTests
         Assert.Contains("\"dead\":\"letter\"", File.ReadAllText(file), StringComparison.Ordinal);
     }
 
-    private static JsonObject Config(int? maximumRetryAttempts = null, int? maximumEventAgeInSeconds = null, string? onSuccess = null, string? onFailure = null)
+    /// <summary>A function's EventInvokeConfig as in the functions file.</summary>
+    internal static JsonObject Config(int? maximumRetryAttempts = null, int? maximumEventAgeInSeconds = null, string? onSuccess = null, string? onFailure = null)
     {
         var config = new JsonObject();
         if (maximumRetryAttempts is { } retries)
@@ -196,7 +198,7 @@ public sealed class AsyncInvocationTests
         await Poll.UntilAsync(async () => await restarted.MetricAsync("lambda_async_events_dropped_total", "fail") == 1, "the resumed event to be given up");
         // The run before the kill counts: two more runs here, three in all.
         Assert.Equal(2, await restarted.MetricAsync("lambda_invocations_total", "fail"));
-        Assert.Contains($"Event {requestId} for fail given up: RetriesExhausted after 3 run(s)", restarted.Output, StringComparison.Ordinal);
+        await restarted.WaitForOutputAsync($"Event {requestId} for fail given up: RetriesExhausted after 3 run(s)");
     }
 
     [Fact]
@@ -211,7 +213,7 @@ public sealed class AsyncInvocationTests
         // The store has the event in flight: the restarted gateway runs it again, with the same request id.
         await using var restarted = await GatewayProcess.RestartListeningAsync(gateway);
         await Poll.UntilAsync(() => Starts(restarted.ReadLogs("sleep"), requestId) == 2, "the event to start again after the restart");
-        Assert.Contains("resuming them", restarted.Output, StringComparison.Ordinal);
+        await restarted.WaitForOutputAsync("resuming them");
     }
 
     [Fact]
@@ -238,7 +240,7 @@ public sealed class AsyncInvocationTests
         }
 
         await using var restarted = await GatewayProcess.RestartListeningAsync(gateway);
-        Assert.Contains("torn or corrupt write-ahead-log tail", restarted.Output, StringComparison.Ordinal);
+        await restarted.WaitForOutputAsync("torn or corrupt write-ahead-log tail");
         foreach (var requestId in queued)
         {
             await restarted.WaitForLogAsync("sleep", "END RequestId: " + requestId);
@@ -254,7 +256,7 @@ public sealed class AsyncInvocationTests
         await File.WriteAllBytesAsync(Path.Combine(data, "events.db"), Enumerable.Repeat((byte)0x5A, 8192).ToArray());
 
         await using var gateway = await GatewayProcess.StartAsync([TestFunction.Sample("echo")], "--Gateway:EventStorePath=" + Path.Combine(data, "events.db"));
-        Assert.Contains("moved aside", gateway.Output, StringComparison.Ordinal);
+        await gateway.WaitForOutputAsync("moved aside");
         Assert.Single(Directory.GetFiles(data, "events.db.corrupt-*"));
         var requestId = await SendEventAsync(gateway, "echo", "{}");
         await gateway.WaitForLogAsync("echo", "END RequestId: " + requestId);
@@ -318,13 +320,7 @@ public sealed class AsyncFloodTests
         {
             Provisioned = 2,
             MaxEnvironments = 4,
-            Extra = new JsonObject
-            {
-                ["EventInvokeConfig"] = new JsonObject
-                {
-                    ["DestinationConfig"] = new JsonObject { ["OnSuccess"] = new JsonObject { ["Destination"] = "file://" + destination } },
-                },
-            },
+            Extra = AsyncInvocationTests.Config(onSuccess: "file://" + destination),
         };
         await using var gateway = await GatewayProcess.StartAsync([echo]);
 
@@ -368,7 +364,7 @@ public sealed class AsyncFloodTests
                 .Select(r => r.GetProperty("requestContext").GetProperty("requestId").GetString()!).ToHashSet();
             return accepted.All(delivered.Contains);
         }, $"all {accepted.Count} accepted events at the destination", timeoutMs: 180_000);
-        Assert.Contains("resuming them", restarted.Output, StringComparison.Ordinal);
+        await restarted.WaitForOutputAsync("resuming them");
     }
 
 }

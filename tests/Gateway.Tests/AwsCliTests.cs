@@ -6,31 +6,13 @@ namespace Gateway.Tests;
 [Collection(SharedGatewayCollection.Name)]
 public sealed class AwsCliTests(SharedGateway shared) : IDisposable
 {
-    private readonly string _dir = CreateDirectoryWithConfig();
+    private readonly AwsCli _cli = new();
 
-    /// <summary>aws-cli v2 (Debian's awscli) reads --payload as base64 unless told otherwise; v1 ignores the setting.</summary>
-    private static string CreateDirectoryWithConfig()
-    {
-        var dir = Directory.CreateTempSubdirectory("aws-cli-").FullName;
-        File.WriteAllText(Path.Combine(dir, "config"), "[default]\ncli_binary_format = raw-in-base64-out\nregion = us-east-1\n");
-        return dir;
-    }
+    private string Dir => _cli.Directory;
 
     private GatewayProcess Gateway => shared.Gateway;
 
-    private async Task<(int ExitCode, string Stdout, string Stderr)> AwsAsync(params string[] args)
-    {
-        var environment = new Dictionary<string, string>
-        {
-            ["AWS_ACCESS_KEY_ID"] = "test",
-            ["AWS_SECRET_ACCESS_KEY"] = "test",
-            ["AWS_DEFAULT_REGION"] = "us-east-1",
-            ["AWS_PAGER"] = "",
-            ["AWS_MAX_ATTEMPTS"] = "1",
-            ["AWS_CONFIG_FILE"] = Path.Combine(_dir, "config"),
-        };
-        return await Processes.RunAsync("aws", ["--endpoint-url", Gateway.BaseAddress.ToString().TrimEnd('/'), "lambda", .. args], environment, _dir, 120_000);
-    }
+    private Task<(int ExitCode, string Stdout, string Stderr)> AwsAsync(params string[] args) => _cli.LambdaAsync(Gateway, args);
 
     [Fact]
     public async Task Invoke_returns_the_payload_and_the_status()
@@ -41,7 +23,7 @@ public sealed class AwsCliTests(SharedGateway shared) : IDisposable
         var result = JsonDocument.Parse(stdout).RootElement;
         Assert.Equal(200, result.GetProperty("StatusCode").GetInt32());
         Assert.Equal("$LATEST", result.GetProperty("ExecutedVersion").GetString());
-        Assert.Equal("""{"from":"aws-cli"}""", await File.ReadAllTextAsync(Path.Combine(_dir, "out.json")));
+        Assert.Equal("""{"from":"aws-cli"}""", await File.ReadAllTextAsync(Path.Combine(Dir, "out.json")));
     }
 
     [Fact]
@@ -53,7 +35,7 @@ public sealed class AwsCliTests(SharedGateway shared) : IDisposable
         var result = JsonDocument.Parse(stdout).RootElement;
         var log = Encoding.UTF8.GetString(Convert.FromBase64String(result.GetProperty("LogResult").GetString()!));
         Assert.Contains("REPORT RequestId:", log);
-        Assert.Equal("""{"stock":"runtime"}""", await File.ReadAllTextAsync(Path.Combine(_dir, "out.json")));
+        Assert.Equal("""{"stock":"runtime"}""", await File.ReadAllTextAsync(Path.Combine(Dir, "out.json")));
     }
 
     [Fact]
@@ -63,7 +45,7 @@ public sealed class AwsCliTests(SharedGateway shared) : IDisposable
 
         Assert.True(exit == 0, stderr);
         Assert.Equal("Unhandled", JsonDocument.Parse(stdout).RootElement.GetProperty("FunctionError").GetString());
-        Assert.Contains("InvalidOperationException", await File.ReadAllTextAsync(Path.Combine(_dir, "out.json")));
+        Assert.Contains("InvalidOperationException", await File.ReadAllTextAsync(Path.Combine(Dir, "out.json")));
     }
 
     [Fact]
@@ -73,7 +55,7 @@ public sealed class AwsCliTests(SharedGateway shared) : IDisposable
         Assert.NotEqual(0, missing.ExitCode);
         Assert.Contains("An error occurred (ResourceNotFoundException) when calling the Invoke operation: Function not found: arn:aws:lambda:us-east-1:000000000000:function:does-not-exist:$LATEST", missing.Stderr);
 
-        var big = Path.Combine(_dir, "big.json");
+        var big = Path.Combine(Dir, "big.json");
         await File.WriteAllBytesAsync(big, new byte[6 * 1024 * 1024 + 1]);
         var tooLarge = await AwsAsync("invoke", "--function-name", "echo", "--payload", "fileb://" + big, "out.json");
         Assert.Contains("An error occurred (RequestEntityTooLargeException) when calling the Invoke operation: Request must be smaller than 6291456 bytes for the InvokeFunction operation", tooLarge.Stderr);
@@ -105,5 +87,5 @@ public sealed class AwsCliTests(SharedGateway shared) : IDisposable
         Assert.Equal(1000, limit.GetProperty("UnreservedConcurrentExecutions").GetInt32());
     }
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _cli.Dispose();
 }

@@ -13,7 +13,7 @@ public sealed class EventInvokeConfigTests : IAsyncLifetime
     private const string Arn = "arn:aws:lambda:us-east-1:000000000000:function:";
     private const string Queue = "arn:aws:sqs:us-east-1:000000000000:failed-orders";
 
-    private readonly string _cliDir = Directory.CreateTempSubdirectory("aws-cli-").FullName;
+    private readonly AwsCli _cli = new();
     private GatewayProcess _gateway = null!;
 
     public async Task InitializeAsync()
@@ -32,7 +32,7 @@ public sealed class EventInvokeConfigTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await _gateway.DisposeAsync();
-        Directory.Delete(_cliDir, recursive: true);
+        _cli.Dispose();
     }
 
     private static JsonObject Function(string name, JsonObject? eventInvokeConfig = null, JsonObject? deadLetterConfig = null)
@@ -52,36 +52,9 @@ public sealed class EventInvokeConfigTests : IAsyncLifetime
     private static string FunctionsFile(params JsonObject[] functions)
         => new JsonObject { ["Functions"] = new JsonArray(functions.Cast<JsonNode>().ToArray()) }.ToJsonString();
 
-    private static async Task<GatewayProcess> StartAsync(string functionsJson)
-    {
-        var root = Directory.CreateTempSubdirectory("gateway-test-").FullName;
-        await File.WriteAllTextAsync(Path.Combine(root, "functions.json"), functionsJson);
-        var gateway = GatewayProcess.Launch(root, GatewayProcess.FreePort());
-        try
-        {
-            await gateway.WaitUntilWarmAsync();
-        }
-        catch
-        {
-            await gateway.DisposeAsync();
-            throw;
-        }
-        return gateway;
-    }
+    private static Task<GatewayProcess> StartAsync(string functionsJson) => GatewayProcess.StartWithFunctionsFileAsync(functionsJson);
 
-    private async Task<(int ExitCode, string Stdout, string Stderr)> AwsAsync(GatewayProcess gateway, params string[] args)
-    {
-        var environment = new Dictionary<string, string>
-        {
-            ["AWS_ACCESS_KEY_ID"] = "test",
-            ["AWS_SECRET_ACCESS_KEY"] = "test",
-            ["AWS_DEFAULT_REGION"] = "us-east-1",
-            ["AWS_PAGER"] = "",
-            ["AWS_MAX_ATTEMPTS"] = "1",
-            ["AWS_CONFIG_FILE"] = Path.Combine(_cliDir, "config"),
-        };
-        return await Processes.RunAsync("aws", ["--endpoint-url", gateway.BaseAddress.ToString().TrimEnd('/'), "lambda", .. args], environment, _cliDir, 120_000);
-    }
+    private Task<(int ExitCode, string Stdout, string Stderr)> AwsAsync(GatewayProcess gateway, params string[] args) => _cli.LambdaAsync(gateway, args);
 
     private Task<(int ExitCode, string Stdout, string Stderr)> AwsAsync(params string[] args) => AwsAsync(_gateway, args);
 

@@ -8,7 +8,7 @@ namespace Gateway.Tests;
 /// </summary>
 public sealed class ThrottleRetryTests : IAsyncLifetime, IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("aws-retry-").FullName;
+    private readonly AwsCli _cli = new();
     private GatewayProcess _gateway = null!;
 
     public async Task InitializeAsync() => _gateway = await GatewayProcess.StartAsync(
@@ -16,7 +16,7 @@ public sealed class ThrottleRetryTests : IAsyncLifetime, IDisposable
 
     public Task DisposeAsync() => _gateway.DisposeAsync().AsTask();
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _cli.Dispose();
 
     [Theory]
     [InlineData("legacy")]
@@ -28,18 +28,8 @@ public sealed class ThrottleRetryTests : IAsyncLifetime, IDisposable
         await Poll.UntilAsync(async () => (await _gateway.WorkerPidsAsync("slow")).Length == 1, "the slow invocation to hold the reserved unit");
         double before = await ThrottlesAsync();
 
-        var config = Path.Combine(_dir, "config");
-        await File.WriteAllTextAsync(config, "[default]\nregion = us-east-1\ncli_binary_format = raw-in-base64-out\n");
-        var (exit, _, stderr) = await Processes.RunAsync("aws",
-            ["--endpoint-url", _gateway.BaseAddress.ToString().TrimEnd('/'), "lambda", "invoke", "--function-name", "slow", "--payload", "{}", Path.Combine(_dir, "out.json")],
-            new Dictionary<string, string>
-            {
-                ["AWS_ACCESS_KEY_ID"] = "test",
-                ["AWS_SECRET_ACCESS_KEY"] = "test",
-                ["AWS_CONFIG_FILE"] = config,
-                ["AWS_RETRY_MODE"] = retryMode,
-                ["AWS_MAX_ATTEMPTS"] = "3",
-            }, _dir, 120_000);
+        var (exit, _, stderr) = await _cli.LambdaAsync(_gateway, ["invoke", "--function-name", "slow", "--payload", "{}", "out.json"],
+            new Dictionary<string, string> { ["AWS_RETRY_MODE"] = retryMode, ["AWS_MAX_ATTEMPTS"] = "3" });
 
         Assert.NotEqual(0, exit);
         Assert.Contains("TooManyRequestsException", stderr);

@@ -109,9 +109,9 @@ internal sealed class EventOutcomes(
     private async Task GiveUpAsync(QueuedEvent queued, AsyncInvokeSettings settings, AsyncOutcome outcome)
     {
         var metrics = queued.Function.Events.Metrics;
-        metrics.RecordDropped();
         Console.Error.WriteLine($"[gateway] Event {outcome.RequestId} for {outcome.FunctionName} given up: {outcome.Condition} after {outcome.ApproximateInvokeCount} run(s)"
             + (outcome.ErrorType is { } type ? $", last error {type}" : ""));
+        metrics.RecordDropped();
         if (settings.OnFailure is { } onFailure)
         {
             await SendAsync(queued, onFailure, deadLetter: false, outcome).ConfigureAwait(false);
@@ -134,6 +134,7 @@ internal sealed class EventOutcomes(
             metrics.RecordDestinationDelivery();
             return;
         }
+        Console.Error.WriteLine($"[gateway] Event {outcome.RequestId}: could not deliver its {(deadLetter ? "dead-letter message" : outcome.Condition + " record")} to {target}");
         if (deadLetter)
         {
             metrics.RecordDeadLetterError();
@@ -142,7 +143,6 @@ internal sealed class EventOutcomes(
         {
             metrics.RecordDestinationFailure();
         }
-        Console.Error.WriteLine($"[gateway] Event {outcome.RequestId}: could not deliver its {(deadLetter ? "dead-letter message" : outcome.Condition + " record")} to {target}");
     }
 
     /// <summary>Writes the outcome; when the store refuses (disk full), the event stays in flight and runs again after a restart.</summary>

@@ -50,11 +50,17 @@ public sealed class GatewayProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<GatewayProcess> StartAsync(IEnumerable<TestFunction> functions, params string[] extraArgs)
+    public static Task<GatewayProcess> StartAsync(IEnumerable<TestFunction> functions, params string[] extraArgs)
+    {
+        var file = new JsonObject { ["Functions"] = new JsonArray(functions.Select(f => (JsonNode)f.ToJson()).ToArray()) };
+        return StartWithFunctionsFileAsync(file.ToJsonString(), extraArgs);
+    }
+
+    /// <summary>Starts a gateway on a functions file given as text, and waits until its pre-forked environments are idle.</summary>
+    public static async Task<GatewayProcess> StartWithFunctionsFileAsync(string functionsJson, params string[] extraArgs)
     {
         var root = Directory.CreateTempSubdirectory("gateway-test-").FullName;
-        var file = new JsonObject { ["Functions"] = new JsonArray(functions.Select(f => (JsonNode)f.ToJson()).ToArray()) };
-        await File.WriteAllTextAsync(Path.Combine(root, "functions.json"), file.ToJsonString());
+        await File.WriteAllTextAsync(Path.Combine(root, "functions.json"), functionsJson);
         var gateway = Launch(root, FreePort(), extraArgs);
         try
         {
@@ -229,6 +235,10 @@ public sealed class GatewayProcess : IAsyncDisposable
         await Poll.UntilAsync(() => (logs = ReadLogs(function)).Contains(text, StringComparison.Ordinal), $"'{text}' in the logs of {function}");
         return logs;
     }
+
+    /// <summary>Waits until the gateway has printed <paramref name="text"/> (its output is read on another thread).</summary>
+    public Task WaitForOutputAsync(string text)
+        => Poll.UntilAsync(() => Output.Contains(text, StringComparison.Ordinal), $"'{text}' in the gateway's output");
 
     /// <summary>SIGTERM, then wait for a clean exit.</summary>
     public async Task<int> StopAsync(int timeoutMs = 15_000)

@@ -66,23 +66,11 @@ internal sealed class EventInvokeConfigEndpoints(EventInvokeConfigRegistry regis
             }
             return;
         }
-        ConfigError? error;
-        FunctionEventInvokeConfig? config;
-        try
+        FunctionEventInvokeConfig? config = null;
+        if (await TryChangeAsync(context, () => operation == Operation.Put ? registry.Put(name, document, out config) : registry.Update(name, document, out config)).ConfigureAwait(false))
         {
-            error = operation == Operation.Put ? registry.Put(name, document, out config) : registry.Update(name, document, out config);
+            await WriteJsonAsync(context, config!.ToResponse(registry.QualifiedArn(name))).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            await LambdaErrors.ServiceException(context, "The configuration could not be saved: " + ex.Message).ConfigureAwait(false);
-            return;
-        }
-        if (error is { } e)
-        {
-            await WriteErrorAsync(context, e).ConfigureAwait(false);
-            return;
-        }
-        await WriteJsonAsync(context, config!.ToResponse(registry.QualifiedArn(name))).ConfigureAwait(false);
     }
 
     public async Task GetAsync(HttpContext context)
@@ -107,22 +95,31 @@ internal sealed class EventInvokeConfigEndpoints(EventInvokeConfigRegistry regis
         {
             return;
         }
+        if (await TryChangeAsync(context, () => registry.Delete(name)).ConfigureAwait(false))
+        {
+            context.Response.StatusCode = StatusCodes.Status204NoContent;
+        }
+    }
+
+    /// <summary>Runs a change (saved to disk before it takes effect); answers its AWS error, or a failed save, and returns false.</summary>
+    private static async Task<bool> TryChangeAsync(HttpContext context, Func<ConfigError?> change)
+    {
         ConfigError? error;
         try
         {
-            error = registry.Delete(name);
+            error = change();
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             await LambdaErrors.ServiceException(context, "The configuration could not be saved: " + ex.Message).ConfigureAwait(false);
-            return;
+            return false;
         }
         if (error is { } e)
         {
             await WriteErrorAsync(context, e).ConfigureAwait(false);
-            return;
+            return false;
         }
-        context.Response.StatusCode = StatusCodes.Status204NoContent;
+        return true;
     }
 
     public async Task ListAsync(HttpContext context)

@@ -1,0 +1,41 @@
+namespace Gateway.Tests.Infrastructure;
+
+/// <summary>
+/// The real aws CLI (botocore) pointed at a test gateway with --endpoint-url, in a folder of its own (its config,
+/// and files such as invoke's output). aws-cli v2 (Debian's awscli) reads --payload as base64 unless told
+/// otherwise; v1 ignores the setting. One attempt only, unless a test sets its own retry mode.
+/// </summary>
+public sealed class AwsCli : IDisposable
+{
+    public AwsCli()
+    {
+        Directory = System.IO.Directory.CreateTempSubdirectory("aws-cli-").FullName;
+        File.WriteAllText(ConfigFile, "[default]\ncli_binary_format = raw-in-base64-out\nregion = us-east-1\n");
+    }
+
+    /// <summary>The CLI's working folder (relative output files land here).</summary>
+    public string Directory { get; }
+
+    public string ConfigFile => Path.Combine(Directory, "config");
+
+    /// <summary>Runs <c>aws --endpoint-url … lambda &lt;args&gt;</c>; <paramref name="environment"/> adds to or overrides the defaults.</summary>
+    public Task<(int ExitCode, string Stdout, string Stderr)> LambdaAsync(GatewayProcess gateway, string[] args, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var variables = new Dictionary<string, string>
+        {
+            ["AWS_ACCESS_KEY_ID"] = "test",
+            ["AWS_SECRET_ACCESS_KEY"] = "test",
+            ["AWS_DEFAULT_REGION"] = "us-east-1",
+            ["AWS_PAGER"] = "",
+            ["AWS_MAX_ATTEMPTS"] = "1",
+            ["AWS_CONFIG_FILE"] = ConfigFile,
+        };
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            variables[key] = value;
+        }
+        return Processes.RunAsync("aws", ["--endpoint-url", gateway.BaseAddress.ToString().TrimEnd('/'), "lambda", .. args], variables, Directory, 120_000);
+    }
+
+    public void Dispose() => System.IO.Directory.Delete(Directory, recursive: true);
+}
