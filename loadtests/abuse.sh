@@ -18,6 +18,10 @@
 # its bytes through head, a pipe and curl) take most of a 2-core box by themselves, so the script also prints
 # the gateway's own CPU seconds in each run; --limit-rate models slow clients instead of CPU-bound ones. Outputs in --out (default
 # artifacts/loadtests/abuse-<UTC>). Everything it starts is stopped on exit (trap).
+#
+# The gateway runs with --Gateway:RequestRateMultiplier=1000: Lambda's request-rate limit (10 x the account's
+# 1,000 concurrency = 10,000 invokes/s by default) would otherwise cap the measurement with 429s; throttle.sh
+# checks the limits themselves.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -88,7 +92,7 @@ run() {
   echo "LOADAVG label=start $(cut -d' ' -f1-3 /proc/loadavg)"
 } >"$out/results.txt"
 
-artifacts/gateway/Gateway --urls "$url" --data "$tmp/data" --functions loadtests/functions.json --quiet >"$out/gateway.log" 2>&1 &
+artifacts/gateway/Gateway --urls "$url" --data "$tmp/data" --functions loadtests/functions.json --quiet --Gateway:RequestRateMultiplier=1000 >"$out/gateway.log" 2>&1 &
 gw_pid=$!; pids+=("$gw_pid")
 for _ in $(seq 300); do
   [[ "$(curl -s -o /dev/null -w '%{http_code}' --data '{}' "$invoke" 2>/dev/null)" == 200 ]] && break

@@ -21,6 +21,10 @@
 # timeseries.json/.csv, chart.html, progress logs, server logs, results.txt, table.md) goes to --out
 # (default artifacts/loadtests/compare-<UTC time>). Only one server runs at a time; every process the script
 # starts is stopped on exit (trap). Installs nginx and php-fpm with apt-get when they are missing.
+#
+# The gateway runs with --Gateway:RequestRateMultiplier=1000: Lambda's request-rate limit (10 x the account's
+# 1,000 concurrency = 10,000 invokes/s by default) would otherwise cap the measurement with 429s; throttle.sh
+# checks the limits themselves.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -180,7 +184,7 @@ stop "$bk_pid"
 
 # ---- 2. gateway: echo closed loop, wrk, open loop at half the peak, bash-echo ----
 artifacts/gateway/Gateway --urls "http://127.0.0.1:$gateway_port" --data "$tmp/gateway-data" \
-  --functions loadtests/functions.json --quiet >"$out/gateway.log" 2>&1 &
+  --functions loadtests/functions.json --quiet --Gateway:RequestRateMultiplier=1000 >"$out/gateway.log" 2>&1 &
 gw_pid=$!; pids+=("$gw_pid")
 wait_ready "$path" "$gateway_port"
 sleep 2                                                   # let the 32 + 4 pre-forks finish
@@ -188,7 +192,7 @@ idle_memory="$(gateway_memory "$gw_pid" "$gateway_port")"
 log "idle: $idle_memory"
 
 # metric NAME: the value of an unlabelled sample, or the echo function's, from /metrics.
-metric() { curl -s "http://127.0.0.1:$gateway_port/metrics" | awk -v n="$1" '$1 == n || $1 == n "{function=\"echo\"}" {print $2; exit}'; }
+metric() { curl -s "http://127.0.0.1:$gateway_port/metrics" | awk -v n="$1" '$1 == n || $1 == n "{function=\"echo\"}" { if (!found) { print $2; found = 1 } }'; }
 alloc_before="$(metric gateway_gc_allocated_bytes_total)"; inv_before="$(metric lambda_invocations_total)"
 run gateway "$gateway_port" --connections "$connections"
 alloc_after="$(metric gateway_gc_allocated_bytes_total)"; inv_after="$(metric lambda_invocations_total)"

@@ -14,6 +14,10 @@
 # Works whatever the Event queue is (in-memory or durable): it only reads the 202s and the invocation counter
 # (and lambda_async_events_queued when /metrics has it). Outputs in --out (default
 # artifacts/loadtests/event-flood-<UTC>); the gateway it starts is stopped on exit (trap).
+#
+# The gateway runs with --Gateway:RequestRateMultiplier=1000: Lambda's request-rate limit (10 x the account's
+# 1,000 concurrency = 10,000 invokes/s by default) would otherwise cap the measurement with 429s; throttle.sh
+# checks the limits themselves.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -60,14 +64,14 @@ log() { echo "event-flood: $*" >&2; }
 url="http://127.0.0.1:$port"
 now() { date +%s.%N; }
 # metric NAME: the echo function's sample of NAME (or the unlabelled one); empty when /metrics does not have it.
-metric() { curl -s "$url/metrics" | awk -v n="$1" '$1 == n "{function=\"echo\"}" || $1 == n {print $2; exit}'; }
+metric() { curl -s "$url/metrics" | awk -v n="$1" '$1 == n "{function=\"echo\"}" || $1 == n { if (!found) { print $2; found = 1 } }'; }
 
 {
   echo "MACHINE nproc=$(nproc) cpu=\"$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)\" kernel=$(uname -r)"
   echo "LOADAVG label=start $(cut -d' ' -f1-3 /proc/loadavg)"
 } >"$out/results.txt"
 
-artifacts/gateway/Gateway --urls "$url" --data "$tmp/data" --functions loadtests/functions.json --quiet "${gateway_args[@]}" \
+artifacts/gateway/Gateway --urls "$url" --data "$tmp/data" --functions loadtests/functions.json --quiet --Gateway:RequestRateMultiplier=1000 "${gateway_args[@]}" \
   >"$out/gateway.log" 2>&1 &
 gw_pid=$!
 for _ in $(seq 300); do

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Gateway cost per invocation, read from the gateway itself around one closed-loop run of 64 B sync echo:
+#   allocated B/invocation   /metrics gateway_gc_allocated_bytes_total delta / lambda_invocations_total delta
+#   gateway CPU µs/invocation  utime+stime of the gateway process (/proc/<pid>/stat) delta / invocations
+#
+#   loadtests/alloc.sh [--connections N (2)] [--duration S (6)] [--binary PATH (artifacts/gateway/Gateway)]
+#                      [--port P (19451)] [-- EXTRA GATEWAY ARGS]
+#
+# Prints one RESULT line. The default 2 connections keep the pool at its pre-forked size, so the number is
+# the invocation path alone; at 32 connections a few extra environments are forked and counted too.
+#
+# The gateway runs with --Gateway:RequestRateMultiplier=1000: Lambda's request-rate limit (10 x the account's
+# 1,000 concurrency = 10,000 invokes/s by default) would otherwise cap the measurement with 429s; throttle.sh
+# checks the limits themselves.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+connections=2
+duration=6
+binary="artifacts/gateway/Gateway"
+port=19451
+gateway_args=()
+while (($#)); do
+  case "$1" in
+    --connections) connections="$2"; shift 2 ;;
+    --duration) duration="$2"; shift 2 ;;
+    --binary) binary="$2"; shift 2 ;;
+    --port) port="$2"; shift 2 ;;
+    --) shift; gateway_args=("$@"); break ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    *) echo "alloc.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+
+scripts/publish.sh >&2
+dotnet build loadtests/Gateway.LoadTests/Gateway.LoadTests.csproj -c Release -nologo -tl:off -v:q \
+  -o artifacts/loadtests/harness >artifacts/logs/build-loadtests.log 2>&1 || { tail -n 30 artifacts/logs/build-loadtests.log >&2; exit 1; }
+
+tmp="$(mktemp -d /tmp/gateway-alloc.XXXXXX)"
+chmod 755 "$tmp"
+gw_pid=""
+cleanup() {
+  if [[ -n "$gw_pid" ]]; then kill -TERM "$gw_pid" 2>/dev/null || true; wait "$gw_pid" 2>/dev/null || true; fi
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+url="http://127.0.0.1:$port"
+"$binary" --urls "$url" --data "$tmp/data" --functions loadtests/functions.json --quiet --Gateway:RequestRateMultiplier=1000 "${gateway_args[@]}" >"$tmp/gateway.log" 2>&1 &
+gw_pid=$!
+for _ in $(seq 300); do
+  [[ "$(curl -s -o /dev/null -w '%{http_code}' --data '{}' "$url/2015-03-31/functions/echo/invocations" 2>/dev/null)" == 200 ]] && break
+  sleep 0.1
+done
+sleep 2
+metric() { curl -s "$url/metrics" | awk -v n="$1" '$1 == n || $1 == n "{function=\"echo\"}" { if (!found) { print $2; found = 1 } }'; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$gw_pid/stat"; }
+
+a0="$(metric gateway_gc_allocated_bytes_total)"; i0="$(metric lambda_invocations_total)"; c0="$(cpu_ticks)"
+result="$(dotnet artifacts/loadtests/harness/Gateway.LoadTests.dll --url "$url" --function echo --payload-bytes 64 \
+  --connections "$connections" --duration "$duration" --warmup 0 --quiet 2>/dev/null)"
+a1="$(metric gateway_gc_allocated_bytes_total)"; i1="$(metric lambda_invocations_total)"; c1="$(cpu_ticks)"
+n=$((i1 - i0))
+((n > 0)) || { echo "alloc.sh: no invocations counted" >&2; exit 1; }
+echo "RESULT connections=$connections invocations=$n $(echo "$result" | grep -oE 'rps=[0-9]+|p50_ms=[0-9.]+|p99_ms=[0-9.]+' | tr '\n' ' ')" \
+  "allocated_bytes_per_invocation=$(((a1 - a0) / n)) gateway_cpu_us_per_invocation=$(((c1 - c0) * 1000000 / $(getconf CLK_TCK) / n))" \
+  "loadavg=$(cut -d' ' -f1 /proc/loadavg)"
