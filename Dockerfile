@@ -27,6 +27,7 @@ WORKDIR /src
 # (A new project referenced by these must be added here.)
 COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
 COPY src/Gateway/Gateway.csproj src/Gateway/
+COPY src/Gateway.EventStore/Gateway.EventStore.csproj src/Gateway.EventStore/
 COPY src/Gateway.Runtime/Gateway.Runtime.csproj src/Gateway.Runtime/
 COPY src/Functions/Samples/Samples.csproj src/Functions/Samples/
 RUN dotnet restore src/Gateway/Gateway.csproj -r linux-x64 \
@@ -37,7 +38,8 @@ RUN dotnet restore src/Gateway/Gateway.csproj -r linux-x64 \
 COPY src/ src/
 RUN dotnet publish src/Gateway/Gateway.csproj -c Release -r linux-x64 --no-restore -o /out/artifacts/gateway \
  && dotnet publish src/Functions/Samples/Samples.csproj -c Release -r linux-x64 --no-restore -o /out/artifacts/samples \
- && rm -f /out/artifacts/*/*.dbg /out/artifacts/*/*.pdb
+ && rm -f /out/artifacts/*/*.dbg /out/artifacts/*/*.pdb \
+ && test -f /out/artifacts/gateway/libe_sqlite3.so   # the event store's SQLite, loaded beside the binary
 
 # ---- runtime ------------------------------------------------------------------------------------------
 FROM ${RUNTIME_IMAGE}
