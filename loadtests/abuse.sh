@@ -24,8 +24,8 @@
 # checks the limits themselves.
 set -euo pipefail
 
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$root"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+root="$lt_root"
 
 duration=10
 warmup=3
@@ -50,26 +50,11 @@ while (($#)); do
     *) echo "abuse.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
-out="${out:-artifacts/loadtests/abuse-$(date -u +%Y%m%dT%H%M%SZ)}"
-mkdir -p "$out"
-out="$(cd "$out" && pwd)"
+out="$(lt_output_dir abuse "$out")"
 
-scripts/publish.sh >&2
-dotnet build loadtests/Gateway.LoadTests/Gateway.LoadTests.csproj -c Release -nologo -tl:off -v:q \
-  -o artifacts/loadtests/harness >artifacts/logs/build-loadtests.log 2>&1 || { tail -n 30 artifacts/logs/build-loadtests.log >&2; exit 1; }
-harness_dll="artifacts/loadtests/harness/Gateway.LoadTests.dll"
+lt_build_harness
 
-tmp="$(mktemp -d /tmp/gateway-abuse.XXXXXX)"
-chmod 755 "$tmp"
-pids=()
-cleanup() {
-  local pid
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+lt_scratch abuse
 log() { echo "abuse: $*" >&2; }
 
 url="http://127.0.0.1:$port"
@@ -93,7 +78,7 @@ run() {
 } >"$out/results.txt"
 
 artifacts/gateway/Gateway --urls "$url" --data "$tmp/data" --functions loadtests/functions.json --quiet --Gateway:RequestRateMultiplier=1000 >"$out/gateway.log" 2>&1 &
-gw_pid=$!; pids+=("$gw_pid")
+gw_pid=$!; lt_stop_on_exit "$gw_pid"
 for _ in $(seq 300); do
   [[ "$(curl -s -o /dev/null -w '%{http_code}' --data '{}' "$invoke" 2>/dev/null)" == 200 ]] && break
   sleep 0.1
@@ -127,12 +112,12 @@ sampler() {
   while :; do rss_kb "$gw_pid"; sleep 0.1; done >"$tmp/rss.txt"
 }
 sampler &
-pids+=($!)
+lt_stop_on_exit $!
 abuser_pids=()
 for i in $(seq "$abusers"); do
   mode=length; ((i % 2 == 0)) && mode=chunked
   abuse_loop "$i" "$mode" &
-  abuser_pids+=($!); pids+=($!)
+  abuser_pids+=($!); lt_stop_on_exit $!
 done
 sleep 2                                                  # let the abuse reach a steady state
 run abused

@@ -27,8 +27,8 @@
 # checks the limits themselves.
 set -euo pipefail
 
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$root"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+root="$lt_root"
 
 duration=10
 warmup=3
@@ -47,9 +47,7 @@ while (($#)); do
     *) echo "compare.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
-out="${out:-artifacts/loadtests/compare-$(date -u +%Y%m%dT%H%M%SZ)}"
-mkdir -p "$out"
-out="$(cd "$out" && pwd)"
+out="$(lt_output_dir compare "$out")"
 
 kestrel_port=19401
 gateway_port=19402
@@ -58,26 +56,11 @@ path="/2015-03-31/functions/echo/invocations"
 payload='{"p":"'"$(printf 'x%.0s' $(seq 56))"'"}'          # exactly 64 bytes, as the harness sends
 [[ ${#payload} -eq 64 ]] || { echo "compare.sh: payload is ${#payload} bytes, not 64" >&2; exit 1; }
 
-tmp="$(mktemp -d /tmp/gateway-compare.XXXXXX)"
-chmod 755 "$tmp"
-pids=()
-cleanup() {
-  local pid
-  for pid in "${pids[@]}"; do
-    kill -TERM "$pid" 2>/dev/null || true
-  done
-  for pid in "${pids[@]}"; do
-    wait "$pid" 2>/dev/null || true
-  done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+lt_scratch compare
 
 log() { echo "compare: $*" >&2; }
 
 # ---- build ----
-scripts/publish.sh >&2
 bk_stamp="artifacts/bare-kestrel/.inputs.sha256"
 bk_hash="$( (dotnet --version; find loadtests/BareKestrel -type d \( -name bin -o -name obj \) -prune -o -type f -print0 \
   | LC_ALL=C sort -z | xargs -0 sha256sum; sha256sum Directory.Build.props Directory.Packages.props global.json) | sha256sum | cut -d' ' -f1)"
@@ -87,10 +70,8 @@ if [[ ! -x artifacts/bare-kestrel/BareKestrel || "$(cat "$bk_stamp" 2>/dev/null)
     >artifacts/logs/publish-bare-kestrel.log 2>&1 || { tail -n 30 artifacts/logs/publish-bare-kestrel.log >&2; exit 1; }
   echo "$bk_hash" >"$bk_stamp"
 fi
-log "building loadtests/Gateway.LoadTests"
-dotnet build loadtests/Gateway.LoadTests/Gateway.LoadTests.csproj -c Release -nologo -tl:off -v:q \
-  -o artifacts/loadtests/harness >artifacts/logs/build-loadtests.log 2>&1 || { tail -n 30 artifacts/logs/build-loadtests.log >&2; exit 1; }
-harness_dll="artifacts/loadtests/harness/Gateway.LoadTests.dll"
+log "publishing the gateway, building loadtests/Gateway.LoadTests"
+lt_build_harness
 
 php_fpm="$(compgen -c php-fpm | grep -E '^php-fpm[0-9.]*$' | sort -V | tail -n 1 || true)"
 if ! command -v nginx >/dev/null || [[ -z "$php_fpm" ]]; then
@@ -175,7 +156,7 @@ done
 
 # ---- 1. bare Kestrel, closed loop ----
 artifacts/bare-kestrel/BareKestrel --urls "http://127.0.0.1:$kestrel_port" >"$out/bare-kestrel.log" 2>&1 &
-bk_pid=$!; pids+=("$bk_pid")
+bk_pid=$!; lt_stop_on_exit "$bk_pid"
 wait_ready "$path" "$kestrel_port"
 run bare-kestrel "$kestrel_port" --connections "$connections"
 run_wrk bare-kestrel-wrk "$kestrel_port"        # the harness's own ceiling: wrk against the same floor
@@ -185,7 +166,7 @@ stop "$bk_pid"
 # ---- 2. gateway: echo closed loop, wrk, open loop at half the peak, bash-echo ----
 artifacts/gateway/Gateway --urls "http://127.0.0.1:$gateway_port" --data "$tmp/gateway-data" \
   --functions loadtests/functions.json --quiet --Gateway:RequestRateMultiplier=1000 >"$out/gateway.log" 2>&1 &
-gw_pid=$!; pids+=("$gw_pid")
+gw_pid=$!; lt_stop_on_exit "$gw_pid"
 wait_ready "$path" "$gateway_port"
 sleep 2                                                   # let the 32 + 4 pre-forks finish
 idle_memory="$(gateway_memory "$gw_pid" "$gateway_port")"
@@ -214,7 +195,7 @@ stop "$gw_pid"
 
 # ---- 3. bare Kestrel at the same open-loop rate ----
 artifacts/bare-kestrel/BareKestrel --urls "http://127.0.0.1:$kestrel_port" >>"$out/bare-kestrel.log" 2>&1 &
-bk_pid=$!; pids+=("$bk_pid")
+bk_pid=$!; lt_stop_on_exit "$bk_pid"
 wait_ready "$path" "$kestrel_port"
 run bare-open "$kestrel_port" --connections "$connections" --rate "$half"
 stop "$bk_pid"
@@ -275,9 +256,9 @@ http {
 }
 EOF
 "$php_fpm" "${fpm_flags[@]}" -F -y "$tmp/php-fpm.conf" >"$out/php-fpm.log" 2>&1 &
-fpm_pid=$!; pids+=("$fpm_pid")
+fpm_pid=$!; lt_stop_on_exit "$fpm_pid"
 nginx -e "$tmp/nginx-error.log" -p "$tmp/nginx" -c "$tmp/nginx.conf" >"$out/nginx.log" 2>&1 &
-nginx_pid=$!; pids+=("$nginx_pid")
+nginx_pid=$!; lt_stop_on_exit "$nginx_pid"
 wait_ready "$path" "$nginx_port"
 run nginx-php "$nginx_port" --connections "$connections"
 stop "$nginx_pid"

@@ -20,8 +20,8 @@
 # checks the limits themselves.
 set -euo pipefail
 
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$root"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+root="$lt_root"
 
 duration=10
 connections=32
@@ -41,24 +41,11 @@ while (($#)); do
     *) echo "event-flood.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
-out="${out:-artifacts/loadtests/event-flood-$(date -u +%Y%m%dT%H%M%SZ)}"
-mkdir -p "$out"
-out="$(cd "$out" && pwd)"
+out="$(lt_output_dir event-flood "$out")"
 
-scripts/publish.sh >&2
-dotnet build loadtests/Gateway.LoadTests/Gateway.LoadTests.csproj -c Release -nologo -tl:off -v:q \
-  -o artifacts/loadtests/harness >artifacts/logs/build-loadtests.log 2>&1 || { tail -n 30 artifacts/logs/build-loadtests.log >&2; exit 1; }
-harness_dll="artifacts/loadtests/harness/Gateway.LoadTests.dll"
+lt_build_harness
 
-tmp="$(mktemp -d /tmp/gateway-event-flood.XXXXXX)"
-chmod 755 "$tmp"
-gw_pid=""
-cleanup() {
-  if [[ -n "$gw_pid" ]]; then kill -TERM "$gw_pid" 2>/dev/null || true; wait "$gw_pid" 2>/dev/null || true; fi
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+lt_scratch event-flood
 log() { echo "event-flood: $*" >&2; }
 
 url="http://127.0.0.1:$port"
@@ -73,7 +60,7 @@ metric() { curl -s "$url/metrics" | awk -v n="$1" '$1 == n "{function=\"echo\"}"
 
 artifacts/gateway/Gateway --urls "$url" --data "$tmp/data" --functions loadtests/functions.json --quiet --Gateway:RequestRateMultiplier=1000 "${gateway_args[@]}" \
   >"$out/gateway.log" 2>&1 &
-gw_pid=$!
+gw_pid=$!; lt_stop_on_exit "$gw_pid"
 for _ in $(seq 300); do
   [[ "$(curl -s -o /dev/null -w '%{http_code}' --data '{}' "$url/2015-03-31/functions/echo/invocations" 2>/dev/null)" == 200 ]] && break
   sleep 0.1

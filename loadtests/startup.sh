@@ -14,8 +14,8 @@
 # Publishes the gateway and samples when stale (scripts/publish.sh). Every gateway it starts is stopped (trap).
 set -euo pipefail
 
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$root"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+root="$lt_root"
 
 runs=10
 environments=4
@@ -31,24 +31,14 @@ while (($#)); do
     *) echo "startup.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
-out="${out:-artifacts/loadtests/startup-$(date -u +%Y%m%dT%H%M%SZ)}"
-mkdir -p "$out"
-out="$(cd "$out" && pwd)"
+out="$(lt_output_dir startup "$out")"
 
 scripts/publish.sh >&2
 for tool in curl jq hyperfine; do
   command -v "$tool" >/dev/null || { echo "startup.sh: '$tool' is not installed" >&2; exit 2; }
 done
 
-tmp="$(mktemp -d /tmp/gateway-startup.XXXXXX)"
-chmod 755 "$tmp"
-gw_pid=""
-cleanup() {
-  if [[ -n "$gw_pid" ]]; then kill -TERM "$gw_pid" 2>/dev/null || true; wait "$gw_pid" 2>/dev/null || true; fi
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+lt_scratch startup
 
 log() { echo "startup: $*" >&2; }
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) { print "n/a"; exit } m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.1f\n", m }'; }
@@ -77,7 +67,7 @@ for run in $(seq "$runs"); do
   t0="$(now_ms)"
   artifacts/gateway/Gateway --urls "http://127.0.0.1:$port" --data "$tmp/data" --functions "$tmp/functions.json" --quiet \
     >"$out/gateway-$run.log" 2>&1 &
-  gw_pid=$!
+  gw_pid=$!; lt_stop_on_exit "$gw_pid"
   first=""
   for _ in $(seq 2000); do
     if [[ "$(curl -s -o /dev/null -w '%{http_code}' --data '{}' "$invoke" 2>/dev/null)" == 200 ]]; then

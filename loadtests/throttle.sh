@@ -22,8 +22,8 @@
 # its own functions file and data in a temp dir, and stops it (and so its workers) on exit.
 set -euo pipefail
 
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$root"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+root="$lt_root"
 
 scenario=request-rate
 check=()
@@ -42,27 +42,10 @@ while (($#)); do
   esac
 done
 
-scripts/publish.sh >&2
-mkdir -p artifacts/logs
-dotnet build loadtests/Gateway.LoadTests/Gateway.LoadTests.csproj -c Release -nologo -tl:off -v:q \
-  -o artifacts/loadtests/harness >artifacts/logs/build-loadtests.log 2>&1 || { tail -n 30 artifacts/logs/build-loadtests.log >&2; exit 1; }
-harness_dll="$root/artifacts/loadtests/harness/Gateway.LoadTests.dll"
+lt_build_harness
 samples="$root/artifacts/samples"
 
-tmp="$(mktemp -d /tmp/gateway-throttle.XXXXXX)"
-chmod 755 "$tmp"
-gateway_pid=""
-cleanup() {
-  if [[ -n "$gateway_pid" ]]; then
-    kill -TERM "$gateway_pid" 2>/dev/null || true
-    for _ in $(seq 100); do kill -0 "$gateway_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$gateway_pid" 2>/dev/null || true
-    wait "$gateway_pid" 2>/dev/null || true
-  fi
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+lt_scratch throttle
 
 gateway_args=()
 case "$scenario" in
@@ -95,7 +78,7 @@ if curl -s -o /dev/null "http://127.0.0.1:$port/_gateway/status"; then
 fi
 artifacts/gateway/Gateway --urls "http://127.0.0.1:$port" --data "$tmp/data" --functions "$tmp/functions.json" --quiet \
   "${gateway_args[@]}" >"$tmp/gateway.log" 2>&1 &
-gateway_pid=$!
+gateway_pid=$!; lt_stop_on_exit "$gateway_pid"
 for _ in $(seq 150); do
   curl -sf -o /dev/null "http://127.0.0.1:$port/_gateway/status" && break
   kill -0 "$gateway_pid" 2>/dev/null || { echo "throttle.sh: the gateway exited:" >&2; cat "$tmp/gateway.log" >&2; exit 1; }

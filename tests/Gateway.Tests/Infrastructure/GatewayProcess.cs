@@ -102,15 +102,30 @@ public sealed class GatewayProcess : IAsyncDisposable
     public static async Task<GatewayProcess> RestartAsync(GatewayProcess previous, params string[] extraArgs)
     {
         var gateway = Launch(previous._root, FreePort(), extraArgs);
-        await gateway.WaitUntilWarmAsync();
+        await StopIfThrowsAsync(gateway, gateway.WaitUntilWarmAsync);
         return gateway;
+    }
+
+    /// <summary>A gateway that never became ready is stopped, so a failed test leaves no process behind.</summary>
+    private static async Task StopIfThrowsAsync(GatewayProcess gateway, Func<Task> wait)
+    {
+        try
+        {
+            await wait();
+        }
+        catch
+        {
+            gateway.Kill();
+            gateway.Client.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Restarts on the same data and waits only until it answers (its environments may be busy with resumed events).</summary>
     public static async Task<GatewayProcess> RestartListeningAsync(GatewayProcess previous, params string[] extraArgs)
     {
         var gateway = Launch(previous._root, FreePort(), extraArgs);
-        await Poll.UntilAsync(async () =>
+        await StopIfThrowsAsync(gateway, () => Poll.UntilAsync(async () =>
         {
             if (gateway._process.HasExited)
             {
@@ -125,7 +140,7 @@ public sealed class GatewayProcess : IAsyncDisposable
             {
                 return false;
             }
-        }, "the restarted gateway to listen");
+        }, "the restarted gateway to listen"));
         return gateway;
     }
 
