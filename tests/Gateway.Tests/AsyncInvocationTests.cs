@@ -91,6 +91,24 @@ public sealed class AsyncInvocationTests
     }
 
     [Fact]
+    public async Task With_reserved_concurrency_0_events_are_accepted_and_go_to_the_on_failure_destination_without_running()
+    {
+        var destination = Directory.CreateTempSubdirectory("gateway-reserved0-").FullName;
+        var echo = TestFunction.Sample("echo") with { Provisioned = 0, ReservedConcurrentExecutions = 0, Extra = Config(onFailure: "file://" + destination) };
+        await using var gateway = await GatewayProcess.StartAsync([echo]);
+
+        var requestId = await SendEventAsync(gateway, "echo", """{"parked":true}""");
+
+        var record = await DestinationRecords.WaitForAsync(Path.Combine(destination, "echo.jsonl"), requestId);
+        Assert.Equal("RetriesExhausted", record.GetProperty("requestContext").GetProperty("condition").GetString());
+        Assert.Equal(0, record.GetProperty("requestContext").GetProperty("approximateInvokeCount").GetInt32());
+        Assert.True(record.GetProperty("requestPayload").GetProperty("parked").GetBoolean());
+        Assert.Equal(0, await gateway.MetricAsync("lambda_invocations_total", "echo"));
+        using var sync = await gateway.InvokeAsync("echo", "{}"); // a sync invoke is throttled, as on AWS
+        Assert.Equal((HttpStatusCode)429, sync.StatusCode);
+    }
+
+    [Fact]
     public async Task A_successful_event_is_recorded_at_its_on_success_destination_and_in_a_local_queue()
     {
         var echo = TestFunction.Sample("echo") with { Extra = Config(onSuccess: "arn:aws:sqs:us-east-1:000000000000:done") };

@@ -85,15 +85,20 @@ internal sealed class EventOutcomes(
         }
     }
 
-    /// <summary>The event got older than its maximum age while it waited (throttled, or queued across a restart).</summary>
-    public async Task AgedOutAsync(QueuedEvent queued)
+    /// <summary>
+    /// The event is given up without running: it got older than its maximum age while it waited (throttled, or
+    /// queued across a restart) — <see cref="OutcomeCondition.EventAgeExceeded"/> — or its function's reserved
+    /// concurrency is 0, where AWS sends new events to the on-failure destination or DLQ without any retries
+    /// (recorded as <see cref="OutcomeCondition.RetriesExhausted"/>, AWS documents no condition for it).
+    /// </summary>
+    public async Task GiveUpWithoutRunningAsync(QueuedEvent queued, OutcomeCondition condition)
     {
         try
         {
             if (!_stopping)
             {
                 var settings = settingsFor(queued.Function.Definition.Name);
-                await GiveUpAsync(queued, settings, Outcome(queued, OutcomeCondition.EventAgeExceeded, queued.Runs, ran: false)).ConfigureAwait(false);
+                await GiveUpAsync(queued, settings, Outcome(queued, condition, queued.Runs, ran: false)).ConfigureAwait(false);
             }
         }
         catch (Exception ex)
@@ -173,7 +178,9 @@ internal sealed class EventOutcomes(
             FunctionError: ran ? invocation.FunctionError : null,
             ResponsePayload: ran ? invocation.Response.ToArray() : ReadOnlyMemory<byte>.Empty,
             ErrorType: ran ? invocation.ErrorType : condition.ToString(),
-            ErrorMessage: ran ? ErrorMessageOf(invocation) : $"The event was older than its maximum age after {runs} run(s).");
+            ErrorMessage: ran ? ErrorMessageOf(invocation)
+                : condition == OutcomeCondition.EventAgeExceeded ? $"The event was older than its maximum age after {runs} run(s)."
+                : "The function's reserved concurrency is 0: the event was not run.");
     }
 
     /// <summary>The error document's errorMessage is what AWS puts in the DLQ's ErrorMessage attribute (first 1 KB).</summary>

@@ -89,7 +89,13 @@ internal sealed class EventQueue
         {
             if (outcomes.IsTooOld(queued))
             {
-                _ = outcomes.AgedOutAsync(queued);
+                _ = outcomes.GiveUpWithoutRunningAsync(queued, OutcomeCondition.EventAgeExceeded);
+                return;
+            }
+            if (_pool.Function.ReservedConcurrentExecutions == 0)
+            {
+                // AWS: with reserved concurrency 0, events go to the on-failure destination or DLQ without retries.
+                _ = outcomes.GiveUpWithoutRunningAsync(queued, OutcomeCondition.RetriesExhausted);
                 return;
             }
             var capacity = _pool.CapacityChanged; // taken before trying, so no wake-up is missed

@@ -145,7 +145,9 @@ internal sealed class InvokeEndpoint(FunctionRegistry functions, InvocationPool 
             // 4. Admission and dispatch.
             if (type == InvocationType.Event)
             {
-                var accepted = function.Pool.TryAcceptEvent();
+                // A function with reserved concurrency 0 still gets its events (AWS hands them to the on-failure
+                // destination or DLQ); otherwise an Event is charged the request rate like any invoke.
+                var accepted = function.Definition.ReservedConcurrentExecutions == 0 ? default : function.Pool.TryAcceptEvent();
                 if (accepted.IsThrottled)
                 {
                     function.Pool.Metrics.RecordThrottle(accepted.Reason);
