@@ -60,42 +60,36 @@ internal sealed class DestinationDelivery : IOutcomeDelivery, IDisposable
 
     /// <summary>Sends the invocation record of <paramref name="outcome"/> to <paramref name="destination"/>.</summary>
     public Task<bool> DeliverAsync(string destination, AsyncOutcome outcome, CancellationToken cancellationToken)
-    {
-        if (!TryResolve(destination, outcome.FunctionName, out var target, out string error))
-        {
-            return Task.FromResult(Refused(destination, error, ref _deliveryFailures));
-        }
-        var buffer = new PooledBufferWriter();
-        try
-        {
-            DestinationRecord.Write(buffer, outcome);
-        }
-        catch
-        {
-            buffer.Dispose();
-            throw;
-        }
-        return SendAsync(target, destination, outcome.FunctionName, outcome.RequestId, buffer, deadLetter: false, cancellationToken);
-    }
+        => SendOutcomeAsync(destination, outcome, deadLetter: false, cancellationToken);
 
     /// <summary>Sends the event of <paramref name="outcome"/>, as a dead-letter message, to <paramref name="targetArn"/>.</summary>
     public Task<bool> DeadLetterAsync(string targetArn, AsyncOutcome outcome, CancellationToken cancellationToken)
+        => SendOutcomeAsync(targetArn, outcome, deadLetter: true, cancellationToken);
+
+    private Task<bool> SendOutcomeAsync(string destination, AsyncOutcome outcome, bool deadLetter, CancellationToken cancellationToken)
     {
-        if (!TryResolve(targetArn, outcome.FunctionName, out var target, out string error))
+        if (!TryResolve(destination, outcome.FunctionName, out var target, out string error))
         {
-            return Task.FromResult(Refused(targetArn, error, ref _deadLetterErrors));
+            return Task.FromResult(deadLetter ? Refused(destination, error, ref _deadLetterErrors) : Refused(destination, error, ref _deliveryFailures));
         }
         var buffer = new PooledBufferWriter();
         try
         {
-            DeadLetterMessage.Write(buffer, outcome);
+            if (deadLetter)
+            {
+                DeadLetterMessage.Write(buffer, outcome);
+            }
+            else
+            {
+                DestinationRecord.Write(buffer, outcome);
+            }
         }
         catch
         {
             buffer.Dispose();
             throw;
         }
-        return SendAsync(target, targetArn, outcome.FunctionName, outcome.RequestId, buffer, deadLetter: true, cancellationToken);
+        return SendAsync(target, destination, outcome.FunctionName, outcome.RequestId, buffer, deadLetter, cancellationToken);
     }
 
     private async Task<bool> SendAsync(
