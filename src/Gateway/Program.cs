@@ -42,6 +42,11 @@ builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.N
 builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, GatewayJsonContext.Default));
 
 var time = TimeProvider.System;
+if (!(options.AsyncClockRate > 0))
+{
+    Console.Error.WriteLine($"[gateway] Gateway:AsyncClockRate must be greater than 0, not {options.AsyncClockRate}.");
+    return 1;
+}
 var asyncTime = AcceleratedTimeProvider.For(time, options.AsyncClockRate); // 1 except in tests
 var environmentServices = new EnvironmentServices(options, time);
 int leftovers = LeftoverCleanup.Run(environmentServices.RunDirectory, environmentServices.TmpDirectory);

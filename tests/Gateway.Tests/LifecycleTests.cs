@@ -57,12 +57,20 @@ public sealed class LifecycleTests
         Assert.Contains("exceeded the 4KB limit. String measured: {\"BIG\":\"xxx", output);
     }
 
+    [Fact]
+    public async Task An_async_clock_rate_of_zero_is_refused_at_start()
+    {
+        var output = await OutputOfRefusedStartAsync(TestFunction.Sample("echo"), "--Gateway:AsyncClockRate=0");
+
+        Assert.Contains("Gateway:AsyncClockRate must be greater than 0", output);
+    }
+
     /// <summary>Starts a gateway with one function it must refuse, waits for it to exit, and returns what it printed.</summary>
-    private static async Task<string> OutputOfRefusedStartAsync(TestFunction function)
+    private static async Task<string> OutputOfRefusedStartAsync(TestFunction function, params string[] extraArgs)
     {
         var root = Directory.CreateTempSubdirectory("gateway-test-").FullName;
         await File.WriteAllTextAsync(Path.Combine(root, "functions.json"), new System.Text.Json.Nodes.JsonObject { ["Functions"] = new System.Text.Json.Nodes.JsonArray(function.ToJson()) }.ToJsonString());
-        var gateway = GatewayProcess.Launch(root, GatewayProcess.FreePort());
+        var gateway = GatewayProcess.Launch(root, GatewayProcess.FreePort(), extraArgs);
         await using var _ = gateway; // deletes root
         await gateway.WaitForExitAsync();
         Assert.NotEqual(0, gateway.ExitCode);
