@@ -15,6 +15,9 @@ using Gateway.Json;
 //   Environments/EnvironmentPool.cs   pick (or start) an environment; throttle when there is no room
 //   RuntimeApi/RuntimeApiConnection   write the event to the runtime's parked /next; read /response or /error
 //   Environments/ExecutionEnvironment one process, one invocation at a time, deadlines, exits, logs
+// An Event invocation instead goes from the endpoint to Async/AsyncInvocations.cs (fsync'd to the event store
+// before its 202), waits in Async/EventQueue.cs for an environment, and Async/EventOutcomes.cs decides after the
+// run: retry, destination, dead-letter queue (docs/async.md).
 
 var builder = WebApplication.CreateSlimBuilder(CommandLine.Normalize(args));
 var options = new GatewayOptions();
