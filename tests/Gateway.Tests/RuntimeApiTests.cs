@@ -34,9 +34,16 @@ public sealed class RuntimeApiTests : IAsyncLifetime
     {
         int[] before = await _gateway.WorkerPidsAsync("manual");
         var invoke = _gateway.InvokeAsync("manual", payload);
-        int pid = 0;
-        await Poll.UntilAsync(async () => (pid = (await _gateway.WorkerPidsAsync("manual")).Except(before).FirstOrDefault()) != 0 && Processes.EnvironmentVariable(pid, "GATEWAY_RUNTIME_API_SOCKET") is not null, "the environment to start");
-        return (invoke, Processes.EnvironmentVariable(pid, "GATEWAY_RUNTIME_API_SOCKET")!, Processes.EnvironmentVariable(pid, "AWS_LAMBDA_RUNTIME_API")!);
+        string? socket = null, tcp = null;
+        // Read both once, in the same poll: /proc/<pid>/environ is briefly unreadable while setpriv execs the bootstrap.
+        await Poll.UntilAsync(async () =>
+        {
+            int pid = (await _gateway.WorkerPidsAsync("manual")).Except(before).FirstOrDefault();
+            socket = pid == 0 ? null : Processes.EnvironmentVariable(pid, "GATEWAY_RUNTIME_API_SOCKET");
+            tcp = pid == 0 ? null : Processes.EnvironmentVariable(pid, "AWS_LAMBDA_RUNTIME_API");
+            return socket is not null && tcp is not null;
+        }, "the environment to start");
+        return (invoke, socket!, tcp!);
     }
 
     [Fact]
