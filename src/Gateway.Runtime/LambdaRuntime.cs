@@ -6,7 +6,8 @@ namespace Gateway.Runtime;
 /// Runs a function against the Lambda Runtime API. A whole <c>Main</c>:
 /// <code>return await LambdaRuntime.RunAsync((context, response) => { /* … */ return default; });</code>
 /// The endpoint comes from <c>GATEWAY_RUNTIME_API_SOCKET</c> (a Unix socket: the gateway's fast path) or
-/// else <c>AWS_LAMBDA_RUNTIME_API</c> (<c>host:port</c>, as on Lambda).
+/// else <c>AWS_LAMBDA_RUNTIME_API</c> (<c>host:port</c>, as on Lambda). Each result is posted together with the
+/// next <c>/next</c> (HTTP/1.1 pipelining); <c>GATEWAY_RUNTIME_PIPELINING=0</c> sends them one after the other.
 /// </summary>
 /// <remarks>
 /// The loop performs blocking socket I/O on the thread that runs it (one request is ever in flight, so
@@ -47,7 +48,10 @@ public static class LambdaRuntime
     internal static async Task<int> RunAsync(
         RuntimeApiEndpoint endpoint, Func<LambdaHandler> createHandler, CancellationToken cancellationToken)
     {
-        using var loop = new RuntimeLoop(new RuntimeApiClient(endpoint));
+        // GATEWAY_RUNTIME_PIPELINING=0 turns pipelining off: for measuring what it gains, and for a Runtime API
+        // server that cannot take a second request before it has answered the first.
+        bool pipelined = Environment.GetEnvironmentVariable("GATEWAY_RUNTIME_PIPELINING") != "0";
+        using var loop = new RuntimeLoop(new RuntimeApiClient(endpoint), pipelined);
         return await loop.RunAsync(createHandler, cancellationToken).ConfigureAwait(false);
     }
 }

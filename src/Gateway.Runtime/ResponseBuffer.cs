@@ -63,6 +63,16 @@ internal sealed class ResponseBuffer : IBufferWriter<byte>
         return _buffer.AsSpan(start, _end - start);
     }
 
+    /// <summary>Like <see cref="PrependHead(ReadOnlySpan{byte})"/>, with <paramref name="trailer"/> (the next
+    /// request, pipelined) copied right after the body, so head, body and trailer go out in a single send.</summary>
+    public ReadOnlySpan<byte> PrependHead(ReadOnlySpan<byte> head, ReadOnlySpan<byte> trailer)
+    {
+        EnsureFree(trailer.Length);
+        trailer.CopyTo(_buffer.AsSpan(_end)); // past the body: WrittenCount does not change
+        ReadOnlySpan<byte> framed = PrependHead(head);
+        return _buffer.AsSpan(HeadRoom - head.Length, framed.Length + trailer.Length);
+    }
+
     private void EnsureFree(int sizeHint)
     {
         int needed = Math.Max(sizeHint, 1);

@@ -16,7 +16,15 @@ internal sealed class RuntimeLoop : IDisposable
     private readonly ResponseBuffer _response = new();
     private readonly ErrorBody _errorBody = new();
 
-    public RuntimeLoop(RuntimeApiClient client) => _client = client;
+    private readonly bool _pipelined;
+
+    /// <param name="pipelined">Send each result and the next /next in one write (see
+    /// <see cref="RuntimeApiClient.PostResponseThenNext"/>).</param>
+    public RuntimeLoop(RuntimeApiClient client, bool pipelined = true)
+    {
+        _client = client;
+        _pipelined = pipelined;
+    }
 
     public async Task<int> RunAsync(Func<LambdaHandler> createHandler, CancellationToken cancellationToken)
     {
@@ -30,7 +38,8 @@ internal sealed class RuntimeLoop : IDisposable
                 return RuntimeExitCodes.InitError;
             }
 
-            while (_client.Next(_context))
+            bool haveEvent = _client.Next(_context);
+            while (haveEvent)
             {
                 // AWS runtimes publish the trace header this way for X-Ray SDKs; removed when absent so
                 // a previous invocation's trace never leaks into the next.
@@ -50,13 +59,9 @@ internal sealed class RuntimeLoop : IDisposable
                 string requestId = _context.RequestId;
                 _context.Payload = default; // the receive buffer is about to be reused
 
-                bool keepGoing = failure is null
-                    ? _client.PostResponse(requestId, _response)
-                    : PostError(requestId, failure);
-                if (!keepGoing)
-                {
-                    break;
-                }
+                haveEvent = failure is null
+                    ? _client.PostResponseThenNext(requestId, _response, _context, _pipelined)
+                    : PostErrorThenNext(requestId, failure);
             }
 
             return RuntimeExitCodes.RuntimeApiFailure;
@@ -94,11 +99,11 @@ internal sealed class RuntimeLoop : IDisposable
         }
     }
 
-    private bool PostError(string requestId, Exception exception)
+    private bool PostErrorThenNext(string requestId, Exception exception)
     {
         string errorType = ErrorBody.ErrorTypeOf(exception);
         RuntimeLog.FunctionError(errorType, exception);
         _errorBody.Write(_response, errorType, exception);
-        return _client.PostError(requestId, errorType, _response);
+        return _client.PostErrorThenNext(requestId, errorType, _response, _context, _pipelined);
     }
 }

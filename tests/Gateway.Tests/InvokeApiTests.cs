@@ -28,6 +28,25 @@ public sealed class InvokeApiTests(SharedGateway shared)
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
     }
 
+    [Theory]
+    [InlineData("echo", "fail")]                          // the C# runtime's default: result and next /next in one write
+    [InlineData("unpipelined-echo", "unpipelined-fail")]  // GATEWAY_RUNTIME_PIPELINING=0: one request at a time
+    public async Task The_runtime_serves_invocation_after_invocation_pipelined_or_not(string echo, string fail)
+    {
+        // Alternating results and errors on one environment: each answer is read exactly, and each next event
+        // arrives on the same connection, whichever way the runtime sent its requests.
+        for (int i = 0; i < 6; i++)
+        {
+            var payload = new byte[i * 1000];
+            new Random(i).NextBytes(payload);
+            using var echoed = await Gateway.InvokeAsync(echo, payload);
+            Assert.Equal(payload, await echoed.Content.ReadAsByteArrayAsync());
+
+            using var failed = await Gateway.InvokeAsync(fail, "{}");
+            Assert.Equal("Unhandled", failed.Headers.GetValues("X-Amz-Function-Error").Single());
+        }
+    }
+
     [Fact]
     public async Task A_sync_payload_one_byte_over_6_MB_is_413_in_Lambdas_shape()
     {

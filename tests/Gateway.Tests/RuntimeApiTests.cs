@@ -118,6 +118,50 @@ public sealed class RuntimeApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_runtime_may_pipeline_its_next_next_behind_its_answer()
+    {
+        // The project's C# runtime sends "POST /response" and the next "GET /next" in one write (HTTP/1.1
+        // pipelining); the Runtime API must answer both, in order, on the same connection.
+        var (invoke, socket, _) = await StartInvocationAsync("1");
+        using var runtime = await RawHttp.ConnectUnixAsync(socket);
+        var first = (await runtime.RequestAsync("GET", Next)).Headers["Lambda-Runtime-Aws-Request-Id"];
+
+        await runtime.SendAsync(
+            $"POST /2018-06-01/runtime/invocation/{first}/response HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nfirst" +
+            $"GET {Next} HTTP/1.1\r\nHost: x\r\n\r\n");
+        using (var response = await invoke.WithTimeout())
+        {
+            Assert.Equal("first", await response.Content.ReadAsStringAsync());
+        }
+
+        // The parked /next is this connection's: the next invocation goes to it, after the 202.
+        var second = _gateway.InvokeAsync("manual", "2");
+        var accepted = await runtime.ReadResponseAsync().WithTimeout();
+        Assert.Equal(202, accepted.Status);
+        Assert.Equal("""{"status":"OK"}""", accepted.Text);
+        var next = await runtime.ReadResponseAsync().WithTimeout();
+        Assert.Equal(200, next.Status);
+        Assert.Equal("2", next.Text);
+        var secondId = next.Headers["Lambda-Runtime-Aws-Request-Id"];
+        Assert.NotEqual(first, secondId);
+
+        // A refused answer pipelined with a /next: the refusal, then the same event again (it is still running).
+        await runtime.SendAsync(
+            $"POST /2018-06-01/runtime/invocation/{Guid.NewGuid()}/response HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nx" +
+            $"GET {Next} HTTP/1.1\r\nHost: x\r\n\r\n");
+        var refused = await runtime.ReadResponseAsync().WithTimeout();
+        Assert.Equal(400, refused.Status);
+        var again = await runtime.ReadResponseAsync().WithTimeout();
+        Assert.Equal(secondId, again.Headers["Lambda-Runtime-Aws-Request-Id"]);
+        Assert.Equal("2", again.Text);
+
+        var ok = await runtime.RequestAsync("POST", $"/2018-06-01/runtime/invocation/{secondId}/response", Encoding.UTF8.GetBytes("two"));
+        Assert.Equal(202, ok.Status);
+        using var secondResponse = await second.WithTimeout();
+        Assert.Equal("two", await secondResponse.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task Chunked_and_expect_continue_responses_are_read_exactly()
     {
         var (invoke, socket, _) = await StartInvocationAsync("{}");

@@ -29,6 +29,7 @@ internal sealed class RuntimeConnection : IDisposable
     private int _bodyStart;
     private int _bodyLength;
     private bool _receivedAny;
+    private bool _pipelinedOwed; // a pipelined request's response is still to be read (TryReadPipelined)
     private volatile bool _disposed;
 
     public RuntimeConnection(RuntimeApiEndpoint endpoint, int maxBodyBytes = HttpLimits.MaxBodyBytes)
@@ -52,7 +53,9 @@ internal sealed class RuntimeConnection : IDisposable
     public RuntimeApiEndpoint Endpoint => _endpoint;
 
     /// <summary>Sends <paramref name="request"/> (a complete request, head and body) and reads the response.</summary>
-    public ExchangeStatus Exchange(ReadOnlySpan<byte> request)
+    /// <param name="pipelined">True when <paramref name="request"/> holds a second request after the first (HTTP/1.1
+    /// pipelining): its response is then read by <see cref="TryReadPipelined"/>.</param>
+    public ExchangeStatus Exchange(ReadOnlySpan<byte> request, bool pipelined = false)
     {
         for (int attempt = 0; ; attempt++)
         {
@@ -71,6 +74,10 @@ internal sealed class RuntimeConnection : IDisposable
                 if (!Head.KeepAlive || sendFailed)
                 {
                     CloseSocket(); // "Connection: close" (or a server that stopped reading): next request reconnects
+                }
+                else
+                {
+                    _pipelinedOwed = pipelined;
                 }
 
                 return ExchangeStatus.Completed;
@@ -91,6 +98,48 @@ internal sealed class RuntimeConnection : IDisposable
             LastError ??= "The Runtime API closed the connection before answering.";
             return ExchangeStatus.ConnectionLost;
         }
+    }
+
+    /// <summary>
+    /// Reads the response to the request that was sent behind the last exchange's (see <see cref="Exchange"/>).
+    /// False when there is none to read (the server closed the connection after its first answer) or it did not
+    /// arrive whole: the caller then sends that request again on a fresh exchange, as if it had never been sent.
+    /// </summary>
+    public bool TryReadPipelined()
+    {
+        Socket? socket = _socket;
+        if (!_pipelinedOwed || socket is null)
+        {
+            return false;
+        }
+
+        _pipelinedOwed = false;
+        _receivedAny = false;
+        LastError = null;
+        ReadOutcome outcome;
+        try
+        {
+            outcome = ReadResponse(socket);
+        }
+        catch (SocketException e)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            LastError = Describe(e);
+            outcome = ReadOutcome.NoResponse;
+        }
+
+        if (outcome == ReadOutcome.Complete)
+        {
+            if (!Head.KeepAlive)
+            {
+                CloseSocket();
+            }
+
+            return true;
+        }
+
+        CloseSocket();
+        return false;
     }
 
     public void Dispose()
@@ -125,6 +174,7 @@ internal sealed class RuntimeConnection : IDisposable
     {
         Socket? socket = Interlocked.Exchange(ref _socket, null);
         socket?.Dispose();
+        _pipelinedOwed = false;
         _start = _end = 0; // bytes from a dead connection are never the start of the next response
     }
 

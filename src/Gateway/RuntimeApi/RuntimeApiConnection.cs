@@ -30,6 +30,10 @@ internal sealed class RuntimeApiConnection : IValueTaskSource<bool>
     private readonly GatherSender _sender = new();
     private readonly Func<PooledPayload, PooledPayload> _swapScratch;
     private PooledPayload _scratch = new();
+
+    // A 202 not yet written: see HandleResultAsync. Only the connection's own loop and, while its /next is parked,
+    // DeliverAsync touch it (the environment's lock orders the two).
+    private byte[]? _deferred;
     private ManualResetValueTaskSourceCore<bool> _delivered = new() { RunContinuationsAsynchronously = true };
 
     public RuntimeApiConnection(Socket socket, ExecutionEnvironment environment)
@@ -79,7 +83,12 @@ internal sealed class RuntimeApiConnection : IValueTaskSource<bool>
         RuntimeRequestHead head;
         while (true)
         {
-            var read = await _reader.ReadAsync().ConfigureAwait(false);
+            // A deferred 202 goes out before this loop waits for the runtime: it waits for nothing else.
+            if (!_reader.TryRead(out var read))
+            {
+                await FlushDeferredAsync().ConfigureAwait(false);
+                read = await _reader.ReadAsync().ConfigureAwait(false);
+            }
             var buffer = read.Buffer;
             var status = RuntimeRequestParser.TryParse(buffer, _id, out head, out var consumed);
             if (status == ParseStatus.Complete)
@@ -138,6 +147,11 @@ internal sealed class RuntimeApiConnection : IValueTaskSource<bool>
     {
         int n = FormatNextHead(invocation);
         _sendList.Clear();
+        if (_deferred is { } deferred)
+        {
+            _deferred = null; // the 202 of the runtime's last post, which pipelined this /next behind it
+            _sendList.Add(deferred);
+        }
         _sendList.Add(new ArraySegment<byte>(_head, 0, n));
         foreach (var segment in invocation.Request.Segments)
         {
@@ -253,6 +267,14 @@ internal sealed class RuntimeApiConnection : IValueTaskSource<bool>
         {
             reply = await _environment.OnResultAsync(idSpan, head.Route == RuntimeRoute.Error, head.ErrorType, _swapScratch).ConfigureAwait(false);
         }
+        if (reply == RuntimeReplies.Accepted)
+        {
+            // Sent with whatever this connection writes next: at the latest before the loop waits to read again
+            // (HandleOneRequestAsync), so a runtime that waits for its 202 gets it at once, and a runtime that
+            // pipelined its next /next behind this post gets the 202 and its next event in one write.
+            _deferred = reply;
+            return true;
+        }
         await SendAsync(reply).ConfigureAwait(false);
         return true;
     }
@@ -287,8 +309,49 @@ internal sealed class RuntimeApiConnection : IValueTaskSource<bool>
         return reply != RuntimeReplies.ContainerError;
     }
 
+    /// <summary>Sends <paramref name="bytes"/>, after a deferred reply if there is one (in one gather write).</summary>
+    private ValueTask SendAsync(byte[] bytes)
+    {
+        if (_deferred is { } deferred)
+        {
+            _deferred = null;
+            _sendList.Clear();
+            _sendList.Add(deferred);
+            _sendList.Add(bytes);
+            return SendListAsync();
+        }
+        return SendOneAsync(bytes);
+    }
+
+    private ValueTask FlushDeferredAsync()
+    {
+        if (_deferred is not { } deferred)
+        {
+            return ValueTask.CompletedTask;
+        }
+        _deferred = null;
+        return SendOneAsync(deferred);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask SendListAsync()
+    {
+        try
+        {
+            await _sender.SendAsync(_socket, _sendList).ConfigureAwait(false);
+        }
+        finally
+        {
+            _sendList.Clear();
+        }
+    }
+
     /// <summary>The Memory overload: a ValueTask over the socket's cached args (the byte[] overload allocates a Task).</summary>
-    private ValueTask<int> SendAsync(byte[] bytes) => _socket.SendAsync(bytes.AsMemory(), SocketFlags.None, CancellationToken.None);
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask SendOneAsync(byte[] bytes)
+    {
+        await _socket.SendAsync(bytes.AsMemory(), SocketFlags.None, CancellationToken.None).ConfigureAwait(false);
+    }
 
     /// <summary>Closes the socket (the environment is ending); the loop then exits.</summary>
     public void Close()

@@ -21,6 +21,9 @@ public sealed class SharedGateway : IAsyncLifetime
         TestFunction.Sample("env") with { MemorySize = 256, Environment = new() { ["MY_SETTING"] = "forty-two", ["TZ"] = "Europe/Paris" } },
         TestFunction.Sample("initfail") with { Provisioned = 0 },
         TestFunction.Sample("cold-echo", "echo") with { Provisioned = 0, MaxEnvironments = 2 },
+        // The C# runtime posting each result and its next /next one after the other instead of pipelined.
+        TestFunction.Sample("unpipelined-echo", "echo") with { Environment = new() { ["GATEWAY_RUNTIME_PIPELINING"] = "0" } },
+        TestFunction.Sample("unpipelined-fail", "fail") with { Environment = new() { ["GATEWAY_RUNTIME_PIPELINING"] = "0" } },
         new TestFunction("bash-echo", TestPaths.BashEchoDirectory, "function.handler"),
     ];
 
