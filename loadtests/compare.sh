@@ -13,7 +13,9 @@
 #   bare-kestrel-6mb, gateway-6mb   6,000,000 B echo (just under the 6 MB sync limit), closed loop, 4 connections
 #
 # It also reads the gateway's managed allocations per invocation from /metrics around the echo closed loop
-# (gateway_gc_allocated_bytes_total / lambda_invocations_total).
+# (gateway_gc_allocated_bytes_total / lambda_invocations_total), and, for every harness run, the CPU time per
+# request of the server (with its child processes: the gateway's workers, nginx's and php-fpm's) and of the load
+# generator over the measured seconds: on a box where all of them share the cores, that is what bounds req/s.
 #
 #   loadtests/compare.sh [--duration S] [--warmup S] [--connections N] [--out DIR]
 #
@@ -48,6 +50,7 @@ while (($#)); do
   esac
 done
 out="$(lt_output_dir compare "$out")"
+cpu_window=$((duration > 2 ? duration - 1 : 1)) # seconds of each run whose CPU time is counted (see run)
 
 kestrel_port=19401
 gateway_port=19402
@@ -109,15 +112,44 @@ stop() {
   wait "$pid" 2>/dev/null || true
 }
 
-# run LABEL PORT [harness options…]: one harness run; appends its RESULT line to results.txt.
+# server_pids: the processes whose CPU counts as "the server" in the next run (set before each server's runs:
+# the gateway and its workers, Kestrel, nginx and php-fpm with their children).
+server_pids=()
+# cpu_ticks PID…: utime + stime of those processes and their direct children, in clock ticks.
+cpu_ticks() {
+  local total=0 p
+  for p in "$@" $(for q in "$@"; do pgrep -P "$q" || true; done); do
+    total=$((total + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)))
+  done
+  echo "$total"
+}
+
+# run LABEL PORT [harness options…]: one harness run; appends its RESULT line to results.txt, and a CPU line:
+# the server's and the load generator's CPU time per request over the measured seconds (after the warmup),
+# which is what bounds throughput when everything shares the box's cores.
 run() {
-  local label="$1" port="$2"
+  local label="$1" port="$2" harness_pid sampler_pid hz
   shift 2
   log "run $label ($*)"
   dotnet "$harness_dll" --url "http://127.0.0.1:$port" --label "$label" --out "$out/$label" \
-    --duration "$duration" --warmup "$warmup" --payload-bytes 64 "$@" 2>"$out/$label.progress.log" | tee -a "$out/results.txt" >&2
+    --duration "$duration" --warmup "$warmup" --payload-bytes 64 "$@" 2>"$out/$label.progress.log" >"$tmp/$label.result" &
+  harness_pid=$!
+  # The window ends a second before the run does, while the load generator still exists to be read.
+  ( sleep "$warmup"; echo "$(cpu_ticks "${server_pids[@]}") $(cpu_ticks "$harness_pid")" >"$tmp/$label.cpu0"
+    sleep "$cpu_window"; echo "$(cpu_ticks "${server_pids[@]}") $(cpu_ticks "$harness_pid")" >"$tmp/$label.cpu1" ) &
+  sampler_pid=$!
+  wait "$harness_pid"
+  wait "$sampler_pid" || true
+  tee -a "$out/results.txt" <"$tmp/$label.result" >&2
   # The box may be shared: record how busy it was, so a noisy run can be recognised.
   echo "LOADAVG label=$label $(cut -d' ' -f1-3 /proc/loadavg)" >>"$out/results.txt"
+  if [[ -s "$tmp/$label.cpu0" && -s "$tmp/$label.cpu1" ]]; then
+    hz="$(getconf CLK_TCK)"
+    read -r s0 h0 <"$tmp/$label.cpu0"; read -r s1 h1 <"$tmp/$label.cpu1"
+    local requests; requests="$(echo "$(field "$label" rps) * $cpu_window" | bc)"
+    echo "CPU label=$label server_us_per_request=$(echo "($s1 - $s0) * 1000000 / $hz / $requests" | bc) harness_us_per_request=$(echo "($h1 - $h0) * 1000000 / $hz / $requests" | bc)" \
+      | tee -a "$out/results.txt" >&2
+  fi
 }
 
 # run_wrk LABEL PORT: wrk with the same 64 B POST and connection count; a RESULT line like the harness's.
@@ -157,6 +189,7 @@ done
 # ---- 1. bare Kestrel, closed loop ----
 artifacts/bare-kestrel/BareKestrel --urls "http://127.0.0.1:$kestrel_port" >"$out/bare-kestrel.log" 2>&1 &
 bk_pid=$!; lt_stop_on_exit "$bk_pid"
+server_pids=("$bk_pid")
 wait_ready "$path" "$kestrel_port"
 run bare-kestrel "$kestrel_port" --connections "$connections"
 run_wrk bare-kestrel-wrk "$kestrel_port"        # the harness's own ceiling: wrk against the same floor
@@ -167,6 +200,7 @@ stop "$bk_pid"
 artifacts/gateway/Gateway --urls "http://127.0.0.1:$gateway_port" --data "$tmp/gateway-data" \
   --functions loadtests/functions.json --quiet --Gateway:RequestRateMultiplier=1000 >"$out/gateway.log" 2>&1 &
 gw_pid=$!; lt_stop_on_exit "$gw_pid"
+server_pids=("$gw_pid")
 wait_ready "$path" "$gateway_port"
 sleep 2                                                   # let the 32 + 4 pre-forks finish
 idle_memory="$(gateway_memory "$gw_pid" "$gateway_port")"
@@ -196,6 +230,7 @@ stop "$gw_pid"
 # ---- 3. bare Kestrel at the same open-loop rate ----
 artifacts/bare-kestrel/BareKestrel --urls "http://127.0.0.1:$kestrel_port" >>"$out/bare-kestrel.log" 2>&1 &
 bk_pid=$!; lt_stop_on_exit "$bk_pid"
+server_pids=("$bk_pid")
 wait_ready "$path" "$kestrel_port"
 run bare-open "$kestrel_port" --connections "$connections" --rate "$half"
 stop "$bk_pid"
@@ -259,6 +294,7 @@ EOF
 fpm_pid=$!; lt_stop_on_exit "$fpm_pid"
 nginx -e "$tmp/nginx-error.log" -p "$tmp/nginx" -c "$tmp/nginx.conf" >"$out/nginx.log" 2>&1 &
 nginx_pid=$!; lt_stop_on_exit "$nginx_pid"
+server_pids=("$fpm_pid" "$nginx_pid")
 wait_ready "$path" "$nginx_port"
 run nginx-php "$nginx_port" --connections "$connections"
 stop "$nginx_pid"
@@ -268,11 +304,13 @@ cp "$tmp/nginx-error.log" "$tmp/php-fpm.log" "$out/" 2>/dev/null || true
 # ---- table ----
 ratio() { echo "scale=2; $1 / $2" | bc -l; }
 {
-  echo "| run | load | req/s | p50 ms | p99 ms | non-2xx / errors |"
-  echo "|---|---|---:|---:|---:|---|"
+  echo "| run | load | req/s | p50 ms | p99 ms | server CPU µs/req | load generator CPU µs/req | non-2xx / errors |"
+  echo "|---|---|---:|---:|---:|---:|---:|---|"
+  cpu_field() { grep "^CPU label=$1 " "$out/results.txt" | tail -n 1 | tr ' ' '\n' | sed -n "s/^$2=//p"; }
   row() {
     local label="$1" load="$2"
-    printf '| %s | %s | %s | %s | %s | %s |\n' "$label" "$load" "$(field "$label" rps)" "$(field "$label" p50_ms)" "$(field "$label" p99_ms)" \
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$label" "$load" "$(field "$label" rps)" "$(field "$label" p50_ms)" "$(field "$label" p99_ms)" \
+      "$(cpu_field "$label" server_us_per_request)" "$(cpu_field "$label" harness_us_per_request)" \
       "$(grep "^RESULT label=$label " "$out/results.txt" | tail -n 1 | grep -oE '(throttled|other4xx|5xx|errors|function_errors|unsent_due)=[0-9]+|wrk_errors="[^"]*"' | grep -vE '=0$|"none"' | tr '\n' ' ' || true)"
   }
   row bare-kestrel "closed, $connections conn"
