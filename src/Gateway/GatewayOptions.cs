@@ -99,6 +99,14 @@ internal sealed class GatewayOptions
     public int AsyncEventsInMemory { get; set; } = 1024;
 
     /// <summary>
+    /// Invoke-request body bytes the gateway holds in memory at once, across all requests (bodies being read and
+    /// synchronous invocations in flight); at least the larger payload limit. When they are spent, further bodies
+    /// wait unread (TCP back-pressure) instead of being buffered. Also the most the payload segment pool keeps for
+    /// reuse. 32 MiB: five 6 MB bodies, or half a million 64-byte ones.
+    /// </summary>
+    public long RequestBodyBufferBytes { get; set; } = 32L * 1024 * 1024;
+
+    /// <summary>
     /// For tests and demos only: how much faster than real time the async clock runs (retry delays, event ages,
     /// throttle backoff, destination retries). 1000 makes AWS's one-minute retry wait 60 ms.
     /// </summary>

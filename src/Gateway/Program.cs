@@ -31,6 +31,9 @@ builder.WebHost.ConfigureKestrel(kestrel =>
     kestrel.AddServerHeader = false;
     // Invoke bodies are limited by the endpoint itself while they stream (6 MB sync, 256 KB/1 MB Event), with
     // Lambda's 413; Kestrel's own 30 MB cap stays as a backstop for everything else.
+    // Kestrel reads up to this much of a request ahead of the app (1 MB by default): a connection whose body waits
+    // for the request-body budget then holds at most 64 KB, not 1 MB (64 abusers: 4 MB, not 64).
+    kestrel.Limits.MaxRequestBufferSize = 64 * 1024;
 });
 if (options.InlineScheduling)
 {
@@ -51,6 +54,14 @@ if (!(options.AsyncClockRate > 0))
     return 1;
 }
 var asyncTime = AcceleratedTimeProvider.For(time, options.AsyncClockRate); // 1 except in tests
+long largestPayload = Math.Max(options.SyncPayloadLimit, options.AsyncPayloadLimit);
+if (options.RequestBodyBufferBytes < largestPayload)
+{
+    Console.Error.WriteLine($"[gateway] Gateway:RequestBodyBufferBytes must be at least the largest payload limit ({largestPayload} bytes), not {options.RequestBodyBufferBytes}.");
+    return 1;
+}
+var bodyBudget = new RequestBodyBudget(options.RequestBodyBufferBytes);
+PayloadSegmentPool.Shared.SetMaxRetainedBytes(options.RequestBodyBufferBytes);
 var environmentServices = new EnvironmentServices(options, time);
 int leftovers = LeftoverCleanup.Run(environmentServices.RunDirectory, environmentServices.TmpDirectory);
 if (leftovers > 0)
@@ -127,10 +138,10 @@ using var destinations = new Gateway.Async.Destinations.DestinationDelivery(envi
     (function, payload, cancellationToken) => eventsForDestinations!.InvokeAsync(function, payload, cancellationToken), asyncTime);
 var events = new AsyncInvocations(eventStore, registry, invocations, asyncTime, eventInvokeConfigs.Effective, destinations, options.AsyncEventsInMemory);
 eventsForDestinations = events;
-var invoke = new InvokeEndpoint(registry, invocations, events, options, time);
+var invoke = new InvokeEndpoint(registry, invocations, events, bodyBudget, options, time);
 app.MapPost("/2015-03-31/functions/{FunctionName}/invocations", invoke.HandleAsync);
 app.MapGet("/_gateway/status", async () => StatusReport.Build(registry, environmentServices, invocations, await events.CountersAsync()));
-app.MapGet("/metrics", async () => Results.Text(Gateway.Metrics.PrometheusExporter.Render(registry, admission, invocations, await events.CountersAsync()), Gateway.Metrics.PrometheusExporter.ContentType));
+app.MapGet("/metrics", async () => Results.Text(Gateway.Metrics.PrometheusExporter.Render(registry, admission, invocations, await events.CountersAsync(), bodyBudget), Gateway.Metrics.PrometheusExporter.ContentType));
 long totalCodeSize = definitions.Sum(d => CodeSize.Of(d.CodeDirectory));
 app.MapGet("/2016-08-19/account-settings", () => Results.Json(new AccountSettings
 {

@@ -65,6 +65,14 @@ public sealed class LifecycleTests
         Assert.Contains("Gateway:AsyncClockRate must be greater than 0", output);
     }
 
+    [Fact]
+    public async Task A_request_body_budget_smaller_than_the_payload_limit_is_refused_at_start()
+    {
+        var output = await OutputOfRefusedStartAsync(TestFunction.Sample("echo"), "--Gateway:RequestBodyBufferBytes=1000000");
+
+        Assert.Contains("Gateway:RequestBodyBufferBytes must be at least the largest payload limit (6291456 bytes), not 1000000.", output);
+    }
+
     /// <summary>Starts a gateway with one function it must refuse, waits for it to exit, and returns what it printed.</summary>
     private static async Task<string> OutputOfRefusedStartAsync(TestFunction function, params string[] extraArgs)
     {

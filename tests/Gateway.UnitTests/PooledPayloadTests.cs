@@ -79,8 +79,9 @@ public class PooledPayloadTests
             }
             var segments = payload.Segments;
             Assert.True(segments.Count > 1);
-            Assert.True(segments.Count < 20, $"{segments.Count} segments for 3 MB: growth is not doubling");
-            Assert.All(segments, s => Assert.True(s.Count <= 1 << 20 || s.Array!.Length <= (1 << 20) * 2));
+            // 4 + 8 + 16 + 32 KB from the shared pool, then 64 KB segments from the bounded segment pool.
+            Assert.Equal(4 + (3 * 1024 * 1024 - 60 * 1024 + PayloadSegmentPool.SegmentBytes - 1) / PayloadSegmentPool.SegmentBytes, segments.Count);
+            Assert.All(segments, s => Assert.True(s.Array!.Length <= PayloadSegmentPool.SegmentBytes));
             long position = 0;
             foreach (var segment in segments)
             {
@@ -120,7 +121,7 @@ public class PooledPayloadTests
     [InlineData(1)]
     [InlineData(4096)]
     [InlineData(5000)]
-    [InlineData(6 * 1024 * 1024)]
+    [InlineData(32 * 1024)]
     public void Reserve_then_write_the_reserved_length_gives_one_segment(int size)
     {
         var data = Bytes(size);
@@ -133,6 +134,31 @@ public class PooledPayloadTests
                 payload.Write(chunk);
             }
             Assert.Single(payload.Segments);
+            Assert.Equal(data, payload.ToArray());
+        }
+        finally
+        {
+            payload.Reset();
+        }
+    }
+
+    [Theory]
+    [InlineData(32 * 1024 + 1)]
+    [InlineData(6 * 1024 * 1024)]
+    public void A_large_reserved_payload_is_made_of_64_KB_pool_segments(int size)
+    {
+        // Large bodies never take one big array (the shared pool would keep those for good): only 64 KB segments.
+        var data = Bytes(size);
+        var payload = new PooledPayload();
+        try
+        {
+            payload.Reserve(size);
+            foreach (var chunk in data.Chunk(3001))
+            {
+                payload.Write(chunk);
+            }
+            Assert.Equal((size + PayloadSegmentPool.SegmentBytes - 1) / PayloadSegmentPool.SegmentBytes, payload.Segments.Count);
+            Assert.All(payload.Segments, s => Assert.Equal(PayloadSegmentPool.SegmentBytes, s.Array!.Length));
             Assert.Equal(data, payload.ToArray());
         }
         finally

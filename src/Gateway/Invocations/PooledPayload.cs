@@ -8,18 +8,20 @@ namespace Gateway.Invocations;
 /// write to the client) reads these same arrays.
 /// </summary>
 /// <remarks>
-/// When the size is known up front (Content-Length) the payload is one array of exactly that size; otherwise it
-/// grows in segments that double from 4 KB up to 1 MB, so an unknown-length body never needs a copy to grow.
+/// A small payload (up to 32 KB) whose size is known up front (Content-Length) is one array from the shared pool;
+/// an unknown-length one grows in arrays that double from 4 KB to 32 KB. Anything larger is made of 64 KB segments
+/// from <see cref="PayloadSegmentPool"/>, whose memory is bounded. Growing never needs a copy.
 /// Not thread-safe: one writer, then readers, then <see cref="Reset"/>.
 /// </remarks>
 internal sealed class PooledPayload
 {
     private const int FirstSegment = 4096;
-    private const int LargestSegment = 1 << 20;
+    private const int LargestSharedArray = 32 * 1024;
 
     private readonly List<ArraySegment<byte>> _segments = new(4);
     private byte[]? _current;
     private int _currentUsed;
+    private bool _large; // a large body is coming: go straight to 64 KB segments
 
     /// <summary>Total bytes written.</summary>
     public long Length { get; private set; }
@@ -29,6 +31,11 @@ internal sealed class PooledPayload
     {
         if (_current is null && _segments.Count == 0 && expectedLength > 0)
         {
+            if (expectedLength > LargestSharedArray)
+            {
+                _large = true;
+                return;
+            }
             _current = ArrayPool<byte>.Shared.Rent(expectedLength);
             _currentUsed = 0;
         }
@@ -42,8 +49,11 @@ internal sealed class PooledPayload
             if (_current is null || _currentUsed == _current.Length)
             {
                 SealCurrent();
-                int size = Math.Clamp(_segments.Count == 0 ? FirstSegment : _segments[^1].Count * 2, FirstSegment, LargestSegment);
-                _current = ArrayPool<byte>.Shared.Rent(Math.Max(size, Math.Min(source.Length, LargestSegment)));
+                int size = Math.Max(_segments.Count == 0 ? FirstSegment : _segments[^1].Count * 2, FirstSegment);
+                _large |= size > LargestSharedArray;
+                _current = _large
+                    ? PayloadSegmentPool.Shared.Rent()
+                    : ArrayPool<byte>.Shared.Rent(Math.Min(Math.Max(size, source.Length), LargestSharedArray));
                 _currentUsed = 0;
             }
             int n = Math.Min(source.Length, _current.Length - _currentUsed);
@@ -106,7 +116,7 @@ internal sealed class PooledPayload
     {
         if (_current is not null && _currentUsed == 0)
         {
-            ArrayPool<byte>.Shared.Return(_current);
+            ReturnArray(_current);
         }
         else if (_current is not null)
         {
@@ -116,10 +126,24 @@ internal sealed class PooledPayload
         _currentUsed = 0;
         foreach (var segment in _segments)
         {
-            ArrayPool<byte>.Shared.Return(segment.Array!);
+            ReturnArray(segment.Array!);
         }
         _segments.Clear();
         Length = 0;
+        _large = false;
+    }
+
+    // The shared pool never hands out 64 KB arrays for the sizes asked of it here (at most 32 KB).
+    private static void ReturnArray(byte[] array)
+    {
+        if (array.Length == PayloadSegmentPool.SegmentBytes)
+        {
+            PayloadSegmentPool.Shared.Return(array);
+        }
+        else
+        {
+            ArrayPool<byte>.Shared.Return(array);
+        }
     }
 
     private void SealCurrent()

@@ -9,7 +9,7 @@ namespace Gateway.Invoke;
 /// <c>POST /2015-03-31/functions/{FunctionName}/invocations</c> — the path of one invocation, in order:
 /// name → function → headers → body (limited) → dispatch to an environment → response.
 /// </summary>
-internal sealed class InvokeEndpoint(FunctionRegistry functions, InvocationPool invocations, Async.AsyncInvocations events, GatewayOptions options, TimeProvider time)
+internal sealed class InvokeEndpoint(FunctionRegistry functions, InvocationPool invocations, Async.AsyncInvocations events, RequestBodyBudget bodyBudget, GatewayOptions options, TimeProvider time)
 {
     private const string Latest = "$LATEST";
 
@@ -102,6 +102,21 @@ internal sealed class InvokeEndpoint(FunctionRegistry functions, InvocationPool 
             await TooLarge(context, type, declared, limit).ConfigureAwait(false);
             return;
         }
+        // The body's share of the gateway's request-body budget, taken before a byte of it is read: all of it when
+        // the length is known, else the most it may be (the rest is given back once it is in). While the budget is
+        // spent this waits, and the body stays unread in the client's socket: back-pressure, not buffering.
+        long share = request.ContentLength ?? limit;
+        if (share > 0)
+        {
+            try
+            {
+                await bodyBudget.TakeAsync(share, context.RequestAborted).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return; // the client gave up while waiting
+            }
+        }
         var invocation = invocations.Rent();
         bool handedToQueue = false;
         try
@@ -124,6 +139,11 @@ internal sealed class InvokeEndpoint(FunctionRegistry functions, InvocationPool 
             {
                 await TooLarge(context, type, seen, limit).ConfigureAwait(false);
                 return;
+            }
+            if (request.ContentLength is null)
+            {
+                bodyBudget.Return(share - invocation.Request.Length);
+                share = invocation.Request.Length;
             }
 
             invocation.RequestId = requestIdText;
@@ -208,6 +228,9 @@ internal sealed class InvokeEndpoint(FunctionRegistry functions, InvocationPool 
             {
                 invocations.Return(invocation);
             }
+            // An Event's payload lives on in its function's queue (bounded by Gateway:AsyncEventsInMemory), outside
+            // this budget, which covers bodies being read and synchronous invocations in flight.
+            bodyBudget.Return(share);
         }
     }
 
