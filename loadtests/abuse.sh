@@ -11,12 +11,15 @@
 #   loadtests/abuse.sh [--duration S (10)] [--connections N (32)] [--abusers N (64)] [--body-mb M (100)]
 #                      [--limit-rate R (curl's --limit-rate per abuser, e.g. 2M; default none)]
 #                      [--pause S (0.1: each abuser's pause between requests)]
+#                      [--curl-abusers (one shell loop and curl per upload instead of the harness)]
 #                      [--port P (19431)] [--out DIR]
 #
-# Abusers are curl processes (-T from a sparse file for Content-Length, -T - from /dev/zero for chunked). They
-# share the cores with the gateway and the load generator: unthrottled, 64 of them (each chunked upload copies
-# its bytes through head, a pipe and curl) take most of a 2-core box by themselves, so the script also prints
-# the gateway's own CPU seconds in each run; --limit-rate models slow clients instead of CPU-bound ones. Outputs in --out (default
+# Abusers are one harness process (--scenario oversize) with --abusers connections, each posting a body, waiting
+# for the 413 or the hang-up, pausing, and starting again. With --curl-abusers they are curl processes instead
+# (-T from a sparse file for Content-Length, -T - from /dev/zero for chunked), as in the first measurements: a
+# program start per upload, which on 2 cores costs more than the gateway's whole refusal. Either way they share
+# the cores with the gateway, so the script also prints the gateway's own CPU seconds in each run; --limit-rate
+# models slow clients instead of CPU-bound ones. Outputs in --out (default
 # artifacts/loadtests/abuse-<UTC>). Everything it starts is stopped on exit (trap).
 #
 # The gateway runs with --Gateway:RequestRateMultiplier=1000: Lambda's request-rate limit (10 x the account's
@@ -34,6 +37,7 @@ abusers=64
 body_mb=100
 limit_rate=""
 pause=0.1
+curl_abusers=false
 port=19431
 out=""
 while (($#)); do
@@ -44,6 +48,7 @@ while (($#)); do
     --body-mb) body_mb="$2"; shift 2 ;;
     --limit-rate) limit_rate="$2"; shift 2 ;;
     --pause) pause="$2"; shift 2 ;;
+    --curl-abusers) curl_abusers=true; shift ;;
     --port) port="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
     -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
@@ -114,18 +119,34 @@ sampler() {
 sampler &
 lt_stop_on_exit $!
 abuser_pids=()
-for i in $(seq "$abusers"); do
-  mode=length; ((i % 2 == 0)) && mode=chunked
-  abuse_loop "$i" "$mode" &
+if $curl_abusers; then
+  for i in $(seq "$abusers"); do
+    mode=length; ((i % 2 == 0)) && mode=chunked
+    abuse_loop "$i" "$mode" &
+    abuser_pids+=($!); lt_stop_on_exit $!
+  done
+else
+  # One process, --abusers connections (the harness's oversize scenario): the same uploads without a program
+  # start per upload. It runs a little longer than the measured run and prints its counts when it ends.
+  harness_rate=()
+  [[ -n "$limit_rate" ]] && harness_rate=(--limit-rate "$(numfmt --from=iec "$limit_rate")")
+  dotnet "$harness_dll" --url "$url" --scenario oversize --connections "$abusers" --body-mb "$body_mb" \
+    --pause-ms "$(echo "$pause * 1000 / 1" | bc)" --duration $((2 + warmup + duration + 2)) --label abusers "${harness_rate[@]}" \
+    >"$tmp/abusers.result" 2>&1 &
   abuser_pids+=($!); lt_stop_on_exit $!
-done
+fi
 sleep 2                                                  # let the abuse reach a steady state
 run abused
-for pid in "${abuser_pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+if $curl_abusers; then
+  for pid in "${abuser_pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+else
+  wait "${abuser_pids[0]}" || true
+fi
 sleep 1
 after_abuse_kb="$(rss_kb "$gw_pid")"
 max_kb="$(sort -n "$tmp/rss.txt" | tail -n 1)"
 cat "$tmp"/abuse-*.log 2>/dev/null | sort | uniq -c | sed 's/^ */ABUSE_RESPONSES count=/' >>"$out/results.txt" || true
+grep -h '^RESULT label=abusers' "$tmp/abusers.result" 2>/dev/null | sed 's/^RESULT/ABUSE_RESPONSES/' >>"$out/results.txt" || true
 cp "$tmp/rss.txt" "$out/rss-samples-kb.txt"
 
 ratio="$(echo "scale=2; $(field abused rps) / $(field undisturbed rps)" | bc -l)"

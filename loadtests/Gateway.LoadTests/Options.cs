@@ -32,6 +32,11 @@ internal sealed class Options
     public double GraceSeconds { get; private set; } = 2;
     public bool ConnectionsGiven { get; private set; }
 
+    // --scenario oversize (Oversize.cs)
+    public int BodyMegabytes { get; private set; } = 100;
+    public int PauseMilliseconds { get; private set; } = 100;
+    public long LimitRateBytesPerSecond { get; private set; }
+
     public bool OpenLoop => Rate > 0;
 
     public const string Usage = """
@@ -66,6 +71,11 @@ internal sealed class Options
           --grace S              seconds to wait for answers after the last send (default 2); requests still
                                  unanswered then count as admitted (a throttle answers in milliseconds)
         Connections default to 256 in this scenario, so the client never limits the rate.
+
+        Oversize scenario (--scenario oversize): --connections clients post --body-mb MB bodies (default 100)
+        for --duration seconds, half with Content-Length and half chunked, each until the gateway answers or
+        hangs up, then pause --pause-ms (100) and start again; --limit-rate BYTES_PER_S makes them slow clients.
+        Prints RESULT … uploads=… mb_sent=… errors=… length_413=… chunked_413=…
         Prints one line to stdout at the end:
           RESULT label=… rps=… p50_ms=… p90_ms=… p99_ms=… p999_ms=… max_ms=… ok=… non2xx=… errors=…
         """;
@@ -103,6 +113,9 @@ internal sealed class Options
                 case "--tolerance": o.TolerancePercent = double.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--slack": o.Slack = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--grace": o.GraceSeconds = double.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--body-mb": o.BodyMegabytes = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--pause-ms": o.PauseMilliseconds = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--limit-rate": o.LimitRateBytesPerSecond = long.Parse(Next(), CultureInfo.InvariantCulture); break;
                 default: throw new ArgumentException($"unknown option {arg}");
             }
         }
@@ -115,9 +128,13 @@ internal sealed class Options
         {
             throw new ArgumentException("out of range: connections 1..4096, duration 1..3600, warmup 0..600, payload-bytes 0..6 MB, rate 0..1e6");
         }
-        if (o.Scenario is not ("load" or "throttle") || o.Model is not ("request-rate" or "burst"))
+        if (o.Scenario is not ("load" or "throttle" or "oversize") || o.Model is not ("request-rate" or "burst"))
         {
-            throw new ArgumentException("--scenario is load or throttle; --model is request-rate or burst");
+            throw new ArgumentException("--scenario is load, throttle or oversize; --model is request-rate or burst");
+        }
+        if (o.BodyMegabytes is < 1 or > 10_000 || o.PauseMilliseconds is < 0 or > 60_000 || o.LimitRateBytesPerSecond < 0)
+        {
+            throw new ArgumentException("out of range: body-mb 1..10000, pause-ms 0..60000, limit-rate >= 0");
         }
         if (o.Scenario == "throttle")
         {

@@ -28,6 +28,11 @@ var endPoint = new IPEndPoint(addresses.First(IPAddress.IsLoopback), options.Url
 string path = options.Url.AbsolutePath.TrimEnd('/') + "/2015-03-31/functions/" + Uri.EscapeDataString(options.Function) + "/invocations";
 byte[] request = HttpConnection.BuildRequest(options.Url, path, options.InvocationType, options.Payload());
 
+if (options.Scenario == "oversize")
+{
+    return await Oversize.RunAsync(options, endPoint, path);
+}
+
 if (options.Scenario == "throttle")
 {
     return await Throttle.RunAsync(options, request, endPoint);
