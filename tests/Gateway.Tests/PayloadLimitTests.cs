@@ -28,7 +28,7 @@ public sealed class PayloadLimitTests(SharedGateway shared)
         Array.Fill(chunk, (byte)'a');
         var chunkHead = Encoding.ASCII.GetBytes($"{chunk.Length:X}\r\n");
         long sent = 0;
-        var reading = ReadStatusLineAsync(stream);
+        var reading = StatusLine.ReadAsync(stream);
         try
         {
             while (sent < HundredMb && !reading.IsCompleted)
@@ -58,25 +58,5 @@ public sealed class PayloadLimitTests(SharedGateway shared)
 
         using var after = await Gateway.InvokeAsync("echo", "\"still serving\"");
         Assert.Equal("\"still serving\"", await after.Content.ReadAsStringAsync());
-    }
-
-    private static async Task<string> ReadStatusLineAsync(NetworkStream stream)
-    {
-        var buffer = new byte[4096];
-        int length = 0;
-        while (true)
-        {
-            int n = await stream.ReadAsync(buffer.AsMemory(length));
-            if (n == 0)
-            {
-                return Encoding.ASCII.GetString(buffer, 0, length);
-            }
-            length += n;
-            int end = Array.IndexOf(buffer, (byte)'\n', 0, length);
-            if (end >= 0)
-            {
-                return Encoding.ASCII.GetString(buffer, 0, end).TrimEnd('\r');
-            }
-        }
     }
 }

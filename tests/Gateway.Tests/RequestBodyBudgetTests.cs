@@ -91,7 +91,7 @@ public sealed class RequestBodyBudgetTests : IAsyncLifetime
         {
             _socket = socket;
             _stream = new NetworkStream(socket);
-            _statusLine = ReadStatusLineAsync(_stream);
+            _statusLine = StatusLine.ReadAsync(_stream);
         }
 
         public static async Task<ChunkedUpload> StartAsync(GatewayProcess gateway)
@@ -142,34 +142,6 @@ public sealed class RequestBodyBudgetTests : IAsyncLifetime
             _stream.Dispose();
             _socket.Dispose();
             return ValueTask.CompletedTask;
-        }
-
-        private static async Task<string> ReadStatusLineAsync(NetworkStream stream)
-        {
-            var buffer = new byte[4096];
-            int length = 0;
-            while (true)
-            {
-                int n;
-                try
-                {
-                    n = await stream.ReadAsync(buffer.AsMemory(length));
-                }
-                catch (IOException)
-                {
-                    n = 0;
-                }
-                if (n == 0)
-                {
-                    return Encoding.ASCII.GetString(buffer, 0, length);
-                }
-                length += n;
-                int end = Array.IndexOf(buffer, (byte)'\n', 0, length);
-                if (end >= 0)
-                {
-                    return Encoding.ASCII.GetString(buffer, 0, end).TrimEnd('\r');
-                }
-            }
         }
     }
 }
