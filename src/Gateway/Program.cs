@@ -35,10 +35,14 @@ builder.WebHost.ConfigureKestrel(kestrel =>
     // for the request-body budget then holds at most 64 KB, not 1 MB (64 abusers: 4 MB, not 64).
     kestrel.Limits.MaxRequestBufferSize = 64 * 1024;
 });
-if (options.InlineScheduling)
+builder.WebHost.UseSockets(sockets =>
 {
-    builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = true);
-}
+    // What a connection may read ahead of the app in the socket transport (1 MB by default, pinned memory). A body
+    // held back by the request-body budget fills it, so 32 waiting chunked uploads pinned 67 MB; at 64 KB, 4.5 MB.
+    // It must stay above the request line + header limits (8 + 32 KB).
+    sockets.MaxReadBufferSize = 64 * 1024;
+    sockets.UnsafePreferInlineScheduling = options.InlineScheduling;
+});
 // Per-request framework logging costs more than an invocation; warnings and errors still show.
 builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 // Hosting's diagnostics open a log scope per request whenever Critical is enabled for their category: a scope
