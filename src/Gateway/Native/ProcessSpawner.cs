@@ -20,7 +20,8 @@ internal enum SpawnMethod
     /// <summary>posix_spawn of <c>setpriv --pdeathsig KILL -- bootstrap</c>: the same guarantee, two execs.</summary>
     Setpriv,
 
-    /// <summary>posix_spawn of the bootstrap: workers outlive a gateway killed with SIGKILL.</summary>
+    /// <summary>posix_spawn of the bootstrap: workers outlive a gateway killed with SIGKILL (the next start still finds
+    /// and kills them through the pid files in the run folder).</summary>
     PosixSpawn,
 }
 
@@ -70,10 +71,6 @@ internal sealed unsafe class ProcessSpawner : IDisposable
     private static int ThreadCount => Math.Clamp(Environment.ProcessorCount * 2, 2, 8);
 
     public SpawnMethod Method { get; }
-
-    /// <summary>False only for <see cref="SpawnMethod.PosixSpawn"/>: workers then outlive a gateway killed with SIGKILL
-    /// (the next start still finds and kills them through the pid files in the run folder).</summary>
-    public bool KillsWorkersOnGatewayDeath => Method != SpawnMethod.PosixSpawn;
 
     /// <summary>Starts the worker on a spawner thread. Fails with <see cref="SpawnException"/> when it could not be
     /// started (with <see cref="SpawnMethod.Setpriv"/>, an exec failure is the worker's exit status 127 instead).</summary>

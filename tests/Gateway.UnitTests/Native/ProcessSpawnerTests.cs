@@ -28,7 +28,6 @@ public sealed class ProcessSpawnerTests : IDisposable
         Assert.True(SpawnShim.IsAvailable);
         using var spawner = new ProcessSpawner();
         Assert.Equal(SpawnMethod.NativeShim, spawner.Method);
-        Assert.True(spawner.KillsWorkersOnGatewayDeath);
     }
 
     [Theory]
