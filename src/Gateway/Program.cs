@@ -158,7 +158,7 @@ await events.StartAsync(); // resumes what an earlier run left in the queue
 switch (environmentServices.Spawner.Method)
 {
     case Gateway.Native.SpawnMethod.Setpriv:
-        Console.WriteLine("[gateway] note: built without gateway_spawn (no C compiler); workers start through setpriv, about 3 ms slower");
+        Console.WriteLine("[gateway] note: built without gateway_spawn (no C compiler); workers start through setpriv, one exec more each");
         break;
     case Gateway.Native.SpawnMethod.PosixSpawn:
         Console.WriteLine("[gateway] warning: built without gateway_spawn and util-linux 'setpriv' not found; workers will outlive a gateway that is killed with SIGKILL (the next start cleans them up)");
@@ -171,10 +171,7 @@ app.Lifetime.ApplicationStopping.Register(() =>
     events.BeginStop(); // first: outcomes of runs cut short by the shutdown are not recorded (they run again after a restart)
     foreach (var function in registry.All)
     {
-        foreach (var environment in function.Pool.Snapshot())
-        {
-            environment.Kill();
-        }
+        function.Pool.BeginStop();
     }
 });
 app.Lifetime.ApplicationStarted.Register(() =>

@@ -20,6 +20,9 @@ public sealed class LifecycleTests
         Assert.Empty(Directory.Exists(run) ? Directory.GetFiles(run) : []);
         var tmp = Path.Combine(gateway.DataDirectory, "tmp");
         Assert.Empty(Directory.Exists(tmp) ? Directory.GetDirectories(tmp) : []);
+        // One log stream per environment ever started: none was started to replace those the shutdown killed.
+        Assert.Equal(3, Directory.GetFiles(Path.Combine(gateway.DataDirectory, "logs", "echo"), "*.log").Length);
+        Assert.Single(Directory.GetFiles(Path.Combine(gateway.DataDirectory, "logs", "bash-echo"), "*.log"));
     }
 
     [Fact]
