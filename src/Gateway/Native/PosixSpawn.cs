@@ -5,7 +5,7 @@ namespace Gateway.Native;
 /// <summary>
 /// The fallback way to start a worker, for a JIT build without gateway_spawn.c: glibc's posix_spawn, optionally
 /// through <c>setpriv --pdeathsig KILL --</c> so the worker still dies with the gateway (at the price of a second
-/// exec, about 3 ms). Through setpriv, a bootstrap that cannot be executed is setpriv's exit status 127, not an error
+/// exec, 1-3 ms). Through setpriv, a bootstrap that cannot be executed is setpriv's exit status 127, not an error
 /// here, and a gateway that dies in the millisecond before setpriv has set the signal leaves that worker behind (the
 /// next start kills it through its pid file).
 /// </summary>
