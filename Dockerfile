@@ -17,7 +17,8 @@ ARG RUNTIME_IMAGE=mcr.microsoft.com/dotnet/runtime-deps:10.0-noble
 
 # ---- build: publish the native binaries -------------------------------------------------------------
 FROM ${SDK_IMAGE} AS build
-# The ILCompiler links with clang and needs zlib's headers.
+# The ILCompiler links with clang and needs zlib's headers; clang also compiles src/Gateway/Native/gateway_spawn.c,
+# the C shim that starts workers (linked into the gateway, see GatewaySpawn.targets).
 RUN apt-get update \
  && apt-get install -y --no-install-recommends clang zlib1g-dev \
  && rm -rf /var/lib/apt/lists/*
@@ -27,6 +28,7 @@ WORKDIR /src
 # (A new project referenced by these must be added here.)
 COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
 COPY src/Gateway/Gateway.csproj src/Gateway/
+COPY src/Gateway/Native/GatewaySpawn.targets src/Gateway/Native/
 COPY src/Gateway.EventStore/Gateway.EventStore.csproj src/Gateway.EventStore/
 COPY src/Gateway.Runtime/Gateway.Runtime.csproj src/Gateway.Runtime/
 COPY src/Functions/Samples/Samples.csproj src/Functions/Samples/
@@ -43,17 +45,15 @@ RUN dotnet publish src/Gateway/Gateway.csproj -c Release -r linux-x64 --no-resto
 
 # ---- runtime ------------------------------------------------------------------------------------------
 FROM ${RUNTIME_IMAGE}
-# setpriv (util-linux): the gateway starts workers with `setpriv --pdeathsig KILL`.
 # curl: the bash-echo sample runtime. tini: PID 1 that forwards SIGTERM/SIGINT to the gateway and reaps
-# orphaned grandchildren of workers. Only what the base image lacks is installed.
+# orphaned grandchildren of workers. Only what the base image lacks is installed. (No setpriv: the gateway sets
+# its workers' parent-death signal itself, in gateway_spawn.c.)
 RUN set -eux; \
     missing="tini"; \
-    command -v setpriv >/dev/null || missing="$missing util-linux"; \
     command -v curl >/dev/null || missing="$missing curl"; \
     apt-get update; \
     apt-get install -y --no-install-recommends $missing; \
-    rm -rf /var/lib/apt/lists/*; \
-    setpriv --version
+    rm -rf /var/lib/apt/lists/*
 
 # /app mirrors the repo: samples/functions.json points at ../artifacts/samples and ../src/Functions/bash-echo.
 WORKDIR /app

@@ -39,7 +39,7 @@ fi
 
 export GATEWAY_BIN="$root/artifacts/gateway/Gateway"
 export GATEWAY_SAMPLES_DIR="$root/artifacts/samples"
-export GATEWAY_NODE_RIC_DIR="$root/artifacts/node-ric"
+export GATEWAY_NODE_RIC_DIR="${GATEWAY_NODE_RIC_DIR:-$root/artifacts/node-ric}"   # another checkout's, to skip the ~3 min build
 
 scripts/publish.sh
 scripts/build-node-ric.sh

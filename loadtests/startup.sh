@@ -9,6 +9,7 @@
 #   pool warm      exec of the gateway -> /_gateway/status shows all --environments pre-forked environments idle
 #
 #   loadtests/startup.sh [--runs N (10)] [--environments N (4)] [--port P (19421)] [--out DIR]
+#                        [--binary PATH (artifacts/gateway/Gateway)]   e.g. an older build, for a before/after
 #
 # Prints one line per run and the medians; writes results.txt to --out (default artifacts/loadtests/startup-<UTC>).
 # Publishes the gateway and samples when stale (scripts/publish.sh). Every gateway it starts is stopped (trap).
@@ -21,13 +22,15 @@ runs=10
 environments=4
 port=19421
 out=""
+binary="artifacts/gateway/Gateway"
 while (($#)); do
   case "$1" in
     --runs) runs="$2"; shift 2 ;;
     --environments) environments="$2"; shift 2 ;;
     --port) port="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    --binary) binary="$2"; shift 2 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "startup.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -49,6 +52,7 @@ cat >"$tmp/functions.json" <<EOF
   "MemorySize": 128, "Timeout": 3, "ProvisionedEnvironments": $environments, "MaxEnvironments": $((environments + 4)) } ] }
 EOF
 {
+  echo "BINARY $binary"
   echo "MACHINE nproc=$(nproc) cpu=\"$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)\" kernel=$(uname -r)"
   echo "LOADAVG label=start $(cut -d' ' -f1-3 /proc/loadavg)"
 } >"$out/results.txt"
@@ -65,7 +69,7 @@ invoke="http://127.0.0.1:$port/2015-03-31/functions/echo/invocations"
 for run in $(seq "$runs"); do
   rm -rf "$tmp/data"
   t0="$(now_ms)"
-  artifacts/gateway/Gateway --urls "http://127.0.0.1:$port" --data "$tmp/data" --functions "$tmp/functions.json" --quiet \
+  "$binary" --urls "http://127.0.0.1:$port" --data "$tmp/data" --functions "$tmp/functions.json" --quiet \
     >"$out/gateway-$run.log" 2>&1 &
   gw_pid=$!; lt_stop_on_exit "$gw_pid"
   first=""

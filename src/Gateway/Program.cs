@@ -155,16 +155,29 @@ app.MapGet("/2016-08-19/account-settings", () => Results.Json(new AccountSetting
 EventInvokeConfigEndpoints.Map(app, eventInvokeConfigs, options);
 app.MapFallback(LambdaErrors.UnknownOperation);
 
-// Pre-fork before serving, so the first invocation finds warm environments.
 foreach (var function in registry.All)
 {
-    function.Pool.StartProvisioned();
     function.Pool.StartScaleDown(TimeSpan.FromSeconds(options.EnvironmentKeepAliveSeconds));
 }
-await events.StartAsync(); // resumes what an earlier run left in the queue
-if (!environmentServices.Spawner.KillsWorkersOnGatewayDeath)
+// Pre-fork as soon as the server listens, not while it starts: the gateway's own start-up (Kestrel, the host) and the
+// bootstraps' would share the same cores, and each environment would take several times as long to reach /next. An
+// invocation that arrives first takes an environment that is still starting rather than forking another.
+app.Lifetime.ApplicationStarted.Register(() =>
 {
-    Console.WriteLine("[gateway] warning: util-linux 'setpriv' not found; workers will outlive a gateway that is killed with SIGKILL (the next start cleans them up)");
+    foreach (var function in registry.All)
+    {
+        function.Pool.StartProvisioned();
+    }
+});
+await events.StartAsync(); // resumes what an earlier run left in the queue
+switch (environmentServices.Spawner.Method)
+{
+    case Gateway.Native.SpawnMethod.Setpriv:
+        Console.WriteLine("[gateway] note: built without gateway_spawn (no C compiler); workers start through setpriv, one exec more each");
+        break;
+    case Gateway.Native.SpawnMethod.PosixSpawn:
+        Console.WriteLine("[gateway] warning: built without gateway_spawn and util-linux 'setpriv' not found; workers will outlive a gateway that is killed with SIGKILL (the next start cleans them up)");
+        break;
 }
 
 app.Lifetime.ApplicationStopping.Register(() =>
@@ -173,10 +186,7 @@ app.Lifetime.ApplicationStopping.Register(() =>
     events.BeginStop(); // first: outcomes of runs cut short by the shutdown are not recorded (they run again after a restart)
     foreach (var function in registry.All)
     {
-        foreach (var environment in function.Pool.Snapshot())
-        {
-            environment.Kill();
-        }
+        function.Pool.BeginStop();
     }
 });
 app.Lifetime.ApplicationStarted.Register(() =>

@@ -20,6 +20,9 @@ public sealed class LifecycleTests
         Assert.Empty(Directory.Exists(run) ? Directory.GetFiles(run) : []);
         var tmp = Path.Combine(gateway.DataDirectory, "tmp");
         Assert.Empty(Directory.Exists(tmp) ? Directory.GetDirectories(tmp) : []);
+        // One log stream per environment ever started: none was started to replace those the shutdown killed.
+        Assert.Equal(3, Directory.GetFiles(Path.Combine(gateway.DataDirectory, "logs", "echo"), "*.log").Length);
+        Assert.Single(Directory.GetFiles(Path.Combine(gateway.DataDirectory, "logs", "bash-echo"), "*.log"));
     }
 
     [Fact]
@@ -30,13 +33,33 @@ public sealed class LifecycleTests
 
         gateway.Kill();
 
-        // PR_SET_PDEATHSIG (through setpriv) kills each worker when the gateway dies.
+        // PR_SET_PDEATHSIG, set in each worker between fork and exec (gateway_spawn.c), kills it when the gateway dies.
         await Poll.UntilAsync(() => workers.All(pid => !Processes.IsAlive(pid)), "workers to die with the gateway");
         await using var restarted = await GatewayProcess.RestartAsync(gateway);
         using var response = await restarted.InvokeAsync("echo", "\"after a crash\"");
         Assert.Equal("\"after a crash\"", await response.Content.ReadAsStringAsync());
         var sockets = Directory.GetFiles(Path.Combine(restarted.DataDirectory, "run"), "*.sock");
         Assert.Equal(3, sockets.Length); // only the new environments' sockets
+        await gateway.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Without_setpriv_on_PATH_workers_still_die_with_a_gateway_killed_by_SIGKILL()
+    {
+        // The native gateway sets the parent-death signal itself; setpriv is only the JIT build's fallback. With no
+        // PATH to find it on, the guarantee must hold all the same (and the gateway says nothing about setpriv).
+        var gateway = await GatewayProcess.StartWithEnvironmentAsync([TestFunction.Sample("echo") with { Provisioned = 2 }], new Dictionary<string, string?> { ["PATH"] = "/nonexistent" });
+        var workers = await gateway.AllWorkerPidsAsync();
+        Assert.Equal(2, workers.Length);
+        using (var response = await gateway.InvokeAsync("echo", "\"alive\""))
+        {
+            Assert.Equal("\"alive\"", await response.Content.ReadAsStringAsync());
+        }
+
+        gateway.Kill();
+
+        await Poll.UntilAsync(() => workers.All(pid => !Processes.IsAlive(pid)), "workers to die with the gateway");
+        Assert.DoesNotContain("setpriv", gateway.Output);
         await gateway.DisposeAsync();
     }
 

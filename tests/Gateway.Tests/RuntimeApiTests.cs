@@ -35,7 +35,8 @@ public sealed class RuntimeApiTests : IAsyncLifetime
         int[] before = await _gateway.WorkerPidsAsync("manual");
         var invoke = _gateway.InvokeAsync("manual", payload);
         string? socket = null, tcp = null;
-        // Read both once, in the same poll: /proc/<pid>/environ is briefly unreadable while setpriv execs the bootstrap.
+        // Read both once, in the same poll: /proc/<pid>/environ is briefly unreadable while a process execs (with the
+        // setpriv fallback, the pid is listed before setpriv has exec'd the bootstrap).
         await Poll.UntilAsync(async () =>
         {
             int pid = (await _gateway.WorkerPidsAsync("manual")).Except(before).FirstOrDefault();

@@ -338,21 +338,36 @@ internal sealed class EnvironmentPool
         }
     }
 
+    /// <summary>Stops taking invocations and replacing pre-forked environments, and kills every environment (an
+    /// invocation in flight ends with Runtime.ExitError). Without the first part, each pre-forked environment killed
+    /// at shutdown would be replaced by a new one that is killed in turn.</summary>
+    public void BeginStop()
+    {
+        foreach (var environment in MarkStopping())
+        {
+            environment.Kill();
+        }
+    }
+
     /// <summary>Kills every environment and waits (bounded) for them to exit and clean up.</summary>
     public async Task StopAsync(TimeSpan timeout)
     {
-        ExecutionEnvironment[] environments;
-        lock (_lock)
-        {
-            _stopping = true;
-            environments = [.. _all];
-        }
+        var environments = MarkStopping();
         _scaleDownTimer?.Dispose();
         foreach (var environment in environments)
         {
             environment.Kill();
         }
         await Task.WhenAny(Task.WhenAll(environments.Select(e => e.Exited)), Task.Delay(timeout)).ConfigureAwait(false);
+    }
+
+    private ExecutionEnvironment[] MarkStopping()
+    {
+        lock (_lock)
+        {
+            _stopping = true;
+            return [.. _all];
+        }
     }
 
     private ExecutionEnvironment AddLocked(bool provisioned, bool claimed)

@@ -135,51 +135,67 @@ internal sealed class ExecutionEnvironment
 
     // ------------------------------------------------------------------ lifecycle
 
-    /// <summary>Opens the Runtime API endpoint and starts the bootstrap process. Init continues in the background.</summary>
+    /// <summary>Opens the Runtime API endpoint and the log stream, then starts the bootstrap process. Init continues
+    /// in the background.</summary>
+    /// <remarks>
+    /// Everything a Runtime API call touches (the listener, the log stream) exists and the listener is accepting
+    /// before the process does, so the runtime's first /next is served the moment it arrives; what needs the pid
+    /// (pid file, /proc status, exit watch) follows the spawn, off that path.
+    /// </remarks>
     public async Task StartAsync()
     {
+        OutputChannel? output = null;
         bool watched = false;
         try
         {
             Directory.CreateDirectory(_services.RunDirectory);
             _tmpDirectory = Path.Combine(_services.TmpDirectory, Id);
             Directory.CreateDirectory(_tmpDirectory);
-            // Bound and listening now (the worker's environment names the endpoint), but accepting only once the
-            // log stream is open below: a fast runtime's first /next waits in the backlog meanwhile.
             _listener = new RuntimeApiListener(this, Path.Combine(_services.RunDirectory, Id + ".sock"), _services.Options.RuntimeApiOverTcp);
+            output = OutputChannel.Create();
+            _log = _services.Logs.Open(Function.Name, $"{_createdUtc:yyyy-MM-dd}-{Id}.log", output.Reader);
+            _listener.Start();
 
             var environment = WorkerEnvironment.Build(Function, _services.Options, Id, LogStreamName, Provisioned,
                 _listener.SocketPath, _listener.TcpEndpoint, _tmpDirectory);
-            var spec = new SpawnSpec(Function.Bootstrap, [], environment, Function.CodeDirectory);
+            var spec = new SpawnSpec(Function.Bootstrap, [], environment, Function.CodeDirectory, output.WriterFd);
             _spawnTimestamp = _services.Time.GetTimestamp();
             lock (_lock)
             {
                 ArmTimerLocked(TimeSpan.FromSeconds(_services.Options.InitTimeoutSeconds), init: true);
             }
             _process = await _services.Spawner.SpawnAsync(spec).ConfigureAwait(false);
+            output.CloseWriter(); // the worker has its copy; the log stream now ends when the worker does
             if (_killRequested)
             {
                 Kill(); // stopped while the spawn was in flight
             }
+            // Synchronous and small: the pid file lets the next start kill this worker if the gateway dies uncleanly.
             _pidFile = Path.Combine(_services.RunDirectory, Id + ".pid");
-            await File.WriteAllTextAsync(_pidFile, _process.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)).ConfigureAwait(false);
-            _log = _services.Logs.Open(Function.Name, $"{_createdUtc:yyyy-MM-dd}-{Id}.log", _process.Output);
+            File.WriteAllText(_pidFile, _process.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
             _procStatus = OpenProcStatus(_process.Pid);
-            _listener.Start();
             _services.Reaper.Watch(_process.PidFd, OnExit);
             watched = true;
         }
         catch (Exception ex) when (_process is not null && !watched)
         {
-            // Started, but the gateway could not set up its side (log file, pid file): stop it; its exit ends the rest.
+            // Started, but the gateway could not set up its side (pid file): stop it; its exit ends the rest.
             Console.Error.WriteLine($"[gateway] environment {Id} of {Function.Name} could not be set up: {ex.Message}");
             Kill();
             _services.Reaper.Watch(_process.PidFd, OnExit);
         }
         catch (Exception ex)
         {
-            // Could not even start (missing bootstrap, exec failure): same as an init failure without /init/error.
-            FailToStart("Runtime.InvalidEntrypoint", ex.Message);
+            // Could not even start (missing or non-executable bootstrap, no socket): as an init failure without /init/error.
+            FailToStart(InvalidEntrypoint.ErrorType, InvalidEntrypoint.Message(ex));
+        }
+        finally
+        {
+            output?.CloseWriter();
+            if (_log is null)
+            {
+                output?.Reader.Dispose(); // otherwise the log stream owns it
+            }
         }
     }
 

@@ -57,11 +57,22 @@ public sealed class GatewayProcess : IAsyncDisposable
     }
 
     /// <summary>Starts a gateway on a functions file given as text, and waits until its pre-forked environments are idle.</summary>
-    public static async Task<GatewayProcess> StartWithFunctionsFileAsync(string functionsJson, params string[] extraArgs)
+    public static Task<GatewayProcess> StartWithFunctionsFileAsync(string functionsJson, params string[] extraArgs)
+        => StartWithFunctionsFileAsync(functionsJson, environment: null, extraArgs);
+
+    /// <summary>As <see cref="StartAsync(IEnumerable{TestFunction}, string[])"/>, with some of the gateway's own
+    /// environment variables replaced (a null value removes one).</summary>
+    public static Task<GatewayProcess> StartWithEnvironmentAsync(IEnumerable<TestFunction> functions, IReadOnlyDictionary<string, string?> environment)
+    {
+        var file = new JsonObject { ["Functions"] = new JsonArray(functions.Select(f => (JsonNode)f.ToJson()).ToArray()) };
+        return StartWithFunctionsFileAsync(file.ToJsonString(), environment);
+    }
+
+    private static async Task<GatewayProcess> StartWithFunctionsFileAsync(string functionsJson, IReadOnlyDictionary<string, string?>? environment, params string[] extraArgs)
     {
         var root = Directory.CreateTempSubdirectory("gateway-test-").FullName;
         await File.WriteAllTextAsync(Path.Combine(root, "functions.json"), functionsJson);
-        var gateway = Launch(root, FreePort(), extraArgs);
+        var gateway = Launch(root, FreePort(), environment, extraArgs);
         try
         {
             await gateway.WaitUntilWarmAsync();
@@ -75,7 +86,9 @@ public sealed class GatewayProcess : IAsyncDisposable
     }
 
     /// <summary>Starts the binary without waiting for readiness (for tests of refused configurations).</summary>
-    public static GatewayProcess Launch(string root, int port, params string[] extraArgs)
+    public static GatewayProcess Launch(string root, int port, params string[] extraArgs) => Launch(root, port, environment: null, extraArgs);
+
+    private static GatewayProcess Launch(string root, int port, IReadOnlyDictionary<string, string?>? environment, string[] extraArgs)
     {
         var info = new ProcessStartInfo(TestPaths.GatewayBinary)
         {
@@ -84,6 +97,10 @@ public sealed class GatewayProcess : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = root,
         };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            info.Environment[name] = value;
+        }
         foreach (var arg in new[] { "--urls", $"http://127.0.0.1:{port}", "--data", Path.Combine(root, "data"), "--functions", Path.Combine(root, "functions.json") }.Concat(extraArgs))
         {
             info.ArgumentList.Add(arg);

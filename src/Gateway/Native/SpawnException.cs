@@ -1,0 +1,44 @@
+using System.Runtime.InteropServices;
+
+namespace Gateway.Native;
+
+/// <summary>The step of starting a worker that failed (the numbers are gateway_spawn.c's <c>enum spawn_step</c>).</summary>
+internal enum SpawnStep
+{
+    Unknown = 0,
+    Clone = 1,
+    ParentDeathSignal = 2,
+    Session = 3,
+    Stdio = 4,
+    WorkingDirectory = 5,
+    Exec = 6,
+}
+
+/// <summary>A worker could not be started: the errno of the step that failed, reported before the spawn returned.</summary>
+internal sealed class SpawnException : Exception
+{
+    public SpawnException(string executablePath, SpawnStep step, int errno)
+        : base($"{Describe(step)} {executablePath} failed: {Marshal.GetPInvokeErrorMessage(errno)}")
+    {
+        ExecutablePath = executablePath;
+        Step = step;
+        Errno = errno;
+    }
+
+    public string ExecutablePath { get; }
+
+    public SpawnStep Step { get; }
+
+    public int Errno { get; }
+
+    private static string Describe(SpawnStep step) => step switch
+    {
+        SpawnStep.Clone => "fork for",
+        SpawnStep.ParentDeathSignal => "PR_SET_PDEATHSIG for",
+        SpawnStep.Session => "setsid for",
+        SpawnStep.Stdio => "stdio set-up for",
+        SpawnStep.WorkingDirectory => "chdir for",
+        SpawnStep.Exec => "exec of",
+        _ => "spawn of",
+    };
+}

@@ -1,0 +1,56 @@
+using System.Text.Json;
+
+namespace Gateway.Tests;
+
+/// <summary>
+/// A bootstrap that cannot be started is Lambda's <c>Runtime.InvalidEntrypoint</c>, answered to the invocation that
+/// needed it (200 + X-Amz-Function-Error: Unhandled), in the words Lambda uses; the gateway itself carries on.
+/// </summary>
+public sealed class SpawnFailureTests : IDisposable
+{
+    private readonly string _code = Directory.CreateTempSubdirectory("gateway-code-").FullName;
+
+    private string Bootstrap => Path.Combine(_code, "bootstrap");
+
+    [Fact]
+    public async Task A_bootstrap_without_execute_permission_is_a_fork_exec_permission_denied()
+    {
+        await File.WriteAllTextAsync(Bootstrap, "#!/bin/sh\nexit 0\n");
+        File.SetUnixFileMode(Bootstrap, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        await using var gateway = await GatewayProcess.StartAsync([new TestFunction("broken", _code, "handler") { Provisioned = 0 }]);
+
+        // Twice: a failed start leaves nothing behind that would change the next one.
+        for (int i = 0; i < 2; i++)
+        {
+            var (requestId, error) = await InvokeAsync(gateway);
+
+            Assert.Equal("Runtime.InvalidEntrypoint", error.GetProperty("errorType").GetString());
+            Assert.Equal($"RequestId: {requestId} Error: fork/exec {Bootstrap}: permission denied", error.GetProperty("errorMessage").GetString());
+        }
+        Assert.Empty(await gateway.WorkerPidsAsync("broken"));
+    }
+
+    [Fact]
+    public async Task A_bootstrap_removed_after_start_is_not_a_valid_bootstrap()
+    {
+        await File.WriteAllTextAsync(Bootstrap, "#!/bin/sh\nexit 0\n");
+        File.SetUnixFileMode(Bootstrap, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        await using var gateway = await GatewayProcess.StartAsync([new TestFunction("broken", _code, "handler") { Provisioned = 0 }]);
+        File.Delete(Bootstrap); // the configuration was checked at start; the file is gone when the environment starts
+
+        var (requestId, error) = await InvokeAsync(gateway);
+
+        Assert.Equal("Runtime.InvalidEntrypoint", error.GetProperty("errorType").GetString());
+        Assert.Equal($"RequestId: {requestId} Error: Couldn't find valid bootstrap(s): [{Bootstrap}]", error.GetProperty("errorMessage").GetString());
+    }
+
+    private static async Task<(string RequestId, JsonElement Error)> InvokeAsync(GatewayProcess gateway)
+    {
+        using var response = await gateway.InvokeAsync("broken", "{}");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("Unhandled", response.Headers.GetValues("X-Amz-Function-Error").Single());
+        return (response.Headers.GetValues("x-amzn-RequestId").Single(), await GatewayProcess.ReadJsonAsync(response));
+    }
+
+    public void Dispose() => Directory.Delete(_code, recursive: true);
+}
