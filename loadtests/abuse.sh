@@ -51,7 +51,7 @@ while (($#)); do
     --curl-abusers) curl_abusers=true; shift ;;
     --port) port="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     *) echo "abuse.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done

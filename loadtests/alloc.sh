@@ -2,7 +2,6 @@
 # Gateway cost per invocation, read from the gateway itself around one closed-loop run of 64 B sync echo:
 #   allocated B/invocation   /metrics gateway_gc_allocated_bytes_total delta / lambda_invocations_total delta
 #   gateway CPU µs/invocation  utime+stime of the gateway process (/proc/<pid>/stat) delta / invocations
-#
 #   workers CPU µs/invocation  the same for the function's worker processes (the gateway's children)
 #
 #   loadtests/alloc.sh [--connections N (2)] [--duration S (6)] [--binary PATH (artifacts/gateway/Gateway)]
@@ -39,7 +38,7 @@ while (($#)); do
     --warmup) warmup="$2"; shift 2 ;;
     --port) port="$2"; shift 2 ;;
     --) shift; gateway_args=("$@"); break ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "alloc.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done

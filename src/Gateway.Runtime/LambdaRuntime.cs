@@ -51,7 +51,7 @@ public static class LambdaRuntime
         // GATEWAY_RUNTIME_PIPELINING=0 turns pipelining off: for measuring what it gains, and for a Runtime API
         // server that cannot take a second request before it has answered the first.
         bool pipelined = Environment.GetEnvironmentVariable("GATEWAY_RUNTIME_PIPELINING") != "0";
-        using var loop = new RuntimeLoop(new RuntimeApiClient(endpoint), pipelined);
+        using var loop = new RuntimeLoop(new RuntimeApiClient(endpoint, pipelined));
         return await loop.RunAsync(createHandler, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -29,6 +29,7 @@ internal sealed class RuntimeApiClient : IDisposable
         "Content-Type: application/vnd.aws.lambda.error+json\r\nLambda-Runtime-Function-Error-Type: "u8;
 
     private readonly RuntimeConnection _connection;
+    private readonly bool _pipelined;
     private readonly byte[] _nextRequest;
     private readonly byte[] _hostLine;
     private readonly byte[] _headScratch = new byte[ResponseBuffer.HeadRoom];
@@ -37,8 +38,10 @@ internal sealed class RuntimeApiClient : IDisposable
     private byte[] _arnBytes = [];
     private string _arn = string.Empty;
 
-    public RuntimeApiClient(RuntimeApiEndpoint endpoint, int maxBodyBytes = HttpLimits.MaxBodyBytes)
+    /// <param name="pipelined">Send each result and the next /next in one write (see <see cref="PostResponseThenNext"/>).</param>
+    public RuntimeApiClient(RuntimeApiEndpoint endpoint, bool pipelined = true, int maxBodyBytes = HttpLimits.MaxBodyBytes)
     {
+        _pipelined = pipelined;
         _connection = new RuntimeConnection(endpoint, maxBodyBytes);
         _hostLine = [.. "Host: "u8, .. endpoint.HostHeaderValue, .. "\r\n"u8];
 
@@ -52,21 +55,22 @@ internal sealed class RuntimeApiClient : IDisposable
         Exchange(_nextRequest, "GET /next", out _) && ReadEvent(context);
 
     /// <summary>
-    /// POST <c>/invocation/{id}/response</c> and then GET <c>/next</c> like <see cref="Next"/>. With
-    /// <paramref name="pipelined"/>, the /next request goes out in the same write as the post (HTTP/1.1 pipelining):
-    /// the runtime then waits once per invocation instead of twice (once for the 202, once for the event), and the
-    /// Runtime API answers both in one write. Every failure of the pipelined /next falls back to a plain one.
+    /// POST <c>/invocation/{id}/response</c> and then GET <c>/next</c> like <see cref="Next"/>. Pipelined (the
+    /// default), the /next request goes out in the same write as the post (HTTP/1.1 pipelining): the runtime then
+    /// waits once per invocation instead of twice (once for the 202, once for the event), and the Runtime API
+    /// answers both in one write. Every failure of the pipelined /next falls back to a plain one.
     /// </summary>
-    public bool PostResponseThenNext(string requestId, ResponseBuffer response, InvocationContext context, bool pipelined) =>
-        pipelined
-            ? Post(Frame(response, requestId, "/response"u8, errorType: null, _nextRequest), "POST /response", pipelined: true) && ReadPipelinedNext(context)
-            : PostResponse(requestId, response) && Next(context);
+    public bool PostResponseThenNext(string requestId, ResponseBuffer response, InvocationContext context) =>
+        PostThenNext(response, requestId, "/response"u8, errorType: null, "POST /response", context);
 
     /// <summary>POST <c>/invocation/{id}/error</c>, then GET <c>/next</c>: see <see cref="PostResponseThenNext"/>.</summary>
-    public bool PostErrorThenNext(string requestId, string errorType, ResponseBuffer error, InvocationContext context, bool pipelined) =>
-        pipelined
-            ? Post(Frame(error, requestId, "/error"u8, errorType, _nextRequest), "POST /error", pipelined: true) && ReadPipelinedNext(context)
-            : PostError(requestId, errorType, error) && Next(context);
+    public bool PostErrorThenNext(string requestId, string errorType, ResponseBuffer error, InvocationContext context) =>
+        PostThenNext(error, requestId, "/error"u8, errorType, "POST /error", context);
+
+    private bool PostThenNext(ResponseBuffer body, string requestId, ReadOnlySpan<byte> pathSuffix, string? errorType, string what, InvocationContext context) =>
+        _pipelined
+            ? Post(Frame(body, requestId, pathSuffix, errorType, _nextRequest), what, pipelined: true) && ReadPipelinedNext(context)
+            : Post(Frame(body, requestId, pathSuffix, errorType), what) && Next(context);
 
     private bool ReadPipelinedNext(InvocationContext context) =>
         _connection.TryReadPipelined() ? ReadEvent(context) : Next(context);
@@ -93,14 +97,6 @@ internal sealed class RuntimeApiClient : IDisposable
         context.Payload = _connection.Body;
         return true;
     }
-
-    /// <summary>POST <c>/invocation/{id}/response</c> with the handler's bytes.</summary>
-    public bool PostResponse(string requestId, ResponseBuffer response) =>
-        Post(Frame(response, requestId, "/response"u8, errorType: null), "POST /response");
-
-    /// <summary>POST <c>/invocation/{id}/error</c> with an error document already in <paramref name="error"/>.</summary>
-    public bool PostError(string requestId, string errorType, ResponseBuffer error) =>
-        Post(Frame(error, requestId, "/error"u8, errorType), "POST /error");
 
     /// <summary>POST <c>/init/error</c>.</summary>
     public bool PostInitError(string errorType, ResponseBuffer error) =>

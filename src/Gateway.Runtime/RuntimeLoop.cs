@@ -16,15 +16,7 @@ internal sealed class RuntimeLoop : IDisposable
     private readonly ResponseBuffer _response = new();
     private readonly ErrorBody _errorBody = new();
 
-    private readonly bool _pipelined;
-
-    /// <param name="pipelined">Send each result and the next /next in one write (see
-    /// <see cref="RuntimeApiClient.PostResponseThenNext"/>).</param>
-    public RuntimeLoop(RuntimeApiClient client, bool pipelined = true)
-    {
-        _client = client;
-        _pipelined = pipelined;
-    }
+    public RuntimeLoop(RuntimeApiClient client) => _client = client;
 
     public async Task<int> RunAsync(Func<LambdaHandler> createHandler, CancellationToken cancellationToken)
     {
@@ -60,7 +52,7 @@ internal sealed class RuntimeLoop : IDisposable
                 _context.Payload = default; // the receive buffer is about to be reused
 
                 haveEvent = failure is null
-                    ? _client.PostResponseThenNext(requestId, _response, _context, _pipelined)
+                    ? _client.PostResponseThenNext(requestId, _response, _context)
                     : PostErrorThenNext(requestId, failure);
             }
 
@@ -104,6 +96,6 @@ internal sealed class RuntimeLoop : IDisposable
         string errorType = ErrorBody.ErrorTypeOf(exception);
         RuntimeLog.FunctionError(errorType, exception);
         _errorBody.Write(_response, errorType, exception);
-        return _client.PostErrorThenNext(requestId, errorType, _response, _context, _pipelined);
+        return _client.PostErrorThenNext(requestId, errorType, _response, _context);
     }
 }

@@ -26,21 +26,20 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"]))
 {
     builder.WebHost.UseUrls("http://127.0.0.1:9000");
 }
+// How far a connection may read ahead of the app, in Kestrel and in its socket transport (1 MB each by default, pinned
+// memory). A body held back by the request-body budget fills both: 32 waiting chunked uploads pinned 67 MB at the
+// defaults, 4.5 MB at 64 KB. It must stay above the request line + header limits (8 + 32 KB).
+const int ReadAheadBytes = 64 * 1024;
 builder.WebHost.ConfigureKestrel(kestrel =>
 {
     kestrel.AddServerHeader = false;
     // Invoke bodies are limited by the endpoint itself while they stream (6 MB sync, 256 KB/1 MB Event), with
     // Lambda's 413; Kestrel's own 30 MB cap stays as a backstop for everything else.
-    // Kestrel reads up to this much of a request ahead of the app (1 MB by default): a connection whose body waits
-    // for the request-body budget then holds at most 64 KB, not 1 MB (64 abusers: 4 MB, not 64).
-    kestrel.Limits.MaxRequestBufferSize = 64 * 1024;
+    kestrel.Limits.MaxRequestBufferSize = ReadAheadBytes;
 });
 builder.WebHost.UseSockets(sockets =>
 {
-    // What a connection may read ahead of the app in the socket transport (1 MB by default, pinned memory). A body
-    // held back by the request-body budget fills it, so 32 waiting chunked uploads pinned 67 MB; at 64 KB, 4.5 MB.
-    // It must stay above the request line + header limits (8 + 32 KB).
-    sockets.MaxReadBufferSize = 64 * 1024;
+    sockets.MaxReadBufferSize = ReadAheadBytes;
     sockets.UnsafePreferInlineScheduling = options.InlineScheduling;
 });
 // Per-request framework logging costs more than an invocation; warnings and errors still show.

@@ -26,7 +26,7 @@ internal static class PrometheusExporter
 
     private static readonly double[] ReadyQuantiles = [0.5, 0.9, 0.99];
 
-    public static string Render(FunctionRegistry registry, AdmissionController admission, InvocationPool invocations, EventStore.EventStoreCounters queue, Invoke.RequestBodyBudget? bodyBudget = null)
+    public static string Render(FunctionRegistry registry, AdmissionController admission, InvocationPool invocations, EventStore.EventStoreCounters queue, Invoke.RequestBodyBudget bodyBudget)
     {
         var text = new StringBuilder(4096);
         var functions = registry.All.ToArray();
@@ -125,15 +125,12 @@ internal static class PrometheusExporter
         Sample(text, "gateway_gc_allocated_bytes_total", null, GC.GetTotalAllocatedBytes(precise: false));
         Family(text, "gateway_invocations_outstanding", "gauge", "Invocation objects rented from the pool and not yet returned (0 when idle).");
         Sample(text, "gateway_invocations_outstanding", null, invocations.Outstanding);
-        if (bodyBudget is not null)
-        {
-            Family(text, "gateway_request_body_bytes", "gauge", "Invoke-request body bytes held now (being read, or of sync invocations in flight), against Gateway:RequestBodyBufferBytes.");
-            Sample(text, "gateway_request_body_bytes", null, bodyBudget.InUse);
-            Family(text, "gateway_request_body_budget_bytes", "gauge", "Gateway:RequestBodyBufferBytes: the most invoke-request body bytes held at once.");
-            Sample(text, "gateway_request_body_budget_bytes", null, bodyBudget.Capacity);
-            Family(text, "gateway_request_body_waits_total", "counter", "Invoke requests whose body had to wait, unread, for the request-body budget (back-pressure).");
-            Sample(text, "gateway_request_body_waits_total", null, bodyBudget.Waits);
-        }
+        Family(text, "gateway_request_body_bytes", "gauge", "Invoke-request body bytes held now (being read, or of sync invocations in flight), against Gateway:RequestBodyBufferBytes.");
+        Sample(text, "gateway_request_body_bytes", null, bodyBudget.InUse);
+        Family(text, "gateway_request_body_budget_bytes", "gauge", "Gateway:RequestBodyBufferBytes: the most invoke-request body bytes held at once.");
+        Sample(text, "gateway_request_body_budget_bytes", null, bodyBudget.Capacity);
+        Family(text, "gateway_request_body_waits_total", "counter", "Invoke requests whose body had to wait, unread, for the request-body budget (back-pressure).");
+        Sample(text, "gateway_request_body_waits_total", null, bodyBudget.Waits);
         Family(text, "gateway_payload_segments_retained_bytes", "gauge", "64 KB payload segments kept for reuse (at most Gateway:RequestBodyBufferBytes).");
         Sample(text, "gateway_payload_segments_retained_bytes", null, Invocations.PayloadSegmentPool.Shared.RetainedBytes);
         return text.ToString();

@@ -31,9 +31,9 @@ internal sealed class RuntimeApiConnection : IValueTaskSource<bool>
     private readonly Func<PooledPayload, PooledPayload> _swapScratch;
     private PooledPayload _scratch = new();
 
-    // A 202 not yet written: see HandleResultAsync. Only the connection's own loop and, while its /next is parked,
-    // DeliverAsync touch it (the environment's lock orders the two).
-    private byte[]? _deferred;
+    // The 202 for the runtime's last answer is not written yet: see HandleResultAsync. Only the connection's own loop
+    // and, while its /next is parked, DeliverAsync touch it (the environment's lock orders the two).
+    private bool _owesAccepted;
     private ManualResetValueTaskSourceCore<bool> _delivered = new() { RunContinuationsAsynchronously = true };
 
     public RuntimeApiConnection(Socket socket, ExecutionEnvironment environment)
@@ -147,10 +147,10 @@ internal sealed class RuntimeApiConnection : IValueTaskSource<bool>
     {
         int n = FormatNextHead(invocation);
         _sendList.Clear();
-        if (_deferred is { } deferred)
+        if (_owesAccepted)
         {
-            _deferred = null; // the 202 of the runtime's last post, which pipelined this /next behind it
-            _sendList.Add(deferred);
+            _owesAccepted = false; // the 202 of the runtime's last post, which pipelined this /next behind it
+            _sendList.Add(RuntimeReplies.Accepted);
         }
         _sendList.Add(new ArraySegment<byte>(_head, 0, n));
         foreach (var segment in invocation.Request.Segments)
@@ -272,7 +272,7 @@ internal sealed class RuntimeApiConnection : IValueTaskSource<bool>
             // Sent with whatever this connection writes next: at the latest before the loop waits to read again
             // (HandleOneRequestAsync), so a runtime that waits for its 202 gets it at once, and a runtime that
             // pipelined its next /next behind this post gets the 202 and its next event in one write.
-            _deferred = reply;
+            _owesAccepted = true;
             return true;
         }
         await SendAsync(reply).ConfigureAwait(false);
@@ -309,14 +309,14 @@ internal sealed class RuntimeApiConnection : IValueTaskSource<bool>
         return reply != RuntimeReplies.ContainerError;
     }
 
-    /// <summary>Sends <paramref name="bytes"/>, after a deferred reply if there is one (in one gather write).</summary>
+    /// <summary>Sends <paramref name="bytes"/>, after an owed 202 if there is one (in one gather write).</summary>
     private ValueTask SendAsync(byte[] bytes)
     {
-        if (_deferred is { } deferred)
+        if (_owesAccepted)
         {
-            _deferred = null;
+            _owesAccepted = false;
             _sendList.Clear();
-            _sendList.Add(deferred);
+            _sendList.Add(RuntimeReplies.Accepted);
             _sendList.Add(bytes);
             return SendListAsync();
         }
@@ -325,12 +325,12 @@ internal sealed class RuntimeApiConnection : IValueTaskSource<bool>
 
     private ValueTask FlushDeferredAsync()
     {
-        if (_deferred is not { } deferred)
+        if (!_owesAccepted)
         {
             return ValueTask.CompletedTask;
         }
-        _deferred = null;
-        return SendOneAsync(deferred);
+        _owesAccepted = false;
+        return SendOneAsync(RuntimeReplies.Accepted);
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
