@@ -96,7 +96,7 @@ internal static class FunctionConfigLoader
         {
             Fail($"MemorySize {memory} must be between 128 and 10240 MB.");
         }
-        int max = config.MaxEnvironments ?? 10;
+        int? max = config.MaxEnvironments;
         int provisioned = config.ProvisionedEnvironments ?? 0;
         if (max < 1 || provisioned < 0 || provisioned > max)
         {

@@ -2,13 +2,18 @@ using Gateway.Async.EventInvokeConfig;
 
 namespace Gateway.Functions;
 
-/// <summary>A registered function, validated and resolved: everything needed to start its environments.</summary>
+/// <summary>One version of a function, validated and resolved: everything needed to start its environments. Immutable:
+/// a change to <c>$LATEST</c> makes a new definition (and new environments; the old ones drain).</summary>
 internal sealed class FunctionDefinition
 {
     public required string Name { get; init; }
 
     /// <summary>The unqualified ARN, <c>arn:aws:lambda:{region}:{account}:function:{name}</c>.</summary>
     public required string Arn { get; init; }
+
+    /// <summary><c>$LATEST</c> or a published version number ("1", "2", …): AWS_LAMBDA_FUNCTION_VERSION, the
+    /// log stream's <c>[version]</c>, X-Amz-Executed-Version.</summary>
+    public string Version { get; init; } = FunctionVersions.Latest;
 
     /// <summary>Absolute path of the code folder: the worker's working directory and LAMBDA_TASK_ROOT.</summary>
     public required string CodeDirectory { get; init; }
@@ -28,8 +33,9 @@ internal sealed class FunctionDefinition
     /// <summary>Environments started before the first invocation and kept warm (provisioned concurrency later).</summary>
     public int ProvisionedEnvironments { get; init; }
 
-    /// <summary>The most environments this function may run at once; beyond it a sync invoke is throttled.</summary>
-    public int MaxEnvironments { get; init; } = 10;
+    /// <summary>An explicit cap on this version's environments (a gateway setting, not a Lambda one); null: bounded only
+    /// by Lambda's limits (account and reserved concurrency, burst) and the gateway's machine-wide cap.</summary>
+    public int? MaxEnvironments { get; init; }
 
     /// <summary>Reserved concurrency (a guarantee and a cap), or null to share the account's unreserved pool.</summary>
     public int? ReservedConcurrentExecutions { get; init; }

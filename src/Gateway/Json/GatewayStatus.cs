@@ -26,7 +26,7 @@ internal sealed class FunctionStatus
 
     public required int ProvisionedEnvironments { get; init; }
 
-    public required int MaxEnvironments { get; init; }
+    public int? MaxEnvironments { get; init; }
 
     /// <summary>Event invocations held in memory, waiting for an environment.</summary>
     public required int QueuedEvents { get; init; }

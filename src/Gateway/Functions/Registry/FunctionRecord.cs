@@ -1,0 +1,136 @@
+using System.Collections.Immutable;
+
+namespace Gateway.Functions.Registry;
+
+/// <summary>Where a function came from: the functions file/folder (seeded at start) or the management API. A change
+/// made through the API makes it <see cref="Api"/>, and from then on the file no longer overrides it.</summary>
+internal enum FunctionOrigin
+{
+    File,
+    Api,
+}
+
+/// <summary>
+/// One function as the control plane knows it: its <c>$LATEST</c>, its published versions, its aliases and its
+/// function-wide settings. Immutable: every change makes a new record (and a new <see cref="RegistrySnapshot"/>).
+/// </summary>
+internal sealed record FunctionRecord
+{
+    public required string Name { get; init; }
+
+    /// <summary><c>arn:aws:lambda:{region}:{account}:function:{name}</c>.</summary>
+    public required string Arn { get; init; }
+
+    public required VersionRecord Latest { get; init; }
+
+    /// <summary>Published versions by number ("1", "2", …). Immutable once published.</summary>
+    public ImmutableDictionary<string, VersionRecord> Versions { get; init; } = ImmutableDictionary.Create<string, VersionRecord>(StringComparer.Ordinal);
+
+    /// <summary>The highest version number ever published: AWS never reuses a number, even after a delete.</summary>
+    public int LastPublishedVersion { get; init; }
+
+    public ImmutableDictionary<string, AliasRecord> Aliases { get; init; } = ImmutableDictionary.Create<string, AliasRecord>(StringComparer.Ordinal);
+
+    /// <summary>PutFunctionConcurrency: a guarantee and a cap for the whole function (all versions); null: the
+    /// account's unreserved pool.</summary>
+    public int? ReservedConcurrentExecutions { get; init; }
+
+    /// <summary>Provisioned concurrency requested per qualifier (a version number or an alias name; never $LATEST).</summary>
+    public ImmutableDictionary<string, ProvisionedConcurrencyRecord> ProvisionedConcurrency { get; init; } = ImmutableDictionary.Create<string, ProvisionedConcurrencyRecord>(StringComparer.Ordinal);
+
+    public ImmutableDictionary<string, string> Tags { get; init; } = ImmutableDictionary.Create<string, string>(StringComparer.Ordinal);
+
+    public FunctionOrigin Origin { get; init; }
+
+    /// <summary>The version a qualifier names: <c>$LATEST</c> (or null) or a published number; null when there is none.</summary>
+    public VersionRecord? FindVersion(string? version) =>
+        FunctionVersions.IsLatest(version) ? Latest : Versions.TryGetValue(version!, out var found) ? found : null;
+
+    /// <summary>Published versions in numeric order.</summary>
+    public IEnumerable<VersionRecord> PublishedInOrder() => Versions.Values.OrderBy(v => int.Parse(v.Version, System.Globalization.CultureInfo.InvariantCulture));
+}
+
+/// <summary>
+/// One version of a function (<c>$LATEST</c> or a published number): the runnable <see cref="Definition"/> and the
+/// management metadata GetFunctionConfiguration answers with.
+/// </summary>
+internal sealed record VersionRecord
+{
+    /// <summary>What environments of this version run. Its <see cref="FunctionDefinition.Version"/> is <see cref="Version"/>.</summary>
+    public required FunctionDefinition Definition { get; init; }
+
+    public string Version => Definition.Version;
+
+    /// <summary>The version's ARN: qualified for a published version, unqualified for $LATEST as AWS answers it in
+    /// GetFunctionConfiguration (a qualified <c>:$LATEST</c> request is answered with the qualified form).</summary>
+    public string Arn => Definition.Version == FunctionVersions.Latest ? Definition.Arn : Definition.Arn + ":" + Definition.Version;
+
+    /// <summary>e.g. <c>provided.al2023</c>; empty for functions from the functions file that name none.</summary>
+    public string Runtime { get; init; } = "";
+
+    public string Role { get; init; } = "";
+
+    /// <summary>base64(SHA-256) of the deployment package (zip); for a code folder from the functions file, a hash of
+    /// its files.</summary>
+    public string CodeSha256 { get; init; } = "";
+
+    /// <summary>The zip's size in bytes (for a code folder, the folder's total size).</summary>
+    public long CodeSize { get; init; }
+
+    /// <summary>A new GUID on every change of this record (AWS's optimistic-concurrency token).</summary>
+    public required string RevisionId { get; init; }
+
+    public required DateTimeOffset LastModified { get; init; }
+
+    public string PackageType { get; init; } = "Zip";
+
+    public ImmutableArray<string> Architectures { get; init; } = ["x86_64"];
+
+    public int EphemeralStorageMb { get; init; } = 512;
+
+    /// <summary>Layer version ARNs in order (empty until layers exist).</summary>
+    public ImmutableArray<string> Layers { get; init; } = [];
+
+    public string TracingMode { get; init; } = "PassThrough";
+
+    /// <summary>Pending → Active (or Failed): what <c>aws lambda wait function-active-v2</c> polls.</summary>
+    public string State { get; init; } = "Active";
+
+    public string? StateReason { get; init; }
+
+    public string? StateReasonCode { get; init; }
+
+    /// <summary>InProgress → Successful (or Failed): what <c>aws lambda wait function-updated-v2</c> polls.</summary>
+    public string LastUpdateStatus { get; init; } = "Successful";
+
+    public string? LastUpdateStatusReason { get; init; }
+
+    public string? LastUpdateStatusReasonCode { get; init; }
+}
+
+/// <summary>An alias: a name for a version, optionally sending a share of invocations to one more version.</summary>
+internal sealed record AliasRecord
+{
+    public required string Name { get; init; }
+
+    /// <summary><c>{function ARN}:{alias}</c>.</summary>
+    public required string Arn { get; init; }
+
+    /// <summary>The version the alias points to (a number or $LATEST).</summary>
+    public required string FunctionVersion { get; init; }
+
+    public string Description { get; init; } = "";
+
+    /// <summary>RoutingConfig.AdditionalVersionWeights: at most one other version and the share (0–1) it gets.</summary>
+    public ImmutableDictionary<string, double> AdditionalVersionWeights { get; init; } = ImmutableDictionary.Create<string, double>(StringComparer.Ordinal);
+
+    public required string RevisionId { get; init; }
+}
+
+/// <summary>PutProvisionedConcurrencyConfig on one qualifier: how many environments to keep initialised.</summary>
+internal sealed record ProvisionedConcurrencyRecord
+{
+    public required int Requested { get; init; }
+
+    public required DateTimeOffset LastModified { get; init; }
+}

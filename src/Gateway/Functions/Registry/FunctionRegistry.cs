@@ -1,0 +1,85 @@
+namespace Gateway.Functions.Registry;
+
+/// <summary>
+/// The current <see cref="RegistrySnapshot"/> and the one way to change it. Reads are a volatile read (the invoke
+/// path). Changes are serialised: each sees the latest snapshot, is persisted, is applied to the running host
+/// (<see cref="IRegistryListener"/>: pools for new versions exist before any reader can resolve them) and is then
+/// published.
+/// </summary>
+internal sealed class FunctionRegistry
+{
+    private readonly Lock _writer = new();
+    private readonly IRegistryStore? _store;
+    private readonly List<IRegistryListener> _listeners = [];
+    private RegistrySnapshot _current;
+
+    /// <param name="initial">The functions at start (the functions file merged with what the store kept).</param>
+    /// <param name="store">Where changes persist; null keeps them in memory (unit tests).</param>
+    public FunctionRegistry(RegistrySnapshot initial, IRegistryStore? store)
+    {
+        _current = initial;
+        _store = store;
+    }
+
+    /// <summary>The snapshot to read: lock-free, allocation-free.</summary>
+    public RegistrySnapshot Current => Volatile.Read(ref _current);
+
+    /// <summary>Told of every change (in order, under the writer lock) before readers see it.</summary>
+    public void Subscribe(IRegistryListener listener)
+    {
+        lock (_writer)
+        {
+            _listeners.Add(listener);
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="change"/> on the latest snapshot. It returns the next snapshot (or the same one to change
+    /// nothing, e.g. for a refusal) and a result for the caller. A new snapshot is persisted (only the functions that
+    /// differ), applied to the listeners, then published.
+    /// </summary>
+    /// <exception cref="RegistryStoreException">The store could not write: nothing changed.</exception>
+    public T Change<T>(Func<RegistrySnapshot, (RegistrySnapshot Next, T Result)> change)
+    {
+        lock (_writer)
+        {
+            var previous = _current;
+            var (next, result) = change(previous);
+            if (ReferenceEquals(next, previous))
+            {
+                return result;
+            }
+            _store?.Save(previous, next);
+            foreach (var listener in _listeners)
+            {
+                listener.Apply(previous, next);
+            }
+            Volatile.Write(ref _current, next);
+            return result;
+        }
+    }
+}
+
+/// <summary>Something that follows the registry (the function host: pools per version, admission settings).</summary>
+internal interface IRegistryListener
+{
+    /// <summary>Called under the registry's writer lock, before <paramref name="next"/> is published. Must not call
+    /// back into <see cref="FunctionRegistry.Change{T}"/>.</summary>
+    void Apply(RegistrySnapshot previous, RegistrySnapshot next);
+}
+
+/// <summary>Where the registry persists (SQLite in the data folder), so API changes survive restarts.</summary>
+internal interface IRegistryStore
+{
+    /// <summary>What the API changed in earlier runs: live records (Origin = Api) and the names of file-seeded functions
+    /// the API deleted (which stay deleted across restarts).</summary>
+    PersistedRegistry Load();
+
+    /// <summary>Writes the difference: records of <paramref name="next"/> that are not reference-equal to those of
+    /// <paramref name="previous"/> (only Origin = Api ones), and deletions. Durable when it returns.</summary>
+    void Save(RegistrySnapshot previous, RegistrySnapshot next);
+}
+
+internal sealed record PersistedRegistry(IReadOnlyList<FunctionRecord> Functions, IReadOnlySet<string> DeletedFileFunctions);
+
+internal sealed class RegistryStoreException(string message, Exception? inner = null) : Exception(message, inner);
