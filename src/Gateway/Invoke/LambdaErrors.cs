@@ -56,6 +56,16 @@ internal static class LambdaErrors
         await writer.FlushAsync().ConfigureAwait(false);
     }
 
+    /// <summary>Writes a refusal value (status, exception name, body).</summary>
+    public static Task WriteAsync(HttpContext context, LambdaError error)
+    {
+        if (error.Status == 413)
+        {
+            context.Response.Headers.Connection = "close"; // the body was not read to its end
+        }
+        return WriteAsync(context, error.Status, error.ErrorType, error.Message, error.CapitalMessage, error.Type);
+    }
+
     private static async Task WriteAsync(HttpContext context, int status, string errorType, string message, bool capitalMessage, string? type)
     {
         var response = context.Response;
