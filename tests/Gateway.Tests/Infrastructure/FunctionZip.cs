@@ -22,8 +22,9 @@ public static class FunctionZip
         return buffer.ToArray();
     }
 
-    /// <summary>A bash custom runtime (curl against AWS_LAMBDA_RUNTIME_API) whose every answer is <paramref name="answer"/>.</summary>
-    public static byte[] BashAnswering(string answer) => Build(("bootstrap", $$"""
+    /// <summary>A bash custom runtime (curl against AWS_LAMBDA_RUNTIME_API) whose every answer is <paramref name="answer"/>,
+    /// given after <paramref name="sleepSeconds"/>.</summary>
+    public static byte[] BashAnswering(string answer, double sleepSeconds = 0) => Build(("bootstrap", $$"""
         #!/bin/bash
         set -euo pipefail
         api="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime"
@@ -31,7 +32,23 @@ public static class FunctionZip
         while true; do
           curl -sS --fail -D "$headers" -o /dev/null "$api/invocation/next"
           id="$(grep -Fi 'Lambda-Runtime-Aws-Request-Id:' "$headers" | tr -d '[:space:]' | cut -d: -f2)"
+          sleep {{sleepSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}}
           curl -sS -o /dev/null -X POST --data-binary '{{answer}}' "$api/invocation/$id/response"
         done
         """.Replace("\r", ""), 0b111_101_101));
+
+    /// <summary>The published C# sample bootstrap (native AOT) as a deployment package; Handler picks the sample.</summary>
+    public static byte[] CSharpSamples()
+    {
+        using var buffer = new MemoryStream();
+        using (var archive = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            var entry = archive.CreateEntry("bootstrap", CompressionLevel.Fastest);
+            entry.ExternalAttributes = (0x8000 | 0b111_101_101) << 16;
+            using var stream = entry.Open();
+            using var binary = File.OpenRead(Path.Combine(TestPaths.SamplesDirectory, "bootstrap"));
+            binary.CopyTo(stream);
+        }
+        return buffer.ToArray();
+    }
 }
