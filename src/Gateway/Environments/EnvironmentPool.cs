@@ -30,7 +30,7 @@ internal enum DispatchResult
 /// never waits for a busy environment: with none idle and no room to start one, it is a throttle, as on Lambda.
 /// The lock is per function and held only for list operations.
 /// </remarks>
-internal sealed class EnvironmentPool
+internal sealed class EnvironmentPool : IEnvironmentOwner
 {
     private readonly EnvironmentServices _services;
     private readonly AdmissionController _admission;
