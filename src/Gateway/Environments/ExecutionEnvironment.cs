@@ -15,7 +15,7 @@ namespace Gateway.Environments;
 /// Side effects that must stay in order with the state (a START line before the event reaches the runtime, the parked
 /// /next a new invocation goes to) happen under the lock; completions, kills and calls into the owner happen after it.
 /// </remarks>
-internal sealed class ExecutionEnvironment
+internal sealed partial class ExecutionEnvironment
 {
     private readonly object _lock = new();
     private readonly EnvironmentServices _services;
@@ -23,6 +23,7 @@ internal sealed class ExecutionEnvironment
     private readonly EnvironmentStateMachine _machine;
     private readonly WorkerProcess _process;
     private readonly InvocationReport _report;
+    private readonly InvocationEndings _endings;
     private readonly HashSet<RuntimeApiConnection> _connections = [];
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly DateTime _createdUtc;
@@ -42,6 +43,7 @@ internal sealed class ExecutionEnvironment
         _process = new WorkerProcess(services, Id, $"environment {Id} of {function.Name}");
         // An on-demand environment's first invocation is a cold start and reports Init Duration.
         _report = new InvocationReport(services.Time, function.Version, function.MemorySizeMb, owner.Metrics, _process.ReadPeakMemoryMb, coldStart: !provisioned);
+        _endings = new InvocationEndings(_report, function, services.Time, services.Options.InitTimeoutSeconds);
     }
 
     public string Id { get; }
@@ -135,169 +137,6 @@ internal sealed class ExecutionEnvironment
         }
     }
 
-    public void OnConnectionOpened(RuntimeApiConnection connection)
-    {
-        lock (_lock)
-        {
-            if (_machine.State != EnvironmentState.Dead)
-            {
-                _connections.Add(connection);
-                return;
-            }
-        }
-        connection.Close();
-    }
-
-    public void OnConnectionClosed(RuntimeApiConnection connection)
-    {
-        lock (_lock)
-        {
-            _connections.Remove(connection);
-            if (_parked == connection)
-            {
-                _parked = null;
-            }
-        }
-    }
-
-    public NextDecision OnNext(RuntimeApiConnection connection, out Invocation? deliver, out byte[]? rejection)
-    {
-        NextStep step;
-        RuntimeApiConnection? abandoned = null;
-        lock (_lock)
-        {
-            step = _machine.OnNext();
-            if (step.FirstReady)
-            {
-                _owner.Metrics.RecordEnvironmentReady(_machine.InitDurationMs.GetValueOrDefault());
-                _report.SamplePeakMemory();
-            }
-            if (step.Began)
-            {
-                _report.Begin(step.Invocation!);
-            }
-            if (step.Decision == NextDecision.Parked)
-            {
-                if (_parked is not null && _parked != connection)
-                {
-                    abandoned = _parked; // the runtime gave up on its earlier /next
-                }
-                _parked = connection;
-                connection.MarkParked();
-            }
-        }
-        deliver = step.Invocation;
-        rejection = step.Rejection;
-        abandoned?.Abandon();
-        if (step.BecameIdle)
-        {
-            _owner.OnIdle(this);
-        }
-        return step.Decision;
-    }
-
-    /// <summary>Refuses a /response or /error before its body is read; null when the call is acceptable.</summary>
-    public byte[]? CheckResult(ReadOnlySpan<byte> requestId, bool isError)
-    {
-        lock (_lock)
-        {
-            return _machine.CheckResult(requestId, isError);
-        }
-    }
-
-    /// <summary>Refuses an /init/error before its body is read; null when the call is acceptable.</summary>
-    public byte[]? CheckInitError() => Locked(static m => m.CheckInitError());
-
-    /// <summary>/response or /error: completes the current invocation with the body the connection read.</summary>
-    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<byte[]> OnResultAsync(ReadOnlyMemory<byte> requestId, bool isError, string? errorType, Func<PooledPayload, PooledPayload> takeBody)
-    {
-        var invocation = TakeResult(requestId.Span, isError, out var refusal);
-        if (invocation is null)
-        {
-            return refusal!;
-        }
-        var body = takeBody(invocation.Response);
-        invocation.ReplaceResponse(body);
-        if (isError)
-        {
-            var type = ErrorTypes.Sanitize(errorType);
-            if (body.Length == 0)
-            {
-                PlatformError.Write(body, type, null);
-            }
-            invocation.SetError(type);
-        }
-        await FinishAsync(invocation, null, null).ConfigureAwait(false);
-        ReturnToPool();
-        return RuntimeReplies.Accepted;
-    }
-
-    /// <summary>A /response body over the limit: the caller gets Function.ResponseSizeTooLarge.</summary>
-    public async ValueTask<byte[]> OnResponseTooLargeAsync(ReadOnlyMemory<byte> requestId)
-    {
-        var invocation = TakeResult(requestId.Span, isError: false, out var refusal);
-        if (invocation is null)
-        {
-            return refusal!;
-        }
-        PlatformEndings.Fail(invocation, PlatformEndings.ResponseTooLargeType, PlatformEndings.ResponseTooLarge(ResponseLimit), typeFirst: false);
-        await FinishAsync(invocation, null, "error").ConfigureAwait(false);
-        ReturnToPool();
-        return RuntimeReplies.Accepted;
-    }
-
-    /// <summary>/init/error: the invocation waiting for this environment's init gets the runtime's error document verbatim.</summary>
-    public async ValueTask<byte[]> OnInitErrorAsync(string? errorType, Func<PooledPayload, PooledPayload> takeBody)
-    {
-        InitErrorStep step;
-        lock (_lock)
-        {
-            step = _machine.OnInitError();
-        }
-        if (step.Refusal is { } refusal)
-        {
-            return refusal;
-        }
-        var type = ErrorTypes.Sanitize(errorType);
-        _report.WriteInitReport(InitDurationForReport(), "error", type);
-        if (step.Waiting is { } waiting)
-        {
-            var body = takeBody(waiting.Response);
-            waiting.ReplaceResponse(body);
-            if (body.Length == 0)
-            {
-                PlatformError.Write(body, type, null);
-            }
-            waiting.SetError(type);
-            _report.Begin(waiting); // it never reached the runtime, but still gets its START line
-            await FinishAsync(waiting, null, "error").ConfigureAwait(false);
-        }
-        Kill(); // AWS stops an environment whose init failed; the next invocation starts a new one.
-        return RuntimeReplies.Accepted;
-    }
-
-    private Invocation? TakeResult(ReadOnlySpan<byte> requestId, bool isError, out byte[]? refusal)
-    {
-        lock (_lock)
-        {
-            return _machine.TakeResult(requestId, isError, out refusal);
-        }
-    }
-
-    /// <summary>
-    /// Offers this environment for the next invocation as soon as its answer is in, without waiting for the
-    /// runtime's next /next: a caller that fires its next request the moment it gets a response would otherwise
-    /// race the runtime and start a needless cold environment. An invocation assigned now is delivered on /next.
-    /// </summary>
-    private void ReturnToPool()
-    {
-        if (Locked(static m => m.CanTakeInvocation))
-        {
-            _owner.OnIdle(this);
-        }
-    }
-
     /// <summary>The state machine's timer: an init or invocation deadline may have passed.</summary>
     private void OnDeadline()
     {
@@ -308,12 +147,7 @@ internal sealed class ExecutionEnvironment
         }
         if (step.Expired == DeadlineKind.Init)
         {
-            _report.WriteInitReport(InitDurationForReport(), "timeout", null);
-            if (step.Invocation is { } waiting)
-            {
-                CompleteWithPlatformError(waiting, PlatformEndings.TimedOutType,
-                    PlatformEndings.TimedOut(waiting.RequestId, _services.Options.InitTimeoutSeconds), undelivered: true, status: "timeout");
-            }
+            _endings.InitTimedOut(step.Invocation, InitDurationForReport(), InitDuration());
             Kill();
         }
         else if (step.Expired == DeadlineKind.Invocation)
@@ -321,9 +155,7 @@ internal sealed class ExecutionEnvironment
             _report.SamplePeakMemory(); // while the process still exists
             if (step.Invocation is { } timedOut)
             {
-                CompleteWithPlatformError(timedOut, PlatformEndings.TimedOutType, PlatformEndings.TimedOut(timedOut.RequestId, Function.TimeoutSeconds),
-                    undelivered: false, status: "timeout",
-                    platformLines: PlatformEndings.TimedOutLogLine(_services.Time.GetUtcNow(), timedOut.RequestId, Function.TimeoutSeconds));
+                _endings.TimedOut(timedOut, InitDuration());
             }
             Kill();
         }
@@ -339,17 +171,7 @@ internal sealed class ExecutionEnvironment
             _parked = null;
             connections = [.. _connections];
         }
-        var reason = PlatformEndings.ExitReason(exit);
-        if (step.Pending is { } pending)
-        {
-            _report.WriteInitReport(InitDurationForReport(), "error", PlatformEndings.ExitErrorType);
-            CompleteWithPlatformError(pending, PlatformEndings.ExitErrorType, $"RequestId: {pending.RequestId} Error: {reason}", undelivered: true, status: "error");
-        }
-        if (step.Current is { } current)
-        {
-            CompleteWithPlatformError(current, PlatformEndings.ExitErrorType, $"RequestId: {current.RequestId} Error: {reason}", undelivered: false, status: "error",
-                platformLines: $"RequestId: {current.RequestId} Error: {reason}\n{PlatformEndings.ExitErrorType}");
-        }
+        _endings.Exited(step, exit, InitDurationForReport(), InitDuration());
         foreach (var connection in connections)
         {
             connection.Close();
@@ -366,8 +188,7 @@ internal sealed class ExecutionEnvironment
         }
         if (pending is not null)
         {
-            PlatformEndings.Fail(pending, errorType, $"RequestId: {pending.RequestId} Error: {message}");
-            pending.Complete();
+            InvocationEndings.FailedToStart(pending, errorType, message);
         }
         _ = CleanUpAsync();
     }
@@ -397,18 +218,8 @@ internal sealed class ExecutionEnvironment
         }
     }
 
-    private void CompleteWithPlatformError(Invocation invocation, string errorType, string message, bool undelivered, string status, string? platformLines = null)
-    {
-        PlatformEndings.Fail(invocation, errorType, message);
-        if (undelivered)
-        {
-            _report.Begin(invocation); // it never reached the runtime, but still gets its START line
-        }
-        _ = FinishAsync(invocation, platformLines, status); // not awaited (timer and exit callbacks), but tracked by the report
-    }
-
-    private Task FinishAsync(Invocation invocation, string? platformLines, string? status)
-        => _report.FinishAsync(invocation, Locked(static m => m.InitDurationMs), platformLines, status);
+    /// <summary>Init's duration once known (a cold start's first REPORT carries it).</summary>
+    private double? InitDuration() => Locked(static m => m.InitDurationMs);
 
     /// <summary>INIT_REPORT's duration: init's, or (init timed out) the time since the spawn.</summary>
     private double InitDurationForReport() => Locked(static m => m.InitDurationMs ?? m.MillisecondsSinceSpawn);
