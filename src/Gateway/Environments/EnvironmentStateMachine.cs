@@ -25,6 +25,8 @@ namespace Gateway.Environments;
 /// </remarks>
 internal sealed class EnvironmentStateMachine : IDisposable
 {
+    private static readonly TimeSpan MinimumWait = TimeSpan.FromMilliseconds(1);
+
     private readonly TimeProvider _time;
     private readonly TimeSpan _initTimeout;
     private readonly TimeSpan _invocationTimeout;
@@ -206,9 +208,9 @@ internal sealed class EnvironmentStateMachine : IDisposable
         var remaining = _time.GetElapsedTime(_time.GetTimestamp(), _deadlineTimestamp);
         if (remaining > TimeSpan.Zero)
         {
-            // A timer armed for an earlier deadline, or one that fired a little before its time (timers tick more
-            // coarsely than timestamps): wait for the rest.
-            _timer.Change(remaining, Timeout.InfiniteTimeSpan);
+            // A timer armed for an earlier deadline, or one that fired a little before its time (timers tick in whole
+            // milliseconds, more coarsely than timestamps): wait for the rest, at least a tick, so it cannot spin.
+            _timer.Change(remaining > MinimumWait ? remaining : MinimumWait, Timeout.InfiniteTimeSpan);
             return default;
         }
         var kind = _deadlineKind;
