@@ -34,7 +34,7 @@ internal enum DispatchResult
 /// old one stop at once, busy ones finish their invocation and stop instead of going idle — none is killed
 /// mid-invocation. <see cref="Retire"/> does the same for a version that was removed.</para>
 /// </remarks>
-internal sealed class EnvironmentPool
+internal sealed class EnvironmentPool : IEnvironmentOwner
 {
     private readonly EnvironmentServices _services;
     private readonly IAdmission _admission;
