@@ -83,7 +83,8 @@ internal static class ConfigurationCheck
             case CommandLineConfigurationProvider:
                 return ["the command line"];
             case FileConfigurationProvider file:
-                return [file.Source.Path ?? "a configuration file"];
+                // The full path: appsettings.json is read from the content root, which need not be the working directory.
+                return [(file.Source.Path is { } path ? file.Source.FileProvider?.GetFileInfo(path).PhysicalPath ?? path : null) ?? "a configuration file"];
             default:
                 return [provider.ToString() ?? provider.GetType().Name];
         }
