@@ -81,6 +81,14 @@ internal static class CommandLineParser
                     return CommandLineResult.Refused(BadValue(name, inline, option));
                 }
                 value = inline;
+                if (option.ExistingDirectory)
+                {
+                    value = Path.GetFullPath(value);
+                    if (!Directory.Exists(value))
+                    {
+                        return CommandLineResult.Refused($"option '{name}': no such directory '{inline}'");
+                    }
+                }
             }
             result.Add($"--{option.Key}={value}");
         }

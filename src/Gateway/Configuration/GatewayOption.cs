@@ -27,6 +27,10 @@ internal sealed record GatewayOption(OptionGroup Group, string Key, OptionSwitch
 {
     public const string SectionPrefix = "Gateway:";
 
+    /// <summary>A directory that must exist, given relative to the working directory. For contentRoot: ASP.NET Core
+    /// resolves a relative one against the binary's folder, and throws (a stack trace) when it is missing.</summary>
+    public bool ExistingDirectory { get; init; }
+
     /// <summary>A Gateway: setting (bound to <see cref="GatewayOptions"/>), not an ASP.NET Core host one.</summary>
     public bool IsGatewaySetting => Key.StartsWith(SectionPrefix, StringComparison.Ordinal);
 

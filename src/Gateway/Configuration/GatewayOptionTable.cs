@@ -17,7 +17,7 @@ internal static class GatewayOptionTable
         // ---- server (the first three are ASP.NET Core's own host settings) ----
         Host("urls", "--urls", "URLS", "http://127.0.0.1:9000", "Addresses to listen on, separated by ';'."),
         Host("environment", "--environment", "NAME", "Production", "The ASP.NET Core environment; appsettings.{NAME}.json is read too."),
-        Host("contentRoot", "--content-root", "DIR", "the working directory", "Where appsettings.json is read from."),
+        Host("contentRoot", "--content-root", "DIR", "the working directory", "Where appsettings.json is read from.") with { ExistingDirectory = true },
         Row(OptionGroup.Server, nameof(GatewayOptions.DataDirectory), "--data", "DIR", typeof(string), "data",
             "Where state and logs live: logs/{function}/, run/ (sockets, pid files), tmp/, events.db."),
         Row(OptionGroup.Server, nameof(GatewayOptions.Region), "--region", "REGION", typeof(string), "us-east-1",

@@ -69,14 +69,23 @@ public class CommandLineParserTests
     [Theory]
     [InlineData("--urls", "http://127.0.0.1:9100", "--urls=http://127.0.0.1:9100")]
     [InlineData("--environment", "Development", "--environment=Development")]
-    [InlineData("--contentRoot", "/srv", "--contentRoot=/srv")]
-    [InlineData("--content-root", "/srv", "--contentRoot=/srv")]
+    [InlineData("--contentRoot", "/", "--contentRoot=/")]
+    [InlineData("--content-root", "/", "--contentRoot=/")]
     [InlineData("--Logging:LogLevel:Default", "Debug", "--Logging:LogLevel:Default=Debug")]
     [InlineData("--kestrel:Limits:MaxRequestBodySize", "100", "--kestrel:Limits:MaxRequestBodySize=100")]
     public void Host_switches_and_the_Logging_and_Kestrel_sections_pass_through(string name, string value, string expected)
     {
         Assert.Equal([expected], Accepted(name, value));
         Assert.Equal([expected], Accepted($"{name}={value}"));
+    }
+
+    [Fact]
+    public void The_content_root_is_a_directory_that_exists_relative_to_the_working_directory()
+    {
+        // ASP.NET Core would resolve "cfg" against the binary's folder, and throw when it is missing.
+        string relative = Path.GetRelativePath(Environment.CurrentDirectory, Path.GetTempPath());
+        Assert.Equal([$"--contentRoot={Path.GetFullPath(Path.GetTempPath())}"], Accepted("--content-root", relative));
+        Assert.Equal("option '--contentRoot': no such directory 'no-such-dir-1b2c'", Refused("--contentRoot=no-such-dir-1b2c"));
     }
 
     [Fact]
