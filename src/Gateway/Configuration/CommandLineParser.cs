@@ -145,15 +145,18 @@ internal static class CommandLineParser
         return null;
     }
 
-    /// <summary>For <c>--Gateway:Key</c>, the nearest Gateway key; for anything else, the nearest switch.</summary>
+    /// <summary>For <c>--Gateway:Key</c>, the nearest Gateway key; for anything else, the nearest switch, or the
+    /// nearest Gateway key when the "Gateway:" was left out (<c>--MaxEnvironments=5</c>).</summary>
     private static string? Suggest(string name)
     {
         string key = name[2..];
+        var gatewayKeys = GatewayOptionTable.All.Where(o => o.IsGatewaySetting).Select(o => o.Key);
         if (key.StartsWith(GatewayOption.SectionPrefix, StringComparison.OrdinalIgnoreCase))
         {
-            return NearMiss.Closest(key, GatewayOptionTable.All.Where(o => o.IsGatewaySetting).Select(o => o.Key));
+            return NearMiss.Closest(key, gatewayKeys);
         }
-        return NearMiss.Closest(name, GatewayOptionTable.All.SelectMany(o => o.Switches.Select(s => s.Name)));
+        return NearMiss.Closest(name, GatewayOptionTable.All.SelectMany(o => o.Switches.Select(s => s.Name)))
+            ?? NearMiss.Closest(GatewayOption.SectionPrefix + key, gatewayKeys);
     }
 
     private static string Unknown(string name, string? suggestion)

@@ -141,6 +141,8 @@ public class CommandLineParserTests
     [InlineData("--max-enviroments=5", "--max-enviroments", "--max-environments")]
     [InlineData("--qiuet", "--qiuet", "--quiet")]
     [InlineData("--url=x", "--url", "--urls")]
+    [InlineData("--MaxEnvironments=5", "--MaxEnvironments", "--max-environments")]
+    [InlineData("--AsyncEventsInMemory=5", "--AsyncEventsInMemory", "Gateway:AsyncEventsInMemory")] // "Gateway:" left out
     public void A_near_miss_suggests_the_option_meant(string arg, string named, string meant)
     {
         Assert.Equal($"unknown option '{named}'; did you mean {meant}? (see --help)", Refused(arg));
