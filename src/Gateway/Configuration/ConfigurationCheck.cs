@@ -63,6 +63,9 @@ internal static class ConfigurationCheck
         return problems;
     }
 
+    private static bool IsOrIsBelow(string candidate, string key)
+        => candidate.StartsWith(key, StringComparison.OrdinalIgnoreCase) && (candidate.Length == key.Length || candidate[key.Length] == ':');
+
     /// <summary>The distinct names one level below <paramref name="parent"/> in this provider alone.</summary>
     private static IEnumerable<string> ChildKeys(IConfigurationProvider provider, string parent)
         => provider.GetChildKeys([], parent).Distinct(StringComparer.OrdinalIgnoreCase);
@@ -74,10 +77,10 @@ internal static class ConfigurationCheck
         {
             case EnvironmentVariablesConfigurationProvider:
                 // The provider does not expose its prefix or the variable's spelling; find the variables that map to
-                // the key the way it maps them (prefix dropped case-insensitively, "__" read as ":").
+                // the key, or to a key below it, the way it maps them (prefix dropped case-insensitively, "__" read as ":").
                 var names = environment.Keys.OfType<string>().Where(name => EnvironmentPrefixes.Any(prefix =>
                         name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)
-                        && name[prefix.Length..].Replace("__", ":", StringComparison.Ordinal).Equals(key, StringComparison.OrdinalIgnoreCase)))
+                        && IsOrIsBelow(name[prefix.Length..].Replace("__", ":", StringComparison.Ordinal), key)))
                     .Order(StringComparer.Ordinal).ToList();
                 return names.Count == 0 ? ["an environment variable"] : names.Select(name => "environment variable " + name);
             case CommandLineConfigurationProvider:

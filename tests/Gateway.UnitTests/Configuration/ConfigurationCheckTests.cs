@@ -104,6 +104,24 @@ public class ConfigurationCheckTests : IDisposable
     }
 
     [Fact]
+    public void A_section_under_Gateway_from_an_environment_variable_is_named_by_the_variable()
+    {
+        string suffix = Guid.NewGuid().ToString("N")[..8];
+        string variable = $"DOTNET_Gateway__Cluster{suffix}__Name";
+        Environment.SetEnvironmentVariable(variable, "x");
+        try
+        {
+            var problems = Problems(new ConfigurationBuilder().AddEnvironmentVariables("DOTNET_"), Environment.GetEnvironmentVariables());
+
+            Assert.Equal([$"unknown setting Gateway:Cluster{suffix} (from environment variable {variable}; see --help)"], problems);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(variable, null);
+        }
+    }
+
+    [Fact]
     public void A_near_miss_from_an_environment_variable_suggests_the_key()
     {
         var environment = new Hashtable { ["ASPNETCORE_Gateway__Regoin"] = "x" };
