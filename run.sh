@@ -5,6 +5,11 @@
 #   ./run.sh                                  http://127.0.0.1:9000, data in ./data
 #   ./run.sh --urls http://127.0.0.1:9100     any --urls/--data/--functions given here wins;
 #   ./run.sh --quiet                          every other argument goes to the gateway unchanged
+#   ./run.sh --help                           this script's defaults, then every gateway option
+#
+# The gateway refuses an option it does not know, so a typo here stops the start instead of being ignored.
+# Its options are listed by the binary itself (Gateway --help, from src/Gateway/Configuration/GatewayOptionTable.cs):
+# one list, never copied here.
 #
 # Ctrl-C (SIGINT) or SIGTERM stops the gateway and its workers: the script exec's it, so the
 # signal goes to the gateway itself.
@@ -22,10 +27,13 @@ urls="http://127.0.0.1:9000"
 data="./data"
 functions="samples/functions.json"
 passthrough=()
+help=""
 while (($#)); do
   case "$1" in
+    -h|--help) help=1; shift ;;
     --urls|--data|--functions)
-      (($# >= 2)) || { echo "run.sh: $1 needs a value" >&2; exit 2; }
+      # As the gateway does: "--data --quiet" forgot the folder (--data=--quiet still names one).
+      (($# >= 2)) && [[ "$2" != --* ]] || { echo "run.sh: option '$1' needs a value (see --help)" >&2; exit 2; }
       case "$1" in --urls) urls="$2" ;; --data) data="$2" ;; --functions) functions="$2" ;; esac
       shift 2 ;;
     --urls=*) urls="${1#*=}"; shift ;;
@@ -34,6 +42,23 @@ while (($#)); do
     *) passthrough+=("$1"); shift ;;
   esac
 done
+
+if [[ -n "$help" ]]; then
+  cat <<EOF
+Usage: ./run.sh [options]
+Publishes the gateway and the sample functions (native AOT, skipped when unchanged) and runs the gateway in the
+foreground. Ctrl-C stops it and its workers.
+
+run.sh's defaults (they differ from the gateway's own):
+  --urls URLS        $urls
+  --data DIR         $data
+  --functions PATH   $functions
+Every other option goes to the gateway, which refuses one it does not know. The gateway's options:
+
+EOF
+  scripts/publish.sh >&2 # the list below comes from the binary, so it must be current
+  exec artifacts/gateway/Gateway --help
+fi
 
 scripts/publish.sh
 

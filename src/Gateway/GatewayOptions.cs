@@ -2,7 +2,9 @@ namespace Gateway;
 
 /// <summary>
 /// Gateway-wide settings, bound from the "Gateway" configuration section (appsettings.json, environment
-/// variables such as <c>Gateway__Region</c>, or the command line: <c>--data</c>, <c>--functions</c>, <c>--quiet</c>).
+/// variables such as <c>Gateway__Region</c>, or the command line: <c>--data</c>, <c>--Gateway:Region=…</c>).
+/// Every public settable property needs its row in Configuration/GatewayOptionTable.cs (a unit test checks):
+/// the table is what the command line, the configuration check and <c>--help</c> know.
 /// </summary>
 internal sealed class GatewayOptions
 {
@@ -117,6 +119,13 @@ internal sealed class GatewayOptions
     /// reuse. 32 MiB: five 6 MB bodies, or half a million 64-byte ones.
     /// </summary>
     public long RequestBodyBufferBytes { get; set; } = 32L * 1024 * 1024;
+
+    /// <summary>
+    /// Machine-wide cap on live execution environments across all functions: a safety limit of this machine, not a
+    /// Lambda limit. Null: physical memory ÷ 64 MB (at least 16). Beyond it a new environment is refused with 429
+    /// TooManyRequestsException, Reason GatewayEnvironmentLimitExceeded.
+    /// </summary>
+    public int? MaxEnvironments { get; set; }
 
     /// <summary>
     /// For tests and demos only: how much faster than real time the async clock runs (retry delays, event ages,

@@ -1,6 +1,7 @@
 using Gateway;
 using Gateway.Async;
 using Gateway.Async.EventInvokeConfig;
+using Gateway.Configuration;
 using Gateway.Environments;
 using Gateway.Functions;
 using Gateway.Functions.Registry;
@@ -21,7 +22,15 @@ using Gateway.Json;
 // before its 202), waits in Async/EventQueue.cs for an environment, and Async/EventOutcomes.cs decides after the
 // run: retry, destination, dead-letter queue (docs/async.md).
 
-var builder = WebApplication.CreateSlimBuilder(CommandLine.Normalize(args));
+if (GatewayStartup.HandleCommandLine(args, out var normalizedArgs) is int usageExit)
+{
+    return usageExit; // --help, or an unknown option (Configuration/GatewayOptionTable.cs lists the known ones)
+}
+var builder = WebApplication.CreateSlimBuilder(normalizedArgs);
+if (GatewayStartup.CheckConfiguration(builder.Configuration) is int configurationExit)
+{
+    return configurationExit; // an unknown Gateway: key or an unconvertible value, from any source
+}
 var options = new GatewayOptions();
 builder.Configuration.GetSection("Gateway").Bind(options);
 if (string.IsNullOrEmpty(builder.Configuration["urls"]))

@@ -88,7 +88,8 @@ public sealed class GatewayProcess : IAsyncDisposable
     /// <summary>Starts the binary without waiting for readiness (for tests of refused configurations).</summary>
     public static GatewayProcess Launch(string root, int port, params string[] extraArgs) => Launch(root, port, environment: null, extraArgs);
 
-    private static GatewayProcess Launch(string root, int port, IReadOnlyDictionary<string, string?>? environment, string[] extraArgs)
+    /// <summary>As <see cref="Launch(string, int, string[])"/>, with some of the gateway's environment variables replaced (a null value removes one).</summary>
+    public static GatewayProcess Launch(string root, int port, IReadOnlyDictionary<string, string?>? environment, string[] extraArgs)
     {
         var info = new ProcessStartInfo(TestPaths.GatewayBinary)
         {

@@ -1,0 +1,90 @@
+namespace Gateway.Configuration;
+
+/// <summary>
+/// Every option the gateway accepts, one row per setting. The command-line parser, the check of every other
+/// configuration source and <c>--help</c> all read this table, so an option exists exactly when it has a row:
+/// a misspelt one is refused instead of silently leaving the default in place. GatewayOptionTableTests fails
+/// when a public settable property of <see cref="GatewayOptions"/> has no row (or a row no property).
+/// </summary>
+internal static class GatewayOptionTable
+{
+    /// <summary>Sections passed through to ASP.NET Core as they are (<c>--Logging:LogLevel:Default=Debug</c>,
+    /// <c>--Kestrel:Limits:MaxRequestBodySize=…</c>); their keys belong to the framework, not to this table.</summary>
+    public static readonly string[] PassThroughSections = ["Logging", "Kestrel"];
+
+    public static readonly GatewayOption[] All =
+    [
+        // ---- server (the first three are ASP.NET Core's own host settings) ----
+        Host("urls", "--urls", "URLS", "http://127.0.0.1:9000", "Addresses to listen on, separated by ';'."),
+        Host("environment", "--environment", "NAME", "Production", "The ASP.NET Core environment; appsettings.{NAME}.json is read too."),
+        Host("contentRoot", "--content-root", "DIR", "the working directory", "Where appsettings.json is read from.") with { ExistingDirectory = true },
+        Row(OptionGroup.Server, nameof(GatewayOptions.DataDirectory), "--data", "DIR", typeof(string), "data",
+            "Where state and logs live: logs/{function}/, run/ (sockets, pid files), tmp/, events.db."),
+        Row(OptionGroup.Server, nameof(GatewayOptions.Region), "--region", "REGION", typeof(string), "us-east-1",
+            "The region in ARNs, AWS_REGION and region checks."),
+        Row(OptionGroup.Server, nameof(GatewayOptions.AccountId), "--account-id", "ID", typeof(string), "000000000000",
+            "The 12-digit account id in ARNs."),
+        Row(OptionGroup.Server, nameof(GatewayOptions.InlineScheduling), "--inline-scheduling", "BOOL", typeof(bool), "false",
+            "Run request handlers on the socket's I/O thread (Kestrel's UnsafePreferInlineScheduling); see docs/performance.md."),
+        Row(OptionGroup.Server, nameof(GatewayOptions.RuntimeApiOverTcp), "--runtime-api-over-tcp", "BOOL", typeof(bool), "true",
+            "Also serve each environment's Runtime API on a loopback TCP port (AWS_LAMBDA_RUNTIME_API), for stock runtimes."),
+
+        // ---- functions ----
+        Row(OptionGroup.Functions, nameof(GatewayOptions.Functions), "--functions", "PATH", typeof(string), "none",
+            "A functions JSON file, or a folder of function folders."),
+        Row(OptionGroup.Functions, nameof(GatewayOptions.InitTimeoutSeconds), "--init-timeout-seconds", "SECONDS", typeof(double), "10",
+            "How long an environment may take from spawn to its first /next (AWS: 10 s)."),
+        Row(OptionGroup.Functions, nameof(GatewayOptions.EnvironmentKeepAliveSeconds), "--environment-keep-alive-seconds", "SECONDS", typeof(double), "300",
+            "How long an idle on-demand environment is kept before it is stopped (pre-forked ones stay); 0: never stopped."),
+        Row(OptionGroup.Functions, nameof(GatewayOptions.FunctionAccessKeyId), "--function-access-key-id", "KEY", typeof(string), "gateway",
+            "AWS_ACCESS_KEY_ID handed to functions (their execution role's credentials on AWS)."),
+        Row(OptionGroup.Functions, nameof(GatewayOptions.FunctionSecretAccessKey), "--function-secret-access-key", "SECRET", typeof(string), "gateway",
+            "AWS_SECRET_ACCESS_KEY handed to functions."),
+
+        // ---- admission and throttling (Lambda's concurrency and scaling limits) ----
+        Row(OptionGroup.Admission, nameof(GatewayOptions.AccountConcurrencyLimit), "--account-concurrency-limit", "N", typeof(int), "1000",
+            "The account's concurrency limit (AWS default 1,000)."),
+        Row(OptionGroup.Admission, nameof(GatewayOptions.MinimumUnreservedConcurrency), "--minimum-unreserved-concurrency", "N", typeof(int), "100",
+            "Concurrency that reserved concurrency may never take from the unreserved pool (AWS: 100)."),
+        Row(OptionGroup.Admission, nameof(GatewayOptions.BurstModel), "--burst-model", "MODEL", typeof(string), "per-function",
+            "per-function (1,000 new environments per 10 s per function, since Nov 2023) or account-burst (one account-wide burst, before)."),
+        Row(OptionGroup.Admission, nameof(GatewayOptions.BurstCapacity), "--burst-capacity", "N", typeof(int?), "1000 per function; the region's burst for account-burst",
+            "Burst bucket capacity, in new environments."),
+        Row(OptionGroup.Admission, nameof(GatewayOptions.BurstRefillPerSecond), "--burst-refill-per-second", "RATE", typeof(double?), "100 per function; 500/60 for account-burst",
+            "Burst bucket refill, in new environments per second."),
+        Row(OptionGroup.Admission, nameof(GatewayOptions.RequestRateMultiplier), "--request-rate-multiplier", "N", typeof(int), "10",
+            "Requests per second allowed per unit of concurrency (AWS: 10)."),
+
+        // ---- async (Event) invocations ----
+        Row(OptionGroup.Async, nameof(GatewayOptions.EventStorePath), "--event-store-path", "FILE", typeof(string), "{DataDirectory}/events.db",
+            "The durable Event queue's SQLite file."),
+        Row(OptionGroup.Async, nameof(GatewayOptions.AsyncEventsInMemory), "--async-events-in-memory", "N", typeof(int), "1024",
+            "Events per function held in memory, ready to run; the rest wait on disk, so a flood cannot exhaust memory."),
+        Row(OptionGroup.Async, nameof(GatewayOptions.AsyncClockRate), "--async-clock-rate", "RATE", typeof(double), "1",
+            "Tests and demos only: how much faster than real time the async clock runs (retry waits, event ages)."),
+
+        // ---- limits ----
+        Row(OptionGroup.Limits, nameof(GatewayOptions.SyncPayloadLimit), "--sync-payload-limit", "BYTES", typeof(int), "6291456",
+            "RequestResponse request payload limit (6 MB, as on AWS)."),
+        Row(OptionGroup.Limits, nameof(GatewayOptions.AsyncPayloadLimit), "--async-payload-limit", "BYTES", typeof(int), "262144",
+            "Event request payload limit (AWS raised it to 1048576 in late 2025)."),
+        Row(OptionGroup.Limits, nameof(GatewayOptions.ResponsePayloadLimit), "--response-payload-limit", "BYTES", typeof(int), "6291556",
+            "Largest function response (6 MB + 100 bytes, as AWS enforces it)."),
+        Row(OptionGroup.Limits, nameof(GatewayOptions.RequestBodyBufferBytes), "--request-body-buffer-bytes", "BYTES", typeof(long), "33554432",
+            "Invoke bodies held in memory at once, across requests; beyond it bodies wait unread. At least the largest payload limit."),
+        Row(OptionGroup.Limits, nameof(GatewayOptions.MaxEnvironments), "--max-environments", "N", typeof(int?), "physical memory ÷ 64 MB (at least 16)",
+            "Machine-wide cap on live execution environments across all functions, a safety limit of this machine (not a Lambda limit); "
+            + "beyond it a new environment is refused with 429 TooManyRequestsException, Reason GatewayEnvironmentLimitExceeded."),
+
+        // ---- diagnostics ----
+        Row(OptionGroup.Diagnostics, nameof(GatewayOptions.EchoFunctionLogs), "--echo-function-logs", "BOOL", typeof(bool), "true",
+            "Echo every function log line to the console, prefixed with the function's name; --quiet turns it off.",
+            new OptionSwitch("--quiet", Negated: true)),
+    ];
+
+    private static GatewayOption Row(OptionGroup group, string property, string name, string valueName, Type type, string @default, string help, params OptionSwitch[] more)
+        => new(group, GatewayOption.SectionPrefix + property, [new OptionSwitch(name), .. more], valueName, type, @default, help);
+
+    private static GatewayOption Host(string key, string name, string valueName, string @default, string help)
+        => new(OptionGroup.Server, key, [new OptionSwitch(name)], valueName, typeof(string), @default, help);
+}
