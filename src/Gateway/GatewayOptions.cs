@@ -121,13 +121,6 @@ internal sealed class GatewayOptions
     public long RequestBodyBufferBytes { get; set; } = 32L * 1024 * 1024;
 
     /// <summary>
-    /// Machine-wide cap on live execution environments across all functions: a safety limit of this machine, not a
-    /// Lambda limit. Null: physical memory ÷ 64 MB (at least 16). Beyond it a new environment is refused with 429
-    /// TooManyRequestsException, Reason GatewayEnvironmentLimitExceeded.
-    /// </summary>
-    public int? MaxEnvironments { get; set; }
-
-    /// <summary>
     /// For tests and demos only: how much faster than real time the async clock runs (retry delays, event ages,
     /// throttle backoff, destination retries). 1000 makes AWS's one-minute retry wait 60 ms.
     /// </summary>

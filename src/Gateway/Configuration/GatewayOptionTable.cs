@@ -41,6 +41,11 @@ internal static class GatewayOptionTable
         Row(OptionGroup.Functions, nameof(GatewayOptions.FunctionSecretAccessKey), "--function-secret-access-key", "SECRET", typeof(string), "gateway",
             "AWS_SECRET_ACCESS_KEY handed to functions."),
 
+        Row(OptionGroup.Functions, nameof(GatewayOptions.ResetApiChanges), "--reset-api-changes", "NAMES", typeof(string), "none",
+            "At start, forget what the management API changed for these functions (comma-separated, or *): the functions file applies to them again."),
+        Row(OptionGroup.Functions, nameof(GatewayOptions.AliasRoutingSeed), "--alias-routing-seed", "N", typeof(int?), "none (random)",
+            "Seed for weighted alias routing, for a reproducible split in tests and demos."),
+
         // ---- admission and throttling (Lambda's concurrency and scaling limits) ----
         Row(OptionGroup.Admission, nameof(GatewayOptions.AccountConcurrencyLimit), "--account-concurrency-limit", "N", typeof(int), "1000",
             "The account's concurrency limit (AWS default 1,000)."),
