@@ -36,6 +36,14 @@ internal sealed class ValidationMessages
         return messages.ToError()!;
     }
 
+    /// <summary>A required member that is missing.</summary>
+    public static LambdaError NullError(string member)
+    {
+        var messages = new ValidationMessages();
+        messages.AddNull(member);
+        return messages.ToError()!;
+    }
+
     /// <summary>A number as the service (Java) prints a double: <c>2.0</c>, <c>-1.0</c>, <c>0.25</c>.</summary>
     public static string JavaDouble(double value) =>
         value == Math.Floor(value) && Math.Abs(value) < 1e7
