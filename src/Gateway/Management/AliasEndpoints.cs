@@ -40,7 +40,7 @@ internal sealed class AliasEndpoints(FunctionRegistry registry, FunctionResolver
             await ManagementHttp.WriteErrorAsync(context, error).ConfigureAwait(false);
             return;
         }
-        var (document, bodyError) = await ManagementHttp.ReadAsync(context, ManagementJsonContext.Default.AliasDocument).ConfigureAwait(false);
+        var (document, bodyError) = await ManagementHttp.ReadAsync(context, ManagementJsonContext.Wire.AliasDocument).ConfigureAwait(false);
         if (document is null)
         {
             await ManagementHttp.WriteErrorAsync(context, bodyError).ConfigureAwait(false);
@@ -59,7 +59,7 @@ internal sealed class AliasEndpoints(FunctionRegistry registry, FunctionResolver
             await ManagementHttp.WriteErrorAsync(context, error).ConfigureAwait(false);
             return;
         }
-        var (document, bodyError) = await ManagementHttp.ReadAsync(context, ManagementJsonContext.Default.AliasDocument).ConfigureAwait(false);
+        var (document, bodyError) = await ManagementHttp.ReadAsync(context, ManagementJsonContext.Wire.AliasDocument).ConfigureAwait(false);
         if (document is null)
         {
             await ManagementHttp.WriteErrorAsync(context, bodyError).ConfigureAwait(false);
@@ -119,7 +119,7 @@ internal sealed class AliasEndpoints(FunctionRegistry registry, FunctionResolver
         var (page, next) = Paging.Page(outcome.Value!, a => a.Name, marker, pageSize);
         await ManagementHttp.WriteAsync(context, StatusCodes.Status200OK,
             new ListAliasesResponse { Aliases = page.ConvertAll(AliasConfiguration.From), NextMarker = next },
-            ManagementJsonContext.Default.ListAliasesResponse).ConfigureAwait(false);
+            ManagementJsonContext.Wire.ListAliasesResponse).ConfigureAwait(false);
     }
 
     /// <summary>The {Name} route value (already percent-decoded by routing).</summary>
@@ -127,6 +127,6 @@ internal sealed class AliasEndpoints(FunctionRegistry registry, FunctionResolver
 
     private static Task WriteAsync(HttpContext context, int status, Outcome<AliasRecord> outcome) =>
         outcome.IsOk
-            ? ManagementHttp.WriteAsync(context, status, AliasConfiguration.From(outcome.Value!), ManagementJsonContext.Default.AliasConfiguration)
+            ? ManagementHttp.WriteAsync(context, status, AliasConfiguration.From(outcome.Value!), ManagementJsonContext.Wire.AliasConfiguration)
             : ManagementHttp.WriteErrorAsync(context, outcome.Error);
 }

@@ -31,7 +31,7 @@ internal sealed class ConcurrencyEndpoints(FunctionRegistry registry, FunctionRe
             await ManagementHttp.WriteErrorAsync(context, error).ConfigureAwait(false);
             return;
         }
-        var (document, bodyError) = await ManagementHttp.ReadAsync(context, ManagementJsonContext.Default.ConcurrencyDocument).ConfigureAwait(false);
+        var (document, bodyError) = await ManagementHttp.ReadAsync(context, ManagementJsonContext.Wire.ConcurrencyDocument).ConfigureAwait(false);
         if (document is null)
         {
             await ManagementHttp.WriteErrorAsync(context, bodyError).ConfigureAwait(false);
@@ -45,7 +45,7 @@ internal sealed class ConcurrencyEndpoints(FunctionRegistry registry, FunctionRe
             return;
         }
         await ManagementHttp.WriteAsync(context, StatusCodes.Status200OK, new ConcurrencyDocument { ReservedConcurrentExecutions = outcome.Value },
-            ManagementJsonContext.Default.ConcurrencyDocument).ConfigureAwait(false);
+            ManagementJsonContext.Wire.ConcurrencyDocument).ConfigureAwait(false);
     }
 
     public async Task GetAsync(HttpContext context)
@@ -61,7 +61,7 @@ internal sealed class ConcurrencyEndpoints(FunctionRegistry registry, FunctionRe
             return;
         }
         await ManagementHttp.WriteAsync(context, StatusCodes.Status200OK, new ConcurrencyDocument { ReservedConcurrentExecutions = function.ReservedConcurrentExecutions },
-            ManagementJsonContext.Default.ConcurrencyDocument).ConfigureAwait(false);
+            ManagementJsonContext.Wire.ConcurrencyDocument).ConfigureAwait(false);
     }
 
     public async Task DeleteAsync(HttpContext context)

@@ -1,3 +1,5 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace Gateway.Management;
@@ -15,4 +17,15 @@ namespace Gateway.Management;
 [JsonSerializable(typeof(ProvisionedConcurrencyDocument))]
 [JsonSerializable(typeof(ProvisionedConcurrencyConfig))]
 [JsonSerializable(typeof(ListProvisionedConcurrencyConfigsResponse))]
-internal sealed partial class ManagementJsonContext : JsonSerializerContext;
+internal sealed partial class ManagementJsonContext : JsonSerializerContext
+{
+    /// <summary>The context to use: the attribute's options plus an encoder that writes <c>+</c> as it is, so
+    /// LastModified reads <c>…+0000</c> on the wire as AWS sends it (the default encoder writes <c>\u002B</c>).
+    /// These are API answers, never HTML, so the relaxed encoder's only cost does not apply.</summary>
+    public static ManagementJsonContext Wire { get; } = new(new JsonSerializerOptions
+    {
+        PropertyNamingPolicy = null,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+}

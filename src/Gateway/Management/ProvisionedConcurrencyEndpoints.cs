@@ -38,7 +38,7 @@ internal sealed class ProvisionedConcurrencyEndpoints(FunctionRegistry registry,
             await ManagementHttp.WriteErrorAsync(context, error).ConfigureAwait(false);
             return;
         }
-        var (document, bodyError) = await ManagementHttp.ReadAsync(context, ManagementJsonContext.Default.ProvisionedConcurrencyDocument).ConfigureAwait(false);
+        var (document, bodyError) = await ManagementHttp.ReadAsync(context, ManagementJsonContext.Wire.ProvisionedConcurrencyDocument).ConfigureAwait(false);
         if (document is null)
         {
             await ManagementHttp.WriteErrorAsync(context, bodyError).ConfigureAwait(false);
@@ -54,7 +54,7 @@ internal sealed class ProvisionedConcurrencyEndpoints(FunctionRegistry registry,
             return;
         }
         await ManagementHttp.WriteAsync(context, StatusCodes.Status202Accepted, ProvisionedConcurrencyRules.Describe(outcome.Value, status, withArn: false),
-            ManagementJsonContext.Default.ProvisionedConcurrencyConfig).ConfigureAwait(false);
+            ManagementJsonContext.Wire.ProvisionedConcurrencyConfig).ConfigureAwait(false);
     }
 
     /// <summary>GetProvisionedConcurrencyConfig, or ListProvisionedConcurrencyConfigs when the query has <c>List=ALL</c>
@@ -80,7 +80,7 @@ internal sealed class ProvisionedConcurrencyEndpoints(FunctionRegistry registry,
             return;
         }
         await ManagementHttp.WriteAsync(context, StatusCodes.Status200OK, ProvisionedConcurrencyRules.Describe(outcome.Value, status, withArn: false),
-            ManagementJsonContext.Default.ProvisionedConcurrencyConfig).ConfigureAwait(false);
+            ManagementJsonContext.Wire.ProvisionedConcurrencyConfig).ConfigureAwait(false);
     }
 
     private async Task ListAsync(HttpContext context, string name, string arn)
@@ -101,7 +101,7 @@ internal sealed class ProvisionedConcurrencyEndpoints(FunctionRegistry registry,
         {
             ProvisionedConcurrencyConfigs = page.ConvertAll(t => ProvisionedConcurrencyRules.Describe(t, status, withArn: true)),
             NextMarker = next,
-        }, ManagementJsonContext.Default.ListProvisionedConcurrencyConfigsResponse).ConfigureAwait(false);
+        }, ManagementJsonContext.Wire.ListProvisionedConcurrencyConfigsResponse).ConfigureAwait(false);
     }
 
     public async Task DeleteAsync(HttpContext context)

@@ -54,11 +54,11 @@ public sealed class AliasRulesTests
     public void Configuration_omits_RoutingConfig_without_weights_and_always_has_a_Description()
     {
         var plain = AliasConfiguration.From(Alias(Fn, "live", "1"));
-        string json = System.Text.Json.JsonSerializer.Serialize(plain, ManagementJsonContext.Default.AliasConfiguration);
+        string json = System.Text.Json.JsonSerializer.Serialize(plain, ManagementJsonContext.Wire.AliasConfiguration);
         Assert.Equal("{\"AliasArn\":\"" + FnArn + ":live\",\"Name\":\"live\",\"FunctionVersion\":\"1\",\"Description\":\"\",\"RevisionId\":\"rev-live\"}", json);
 
         var weighted = AliasConfiguration.From(Alias(Fn, "live", "1", "2", 0.5));
-        json = System.Text.Json.JsonSerializer.Serialize(weighted, ManagementJsonContext.Default.AliasConfiguration);
+        json = System.Text.Json.JsonSerializer.Serialize(weighted, ManagementJsonContext.Wire.AliasConfiguration);
         Assert.Contains("\"RoutingConfig\":{\"AdditionalVersionWeights\":{\"2\":0.5}}", json);
     }
 

@@ -42,7 +42,7 @@ public sealed class ConcurrencyRulesTests
     [Fact]
     public void Get_answers_an_empty_object_when_unset()
     {
-        string json = System.Text.Json.JsonSerializer.Serialize(new ConcurrencyDocument(), ManagementJsonContext.Default.ConcurrencyDocument);
+        string json = System.Text.Json.JsonSerializer.Serialize(new ConcurrencyDocument(), ManagementJsonContext.Wire.ConcurrencyDocument);
         Assert.Equal("{}", json);
     }
 
