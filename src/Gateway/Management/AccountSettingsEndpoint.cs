@@ -15,9 +15,9 @@ internal static class AccountSettingsEndpoint
     public static void Map(WebApplication app, FunctionRegistry registry, GatewayOptions options)
     {
         var limits = ConcurrencyLimits.From(options);
-        IResult Handle() => Results.Json(Build(registry.Current, limits), AwsJsonContext.Default.AccountSettings);
-        app.MapGet("/2016-08-19/account-settings", Handle);
-        app.MapGet("/2016-08-19/account-settings/", Handle);
+        // One route serves both forms: routing matches a path with or without its trailing slash (a second route
+        // for "…/" would make every request ambiguous, a 500).
+        app.MapGet("/2016-08-19/account-settings", () => Results.Json(Build(registry.Current, limits), AwsJsonContext.Default.AccountSettings));
     }
 
     public static AccountSettings Build(RegistrySnapshot snapshot, ConcurrencyLimits limits)
