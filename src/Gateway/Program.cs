@@ -151,7 +151,16 @@ app.MapGet("/2016-08-19/account-settings", () => Results.Json(new AccountSetting
     AccountLimit = new AccountLimit { ConcurrentExecutions = admission.AccountConcurrencyLimit, UnreservedConcurrentExecutions = admission.UnreservedConcurrencyLimit },
     AccountUsage = new AccountUsage { TotalCodeSize = totalCodeSize, FunctionCount = definitions.Count },
 }, AwsJsonContext.Default.AccountSettings));
-EventInvokeConfigEndpoints.Map(app, eventInvokeConfigs, options);
+// Bridge until the lead wires Functions/Registry: the event-invoke-config API resolves names (and versions/aliases)
+// through FunctionResolver, here over a snapshot of the functions file's $LATEST versions.
+var registrySnapshot = new Gateway.Functions.Registry.RegistrySnapshot(1, definitions.Select(d => new Gateway.Functions.Registry.FunctionRecord
+{
+    Name = d.Name,
+    Arn = d.Arn,
+    Latest = new Gateway.Functions.Registry.VersionRecord { Definition = d, RevisionId = Guid.NewGuid().ToString(), LastModified = time.GetUtcNow() },
+}));
+var resolver = new FunctionResolver(new Gateway.Functions.Registry.FunctionRegistry(registrySnapshot, null), options.Region, options.AccountId, RoutingRandom.Create(null));
+EventInvokeConfigEndpoints.Map(app, eventInvokeConfigs, resolver);
 app.MapFallback(LambdaErrors.UnknownOperation);
 
 foreach (var function in registry.All)
