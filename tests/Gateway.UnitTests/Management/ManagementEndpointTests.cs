@@ -140,6 +140,37 @@ public sealed class ManagementEndpointTests
         Assert.Equal("Provisioned Concurrency Configs cannot be applied to unpublished function versions.", (string?)latest.Body!["message"]);
     }
 
+    [Fact]
+    public async Task Event_invoke_config_per_version_and_alias()
+    {
+        await using var server = await ManagementServer.StartAsync(Function("fn", published: 1).WithAlias(Alias("fn", "live", "1")));
+        var client = server.Client;
+        const string path = "/2019-09-25/functions/fn/event-invoke-config";
+
+        var onVersion = await SendAsync(client, HttpMethod.Put, path + "?Qualifier=1", """{"MaximumRetryAttempts":0}""");
+        Assert.Equal(HttpStatusCode.OK, onVersion.Status);
+        Assert.Equal(FnArn + ":1", (string?)onVersion.Body!["FunctionArn"]);
+
+        var onAlias = await SendAsync(client, HttpMethod.Put, "/2019-09-25/functions/fn:live/event-invoke-config", """{"MaximumRetryAttempts":1}""");
+        Assert.Equal(FnArn + ":live", (string?)onAlias.Body!["FunctionArn"]);
+
+        var latest = await SendAsync(client, HttpMethod.Get, path);
+        Assert.Equal($"The function {FnArn}:$LATEST doesn't have an EventInvokeConfig", (string?)latest.Body!["Message"]);
+
+        var listed = await SendAsync(client, HttpMethod.Get, path + "/list");
+        Assert.Equal(2, listed.Body!["FunctionEventInvokeConfigs"]!.AsArray().Count);
+
+        var noAlias = await SendAsync(client, HttpMethod.Put, path + "?Qualifier=nope", """{"MaximumRetryAttempts":1}""");
+        Assert.Equal(HttpStatusCode.NotFound, noAlias.Status);
+        Assert.Equal("The function doesn't exist.", (string?)noAlias.Body!["Message"]);
+
+        var noVersion = await SendAsync(client, HttpMethod.Get, path + "?Qualifier=1221");
+        Assert.Equal($"The function {FnArn}:1221 doesn't have an EventInvokeConfig", (string?)noVersion.Body!["Message"]);
+
+        var mismatch = await SendAsync(client, HttpMethod.Get, "/2019-09-25/functions/fn:live/event-invoke-config?Qualifier=1");
+        Assert.Equal("InvalidParameterValueException", mismatch.ErrorType);
+    }
+
     [Theory]
     [InlineData("/2016-08-19/account-settings")]
     [InlineData("/2016-08-19/account-settings/")]

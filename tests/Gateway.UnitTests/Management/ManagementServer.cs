@@ -50,6 +50,9 @@ internal sealed class ManagementServer : IAsyncDisposable
         ConcurrencyEndpoints.Map(app, registry, resolver, options);
         ProvisionedConcurrencyEndpoints.Map(app, registry, resolver, options, TimeProvider.System, status);
         AccountSettingsEndpoint.Map(app, registry, options);
+        var eventInvokeConfigs = new Gateway.Async.EventInvokeConfig.EventInvokeConfigRegistry([], Records.Region, Records.Account, null, TimeProvider.System,
+            functionExists: name => registry.Current.TryGet(name, out _));
+        Gateway.Async.EventInvokeConfig.EventInvokeConfigEndpoints.Map(app, eventInvokeConfigs, resolver);
         app.MapFallback(LambdaErrors.UnknownOperation);
         await app.StartAsync().WithTimeout();
         string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
