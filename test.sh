@@ -6,7 +6,7 @@
 # 1. Debian packages: installed by scripts/install-deps.sh when CI=true or --install-deps is
 #    given; otherwise only checked, with the command to run if some are missing.
 # 2. scripts/publish.sh (native gateway + samples), scripts/build-node-ric.sh (Node RIC).
-# 3. dotnet test on tests/Gateway.UnitTests, then tests/Gateway.Tests with GATEWAY_BIN, GATEWAY_SAMPLES_DIR and
+# 3. dotnet test on tests/Gateway.UnitTests, tests/Gateway.Runtime.Tests and tests/Gateway.EventStore.Tests, then tests/Gateway.Tests with GATEWAY_BIN, GATEWAY_SAMPLES_DIR and
 #    GATEWAY_NODE_RIC_DIR pointing at those builds; results in artifacts/test-results/.
 # 4. A closing line "N passed, N failed[, N skipped]". Exits non-zero on any failure.
 set -euo pipefail
@@ -48,7 +48,7 @@ results="$root/artifacts/test-results"
 rm -rf "$results"
 rc=0
 # Unit tests first (seconds), then the integration and end-to-end tests against the native binaries.
-for project in tests/Gateway.UnitTests/Gateway.UnitTests.csproj tests/Gateway.EventStore.Tests/Gateway.EventStore.Tests.csproj tests/Gateway.Tests/Gateway.Tests.csproj; do
+for project in tests/Gateway.UnitTests/Gateway.UnitTests.csproj tests/Gateway.Runtime.Tests/Gateway.Runtime.Tests.csproj tests/Gateway.EventStore.Tests/Gateway.EventStore.Tests.csproj tests/Gateway.Tests/Gateway.Tests.csproj; do
   name="$(basename "$project" .csproj)"
   dotnet test "$project" -c Release \
     --logger "console;verbosity=normal" \

@@ -65,6 +65,18 @@ internal sealed class GatewayOptions
     /// <summary>Burst bucket refill, environments per second; default 100 (per function) or 500/60 (account burst).</summary>
     public double? BurstRefillPerSecond { get; set; }
 
+    /// <summary>Machine-wide cap on live execution environments across all functions, a safety limit of this machine
+    /// (not a Lambda limit); default: physical memory ÷ 64 MB (at least 16). Beyond it a new environment is refused with
+    /// 429 TooManyRequestsException, Reason GatewayEnvironmentLimitExceeded.</summary>
+    public int? MaxEnvironments { get; set; }
+
+    /// <summary>Seed for weighted alias routing (tests and reproducible demos); unset: a new random sequence.</summary>
+    public int? AliasRoutingSeed { get; set; }
+
+    /// <summary>At start, forget what the management API changed for these functions (comma-separated names, or *), so
+    /// the functions file applies again.</summary>
+    public string? ResetApiChanges { get; set; }
+
     /// <summary>Requests per second allowed per unit of concurrency (AWS: 10).</summary>
     public int RequestRateMultiplier { get; set; } = 10;
 

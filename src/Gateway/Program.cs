@@ -3,6 +3,8 @@ using Gateway.Async;
 using Gateway.Async.EventInvokeConfig;
 using Gateway.Environments;
 using Gateway.Functions;
+using Gateway.Functions.Registry;
+using Gateway.Hosting;
 using Gateway.Invocations;
 using Gateway.Invoke;
 using Gateway.Json;
@@ -83,14 +85,41 @@ catch (FunctionConfigurationException ex)
     return 1;
 }
 
-// Each function's retries, maximum event age, destinations and dead-letter queue (the functions file, then what
-// the API set, persisted in the data folder). The Event queue reads eventInvokeConfigs.Effective(name) per event.
+var invocations = new InvocationPool();
+var admission = new Gateway.Admission.AdmissionController(options.ToAdmissionOptions(), time);
+var machineLimit = new EnvironmentLimit(options.MaxEnvironments ?? EnvironmentLimit.DefaultFor(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes));
+
+// The registry: the functions file, merged with what the management API changed in earlier runs (registry.db).
+SqliteRegistryStore registryStore;
+FunctionRegistry registry;
+try
+{
+    registryStore = SqliteRegistryStore.Open(Path.Combine(environmentServices.DataDirectory, SqliteRegistryStore.FileName));
+    if (!string.IsNullOrWhiteSpace(options.ResetApiChanges))
+    {
+        int forgotten = registryStore.Forget(options.ResetApiChanges.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
+        Console.WriteLine($"[gateway] --reset-api-changes: forgot the API's changes to {forgotten} function(s); the functions file applies to them again");
+    }
+    registryStore.FileFunctions = definitions.Select(d => d.Name).ToHashSet(StringComparer.Ordinal);
+    var fileTime = string.IsNullOrEmpty(options.Functions) ? time.GetUtcNow() : new DateTimeOffset(File.GetLastWriteTimeUtc(options.Functions), TimeSpan.Zero);
+    registry = new FunctionRegistry(RegistrySeed.Build(definitions, registryStore.Load(), fileTime, note => Console.WriteLine("[gateway] " + note)), registryStore);
+}
+catch (Exception ex) when (ex is RegistryStoreException or IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
+{
+    Console.Error.WriteLine($"[gateway] cannot open the function registry in {environmentServices.DataDirectory}: {ex.Message}");
+    return 1;
+}
+var resolver = new FunctionResolver(registry, options.Region, options.AccountId, RoutingRandom.Create(options.AliasRoutingSeed));
+
+// Each function's (and version's, and alias's) retries, maximum event age, destinations and dead-letter queue (the
+// functions file, then what the API set, persisted in the data folder); a function exists when the registry has it.
+// The Event queue reads eventInvokeConfigs.Effective(name) per event (Effective(name, qualifier) for a qualified one).
 EventInvokeConfigRegistry eventInvokeConfigs;
 try
 {
     eventInvokeConfigs = new EventInvokeConfigRegistry(definitions, options.Region, options.AccountId,
         new EventInvokeConfigStore(Path.Combine(environmentServices.DataDirectory, EventInvokeConfigStore.FileName)), time,
-        note => Console.WriteLine("[gateway] " + note));
+        note => Console.WriteLine("[gateway] " + note), functionExists: name => registry.Current.TryGet(name, out _));
 }
 catch (FunctionConfigurationException ex)
 {
@@ -98,27 +127,17 @@ catch (FunctionConfigurationException ex)
     return 1;
 }
 
-var invocations = new InvocationPool();
-var registry = new FunctionRegistry();
-Gateway.Admission.AdmissionController admission;
-try
+var host = new FunctionHost(environmentServices, admission, machineLimit, asyncTime);
+host.Load(registry, resolver);
+// A functions file whose reserved concurrency the account cannot give is refused at start, as before.
+foreach (var record in registry.Current.All)
 {
-    admission = new Gateway.Admission.AdmissionController(options.ToAdmissionOptions(), time);
-    foreach (var definition in definitions)
+    if (host.TryGet(record.Name, out var runtime) && runtime.Admission.ReservedConcurrentExecutions != record.ReservedConcurrentExecutions)
     {
-        var functionAdmission = admission.Register(definition.Name);
-        if (!admission.TrySetReservedConcurrency(functionAdmission, definition.ReservedConcurrentExecutions, out var concurrencyError))
-        {
-            throw new FunctionConfigurationException($"{options.Functions}: function '{definition.Name}': {concurrencyError.ErrorType}: {concurrencyError.Message}");
-        }
-        var pool = new EnvironmentPool(environmentServices, definition, admission, functionAdmission);
-        registry.Add(new RegisteredFunction(definition, pool, new EventQueue(pool, asyncTime)));
+        admission.TrySetReservedConcurrency(runtime.Admission, record.ReservedConcurrentExecutions, out var concurrencyError);
+        Console.Error.WriteLine($"[gateway] {options.Functions}: function '{record.Name}': {concurrencyError?.ErrorType}: {concurrencyError?.Message}");
+        return 1;
     }
-}
-catch (Exception ex) when (ex is FunctionConfigurationException or InvalidOperationException or ArgumentException)
-{
-    Console.Error.WriteLine("[gateway] " + ex.Message);
-    return 1;
 }
 
 var app = builder.Build();
@@ -139,44 +158,24 @@ catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or M
 AsyncInvocations? eventsForDestinations = null;
 using var destinations = new Gateway.Async.Destinations.DestinationDelivery(environmentServices.DataDirectory,
     (function, payload, cancellationToken) => eventsForDestinations!.InvokeAsync(function, payload, cancellationToken), asyncTime);
-var events = new AsyncInvocations(eventStore, registry, invocations, asyncTime, eventInvokeConfigs.Effective, destinations, options.AsyncEventsInMemory);
+var events = new AsyncInvocations(eventStore, host, invocations, asyncTime, eventInvokeConfigs.Effective, destinations, options.AsyncEventsInMemory);
 eventsForDestinations = events;
-var invoke = new InvokeEndpoint(registry, invocations, events, bodyBudget, options, time);
+var invoke = new InvokeEndpoint(resolver, host, invocations, events, bodyBudget, options, time);
 app.MapPost("/2015-03-31/functions/{FunctionName}/invocations", invoke.HandleAsync);
-app.MapGet("/_gateway/status", async () => StatusReport.Build(registry, environmentServices, invocations, await events.CountersAsync()));
-app.MapGet("/metrics", async () => Results.Text(Gateway.Metrics.PrometheusExporter.Render(registry, admission, invocations, await events.CountersAsync(), bodyBudget), Gateway.Metrics.PrometheusExporter.ContentType));
-long totalCodeSize = definitions.Sum(d => CodeSize.Of(d.CodeDirectory));
+app.MapGet("/_gateway/status", async () => StatusReport.Build(host, environmentServices, invocations, await events.CountersAsync()));
+app.MapGet("/metrics", async () => Results.Text(Gateway.Metrics.PrometheusExporter.Render(host, admission, invocations, await events.CountersAsync(), bodyBudget), Gateway.Metrics.PrometheusExporter.ContentType));
 app.MapGet("/2016-08-19/account-settings", () => Results.Json(new AccountSettings
 {
     AccountLimit = new AccountLimit { ConcurrentExecutions = admission.AccountConcurrencyLimit, UnreservedConcurrentExecutions = admission.UnreservedConcurrencyLimit },
-    AccountUsage = new AccountUsage { TotalCodeSize = totalCodeSize, FunctionCount = definitions.Count },
+    AccountUsage = new AccountUsage { TotalCodeSize = registry.Current.All.Sum(f => f.Latest.CodeSize + f.Versions.Values.Sum(v => v.CodeSize)), FunctionCount = registry.Current.Count },
 }, AwsJsonContext.Default.AccountSettings));
-// Bridge until the lead wires Functions/Registry: the event-invoke-config API resolves names (and versions/aliases)
-// through FunctionResolver, here over a snapshot of the functions file's $LATEST versions.
-var registrySnapshot = new Gateway.Functions.Registry.RegistrySnapshot(1, definitions.Select(d => new Gateway.Functions.Registry.FunctionRecord
-{
-    Name = d.Name,
-    Arn = d.Arn,
-    Latest = new Gateway.Functions.Registry.VersionRecord { Definition = d, RevisionId = Guid.NewGuid().ToString(), LastModified = time.GetUtcNow() },
-}));
-var resolver = new FunctionResolver(new Gateway.Functions.Registry.FunctionRegistry(registrySnapshot, null), options.Region, options.AccountId, RoutingRandom.Create(null));
 EventInvokeConfigEndpoints.Map(app, eventInvokeConfigs, resolver);
 app.MapFallback(LambdaErrors.UnknownOperation);
 
-foreach (var function in registry.All)
-{
-    function.Pool.StartScaleDown(TimeSpan.FromSeconds(options.EnvironmentKeepAliveSeconds));
-}
 // Pre-fork as soon as the server listens, not while it starts: the gateway's own start-up (Kestrel, the host) and the
 // bootstraps' would share the same cores, and each environment would take several times as long to reach /next. An
 // invocation that arrives first takes an environment that is still starting rather than forking another.
-app.Lifetime.ApplicationStarted.Register(() =>
-{
-    foreach (var function in registry.All)
-    {
-        function.Pool.StartProvisioned();
-    }
-});
+app.Lifetime.ApplicationStarted.Register(() => host.Start(TimeSpan.FromSeconds(options.EnvironmentKeepAliveSeconds)));
 await events.StartAsync(); // resumes what an earlier run left in the queue
 switch (environmentServices.Spawner.Method)
 {
@@ -192,13 +191,10 @@ app.Lifetime.ApplicationStopping.Register(() =>
 {
     // Kill workers first so in-flight invocations end (with Runtime.ExitError) instead of holding up shutdown.
     events.BeginStop(); // first: outcomes of runs cut short by the shutdown are not recorded (they run again after a restart)
-    foreach (var function in registry.All)
-    {
-        function.Pool.BeginStop();
-    }
+    host.BeginStop();
 });
 app.Lifetime.ApplicationStarted.Register(() =>
-    Console.WriteLine($"[gateway] listening on {string.Join(", ", app.Urls)}; functions: {string.Join(", ", registry.All.Select(f => $"{f.Definition.Name} ({f.Definition.ProvisionedEnvironments} pre-forked)"))}; data in {environmentServices.DataDirectory}"));
+    Console.WriteLine($"[gateway] listening on {string.Join(", ", app.Urls)}; functions: {string.Join(", ", host.All.OrderBy(f => f.Name, StringComparer.Ordinal).Select(f => $"{f.Name} ({f.Pools.Values.Sum(p => p.ProvisionedTarget)} pre-forked)"))}; environment limit {machineLimit.Limit}; data in {environmentServices.DataDirectory}"));
 
 try
 {
@@ -207,8 +203,9 @@ try
 finally
 {
     // Also when the host fails to start (e.g. the port is taken): no worker outlives the gateway.
-    await Task.WhenAll(registry.All.Select(f => f.Pool.StopAsync(TimeSpan.FromSeconds(5))));
+    await host.StopAsync(TimeSpan.FromSeconds(5));
     await events.DisposeAsync();
     environmentServices.Dispose();
+    registryStore.Dispose();
 }
 return 0;

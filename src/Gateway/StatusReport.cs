@@ -1,5 +1,5 @@
 using Gateway.Environments;
-using Gateway.Functions;
+using Gateway.Hosting;
 using Gateway.Invocations;
 using Gateway.Json;
 
@@ -8,23 +8,23 @@ namespace Gateway;
 /// <summary>Builds the GET /_gateway/status document.</summary>
 internal static class StatusReport
 {
-    public static GatewayStatus Build(FunctionRegistry registry, EnvironmentServices services, InvocationPool invocations, EventStore.EventStoreCounters queue) => new()
+    public static GatewayStatus Build(FunctionHost host, EnvironmentServices services, InvocationPool invocations, EventStore.EventStoreCounters queue) => new()
     {
         Status = "ok",
         InvocationsOutstanding = invocations.Outstanding,
         EventsPending = queue.Pending,
         EventsInFlight = queue.InFlight,
-        Functions = registry.All.Select(f => new FunctionStatus
+        Functions = host.All.OrderBy(f => f.Name, StringComparer.Ordinal).Select(f => new FunctionStatus
         {
-            FunctionName = f.Definition.Name,
-            Environments = f.Pool.Count,
-            IdleEnvironments = f.Pool.IdleCount,
-            ProvisionedEnvironments = f.Definition.ProvisionedEnvironments,
-            MaxEnvironments = f.Definition.MaxEnvironments,
+            FunctionName = f.Name,
+            Environments = f.Pools.Values.Sum(p => p.Count),
+            IdleEnvironments = f.Pools.Values.Sum(p => p.IdleCount),
+            ProvisionedEnvironments = f.Pools.Values.Sum(p => p.ProvisionedTarget),
+            MaxEnvironments = f.TryGetPool(Functions.FunctionVersions.Latest, out var latest) ? latest.Function.MaxEnvironments : null,
             QueuedEvents = f.Events.Depth,
             EventsReceived = f.Events.Metrics.Received,
-            WorkerPids = f.Pool.Snapshot().Select(e => e.ProcessId).OfType<int>().ToList(),
-            LogDirectory = services.Logs.GroupDirectory(f.Definition.Name),
+            WorkerPids = f.Environments().Select(e => e.ProcessId).OfType<int>().ToList(),
+            LogDirectory = services.Logs.GroupDirectory(f.Name),
         }).ToList(),
     };
 }

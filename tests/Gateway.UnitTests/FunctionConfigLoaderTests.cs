@@ -88,7 +88,7 @@ public sealed class FunctionConfigLoaderTests : IDisposable
         Assert.Equal("", second.Description);
         Assert.Empty(second.Environment);
         Assert.Equal(0, second.ProvisionedEnvironments);
-        Assert.Equal(10, second.MaxEnvironments);
+        Assert.Null(second.MaxEnvironments); // no cap of its own: Lambda's limits and the machine's
     }
 
     [Fact]
@@ -212,17 +212,22 @@ public sealed class FunctionConfigLoaderTests : IDisposable
     }
 
     [Theory]
-    [InlineData("\"ProvisionedEnvironments\":3,\"MaxEnvironments\":2", 3, 2)]
-    [InlineData("\"ProvisionedEnvironments\":-1", -1, 10)]
-    [InlineData("\"MaxEnvironments\":0", 0, 0)]
-    [InlineData("\"ProvisionedEnvironments\":11", 11, 10)]
-    public void Bad_environment_counts(string members, int provisioned, int max)
+    [InlineData("\"ProvisionedEnvironments\":3,\"MaxEnvironments\":2", "ProvisionedEnvironments (3) must not exceed MaxEnvironments (2).")]
+    [InlineData("\"ProvisionedEnvironments\":-1", "ProvisionedEnvironments (-1) must be 0 or more.")]
+    [InlineData("\"MaxEnvironments\":0", "MaxEnvironments (0) must be at least 1 (leave it out to bound the function by Lambda's limits only).")]
+    public void Bad_environment_counts(string members, string message)
     {
         CodeFolder("config/fn");
         var file = FileWith($$"""{"FunctionName":"f","Code":"fn",{{members}}}""");
-        Assert.Equal(
-            $"{file}: function 'f': ProvisionedEnvironments ({provisioned}) must be between 0 and MaxEnvironments ({max}), and MaxEnvironments at least 1.",
-            LoadFails("config/functions.json"));
+        Assert.Equal($"{file}: function 'f': {message}", LoadFails("config/functions.json"));
+    }
+
+    [Fact]
+    public void Without_MaxEnvironments_any_number_may_be_pre_forked()
+    {
+        CodeFolder("config/fn");
+        FileWith("""{"FunctionName":"f","Code":"fn","ProvisionedEnvironments":11}""");
+        Assert.Equal(11, Assert.Single(Load("config/functions.json")).ProvisionedEnvironments);
     }
 
     [Theory]

@@ -43,7 +43,7 @@ internal sealed record ConcurrencyConfigurationError(string ErrorType, string Me
 /// concurrency refusal has no bucket — nobody can know when an invocation in flight ends — so it says 1 second.
 /// </para>
 /// </remarks>
-internal sealed class AdmissionController
+internal sealed class AdmissionController : IAdmission
 {
     private readonly TimeProvider _time;
     private readonly long _frequency;
@@ -111,12 +111,12 @@ internal sealed class AdmissionController
         : null;
 
     /// <summary>Adds a function without reserved concurrency (give it one with <see cref="TrySetReservedConcurrency"/>).</summary>
-    public FunctionAdmission Register(string name)
+    public FunctionAdmission Register(string functionName)
     {
         ContinuousTokenBucket? burst = BurstModel == BurstModel.PerFunction
             ? new ContinuousTokenBucket(_burstCapacity, _burstRefill, _frequency, _time.GetTimestamp())
             : null;
-        return new FunctionAdmission(this, name, burst);
+        return new FunctionAdmission(this, functionName, burst);
     }
 
     /// <summary>
@@ -222,12 +222,11 @@ internal sealed class AdmissionController
     /// variable does nothing.</summary>
     public void Release(ref AdmissionTicket ticket)
     {
-        var function = ticket.Function;
-        if (function is null)
+        if (ticket.Holder is not FunctionAdmission function)
         {
             return;
         }
-        bool fromUnreservedPool = ticket.FromUnreservedPool;
+        bool fromUnreservedPool = ticket.Data != 0;
         ticket = default;
         Debug.Assert(function.Owner == this, "A ticket from another controller.");
         int account = Interlocked.Decrement(ref _inFlight);
@@ -283,7 +282,7 @@ internal sealed class AdmissionController
             return Refuse(ThrottleReason.ConcurrentInvocationLimitExceeded, Seconds(wait), chargeRequest, reservedRate);
         }
 
-        ticket = new AdmissionTicket(function, fromUnreservedPool);
+        ticket = new AdmissionTicket(function, fromUnreservedPool ? 1 : 0);
         return ThrottleDecision.Admitted;
     }
 

@@ -55,26 +55,24 @@ internal sealed class Reservation(int limit, ContinuousTokenBucket? requestRate)
 }
 
 /// <summary>
-/// What an admitted invocation holds: one unit of concurrency (of its function, of the account, and of the
-/// unreserved pool when the function had no reservation at admission). Give it back with
-/// <see cref="AdmissionController.Release(ref AdmissionTicket)"/> when the invocation ends.
+/// What an admitted invocation holds, opaque to everyone but the admission that issued it (for the in-process
+/// controller: the function's handle, and 1 when the unit came from the unreserved pool — so a release stays exact even
+/// if the reservation changed while the invocation ran). Give it back with <see cref="IAdmission.Release"/>.
 /// </summary>
-/// <remarks>The ticket records which pool it took from, so a release stays exact even if the function's reserved
-/// concurrency changed while it ran.</remarks>
 internal readonly struct AdmissionTicket
 {
-    internal AdmissionTicket(FunctionAdmission function, bool fromUnreservedPool)
+    internal AdmissionTicket(object holder, long data)
     {
-        Function = function;
-        FromUnreservedPool = fromUnreservedPool;
+        Holder = holder;
+        Data = data;
     }
 
-    /// <summary>Null for the default (empty) ticket: releasing it does nothing.</summary>
-    public FunctionAdmission? Function { get; }
+    /// <summary>The issuer's state; null for the default (empty) ticket, whose release does nothing.</summary>
+    internal object? Holder { get; }
 
-    public bool FromUnreservedPool { get; }
+    internal long Data { get; }
 
-    public bool IsHeld => Function is not null;
+    public bool IsHeld => Holder is not null;
 }
 
 internal static class AtomicCounter

@@ -17,6 +17,10 @@ internal enum ThrottleReason : byte
 
     /// <summary>The reserved function's requests per second (RequestRateMultiplier × reserved).</summary>
     ReservedFunctionInvocationRateLimitExceeded,
+
+    /// <summary>Not Lambda's: this machine's cap on live execution environments (Gateway:MaxEnvironments, or a version's
+    /// explicit MaxEnvironments) left no room for a new one. Named for what it is, so nobody mistakes it for a Lambda limit.</summary>
+    GatewayEnvironmentLimitExceeded,
 }
 
 internal static class ThrottleReasonNames
@@ -28,6 +32,7 @@ internal static class ThrottleReasonNames
         ThrottleReason.ReservedFunctionConcurrentInvocationLimitExceeded => "ReservedFunctionConcurrentInvocationLimitExceeded",
         ThrottleReason.FunctionInvocationRateLimitExceeded => "FunctionInvocationRateLimitExceeded",
         ThrottleReason.ReservedFunctionInvocationRateLimitExceeded => "ReservedFunctionInvocationRateLimitExceeded",
+        ThrottleReason.GatewayEnvironmentLimitExceeded => "GatewayEnvironmentLimitExceeded",
         _ => "",
     };
 }

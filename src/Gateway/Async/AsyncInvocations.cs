@@ -28,7 +28,7 @@ internal sealed class AsyncInvocations : IAsyncDisposable
     private static readonly TimeSpan IdlePoll = TimeSpan.FromMinutes(1); // a backstop: every wake-up is also signalled
 
     private readonly IEventStore _store;
-    private readonly FunctionRegistry _functions;
+    private readonly Hosting.FunctionHost _functions;
     private readonly InvocationPool _invocations;
     private readonly TimeProvider _time;
     private readonly int _inMemoryPerFunction;
@@ -37,7 +37,7 @@ internal sealed class AsyncInvocations : IAsyncDisposable
     private Task _pump = Task.CompletedTask;
     private EventStoreCounters _lastCounters;
 
-    public AsyncInvocations(IEventStore store, FunctionRegistry functions, InvocationPool invocations, TimeProvider asyncTime,
+    public AsyncInvocations(IEventStore store, Hosting.FunctionHost functions, InvocationPool invocations, TimeProvider asyncTime,
                             Func<string, AsyncInvokeSettings> settingsFor, IOutcomeDelivery delivery, int inMemoryPerFunction)
     {
         _store = store;
@@ -70,12 +70,19 @@ internal sealed class AsyncInvocations : IAsyncDisposable
         {
             Console.WriteLine($"[gateway] event queue: {recovered.Value.Pending} event(s) waiting from an earlier run ({recovered.Value.InFlightReturned} were running when it stopped); resuming them");
         }
+        _functions.FunctionAdded += StartQueue;
+        _functions.FunctionRemoved += function => function.Events.Stop();
         foreach (var function in _functions.All)
         {
-            function.Events.Drained += OnDrained;
-            function.Events.Start(Outcomes);
+            StartQueue(function);
         }
         _pump = Task.Run(PumpAsync);
+    }
+
+    private void StartQueue(Hosting.FunctionRuntime function)
+    {
+        function.Events.Drained += OnDrained;
+        function.Events.Start(Outcomes);
     }
 
     /// <summary>Stops taking events off the store; what is in flight stays there for the next start.</summary>
@@ -93,10 +100,11 @@ internal sealed class AsyncInvocations : IAsyncDisposable
     /// Makes an Event invocation durable. Only <see cref="AcceptStatus.Queued"/> and <see cref="AcceptStatus.Stored"/>
     /// may be answered 202; on Queued the function's queue owns <paramref name="invocation"/>.
     /// </summary>
-    public async ValueTask<(AcceptStatus Status, string? Error)> AcceptAsync(RegisteredFunction function, Invocation invocation)
+    /// <param name="qualifier">As invoked: $LATEST (also for an unqualified name), a version or an alias.</param>
+    public async ValueTask<(AcceptStatus Status, string? Error)> AcceptAsync(Hosting.FunctionRuntime function, string qualifier, Invocation invocation)
     {
         long now = NowUnixMs;
-        var record = new EventRecord(invocation.RequestId, function.Definition.Name, "$LATEST", invocation.Request.ToArray(),
+        var record = new EventRecord(invocation.RequestId, function.Name, qualifier, invocation.Request.ToArray(),
                                      invocation.ClientContext, now, Attempts: 0, NextAttemptAtUnixMs: now);
         bool runNow = !_stopping.IsCancellationRequested && function.Events.Depth < _inMemoryPerFunction;
         var appended = runNow
@@ -112,14 +120,14 @@ internal sealed class AsyncInvocations : IAsyncDisposable
             Wake();
             return (AcceptStatus.Stored, null);
         }
-        function.Events.Enqueue(new QueuedEvent(function, invocation, appended.Value, runs: 0, acceptedAtUnixMs: now));
+        function.Events.Enqueue(new QueuedEvent(function, qualifier, invocation, appended.Value, runs: 0, acceptedAtUnixMs: now));
         return (AcceptStatus.Queued, null);
     }
 
     /// <summary>Accepts an event for <paramref name="functionName"/> from inside the gateway (a function destination).</summary>
     public async ValueTask<bool> InvokeAsync(string functionName, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
     {
-        if (!_functions.TryGet(functionName, out var function) || function.Pool.TryAcceptEvent().IsThrottled)
+        if (!_functions.TryGet(functionName, out var function) || _functions.Admission.TryAcceptRequest(function.Admission).IsThrottled)
         {
             return false; // retried by the caller's delivery backoff
         }
@@ -128,8 +136,8 @@ internal sealed class AsyncInvocations : IAsyncDisposable
         try
         {
             invocation.Request.Write(payload.Span);
-            Prepare(invocation, function, Guid.NewGuid().ToString());
-            var (status, _) = await AcceptAsync(function, invocation).ConfigureAwait(false);
+            Prepare(invocation, function, Functions.FunctionVersions.Latest, Guid.NewGuid().ToString());
+            var (status, _) = await AcceptAsync(function, Functions.FunctionVersions.Latest, invocation).ConfigureAwait(false);
             handedOver = status == AcceptStatus.Queued;
             return status != AcceptStatus.Failed;
         }
@@ -142,12 +150,12 @@ internal sealed class AsyncInvocations : IAsyncDisposable
         }
     }
 
-    private void Prepare(Invocation invocation, RegisteredFunction function, string requestId)
+    private static void Prepare(Invocation invocation, Hosting.FunctionRuntime function, string qualifier, string requestId)
     {
         invocation.RequestId = requestId;
         System.Text.Encoding.ASCII.GetBytes(requestId.AsSpan(0, Math.Min(requestId.Length, invocation.RequestIdBytes.Length)), invocation.RequestIdBytes);
         invocation.Type = InvocationType.Event;
-        invocation.InvokedFunctionArn = function.Definition.Arn;
+        invocation.InvokedFunctionArn = Functions.FunctionVersions.IsLatest(qualifier) ? function.Arn : function.Arn + ":" + qualifier;
         invocation.TraceId = TraceIds.FromRequestOrNew(null, TimeProvider.System);
         invocation.AcceptedTimestamp = TimeProvider.System.GetTimestamp();
     }
@@ -238,9 +246,9 @@ internal sealed class AsyncInvocations : IAsyncDisposable
             }
             var invocation = _invocations.Rent();
             invocation.Request.Write(record.Payload.Span);
-            Prepare(invocation, function, record.RequestId);
+            Prepare(invocation, function, record.Qualifier, record.RequestId);
             invocation.ClientContext = record.ClientContext;
-            function.Events.Enqueue(new QueuedEvent(function, invocation, stored.Id, record.Attempts, record.AcceptedAtUnixMs));
+            function.Events.Enqueue(new QueuedEvent(function, record.Qualifier, invocation, stored.Id, record.Attempts, record.AcceptedAtUnixMs));
         }
         return result.Value!.Count;
     }

@@ -22,7 +22,6 @@ internal sealed class EventOutcomes(
     TimeProvider asyncTime,
     Action<long> retryScheduled)
 {
-    private const string ExecutedVersion = "$LATEST";
     private volatile bool _stopping;
 
     /// <summary>From now on outcomes are left in the store for the next start.</summary>
@@ -33,7 +32,7 @@ internal sealed class EventOutcomes(
     public long NowUnixMs => asyncTime.GetUtcNow().ToUnixTimeMilliseconds();
 
     public bool IsTooOld(QueuedEvent queued)
-        => RetryPolicy.IsTooOld(settingsFor(queued.Function.Definition.Name), Age(queued));
+        => RetryPolicy.IsTooOld(settingsFor(queued.Function.Name), Age(queued));
 
     /// <summary>Lets go of an event without recording anything: it stays in flight in the store and runs after a restart.</summary>
     public void Abandon(QueuedEvent queued) => invocations.Return(queued.Invocation);
@@ -48,7 +47,7 @@ internal sealed class EventOutcomes(
             {
                 return;
             }
-            var name = queued.Function.Definition.Name;
+            var name = queued.Function.Name;
             var settings = settingsFor(name);
             int runs = queued.Runs + 1;
             if (invocation.FunctionError is null)
@@ -97,13 +96,30 @@ internal sealed class EventOutcomes(
         {
             if (!_stopping)
             {
-                var settings = settingsFor(queued.Function.Definition.Name);
+                var settings = settingsFor(queued.Function.Name);
                 await GiveUpAsync(queued, settings, Outcome(queued, condition, queued.Runs, ran: false)).ConfigureAwait(false);
             }
         }
         catch (Exception ex)
         {
             Console.Error.WriteLine($"[gateway] Event {queued.Invocation.RequestId}: outcome not recorded ({ex.GetType().Name}: {ex.Message}); it will run again after a restart");
+        }
+        finally
+        {
+            invocations.Return(queued.Invocation);
+        }
+    }
+
+    /// <summary>The event's function (or its version or alias) no longer exists: it leaves the store without running.</summary>
+    public async Task DropAsync(QueuedEvent queued, string reason)
+    {
+        try
+        {
+            if (!_stopping)
+            {
+                queued.Function.Events.Metrics.RecordDropped();
+                await RecordAsync(queued, store.DropAsync(queued.Id, reason)).ConfigureAwait(false);
+            }
         }
         finally
         {
@@ -168,8 +184,8 @@ internal sealed class EventOutcomes(
         var invocation = queued.Invocation;
         return new AsyncOutcome(
             RequestId: invocation.RequestId,
-            FunctionName: queued.Function.Definition.Name,
-            FunctionArn: queued.Function.Definition.Arn + ":" + ExecutedVersion,
+            FunctionName: queued.Function.Name,
+            FunctionArn: queued.Function.Arn + ":" + invocation.ExecutedVersion,
             Condition: condition,
             ApproximateInvokeCount: runs,
             Timestamp: asyncTime.GetUtcNow(),

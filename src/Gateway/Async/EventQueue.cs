@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Gateway.Environments;
+using Gateway.Hosting;
 
 namespace Gateway.Async;
 
@@ -15,15 +16,15 @@ namespace Gateway.Async;
 internal sealed class EventQueue
 {
     private readonly Channel<QueuedEvent> _channel = Channel.CreateUnbounded<QueuedEvent>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly EnvironmentPool _pool;
+    private readonly FunctionRuntime _function;
     private readonly TimeProvider _time;
     private readonly CancellationTokenSource _stopping = new();
     private EventOutcomes? _outcomes;
     private int _depth;
 
-    public EventQueue(EnvironmentPool pool, TimeProvider asyncTime)
+    public EventQueue(FunctionRuntime function, TimeProvider asyncTime)
     {
-        _pool = pool;
+        _function = function;
         _time = asyncTime;
     }
 
@@ -92,30 +93,39 @@ internal sealed class EventQueue
                 _ = outcomes.GiveUpWithoutRunningAsync(queued, OutcomeCondition.EventAgeExceeded);
                 return;
             }
-            if (_pool.Function.ReservedConcurrentExecutions == 0)
+            if (_function.Admission.ReservedConcurrentExecutions == 0)
             {
                 // AWS: with reserved concurrency 0, events go to the on-failure destination or DLQ without retries.
                 _ = outcomes.GiveUpWithoutRunningAsync(queued, OutcomeCondition.RetriesExhausted);
                 return;
             }
-            var capacity = _pool.CapacityChanged; // taken before trying, so no wake-up is missed
-            var result = _pool.TryDispatch(invocation, chargeRequest: false, out var deliverTo, out _);
+            // Resolved at each attempt: the alias may point elsewhere now, or the version may be gone.
+            if (_function.ResolvePool(queued.Qualifier) is not { } pool)
+            {
+                Console.Error.WriteLine($"[gateway] Event {invocation.RequestId} dropped: {_function.Name}:{queued.Qualifier} no longer exists");
+                _ = outcomes.DropAsync(queued, "FunctionNotFound");
+                return;
+            }
+            var capacity = pool.CapacityChanged; // taken before trying, so no wake-up is missed
+            var result = pool.TryDispatch(invocation, chargeRequest: false, out var lease, out var throttle);
             switch (result)
             {
                 case DispatchResult.Assigned:
                     queued.Throttles = 0;
-                    _ = RunOneAsync(queued, deliverTo, outcomes);
+                    _ = RunOneAsync(queued, lease, outcomes);
                     return;
-                case DispatchResult.Stopping:
+                case DispatchResult.Stopping when outcomes.IsStopping || _stopping.IsCancellationRequested:
                     outcomes.Abandon(queued);
                     return;
-                case DispatchResult.Throttled:
-                    // Lambda's own limits refused it: AWS's backoff, within the event's maximum age (checked above).
-                    await Task.Delay(ThrottleBackoff.Delay(++queued.Throttles), _time, _stopping.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                case DispatchResult.Stopping:
+                    break; // the version was replaced or removed between the resolution and the dispatch: resolve again
+                case DispatchResult.Throttled when throttle.Reason == Admission.ThrottleReason.GatewayEnvironmentLimitExceeded:
+                    // The machine's environment cap, not a Lambda throttle: wait for an environment to free up.
+                    await capacity.WaitAsync(TimeSpan.FromSeconds(1), _time, _stopping.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                     break;
                 default:
-                    // The gateway's own MaxEnvironments cap: wait for an environment to free up.
-                    await capacity.WaitAsync(TimeSpan.FromSeconds(1), _time, _stopping.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    // Lambda's own limits refused it: AWS's backoff, within the event's maximum age (checked above).
+                    await Task.Delay(ThrottleBackoff.Delay(++queued.Throttles), _time, _stopping.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                     break;
             }
             if (_stopping.IsCancellationRequested)
@@ -126,21 +136,9 @@ internal sealed class EventQueue
         }
     }
 
-    private async Task RunOneAsync(QueuedEvent queued, RuntimeApi.RuntimeApiConnection? deliverTo, EventOutcomes outcomes)
+    private static async Task RunOneAsync(QueuedEvent queued, DispatchLease lease, EventOutcomes outcomes)
     {
-        var invocation = queued.Invocation;
-        try
-        {
-            if (deliverTo is not null)
-            {
-                await deliverTo.DeliverAsync(invocation).ConfigureAwait(false);
-            }
-            await invocation.WaitAsync().ConfigureAwait(false);
-        }
-        finally
-        {
-            _pool.Release(invocation);
-        }
+        await lease.RunAsync().ConfigureAwait(false);
         await outcomes.AfterRunAsync(queued).ConfigureAwait(false);
     }
 }

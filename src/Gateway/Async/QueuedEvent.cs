@@ -1,14 +1,18 @@
 using Gateway.EventStore;
 using EventId = Gateway.EventStore.EventId;
-using Gateway.Functions;
+using Gateway.Hosting;
 using Gateway.Invocations;
 
 namespace Gateway.Async;
 
 /// <summary>An Event invocation claimed from the durable store (or just appended in flight), waiting to run or running.</summary>
-internal sealed class QueuedEvent(RegisteredFunction function, Invocation invocation, EventId id, int runs, long acceptedAtUnixMs)
+internal sealed class QueuedEvent(FunctionRuntime function, string qualifier, Invocation invocation, EventId id, int runs, long acceptedAtUnixMs)
 {
-    public RegisteredFunction Function { get; } = function;
+    public FunctionRuntime Function { get; } = function;
+
+    /// <summary>The qualifier it was invoked with ($LATEST when unqualified, a version or an alias): resolved again
+    /// at each attempt, and the key of its event-invoke-config.</summary>
+    public string Qualifier { get; } = qualifier;
 
     /// <summary>The pooled invocation carrying the payload; returned to its pool when this event is dealt with.</summary>
     public Invocation Invocation { get; } = invocation;

@@ -1,5 +1,6 @@
 using Gateway.Admission;
 using Gateway.Functions;
+using Gateway.Hosting;
 using Gateway.Invocations;
 using Gateway.RuntimeApi;
 
@@ -7,59 +8,79 @@ namespace Gateway.Environments;
 
 internal enum DispatchResult
 {
-    /// <summary>The invocation has an environment; await its completion.</summary>
+    /// <summary>The invocation has an environment: run the lease.</summary>
     Assigned,
 
-    /// <summary>No idle environment and no room to start one (MaxEnvironments): a throttle.</summary>
-    NoCapacity,
-
-    /// <summary>Lambda's admission rules refused it (concurrency, request rate, burst): see the ThrottleDecision.</summary>
+    /// <summary>Refused: Lambda's admission rules (concurrency, request rate, burst) or the gateway's environment cap
+    /// (<see cref="ThrottleReason.GatewayEnvironmentLimitExceeded"/>); see the ThrottleDecision.</summary>
     Throttled,
 
-    /// <summary>The gateway is shutting down.</summary>
+    /// <summary>This pool takes no more invocations: the gateway is shutting down, or the version was removed (resolve
+    /// the function again).</summary>
     Stopping,
 }
 
 /// <summary>
-/// The execution environments of one function: the pre-forked (provisioned) ones started before the first
-/// invocation and kept at that count, plus on-demand ones started when every environment is busy, up to the
-/// function's MaxEnvironments.
+/// The execution environments of one version of one function: pre-forked (provisioned) ones kept at their target
+/// count, plus on-demand ones started when every environment is busy — as many as Lambda's limits admit (account and
+/// reserved concurrency, burst) and the machine's cap allows.
 /// </summary>
 /// <remarks>
-/// Idle environments are a stack, so the most recently used (warmest) one is picked first. A sync invocation
-/// never waits for a busy environment: with none idle and no room to start one, it is a throttle, as on Lambda.
-/// The lock is per function and held only for list operations.
+/// <para>Idle environments are a stack, so the most recently used (warmest) one is picked first. A sync invocation
+/// never waits for a busy environment: with none idle and no room to start one, it is a throttle, as on Lambda.</para>
+/// <para>Placement is three steps, so admission (which may one day be remote) never runs under the pool's lock:
+/// reserve an environment (or room for a new one) under the lock, admit outside it, then commit or roll back.</para>
+/// <para>An <see cref="Update"/> (new code or configuration of $LATEST) swaps the definition: idle environments of the
+/// old one stop at once, busy ones finish their invocation and stop instead of going idle — none is killed
+/// mid-invocation. <see cref="Retire"/> does the same for a version that was removed.</para>
 /// </remarks>
-internal sealed class EnvironmentPool
+internal sealed class EnvironmentPool : IEnvironmentOwner
 {
     private readonly EnvironmentServices _services;
-    private readonly AdmissionController _admission;
-    private readonly object _lock = new();
+    private readonly IAdmission _admission;
+    private readonly EnvironmentLimit _machine;
+    private readonly Lock _lock = new();
     private readonly List<ExecutionEnvironment> _all = [];
     private readonly List<ExecutionEnvironment> _idle = [];
     private readonly List<ExecutionEnvironment> _startingUnclaimed = [];
-    private TaskCompletionSource _capacityChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private bool _capacityWatched;
     private readonly Dictionary<ExecutionEnvironment, long> _idleSince = [];
+    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource _capacityChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private FunctionDefinition _definition;
+    private bool _capacityWatched;
+    private int _reservedNew;
+    private int _provisionedConcurrency;
     private int _consecutiveInitFailures;
     private bool _stopping;
+    private bool _retired;
     private ITimer? _scaleDownTimer;
+    private TimeSpan _keepAlive;
 
-    public EnvironmentPool(EnvironmentServices services, FunctionDefinition function, AdmissionController admission, FunctionAdmission functionAdmission)
+    public EnvironmentPool(EnvironmentServices services, FunctionDefinition definition, IAdmission admission, FunctionAdmission functionAdmission,
+                           EnvironmentLimit machine, Metrics.FunctionMetrics metrics)
     {
         _services = services;
         _admission = admission;
-        Function = function;
+        _machine = machine;
+        _definition = definition;
         Admission = functionAdmission;
+        Metrics = metrics;
     }
 
-    public FunctionDefinition Function { get; }
+    /// <summary>What new environments of this pool run (replaced by <see cref="Update"/>).</summary>
+    public FunctionDefinition Function => Volatile.Read(ref _definition);
 
-    /// <summary>This function's concurrency accounting in the account-wide admission controller.</summary>
+    /// <summary>$LATEST or a version number: fixed for the pool's life.</summary>
+    public string Version => Function.Version;
+
+    /// <summary>The function's concurrency accounting (shared by all its versions).</summary>
     public FunctionAdmission Admission { get; }
 
-    /// <summary>Invocations, errors, throttles and durations, for /metrics.</summary>
-    public Metrics.FunctionMetrics Metrics { get; } = new();
+    /// <summary>Invocations, errors, throttles and durations, for /metrics (shared by all the function's versions).</summary>
+    public Metrics.FunctionMetrics Metrics { get; }
+
+    /// <summary>Completes when a retired pool's last environment has exited.</summary>
+    public Task Drained => _drained.Task;
 
     public int Count
     {
@@ -83,6 +104,32 @@ internal sealed class EnvironmentPool
         }
     }
 
+    /// <summary>Environments to keep initialised: the definition's pre-forked count plus provisioned concurrency.</summary>
+    public int ProvisionedTarget
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return ProvisionedTargetLocked;
+            }
+        }
+    }
+
+    private int ProvisionedTargetLocked => _definition.ProvisionedEnvironments + _provisionedConcurrency;
+
+    /// <summary>Pre-forked environments of the current definition whose runtime has reached /next.</summary>
+    public int ReadyProvisioned
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _all.Count(e => e.Provisioned && ReferenceEquals(e.Function, _definition) && e.EverReady && e.State != EnvironmentState.Dead);
+            }
+        }
+    }
+
     /// <summary>A snapshot of the environments (for tests and diagnostics).</summary>
     public IReadOnlyList<ExecutionEnvironment> Snapshot()
     {
@@ -92,104 +139,202 @@ internal sealed class EnvironmentPool
         }
     }
 
-    /// <summary>Starts the pre-forked environments; they initialise in the background.</summary>
+    /// <summary>Starts pre-forked environments until the provisioned target is met; they initialise in the background.</summary>
     public void StartProvisioned()
     {
-        for (int i = 0; i < Function.ProvisionedEnvironments; i++)
+        List<ExecutionEnvironment>? started = null;
+        lock (_lock)
         {
-            ExecutionEnvironment environment;
-            lock (_lock)
+            if (_stopping || _retired)
             {
-                environment = AddLocked(provisioned: true, claimed: false);
+                return;
             }
+            int missing = ProvisionedTargetLocked - _all.Count(e => e.Provisioned && ReferenceEquals(e.Function, _definition));
+            for (int i = 0; i < missing && (_definition.MaxEnvironments is not int max || _all.Count < max); i++)
+            {
+                if (!_machine.TryTake())
+                {
+                    Console.Error.WriteLine($"[gateway] {_definition.Name}:{_definition.Version}: the machine's environment limit ({_machine.Limit}, Gateway:MaxEnvironments) leaves no room for {missing - i} provisioned environment(s)");
+                    break;
+                }
+                (started ??= []).Add(AddLocked(provisioned: true, claimed: false));
+            }
+        }
+        foreach (var environment in started ?? [])
+        {
             _ = environment.StartAsync();
         }
     }
 
+    /// <summary>Provisioned concurrency configured on this version (directly or through an alias): kept pre-forked on
+    /// top of the definition's own count. Lowering it stops idle surplus environments now and busy ones when they finish.</summary>
+    public void SetProvisionedConcurrency(int environments)
+    {
+        List<ExecutionEnvironment>? surplus = null;
+        lock (_lock)
+        {
+            if (_provisionedConcurrency == environments)
+            {
+                return;
+            }
+            _provisionedConcurrency = environments;
+            int excess = _all.Count(e => e.Provisioned && ReferenceEquals(e.Function, _definition)) - ProvisionedTargetLocked;
+            for (int i = _idle.Count - 1; i >= 0 && excess > 0; i--)
+            {
+                if (_idle[i].Provisioned)
+                {
+                    (surplus ??= []).Add(TakeIdleAtLocked(i));
+                    excess--;
+                }
+            }
+        }
+        foreach (var environment in surplus ?? [])
+        {
+            environment.Kill();
+        }
+        StartProvisioned();
+    }
+
     /// <summary>
-    /// Admits <paramref name="invocation"/> (Lambda's concurrency, request-rate and burst rules) and finds it an
-    /// environment: the warmest idle one, else one still starting that nobody claimed, else a new on-demand one if the
-    /// function has room. When the chosen runtime is already waiting in /next, <paramref name="deliverTo"/> is set and
-    /// the caller writes the event to it. On success the invocation holds a unit of concurrency
-    /// (<see cref="Invocation.Admission"/>) that the caller releases when the invocation ends.
+    /// Admits <paramref name="invocation"/> and finds it an environment: the warmest idle one, else one still starting
+    /// that nobody claimed, else a new one. On <see cref="DispatchResult.Assigned"/> the lease holds the invocation's
+    /// unit of concurrency until its <see cref="DispatchLease.RunAsync"/> ends.
     /// </summary>
     /// <param name="chargeRequest">True for an invoke request (sync); false for a queued Event, whose request was
     /// charged when it was accepted.</param>
-    public DispatchResult TryDispatch(Invocation invocation, bool chargeRequest, out RuntimeApiConnection? deliverTo, out ThrottleDecision throttle)
+    public DispatchResult TryDispatch(Invocation invocation, bool chargeRequest, out DispatchLease lease, out ThrottleDecision throttle)
     {
-        deliverTo = null;
+        lease = default;
         throttle = ThrottleDecision.Admitted;
         bool burstTokenHeld = false;
         for (int attempt = 0; attempt < 16; attempt++)
         {
+            // 1. Reserve, under the lock: an environment, or room for a new one.
             ExecutionEnvironment? environment = null;
-            bool isNew = false;
+            bool needsNew = false;
             lock (_lock)
             {
-                if (_stopping)
+                if (_stopping || _retired)
                 {
                     _admission.Release(ref invocation.Admission);
                     return DispatchResult.Stopping;
                 }
-                bool needsNew = _idle.Count == 0 && _startingUnclaimed.Count == 0;
-                if (needsNew && _all.Count >= Function.MaxEnvironments)
-                {
-                    _admission.Release(ref invocation.Admission);
-                    return DispatchResult.NoCapacity;
-                }
-                // Admission is a few CAS operations (no allocation, no lock of its own), so it can run here, where
-                // "does this invocation need a new environment" is known.
-                if (attempt == 0)
-                {
-                    throttle = chargeRequest
-                        ? _admission.TryAdmit(Admission, needsNew, out invocation.Admission)
-                        : _admission.TryAdmitQueued(Admission, needsNew, out invocation.Admission);
-                    if (throttle.IsThrottled)
-                    {
-                        return DispatchResult.Throttled;
-                    }
-                    burstTokenHeld = needsNew;
-                }
-                else if (needsNew && !burstTokenHeld)
-                {
-                    // The idle environment picked before died: starting a new one needs a burst token after all.
-                    throttle = _admission.TryStartEnvironment(Admission);
-                    if (throttle.IsThrottled)
-                    {
-                        _admission.Release(ref invocation.Admission);
-                        return DispatchResult.Throttled;
-                    }
-                    burstTokenHeld = true;
-                }
                 if (_idle.Count > 0)
                 {
-                    environment = _idle[^1];
-                    _idle.RemoveAt(_idle.Count - 1);
-                    _idleSince.Remove(environment);
+                    environment = TakeIdleAtLocked(_idle.Count - 1);
                 }
                 else if (_startingUnclaimed.Count > 0)
                 {
                     environment = _startingUnclaimed[0];
                     _startingUnclaimed.RemoveAt(0);
                 }
+                else if (_definition.MaxEnvironments is int max && _all.Count + _reservedNew >= max)
+                {
+                    return Refuse(invocation, out throttle);
+                }
                 else
                 {
-                    environment = AddLocked(provisioned: false, claimed: true);
-                    isNew = true;
+                    needsNew = true;
+                    _reservedNew++;
                 }
             }
-            if (environment.TryAssign(invocation, out deliverTo))
+            if (needsNew && !_machine.TryTake())
             {
-                if (isNew)
+                lock (_lock)
+                {
+                    _reservedNew--;
+                }
+                return Refuse(invocation, out throttle);
+            }
+
+            // 2. Admit, outside the lock (a few CAS operations in process; a network call in a cluster).
+            if (!invocation.Admission.IsHeld)
+            {
+                throttle = chargeRequest
+                    ? _admission.TryAdmit(Admission, needsNew, out invocation.Admission)
+                    : _admission.TryAdmitQueued(Admission, needsNew, out invocation.Admission);
+                burstTokenHeld = needsNew;
+            }
+            else if (needsNew && !burstTokenHeld)
+            {
+                // The environment picked before died: starting a new one needs a burst token after all.
+                throttle = _admission.TryStartEnvironment(Admission);
+                burstTokenHeld = throttle.IsAdmitted;
+            }
+            if (throttle.IsThrottled)
+            {
+                RollBack(environment, needsNew);
+                _admission.Release(ref invocation.Admission);
+                return DispatchResult.Throttled;
+            }
+
+            // 3. Commit.
+            if (needsNew)
+            {
+                lock (_lock)
+                {
+                    _reservedNew--;
+                    if (_stopping || _retired)
+                    {
+                        _machine.Return();
+                        _admission.Release(ref invocation.Admission);
+                        return DispatchResult.Stopping;
+                    }
+                    environment = AddLocked(provisioned: false, claimed: true);
+                }
+            }
+            if (environment!.TryAssign(invocation, out var deliverTo))
+            {
+                invocation.ExecutedVersion = environment.Function.Version;
+                if (needsNew)
                 {
                     _ = environment.StartAsync();
                 }
+                lease = new DispatchLease(this, invocation, deliverTo);
                 return DispatchResult.Assigned;
             }
-            // It died (or was taken) between the pick and the assignment: pick again.
+            // It died (or was taken) between the reservation and the assignment: pick again, keeping the ticket.
         }
         _admission.Release(ref invocation.Admission);
-        return DispatchResult.NoCapacity;
+        throttle = ThrottleDecision.Throttled(ThrottleReason.ConcurrentInvocationLimitExceeded, 1);
+        return DispatchResult.Throttled;
+    }
+
+    /// <summary>The environment cap refused a new environment: the gateway's own reason, never a Lambda one.</summary>
+    private DispatchResult Refuse(Invocation invocation, out ThrottleDecision throttle)
+    {
+        _admission.Release(ref invocation.Admission);
+        throttle = ThrottleDecision.Throttled(ThrottleReason.GatewayEnvironmentLimitExceeded, 1);
+        return DispatchResult.Throttled;
+    }
+
+    /// <summary>Undoes a reservation that admission refused: the environment goes back where it was taken from.</summary>
+    private void RollBack(ExecutionEnvironment? environment, bool reservedNew)
+    {
+        if (reservedNew)
+        {
+            _machine.Return();
+        }
+        lock (_lock)
+        {
+            if (reservedNew)
+            {
+                _reservedNew--;
+            }
+            if (environment is null || !_all.Contains(environment) || _stopping || _retired)
+            {
+                return;
+            }
+            if (environment.State == EnvironmentState.Starting)
+            {
+                _startingUnclaimed.Insert(0, environment);
+            }
+            else if (environment.State == EnvironmentState.Idle && ReferenceEquals(environment.Function, _definition))
+            {
+                _idle.Add(environment);
+                _idleSince[environment] = _services.Time.GetTimestamp();
+            }
+        }
     }
 
     /// <summary>Gives back the unit of concurrency a finished invocation held.</summary>
@@ -211,10 +356,62 @@ internal sealed class EnvironmentPool
         }
     }
 
-    /// <summary>The environment's runtime is waiting in /next with nothing to do.</summary>
+    /// <summary>
+    /// New code or configuration for this pool's version ($LATEST). New environments run <paramref name="definition"/>;
+    /// idle and unclaimed starting environments of the old one stop now; busy ones stop when their invocation ends.
+    /// </summary>
+    public void Update(FunctionDefinition definition)
+    {
+        List<ExecutionEnvironment> old;
+        lock (_lock)
+        {
+            if (ReferenceEquals(_definition, definition))
+            {
+                return;
+            }
+            Volatile.Write(ref _definition, definition);
+            old = [.. _idle, .. _startingUnclaimed];
+            _idle.Clear();
+            _idleSince.Clear();
+            _startingUnclaimed.Clear();
+            _consecutiveInitFailures = 0;
+        }
+        foreach (var environment in old)
+        {
+            environment.Kill();
+        }
+        StartProvisioned();
+    }
+
+    /// <summary>The version was removed: no new invocations; idle environments stop now, busy ones when they finish.
+    /// <see cref="Drained"/> completes when the last one has exited.</summary>
+    public void Retire()
+    {
+        List<ExecutionEnvironment> idle;
+        lock (_lock)
+        {
+            _retired = true;
+            idle = [.. _idle, .. _startingUnclaimed];
+            _idle.Clear();
+            _idleSince.Clear();
+            _startingUnclaimed.Clear();
+            if (_all.Count == 0)
+            {
+                _drained.TrySetResult();
+            }
+        }
+        _scaleDownTimer?.Dispose();
+        foreach (var environment in idle)
+        {
+            environment.Kill();
+        }
+    }
+
+    /// <summary>The environment's runtime is waiting in /next (or about to) with nothing to do.</summary>
     public void OnIdle(ExecutionEnvironment environment)
     {
         TaskCompletionSource? signal;
+        bool stop = false;
         lock (_lock)
         {
             if (!_all.Contains(environment))
@@ -222,7 +419,14 @@ internal sealed class EnvironmentPool
                 return;
             }
             _startingUnclaimed.Remove(environment);
-            if (!_idle.Contains(environment))
+            if (_retired || _stopping || !ReferenceEquals(environment.Function, _definition) || IsSurplusProvisionedLocked(environment))
+            {
+                // Old code, a removed version, or provisioned concurrency lowered: its invocation is done, so it stops.
+                _idle.Remove(environment);
+                _idleSince.Remove(environment);
+                stop = true;
+            }
+            else if (!_idle.Contains(environment))
             {
                 _idle.Add(environment);
                 _idleSince[environment] = _services.Time.GetTimestamp();
@@ -233,8 +437,15 @@ internal sealed class EnvironmentPool
                 _consecutiveInitFailures = 0;
             }
         }
+        if (stop)
+        {
+            environment.Kill();
+        }
         signal?.TrySetResult();
     }
+
+    private bool IsSurplusProvisionedLocked(ExecutionEnvironment environment) =>
+        environment.Provisioned && _all.Count(e => e.Provisioned && ReferenceEquals(e.Function, _definition)) > ProvisionedTargetLocked;
 
     public void OnExited(ExecutionEnvironment environment)
     {
@@ -246,12 +457,17 @@ internal sealed class EnvironmentPool
             {
                 return;
             }
+            _machine.Return();
             _idle.Remove(environment);
             _idleSince.Remove(environment);
             _startingUnclaimed.Remove(environment);
             signal = SwapSignalLocked();
-            int provisionedAlive = _all.Count(e => e.Provisioned);
-            if (environment.Provisioned && !_stopping && provisionedAlive < Function.ProvisionedEnvironments)
+            if (_retired && _all.Count == 0)
+            {
+                _drained.TrySetResult();
+            }
+            int provisionedAlive = _all.Count(e => e.Provisioned && ReferenceEquals(e.Function, _definition));
+            if (environment.Provisioned && ReferenceEquals(environment.Function, _definition) && !_stopping && !_retired && provisionedAlive < ProvisionedTargetLocked)
             {
                 // Replace a lost warm environment; back off while inits keep failing, so a broken function
                 // does not become a fork loop.
@@ -280,16 +496,7 @@ internal sealed class EnvironmentPool
         {
             await Task.Delay(delay, _services.Time).ConfigureAwait(false);
         }
-        ExecutionEnvironment environment;
-        lock (_lock)
-        {
-            if (_stopping || _all.Count(e => e.Provisioned) >= Function.ProvisionedEnvironments || _all.Count >= Function.MaxEnvironments)
-            {
-                return;
-            }
-            environment = AddLocked(provisioned: true, claimed: false);
-        }
-        await environment.StartAsync().ConfigureAwait(false);
+        StartProvisioned();
     }
 
     /// <summary>
@@ -308,8 +515,6 @@ internal sealed class EnvironmentPool
         _scaleDownTimer = _services.Time.CreateTimer(static s => ((EnvironmentPool)s!).ScaleDown(), this, period, period);
     }
 
-    private TimeSpan _keepAlive;
-
     private void ScaleDown()
     {
         var keepAlive = _keepAlive;
@@ -323,18 +528,13 @@ internal sealed class EnvironmentPool
                 if (!environment.Provisioned && _idleSince.TryGetValue(environment, out long since) && _services.Time.GetElapsedTime(since, now) >= keepAlive)
                 {
                     // Out of the idle list under the lock: no dispatcher can pick it any more.
-                    _idle.RemoveAt(i);
-                    _idleSince.Remove(environment);
-                    (expired ??= []).Add(environment);
+                    (expired ??= []).Add(TakeIdleAtLocked(i));
                 }
             }
         }
-        if (expired is not null)
+        foreach (var environment in expired ?? [])
         {
-            foreach (var environment in expired)
-            {
-                environment.Kill(); // its exit removes it from the pool
-            }
+            environment.Kill(); // its exit removes it from the pool
         }
     }
 
@@ -358,7 +558,7 @@ internal sealed class EnvironmentPool
         {
             environment.Kill();
         }
-        await Task.WhenAny(Task.WhenAll(environments.Select(e => e.Exited)), Task.Delay(timeout)).ConfigureAwait(false);
+        await Task.WhenAny(Task.WhenAll(environments.Select(e => e.Exited)), Task.Delay(timeout, _services.Time)).ConfigureAwait(false);
     }
 
     private ExecutionEnvironment[] MarkStopping()
@@ -370,9 +570,17 @@ internal sealed class EnvironmentPool
         }
     }
 
+    private ExecutionEnvironment TakeIdleAtLocked(int index)
+    {
+        var environment = _idle[index];
+        _idle.RemoveAt(index);
+        _idleSince.Remove(environment);
+        return environment;
+    }
+
     private ExecutionEnvironment AddLocked(bool provisioned, bool claimed)
     {
-        var environment = new ExecutionEnvironment(_services, this, Function, provisioned);
+        var environment = new ExecutionEnvironment(_services, this, _definition, provisioned);
         _all.Add(environment);
         if (!claimed)
         {

@@ -38,7 +38,7 @@ internal static class WorkerEnvironment
         variables["AWS_DEFAULT_REGION"] = options.Region;
         variables["AWS_LAMBDA_FUNCTION_NAME"] = function.Name;
         variables["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = function.MemorySizeMb.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        variables["AWS_LAMBDA_FUNCTION_VERSION"] = "$LATEST";
+        variables["AWS_LAMBDA_FUNCTION_VERSION"] = function.Version;
         variables["AWS_LAMBDA_INITIALIZATION_TYPE"] = provisioned ? "provisioned-concurrency" : "on-demand";
         variables["AWS_LAMBDA_LOG_GROUP_NAME"] = "/aws/lambda/" + function.Name;
         variables["AWS_LAMBDA_LOG_STREAM_NAME"] = logStreamName;

@@ -98,9 +98,17 @@ internal static class FunctionConfigLoader
         }
         int? max = config.MaxEnvironments;
         int provisioned = config.ProvisionedEnvironments ?? 0;
-        if (max < 1 || provisioned < 0 || provisioned > max)
+        if (provisioned < 0)
         {
-            Fail($"ProvisionedEnvironments ({provisioned}) must be between 0 and MaxEnvironments ({max}), and MaxEnvironments at least 1.");
+            Fail($"ProvisionedEnvironments ({provisioned}) must be 0 or more.");
+        }
+        if (max < 1)
+        {
+            Fail($"MaxEnvironments ({max}) must be at least 1 (leave it out to bound the function by Lambda's limits only).");
+        }
+        if (provisioned > max)
+        {
+            Fail($"ProvisionedEnvironments ({provisioned}) must not exceed MaxEnvironments ({max}).");
         }
 
         if (config.ReservedConcurrentExecutions is < 0)

@@ -103,14 +103,14 @@ internal sealed class FunctionResolver(Registry.FunctionRegistry registry, strin
         }
         if (qualifier == FunctionVersions.Latest)
         {
-            target = new ResolvedTarget(function, function.Latest, null, function.Latest.Definition.Arn + ":" + FunctionVersions.Latest);
+            target = new ResolvedTarget(function, function.Latest, null, function.Latest.QualifiedArn);
             return true;
         }
         if (FunctionVersions.IsPublishedVersion(qualifier))
         {
             if (function.Versions.TryGetValue(qualifier, out var version))
             {
-                target = new ResolvedTarget(function, version, null, version.Arn);
+                target = new ResolvedTarget(function, version, null, version.QualifiedArn);
                 return true;
             }
         }

@@ -80,6 +80,9 @@ internal sealed class Invocation : IValueTaskSource
 
     public PooledPayload Request { get; } = new();
 
+    /// <summary>The version that ran it (X-Amz-Executed-Version): set when an environment of that version takes it.</summary>
+    public string ExecutedVersion { get; set; } = Functions.FunctionVersions.Latest;
+
     /// <summary>The unit of concurrency this invocation holds while it runs (a field, so it can be released by ref).</summary>
     public Admission.AdmissionTicket Admission;
 
@@ -120,6 +123,7 @@ internal sealed class Invocation : IValueTaskSource
         _claimed = 0;
         RequestId = "";
         InvokedFunctionArn = "";
+        ExecutedVersion = Functions.FunctionVersions.Latest;
         _traceId = "";
         ClientContext = null;
         WantsLogTail = false;

@@ -9,10 +9,8 @@ namespace Gateway.Invoke;
 /// <c>POST /2015-03-31/functions/{FunctionName}/invocations</c> — the path of one invocation, in order:
 /// name → function → headers → body (limited) → dispatch to an environment → response.
 /// </summary>
-internal sealed class InvokeEndpoint(FunctionRegistry functions, InvocationPool invocations, Async.AsyncInvocations events, RequestBodyBudget bodyBudget, GatewayOptions options, TimeProvider time)
+internal sealed class InvokeEndpoint(FunctionResolver resolver, Hosting.FunctionHost host, InvocationPool invocations, Async.AsyncInvocations events, RequestBodyBudget bodyBudget, GatewayOptions options, TimeProvider time)
 {
-    private const string Latest = "$LATEST";
-
     /// <summary>The route's handler. The work is a pooled-state-machine ValueTask, so an invocation that waits for
     /// its function (almost all do) costs a small Task wrapper instead of a heap-allocated state machine.</summary>
     public Task HandleAsync(HttpContext context)
@@ -30,47 +28,26 @@ internal sealed class InvokeEndpoint(FunctionRegistry functions, InvocationPool 
         var requestIdText = requestId.ToString();
         response.Headers["x-amzn-RequestId"] = requestIdText;
 
-        // 1. Which function (before reading any of the body).
+        // 1. Which function and version (before reading any of the body).
         var rawName = context.GetRouteValue("FunctionName") as string ?? "";
-        if (!FunctionReferenceParser.TryParse(rawName, out var reference, out var nameError))
-        {
-            await LambdaErrors.Validation(context, nameError!).ConfigureAwait(false);
-            return;
-        }
         // Only look at the query when there is one: request.Query builds a feature object per request.
-        var queryQualifier = request.QueryString.HasValue ? request.Query["Qualifier"].ToString() : "";
-        if (queryQualifier.Length > 0 || (request.QueryString.HasValue && request.Query.ContainsKey("Qualifier")))
+        string? queryQualifier = request.QueryString.HasValue && request.Query.TryGetValue("Qualifier", out var qualifierValues) ? qualifierValues.ToString() : null;
+        if (!resolver.TryParse(rawName, queryQualifier, out var reference, out var nameError)
+            || !resolver.TryResolveForInvoke(reference, out var target, out nameError))
         {
-            if (FunctionReferenceParser.ValidateQualifier(queryQualifier) is { } qualifierError)
-            {
-                await LambdaErrors.Validation(context, qualifierError).ConfigureAwait(false);
-                return;
-            }
-            if (reference.Qualifier is not null && reference.Qualifier != queryQualifier)
-            {
-                await LambdaErrors.InvalidParameterValue(context, "The derived qualifier from the function name does not match the specified qualifier.").ConfigureAwait(false);
-                return;
-            }
-            reference = reference with { Qualifier = queryQualifier };
-        }
-        if (reference.Region is { } region && region != options.Region)
-        {
-            await LambdaErrors.ResourceNotFound(context, $"Functions from '{region}' are not reachable in this region ('{options.Region}')").ConfigureAwait(false);
+            await LambdaErrors.WriteAsync(context, nameError!).ConfigureAwait(false);
             return;
         }
-        if (reference.AccountId is { } account && account != options.AccountId)
+        if (!host.TryGet(target.Function.Name, out var function) || !function.TryGetPool(target.ExecutedVersion, out var pool))
         {
-            await LambdaErrors.AccessDenied(context, $"The function's account {account} is not this gateway's account ({options.AccountId}).").ConfigureAwait(false);
+            await LambdaErrors.WriteAsync(context, LambdaError.ResourceNotFound($"Function not found: {target.InvokedArn}")).ConfigureAwait(false);
             return;
         }
-        if (!functions.TryGet(reference.Name, out var function) || (reference.Qualifier is not null && reference.Qualifier != Latest))
+        if (target.Version.State != "Active")
         {
-            // Versions and aliases come with the control plane; until then only $LATEST exists.
-            var arn = $"arn:aws:lambda:{options.Region}:{options.AccountId}:function:{reference.Name}";
-            await LambdaErrors.ResourceNotFound(context, $"Function not found: {arn}:{reference.Qualifier ?? Latest}").ConfigureAwait(false);
+            await LambdaErrors.WriteAsync(context, LambdaError.ResourceConflict($"The operation cannot be performed at this time. The function is currently in the following state: {target.Version.State}")).ConfigureAwait(false);
             return;
         }
-        var unqualifiedArn = function.Definition.Arn;
 
         // 2. Headers.
         var headers = request.Headers;
@@ -150,7 +127,7 @@ internal sealed class InvokeEndpoint(FunctionRegistry functions, InvocationPool 
             invocation.AcceptedTimestamp = time.GetTimestamp();
             requestId.TryFormat(invocation.RequestIdBytes, out _);
             invocation.Type = type;
-            invocation.InvokedFunctionArn = reference.Qualifier is null ? unqualifiedArn : unqualifiedArn + ":" + reference.Qualifier;
+            invocation.InvokedFunctionArn = target.InvokedArn;
             if (TraceIds.Incoming(headers["X-Amzn-Trace-Id"]) is { } traceId)
             {
                 invocation.TraceId = traceId;
@@ -167,15 +144,16 @@ internal sealed class InvokeEndpoint(FunctionRegistry functions, InvocationPool 
             {
                 // A function with reserved concurrency 0 still gets its events (AWS hands them to the on-failure
                 // destination or DLQ); otherwise an Event is charged the request rate like any invoke.
-                var accepted = function.Definition.ReservedConcurrentExecutions == 0 ? default : function.Pool.TryAcceptEvent();
+                var accepted = function.Admission.ReservedConcurrentExecutions == 0 ? default : host.Admission.TryAcceptRequest(function.Admission);
                 if (accepted.IsThrottled)
                 {
-                    function.Pool.Metrics.RecordThrottle(accepted.Reason);
+                    function.Metrics.RecordThrottle(accepted.Reason);
                     await LambdaErrors.TooManyRequests(context, accepted.ReasonName, accepted.RetryAfterSeconds).ConfigureAwait(false);
                     return;
                 }
-                // Durable (fsync'd) before the 202: a crash from here on cannot lose it.
-                var (status, storeError) = await events.AcceptAsync(function, invocation).ConfigureAwait(false);
+                // Durable (fsync'd) before the 202: a crash from here on cannot lose it. The qualifier is kept, so an
+                // alias is resolved when the event runs.
+                var (status, storeError) = await events.AcceptAsync(function, target.Qualifier ?? FunctionVersions.Latest, invocation).ConfigureAwait(false);
                 if (status == Async.AcceptStatus.Failed)
                 {
                     await LambdaErrors.ServiceException(context, storeError!).ConfigureAwait(false);
@@ -186,38 +164,25 @@ internal sealed class InvokeEndpoint(FunctionRegistry functions, InvocationPool 
                 response.Headers["x-amzn-Remapped-Content-Length"] = "0";
                 return;
             }
-            var dispatch = function.Pool.TryDispatch(invocation, chargeRequest: true, out var deliverTo, out var throttle);
+            var dispatch = pool.TryDispatch(invocation, chargeRequest: true, out var lease, out var throttle);
+            if (dispatch == DispatchResult.Stopping && resolver.TryResolveForInvoke(reference, out target, out _) && host.TryGetPool(target, out pool))
+            {
+                // The version was replaced or removed between the resolution and the dispatch: once more, afresh.
+                invocation.InvokedFunctionArn = target.InvokedArn;
+                dispatch = pool.TryDispatch(invocation, chargeRequest: true, out lease, out throttle);
+            }
             if (dispatch == DispatchResult.Throttled)
             {
-                function.Pool.Metrics.RecordThrottle(throttle.Reason);
+                function.Metrics.RecordThrottle(throttle.Reason);
                 await LambdaErrors.TooManyRequests(context, throttle.ReasonName, throttle.RetryAfterSeconds).ConfigureAwait(false);
-                return;
-            }
-            if (dispatch == DispatchResult.NoCapacity)
-            {
-                // The function's MaxEnvironments cap, a gateway safety limit: reported as the function's own limit.
-                function.Pool.Metrics.RecordThrottle(Admission.ThrottleReason.ReservedFunctionConcurrentInvocationLimitExceeded);
-                await LambdaErrors.TooManyRequests(context, "ReservedFunctionConcurrentInvocationLimitExceeded", retryAfterSeconds: 1).ConfigureAwait(false);
                 return;
             }
             if (dispatch == DispatchResult.Stopping)
             {
-                await LambdaErrors.ServiceException(context, "The gateway is shutting down.").ConfigureAwait(false);
+                await LambdaErrors.ServiceException(context, "The gateway is shutting down, or the function was deleted while this request was being read.").ConfigureAwait(false);
                 return;
             }
-            try
-            {
-                if (deliverTo is not null)
-                {
-                    await deliverTo.DeliverAsync(invocation).ConfigureAwait(false);
-                }
-                await invocation.WaitAsync().ConfigureAwait(false);
-            }
-            finally
-            {
-                // Concurrency is held while the function runs, not while a slow client reads the answer.
-                function.Pool.Release(invocation);
-            }
+            await lease.RunAsync().ConfigureAwait(false);
 
             // 5. The response, straight from the pooled buffers.
             await WriteResultAsync(response, invocation).ConfigureAwait(false);
@@ -240,7 +205,7 @@ internal sealed class InvokeEndpoint(FunctionRegistry functions, InvocationPool 
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "application/json";
         var headers = response.Headers;
-        headers["X-Amz-Executed-Version"] = Latest;
+        headers["X-Amz-Executed-Version"] = invocation.ExecutedVersion;
         headers["x-amzn-Remapped-Content-Length"] = "0";
         if (invocation.FunctionError is { } functionError)
         {

@@ -51,7 +51,10 @@ internal static class LambdaErrors
         writer.WriteStartObject();
         writer.WriteString("Reason", reason);
         writer.WriteString("Type", "User");
-        writer.WriteString("message", "Rate Exceeded.");
+        // Lambda's text for its own reasons; the gateway's cap says what it is, so nobody takes it for a Lambda limit.
+        writer.WriteString("message", reason == "GatewayEnvironmentLimitExceeded"
+            ? "Rate Exceeded. This gateway's machine-wide limit on execution environments (Gateway:MaxEnvironments) is reached: no new environment can start until one stops. This is a limit of this machine, not a Lambda limit."
+            : "Rate Exceeded.");
         writer.WriteEndObject();
         await writer.FlushAsync().ConfigureAwait(false);
     }

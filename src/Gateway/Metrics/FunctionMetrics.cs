@@ -10,7 +10,7 @@ internal sealed class FunctionMetrics
     public static readonly double[] DurationBucketsMs = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 900000];
 
     private readonly long[] _durationBuckets = new long[DurationBucketsMs.Length + 1];
-    private readonly long[] _throttles = new long[5];
+    private readonly long[] _throttles = new long[6];
     private long _invocations;
     private long _errors;
     private long _durationSumMicros;
@@ -36,7 +36,7 @@ internal sealed class FunctionMetrics
         Interlocked.Increment(ref _durationBuckets[bucket]);
     }
 
-    /// <summary>A 429, by Lambda's Reason (index of <see cref="Admission.ThrottleReason"/>; 0 = the MaxEnvironments cap).</summary>
+    /// <summary>A 429, by Lambda's Reason (index of <see cref="Admission.ThrottleReason"/>).</summary>
     public void RecordThrottle(Admission.ThrottleReason reason) => Interlocked.Increment(ref _throttles[Math.Clamp((int)reason, 0, _throttles.Length - 1)]);
 
     public long Throttles(Admission.ThrottleReason reason) => Interlocked.Read(ref _throttles[Math.Clamp((int)reason, 0, _throttles.Length - 1)]);

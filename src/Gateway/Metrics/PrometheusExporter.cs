@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using Gateway.Admission;
 using Gateway.Environments;
-using Gateway.Functions;
+using Gateway.Hosting;
 using Gateway.Invocations;
 
 namespace Gateway.Metrics;
@@ -22,37 +22,38 @@ internal static class PrometheusExporter
         ThrottleReason.ReservedFunctionConcurrentInvocationLimitExceeded,
         ThrottleReason.FunctionInvocationRateLimitExceeded,
         ThrottleReason.ReservedFunctionInvocationRateLimitExceeded,
+        ThrottleReason.GatewayEnvironmentLimitExceeded,
     ];
 
     private static readonly double[] ReadyQuantiles = [0.5, 0.9, 0.99];
 
-    public static string Render(FunctionRegistry registry, AdmissionController admission, InvocationPool invocations, EventStore.EventStoreCounters queue, Invoke.RequestBodyBudget bodyBudget)
+    public static string Render(FunctionHost host, AdmissionController admission, InvocationPool invocations, EventStore.EventStoreCounters queue, Invoke.RequestBodyBudget bodyBudget)
     {
         var text = new StringBuilder(4096);
-        var functions = registry.All.ToArray();
+        var functions = host.All.OrderBy(f => f.Name, StringComparer.Ordinal).ToArray();
 
         Family(text, "lambda_invocations_total", "counter", "Invocations that ran, successful or not (CloudWatch: Invocations).");
         foreach (var f in functions)
         {
-            Sample(text, "lambda_invocations_total", Label(f), f.Pool.Metrics.Invocations);
+            Sample(text, "lambda_invocations_total", Label(f), f.Metrics.Invocations);
         }
         Family(text, "lambda_errors_total", "counter", "Invocations that ended in a function error (CloudWatch: Errors).");
         foreach (var f in functions)
         {
-            Sample(text, "lambda_errors_total", Label(f), f.Pool.Metrics.Errors);
+            Sample(text, "lambda_errors_total", Label(f), f.Metrics.Errors);
         }
         Family(text, "lambda_throttles_total", "counter", "Invoke requests answered 429, by Lambda's Reason (CloudWatch: Throttles).");
         foreach (var f in functions)
         {
             foreach (var reason in Reasons)
             {
-                Sample(text, "lambda_throttles_total", Label(f) + $",reason=\"{reason.ToWireName()}\"", f.Pool.Metrics.Throttles(reason));
+                Sample(text, "lambda_throttles_total", Label(f) + $",reason=\"{reason.ToWireName()}\"", f.Metrics.Throttles(reason));
             }
         }
         Family(text, "lambda_duration_milliseconds", "histogram", "Duration of invocations as in their REPORT lines (CloudWatch: Duration).");
         foreach (var f in functions)
         {
-            var m = f.Pool.Metrics;
+            var m = f.Metrics;
             long cumulative = 0;
             for (int i = 0; i <= FunctionMetrics.DurationBucketsMs.Length; i++)
             {
@@ -67,14 +68,14 @@ internal static class PrometheusExporter
         Sample(text, "lambda_concurrent_executions", null, admission.ConcurrentExecutions);
         foreach (var f in functions)
         {
-            Sample(text, "lambda_concurrent_executions", Label(f), f.Pool.Admission.ConcurrentExecutions);
+            Sample(text, "lambda_concurrent_executions", Label(f), f.Admission.ConcurrentExecutions);
         }
         Family(text, "lambda_unreserved_concurrent_executions", "gauge", "Invocations in flight in the unreserved pool (CloudWatch: UnreservedConcurrentExecutions).");
         Sample(text, "lambda_unreserved_concurrent_executions", null, admission.UnreservedConcurrentExecutions);
         Family(text, "lambda_unreserved_concurrency_limit", "gauge", "The unreserved pool: account limit minus all reserved concurrency.");
         Sample(text, "lambda_unreserved_concurrency_limit", null, admission.UnreservedConcurrencyLimit);
         Family(text, "lambda_provisioned_concurrent_executions", "gauge", "Pre-forked (provisioned) environments running an invocation (CloudWatch: ProvisionedConcurrentExecutions).");
-        var environments = functions.ToDictionary(f => f, f => f.Pool.Snapshot());
+        var environments = functions.ToDictionary(f => f, f => f.Environments().ToArray());
         foreach (var f in functions)
         {
             Sample(text, "lambda_provisioned_concurrent_executions", Label(f), environments[f].Count(e => e.Provisioned && e.State == EnvironmentState.Busy));
@@ -82,7 +83,7 @@ internal static class PrometheusExporter
         Family(text, "lambda_burst_tokens_available", "gauge", "Tokens in the burst bucket: new environments that may start now.");
         foreach (var f in functions)
         {
-            Sample(text, "lambda_burst_tokens_available", Label(f), admission.BurstTokensAvailable(f.Pool.Admission));
+            Sample(text, "lambda_burst_tokens_available", Label(f), admission.BurstTokensAvailable(f.Admission));
         }
         Family(text, "lambda_environments", "gauge", "Execution environments by state.");
         foreach (var f in functions)
@@ -113,7 +114,7 @@ internal static class PrometheusExporter
         Family(text, "gateway_environment_ready_milliseconds", "summary", "Spawn to the runtime's first /next (Init Duration) of the last 1,024 environments (quantiles nearest rank).");
         foreach (var f in functions)
         {
-            var (count, sumMs, quantiles) = f.Pool.Metrics.EnvironmentReady(ReadyQuantiles);
+            var (count, sumMs, quantiles) = f.Metrics.EnvironmentReady(ReadyQuantiles);
             for (int i = 0; i < ReadyQuantiles.Length; i++)
             {
                 Sample(text, "gateway_environment_ready_milliseconds", Label(f) + $",quantile=\"{ReadyQuantiles[i].ToString(CultureInfo.InvariantCulture)}\"", quantiles[i]);
@@ -121,6 +122,10 @@ internal static class PrometheusExporter
             Sample(text, "gateway_environment_ready_milliseconds_sum", Label(f), sumMs);
             Sample(text, "gateway_environment_ready_milliseconds_count", Label(f), count);
         }
+        Family(text, "gateway_environments_live", "gauge", "Execution environments alive across every function, against the machine's cap.");
+        Sample(text, "gateway_environments_live", null, host.MachineLimit.Live);
+        Family(text, "gateway_environments_limit", "gauge", "Gateway:MaxEnvironments: the machine-wide cap on live environments (a safety limit of this machine, not a Lambda limit).");
+        Sample(text, "gateway_environments_limit", null, host.MachineLimit.Limit);
         Family(text, "gateway_gc_allocated_bytes_total", "counter", "Bytes the gateway process has allocated on the managed heap (divide by invocations for bytes per invocation).");
         Sample(text, "gateway_gc_allocated_bytes_total", null, GC.GetTotalAllocatedBytes(precise: false));
         Family(text, "gateway_invocations_outstanding", "gauge", "Invocation objects rented from the pool and not yet returned (0 when idle).");
@@ -136,7 +141,7 @@ internal static class PrometheusExporter
         return text.ToString();
     }
 
-    private static void Counter(StringBuilder text, RegisteredFunction[] functions, string name, string help, Func<RegisteredFunction, long> value)
+    private static void Counter(StringBuilder text, FunctionRuntime[] functions, string name, string help, Func<FunctionRuntime, long> value)
     {
         Family(text, name, "counter", help);
         foreach (var f in functions)
@@ -145,7 +150,7 @@ internal static class PrometheusExporter
         }
     }
 
-    private static string Label(RegisteredFunction function) => $"function=\"{function.Definition.Name}\"";
+    private static string Label(FunctionRuntime function) => $"function=\"{function.Name}\"";
 
     private static void Family(StringBuilder text, string name, string type, string help)
         => text.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n').Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n');

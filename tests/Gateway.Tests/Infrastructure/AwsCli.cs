@@ -7,8 +7,12 @@ namespace Gateway.Tests.Infrastructure;
 /// </summary>
 public sealed class AwsCli : IDisposable
 {
-    public AwsCli()
+    private readonly string _binary;
+
+    /// <param name="binary">"aws" (the first on PATH: pyenv's aws-cli 1.x here) or "/usr/bin/aws" (Debian's aws-cli 2).</param>
+    public AwsCli(string binary = "aws")
     {
+        _binary = binary;
         Directory = System.IO.Directory.CreateTempSubdirectory("aws-cli-").FullName;
         File.WriteAllText(ConfigFile, "[default]\ncli_binary_format = raw-in-base64-out\nregion = us-east-1\n");
     }
@@ -34,7 +38,7 @@ public sealed class AwsCli : IDisposable
         {
             variables[key] = value;
         }
-        return Processes.RunAsync("aws", ["--endpoint-url", gateway.BaseAddress.ToString().TrimEnd('/'), "lambda", .. args], variables, Directory, 120_000);
+        return Processes.RunAsync(_binary, ["--endpoint-url", gateway.BaseAddress.ToString().TrimEnd('/'), "lambda", .. args], variables, Directory, 120_000);
     }
 
     public void Dispose() => System.IO.Directory.Delete(Directory, recursive: true);

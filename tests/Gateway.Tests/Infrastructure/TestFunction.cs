@@ -8,7 +8,8 @@ public sealed record TestFunction(string Name, string Code, string Handler)
     public int Timeout { get; init; } = 3;
     public int MemorySize { get; init; } = 128;
     public int Provisioned { get; init; } = 1;
-    public int MaxEnvironments { get; init; } = 10;
+    /// <summary>An explicit cap (a gateway setting); null: bounded only by Lambda's limits, as a function is by default.</summary>
+    public int? MaxEnvironments { get; init; }
     public Dictionary<string, string>? Environment { get; init; }
     public int? ReservedConcurrentExecutions { get; init; }
 
@@ -28,8 +29,11 @@ public sealed record TestFunction(string Name, string Code, string Handler)
             ["Timeout"] = Timeout,
             ["MemorySize"] = MemorySize,
             ["ProvisionedEnvironments"] = Provisioned,
-            ["MaxEnvironments"] = MaxEnvironments,
         };
+        if (MaxEnvironments is { } max)
+        {
+            json["MaxEnvironments"] = max;
+        }
         if (ReservedConcurrentExecutions is { } reserved)
         {
             json["ReservedConcurrentExecutions"] = reserved;

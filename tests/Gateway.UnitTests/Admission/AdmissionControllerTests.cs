@@ -298,7 +298,7 @@ public class AdmissionControllerTests
         Assert.Equal(9, function.ConcurrentExecutions);
         Assert.Equal(9, controller.UnreservedConcurrentExecutions); // the old tickets still hold the pool
         Assert.True(controller.TryAdmit(function, false, out var reservedTicket).IsAdmitted);
-        Assert.False(reservedTicket.FromUnreservedPool);
+        Assert.Equal(9, controller.UnreservedConcurrentExecutions); // the ticket is opaque: it shows in the pool's count
         tickets.Add(reservedTicket);
         Assert.Equal(ThrottleReason.ReservedFunctionConcurrentInvocationLimitExceeded, controller.TryAdmit(function, false, out _).Reason);
 
@@ -306,7 +306,7 @@ public class AdmissionControllerTests
         Assert.True(controller.TrySetReservedConcurrency(function, null, out _));
         Assert.Equal(100, controller.UnreservedConcurrencyLimit);
         Assert.True(controller.TryAdmit(function, false, out var poolTicket).IsAdmitted);
-        Assert.True(poolTicket.FromUnreservedPool);
+        Assert.Equal(10, controller.UnreservedConcurrentExecutions);
         tickets.Add(poolTicket);
 
         foreach (var held in tickets)

@@ -57,13 +57,30 @@ internal sealed record FunctionRecord
 internal sealed record VersionRecord
 {
     /// <summary>What environments of this version run. Its <see cref="FunctionDefinition.Version"/> is <see cref="Version"/>.</summary>
-    public required FunctionDefinition Definition { get; init; }
+    public required FunctionDefinition Definition
+    {
+        get => _definition;
+        init
+        {
+            // The ARNs are derived here, in the setter, so a `with { Definition = … }` copy derives them again.
+            _definition = value;
+            _arn = value.Version == FunctionVersions.Latest ? value.Arn : value.Arn + ":" + value.Version;
+            _qualifiedArn = value.Arn + ":" + value.Version;
+        }
+    }
+
+    private readonly FunctionDefinition _definition = null!;
+    private readonly string _arn = "";
+    private readonly string _qualifiedArn = "";
 
     public string Version => Definition.Version;
 
     /// <summary>The version's ARN: qualified for a published version, unqualified for $LATEST as AWS answers it in
-    /// GetFunctionConfiguration (a qualified <c>:$LATEST</c> request is answered with the qualified form).</summary>
-    public string Arn => Definition.Version == FunctionVersions.Latest ? Definition.Arn : Definition.Arn + ":" + Definition.Version;
+    /// GetFunctionConfiguration. Built once (the invoke path reads it for every qualified call).</summary>
+    public string Arn => _arn;
+
+    /// <summary><c>{function ARN}:{version}</c>, also for $LATEST: the invoked ARN of a qualified call. Built once.</summary>
+    public string QualifiedArn => _qualifiedArn;
 
     /// <summary>e.g. <c>provided.al2023</c>; empty for functions from the functions file that name none.</summary>
     public string Runtime { get; init; } = "";

@@ -49,6 +49,7 @@ internal sealed class FunctionRegistry
             {
                 return result;
             }
+            next = MarkChangedAsApi(previous, next);
             _store?.Save(previous, next);
             foreach (var listener in _listeners)
             {
@@ -57,6 +58,28 @@ internal sealed class FunctionRegistry
             Volatile.Write(ref _current, next);
             return result;
         }
+    }
+
+    /// <summary>The precedence rule: a function changed through the API is the API's from now on (persisted, and no
+    /// longer overridden by the functions file at the next start).</summary>
+    private static RegistrySnapshot MarkChangedAsApi(RegistrySnapshot previous, RegistrySnapshot next)
+    {
+        bool any = false;
+        var records = new List<FunctionRecord>(next.Count);
+        foreach (var record in next.All)
+        {
+            bool changed = !previous.TryGet(record.Name, out var before) || !ReferenceEquals(before, record);
+            if (changed && record.Origin == FunctionOrigin.File)
+            {
+                records.Add(record with { Origin = FunctionOrigin.Api });
+                any = true;
+            }
+            else
+            {
+                records.Add(record);
+            }
+        }
+        return any ? new RegistrySnapshot(next.Revision, records) : next;
     }
 }
 

@@ -1,0 +1,287 @@
+using System.Text;
+using Gateway.Invocations;
+using Gateway.RuntimeApi;
+
+namespace Gateway.Environments;
+
+/// <summary>
+/// The Runtime API state of one execution environment and the invocation it holds: which call is allowed when,
+/// which ending claims an invocation, and when the init and invocation deadlines pass.
+/// </summary>
+/// <remarks>
+/// Pure: no process, socket or file, and time only from the injected <see cref="TimeProvider"/>, so it runs the same
+/// on a manual clock. It is not thread-safe: its owner (<see cref="ExecutionEnvironment"/>) calls it under one lock
+/// and does the side effects the returned steps ask for (write a log line, complete an invocation, kill the process).
+/// <para>
+/// An invocation ends in exactly one of four ways: the runtime's /response or /error, the deadline, an init failure, or
+/// the process exiting. Each takes it out of <c>_current</c>/<c>_pending</c> and claims it
+/// (<see cref="Invocation.TryClaimCompletion"/>) before handing it out, so whichever comes first is the only one that
+/// sees it.
+/// </para>
+/// <para>
+/// Deadlines are a due timestamp, and the timer is only a prompt to look at the clock: a timer that fires after its
+/// deadline was cleared or replaced (the invocation ended first, a new one began) finds nothing due and does nothing.
+/// </para>
+/// </remarks>
+internal sealed class EnvironmentStateMachine : IDisposable
+{
+    private static readonly TimeSpan MinimumWait = TimeSpan.FromMilliseconds(1);
+
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _initTimeout;
+    private readonly TimeSpan _invocationTimeout;
+    private readonly Action _onDeadline;
+    private readonly ITimer _timer;
+
+    private Invocation? _current;
+    private Invocation? _pending;
+    private string? _lastCompletedId;
+    private long _spawnTimestamp;
+    private DeadlineKind _deadlineKind;
+    private long _deadlineTimestamp;
+
+    /// <param name="onDeadline">Called (on a timer thread) when a deadline may have passed; the owner then calls
+    /// <see cref="OnDeadline"/> under its lock.</param>
+    public EnvironmentStateMachine(TimeProvider time, TimeSpan initTimeout, TimeSpan invocationTimeout, Action onDeadline)
+    {
+        _time = time;
+        _initTimeout = initTimeout;
+        _invocationTimeout = invocationTimeout;
+        _onDeadline = onDeadline;
+        _timer = time.CreateTimer(static s => ((EnvironmentStateMachine)s!)._onDeadline(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+    }
+
+    public EnvironmentState State { get; private set; } = EnvironmentState.Starting;
+
+    /// <summary>The runtime reached its first /next (init succeeded) at some point.</summary>
+    public bool EverReady { get; private set; }
+
+    /// <summary>Spawn to first /next, /init/error or exit during init; null until one of those (and after an init timeout).</summary>
+    public double? InitDurationMs { get; private set; }
+
+    /// <summary>Delivered to the runtime and not answered yet.</summary>
+    public Invocation? Current => _current;
+
+    /// <summary>Assigned, waiting for the runtime's next /next.</summary>
+    public Invocation? Pending => _pending;
+
+    /// <summary>Milliseconds since <see cref="Spawning"/>.</summary>
+    public double MillisecondsSinceSpawn => _time.GetElapsedTime(_spawnTimestamp).TotalMilliseconds;
+
+    /// <summary>The bootstrap is about to be spawned: init time starts, and so does the init deadline.</summary>
+    public void Spawning()
+    {
+        _spawnTimestamp = _time.GetTimestamp();
+        Arm(DeadlineKind.Init, _initTimeout);
+    }
+
+    /// <summary>
+    /// Gives <paramref name="invocation"/> to this environment. <see cref="AssignResult.DeliverNow"/> (only when
+    /// <paramref name="runtimeWaiting"/>: the runtime is parked in /next) means it has begun and the owner writes it to
+    /// that /next; <see cref="AssignResult.Pending"/>, that it goes out with the runtime's next /next.
+    /// </summary>
+    public AssignResult TryAssign(Invocation invocation, bool runtimeWaiting)
+    {
+        if (_pending is not null)
+        {
+            return AssignResult.Refused;
+        }
+        switch (State)
+        {
+            case EnvironmentState.Idle when runtimeWaiting:
+                Begin(invocation);
+                return AssignResult.DeliverNow;
+            case EnvironmentState.Starting or EnvironmentState.Idle or EnvironmentState.AwaitingNext:
+                _pending = invocation;
+                return AssignResult.Pending;
+            default:
+                return AssignResult.Refused;
+        }
+    }
+
+    /// <summary>A /next: deliver (the pending invocation, or the current one again), park, or refuse.</summary>
+    public NextStep OnNext()
+    {
+        bool firstReady = false;
+        switch (State)
+        {
+            case EnvironmentState.Starting:
+                InitDurationMs = MillisecondsSinceSpawn;
+                EverReady = true;
+                firstReady = true;
+                Disarm();
+                goto case EnvironmentState.AwaitingNext;
+            case EnvironmentState.AwaitingNext:
+            case EnvironmentState.Idle:
+                if (_pending is { } pending)
+                {
+                    _pending = null;
+                    Begin(pending);
+                    return new NextStep(NextDecision.Deliver, pending, null, Began: true, firstReady, BecameIdle: false);
+                }
+                State = EnvironmentState.Idle;
+                // A warm environment was already offered when its runtime answered (see CanTakeInvocation); only the
+                // first /next after init makes it available.
+                return new NextStep(NextDecision.Parked, null, null, Began: false, firstReady, BecameIdle: firstReady);
+            case EnvironmentState.Busy:
+                // AWS's emulator re-delivers the same event on a repeated /next; so do we (same deadline too).
+                return new NextStep(NextDecision.Deliver, _current, null, Began: false, FirstReady: false, BecameIdle: false);
+            case EnvironmentState.InitFailed:
+                return NextStep.Reject(RuntimeReplies.InvalidStateTransition("InitError", "Ready"));
+            default:
+                return NextStep.Reject(RuntimeReplies.ContainerError);
+        }
+    }
+
+    /// <summary>Refuses a /response or /error before its body is read; null when the call is acceptable.</summary>
+    public byte[]? CheckResult(ReadOnlySpan<byte> requestId, bool isError)
+    {
+        if (State == EnvironmentState.Busy && _current is { } current && requestId.SequenceEqual(current.RequestIdBytes))
+        {
+            return null;
+        }
+        var target = isError ? "InvocationErrorResponse" : "InvocationResponse";
+        if (_lastCompletedId is not null && Encoding.ASCII.GetByteCount(_lastCompletedId) == requestId.Length && Ascii.Equals(requestId, _lastCompletedId))
+        {
+            return RuntimeReplies.InvalidStateTransition("RuntimeResponseSentState", target);
+        }
+        return State switch
+        {
+            EnvironmentState.Starting => RuntimeReplies.InvalidStateTransition("Started", target),
+            EnvironmentState.InitFailed => RuntimeReplies.InvalidStateTransition("InitError", target),
+            EnvironmentState.Dead => RuntimeReplies.ContainerError,
+            _ => RuntimeReplies.InvalidRequestId,
+        };
+    }
+
+    /// <summary>The runtime's answer for <paramref name="requestId"/>: the invocation it ends (claimed), or null and the
+    /// refusal to send.</summary>
+    public Invocation? TakeResult(ReadOnlySpan<byte> requestId, bool isError, out byte[]? refusal)
+    {
+        if (State == EnvironmentState.Busy && _current is { } invocation && requestId.SequenceEqual(invocation.RequestIdBytes))
+        {
+            refusal = null;
+            _current = null;
+            State = EnvironmentState.AwaitingNext;
+            _lastCompletedId = invocation.RequestId;
+            Disarm();
+            return Claim(invocation);
+        }
+        refusal = CheckResult(requestId, isError) ?? RuntimeReplies.InvalidRequestId;
+        return null;
+    }
+
+    /// <summary>Free for another invocation now (the answer is in and nothing is pending), before the runtime's /next.</summary>
+    public bool CanTakeInvocation => State is EnvironmentState.AwaitingNext or EnvironmentState.Idle && _pending is null;
+
+    /// <summary>Refuses an /init/error the current state does not allow; null when it is allowed (during init).</summary>
+    public byte[]? CheckInitError() => State switch
+    {
+        EnvironmentState.Starting => null,
+        EnvironmentState.InitFailed => RuntimeReplies.InvalidStateTransition("InitError", "InitError"),
+        EnvironmentState.Busy => RuntimeReplies.InvalidStateTransition("Running", "InitError"),
+        EnvironmentState.Idle => RuntimeReplies.InvalidStateTransition("Ready", "InitError"),
+        EnvironmentState.AwaitingNext => RuntimeReplies.InvalidStateTransition("RuntimeResponseSentState", "InitError"),
+        _ => RuntimeReplies.ContainerError,
+    };
+
+    /// <summary>/init/error: init has failed; the invocation waiting for it (claimed) gets the runtime's error.</summary>
+    public InitErrorStep OnInitError()
+    {
+        if (State != EnvironmentState.Starting)
+        {
+            return new InitErrorStep(CheckInitError() ?? RuntimeReplies.ContainerError, null);
+        }
+        State = EnvironmentState.InitFailed;
+        InitDurationMs = MillisecondsSinceSpawn;
+        Disarm();
+        return new InitErrorStep(null, TakePending());
+    }
+
+    /// <summary>The timer fired: what (if anything) has timed out. An expired deadline leaves the environment Dead.</summary>
+    public DeadlineStep OnDeadline()
+    {
+        if (_deadlineKind == DeadlineKind.None)
+        {
+            return default; // cleared: whatever it was for ended first
+        }
+        var remaining = _time.GetElapsedTime(_time.GetTimestamp(), _deadlineTimestamp);
+        if (remaining > TimeSpan.Zero)
+        {
+            // A timer armed for an earlier deadline, or one that fired a little before its time (timers tick in whole
+            // milliseconds, more coarsely than timestamps): wait for the rest, at least a tick, so it cannot spin.
+            _timer.Change(remaining > MinimumWait ? remaining : MinimumWait, Timeout.InfiniteTimeSpan);
+            return default;
+        }
+        var kind = _deadlineKind;
+        _deadlineKind = DeadlineKind.None;
+        if (kind == DeadlineKind.Init && State == EnvironmentState.Starting)
+        {
+            State = EnvironmentState.Dead;
+            return new DeadlineStep(DeadlineKind.Init, TakePending());
+        }
+        if (kind == DeadlineKind.Invocation && State == EnvironmentState.Busy && _current is { } current)
+        {
+            _current = null;
+            State = EnvironmentState.Dead;
+            return new DeadlineStep(DeadlineKind.Invocation, Claim(current));
+        }
+        return default;
+    }
+
+    /// <summary>The process exited: the invocations it held (claimed), the one in progress and the one waiting.</summary>
+    public ExitStep OnExit()
+    {
+        if (State == EnvironmentState.Starting)
+        {
+            InitDurationMs ??= MillisecondsSinceSpawn;
+        }
+        State = EnvironmentState.Dead;
+        Disarm();
+        var current = _current;
+        _current = null;
+        return new ExitStep(current is null ? null : Claim(current), TakePending());
+    }
+
+    /// <summary>The bootstrap could not be started: the invocation waiting for it (claimed).</summary>
+    public Invocation? OnFailedToStart()
+    {
+        State = EnvironmentState.Dead;
+        Disarm();
+        return TakePending();
+    }
+
+    public void Dispose() => _timer.Dispose();
+
+    private void Begin(Invocation invocation)
+    {
+        State = EnvironmentState.Busy;
+        _current = invocation;
+        invocation.DeadlineUnixMs = _time.GetUtcNow().ToUnixTimeMilliseconds() + (long)_invocationTimeout.TotalMilliseconds;
+        Arm(DeadlineKind.Invocation, _invocationTimeout);
+    }
+
+    private Invocation? TakePending()
+    {
+        var pending = _pending;
+        _pending = null;
+        return pending is null ? null : Claim(pending);
+    }
+
+    /// <summary>Every ending takes the invocation out of this machine before claiming it, so the claim cannot fail;
+    /// null if it somehow did (then someone else completes it).</summary>
+    private static Invocation? Claim(Invocation invocation) => invocation.TryClaimCompletion() ? invocation : null;
+
+    private void Arm(DeadlineKind kind, TimeSpan after)
+    {
+        _deadlineKind = kind;
+        _deadlineTimestamp = _time.GetTimestamp() + (long)(after.TotalSeconds * _time.TimestampFrequency);
+        _timer.Change(after, Timeout.InfiniteTimeSpan);
+    }
+
+    private void Disarm()
+    {
+        _deadlineKind = DeadlineKind.None;
+        _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+    }
+}

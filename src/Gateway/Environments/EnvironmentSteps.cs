@@ -1,0 +1,54 @@
+using Gateway.Invocations;
+
+namespace Gateway.Environments;
+
+// What the state machine decides, for its owner to carry out. Values, so a test can assert a whole decision.
+
+/// <summary>How a /next is answered.</summary>
+internal enum NextDecision
+{
+    Deliver,
+    Parked,
+    Rejected,
+}
+
+/// <summary>The answer to a /next.</summary>
+/// <param name="Invocation">To write to the runtime (when <see cref="NextDecision.Deliver"/>).</param>
+/// <param name="Rejection">The Runtime API refusal (when <see cref="NextDecision.Rejected"/>).</param>
+/// <param name="Began">The invocation is new here (its START line is due), not a re-delivery.</param>
+/// <param name="FirstReady">This /next ended init (the environment is ready for the first time).</param>
+/// <param name="BecameIdle">Nothing to deliver after init: offer the environment to the pool.</param>
+internal readonly record struct NextStep(NextDecision Decision, Invocation? Invocation, byte[]? Rejection, bool Began, bool FirstReady, bool BecameIdle)
+{
+    public static NextStep Reject(byte[] rejection) => new(NextDecision.Rejected, null, rejection, false, false, false);
+}
+
+/// <summary>What an assignment did.</summary>
+internal enum AssignResult
+{
+    /// <summary>The environment cannot take it (already has one waiting, or is failing or dead).</summary>
+    Refused,
+
+    /// <summary>It waits for the runtime's next /next.</summary>
+    Pending,
+
+    /// <summary>It has begun: write it to the /next that is parked now.</summary>
+    DeliverNow,
+}
+
+/// <summary>The answer to /init/error: a refusal, or the invocation that was waiting for init (claimed, maybe none).</summary>
+internal readonly record struct InitErrorStep(byte[]? Refusal, Invocation? Waiting);
+
+internal enum DeadlineKind
+{
+    None,
+    Init,
+    Invocation,
+}
+
+/// <summary>A deadline that passed (<see cref="DeadlineKind.None"/>: nothing did) and the invocation it ends (claimed).
+/// For an init deadline that is the invocation waiting for init, if any.</summary>
+internal readonly record struct DeadlineStep(DeadlineKind Expired, Invocation? Invocation);
+
+/// <summary>The invocations a process exit ends (claimed): the one running, and the one waiting for the runtime.</summary>
+internal readonly record struct ExitStep(Invocation? Current, Invocation? Pending);

@@ -1,0 +1,147 @@
+using Gateway.Invocations;
+using Gateway.RuntimeApi;
+
+namespace Gateway.Environments;
+
+// The Runtime API side of the environment: what its connections call, in the order a runtime calls them. Each call
+// asks the state machine under the lock and carries out its answer (park or deliver, accept or refuse, end).
+internal sealed partial class ExecutionEnvironment
+{
+    public void OnConnectionOpened(RuntimeApiConnection connection)
+    {
+        lock (_lock)
+        {
+            if (_machine.State != EnvironmentState.Dead)
+            {
+                _connections.Add(connection);
+                return;
+            }
+        }
+        connection.Close();
+    }
+
+    public void OnConnectionClosed(RuntimeApiConnection connection)
+    {
+        lock (_lock)
+        {
+            _connections.Remove(connection);
+            if (_parked == connection)
+            {
+                _parked = null;
+            }
+        }
+    }
+
+    public NextDecision OnNext(RuntimeApiConnection connection, out Invocation? deliver, out byte[]? rejection)
+    {
+        NextStep step;
+        RuntimeApiConnection? abandoned = null;
+        lock (_lock)
+        {
+            step = _machine.OnNext();
+            if (step.FirstReady)
+            {
+                _owner.Metrics.RecordEnvironmentReady(_machine.InitDurationMs.GetValueOrDefault());
+                _report.SamplePeakMemory();
+            }
+            if (step.Began)
+            {
+                _report.Begin(step.Invocation!);
+            }
+            if (step.Decision == NextDecision.Parked)
+            {
+                if (_parked is not null && _parked != connection)
+                {
+                    abandoned = _parked; // the runtime gave up on its earlier /next
+                }
+                _parked = connection;
+                connection.MarkParked();
+            }
+        }
+        deliver = step.Invocation;
+        rejection = step.Rejection;
+        abandoned?.Abandon();
+        if (step.BecameIdle)
+        {
+            _owner.OnIdle(this);
+        }
+        return step.Decision;
+    }
+
+    /// <summary>Refuses a /response or /error before its body is read; null when the call is acceptable.</summary>
+    public byte[]? CheckResult(ReadOnlySpan<byte> requestId, bool isError)
+    {
+        lock (_lock)
+        {
+            return _machine.CheckResult(requestId, isError);
+        }
+    }
+
+    /// <summary>Refuses an /init/error before its body is read; null when the call is acceptable.</summary>
+    public byte[]? CheckInitError() => Locked(static m => m.CheckInitError());
+
+    /// <summary>/response or /error: completes the current invocation with the body the connection read.</summary>
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<byte[]> OnResultAsync(ReadOnlyMemory<byte> requestId, bool isError, string? errorType, Func<PooledPayload, PooledPayload> takeBody)
+    {
+        var invocation = TakeResult(requestId.Span, isError, out var refusal);
+        if (invocation is null)
+        {
+            return refusal!;
+        }
+        await _endings.AnsweredAsync(invocation, takeBody(invocation.Response), isError, errorType, InitDuration()).ConfigureAwait(false);
+        ReturnToPool();
+        return RuntimeReplies.Accepted;
+    }
+
+    /// <summary>A /response body over the limit: the caller gets Function.ResponseSizeTooLarge.</summary>
+    public async ValueTask<byte[]> OnResponseTooLargeAsync(ReadOnlyMemory<byte> requestId)
+    {
+        var invocation = TakeResult(requestId.Span, isError: false, out var refusal);
+        if (invocation is null)
+        {
+            return refusal!;
+        }
+        await _endings.ResponseTooLargeAsync(invocation, ResponseLimit, InitDuration()).ConfigureAwait(false);
+        ReturnToPool();
+        return RuntimeReplies.Accepted;
+    }
+
+    /// <summary>/init/error: the invocation waiting for this environment's init gets the runtime's error document verbatim.</summary>
+    public async ValueTask<byte[]> OnInitErrorAsync(string? errorType, Func<PooledPayload, PooledPayload> takeBody)
+    {
+        InitErrorStep step;
+        lock (_lock)
+        {
+            step = _machine.OnInitError();
+        }
+        if (step.Refusal is { } refusal)
+        {
+            return refusal;
+        }
+        await _endings.InitFailedAsync(step.Waiting, takeBody, errorType, InitDurationForReport()).ConfigureAwait(false);
+        Kill(); // AWS stops an environment whose init failed; the next invocation starts a new one.
+        return RuntimeReplies.Accepted;
+    }
+
+    private Invocation? TakeResult(ReadOnlySpan<byte> requestId, bool isError, out byte[]? refusal)
+    {
+        lock (_lock)
+        {
+            return _machine.TakeResult(requestId, isError, out refusal);
+        }
+    }
+
+    /// <summary>
+    /// Offers this environment for the next invocation as soon as its answer is in, without waiting for the
+    /// runtime's next /next: a caller that fires its next request the moment it gets a response would otherwise
+    /// race the runtime and start a needless cold environment. An invocation assigned now is delivered on /next.
+    /// </summary>
+    private void ReturnToPool()
+    {
+        if (Locked(static m => m.CanTakeInvocation))
+        {
+            _owner.OnIdle(this);
+        }
+    }
+}

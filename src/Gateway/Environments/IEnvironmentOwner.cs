@@ -1,0 +1,17 @@
+namespace Gateway.Environments;
+
+/// <summary>
+/// What an <see cref="ExecutionEnvironment"/> tells whoever holds it (the function's <see cref="EnvironmentPool"/>):
+/// an interface, so the environment does not depend on the pool that depends on it.
+/// </summary>
+internal interface IEnvironmentOwner
+{
+    /// <summary>The environment can take an invocation (its runtime waits in /next, or soon will).</summary>
+    void OnIdle(ExecutionEnvironment e);
+
+    /// <summary>The process has exited and everything it held has been released.</summary>
+    void OnExited(ExecutionEnvironment e);
+
+    /// <summary>Where the environment records its invocations and init times.</summary>
+    Metrics.FunctionMetrics Metrics { get; }
+}

@@ -1,0 +1,148 @@
+using System.Globalization;
+using System.Text;
+using Gateway.Functions;
+using Gateway.Invocations;
+using Gateway.Logs;
+using Gateway.Native;
+
+namespace Gateway.Environments;
+
+/// <summary>
+/// Carries out the ending the state machine chose for an invocation of one environment: puts the caller's answer in
+/// place (the runtime's body, or the platform's error document in AWS's wording for timeouts, runtime exits and
+/// oversized responses), writes the platform's log lines, and completes the invocation through the report.
+/// </summary>
+/// <remarks>
+/// Only ever given an invocation the state machine has claimed, so each runs at most once per invocation. The
+/// <c>initDurationMs</c> arguments are the environment's, read under its lock: a cold start's first REPORT carries it.
+/// Endings that come from a timer or the exit watch are not awaited; the report tracks them for the cleanup.
+/// </remarks>
+internal sealed class InvocationEndings
+{
+    private static readonly CompositeFormat TimedOutMessage = CompositeFormat.Parse("RequestId: {0} Error: Task timed out after {1:F2} seconds");
+
+    private const string TimedOutType = "Sandbox.Timedout";
+    private const string ExitErrorType = "Runtime.ExitError";
+    private const string ResponseTooLargeType = "Function.ResponseSizeTooLarge";
+
+    private readonly InvocationReport _report;
+    private readonly FunctionDefinition _function;
+    private readonly TimeProvider _time;
+    private readonly double _initTimeoutSeconds;
+
+    public InvocationEndings(InvocationReport report, FunctionDefinition function, TimeProvider time, double initTimeoutSeconds)
+    {
+        _report = report;
+        _function = function;
+        _time = time;
+        _initTimeoutSeconds = initTimeoutSeconds;
+    }
+
+    /// <summary>/response or /error: the caller gets the runtime's body (an error without one gets <c>{"errorType":…}</c>).</summary>
+    public Task AnsweredAsync(Invocation invocation, PooledPayload body, bool isError, string? errorType, double? initDurationMs)
+    {
+        invocation.ReplaceResponse(body);
+        if (isError)
+        {
+            SetRuntimeError(invocation, body, errorType);
+        }
+        return _report.FinishAsync(invocation, initDurationMs, null, null);
+    }
+
+    /// <summary>A /response over the limit: Function.ResponseSizeTooLarge (errorMessage first, as AWS writes it).</summary>
+    public Task ResponseTooLargeAsync(Invocation invocation, int limit, double? initDurationMs)
+    {
+        Fail(invocation, ResponseTooLargeType,
+            string.Create(CultureInfo.InvariantCulture, $"Response payload size exceeded maximum allowed payload size ({limit} bytes)."), typeFirst: false);
+        return _report.FinishAsync(invocation, initDurationMs, null, "error");
+    }
+
+    /// <summary>/init/error: INIT_REPORT, and the invocation waiting for init (if any) gets the runtime's error document verbatim.</summary>
+    public Task InitFailedAsync(Invocation? waiting, Func<PooledPayload, PooledPayload> takeBody, string? errorType, double initDurationMs)
+    {
+        var type = ErrorTypes.Sanitize(errorType);
+        _report.WriteInitReport(initDurationMs, "error", type);
+        if (waiting is null)
+        {
+            return Task.CompletedTask;
+        }
+        var body = takeBody(waiting.Response);
+        waiting.ReplaceResponse(body);
+        SetRuntimeError(waiting, body, type);
+        _report.Begin(waiting); // it never reached the runtime, but still gets its START line
+        return _report.FinishAsync(waiting, initDurationMs, null, "error");
+    }
+
+    /// <summary>The init deadline passed: INIT_REPORT, and Sandbox.Timedout for the invocation waiting for init.</summary>
+    public void InitTimedOut(Invocation? waiting, double initReportMs, double? initDurationMs)
+    {
+        _report.WriteInitReport(initReportMs, "timeout", null);
+        if (waiting is not null)
+        {
+            Fail(waiting, TimedOutType, TimedOut(waiting.RequestId, _initTimeoutSeconds));
+            Finish(waiting, undelivered: true, initDurationMs, null, "timeout");
+        }
+    }
+
+    /// <summary>The invocation deadline passed: Sandbox.Timedout, and the platform's timeout line in the log.</summary>
+    public void TimedOut(Invocation invocation, double? initDurationMs)
+    {
+        int seconds = _function.TimeoutSeconds;
+        Fail(invocation, TimedOutType, TimedOut(invocation.RequestId, seconds));
+        var line = string.Create(CultureInfo.InvariantCulture, $"{_time.GetUtcNow():yyyy-MM-ddTHH:mm:ss.fffZ} {invocation.RequestId} Task timed out after {seconds:F2} seconds");
+        Finish(invocation, undelivered: false, initDurationMs, line, "timeout");
+    }
+
+    /// <summary>The process exited: Runtime.ExitError for the invocation it was running and the one waiting for it.</summary>
+    public void Exited(ExitStep step, ChildExit exit, double initReportMs, double? initDurationMs)
+    {
+        var reason = exit is { Signaled: false, Code: 0 } ? "Runtime exited without providing a reason" : "Runtime exited with error: " + exit.Describe();
+        if (step.Pending is { } pending)
+        {
+            _report.WriteInitReport(initReportMs, "error", ExitErrorType);
+            Fail(pending, ExitErrorType, $"RequestId: {pending.RequestId} Error: {reason}");
+            Finish(pending, undelivered: true, initDurationMs, null, "error");
+        }
+        if (step.Current is { } current)
+        {
+            Fail(current, ExitErrorType, $"RequestId: {current.RequestId} Error: {reason}");
+            Finish(current, undelivered: false, initDurationMs, $"RequestId: {current.RequestId} Error: {reason}\n{ExitErrorType}", "error");
+        }
+    }
+
+    /// <summary>The bootstrap could not be started: the waiting invocation fails at once (there is no log stream to write).</summary>
+    public static void FailedToStart(Invocation pending, string errorType, string message)
+    {
+        Fail(pending, errorType, $"RequestId: {pending.RequestId} Error: {message}");
+        pending.Complete();
+    }
+
+    private static string TimedOut(string requestId, double seconds) => string.Format(CultureInfo.InvariantCulture, TimedOutMessage, requestId, seconds);
+
+    /// <summary>Replaces the response with <c>{"errorType":…,"errorMessage":…}</c> and marks the invocation failed.</summary>
+    private static void Fail(Invocation invocation, string errorType, string message, bool typeFirst = true)
+    {
+        invocation.Response.Reset();
+        PlatformError.Write(invocation.Response, errorType, message, typeFirst);
+        invocation.SetError(errorType);
+    }
+
+    private static void SetRuntimeError(Invocation invocation, PooledPayload body, string? errorType)
+    {
+        var type = ErrorTypes.Sanitize(errorType);
+        if (body.Length == 0)
+        {
+            PlatformError.Write(body, type, null);
+        }
+        invocation.SetError(type);
+    }
+
+    private void Finish(Invocation invocation, bool undelivered, double? initDurationMs, string? platformLines, string status)
+    {
+        if (undelivered)
+        {
+            _report.Begin(invocation); // it never reached the runtime, but still gets its START line
+        }
+        _ = _report.FinishAsync(invocation, initDurationMs, platformLines, status);
+    }
+}

@@ -1,0 +1,152 @@
+using System.Globalization;
+using Gateway.Native;
+using Microsoft.Win32.SafeHandles;
+
+namespace Gateway.Environments;
+
+/// <summary>
+/// The bootstrap process of one execution environment and what the gateway keeps beside it: its private tmp folder,
+/// its pid file, a handle on its /proc status (for peak memory), and the watch on its exit.
+/// </summary>
+internal sealed class WorkerProcess
+{
+    private readonly EnvironmentServices _services;
+    private readonly string _id;
+    private readonly string _label;
+    private readonly object _lock = new();
+    private SpawnedProcess? _process;
+    private bool _killRequested;
+    private SafeFileHandle? _procStatus;
+    private string? _pidFile;
+
+    /// <param name="label">Names the environment in the gateway's own error messages.</param>
+    public WorkerProcess(EnvironmentServices services, string id, string label)
+    {
+        _services = services;
+        _id = id;
+        _label = label;
+    }
+
+    public int? Pid => Volatile.Read(ref _process)?.Pid;
+
+    /// <summary>The worker's TMPDIR, once <see cref="CreateTmpDirectory"/> made it.</summary>
+    public string? TmpDirectory { get; private set; }
+
+    public string CreateTmpDirectory()
+    {
+        var path = Path.Combine(_services.TmpDirectory, _id);
+        Directory.CreateDirectory(path);
+        return TmpDirectory = path;
+    }
+
+    /// <summary>Starts the process. Throws when it could not be started; a <see cref="Kill"/> that came first is
+    /// carried out as soon as there is a process.</summary>
+    public async Task SpawnAsync(SpawnSpec spec)
+    {
+        var process = await _services.Spawner.SpawnAsync(spec).ConfigureAwait(false);
+        bool kill;
+        // Under the lock with Kill: either Kill sees the process, or this sees the request (never neither).
+        lock (_lock)
+        {
+            _process = process;
+            kill = _killRequested;
+        }
+        if (kill)
+        {
+            KillGroup(process.Pid); // stopped while the spawn was in flight
+        }
+    }
+
+    /// <summary>Writes the pid file, opens /proc status and watches for the exit (which <paramref name="onExit"/>
+    /// reports). A setup failure stops the process; its exit still ends the rest.</summary>
+    public void Watch(Action<ChildExit> onExit)
+    {
+        var process = _process ?? throw new InvalidOperationException("Watch before a successful SpawnAsync.");
+        try
+        {
+            // Synchronous and small: the pid file lets the next start kill this worker if the gateway dies uncleanly.
+            _pidFile = Path.Combine(_services.RunDirectory, _id + ".pid");
+            File.WriteAllText(_pidFile, process.Pid.ToString(CultureInfo.InvariantCulture));
+            _procStatus = OpenProcStatus(process.Pid);
+        }
+        catch (Exception ex)
+        {
+            Console.Error.WriteLine($"[gateway] {_label} could not be set up: {ex.Message}");
+            Kill();
+        }
+        _services.Reaper.Watch(process.PidFd, onExit);
+    }
+
+    /// <summary>Kills the process group (the bootstrap and anything it started), now or as soon as it is spawned.</summary>
+    public void Kill()
+    {
+        SpawnedProcess? process;
+        lock (_lock)
+        {
+            _killRequested = true;
+            process = _process;
+        }
+        if (process is not null)
+        {
+            KillGroup(process.Pid);
+        }
+    }
+
+    /// <summary>
+    /// Peak resident set size (VmHWM) of the bootstrap, in MB rounded up; 0 when it cannot be read (not started, gone).
+    /// VmHWM is a high-water mark: a later read still sees an earlier peak.
+    /// </summary>
+    public int ReadPeakMemoryMb()
+    {
+        var handle = _procStatus;
+        if (handle is null || handle.IsClosed)
+        {
+            return 0;
+        }
+        try
+        {
+            Span<byte> buffer = stackalloc byte[2048];
+            int n = RandomAccess.Read(handle, buffer, 0);
+            return ProcStatus.TryReadPeakKb(buffer[..n], out long kb) ? (int)((kb + 1023) / 1024) : 0;
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+        {
+            return 0; // the process is gone
+        }
+    }
+
+    /// <summary>After the exit: closes the /proc handle, deletes the pid file and the tmp folder. Throws
+    /// <see cref="IOException"/> or <see cref="UnauthorizedAccessException"/> when a file cannot be removed.</summary>
+    public void CleanUp()
+    {
+        _procStatus?.Dispose();
+        if (_pidFile is not null)
+        {
+            File.Delete(_pidFile);
+        }
+        if (TmpDirectory is not null && Directory.Exists(TmpDirectory))
+        {
+            Directory.Delete(TmpDirectory, recursive: true);
+        }
+    }
+
+    private static void KillGroup(int pid)
+    {
+        if (LibC.kill(-pid, LibC.SIGKILL) != 0)
+        {
+            LibC.kill(pid, LibC.SIGKILL);
+        }
+    }
+
+    private static SafeFileHandle? OpenProcStatus(int pid)
+    {
+        try
+        {
+            return File.OpenHandle($"/proc/{pid}/status");
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+}

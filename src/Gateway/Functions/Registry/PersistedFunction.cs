@@ -1,0 +1,234 @@
+using System.Collections.Immutable;
+using System.Text.Json.Serialization;
+
+namespace Gateway.Functions.Registry;
+
+/// <summary>
+/// The JSON document one function is stored as (<see cref="SqliteRegistryStore"/>): a plain mirror of
+/// <see cref="FunctionRecord"/>, so the record types stay free of serialisation concerns. Versioned by
+/// <see cref="Schema"/>: a later format reads older documents or says it cannot.
+/// </summary>
+internal sealed class PersistedFunction
+{
+    public int Schema { get; set; } = 1;
+
+    public string Name { get; set; } = "";
+
+    public string Arn { get; set; } = "";
+
+    public PersistedVersion Latest { get; set; } = new();
+
+    public List<PersistedVersion> Versions { get; set; } = [];
+
+    public int LastPublishedVersion { get; set; }
+
+    public List<PersistedAlias> Aliases { get; set; } = [];
+
+    public int? ReservedConcurrentExecutions { get; set; }
+
+    public Dictionary<string, PersistedProvisioned> ProvisionedConcurrency { get; set; } = [];
+
+    public Dictionary<string, string> Tags { get; set; } = [];
+
+    public static PersistedFunction From(FunctionRecord record) => new()
+    {
+        Name = record.Name,
+        Arn = record.Arn,
+        Latest = PersistedVersion.From(record.Latest),
+        Versions = [.. record.PublishedInOrder().Select(PersistedVersion.From)],
+        LastPublishedVersion = record.LastPublishedVersion,
+        Aliases = [.. record.Aliases.Values.OrderBy(a => a.Name, StringComparer.Ordinal).Select(PersistedAlias.From)],
+        ReservedConcurrentExecutions = record.ReservedConcurrentExecutions,
+        ProvisionedConcurrency = record.ProvisionedConcurrency.ToDictionary(p => p.Key, p => new PersistedProvisioned { Requested = p.Value.Requested, LastModified = p.Value.LastModified }),
+        Tags = new Dictionary<string, string>(record.Tags),
+    };
+
+    public FunctionRecord ToRecord() => new()
+    {
+        Name = Name,
+        Arn = Arn,
+        Latest = Latest.ToRecord(Name, Arn),
+        Versions = Versions.ToImmutableDictionary(v => v.Version, v => v.ToRecord(Name, Arn), StringComparer.Ordinal),
+        LastPublishedVersion = LastPublishedVersion,
+        Aliases = Aliases.ToImmutableDictionary(a => a.Name, a => a.ToRecord(), StringComparer.Ordinal),
+        ReservedConcurrentExecutions = ReservedConcurrentExecutions,
+        ProvisionedConcurrency = ProvisionedConcurrency.ToImmutableDictionary(p => p.Key, p => new ProvisionedConcurrencyRecord { Requested = p.Value.Requested, LastModified = p.Value.LastModified }, StringComparer.Ordinal),
+        Tags = Tags.ToImmutableDictionary(StringComparer.Ordinal),
+        Origin = FunctionOrigin.Api,
+    };
+}
+
+internal sealed class PersistedVersion
+{
+    public string Version { get; set; } = FunctionVersions.Latest;
+
+    public string CodeDirectory { get; set; } = "";
+
+    public string Bootstrap { get; set; } = "";
+
+    public string Handler { get; set; } = "";
+
+    public int MemorySizeMb { get; set; }
+
+    public int TimeoutSeconds { get; set; }
+
+    public Dictionary<string, string> Environment { get; set; } = [];
+
+    public int ProvisionedEnvironments { get; set; }
+
+    public int? MaxEnvironments { get; set; }
+
+    public string Description { get; set; } = "";
+
+    public string? DeadLetterTargetArn { get; set; }
+
+    public string Runtime { get; set; } = "";
+
+    public string Role { get; set; } = "";
+
+    public string CodeSha256 { get; set; } = "";
+
+    public long CodeSize { get; set; }
+
+    public string RevisionId { get; set; } = "";
+
+    public DateTimeOffset LastModified { get; set; }
+
+    public string PackageType { get; set; } = "Zip";
+
+    public List<string> Architectures { get; set; } = [];
+
+    public int EphemeralStorageMb { get; set; } = 512;
+
+    public List<string> Layers { get; set; } = [];
+
+    public string TracingMode { get; set; } = "PassThrough";
+
+    public string State { get; set; } = "Active";
+
+    public string? StateReason { get; set; }
+
+    public string? StateReasonCode { get; set; }
+
+    public string LastUpdateStatus { get; set; } = "Successful";
+
+    public string? LastUpdateStatusReason { get; set; }
+
+    public string? LastUpdateStatusReasonCode { get; set; }
+
+    public static PersistedVersion From(VersionRecord v) => new()
+    {
+        Version = v.Version,
+        CodeDirectory = v.Definition.CodeDirectory,
+        Bootstrap = v.Definition.Bootstrap,
+        Handler = v.Definition.Handler,
+        MemorySizeMb = v.Definition.MemorySizeMb,
+        TimeoutSeconds = v.Definition.TimeoutSeconds,
+        Environment = new Dictionary<string, string>(v.Definition.Environment),
+        ProvisionedEnvironments = v.Definition.ProvisionedEnvironments,
+        MaxEnvironments = v.Definition.MaxEnvironments,
+        Description = v.Definition.Description,
+        DeadLetterTargetArn = v.Definition.DeadLetterTargetArn,
+        Runtime = v.Runtime,
+        Role = v.Role,
+        CodeSha256 = v.CodeSha256,
+        CodeSize = v.CodeSize,
+        RevisionId = v.RevisionId,
+        LastModified = v.LastModified,
+        PackageType = v.PackageType,
+        Architectures = [.. v.Architectures],
+        EphemeralStorageMb = v.EphemeralStorageMb,
+        Layers = [.. v.Layers],
+        TracingMode = v.TracingMode,
+        // A restart finishes whatever was in progress: the code is on disk, so the version is usable.
+        State = v.State == "Pending" ? "Active" : v.State,
+        StateReason = v.State == "Pending" ? null : v.StateReason,
+        StateReasonCode = v.State == "Pending" ? null : v.StateReasonCode,
+        LastUpdateStatus = v.LastUpdateStatus == "InProgress" ? "Successful" : v.LastUpdateStatus,
+        LastUpdateStatusReason = v.LastUpdateStatus == "InProgress" ? null : v.LastUpdateStatusReason,
+        LastUpdateStatusReasonCode = v.LastUpdateStatus == "InProgress" ? null : v.LastUpdateStatusReasonCode,
+    };
+
+    public VersionRecord ToRecord(string name, string arn) => new()
+    {
+        Definition = new FunctionDefinition
+        {
+            Name = name,
+            Arn = arn,
+            Version = Version,
+            CodeDirectory = CodeDirectory,
+            Bootstrap = Bootstrap,
+            Handler = Handler,
+            MemorySizeMb = MemorySizeMb,
+            TimeoutSeconds = TimeoutSeconds,
+            Environment = Environment,
+            ProvisionedEnvironments = ProvisionedEnvironments,
+            MaxEnvironments = MaxEnvironments,
+            Description = Description,
+            DeadLetterTargetArn = DeadLetterTargetArn,
+        },
+        Runtime = Runtime,
+        Role = Role,
+        CodeSha256 = CodeSha256,
+        CodeSize = CodeSize,
+        RevisionId = RevisionId,
+        LastModified = LastModified,
+        PackageType = PackageType,
+        Architectures = [.. Architectures],
+        EphemeralStorageMb = EphemeralStorageMb,
+        Layers = [.. Layers],
+        TracingMode = TracingMode,
+        State = State,
+        StateReason = StateReason,
+        StateReasonCode = StateReasonCode,
+        LastUpdateStatus = LastUpdateStatus,
+        LastUpdateStatusReason = LastUpdateStatusReason,
+        LastUpdateStatusReasonCode = LastUpdateStatusReasonCode,
+    };
+}
+
+internal sealed class PersistedAlias
+{
+    public string Name { get; set; } = "";
+
+    public string Arn { get; set; } = "";
+
+    public string FunctionVersion { get; set; } = "";
+
+    public string Description { get; set; } = "";
+
+    public Dictionary<string, double> AdditionalVersionWeights { get; set; } = [];
+
+    public string RevisionId { get; set; } = "";
+
+    public static PersistedAlias From(AliasRecord a) => new()
+    {
+        Name = a.Name,
+        Arn = a.Arn,
+        FunctionVersion = a.FunctionVersion,
+        Description = a.Description,
+        AdditionalVersionWeights = new Dictionary<string, double>(a.AdditionalVersionWeights),
+        RevisionId = a.RevisionId,
+    };
+
+    public AliasRecord ToRecord() => new()
+    {
+        Name = Name,
+        Arn = Arn,
+        FunctionVersion = FunctionVersion,
+        Description = Description,
+        AdditionalVersionWeights = AdditionalVersionWeights.ToImmutableDictionary(StringComparer.Ordinal),
+        RevisionId = RevisionId,
+    };
+}
+
+internal sealed class PersistedProvisioned
+{
+    public int Requested { get; set; }
+
+    public DateTimeOffset LastModified { get; set; }
+}
+
+[JsonSourceGenerationOptions(WriteIndented = false)]
+[JsonSerializable(typeof(PersistedFunction))]
+internal sealed partial class RegistryJsonContext : JsonSerializerContext;

@@ -1,0 +1,179 @@
+using System.Text;
+using System.Text.Unicode;
+using Gateway.Invocations;
+
+namespace Gateway.Logs;
+
+/// <summary>
+/// The platform's lines in one environment's log stream and the accounting behind them: START when an invocation
+/// begins, END and REPORT (Duration, Init Duration on the cold start only, Max Memory Used) when it ends, INIT_REPORT
+/// when init fails or times out, and platform notices such as the timeout line.
+/// </summary>
+/// <remarks>
+/// Lines go to <see cref="Log"/> once the environment has opened its stream; before that (a start that failed) there
+/// is nothing to write to and only the completion and the metrics happen.
+/// </remarks>
+internal sealed class InvocationReport
+{
+    // Re-read /proc at most this often on a run of short invocations (it was ~10% of the gateway's CPU under load).
+    private const double MemoryReadIntervalMs = 50;
+
+    private readonly object _lock = new();
+    private readonly TimeProvider _time;
+    private readonly string _version;
+    private readonly int _memorySizeMb;
+    private readonly Metrics.FunctionMetrics _metrics;
+    private readonly Func<int> _readPeakMemoryMb;
+    private readonly List<Task> _finishing = [];
+    private bool _initDurationDue;
+    private long _deliveredTimestamp;
+    private long _lastMemoryRead;
+    private int _maxMemoryMb;
+
+    /// <param name="version">The function version on START lines.</param>
+    /// <param name="readPeakMemoryMb">The process's peak memory so far in MB (0 when unknown).</param>
+    /// <param name="coldStart">An on-demand environment: its first invocation reports Init Duration.</param>
+    public InvocationReport(TimeProvider time, string version, int memorySizeMb, Metrics.FunctionMetrics metrics, Func<int> readPeakMemoryMb, bool coldStart)
+    {
+        _time = time;
+        _version = version;
+        _memorySizeMb = memorySizeMb;
+        _metrics = metrics;
+        _readPeakMemoryMb = readPeakMemoryMb;
+        _initDurationDue = coldStart;
+    }
+
+    public EnvironmentLog? Log { get; set; }
+
+    /// <summary>Reads the peak memory now: at the end of init (a runtime that dies mid-invocation can no longer be
+    /// measured) and before a timed-out process is killed. It does not count as the REPORT's read, which still happens.</summary>
+    public void SamplePeakMemory()
+    {
+        int mb = _readPeakMemoryMb();
+        lock (_lock)
+        {
+            _maxMemoryMb = Math.Max(_maxMemoryMb, mb);
+        }
+    }
+
+    /// <summary>START: the invocation's Duration counts from here (also for one that failed before it reached the runtime).</summary>
+    public void Begin(Invocation invocation)
+    {
+        lock (_lock)
+        {
+            _deliveredTimestamp = _time.GetTimestamp();
+        }
+        Log?.Begin(invocation.RequestId, _version);
+    }
+
+    /// <summary><c>INIT_REPORT Init Duration: … Phase: init Status: {status}[ Error Type: …]</c>.</summary>
+    public void WriteInitReport(double initDurationMs, string status, string? errorType)
+    {
+        if (Log is not { } log)
+        {
+            return;
+        }
+        Span<byte> line = stackalloc byte[256];
+        Utf8.TryWrite(line, $"INIT_REPORT Init Duration: {initDurationMs:F2} ms\tPhase: init\tStatus: {status}", out int n);
+        if (errorType is not null)
+        {
+            Utf8.TryWrite(line[n..], $"\tError Type: {errorType}", out int m);
+            n += m;
+        }
+        log.WritePlatformLine(line[..n]);
+    }
+
+    /// <summary>
+    /// Writes END and REPORT (after the worker's own output, and after <paramref name="platformLines"/>), fills the log
+    /// tail, records the metrics, and completes the invocation, even when the log cannot be written.
+    /// </summary>
+    /// <param name="initDurationMs">The environment's init duration, if known; reported on the first REPORT of a cold start.</param>
+    /// <param name="platformLines">Lines (separated by '\n') the platform writes before END, or null.</param>
+    /// <param name="status">REPORT's Status ("timeout", "error"), or null.</param>
+    public Task FinishAsync(Invocation invocation, double? initDurationMs, string? platformLines, string? status)
+    {
+        var finishing = FinishCoreAsync(invocation, initDurationMs, platformLines, status);
+        if (!finishing.IsCompleted)
+        {
+            lock (_lock)
+            {
+                _finishing.RemoveAll(t => t.IsCompleted);
+                _finishing.Add(finishing);
+            }
+        }
+        return finishing;
+    }
+
+    /// <summary>Completes when every END/REPORT begun so far is written: the log stream must outlive them.</summary>
+    public Task WhenFinished()
+    {
+        lock (_lock)
+        {
+            return Task.WhenAll([.. _finishing]);
+        }
+    }
+
+    private async Task FinishCoreAsync(Invocation invocation, double? initDurationMs, string? platformLines, string? status)
+    {
+        try
+        {
+            double duration;
+            double? init = null;
+            lock (_lock)
+            {
+                duration = _time.GetElapsedTime(_deliveredTimestamp).TotalMilliseconds;
+                if (_initDurationDue && initDurationMs is not null)
+                {
+                    init = initDurationMs;
+                    _initDurationDue = false;
+                }
+            }
+            if (Log is { } log)
+            {
+                await log.DrainAsync().ConfigureAwait(false);
+                if (platformLines is not null)
+                {
+                    foreach (var line in platformLines.Split('\n'))
+                    {
+                        log.WritePlatformLine(Encoding.UTF8.GetBytes(line));
+                    }
+                }
+                var report = new ReportLine(invocation.RequestId, duration, init, _memorySizeMb, RefreshPeakMemory(duration), status);
+                invocation.LogTail = log.End(report, invocation.WantsLogTail);
+            }
+            _metrics.RecordInvocation(duration, invocation.FunctionError is not null);
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+        {
+            // The log could not be written (disk full, environment torn down): the caller still gets its answer.
+            Console.Error.WriteLine($"[gateway] could not write the log of {invocation.RequestId}: {ex.Message}");
+        }
+        finally
+        {
+            invocation.Complete();
+        }
+    }
+
+    /// <summary>
+    /// Max Memory Used, without reading /proc on every invocation: re-read when <see cref="MemoryReadIntervalMs"/> have
+    /// passed since the last read or the invocation itself ran that long (long enough to have grown). VmHWM is a
+    /// high-water mark, so a later read still sees an earlier peak.
+    /// </summary>
+    private int RefreshPeakMemory(double invocationMs)
+    {
+        long now = _time.GetTimestamp();
+        lock (_lock)
+        {
+            if (_lastMemoryRead != 0 && invocationMs < MemoryReadIntervalMs && _time.GetElapsedTime(_lastMemoryRead, now).TotalMilliseconds < MemoryReadIntervalMs)
+            {
+                return _maxMemoryMb;
+            }
+            _lastMemoryRead = now;
+        }
+        int mb = _readPeakMemoryMb();
+        lock (_lock)
+        {
+            return _maxMemoryMb = Math.Max(_maxMemoryMb, mb);
+        }
+    }
+}
