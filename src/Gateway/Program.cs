@@ -94,21 +94,6 @@ catch (FunctionConfigurationException ex)
     return 1;
 }
 
-// Each function's retries, maximum event age, destinations and dead-letter queue (the functions file, then what
-// the API set, persisted in the data folder). The Event queue reads eventInvokeConfigs.Effective(name) per event.
-EventInvokeConfigRegistry eventInvokeConfigs;
-try
-{
-    eventInvokeConfigs = new EventInvokeConfigRegistry(definitions, options.Region, options.AccountId,
-        new EventInvokeConfigStore(Path.Combine(environmentServices.DataDirectory, EventInvokeConfigStore.FileName)), time,
-        note => Console.WriteLine("[gateway] " + note));
-}
-catch (FunctionConfigurationException ex)
-{
-    Console.Error.WriteLine("[gateway] " + ex.Message);
-    return 1;
-}
-
 var invocations = new InvocationPool();
 var admission = new Gateway.Admission.AdmissionController(options.ToAdmissionOptions(), time);
 var machineLimit = new EnvironmentLimit(options.MaxEnvironments ?? EnvironmentLimit.DefaultFor(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes));
@@ -134,6 +119,23 @@ catch (Exception ex) when (ex is RegistryStoreException or IOException or Unauth
     return 1;
 }
 var resolver = new FunctionResolver(registry, options.Region, options.AccountId, RoutingRandom.Create(options.AliasRoutingSeed));
+
+// Each function's (and version's, and alias's) retries, maximum event age, destinations and dead-letter queue (the
+// functions file, then what the API set, persisted in the data folder); a function exists when the registry has it.
+// The Event queue reads eventInvokeConfigs.Effective(name) per event (Effective(name, qualifier) for a qualified one).
+EventInvokeConfigRegistry eventInvokeConfigs;
+try
+{
+    eventInvokeConfigs = new EventInvokeConfigRegistry(definitions, options.Region, options.AccountId,
+        new EventInvokeConfigStore(Path.Combine(environmentServices.DataDirectory, EventInvokeConfigStore.FileName)), time,
+        note => Console.WriteLine("[gateway] " + note), functionExists: name => registry.Current.TryGet(name, out _));
+}
+catch (FunctionConfigurationException ex)
+{
+    Console.Error.WriteLine("[gateway] " + ex.Message);
+    return 1;
+}
+
 var host = new FunctionHost(environmentServices, admission, machineLimit, asyncTime);
 host.Load(registry, resolver);
 // A functions file whose reserved concurrency the account cannot give is refused at start, as before.
@@ -176,7 +178,7 @@ app.MapGet("/2016-08-19/account-settings", () => Results.Json(new AccountSetting
     AccountLimit = new AccountLimit { ConcurrentExecutions = admission.AccountConcurrencyLimit, UnreservedConcurrentExecutions = admission.UnreservedConcurrencyLimit },
     AccountUsage = new AccountUsage { TotalCodeSize = registry.Current.All.Sum(f => f.Latest.CodeSize + f.Versions.Values.Sum(v => v.CodeSize)), FunctionCount = registry.Current.Count },
 }, AwsJsonContext.Default.AccountSettings));
-EventInvokeConfigEndpoints.Map(app, eventInvokeConfigs, options);
+EventInvokeConfigEndpoints.Map(app, eventInvokeConfigs, resolver);
 app.MapFallback(LambdaErrors.UnknownOperation);
 
 // Pre-fork as soon as the server listens, not while it starts: the gateway's own start-up (Kestrel, the host) and the

@@ -228,6 +228,72 @@ public sealed class EventInvokeConfigRegistryTests : IDisposable
     }
 
     [Fact]
+    public void Each_qualifier_has_its_own_config_and_unqualified_is_LATEST()
+    {
+        var registry = Start(Function("echo"));
+
+        Assert.Null(registry.Put("echo", Doc(retries: 0), out _, qualifier: "live"));
+        Assert.Null(registry.Put("echo", Doc(retries: 1), out _, qualifier: "$LATEST"));
+
+        Assert.Equal(0, registry.Effective("echo", "live").MaximumRetryAttempts);
+        Assert.Equal(1, registry.Effective("echo", null).MaximumRetryAttempts);
+        Assert.Equal(1, registry.Effective("echo").MaximumRetryAttempts);
+        Assert.Equal(1, registry.Get("echo")!.MaximumRetryAttempts); // "$LATEST" and unqualified are one config
+        Assert.Equal(AsyncInvokeSettings.Default, registry.Effective("echo", "2"));
+        Assert.Equal("The function arn:aws:lambda:us-east-1:000000000000:function:echo:2 doesn't have an EventInvokeConfig", registry.Update("echo", Doc(retries: 2), out _, "2")!.Value.Message);
+
+        Assert.Equal(["$LATEST", "live"], registry.All("echo").Select(c => c.Qualifier));
+        Assert.Null(registry.Delete("echo", "live"));
+        Assert.Null(registry.Get("echo", "live"));
+        Assert.NotNull(registry.Get("echo"));
+    }
+
+    [Fact]
+    public void Qualified_configs_survive_a_restart_and_LATEST_is_written_without_a_qualifier()
+    {
+        var registry = Start(Function("echo"));
+        Assert.Null(registry.Put("echo", Doc(retries: 0), out _, qualifier: "1"));
+        Assert.Null(registry.Put("echo", Doc(retries: 2), out _));
+
+        var entries = JsonNode.Parse(File.ReadAllText(StorePath))!["Functions"]!.AsArray();
+        Assert.Contains(entries, e => e!["Qualifier"]?.GetValue<string>() == "1");
+        Assert.Contains(entries, e => e!["Qualifier"] is null && e["MaximumRetryAttempts"]!.GetValue<int>() == 2);
+
+        var restarted = Start(Function("echo"));
+        Assert.Equal(0, restarted.Effective("echo", "1").MaximumRetryAttempts);
+        Assert.Equal(2, restarted.Effective("echo").MaximumRetryAttempts);
+    }
+
+    [Fact]
+    public void Functions_created_after_start_exist_through_the_given_check()
+    {
+        var created = new HashSet<string>(StringComparer.Ordinal) { "echo" };
+        var registry = new EventInvokeConfigRegistry([], Region, Account, null, _time, functionExists: created.Contains);
+        Assert.Null(registry.Put("echo", Doc(retries: 1), out _));
+        Assert.Equal("The function doesn't exist.", registry.Put("later", Doc(retries: 1), out _)!.Value.Message);
+        created.Add("later");
+        Assert.Null(registry.Put("later", Doc(retries: 1), out _));
+    }
+
+    [Fact]
+    public void Qualified_Effective_allocates_nothing()
+    {
+        var registry = Start(Function("echo", deadLetter: "arn:aws:sqs:us-east-1:000000000000:dlq"));
+        Assert.Null(registry.Put("echo", Doc(retries: 1), out _, qualifier: "live"));
+        registry.Effective("echo", "live"); // warm up (JIT)
+        registry.Effective("echo", "1");
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 1000; i++)
+        {
+            registry.Effective("echo", "live");
+            registry.Effective("echo", "1");
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
     public void Response_shape()
     {
         var config = new FunctionEventInvokeConfig(1, null, null, Queue, DateTimeOffset.FromUnixTimeMilliseconds(1_573_686_021_479));

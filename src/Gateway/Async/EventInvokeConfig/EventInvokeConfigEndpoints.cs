@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Gateway.Functions;
 using Gateway.Invocations;
 using Gateway.Invoke;
 using Gateway.Json;
@@ -17,19 +18,19 @@ namespace Gateway.Async.EventInvokeConfig;
 /// <item>DELETE /2019-09-25/functions/{FunctionName}/event-invoke-config       Delete (204)</item>
 /// <item>GET    /2019-09-25/functions/{FunctionName}/event-invoke-config/list  List (MaxItems, Marker)</item>
 /// </list>
-/// FunctionName is a name, partial ARN or ARN, as for Invoke; only the $LATEST qualifier exists here.
+/// FunctionName is a name, partial ARN or ARN, as for Invoke, with a qualifier (version or alias) in the name or in
+/// <c>?Qualifier=</c>; an unqualified name is $LATEST, as on AWS.
 /// </summary>
-internal sealed class EventInvokeConfigEndpoints(EventInvokeConfigRegistry registry, GatewayOptions options)
+internal sealed class EventInvokeConfigEndpoints(EventInvokeConfigRegistry registry, FunctionResolver resolver)
 {
     private const string Path = "/2019-09-25/functions/{FunctionName}/event-invoke-config";
-    private const string Latest = "$LATEST";
 
     /// <summary>Far above any valid body (two 350-character destinations and two numbers).</summary>
     private const int BodyLimit = 64 * 1024;
 
-    public static void Map(WebApplication app, EventInvokeConfigRegistry registry, GatewayOptions options)
+    public static void Map(WebApplication app, EventInvokeConfigRegistry registry, FunctionResolver resolver)
     {
-        var endpoints = new EventInvokeConfigEndpoints(registry, options);
+        var endpoints = new EventInvokeConfigEndpoints(registry, resolver);
         app.MapPut(Path, endpoints.PutAsync);
         app.MapPost(Path, endpoints.UpdateAsync);
         app.MapGet(Path, endpoints.GetAsync);
@@ -52,8 +53,7 @@ internal sealed class EventInvokeConfigEndpoints(EventInvokeConfigRegistry regis
 
     private async Task WriteAsync(HttpContext context, Operation operation)
     {
-        var name = await ResolveAsync(context, operation).ConfigureAwait(false);
-        if (name is null)
+        if (await ResolveAsync(context, operation).ConfigureAwait(false) is not { } target)
         {
             return;
         }
@@ -67,35 +67,35 @@ internal sealed class EventInvokeConfigEndpoints(EventInvokeConfigRegistry regis
             return;
         }
         FunctionEventInvokeConfig? config = null;
-        if (await TryChangeAsync(context, () => operation == Operation.Put ? registry.Put(name, document, out config) : registry.Update(name, document, out config)).ConfigureAwait(false))
+        if (await TryChangeAsync(context, () => operation == Operation.Put
+            ? registry.Put(target.Name, document, out config, target.Key)
+            : registry.Update(target.Name, document, out config, target.Key)).ConfigureAwait(false))
         {
-            await WriteJsonAsync(context, config!.ToResponse(registry.QualifiedArn(name))).ConfigureAwait(false);
+            await WriteJsonAsync(context, config!.ToResponse(registry.QualifiedArn(target.Name, target.Key))).ConfigureAwait(false);
         }
     }
 
     public async Task GetAsync(HttpContext context)
     {
-        var name = await ResolveAsync(context, Operation.Get).ConfigureAwait(false);
-        if (name is null)
+        if (await ResolveAsync(context, Operation.Get).ConfigureAwait(false) is not { } target)
         {
             return;
         }
-        if (registry.Get(name) is not { } config)
+        if (registry.Get(target.Name, target.Key) is not { } config)
         {
-            await WriteErrorAsync(context, registry.NoConfig(name)).ConfigureAwait(false);
+            await WriteErrorAsync(context, registry.NoConfig(target.Name, target.Key)).ConfigureAwait(false);
             return;
         }
-        await WriteJsonAsync(context, config.ToResponse(registry.QualifiedArn(name))).ConfigureAwait(false);
+        await WriteJsonAsync(context, config.ToResponse(registry.QualifiedArn(target.Name, target.Key))).ConfigureAwait(false);
     }
 
     public async Task DeleteAsync(HttpContext context)
     {
-        var name = await ResolveAsync(context, Operation.Delete).ConfigureAwait(false);
-        if (name is null)
+        if (await ResolveAsync(context, Operation.Delete).ConfigureAwait(false) is not { } target)
         {
             return;
         }
-        if (await TryChangeAsync(context, () => registry.Delete(name)).ConfigureAwait(false))
+        if (await TryChangeAsync(context, () => registry.Delete(target.Name, target.Key)).ConfigureAwait(false))
         {
             context.Response.StatusCode = StatusCodes.Status204NoContent;
         }
@@ -124,8 +124,7 @@ internal sealed class EventInvokeConfigEndpoints(EventInvokeConfigRegistry regis
 
     public async Task ListAsync(HttpContext context)
     {
-        var name = await ResolveAsync(context, Operation.List).ConfigureAwait(false);
-        if (name is null)
+        if (await ResolveAsync(context, Operation.List).ConfigureAwait(false) is not { } target)
         {
             return;
         }
@@ -147,13 +146,8 @@ internal sealed class EventInvokeConfigEndpoints(EventInvokeConfigRegistry regis
             }
         }
 
-        // Configs in FunctionArn order; the marker is the FunctionArn the next page starts at. With only
-        // $LATEST there is at most one, but the paging is the general one.
-        var all = new List<FunctionEventInvokeConfigResponse>(1);
-        if (registry.Get(name) is { } config)
-        {
-            all.Add(config.ToResponse(registry.QualifiedArn(name)));
-        }
+        // Configs in FunctionArn order; the marker is the FunctionArn the next page starts at.
+        var all = registry.All(target.Name).ConvertAll(c => c.Config.ToResponse(registry.QualifiedArn(target.Name, c.Qualifier)));
         int start = 0;
         var marker = query["Marker"].ToString();
         if (marker.Length > 0)
@@ -172,54 +166,38 @@ internal sealed class EventInvokeConfigEndpoints(EventInvokeConfigRegistry regis
         }).ConfigureAwait(false);
     }
 
-    /// <summary>FunctionName (+ Qualifier) → a registered function's name; otherwise writes AWS's error for
-    /// this operation and returns null.</summary>
-    private async Task<string?> ResolveAsync(HttpContext context, Operation operation)
+    /// <summary>FunctionName (+ Qualifier) → an existing function and qualifier (null: unqualified, i.e. $LATEST),
+    /// through <see cref="FunctionResolver"/>; otherwise writes AWS's error for this operation and returns null.</summary>
+    private async Task<Target?> ResolveAsync(HttpContext context, Operation operation)
     {
         context.Response.Headers["x-amzn-RequestId"] = Guid.NewGuid().ToString();
         var rawName = context.GetRouteValue("FunctionName") as string ?? "";
-        if (!FunctionReferenceParser.TryParse(rawName, out var reference, out var nameError))
-        {
-            await LambdaErrors.Validation(context, nameError!).ConfigureAwait(false);
-            return null;
-        }
         var query = context.Request.Query;
-        if (operation != Operation.List && query.ContainsKey("Qualifier"))
+        string? queryQualifier = operation != Operation.List && query.ContainsKey("Qualifier") ? query["Qualifier"].ToString() : null;
+        if (!resolver.TryParse(rawName, queryQualifier, out var reference, out var error))
         {
-            var qualifier = query["Qualifier"].ToString();
-            if (FunctionReferenceParser.ValidateQualifier(qualifier) is { } qualifierError)
-            {
-                await LambdaErrors.Validation(context, qualifierError).ConfigureAwait(false);
-                return null;
-            }
-            if (reference.Qualifier is not null && reference.Qualifier != qualifier)
-            {
-                await LambdaErrors.InvalidParameterValue(context, "The derived qualifier from the function name does not match the specified qualifier.").ConfigureAwait(false);
-                return null;
-            }
-            reference = reference with { Qualifier = qualifier };
-        }
-        if (reference.Region is { } region && region != options.Region)
-        {
-            await LambdaErrors.ResourceNotFound(context, $"Functions from '{region}' are not reachable in this region ('{options.Region}')").ConfigureAwait(false);
+            await LambdaErrors.WriteAsync(context, error!).ConfigureAwait(false);
             return null;
         }
-        if (reference.AccountId is { } account && account != options.AccountId)
-        {
-            await LambdaErrors.AccessDenied(context, $"The function's account {account} is not this gateway's account ({options.AccountId}).").ConfigureAwait(false);
-            return null;
-        }
-        // Versions and aliases come with the control plane; until then only $LATEST exists. AWS's message
-        // depends on the operation: Get/Delete say there is no config, the others that there is no function.
-        bool exists = registry.Contains(reference.Name) && (reference.Qualifier is null || reference.Qualifier == Latest);
+        // A missing function, version or alias: AWS's message depends on the operation — Get/Delete say there is no
+        // config for that ARN, the others that there is no function (LS-REC test_lambda_eventinvokeconfig_exceptions).
+        string? qualifier = operation == Operation.List ? null : reference.Qualifier;
+        bool exists = resolver.Registry.Current.TryGet(reference.Name, out var function)
+            && (qualifier is null || resolver.TryResolveQualifier(function, qualifier, pickWeighted: false, out _, out _));
         if (!exists)
         {
             await WriteErrorAsync(context, operation is Operation.Get or Operation.Delete
-                ? registry.NoConfig(reference.Name, reference.Qualifier)
+                ? registry.NoConfig(reference.Name, qualifier)
                 : EventInvokeConfigRegistry.NoFunction).ConfigureAwait(false);
             return null;
         }
-        return reference.Name;
+        return new Target(reference.Name, qualifier);
+    }
+
+    /// <summary>A function and the qualifier its config is kept under (null and "$LATEST" are the same config).</summary>
+    private readonly record struct Target(string Name, string? Qualifier)
+    {
+        public string? Key => Qualifier == FunctionVersions.Latest ? null : Qualifier;
     }
 
     /// <summary>The JSON body; an empty body is an empty document. Null with a message: not JSON (AWS's

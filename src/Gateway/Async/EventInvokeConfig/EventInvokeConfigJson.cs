@@ -71,11 +71,15 @@ internal sealed class PersistedEventInvokeConfigs
     public List<PersistedEventInvokeConfig> Functions { get; set; } = [];
 }
 
-/// <summary>One function's API-set state. <see cref="Deleted"/>: the API deleted the config, so the functions
+/// <summary>One function's (and qualifier's) API-set state. <see cref="Deleted"/>: the API deleted the config, so the functions
 /// file's config (if any) stays off after a restart too.</summary>
 internal sealed class PersistedEventInvokeConfig
 {
     public string FunctionName { get; set; } = "";
+
+    /// <summary>The version or alias; absent for <c>$LATEST</c> (files written before qualifiers existed).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Qualifier { get; set; }
 
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public bool Deleted { get; set; }

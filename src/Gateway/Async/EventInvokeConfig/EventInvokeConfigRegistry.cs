@@ -3,172 +3,181 @@ using Gateway.Functions;
 namespace Gateway.Async.EventInvokeConfig;
 
 /// <summary>
-/// Per function: its FunctionEventInvokeConfig (or none) and its DeadLetterConfig target, and the
-/// <see cref="AsyncInvokeSettings"/> the Event queue applies. <see cref="Effective"/> is one dictionary lookup
-/// and one volatile read (called per event); changes build a new immutable settings object and swap it in.
+/// Per function and qualifier (a version, an alias or <c>$LATEST</c>; an unqualified name is <c>$LATEST</c>, as on
+/// AWS): its FunctionEventInvokeConfig (or none), and the <see cref="AsyncInvokeSettings"/> the Event queue applies
+/// with the function's DeadLetterConfig target. <see cref="Effective(string, string?)"/> is one dictionary lookup on
+/// a volatile reference (called per event, allocation-free); a change builds a new dictionary and swaps it in.
 /// <para>
-/// Where a config comes from (precedence): the functions file gives each function's initial config; a
+/// Where a config comes from (precedence): the functions file gives each function's initial <c>$LATEST</c> config; a
 /// change through the API (Put, Update, Delete) is persisted in <c>{DataDirectory}/event-invoke-config.json</c>
-/// and from then on wins over the file for that function, across restarts — a Delete too (the file's config
-/// does not come back). Remove the function's entry from that file to go back to the functions file.
+/// and from then on wins over the file for that function and qualifier, across restarts — a Delete too (the file's
+/// config does not come back). Remove the entry from that file to go back to the functions file.
 /// </para>
 /// </summary>
 internal sealed class EventInvokeConfigRegistry
 {
-    private const string Latest = "$LATEST";
-
-    /// <summary>One function's state, replaced whole (never mutated) so readers need no lock.</summary>
+    /// <summary>One qualifier's state, replaced whole (never mutated) so readers need no lock.</summary>
     private sealed record State(FunctionEventInvokeConfig? Config, AsyncInvokeSettings Settings, bool SetByApi);
 
-    private sealed class Entry(string name, string? deadLetterTargetArn)
-    {
-        private volatile State _state = new(null, AsyncInvokeSettings.Default with { DeadLetterTargetArn = deadLetterTargetArn }, false);
+    /// <summary>(function, qualifier) → state; replaced whole under <see cref="_gate"/>, read without a lock.</summary>
+    private volatile Dictionary<(string Function, string Qualifier), State> _states = [];
 
-        public string Name { get; } = name;
+    /// <summary>Per function with a DeadLetterConfig: AWS's defaults with that target (so a lookup allocates nothing).</summary>
+    private readonly Dictionary<string, AsyncInvokeSettings> _defaults = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string?> _deadLetters = new(StringComparer.Ordinal);
 
-        public string? DeadLetterTargetArn { get; } = deadLetterTargetArn;
-
-        public State Current => _state;
-
-        /// <summary>Under the registry's lock (or before the registry is shared).</summary>
-        public void Apply(FunctionEventInvokeConfig? config, bool setByApi)
-            => _state = new State(
-                config,
-                config is null ? AsyncInvokeSettings.Default with { DeadLetterTargetArn = DeadLetterTargetArn } : config.ToSettings(DeadLetterTargetArn),
-                setByApi);
-    }
-
-    private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
-
-    /// <summary>Persisted entries of functions not registered in this run, written back unchanged.</summary>
+    /// <summary>Persisted entries of functions that do not exist in this run, written back unchanged.</summary>
     private readonly List<PersistedEventInvokeConfig> _unregistered = [];
     private readonly Lock _gate = new();
     private readonly EventInvokeConfigStore? _store;
     private readonly TimeProvider _time;
+    private readonly Func<string, bool> _functionExists;
 
-    /// <param name="functions">The registered functions, with their functions-file config.</param>
+    /// <param name="functions">The functions of the functions file, with their initial config and dead-letter queue.</param>
     /// <param name="store">Where API changes persist; null keeps them in memory only (unit tests).</param>
     /// <param name="log">Startup notes (which functions the persisted state overrides).</param>
-    public EventInvokeConfigRegistry(IEnumerable<FunctionDefinition> functions, string region, string accountId, EventInvokeConfigStore? store, TimeProvider time, Action<string>? log = null)
+    /// <param name="functionExists">Whether a function exists now (the function registry); default: the names in
+    /// <paramref name="functions"/>.</param>
+    public EventInvokeConfigRegistry(IEnumerable<FunctionDefinition> functions, string region, string accountId, EventInvokeConfigStore? store, TimeProvider time,
+        Action<string>? log = null, Func<string, bool>? functionExists = null)
     {
         Region = region;
         AccountId = accountId;
         _store = store;
         _time = time;
+        var states = new Dictionary<(string, string), State>();
+        var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (var function in functions)
         {
-            var entry = new Entry(function.Name, function.DeadLetterTargetArn);
-            entry.Apply(function.EventInvokeConfig, setByApi: false);
-            _entries.Add(function.Name, entry);
-        }
-        if (store is null)
-        {
-            return;
-        }
-        foreach (var persisted in store.Load())
-        {
-            if (!_entries.TryGetValue(persisted.FunctionName, out var entry))
+            names.Add(function.Name);
+            _deadLetters[function.Name] = function.DeadLetterTargetArn;
+            if (function.DeadLetterTargetArn is not null)
             {
-                _unregistered.Add(persisted);
-                continue;
+                _defaults[function.Name] = AsyncInvokeSettings.Default with { DeadLetterTargetArn = function.DeadLetterTargetArn };
             }
-            var config = persisted.Deleted ? null : FromPersisted(persisted, store.Path);
-            if (entry.Current.Config is not null || config is not null)
+            if (function.EventInvokeConfig is { } config)
             {
-                log?.Invoke($"{entry.Name}: event-invoke-config {(config is null ? "deleted" : "set")} through the API ({store.Path}) overrides the functions file");
+                states[(function.Name, FunctionVersions.Latest)] = NewState(function.Name, config, setByApi: false);
             }
-            entry.Apply(config, setByApi: true);
         }
+        _functionExists = functionExists ?? names.Contains;
+        if (store is not null)
+        {
+            foreach (var persisted in store.Load())
+            {
+                if (!_functionExists(persisted.FunctionName))
+                {
+                    _unregistered.Add(persisted);
+                    continue;
+                }
+                var key = (persisted.FunctionName, persisted.Qualifier ?? FunctionVersions.Latest);
+                var config = persisted.Deleted ? null : FromPersisted(persisted, store.Path);
+                if (states.ContainsKey(key) || config is not null)
+                {
+                    log?.Invoke($"{persisted.FunctionName}: event-invoke-config {(config is null ? "deleted" : "set")} through the API ({store.Path}) overrides the functions file");
+                }
+                states[key] = NewState(persisted.FunctionName, config, setByApi: true);
+            }
+        }
+        _states = states;
     }
 
     public string Region { get; }
 
     public string AccountId { get; }
 
-    public bool Contains(string functionName) => _entries.ContainsKey(functionName);
+    public bool Contains(string functionName) => _functionExists(functionName);
 
-    /// <summary>The settings for <paramref name="functionName"/>'s next Event attempt: AWS's defaults when nothing
-    /// is configured (or the function is unknown). Lock-free.</summary>
-    public AsyncInvokeSettings Effective(string functionName)
-        => _entries.TryGetValue(functionName, out var entry) ? entry.Current.Settings : AsyncInvokeSettings.Default;
+    /// <summary>The settings for the next Event attempt of <paramref name="functionName"/>'s <c>$LATEST</c>.</summary>
+    public AsyncInvokeSettings Effective(string functionName) => Effective(functionName, null);
 
-    /// <summary>The function's config, or null when it has none (or is unknown).</summary>
-    public FunctionEventInvokeConfig? Get(string functionName)
-        => _entries.TryGetValue(functionName, out var entry) ? entry.Current.Config : null;
+    /// <summary>The settings for the next Event attempt of the function as invoked (<paramref name="qualifier"/>: the
+    /// version or alias named, null for an unqualified name): AWS's defaults when nothing is configured for it (or the
+    /// function is unknown). Lock-free, allocation-free.</summary>
+    public AsyncInvokeSettings Effective(string functionName, string? qualifier) =>
+        _states.TryGetValue((functionName, qualifier ?? FunctionVersions.Latest), out var state)
+            ? state.Settings
+            : _defaults.TryGetValue(functionName, out var defaults) ? defaults : AsyncInvokeSettings.Default;
 
-    /// <summary><c>arn:aws:lambda:{region}:{account}:function:{name}:$LATEST</c>, as FunctionEventInvokeConfig names it.</summary>
+    /// <summary>The config of the function and qualifier, or null when it has none (or is unknown).</summary>
+    public FunctionEventInvokeConfig? Get(string functionName, string? qualifier = null) =>
+        _states.TryGetValue((functionName, qualifier ?? FunctionVersions.Latest), out var state) ? state.Config : null;
+
+    /// <summary>Every config of a function, in FunctionArn order (ListFunctionEventInvokeConfigs).</summary>
+    public List<(string Qualifier, FunctionEventInvokeConfig Config)> All(string functionName) =>
+        _states.Where(pair => pair.Key.Function == functionName && pair.Value.Config is not null)
+            .Select(pair => (pair.Key.Qualifier, pair.Value.Config!))
+            .OrderBy(pair => QualifiedArn(functionName, pair.Qualifier), StringComparer.Ordinal)
+            .ToList();
+
+    /// <summary><c>arn:aws:lambda:{region}:{account}:function:{name}:{qualifier or $LATEST}</c>, as FunctionEventInvokeConfig names it.</summary>
     public string QualifiedArn(string functionName, string? qualifier = null)
-        => $"arn:aws:lambda:{Region}:{AccountId}:function:{functionName}:{qualifier ?? Latest}";
+        => $"arn:aws:lambda:{Region}:{AccountId}:function:{functionName}:{qualifier ?? FunctionVersions.Latest}";
 
-    /// <summary>AWS's 404 for Get and Delete when there is no config (or no such function).</summary>
+    /// <summary>AWS's 404 for Get and Delete when there is no config (or no such function, version or alias).</summary>
     public ConfigError NoConfig(string functionName, string? qualifier = null)
         => new(ConfigErrorKind.ResourceNotFound, $"The function {QualifiedArn(functionName, qualifier)} doesn't have an EventInvokeConfig");
 
-    /// <summary>AWS's 404 for Put, Update and List on a function that does not exist.</summary>
+    /// <summary>AWS's 404 for Put, Update and List on a function (or version, or alias) that does not exist.</summary>
     public static ConfigError NoFunction => new(ConfigErrorKind.ResourceNotFound, "The function doesn't exist.");
 
     /// <summary>PutFunctionEventInvokeConfig: replaces the whole config (what the document leaves out is unset).</summary>
     /// <exception cref="IOException">The change could not be persisted; nothing changed.</exception>
-    public ConfigError? Put(string functionName, EventInvokeConfigDocument document, out FunctionEventInvokeConfig? config)
+    public ConfigError? Put(string functionName, EventInvokeConfigDocument document, out FunctionEventInvokeConfig? config, string? qualifier = null)
     {
         config = null;
-        if (Check(functionName, document, out var entry) is { } error)
+        if (Check(functionName, document) is { } error)
         {
             return error;
         }
         lock (_gate)
         {
             config = FunctionEventInvokeConfig.FromPut(document, _time.GetUtcNow());
-            Commit(entry!, config);
+            Commit(functionName, qualifier, config);
         }
         return null;
     }
 
     /// <summary>UpdateFunctionEventInvokeConfig: changes only what the document names; 404 when there is no config.</summary>
     /// <exception cref="IOException">The change could not be persisted; nothing changed.</exception>
-    public ConfigError? Update(string functionName, EventInvokeConfigDocument document, out FunctionEventInvokeConfig? config)
+    public ConfigError? Update(string functionName, EventInvokeConfigDocument document, out FunctionEventInvokeConfig? config, string? qualifier = null)
     {
         config = null;
-        if (Check(functionName, document, out var entry) is { } error)
+        if (Check(functionName, document) is { } error)
         {
             return error;
         }
         lock (_gate)
         {
-            if (entry!.Current.Config is not { } existing)
+            if (Get(functionName, qualifier) is not { } existing)
             {
-                return NoConfig(functionName);
+                return NoConfig(functionName, qualifier);
             }
             config = existing.Merge(document, _time.GetUtcNow());
-            Commit(entry, config);
+            Commit(functionName, qualifier, config);
         }
         return null;
     }
 
     /// <summary>DeleteFunctionEventInvokeConfig: back to AWS's defaults (the dead-letter queue stays).</summary>
     /// <exception cref="IOException">The change could not be persisted; nothing changed.</exception>
-    public ConfigError? Delete(string functionName)
+    public ConfigError? Delete(string functionName, string? qualifier = null)
     {
-        if (!_entries.TryGetValue(functionName, out var entry))
-        {
-            return NoConfig(functionName);
-        }
         lock (_gate)
         {
-            if (entry.Current.Config is null)
+            if (!_functionExists(functionName) || Get(functionName, qualifier) is null)
             {
-                return NoConfig(functionName);
+                return NoConfig(functionName, qualifier);
             }
-            Commit(entry, null);
+            Commit(functionName, qualifier, null);
         }
         return null;
     }
 
     /// <summary>The checks shared by Put and Update, in AWS's order: model constraints, something set, the
     /// function, its destinations.</summary>
-    private ConfigError? Check(string functionName, EventInvokeConfigDocument document, out Entry? entry)
+    private ConfigError? Check(string functionName, EventInvokeConfigDocument document)
     {
-        entry = null;
         if (EventInvokeConfigRules.ValidateLimits(document) is { } limits)
         {
             return limits;
@@ -177,47 +186,60 @@ internal sealed class EventInvokeConfigRegistry
         {
             return empty;
         }
-        if (!_entries.TryGetValue(functionName, out entry))
+        if (!_functionExists(functionName))
         {
             return NoFunction;
         }
         return EventInvokeConfigRules.ValidateDestinations(functionName, document.DestinationConfig?.OnSuccess?.Destination,
-            document.DestinationConfig?.OnFailure?.Destination, Region, AccountId, Contains);
+            document.DestinationConfig?.OnFailure?.Destination, Region, AccountId, _functionExists);
     }
 
     /// <summary>Persists the new state first, then swaps it in: a failed write changes nothing. Under the lock.</summary>
-    private void Commit(Entry entry, FunctionEventInvokeConfig? config)
+    private void Commit(string functionName, string? qualifier, FunctionEventInvokeConfig? config)
     {
+        var key = (functionName, qualifier ?? FunctionVersions.Latest);
+        var next = new Dictionary<(string, string), State>(_states)
+        {
+            [key] = NewState(functionName, config, setByApi: true),
+        };
         if (_store is not null)
         {
             var entries = new List<PersistedEventInvokeConfig>(_unregistered);
-            foreach (var other in _entries.Values)
+            foreach (var ((function, q), state) in next)
             {
-                if (other == entry)
+                if (state.SetByApi)
                 {
-                    entries.Add(ToPersisted(entry.Name, config));
-                }
-                else if (other.Current is { SetByApi: true } state)
-                {
-                    entries.Add(ToPersisted(other.Name, state.Config));
+                    entries.Add(ToPersisted(function, q, state.Config));
                 }
             }
             _store.Save(entries);
         }
-        entry.Apply(config, setByApi: true);
+        _states = next;
     }
 
-    private PersistedEventInvokeConfig ToPersisted(string name, FunctionEventInvokeConfig? config) => config is null
-        ? new PersistedEventInvokeConfig { FunctionName = name, Deleted = true, LastModified = _time.GetUtcNow() }
-        : new PersistedEventInvokeConfig
-        {
-            FunctionName = name,
-            MaximumRetryAttempts = config.MaximumRetryAttempts,
-            MaximumEventAgeInSeconds = config.MaximumEventAgeInSeconds,
-            OnSuccess = config.OnSuccess,
-            OnFailure = config.OnFailure,
-            LastModified = config.LastModified,
-        };
+    private State NewState(string functionName, FunctionEventInvokeConfig? config, bool setByApi)
+    {
+        string? deadLetter = _deadLetters.GetValueOrDefault(functionName);
+        return new State(config, config is null ? AsyncInvokeSettings.Default with { DeadLetterTargetArn = deadLetter } : config.ToSettings(deadLetter), setByApi);
+    }
+
+    /// <summary>The entry as the file keeps it; <c>$LATEST</c> is written without a Qualifier (the file's first form).</summary>
+    private PersistedEventInvokeConfig ToPersisted(string name, string qualifier, FunctionEventInvokeConfig? config)
+    {
+        string? persistedQualifier = qualifier == FunctionVersions.Latest ? null : qualifier;
+        return config is null
+            ? new PersistedEventInvokeConfig { FunctionName = name, Qualifier = persistedQualifier, Deleted = true, LastModified = _time.GetUtcNow() }
+            : new PersistedEventInvokeConfig
+            {
+                FunctionName = name,
+                Qualifier = persistedQualifier,
+                MaximumRetryAttempts = config.MaximumRetryAttempts,
+                MaximumEventAgeInSeconds = config.MaximumEventAgeInSeconds,
+                OnSuccess = config.OnSuccess,
+                OnFailure = config.OnFailure,
+                LastModified = config.LastModified,
+            };
+    }
 
     /// <summary>A persisted entry passes the same checks as the API (the file may have been edited by hand). A
     /// function destination is only checked for form: its function may have left the functions file since.</summary>

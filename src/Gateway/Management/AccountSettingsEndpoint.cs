@@ -1,0 +1,45 @@
+using Gateway.Functions.Registry;
+using Gateway.Json;
+using Microsoft.AspNetCore.Http;
+using FunctionRegistry = Gateway.Functions.Registry.FunctionRegistry;
+
+namespace Gateway.Management;
+
+/// <summary>
+/// GetAccountSettings (<c>GET /2016-08-19/account-settings</c>, and with the trailing <c>/</c> older clients send),
+/// computed from the current snapshot: AWS's fixed code-size limits, the account's concurrency and what reservations
+/// leave of it, and the code stored by every version of every function.
+/// </summary>
+internal static class AccountSettingsEndpoint
+{
+    public static void Map(WebApplication app, FunctionRegistry registry, GatewayOptions options)
+    {
+        var limits = ConcurrencyLimits.From(options);
+        // One route serves both forms: routing matches a path with or without its trailing slash (a second route
+        // for "…/" would make every request ambiguous, a 500).
+        app.MapGet("/2016-08-19/account-settings", () => Results.Json(Build(registry.Current, limits), AwsJsonContext.Default.AccountSettings));
+    }
+
+    public static AccountSettings Build(RegistrySnapshot snapshot, ConcurrencyLimits limits)
+    {
+        long codeSize = 0;
+        foreach (var function in snapshot.All)
+        {
+            // Every version keeps its own package on AWS ($LATEST and each published one), so each counts.
+            codeSize += function.Latest.CodeSize;
+            foreach (var version in function.Versions.Values)
+            {
+                codeSize += version.CodeSize;
+            }
+        }
+        return new AccountSettings
+        {
+            AccountLimit = new AccountLimit
+            {
+                ConcurrentExecutions = limits.AccountLimit,
+                UnreservedConcurrentExecutions = ConcurrencyRules.UnreservedConcurrency(snapshot, limits),
+            },
+            AccountUsage = new AccountUsage { TotalCodeSize = codeSize, FunctionCount = snapshot.Count },
+        };
+    }
+}
