@@ -9,6 +9,7 @@ using Gateway.Hosting;
 using Gateway.Invocations;
 using Gateway.Invoke;
 using Gateway.Json;
+using Gateway.Management;
 
 // Gateway: serves Lambda's Invoke API and runs each function in pre-forked `bootstrap` worker processes that
 // speak Lambda's Runtime API over Unix sockets (and loopback TCP for stock runtimes).
@@ -173,11 +174,11 @@ var invoke = new InvokeEndpoint(resolver, host, invocations, events, bodyBudget,
 app.MapPost("/2015-03-31/functions/{FunctionName}/invocations", invoke.HandleAsync);
 app.MapGet("/_gateway/status", async () => StatusReport.Build(host, environmentServices, invocations, await events.CountersAsync()));
 app.MapGet("/metrics", async () => Results.Text(Gateway.Metrics.PrometheusExporter.Render(host, admission, invocations, await events.CountersAsync(), bodyBudget), Gateway.Metrics.PrometheusExporter.ContentType));
-app.MapGet("/2016-08-19/account-settings", () => Results.Json(new AccountSettings
-{
-    AccountLimit = new AccountLimit { ConcurrentExecutions = admission.AccountConcurrencyLimit, UnreservedConcurrentExecutions = admission.UnreservedConcurrencyLimit },
-    AccountUsage = new AccountUsage { TotalCodeSize = registry.Current.All.Sum(f => f.Latest.CodeSize + f.Versions.Values.Sum(v => v.CodeSize)), FunctionCount = registry.Current.Count },
-}, AwsJsonContext.Default.AccountSettings));
+// Lambda's management API: each resource in its own file under Management/ (docs/architecture.md).
+AccountSettingsEndpoint.Map(app, registry, options);
+AliasEndpoints.Map(app, registry, resolver);
+ConcurrencyEndpoints.Map(app, registry, resolver, options);
+ProvisionedConcurrencyEndpoints.Map(app, registry, resolver, options, time, host);
 EventInvokeConfigEndpoints.Map(app, eventInvokeConfigs, resolver);
 app.MapFallback(LambdaErrors.UnknownOperation);
 

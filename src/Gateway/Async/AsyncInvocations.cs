@@ -38,7 +38,7 @@ internal sealed class AsyncInvocations : IAsyncDisposable
     private EventStoreCounters _lastCounters;
 
     public AsyncInvocations(IEventStore store, Hosting.FunctionHost functions, InvocationPool invocations, TimeProvider asyncTime,
-                            Func<string, AsyncInvokeSettings> settingsFor, IOutcomeDelivery delivery, int inMemoryPerFunction)
+                            Func<string, string, AsyncInvokeSettings> settingsFor, IOutcomeDelivery delivery, int inMemoryPerFunction)
     {
         _store = store;
         _functions = functions;

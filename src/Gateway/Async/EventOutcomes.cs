@@ -17,7 +17,7 @@ namespace Gateway.Async;
 internal sealed class EventOutcomes(
     IEventStore store,
     InvocationPool invocations,
-    Func<string, AsyncInvokeSettings> settingsFor,
+    Func<string, string, AsyncInvokeSettings> settingsFor,
     IOutcomeDelivery delivery,
     TimeProvider asyncTime,
     Action<long> retryScheduled)
@@ -32,7 +32,7 @@ internal sealed class EventOutcomes(
     public long NowUnixMs => asyncTime.GetUtcNow().ToUnixTimeMilliseconds();
 
     public bool IsTooOld(QueuedEvent queued)
-        => RetryPolicy.IsTooOld(settingsFor(queued.Function.Name), Age(queued));
+        => RetryPolicy.IsTooOld(settingsFor(queued.Function.Name, queued.Qualifier), Age(queued));
 
     /// <summary>Lets go of an event without recording anything: it stays in flight in the store and runs after a restart.</summary>
     public void Abandon(QueuedEvent queued) => invocations.Return(queued.Invocation);
@@ -48,7 +48,7 @@ internal sealed class EventOutcomes(
                 return;
             }
             var name = queued.Function.Name;
-            var settings = settingsFor(name);
+            var settings = settingsFor(name, queued.Qualifier);
             int runs = queued.Runs + 1;
             if (invocation.FunctionError is null)
             {
@@ -96,7 +96,7 @@ internal sealed class EventOutcomes(
         {
             if (!_stopping)
             {
-                var settings = settingsFor(queued.Function.Name);
+                var settings = settingsFor(queued.Function.Name, queued.Qualifier);
                 await GiveUpAsync(queued, settings, Outcome(queued, condition, queued.Runs, ran: false)).ConfigureAwait(false);
             }
         }
