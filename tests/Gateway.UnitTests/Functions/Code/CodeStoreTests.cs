@@ -123,6 +123,23 @@ public sealed class CodeStoreTests : IDisposable
     }
 
     [Fact]
+    public void Runtime_stops_inflating_at_the_declared_size()
+    {
+        // Documents why ZipExtractor checks each entry's CRC: the runtime's zip reader trusts the declared size.
+        // If a runtime update changes this, the byte count in ZipExtractor is what stops a bomb.
+        using var archive = new System.IO.Compression.ZipArchive(new MemoryStream(ZipBuilder.Bomb(inflated: 100_000, declared: 10)));
+        using var stream = archive.Entries[0].Open();
+        long total = 0;
+        var buffer = new byte[8192];
+        int n;
+        while ((n = stream.Read(buffer)) > 0)
+        {
+            total += n;
+        }
+        Assert.Equal(10, total);
+    }
+
+    [Fact]
     public void Zip_with_a_damaged_entry_is_refused_by_its_crc()
     {
         byte[] zip = new ZipBuilder().File("a.txt", new string('a', 5000)).Build();
