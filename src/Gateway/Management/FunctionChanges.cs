@@ -37,7 +37,7 @@ internal static class FunctionChanges
 
     /// <summary>CreateFunction: refuses an existing name (LocalStack's provider, as AWS words it: "Function already
     /// exist: NAME"); with <paramref name="publish"/>, version 1 is published from the new $LATEST too.</summary>
-    public static (RegistrySnapshot Next, ChangeOutcome Outcome) Create(RegistrySnapshot snapshot, FunctionRecord function, bool publish, DateTimeOffset now)
+    public static (RegistrySnapshot Next, ChangeOutcome Outcome) Create(RegistrySnapshot snapshot, FunctionRecord function, bool publish)
     {
         if (snapshot.TryGet(function.Name, out _))
         {
@@ -47,7 +47,7 @@ internal static class FunctionChanges
         {
             return (snapshot.With(function), new ChangeOutcome(function.Latest, null));
         }
-        var (published, version) = PublishFrom(function, description: null, now, pending: true);
+        var (published, version) = PublishFrom(function, description: null, pending: true);
         return (snapshot.With(published), new ChangeOutcome(version, null));
     }
 
@@ -78,7 +78,7 @@ internal static class FunctionChanges
         {
             return (snapshot.With(updated), new ChangeOutcome(latest, null));
         }
-        var (published, version) = PublishFrom(updated, description: null, now, pending: true);
+        var (published, version) = PublishFrom(updated, description: null, pending: true);
         return (snapshot.With(published), new ChangeOutcome(version, null));
     }
 
@@ -90,7 +90,7 @@ internal static class FunctionChanges
     /// version"; LS-REC repeated_publish_response).
     /// </summary>
     public static (RegistrySnapshot Next, ChangeOutcome Outcome) Publish(
-        RegistrySnapshot snapshot, string name, string functionArn, string? codeSha256, string? revisionId, string? description, DateTimeOffset now)
+        RegistrySnapshot snapshot, string name, string functionArn, string? codeSha256, string? revisionId, string? description)
     {
         if (!snapshot.TryGet(name, out var function))
         {
@@ -109,11 +109,11 @@ internal static class FunctionChanges
             return (snapshot, ChangeOutcome.Refused(LambdaError.InvalidParameterValue(
                 $"CodeSHA256 ({codeSha256}) is different from current CodeSHA256 in $LATEST ({function.Latest.CodeSha256}). Please try again with the CodeSHA256 in $LATEST.")));
         }
-        if (function.PublishedInOrder().LastOrDefault() is { } newest && SameConfiguration(newest, function.Latest))
+        if (function.PublishedInOrder().LastOrDefault() is { } newest && Unchanged(newest, function.Latest))
         {
             return (snapshot, new ChangeOutcome(newest, null));
         }
-        var (published, version) = PublishFrom(function, description, now, pending: false);
+        var (published, version) = PublishFrom(function, description, pending: false);
         return (snapshot.With(published), new ChangeOutcome(version, null));
     }
 
@@ -204,10 +204,17 @@ internal static class FunctionChanges
     }
 
     /// <summary>
-    /// Whether publishing <paramref name="latest"/> would add nothing to <paramref name="published"/>: the same code
-    /// and configuration. The description is not compared: a version's description is PublishVersion's, not
-    /// $LATEST's, so it says nothing about what changed.
+    /// Whether <paramref name="latest"/> is unchanged since <paramref name="published"/> was published from it. A
+    /// version keeps the LastModified of the $LATEST it was published from, and every update stamps $LATEST anew, so
+    /// an equal LastModified means no update since. The description cannot be compared directly (a version's is
+    /// PublishVersion's), yet a description-only update does make a new version on AWS (LS-REC
+    /// test_version_lifecycle: second_publish_response); the stamp catches it. Code and configuration are compared
+    /// too, for records that did not come through these changes (the functions file).
     /// </summary>
+    public static bool Unchanged(VersionRecord published, VersionRecord latest) =>
+        published.LastModified == latest.LastModified && SameConfiguration(published, latest);
+
+    /// <summary>The same code and configuration (all but the description).</summary>
     public static bool SameConfiguration(VersionRecord published, VersionRecord latest)
     {
         var a = published.Definition;
@@ -231,7 +238,7 @@ internal static class FunctionChanges
 
     /// <summary>Publishes $LATEST as the next number: its definition with that Version (and the given or $LATEST's
     /// description), its own RevisionId; Pending when its code is new (create/update code), else Active.</summary>
-    private static (FunctionRecord Function, VersionRecord Version) PublishFrom(FunctionRecord function, string? description, DateTimeOffset now, bool pending)
+    private static (FunctionRecord Function, VersionRecord Version) PublishFrom(FunctionRecord function, string? description, bool pending)
     {
         int number = function.LastPublishedVersion + 1;
         var name = Pagination.FormatVersion(number);
@@ -240,7 +247,8 @@ internal static class FunctionChanges
             d.Version = name;
             d.Description = description ?? d.Description;
         });
-        var version = function.Latest with { Definition = definition, RevisionId = NewRevision(), LastModified = now };
+        // LastModified stays $LATEST's: the version is $LATEST as last modified (and Unchanged relies on it).
+        var version = function.Latest with { Definition = definition, RevisionId = NewRevision() };
         version = pending
             ? FunctionStates.AsPending(version)
             : version with { State = FunctionStates.Active, StateReason = null, StateReasonCode = null, LastUpdateStatus = FunctionStates.Successful, LastUpdateStatusReason = null, LastUpdateStatusReasonCode = null };

@@ -41,7 +41,7 @@ internal sealed class FunctionEndpoints(ManagementContext context)
         }
         var now = context.Time.GetUtcNow();
         var function = NewFunction(name, request, installed!, now);
-        var outcome = ManagementEndpoints.Change(context, s => FunctionChanges.Create(s, function, request.Publish == true, now));
+        var outcome = ManagementEndpoints.Change(context, s => FunctionChanges.Create(s, function, request.Publish == true));
         if (outcome.Error is { } refused)
         {
             await ManagementHttp.ErrorAsync(http, refused).ConfigureAwait(false);

@@ -42,8 +42,7 @@ internal sealed class VersionEndpoints(ManagementContext context)
             return;
         }
         var arn = context.Resolver.ArnOf(reference.Name);
-        var now = context.Time.GetUtcNow();
-        var outcome = ManagementEndpoints.Change(context, s => FunctionChanges.Publish(s, reference.Name, arn, request.CodeSha256, request.RevisionId, request.Description, now));
+        var outcome = ManagementEndpoints.Change(context, s => FunctionChanges.Publish(s, reference.Name, arn, request.CodeSha256, request.RevisionId, request.Description));
         if (outcome.Error is { } refused)
         {
             await ManagementHttp.ErrorAsync(http, refused).ConfigureAwait(false);
