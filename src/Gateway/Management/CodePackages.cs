@@ -1,16 +1,13 @@
-using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using Gateway.Functions.Code;
 using Gateway.Invoke;
 using Microsoft.AspNetCore.Http;
 
 namespace Gateway.Management;
 
-/// <summary>An uploaded deployment package, decoded to a temporary file.</summary>
-internal sealed record UploadedCode(string Path, long Size, string CodeSha256);
-
-/// <summary>A deployment package in place: its code folder (what environments run) and the zip kept for GetFunction.</summary>
+/// <summary>A deployment package in place: its code folder (what environments run), AWS's hash and size of the zip.</summary>
 internal sealed record InstalledCode(string Directory, string CodeSha256, long CodeSize)
 {
     /// <summary>The folder's <c>bootstrap</c>: not checked here; a missing or non-executable one fails at invoke with
@@ -18,220 +15,107 @@ internal sealed record InstalledCode(string Directory, string CodeSha256, long C
     public string Bootstrap => System.IO.Path.Combine(Directory, "bootstrap");
 }
 
-/// <summary>A management request body: the request (its ZipFile member no longer holding the zip) and the decoded
-/// zip, or the refusal. Disposing deletes the temporary file.</summary>
-internal sealed class ManagementUpload<T> : IDisposable
+/// <summary>A management request body read: the request (its ZipFile member holding only a placeholder) and the
+/// spooled zip, or the refusal. Disposing it deletes the spooled zip unless it was stored.</summary>
+internal sealed class ManagementUpload<T>(ManagementBody? body) : IDisposable
 {
     public T? Request { get; init; }
 
-    public UploadedCode? Zip { get; init; }
+    /// <summary>The decoded ZipFile, when the body had one where the operation expects it.</summary>
+    public UploadedZip? Zip { get; init; }
 
     /// <summary>Null with a null <see cref="Request"/>: the client went away, nothing to answer.</summary>
     public LambdaError? Error { get; init; }
 
-    public void Dispose()
-    {
-        if (Zip is not null)
-        {
-            try
-            {
-                File.Delete(Zip.Path);
-            }
-            catch (IOException)
-            {
-                // A temp file left behind is swept with the data folder's tmp; nothing to tell the client.
-            }
-        }
-    }
+    public void Dispose() => body?.Dispose();
 }
 
 /// <summary>
-/// The one place the management endpoints meet the zip layer: reading a body that carries a base64 zip, and turning
-/// a zip into a code folder. This is a thin, self-contained stand-in for the <c>code</c> branch's
-/// <c>ManagementBodyReader</c> and <c>CodeStore</c> (same inputs and outputs), kept in one file so that taking that
-/// work is a change here only. The stand-in buffers the body in a temporary file and the base64 string in memory; the
-/// real reader streams it.
+/// Where the management endpoints meet the zip layer (<see cref="ManagementBodyReader"/>, <see cref="CodeStore"/>):
+/// reading a body that carries a base64 zip without holding it in memory, turning the zip into a code folder, and
+/// finding a kept zip for GetFunction's Code.Location.
 /// </summary>
-internal sealed class CodePackages
+internal sealed class CodePackages(CodeStore store)
 {
-    /// <summary>AWS's request limit for CreateFunction and UpdateFunctionCode (LS-REC test_oversized_request_create_lambda).</summary>
-    public const long RequestLimit = 70167211;
-
-    /// <summary>50 MB zipped (LS-REC: "Zipped size must be smaller than 52428800 bytes", a 413).</summary>
-    public const long ZippedLimit = 52428800;
-
-    /// <summary>250 MB unzipped (LS-REC: "Unzipped size must be smaller than 262144000 bytes").</summary>
-    public const long UnzippedLimit = 262144000;
-
-    public const string CorruptZip = "Could not unzip uploaded file. Please check your file, then try to upload again.";
-
-    private static readonly System.Buffers.SearchValues<char> LowerHex = System.Buffers.SearchValues.Create("0123456789abcdef");
-
-    private readonly string _codeRoot;
-    private readonly string _spool;
-
-    public CodePackages(string dataDirectory)
-    {
-        _codeRoot = Path.GetFullPath(Path.Combine(dataDirectory, "code"));
-        _spool = Path.GetFullPath(Path.Combine(dataDirectory, "tmp", "uploads"));
-    }
+    public CodeStore Store { get; } = store;
 
     /// <summary>
-    /// Reads a JSON body of at most <see cref="RequestLimit"/> bytes whose <paramref name="zipOf"/> member is a base64
-    /// zip, decodes that zip to a temporary file and clears the member (<paramref name="clearZip"/>).
+    /// Reads a CreateFunction/UpdateFunctionCode body within <paramref name="limits"/>. The zip counts only where the
+    /// operation expects it (<paramref name="zipLocation"/>). A long string in any other member was left out of the
+    /// JSON by the reader; no such member takes 64 KB, so it is refused here.
     /// </summary>
-    public async Task<ManagementUpload<T>> ReadAsync<T>(HttpContext context, JsonTypeInfo<T> type, Func<T, string?> zipOf, Action<T> clearZip, string operation)
+    public async Task<ManagementUpload<T>> ReadAsync<T>(HttpContext context, JsonTypeInfo<T> type, ManagementBodyLimits limits, ZipFileLocation zipLocation)
         where T : class
     {
-        var request = context.Request;
-        var tooLarge = LambdaError.RequestEntityTooLarge($"Request must be smaller than {RequestLimit} bytes for the {operation} operation");
-        if (request.ContentLength > RequestLimit)
-        {
-            return new ManagementUpload<T> { Error = tooLarge };
-        }
-        Directory.CreateDirectory(_spool);
-        var bodyPath = Path.Combine(_spool, Guid.NewGuid().ToString("N") + ".json");
+        ManagementBody body;
         try
         {
-            T? value;
-            await using (var file = new FileStream(bodyPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 64 * 1024, FileOptions.DeleteOnClose | FileOptions.Asynchronous))
-            {
-                try
-                {
-                    if (!await CopyLimitedAsync(request.Body, file, RequestLimit, context.RequestAborted).ConfigureAwait(false))
-                    {
-                        return new ManagementUpload<T> { Error = tooLarge };
-                    }
-                }
-                catch (Exception ex) when (ex is BadHttpRequestException or IOException or OperationCanceledException)
-                {
-                    return new ManagementUpload<T>();
-                }
-                file.Position = 0;
-                try
-                {
-                    value = file.Length == 0 ? null : await JsonSerializer.DeserializeAsync(file, type, context.RequestAborted).ConfigureAwait(false);
-                }
-                catch (JsonException ex)
-                {
-                    return new ManagementUpload<T> { Error = LambdaError.InvalidRequestContent("Could not parse request body into json: " + ex.Message) };
-                }
-            }
-            if (value is null)
-            {
-                return new ManagementUpload<T> { Error = LambdaError.InvalidRequestContent("Could not parse request body into json: the body is empty") };
-            }
-            if (zipOf(value) is not { } base64)
-            {
-                return new ManagementUpload<T> { Request = value };
-            }
-            clearZip(value);
-            return DecodeZip(value, base64);
+            body = await ManagementBodyReader.ReadAsync(context.Request.BodyReader, context.Request.ContentLength, limits, Store.SpoolDirectory, context.RequestAborted).ConfigureAwait(false);
         }
-        finally
+        catch (Exception ex) when (ex is BadHttpRequestException or IOException or OperationCanceledException)
         {
-            File.Delete(bodyPath); // DeleteOnClose already did, unless the open failed half-way
+            return new ManagementUpload<T>(null);
         }
-    }
-
-    private ManagementUpload<T> DecodeZip<T>(T value, string base64)
-    {
-        byte[] zip;
+        if (body.Error is { } bodyError)
+        {
+            return new ManagementUpload<T>(body) { Error = ToLambdaError(bodyError) };
+        }
+        if (body.DivertedStrings.Count > 0)
+        {
+            var longest = body.DivertedStrings.Max(d => d.EncodedLength);
+            return new ManagementUpload<T>(body)
+            {
+                Error = LambdaError.Validation($"1 validation error detected: a string value of {longest} characters failed to satisfy constraint: Member must have length less than or equal to {limits.DivertThreshold}"),
+            };
+        }
+        T? value;
         try
         {
-            zip = Convert.FromBase64String(base64);
+            value = body.Json.IsEmpty ? null : JsonSerializer.Deserialize(body.Json.Span, type);
         }
-        catch (FormatException)
+        catch (JsonException ex)
         {
-            return new ManagementUpload<T> { Error = LambdaError.InvalidRequestContent("Could not parse request body into json: ZipFile is not base64") };
+            return new ManagementUpload<T>(body) { Error = LambdaError.InvalidRequestContent("Could not parse request body into json: " + ex.Message) };
         }
-        if (zip.LongLength > ZippedLimit)
+        if (value is null)
         {
-            return new ManagementUpload<T> { Error = LambdaError.RequestEntityTooLarge($"Zipped size must be smaller than {ZippedLimit} bytes") };
+            return new ManagementUpload<T>(body) { Error = LambdaError.InvalidRequestContent("Could not parse request body into json: the body is empty") };
         }
-        var zipPath = Path.Combine(_spool, Guid.NewGuid().ToString("N") + ".zip");
-        File.WriteAllBytes(zipPath, zip);
-        return new ManagementUpload<T> { Request = value, Zip = new UploadedCode(zipPath, zip.LongLength, Convert.ToBase64String(SHA256.HashData(zip))) };
+        return new ManagementUpload<T>(body) { Request = value, Zip = body.ZipLocation == zipLocation ? body.Zip : null };
     }
 
-    /// <summary>
-    /// Puts an uploaded zip in place: kept as <c>code/{sha256-hex}.zip</c> (GetFunction's Code.Location) and extracted
-    /// (with its Unix file modes) to <c>code/{sha256-hex}/</c>. Content-addressed, so the same zip uploaded twice is
-    /// one folder. A corrupt zip or one over 250 MB unzipped is AWS's InvalidParameterValueException.
-    /// </summary>
-    public LambdaError? Install(UploadedCode zip, out InstalledCode? installed)
+    /// <summary>Stores the zip under its hash and extracts it (once per content). A corrupt zip or one over 250 MB
+    /// unzipped is AWS's InvalidParameterValueException.</summary>
+    public LambdaError? Install(UploadedZip zip, out InstalledCode? installed)
     {
         installed = null;
-        var hex = HexOf(zip.CodeSha256);
-        var folder = Path.Combine(_codeRoot, hex);
-        var keptZip = Path.Combine(_codeRoot, hex + ".zip");
-        Directory.CreateDirectory(_codeRoot);
-        if (!Directory.Exists(folder))
+        try
         {
-            var staging = Path.Combine(_codeRoot, ".staging-" + Guid.NewGuid().ToString("N"));
-            try
+            var stored = Store.Store(zip);
+            var extracted = Store.Extract(stored);
+            if (extracted.Error is { } error)
             {
-                using (var archive = ZipFile.OpenRead(zip.Path))
-                {
-                    long unzipped = 0;
-                    foreach (var entry in archive.Entries)
-                    {
-                        unzipped += entry.Length;
-                    }
-                    if (unzipped >= UnzippedLimit)
-                    {
-                        return LambdaError.InvalidParameterValue($"Unzipped size must be smaller than {UnzippedLimit} bytes");
-                    }
-                    // .NET applies each entry's Unix mode (ExternalAttributes >> 16) on extraction and refuses entries
-                    // that would land outside the folder.
-                    archive.ExtractToDirectory(staging);
-                }
-                try
-                {
-                    Directory.Move(staging, folder);
-                }
-                catch (IOException) when (Directory.Exists(folder))
-                {
-                    // Another request installed the same zip first: theirs is identical.
-                }
+                return ToLambdaError(error);
             }
-            catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException or NotSupportedException)
-            {
-                return LambdaError.InvalidParameterValue(CorruptZip);
-            }
-            finally
-            {
-                if (Directory.Exists(staging))
-                {
-                    Directory.Delete(staging, recursive: true);
-                }
-            }
-        }
-        if (!File.Exists(keptZip))
-        {
-            File.Copy(zip.Path, keptZip, overwrite: true);
-        }
-        installed = new InstalledCode(folder, zip.CodeSha256, zip.Size);
-        return null;
-    }
-
-    /// <summary>The kept zip of a code hash given as <c>{hex}.zip</c>, or null.</summary>
-    public string? ZipFileFor(string fileName)
-    {
-        if (!fileName.EndsWith(".zip", StringComparison.Ordinal) || fileName.Length != 64 + 4 || fileName.AsSpan(0, 64).ContainsAnyExcept(LowerHex))
-        {
+            installed = new InstalledCode(extracted.Directory!, stored.CodeSha256, stored.Size);
             return null;
         }
-        var path = Path.Combine(_codeRoot, fileName);
-        return File.Exists(path) ? path : null;
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return LambdaError.ServiceException("The code could not be stored: " + ex.Message);
+        }
     }
+
+    /// <summary>The kept zip named <c>{sha256-hex}.zip</c>, or null.</summary>
+    public string? ZipFileFor(string fileName) =>
+        fileName.EndsWith(".zip", StringComparison.Ordinal) && Store.TryGet(fileName[..^4], out var code) ? code.ZipPath : null;
 
     /// <summary>Where GetFunction's Code.Location points: this gateway's <c>/_gateway/code/{hex}.zip</c>.</summary>
     public static string LocationOf(HttpRequest request, string codeSha256) =>
         $"{request.Scheme}://{request.Host}/_gateway/code/{HexOf(codeSha256)}.zip";
 
     /// <summary>The file name form of a base64 SHA-256 (lower-case hex); a hash that is not base64 (a folder hash from
-    /// the functions file) is hashed again so the name stays safe.</summary>
+    /// the functions file) is hashed again so the name stays safe (and finds nothing).</summary>
     public static string HexOf(string codeSha256)
     {
         Span<byte> hash = stackalloc byte[32];
@@ -240,27 +124,12 @@ internal sealed class CodePackages
             : Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(codeSha256)));
     }
 
-    private static async Task<bool> CopyLimitedAsync(Stream source, Stream target, long limit, CancellationToken cancellationToken)
+    /// <summary>The zip layer's refusal in Lambda's body shape: a 413 has <c>Message</c> and no Type (LS-REC), a 400
+    /// InvalidParameterValueException has <c>Type: User</c> and <c>message</c>.</summary>
+    internal static LambdaError ToLambdaError(ManagementBodyError error) => error.ErrorType switch
     {
-        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(64 * 1024);
-        try
-        {
-            long total = 0;
-            int read;
-            while ((read = await source.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
-            {
-                total += read;
-                if (total > limit)
-                {
-                    return false;
-                }
-                await target.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
-            }
-            return true;
-        }
-        finally
-        {
-            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
+        "RequestEntityTooLargeException" => LambdaError.RequestEntityTooLarge(error.Message),
+        "InvalidParameterValueException" => LambdaError.InvalidParameterValue(error.Message),
+        _ => new LambdaError(error.Status, error.ErrorType, error.Message, false, null),
+    };
 }

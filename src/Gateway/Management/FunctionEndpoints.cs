@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Gateway.Functions;
+using Gateway.Functions.Code;
 using Gateway.Functions.Registry;
 using Gateway.Invoke;
 using Microsoft.AspNetCore.Http;
@@ -20,7 +21,7 @@ internal sealed class FunctionEndpoints(ManagementContext context)
     {
         ManagementHttp.Begin(http);
         using var upload = await context.Code.ReadAsync(http, ManagementJsonContext.Default.CreateFunctionRequest,
-            r => r.Code?.ZipFile, r => r.Code!.ZipFile = null, "CreateFunction").ConfigureAwait(false);
+            ManagementBodyLimits.CreateFunction, ZipFileLocation.Code).ConfigureAwait(false);
         if (upload.Request is not { } request)
         {
             if (upload.Error is { } readError)

@@ -1,4 +1,5 @@
 using Gateway.Functions;
+using Gateway.Functions.Code;
 using FunctionRegistry = Gateway.Functions.Registry.FunctionRegistry;
 
 namespace Gateway.Management;
@@ -15,7 +16,15 @@ internal sealed class ManagementContext
 
     public required FunctionResolver Resolver { get; init; }
 
-    public required CodePackages Code { get; init; }
+    /// <summary>Where deployment packages are kept and extracted (the zip layer).</summary>
+    public required CodeStore CodeStore
+    {
+        get => Code.Store;
+        init => Code = new CodePackages(value);
+    }
+
+    /// <summary>The endpoints' view of <see cref="CodeStore"/>: body reading, install, Code.Location.</summary>
+    internal CodePackages Code { get; private init; } = null!;
 
     public required GatewayOptions Options { get; init; }
 

@@ -1,4 +1,5 @@
 using Gateway.Functions;
+using Gateway.Functions.Code;
 using Gateway.Functions.Registry;
 using Gateway.Invoke;
 using Microsoft.AspNetCore.Http;
@@ -55,7 +56,7 @@ internal sealed class UpdateEndpoints(ManagementContext context)
             return;
         }
         using var upload = await context.Code.ReadAsync(http, ManagementJsonContext.Default.UpdateFunctionCodeRequest,
-            r => r.ZipFile, r => r.ZipFile = null, "UpdateFunctionCode").ConfigureAwait(false);
+            ManagementBodyLimits.UpdateFunctionCode, ZipFileLocation.TopLevel).ConfigureAwait(false);
         if (upload.Request is not { } request)
         {
             if (upload.Error is { } readError)
