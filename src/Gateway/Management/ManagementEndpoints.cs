@@ -34,8 +34,7 @@ internal static class ManagementEndpoints
         var tags = new TagEndpoints(context);
 
         app.MapPost(Functions, functions.CreateAsync);
-        app.MapGet(Functions, functions.ListAsync);
-        app.MapGet(Functions + "/", functions.ListAsync);
+        app.MapGet(Functions, functions.ListAsync); // routing also matches the trailing-slash form older clients send
         app.MapGet(Function, functions.GetAsync);
         app.MapDelete(Function, functions.DeleteAsync);
         app.MapGet(Function + "/configuration", functions.GetConfigurationAsync);
