@@ -93,8 +93,13 @@ internal sealed class Base64FileSink : IDisposable
                 }
             }
         }
-        return Base64SinkStatus.Ok;
+        // The cap is checked on what is staged too, not only on what is decoded: a zip over its cap is refused as soon
+        // as the characters that carry it have arrived (before the request cap, which AWS checks after it).
+        return DecodedLength > _maxBytes ? Base64SinkStatus.TooLarge : Base64SinkStatus.Ok;
     }
+
+    /// <summary>Bytes the characters seen so far decode to (n base64 characters carry floor(3n/4) bytes).</summary>
+    public long DecodedLength => _written + (long)(_staged - _padding) * 3 / 4;
 
     public Base64SinkStatus Append(byte c) => Append([c]);
 

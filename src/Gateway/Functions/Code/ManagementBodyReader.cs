@@ -34,9 +34,11 @@ internal static class ManagementBodyReader
             {
                 var result = await body.ReadAsync(ct).ConfigureAwait(false);
                 var buffer = result.Buffer;
+                // Read before AdvanceTo: afterwards the pipe recycles the segments and the buffer's Length is garbage.
+                long length = buffer.Length;
                 long allowed = limits.MaxRequestBytes - total;
                 // Parse up to the cap first: a zip over its own cap inside the allowed bytes reports that error.
-                var within = buffer.Length > allowed ? buffer.Slice(0, allowed) : buffer;
+                var within = length > allowed ? buffer.Slice(0, allowed) : buffer;
                 foreach (var segment in within)
                 {
                     if (!parser.Feed(segment.Span))
@@ -44,10 +46,10 @@ internal static class ManagementBodyReader
                         break;
                     }
                 }
-                total += buffer.Length;
+                total += length;
                 // Everything seen is consumed: the parser keeps its own state, so nothing is ever re-read.
                 body.AdvanceTo(buffer.End);
-                if (parser.Error is null && buffer.Length > allowed)
+                if (parser.Error is null && length > allowed)
                 {
                     parser.Fail(CodeErrors.RequestTooLarge(limits.MaxRequestBytes, limits.Operation));
                 }
