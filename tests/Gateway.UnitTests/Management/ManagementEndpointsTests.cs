@@ -238,4 +238,48 @@ public class ManagementEndpointsTests
         Assert.Equal("ValidationException", ErrorType(noKeys));
         Assert.Equal("1 validation error detected: Value null at 'tagKeys' failed to satisfy constraint: Member must not be null", Message(noKeysBody));
     }
+    [Fact]
+    public async Task DryRun_checks_the_zip_and_changes_nothing()
+    {
+        await using var server = await StartAsync();
+        await server.SendAsync(HttpMethod.Post, "/2015-03-31/functions", CreateBody("fn", Zip("#!/bin/sh\necho v1\n")));
+        Assert.True(server.Registry.Current.TryGet("fn", out var before));
+
+        var zip2 = Zip("#!/bin/sh\necho v2\n");
+        var (dry, config) = await server.SendAsync(HttpMethod.Put, "/2015-03-31/functions/fn/code", $$"""{"ZipFile":"{{Convert.ToBase64String(zip2)}}","DryRun":true}""");
+        Assert.Equal(HttpStatusCode.OK, dry.StatusCode);
+        Assert.Equal(Sha256(zip2), config.GetProperty("CodeSha256").GetString());
+        Assert.True(server.Registry.Current.TryGet("fn", out var after));
+        Assert.Same(before, after);
+
+        var (corrupt, corruptBody) = await server.SendAsync(HttpMethod.Put, "/2015-03-31/functions/fn/code", """{"ZipFile":"bm90IGEgemlw","DryRun":true}""");
+        Assert.Equal(HttpStatusCode.BadRequest, corrupt.StatusCode);
+        Assert.Equal("Could not unzip uploaded file. Please check your file, then try to upload again.", Message(corruptBody));
+    }
+
+    [Fact]
+    public async Task Only_LATEST_can_be_updated_or_published()
+    {
+        await using var server = await StartAsync();
+        await server.SendAsync(HttpMethod.Post, "/2015-03-31/functions", CreateBody("fn", Zip("#!/bin/sh\n"), ""","Publish":true"""));
+        var (update, updateBody) = await server.SendAsync(HttpMethod.Put, "/2015-03-31/functions/fn:1/configuration", """{"Timeout":9}""");
+        Assert.Equal(HttpStatusCode.BadRequest, update.StatusCode);
+        Assert.Equal("InvalidParameterValueException", ErrorType(update));
+        Assert.Contains("Aliases and versions do not support this operation", Message(updateBody));
+
+        var (latest, _) = await server.SendAsync(HttpMethod.Put, "/2015-03-31/functions/fn:$LATEST/configuration", """{"Timeout":9}""");
+        Assert.Equal(HttpStatusCode.OK, latest.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_string_too_long_for_any_member_is_refused_without_being_held()
+    {
+        await using var server = await StartAsync();
+        var (response, body) = await server.SendAsync(HttpMethod.Post, "/2015-03-31/functions",
+            CreateBody("fn", Zip("#!/bin/sh\n"), $$""","Description":"{{new string('d', 100_000)}}" """));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("ValidationException", ErrorType(response));
+        Assert.StartsWith("1 validation error detected:", Message(body));
+        Assert.False(server.Registry.Current.TryGet("fn", out _));
+    }
 }
