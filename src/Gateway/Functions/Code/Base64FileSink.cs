@@ -18,9 +18,10 @@ internal enum Base64SinkStatus
 /// the decoded bytes as they go. Holds two fixed buffers and never more: the upload's size only reaches the disk.
 /// </summary>
 /// <remarks>
-/// The alphabet is checked here, strictly (no whitespace, padding only at the end), because
-/// <see cref="Base64.DecodeFromUtf8"/> skips whitespace since .NET 8 and AWS's Java decoder does not; it also keeps
-/// the carry between pieces under one block. Writes are synchronous: the caller parses spans, which cannot cross an
+/// The alphabet is checked here, strictly (no whitespace, padding only at the end and required), as
+/// System.Text.Json's byte[] reader would check it, because <see cref="Base64.DecodeFromUtf8"/> skips whitespace since
+/// .NET 8; it also keeps the carry between pieces under one block. SDKs never send anything else; how AWS treats
+/// whitespace or missing padding is not known. Writes are synchronous: the caller parses spans, which cannot cross an
 /// await, and a 24 KB write lands in the page cache.
 /// </remarks>
 internal sealed class Base64FileSink : IDisposable
@@ -107,15 +108,10 @@ internal sealed class Base64FileSink : IDisposable
     public Base64SinkStatus Complete(out UploadedZip? zip)
     {
         zip = null;
-        // Like AWS's decoder, a final block without its padding is accepted ("QQ" is "A").
-        int missing = (4 - (_staged % 4)) % 4;
-        if (missing == 3 || (_padding > 0 && missing > 0))
+        // Padding is required (RFC 4648 3.2), as System.Text.Json's own byte[] reader requires it: "QQ" is refused.
+        if (_staged % 4 != 0)
         {
             return Base64SinkStatus.Invalid;
-        }
-        for (int i = 0; i < missing; i++)
-        {
-            _input[_staged++] = (byte)'=';
         }
         var status = Decode(isFinalBlock: true);
         if (status != Base64SinkStatus.Ok)

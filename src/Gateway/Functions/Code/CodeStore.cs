@@ -11,7 +11,8 @@ namespace Gateway.Functions.Code;
 /// An extraction is written to a temporary folder and renamed into place, so a folder named by a hash is always
 /// complete: a crash leaves only a temporary folder, which the next start deletes. Safe for concurrent use: two
 /// stores of the same content rename the same bytes over each other, and two extractions of the same zip race to
-/// the rename, the loser reusing the winner's folder.
+/// the rename, the loser reusing the winner's folder. Construct one per gateway, at start: the constructor deletes
+/// whatever a previous run left in <c>spool/</c> and in temporary extraction folders.
 /// </remarks>
 internal sealed class CodeStore
 {

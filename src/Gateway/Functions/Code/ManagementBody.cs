@@ -26,6 +26,8 @@ internal sealed class ManagementBody : IDisposable
     /// ZipFile as <c>byte[]</c> still deserializes; the content is in <see cref="Zip"/>.</summary>
     public const string ZipFilePlaceholder = "c3Bvb2xlZA==";
 
+    internal static ReadOnlySpan<byte> ZipFilePlaceholderUtf8 => "c3Bvb2xlZA=="u8;
+
     /// <summary>The prefix of a <see cref="DivertedString.Placeholder"/> (followed by its index).</summary>
     public const string DivertedPlaceholderPrefix = "<gateway:diverted-string:";
 

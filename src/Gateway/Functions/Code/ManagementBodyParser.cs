@@ -237,7 +237,7 @@ internal sealed class ManagementBodyParser : IDisposable
         _sinkLocation = _depth == 1 ? ZipFileLocation.TopLevel : ZipFileLocation.Code;
         _sink = Base64FileSink.Create(_spoolDirectory, _limits.MaxZippedBytes);
         TrackPeak();
-        return _skeleton.TryAppend(System.Text.Encoding.ASCII.GetBytes(ManagementBody.ZipFilePlaceholder)) || FailSkeletonFull();
+        return _skeleton.TryAppend(ManagementBody.ZipFilePlaceholderUtf8) || FailSkeletonFull();
     }
 
     /// <summary>A run of string content with no quote or backslash in it.</summary>
@@ -346,8 +346,7 @@ internal sealed class ManagementBodyParser : IDisposable
         switch (_kind)
         {
             case StringKind.Key:
-                var key = _skeleton.Slice(_contentStart);
-                _lastKey = key.SequenceEqual("ZipFile"u8) ? KnownKey.ZipFile : key.SequenceEqual("Code"u8) ? KnownKey.Code : KnownKey.Other;
+                _lastKey = Recognize(_skeleton.Slice(_contentStart));
                 break;
             case StringKind.Diverted:
                 string placeholder = ManagementBody.DivertedPlaceholderPrefix + _diverted.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) + ">";
@@ -379,6 +378,35 @@ internal sealed class ManagementBodyParser : IDisposable
                 break;
         }
         return _skeleton.TryAppend((byte)'"') || FailSkeletonFull();
+    }
+
+    /// <summary>Names a key as the deserializer will read it: "Zip\u0046ile" is ZipFile too (escaped keys are rare and
+    /// short, so decoding them allocates only then). Exact case, as AWS's member names are.</summary>
+    private static KnownKey Recognize(ReadOnlySpan<byte> raw)
+    {
+        if (raw.IndexOf((byte)'\\') >= 0)
+        {
+            Span<byte> quoted = raw.Length + 2 <= 256 ? stackalloc byte[raw.Length + 2] : new byte[raw.Length + 2];
+            quoted[0] = (byte)'"';
+            raw.CopyTo(quoted[1..]);
+            quoted[^1] = (byte)'"';
+            var reader = new System.Text.Json.Utf8JsonReader(quoted);
+            try
+            {
+                reader.Read();
+                string key = reader.GetString()!;
+                return key == "ZipFile" ? KnownKey.ZipFile : key == "Code" ? KnownKey.Code : KnownKey.Other;
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                return KnownKey.Other; // the deserializer will refuse the body anyway
+            }
+            catch (InvalidOperationException)
+            {
+                return KnownKey.Other;
+            }
+        }
+        return raw.SequenceEqual("ZipFile"u8) ? KnownKey.ZipFile : raw.SequenceEqual("Code"u8) ? KnownKey.Code : KnownKey.Other;
     }
 
     private bool OnSinkStatus(Base64SinkStatus status) => status switch

@@ -236,6 +236,8 @@ internal static class ZipExtractor
         {
             using var source = entry.Open();
             using var target = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0);
+            uint crc = 0;
+            long length = 0;
             int n;
             while ((n = source.Read(buffer, 0, buffer.Length)) > 0)
             {
@@ -244,9 +246,14 @@ internal static class ZipExtractor
                 {
                     return CodeErrors.UnzippedTooLarge(state.MaxBytes);
                 }
+                crc = Crc32.Append(crc, buffer.AsSpan(0, n));
+                length += n;
                 target.Write(buffer, 0, n);
             }
-            return null;
+            // .NET stops inflating at the declared size (observed on .NET 10: a bomb declaring 10 bytes yields 10), so
+            // a lying header truncates the file silently; the CRC over what was written exposes it, and any other
+            // damage, as a corrupt zip instead of a function that runs half a file.
+            return length == entry.Length && crc == entry.Crc32 ? null : CodeErrors.CorruptZip;
         }
         finally
         {

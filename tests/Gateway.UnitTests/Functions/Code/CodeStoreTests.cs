@@ -96,17 +96,64 @@ public sealed class CodeStoreTests : IDisposable
         => Assert.Equal("Unzipped size must be smaller than 262144000 bytes", CodeErrors.UnzippedTooLarge(CodeStore.AwsMaxUnzippedBytes).Message);
 
     [Fact]
-    public void Zip_bomb_that_lies_about_its_size_is_stopped_at_the_cap()
+    public void Zip_bomb_is_refused_from_its_declared_size_before_anything_is_inflated()
     {
-        byte[] bomb = ZipBuilder.Bomb(inflated: 4_000_000, declared: 10);
+        byte[] bomb = new ZipBuilder().File("bomb.bin", new byte[4_000_000]).Build();
         Assert.True(bomb.Length < 20_000, $"bomb is {bomb.Length} bytes");
 
         var result = StoreAndExtract(bomb, maxUnzipped: 1_000_000);
 
         Assert.Equal(CodeErrors.UnzippedTooLarge(1_000_000), result.Error);
-        // Nothing left behind: no extraction folder, no half-written temporary one.
-        Assert.Equal(["spool", "zips"], Directory.GetDirectories(_data.Combine("code")).Select(d => Path.GetFileName(d)!).Order().ToArray());
+        AssertNothingExtracted();
     }
+
+    [Theory]
+    [InlineData(4_000_000)] // inflates past the cap
+    [InlineData(500_000)]   // inflates under the cap, still more than it declares
+    public void Zip_bomb_that_lies_about_its_size_is_refused(int inflated)
+    {
+        byte[] bomb = ZipBuilder.Bomb(inflated, declared: 10);
+
+        var result = StoreAndExtract(bomb, maxUnzipped: 1_000_000);
+
+        // .NET stops inflating at the declared size, so the CRC exposes the lie; a runtime that kept inflating would
+        // be stopped by the byte count at the cap instead. Either way nothing past the cap is written.
+        Assert.Contains(result.Error, new ManagementBodyError?[] { CodeErrors.CorruptZip, CodeErrors.UnzippedTooLarge(1_000_000) });
+        AssertNothingExtracted();
+    }
+
+    [Fact]
+    public void Runtime_stops_inflating_at_the_declared_size()
+    {
+        // Documents why ZipExtractor checks each entry's CRC: the runtime's zip reader trusts the declared size.
+        // If a runtime update changes this, the byte count in ZipExtractor is what stops a bomb.
+        using var archive = new System.IO.Compression.ZipArchive(new MemoryStream(ZipBuilder.Bomb(inflated: 100_000, declared: 10)));
+        using var stream = archive.Entries[0].Open();
+        long total = 0;
+        var buffer = new byte[8192];
+        int n;
+        while ((n = stream.Read(buffer)) > 0)
+        {
+            total += n;
+        }
+        Assert.Equal(10, total);
+    }
+
+    [Fact]
+    public void Zip_with_a_damaged_entry_is_refused_by_its_crc()
+    {
+        byte[] zip = new ZipBuilder().File("a.txt", new string('a', 5000)).Build();
+        // Flip the stored CRC in the central directory (PK\1\2 header, CRC at +16).
+        int central = zip.AsSpan().IndexOf("PK\u0001\u0002"u8);
+        zip[central + 16] ^= 0xFF;
+
+        var result = StoreAndExtract(zip);
+
+        Assert.Equal(CodeErrors.CorruptZip, result.Error);
+    }
+
+    private void AssertNothingExtracted()
+        => Assert.Equal(["spool", "zips"], Directory.GetDirectories(_data.Combine("code")).Select(d => Path.GetFileName(d)!).Order().ToArray());
 
     [Fact]
     public void Mode_bits_are_kept()
