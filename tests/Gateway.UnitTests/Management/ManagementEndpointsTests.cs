@@ -282,4 +282,38 @@ public class ManagementEndpointsTests
         Assert.StartsWith("1 validation error detected:", Message(body));
         Assert.False(server.Registry.Current.TryGet("fn", out _));
     }
+    [Fact]
+    public async Task An_alias_qualifier_answers_its_version_under_the_alias_ARN()
+    {
+        // LS-REC test_alias_lifecycle: get_function_alias_1_1 has FunctionArn …:aliasname1_1 and Version "1".
+        await using var server = await StartAsync();
+        await server.SendAsync(HttpMethod.Post, "/2015-03-31/functions", CreateBody("fn", Zip("#!/bin/sh\n"), ""","Publish":true"""));
+        server.Registry.Change(s =>
+        {
+            s.TryGet("fn", out var f);
+            var alias = new Gateway.Functions.Registry.AliasRecord { Name = "live", Arn = Arn + "fn:live", FunctionVersion = "1", RevisionId = "r" };
+            return (s.With(f with { Aliases = f.Aliases.SetItem("live", alias) }), 0);
+        });
+
+        var (response, config) = await server.SendAsync(HttpMethod.Get, "/2015-03-31/functions/fn/configuration?Qualifier=live");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(Arn + "fn:live", config.GetProperty("FunctionArn").GetString());
+        Assert.Equal("1", config.GetProperty("Version").GetString());
+
+        var (delete, deleteBody) = await server.SendAsync(HttpMethod.Delete, "/2015-03-31/functions/fn?Qualifier=1");
+        Assert.Equal(HttpStatusCode.Conflict, delete.StatusCode);
+        Assert.Equal("Unable to delete version because the following aliases reference it: [live]", Message(deleteBody));
+    }
+
+    [Theory]
+    [InlineData("0", "Member must have value greater than or equal to 1")]
+    [InlineData("10001", "Member must have value less than or equal to 10000")]
+    [InlineData("many", "Member must be a number")]
+    public async Task MaxItems_outside_the_model_is_a_validation_error(string maxItems, string constraint)
+    {
+        await using var server = await StartAsync();
+        var (response, body) = await server.SendAsync(HttpMethod.Get, "/2015-03-31/functions?MaxItems=" + maxItems);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal($"1 validation error detected: Value '{maxItems}' at 'maxItems' failed to satisfy constraint: {constraint}", Message(body));
+    }
 }
