@@ -175,6 +175,7 @@ app.MapPost("/2015-03-31/functions/{FunctionName}/invocations", invoke.HandleAsy
 app.MapGet("/_gateway/status", async () => StatusReport.Build(host, environmentServices, invocations, await events.CountersAsync()));
 app.MapGet("/metrics", async () => Results.Text(Gateway.Metrics.PrometheusExporter.Render(host, admission, invocations, await events.CountersAsync(), bodyBudget), Gateway.Metrics.PrometheusExporter.ContentType));
 // Lambda's management API: each resource in its own file under Management/ (docs/architecture.md).
+ManagementEndpoints.MapFunctions(app, new ManagementContext { Registry = registry, Resolver = resolver, CodeStore = new Gateway.Functions.Code.CodeStore(environmentServices.DataDirectory), Options = options, Time = time });
 AccountSettingsEndpoint.Map(app, registry, options);
 AliasEndpoints.Map(app, registry, resolver);
 ConcurrencyEndpoints.Map(app, registry, resolver, options);

@@ -9,7 +9,7 @@ internal sealed record LambdaError(int Status, string ErrorType, string Message,
 {
     public static LambdaError ResourceNotFound(string message) => new(404, "ResourceNotFoundException", message, true, "User");
 
-    public static LambdaError ResourceConflict(string message) => new(409, "ResourceConflictException", message, true, "User");
+    public static LambdaError ResourceConflict(string message) => new(409, "ResourceConflictException", message, false, "User"); // recorded: {"Type":"User","message":…}
 
     public static LambdaError InvalidParameterValue(string message) => new(400, "InvalidParameterValueException", message, false, "User");
 

@@ -5,7 +5,7 @@ using System.Text.Json.Serialization;
 namespace Gateway.Management;
 
 /// <summary>
-/// Source-generated JSON for the alias and concurrency APIs: AWS's PascalCase member names as they are, members
+/// Source-generated JSON for the management API: AWS's PascalCase member names as they are, members
 /// that are null left out (AWS omits what is unset: RoutingConfig, ReservedConcurrentExecutions, NextMarker,
 /// StatusReason). Requests are read case-sensitively, as AWS's JSON protocol does.
 /// </summary>
@@ -17,6 +17,16 @@ namespace Gateway.Management;
 [JsonSerializable(typeof(ProvisionedConcurrencyDocument))]
 [JsonSerializable(typeof(ProvisionedConcurrencyConfig))]
 [JsonSerializable(typeof(ListProvisionedConcurrencyConfigsResponse))]
+[JsonSerializable(typeof(FunctionConfiguration))]
+[JsonSerializable(typeof(GetFunctionResponse))]
+[JsonSerializable(typeof(ListFunctionsResponse))]
+[JsonSerializable(typeof(ListVersionsByFunctionResponse))]
+[JsonSerializable(typeof(ListTagsResponse))]
+[JsonSerializable(typeof(CreateFunctionRequest))]
+[JsonSerializable(typeof(UpdateFunctionCodeRequest))]
+[JsonSerializable(typeof(UpdateFunctionConfigurationRequest))]
+[JsonSerializable(typeof(PublishVersionRequest))]
+[JsonSerializable(typeof(TagResourceRequest))]
 internal sealed partial class ManagementJsonContext : JsonSerializerContext
 {
     /// <summary>The context to use: the attribute's options plus an encoder that writes <c>+</c> as it is, so

@@ -1,0 +1,135 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Gateway.Functions.Code;
+using Gateway.Invoke;
+using Microsoft.AspNetCore.Http;
+
+namespace Gateway.Management;
+
+/// <summary>A deployment package in place: its code folder (what environments run), AWS's hash and size of the zip.</summary>
+internal sealed record InstalledCode(string Directory, string CodeSha256, long CodeSize)
+{
+    /// <summary>The folder's <c>bootstrap</c>: not checked here; a missing or non-executable one fails at invoke with
+    /// Runtime.InvalidEntrypoint, as on AWS.</summary>
+    public string Bootstrap => System.IO.Path.Combine(Directory, "bootstrap");
+}
+
+/// <summary>A management request body read: the request (its ZipFile member holding only a placeholder) and the
+/// spooled zip, or the refusal. Disposing it deletes the spooled zip unless it was stored.</summary>
+internal sealed class ManagementUpload<T>(ManagementBody? body) : IDisposable
+{
+    public T? Request { get; init; }
+
+    /// <summary>The decoded ZipFile, when the body had one where the operation expects it.</summary>
+    public UploadedZip? Zip { get; init; }
+
+    /// <summary>Null with a null <see cref="Request"/>: the client went away, nothing to answer.</summary>
+    public LambdaError? Error { get; init; }
+
+    public void Dispose() => body?.Dispose();
+}
+
+/// <summary>
+/// Where the management endpoints meet the zip layer (<see cref="ManagementBodyReader"/>, <see cref="CodeStore"/>):
+/// reading a body that carries a base64 zip without holding it in memory, turning the zip into a code folder, and
+/// finding a kept zip for GetFunction's Code.Location.
+/// </summary>
+internal sealed class CodePackages(CodeStore store)
+{
+    public CodeStore Store { get; } = store;
+
+    /// <summary>
+    /// Reads a CreateFunction/UpdateFunctionCode body within <paramref name="limits"/>. The zip counts only where the
+    /// operation expects it (<paramref name="zipLocation"/>). A long string in any other member was left out of the
+    /// JSON by the reader; no such member takes 64 KB, so it is refused here.
+    /// </summary>
+    public async Task<ManagementUpload<T>> ReadAsync<T>(HttpContext context, JsonTypeInfo<T> type, ManagementBodyLimits limits, ZipFileLocation zipLocation)
+        where T : class
+    {
+        ManagementBody body;
+        try
+        {
+            body = await ManagementBodyReader.ReadAsync(context.Request.BodyReader, context.Request.ContentLength, limits, Store.SpoolDirectory, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is BadHttpRequestException or IOException or OperationCanceledException)
+        {
+            return new ManagementUpload<T>(null);
+        }
+        if (body.Error is { } bodyError)
+        {
+            return new ManagementUpload<T>(body) { Error = ToLambdaError(bodyError) };
+        }
+        if (body.DivertedStrings.Count > 0)
+        {
+            var longest = body.DivertedStrings.Max(d => d.EncodedLength);
+            return new ManagementUpload<T>(body)
+            {
+                Error = LambdaError.Validation($"1 validation error detected: a string value of {longest} characters failed to satisfy constraint: Member must have length less than or equal to {limits.DivertThreshold}"),
+            };
+        }
+        T? value;
+        try
+        {
+            value = body.Json.IsEmpty ? null : JsonSerializer.Deserialize(body.Json.Span, type);
+        }
+        catch (JsonException ex)
+        {
+            return new ManagementUpload<T>(body) { Error = LambdaError.InvalidRequestContent("Could not parse request body into json: " + ex.Message) };
+        }
+        if (value is null)
+        {
+            return new ManagementUpload<T>(body) { Error = LambdaError.InvalidRequestContent("Could not parse request body into json: the body is empty") };
+        }
+        return new ManagementUpload<T>(body) { Request = value, Zip = body.ZipLocation == zipLocation ? body.Zip : null };
+    }
+
+    /// <summary>Stores the zip under its hash and extracts it (once per content). A corrupt zip or one over 250 MB
+    /// unzipped is AWS's InvalidParameterValueException.</summary>
+    public LambdaError? Install(UploadedZip zip, out InstalledCode? installed)
+    {
+        installed = null;
+        try
+        {
+            var stored = Store.Store(zip);
+            var extracted = Store.Extract(stored);
+            if (extracted.Error is { } error)
+            {
+                return ToLambdaError(error);
+            }
+            installed = new InstalledCode(extracted.Directory!, stored.CodeSha256, stored.Size);
+            return null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return LambdaError.ServiceException("The code could not be stored: " + ex.Message);
+        }
+    }
+
+    /// <summary>The kept zip named <c>{sha256-hex}.zip</c>, or null.</summary>
+    public string? ZipFileFor(string fileName) =>
+        fileName.EndsWith(".zip", StringComparison.Ordinal) && Store.TryGet(fileName[..^4], out var code) ? code.ZipPath : null;
+
+    /// <summary>Where GetFunction's Code.Location points: this gateway's <c>/_gateway/code/{hex}.zip</c>.</summary>
+    public static string LocationOf(HttpRequest request, string codeSha256) =>
+        $"{request.Scheme}://{request.Host}/_gateway/code/{HexOf(codeSha256)}.zip";
+
+    /// <summary>The file name form of a base64 SHA-256 (lower-case hex); a hash that is not base64 (a folder hash from
+    /// the functions file) is hashed again so the name stays safe (and finds nothing).</summary>
+    public static string HexOf(string codeSha256)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        return Convert.TryFromBase64String(codeSha256, hash, out int written) && written == 32
+            ? Convert.ToHexStringLower(hash)
+            : Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(codeSha256)));
+    }
+
+    /// <summary>The zip layer's refusal in Lambda's body shape: a 413 has <c>Message</c> and no Type (LS-REC), a 400
+    /// InvalidParameterValueException has <c>Type: User</c> and <c>message</c>.</summary>
+    internal static LambdaError ToLambdaError(ManagementBodyError error) => error.ErrorType switch
+    {
+        "RequestEntityTooLargeException" => LambdaError.RequestEntityTooLarge(error.Message),
+        "InvalidParameterValueException" => LambdaError.InvalidParameterValue(error.Message),
+        _ => new LambdaError(error.Status, error.ErrorType, error.Message, false, null),
+    };
+}

@@ -1,0 +1,83 @@
+namespace Gateway.Management;
+
+/// <summary>botocore's CreateFunctionRequest: the members this gateway reads (others are ignored, as unknown members
+/// are by AWS).</summary>
+internal sealed class CreateFunctionRequest
+{
+    public string? FunctionName { get; set; }
+    public string? Runtime { get; set; }
+    public string? Role { get; set; }
+    public string? Handler { get; set; }
+    public FunctionCode? Code { get; set; }
+    public string? Description { get; set; }
+    public int? Timeout { get; set; }
+    public int? MemorySize { get; set; }
+    public bool? Publish { get; set; }
+    public string? PackageType { get; set; }
+    public DeadLetterConfig? DeadLetterConfig { get; set; }
+    public EnvironmentRequest? Environment { get; set; }
+    public TracingConfig? TracingConfig { get; set; }
+    public Dictionary<string, string>? Tags { get; set; }
+    public List<string>? Layers { get; set; }
+    public List<string>? Architectures { get; set; }
+    public EphemeralStorage? EphemeralStorage { get; set; }
+    public LoggingConfig? LoggingConfig { get; set; }
+}
+
+/// <summary>botocore's FunctionCode. Only ZipFile is served here; the others are refused with a clear message.</summary>
+internal sealed class FunctionCode
+{
+    /// <summary>The base64 zip (or, once the streaming body reader has taken it out, its placeholder).</summary>
+    public string? ZipFile { get; set; }
+    public string? S3Bucket { get; set; }
+    public string? S3Key { get; set; }
+    public string? S3ObjectVersion { get; set; }
+    public string? ImageUri { get; set; }
+}
+
+internal sealed class EnvironmentRequest
+{
+    public Dictionary<string, string>? Variables { get; set; }
+}
+
+internal sealed class UpdateFunctionCodeRequest
+{
+    public string? ZipFile { get; set; }
+    public string? S3Bucket { get; set; }
+    public string? S3Key { get; set; }
+    public string? S3ObjectVersion { get; set; }
+    public string? ImageUri { get; set; }
+    public List<string>? Architectures { get; set; }
+    public bool? Publish { get; set; }
+    public bool? DryRun { get; set; }
+    public string? RevisionId { get; set; }
+}
+
+internal sealed class UpdateFunctionConfigurationRequest
+{
+    public string? Role { get; set; }
+    public string? Handler { get; set; }
+    public string? Description { get; set; }
+    public int? Timeout { get; set; }
+    public int? MemorySize { get; set; }
+    public EnvironmentRequest? Environment { get; set; }
+    public string? Runtime { get; set; }
+    public DeadLetterConfig? DeadLetterConfig { get; set; }
+    public TracingConfig? TracingConfig { get; set; }
+    public string? RevisionId { get; set; }
+    public List<string>? Layers { get; set; }
+    public EphemeralStorage? EphemeralStorage { get; set; }
+    public LoggingConfig? LoggingConfig { get; set; }
+}
+
+internal sealed class PublishVersionRequest
+{
+    public string? CodeSha256 { get; set; }
+    public string? Description { get; set; }
+    public string? RevisionId { get; set; }
+}
+
+internal sealed class TagResourceRequest
+{
+    public Dictionary<string, string>? Tags { get; set; }
+}
