@@ -67,7 +67,15 @@ internal sealed unsafe class ChildReaper : IDisposable
                 int pidfd = (int)*(long*)(events + i * size + LibC.EpollDataOffset);
                 new Span<byte>(info, 128).Clear();
                 ChildExit exit;
-                if (LibC.waitid(LibC.P_PIDFD, pidfd, info, LibC.WEXITED) == 0)
+                int result;
+                do
+                {
+                    // A signal (NativeAOT suspends threads for GC with one) interrupts waitid: retry, or a live
+                    // worker would be reported as exited and its environment torn down under it.
+                    result = LibC.waitid(LibC.P_PIDFD, pidfd, info, LibC.WEXITED);
+                }
+                while (result != 0 && Marshal.GetLastPInvokeError() == LibC.EINTR);
+                if (result == 0)
                 {
                     // siginfo_t: si_code at 8, si_status at 24 (x86-64 and arm64 alike).
                     int code = *(int*)(info + 8);
@@ -78,8 +86,12 @@ internal sealed unsafe class ChildReaper : IDisposable
                 {
                     exit = new ChildExit(false, -1);
                 }
+                // Take the waiter before closing: once closed, the number can be reused at once by a worker spawned on
+                // another thread, whose Watch would then be removed here and told of this exit (its environment torn
+                // down while its process lived on: seen as "Couldn't connect" from runtimes during a deploy under load).
+                _waiters.TryRemove(pidfd, out var onExit);
                 LibC.close(pidfd); // also removes it from the epoll set
-                if (_waiters.TryRemove(pidfd, out var onExit))
+                if (onExit is not null)
                 {
                     ThreadPool.UnsafeQueueUserWorkItem(static s => s.OnExit(s.Exit), (OnExit: onExit, Exit: exit), preferLocal: false);
                 }
