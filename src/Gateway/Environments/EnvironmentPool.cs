@@ -212,6 +212,7 @@ internal sealed class EnvironmentPool : IEnvironmentOwner
             // 1. Reserve, under the lock: an environment, or room for a new one.
             ExecutionEnvironment? environment = null;
             bool needsNew = false;
+            bool wasStarting = false;
             lock (_lock)
             {
                 if (_stopping || _retired)
@@ -227,6 +228,7 @@ internal sealed class EnvironmentPool : IEnvironmentOwner
                 {
                     environment = _startingUnclaimed[0];
                     _startingUnclaimed.RemoveAt(0);
+                    wasStarting = true;
                 }
                 else if (_definition.MaxEnvironments is int max && _all.Count + _reservedNew >= max)
                 {
@@ -283,12 +285,13 @@ internal sealed class EnvironmentPool : IEnvironmentOwner
                     environment = AddLocked(provisioned: false, claimed: true);
                 }
             }
-            if (environment!.TryAssign(invocation, out var deliverTo))
+            var placed = environment!;
+            if (wasStarting ? TryAssignStarting(placed, invocation, out var deliverTo) : placed.TryAssign(invocation, out deliverTo))
             {
-                invocation.ExecutedVersion = environment.Function.Version;
+                invocation.ExecutedVersion = placed.Function.Version;
                 if (needsNew)
                 {
-                    _ = environment.StartAsync();
+                    _ = placed.StartAsync();
                 }
                 lease = new DispatchLease(this, invocation, deliverTo);
                 return DispatchResult.Assigned;
@@ -300,6 +303,25 @@ internal sealed class EnvironmentPool : IEnvironmentOwner
         return DispatchResult.Throttled;
     }
 
+    /// <summary>Assigns to an environment reserved while it was starting. Its init may have finished since, and its
+    /// first /next (OnIdle) listed it as idle: assigning and unlisting it are one step under the lock, or an Update,
+    /// Retire or scale-down could take it from the idle list and stop it mid-invocation.</summary>
+    private bool TryAssignStarting(ExecutionEnvironment environment, Invocation invocation, out RuntimeApiConnection? deliverTo)
+    {
+        lock (_lock)
+        {
+            if (!environment.TryAssign(invocation, out deliverTo))
+            {
+                return false;
+            }
+            if (_idle.Remove(environment))
+            {
+                _idleSince.Remove(environment);
+            }
+            return true;
+        }
+    }
+
     /// <summary>The environment cap refused a new environment: the gateway's own reason, never a Lambda one.</summary>
     private DispatchResult Refuse(Invocation invocation, out ThrottleDecision throttle)
     {
@@ -308,32 +330,53 @@ internal sealed class EnvironmentPool : IEnvironmentOwner
         return DispatchResult.Throttled;
     }
 
-    /// <summary>Undoes a reservation that admission refused: the environment goes back where it was taken from.</summary>
+    /// <summary>Undoes a reservation that admission refused: the environment goes back where it was taken from — or,
+    /// when an Update or Retire came while it was reserved (and so out of the lists they stop), it stops now.</summary>
     private void RollBack(ExecutionEnvironment? environment, bool reservedNew)
     {
         if (reservedNew)
         {
             _machine.Return();
         }
+        bool stop = false;
         lock (_lock)
         {
             if (reservedNew)
             {
                 _reservedNew--;
             }
-            if (environment is null || !_all.Contains(environment) || _stopping || _retired)
+            if (environment is null || !_all.Contains(environment) || _stopping)
             {
-                return;
+                return; // gone, or BeginStop/StopAsync kills every environment anyway
             }
-            if (environment.State == EnvironmentState.Starting)
+            bool current = !_retired && ReferenceEquals(environment.Function, _definition);
+            var state = environment.State;
+            if (state == EnvironmentState.Starting)
             {
-                _startingUnclaimed.Insert(0, environment);
+                // Not current: its first /next reaches OnIdle, which stops it.
+                if (current)
+                {
+                    _startingUnclaimed.Insert(0, environment);
+                }
             }
-            else if (environment.State == EnvironmentState.Idle && ReferenceEquals(environment.Function, _definition))
+            else if (state is EnvironmentState.Idle or EnvironmentState.AwaitingNext)
             {
-                _idle.Add(environment);
-                _idleSince[environment] = _services.Time.GetTimestamp();
+                // AwaitingNext too: an environment is offered as soon as it answers, before its runtime's /next, and
+                // that /next does not offer it again. Left out here, it would never be dispatched to or stopped.
+                if (!current)
+                {
+                    stop = true;
+                }
+                else if (!_idle.Contains(environment))
+                {
+                    _idle.Add(environment);
+                    _idleSince[environment] = _services.Time.GetTimestamp();
+                }
             }
+        }
+        if (stop)
+        {
+            environment.Kill(); // it holds no invocation
         }
     }
 
