@@ -71,10 +71,16 @@ internal sealed unsafe class ChildReaper : IDisposable
                 do
                 {
                     // A signal (NativeAOT suspends threads for GC with one) interrupts waitid: retry, or a live
-                    // worker would be reported as exited and its environment torn down under it.
-                    result = LibC.waitid(LibC.P_PIDFD, pidfd, info, LibC.WEXITED);
+                    // worker would be reported as exited and its environment torn down under it. WNOHANG: this
+                    // thread must never block on one child while others exit.
+                    result = LibC.waitid(LibC.P_PIDFD, pidfd, info, LibC.WEXITED | LibC.WNOHANG);
                 }
                 while (result != 0 && Marshal.GetLastPInvokeError() == LibC.EINTR);
+                int pid = *(int*)(info + 16); // siginfo_t.si_pid: 0 when WNOHANG found the child still running
+                if (result == 0 && pid == 0)
+                {
+                    continue; // not exited (a spurious wake-up): keep watching
+                }
                 if (result == 0)
                 {
                     // siginfo_t: si_code at 8, si_status at 24 (x86-64 and arm64 alike).
@@ -86,6 +92,10 @@ internal sealed unsafe class ChildReaper : IDisposable
                 {
                     exit = new ChildExit(false, -1);
                 }
+                // Out of the epoll set explicitly: closing is not enough while a child being spawned (between its
+                // fork and its exec) still holds a copy of this descriptor, and a stale entry would keep firing
+                // under a number the next worker's pidfd may reuse.
+                LibC.epoll_ctl(_epoll, LibC.EPOLL_CTL_DEL, pidfd, null);
                 // Take the waiter before closing: once closed, the number can be reused at once by a worker spawned on
                 // another thread, whose Watch would then be removed here and told of this exit (its environment torn
                 // down while its process lived on: seen as "Couldn't connect" from runtimes during a deploy under load).

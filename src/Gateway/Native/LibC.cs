@@ -19,9 +19,11 @@ internal static unsafe partial class LibC
     public const int O_CLOEXEC = 0x80000;
     public const int EPOLL_CLOEXEC = 0x80000;
     public const int EPOLL_CTL_ADD = 1;
+    public const int EPOLL_CTL_DEL = 2;
     public const uint EPOLLIN = 0x001;
     public const int P_PIDFD = 3;
     public const int WEXITED = 4;
+    public const int WNOHANG = 1;
     public const int CLD_EXITED = 1;
     public const int CLD_KILLED = 2;
     public const int CLD_DUMPED = 3;
