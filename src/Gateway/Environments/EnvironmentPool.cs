@@ -212,7 +212,6 @@ internal sealed class EnvironmentPool : IEnvironmentOwner
             // 1. Reserve, under the lock: an environment, or room for a new one.
             ExecutionEnvironment? environment = null;
             bool needsNew = false;
-            bool wasStarting = false;
             lock (_lock)
             {
                 if (_stopping || _retired)
@@ -223,12 +222,13 @@ internal sealed class EnvironmentPool : IEnvironmentOwner
                 if (_idle.Count > 0)
                 {
                     environment = TakeIdleAtLocked(_idle.Count - 1);
+                    environment.ReservedByPool = true;
                 }
                 else if (_startingUnclaimed.Count > 0)
                 {
                     environment = _startingUnclaimed[0];
                     _startingUnclaimed.RemoveAt(0);
-                    wasStarting = true;
+                    environment.ReservedByPool = true;
                 }
                 else if (_definition.MaxEnvironments is int max && _all.Count + _reservedNew >= max)
                 {
@@ -286,7 +286,7 @@ internal sealed class EnvironmentPool : IEnvironmentOwner
                 }
             }
             var placed = environment!;
-            if (wasStarting ? TryAssignStarting(placed, invocation, out var deliverTo) : placed.TryAssign(invocation, out deliverTo))
+            if (needsNew ? placed.TryAssign(invocation, out var deliverTo) : TryCommit(placed, invocation, out deliverTo))
             {
                 invocation.ExecutedVersion = placed.Function.Version;
                 if (needsNew)
@@ -303,13 +303,18 @@ internal sealed class EnvironmentPool : IEnvironmentOwner
         return DispatchResult.Throttled;
     }
 
-    /// <summary>Assigns to an environment reserved while it was starting. Its init may have finished since, and its
-    /// first /next (OnIdle) listed it as idle: assigning and unlisting it are one step under the lock, or an Update,
-    /// Retire or scale-down could take it from the idle list and stop it mid-invocation.</summary>
-    private bool TryAssignStarting(ExecutionEnvironment environment, Invocation invocation, out RuntimeApiConnection? deliverTo)
+    /// <summary>
+    /// Assigns to a reserved environment and ends the reservation, in one step under the lock. While it was reserved
+    /// nothing could stop it (OnIdle leaves a reserved environment to its dispatcher), and a starting one may have
+    /// reached its first /next and been listed as idle: unlisting it here means no Update, Retire or scale-down can
+    /// find it while it runs. An environment of a definition replaced meanwhile still runs this one invocation (the
+    /// old code answers, as during any deploy) and stops when it is done.
+    /// </summary>
+    private bool TryCommit(ExecutionEnvironment environment, Invocation invocation, out RuntimeApiConnection? deliverTo)
     {
         lock (_lock)
         {
+            environment.ReservedByPool = false;
             if (!environment.TryAssign(invocation, out deliverTo))
             {
                 return false;
@@ -344,6 +349,10 @@ internal sealed class EnvironmentPool : IEnvironmentOwner
             if (reservedNew)
             {
                 _reservedNew--;
+            }
+            if (environment is not null)
+            {
+                environment.ReservedByPool = false;
             }
             if (environment is null || !_all.Contains(environment) || _stopping)
             {
@@ -462,6 +471,10 @@ internal sealed class EnvironmentPool : IEnvironmentOwner
                 return;
             }
             _startingUnclaimed.Remove(environment);
+            if (environment.ReservedByPool)
+            {
+                return; // a dispatcher holds it: its commit (or roll-back) decides where it goes
+            }
             if (_retired || _stopping || !ReferenceEquals(environment.Function, _definition) || IsSurplusProvisionedLocked(environment))
             {
                 // Old code, a removed version, or provisioned concurrency lowered: its invocation is done, so it stops.

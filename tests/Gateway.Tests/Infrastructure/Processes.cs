@@ -38,13 +38,18 @@ public static partial class Processes
     }
 
     /// <summary>Resident set size in kB (VmRSS) of a process.</summary>
-    public static long RssKb(int pid)
+    public static long RssKb(int pid) => StatusKb(pid, "VmRSS:");
+
+    /// <summary>The peak resident set size in kB (VmHWM) of a process since it started.</summary>
+    public static long PeakRssKb(int pid) => StatusKb(pid, "VmHWM:");
+
+    private static long StatusKb(int pid, string field)
     {
         foreach (var line in File.ReadAllLines($"/proc/{pid}/status"))
         {
-            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+            if (line.StartsWith(field, StringComparison.Ordinal))
             {
-                return long.Parse(line[6..].Trim().Split(' ')[0]);
+                return long.Parse(line[field.Length..].Trim().Split(' ')[0]);
             }
         }
         return 0;

@@ -278,8 +278,9 @@ public sealed class EnvironmentPoolTests : IAsyncLifetime
     public async Task An_environment_that_becomes_ready_while_reserved_is_not_left_in_the_idle_list()
     {
         // Found by this test: a starting environment reserved by a dispatch can reach its first /next before the
-        // dispatch commits; OnIdle then listed it as idle, and it stayed listed while running the invocation, where an
-        // Update (as here), a Retire, a scale-down or lower provisioned concurrency would kill it mid-invocation.
+        // dispatch commits; OnIdle then listed it as idle (or, after an Update, stopped it), and it stayed listed while
+        // running the invocation, where an Update (as here), a Retire, a scale-down or lower provisioned concurrency
+        // would kill it mid-invocation. A reserved environment is now left to its dispatcher.
         var admission = new FakeAdmission();
         var initGate = _runtime.Gate("init");
         var pool = NewPool(_runtime.Definition("old", initGate: initGate), admission);
@@ -290,7 +291,8 @@ public sealed class EnvironmentPoolTests : IAsyncLifetime
         {
             // Between the reservation and the commit: init finishes and the runtime waits in /next.
             TestRuntime.Open(initGate);
-            Assert.True(SpinWait.SpinUntil(() => pool.IdleCount == 1, TimeoutExtensions.Default), "never became ready");
+            Assert.True(SpinWait.SpinUntil(() => environment.State == EnvironmentState.Idle, TimeoutExtensions.Default), "never became ready");
+            Assert.Equal(0, pool.IdleCount); // reserved: left to its dispatcher, not listed as idle
         };
         var gate = _runtime.Gate("answer");
         var invocation = NewInvocation(Hold(answerAfter: gate));
@@ -302,6 +304,32 @@ public sealed class EnvironmentPoolTests : IAsyncLifetime
         TestRuntime.Open(gate);
 
         Assert.Equal($"old {environment.ProcessId}", await answer.WithTimeout()); // drained, not killed
+    }
+
+    [Fact]
+    public async Task An_update_while_a_starting_environment_is_reserved_lets_it_run_its_invocation()
+    {
+        // The environment becomes ready and the code changes, both between the reservation and the commit: the
+        // reserved environment runs the invocation on the old code (as any in-flight one during a deploy) and is not
+        // stopped under it.
+        var admission = new FakeAdmission();
+        var initGate = _runtime.Gate("init");
+        var pool = NewPool(_runtime.Definition("old", initGate: initGate), admission);
+        pool.SetProvisionedConcurrency(1);
+        var environment = Assert.Single(pool.Snapshot());
+        await UntilAsync(() => environment.ProcessId is not null);
+        admission.DuringAdmit = () =>
+        {
+            TestRuntime.Open(initGate);
+            Assert.True(SpinWait.SpinUntil(() => environment.State == EnvironmentState.Idle, TimeoutExtensions.Default), "never became ready");
+            pool.Update(_runtime.Definition("new"));
+        };
+        var invocation = NewInvocation(Hold());
+        var answer = RunAndReturnAsync(Dispatch(pool, invocation), invocation);
+        admission.DuringAdmit = null;
+
+        Assert.Equal($"old {environment.ProcessId}", await answer.WithTimeout()); // ran, not killed
+        await UntilAsync(() => environment.State == EnvironmentState.Dead); // and stopped once done: old code
     }
 
     // ---- 3. The gateway's caps: its own reason, never a Lambda one ----
