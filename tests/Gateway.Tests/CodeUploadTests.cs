@@ -13,7 +13,7 @@ public sealed class CodeUploadTests
     private const long MiB = 1024 * 1024;
 
     [Fact]
-    public async Task A_48_MB_zip_streams_to_disk_and_runs_and_a_51_MB_one_is_refused_with_AWSs_413()
+    public async Task A_48_MB_zip_streams_to_disk_and_runs_and_one_over_50_MB_is_refused_with_AWSs_413()
     {
         await using var gateway = await GatewayProcess.StartAsync([]);
         // Warm the management path first, so the peak below measures the upload and nothing else.
@@ -32,18 +32,63 @@ public sealed class CodeUploadTests
         var configuration = await gateway.GetFunctionConfigurationAsync("large");
         Assert.True(configuration["CodeSize"]!.GetValue<long>() > 48 * MiB);
 
-        var body = new JsonObject
+        // Just over 50 MB zipped (a 50 MiB blob plus the bootstrap; its base64 still under the 70 MB request limit):
+        // refused while it streams in, so the gateway answers and closes before the client has sent everything — a
+        // raw client that listens while it sends.
+        var body = Encoding.ASCII.GetBytes(new JsonObject
         {
             ["FunctionName"] = "too-large",
             ["Runtime"] = "provided.al2023",
             ["Role"] = ManagementApi.Role,
             ["Handler"] = "function.handler",
-            ["Code"] = new JsonObject { ["ZipFile"] = Convert.ToBase64String(ZipWithBlob(51 * MiB, "{}")) },
-        };
-        using var refused = await gateway.Client.PostAsync("/2015-03-31/functions", new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json")).WithTimeout();
-        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, refused.StatusCode);
-        Assert.Equal("RequestEntityTooLargeException", refused.Headers.GetValues("x-amzn-ErrorType").Single());
-        Assert.Contains("Zipped size must be smaller than 52428800 bytes", await refused.Content.ReadAsStringAsync());
+            ["Code"] = new JsonObject { ["ZipFile"] = Convert.ToBase64String(ZipWithBlob(50 * MiB, "{}")) },
+        }.ToWire());
+        var response = await RawPostAsync(gateway, "/2015-03-31/functions", body);
+        Assert.StartsWith("HTTP/1.1 413", response);
+        Assert.Contains("x-amzn-ErrorType: RequestEntityTooLargeException", response, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("Zipped size must be smaller than 52428800 bytes", response);
+        Assert.True(Processes.PeakRssKb(gateway.Pid) - peakBefore < 24 * 1024, "the refused upload was held in memory");
+    }
+
+    /// <summary>Sends a body while listening; returns the whole answer (head and body) as text.</summary>
+    private static async Task<string> RawPostAsync(GatewayProcess gateway, string path, byte[] body)
+    {
+        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        await socket.ConnectAsync(gateway.BaseAddress.Host, gateway.BaseAddress.Port).WithTimeout(10_000);
+        using var stream = new System.Net.Sockets.NetworkStream(socket);
+        await stream.WriteAsync(Encoding.ASCII.GetBytes($"POST {path} HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/json\r\nContent-Length: {body.Length}\r\n\r\n"));
+        var reading = ReadToEndAsync(stream);
+        try
+        {
+            for (int offset = 0; offset < body.Length && !reading.IsCompleted; offset += 64 * 1024)
+            {
+                await stream.WriteAsync(body.AsMemory(offset, Math.Min(64 * 1024, body.Length - offset)));
+            }
+        }
+        catch (IOException)
+        {
+            // answered and closed mid-upload, as intended
+        }
+        return await reading.WithTimeout(30_000);
+    }
+
+    private static async Task<string> ReadToEndAsync(Stream stream)
+    {
+        var buffer = new MemoryStream();
+        var chunk = new byte[4096];
+        try
+        {
+            int n;
+            while ((n = await stream.ReadAsync(chunk)) > 0)
+            {
+                buffer.Write(chunk, 0, n);
+            }
+        }
+        catch (IOException)
+        {
+            // reset after the answer: what arrived is the answer
+        }
+        return Encoding.UTF8.GetString(buffer.ToArray());
     }
 
     /// <summary>A bash runtime plus <paramref name="blobBytes"/> of random (incompressible) data, stored.</summary>

@@ -22,8 +22,8 @@ public sealed class DeployWithAwsCliTests : IAsyncLifetime
     {
         using var aws = new AwsCli(cli);
         var name = "cli-bash-" + (cli == "aws" ? "v1" : "v2");
-        await File.WriteAllBytesAsync(Path.Combine(aws.Directory, "v1.zip"), FunctionZip.BashAnswering("""{"code":1}""", sleepSeconds: 1));
-        await File.WriteAllBytesAsync(Path.Combine(aws.Directory, "v2.zip"), FunctionZip.BashAnswering("""{"code":2}""", sleepSeconds: 1));
+        await File.WriteAllBytesAsync(Path.Combine(aws.Directory, "v1.zip"), FunctionZip.BashAnswering("""{"code":1}"""));
+        await File.WriteAllBytesAsync(Path.Combine(aws.Directory, "v2.zip"), FunctionZip.BashAnswering("""{"code":2}"""));
 
         var created = await Ok(aws, "create-function", "--function-name", name, "--runtime", "provided.al2023", "--role", ManagementApi.Role,
             "--handler", "function.handler", "--timeout", "30", "--zip-file", "fileb://v1.zip");
@@ -51,7 +51,7 @@ public sealed class DeployWithAwsCliTests : IAsyncLifetime
 
         // Reserved concurrency 1: a second concurrent call is throttled with Lambda's reason.
         await Ok(aws, "put-function-concurrency", "--function-name", name, "--reserved-concurrent-executions", "1");
-        var first = _gateway.InvokeAsync(name, "{}");
+        var first = _gateway.InvokeAsync(name, """{"hold":true}"""); // runs 10 s
         await Poll.UntilAsync(async () => (await _gateway.Client.GetStringAsync("/metrics")).Contains($"lambda_concurrent_executions{{function=\"{name}\"}} 1"), "the first call to be running");
         var (exit, _, stderr) = await aws.LambdaAsync(_gateway, ["invoke", "--function-name", name, "--payload", "{}", "out2.json"]);
         Assert.NotEqual(0, exit);

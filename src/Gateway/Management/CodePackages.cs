@@ -47,6 +47,12 @@ internal sealed class CodePackages(CodeStore store)
     public async Task<ManagementUpload<T>> ReadAsync<T>(HttpContext context, JsonTypeInfo<T> type, ManagementBodyLimits limits, ZipFileLocation zipLocation)
         where T : class
     {
+        // Kestrel's own 30 MB request cap is the backstop for every other route; these bodies may reach AWS's 70 MB, and
+        // the reader refuses past that with AWS's 413 while the body streams (nothing of it is held in memory).
+        if (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeLimit)
+        {
+            sizeLimit.MaxRequestBodySize = limits.MaxRequestBytes + 1;
+        }
         ManagementBody body;
         try
         {

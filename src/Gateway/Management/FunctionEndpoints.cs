@@ -20,7 +20,7 @@ internal sealed class FunctionEndpoints(ManagementContext context)
     public async Task CreateAsync(HttpContext http)
     {
         ManagementHttp.Begin(http);
-        using var upload = await context.Code.ReadAsync(http, ManagementJsonContext.Default.CreateFunctionRequest,
+        using var upload = await context.Code.ReadAsync(http, ManagementJsonContext.Wire.CreateFunctionRequest,
             ManagementBodyLimits.CreateFunction, ZipFileLocation.Code).ConfigureAwait(false);
         if (upload.Request is not { } request)
         {
@@ -52,7 +52,7 @@ internal sealed class FunctionEndpoints(ManagementContext context)
         // AWS answers a create-and-publish with version 1's configuration under the unqualified ARN (LS-REC
         // test_publish_version_on_create), unlike every other answer for a version.
         await ManagementHttp.WriteAsync(http, StatusCodes.Status201Created,
-            FunctionConfigurationJson.From(outcome.Version!, function.Arn), ManagementJsonContext.Default.FunctionConfiguration).ConfigureAwait(false);
+            FunctionConfigurationJson.From(outcome.Version!, function.Arn), ManagementJsonContext.Wire.FunctionConfiguration).ConfigureAwait(false);
     }
 
     /// <summary>GET /2015-03-31/functions/{FunctionName}?Qualifier= → {Configuration, Code, Tags, Concurrency}.</summary>
@@ -72,7 +72,7 @@ internal sealed class FunctionEndpoints(ManagementContext context)
             Tags = function!.Tags.IsEmpty ? null : new Dictionary<string, string>(function.Tags, StringComparer.Ordinal),
             Concurrency = function.ReservedConcurrentExecutions is { } reserved ? new ConcurrencyResponse { ReservedConcurrentExecutions = reserved } : null,
         };
-        await ManagementHttp.WriteAsync(http, StatusCodes.Status200OK, response, ManagementJsonContext.Default.GetFunctionResponse).ConfigureAwait(false);
+        await ManagementHttp.WriteAsync(http, StatusCodes.Status200OK, response, ManagementJsonContext.Wire.GetFunctionResponse).ConfigureAwait(false);
     }
 
     /// <summary>GET /2015-03-31/functions/{FunctionName}/configuration?Qualifier= → FunctionConfiguration.</summary>
@@ -85,7 +85,7 @@ internal sealed class FunctionEndpoints(ManagementContext context)
             await ManagementHttp.ErrorAsync(http, error).ConfigureAwait(false);
             return;
         }
-        await ManagementHttp.WriteAsync(http, StatusCodes.Status200OK, FunctionConfigurationJson.From(version!, arn!), ManagementJsonContext.Default.FunctionConfiguration).ConfigureAwait(false);
+        await ManagementHttp.WriteAsync(http, StatusCodes.Status200OK, FunctionConfigurationJson.From(version!, arn!), ManagementJsonContext.Wire.FunctionConfiguration).ConfigureAwait(false);
     }
 
     /// <summary>GET /2015-03-31/functions/ (and without the slash) ?Marker=&amp;MaxItems=&amp;FunctionVersion=ALL.</summary>
@@ -116,7 +116,7 @@ internal sealed class FunctionEndpoints(ManagementContext context)
             Functions = page.Select(v => FunctionConfigurationJson.From(v, FunctionConfigurationJson.ListArn(v, qualifyLatest: all), listItem: true)).ToList(),
             NextMarker = next,
         };
-        await ManagementHttp.WriteAsync(http, StatusCodes.Status200OK, response, ManagementJsonContext.Default.ListFunctionsResponse).ConfigureAwait(false);
+        await ManagementHttp.WriteAsync(http, StatusCodes.Status200OK, response, ManagementJsonContext.Wire.ListFunctionsResponse).ConfigureAwait(false);
     }
 
     /// <summary>

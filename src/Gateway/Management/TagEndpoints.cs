@@ -30,7 +30,7 @@ internal sealed partial class TagEndpoints(ManagementContext context)
             await ManagementHttp.ErrorAsync(http, error).ConfigureAwait(false);
             return;
         }
-        var (request, bodyError) = await ManagementHttp.ReadJsonAsync(http, ManagementJsonContext.Default.TagResourceRequest, () => new TagResourceRequest()).ConfigureAwait(false);
+        var (request, bodyError) = await ManagementHttp.ReadJsonAsync(http, ManagementJsonContext.Wire.TagResourceRequest, () => new TagResourceRequest()).ConfigureAwait(false);
         if (request is null)
         {
             if (bodyError is not null)
@@ -69,7 +69,7 @@ internal sealed partial class TagEndpoints(ManagementContext context)
             return;
         }
         await ManagementHttp.WriteAsync(http, StatusCodes.Status200OK, new ListTagsResponse { Tags = new Dictionary<string, string>(function.Tags, StringComparer.Ordinal) },
-            ManagementJsonContext.Default.ListTagsResponse).ConfigureAwait(false);
+            ManagementJsonContext.Wire.ListTagsResponse).ConfigureAwait(false);
     }
 
     public async Task UntagAsync(HttpContext http)

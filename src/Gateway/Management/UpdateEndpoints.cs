@@ -25,7 +25,7 @@ internal sealed class UpdateEndpoints(ManagementContext context)
             await ManagementHttp.ErrorAsync(http, nameError).ConfigureAwait(false);
             return;
         }
-        var (request, bodyError) = await ManagementHttp.ReadJsonAsync(http, ManagementJsonContext.Default.UpdateFunctionConfigurationRequest, () => new UpdateFunctionConfigurationRequest()).ConfigureAwait(false);
+        var (request, bodyError) = await ManagementHttp.ReadJsonAsync(http, ManagementJsonContext.Wire.UpdateFunctionConfigurationRequest, () => new UpdateFunctionConfigurationRequest()).ConfigureAwait(false);
         if (request is null)
         {
             if (bodyError is not null)
@@ -55,7 +55,7 @@ internal sealed class UpdateEndpoints(ManagementContext context)
             await ManagementHttp.ErrorAsync(http, nameError).ConfigureAwait(false);
             return;
         }
-        using var upload = await context.Code.ReadAsync(http, ManagementJsonContext.Default.UpdateFunctionCodeRequest,
+        using var upload = await context.Code.ReadAsync(http, ManagementJsonContext.Wire.UpdateFunctionCodeRequest,
             ManagementBodyLimits.UpdateFunctionCode, ZipFileLocation.TopLevel).ConfigureAwait(false);
         if (upload.Request is not { } request)
         {
@@ -91,7 +91,7 @@ internal sealed class UpdateEndpoints(ManagementContext context)
                 return;
             }
             await ManagementHttp.WriteAsync(http, StatusCodes.Status200OK, FunctionConfigurationJson.From(WithCode(existing.Latest, code!), arn),
-                ManagementJsonContext.Default.FunctionConfiguration).ConfigureAwait(false);
+                ManagementJsonContext.Wire.FunctionConfiguration).ConfigureAwait(false);
             return;
         }
         bool publish = request.Publish == true;
@@ -115,7 +115,7 @@ internal sealed class UpdateEndpoints(ManagementContext context)
         }
         var version = outcome.Version!;
         await ManagementHttp.WriteAsync(http, StatusCodes.Status200OK, FunctionConfigurationJson.From(version, published ? version.Arn : arn),
-            ManagementJsonContext.Default.FunctionConfiguration).ConfigureAwait(false);
+            ManagementJsonContext.Wire.FunctionConfiguration).ConfigureAwait(false);
     }
 
     /// <summary>The function named in the path; a qualifier other than $LATEST is refused (only $LATEST changes).</summary>

@@ -25,7 +25,7 @@ internal sealed class VersionEndpoints(ManagementContext context)
             await ManagementHttp.ErrorAsync(http, LambdaError.InvalidParameterValue(UpdateEndpoints.UnqualifiedOnly)).ConfigureAwait(false);
             return;
         }
-        var (request, bodyError) = await ManagementHttp.ReadJsonAsync(http, ManagementJsonContext.Default.PublishVersionRequest, () => new PublishVersionRequest()).ConfigureAwait(false);
+        var (request, bodyError) = await ManagementHttp.ReadJsonAsync(http, ManagementJsonContext.Wire.PublishVersionRequest, () => new PublishVersionRequest()).ConfigureAwait(false);
         if (request is null)
         {
             if (bodyError is not null)
@@ -50,7 +50,7 @@ internal sealed class VersionEndpoints(ManagementContext context)
         }
         var version = outcome.Version!;
         await ManagementHttp.WriteAsync(http, StatusCodes.Status201Created, FunctionConfigurationJson.From(version, version.Arn),
-            ManagementJsonContext.Default.FunctionConfiguration).ConfigureAwait(false);
+            ManagementJsonContext.Wire.FunctionConfiguration).ConfigureAwait(false);
     }
 
     /// <summary>GET /2015-03-31/functions/{FunctionName}/versions?Marker=&amp;MaxItems= → $LATEST (qualified ARN), then
@@ -78,6 +78,6 @@ internal sealed class VersionEndpoints(ManagementContext context)
             Versions = page.Select(v => FunctionConfigurationJson.From(v, FunctionConfigurationJson.ListArn(v, qualifyLatest: true), listItem: true)).ToList(),
             NextMarker = next,
         };
-        await ManagementHttp.WriteAsync(http, StatusCodes.Status200OK, response, ManagementJsonContext.Default.ListVersionsByFunctionResponse).ConfigureAwait(false);
+        await ManagementHttp.WriteAsync(http, StatusCodes.Status200OK, response, ManagementJsonContext.Wire.ListVersionsByFunctionResponse).ConfigureAwait(false);
     }
 }

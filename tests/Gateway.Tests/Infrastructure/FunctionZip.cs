@@ -23,16 +23,18 @@ public static class FunctionZip
     }
 
     /// <summary>A bash custom runtime (curl against AWS_LAMBDA_RUNTIME_API) whose every answer is <paramref name="answer"/>,
-    /// given after <paramref name="sleepSeconds"/>.</summary>
+    /// given after <paramref name="sleepSeconds"/> — or after 10 s more when the event contains <c>"hold"</c> (a call
+    /// that is surely still running while a test does something else).</summary>
     public static byte[] BashAnswering(string answer, double sleepSeconds = 0) => Build(("bootstrap", $$"""
         #!/bin/bash
         set -euo pipefail
         api="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime"
         headers="$(mktemp)"
         while true; do
-          curl -sS --fail -D "$headers" -o /dev/null "$api/invocation/next"
+          curl -sS --fail -D "$headers" -o "$headers.event" "$api/invocation/next"
           id="$(grep -Fi 'Lambda-Runtime-Aws-Request-Id:' "$headers" | tr -d '[:space:]' | cut -d: -f2)"
           sleep {{sleepSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}}
+          if grep -q '"hold"' "$headers.event"; then sleep 10; fi
           curl -sS -o /dev/null -X POST --data-binary '{{answer}}' "$api/invocation/$id/response"
         done
         """.Replace("\r", ""), 0b111_101_101));

@@ -56,5 +56,11 @@ public static class ManagementApi
         return text.Length == 0 ? new JsonObject() : JsonNode.Parse(text)!;
     }
 
-    private static StringContent Json(JsonObject body) => new(body.ToJsonString(), Encoding.UTF8, "application/json");
+    /// <summary>As an SDK writes it: '+' in base64 as it is (the default encoder's \u002B would make a 48 MB zip's
+    /// request larger than AWS's 70 MB limit).</summary>
+    public static string ToWire(this JsonObject body) => body.ToJsonString(WireOptions);
+
+    private static readonly System.Text.Json.JsonSerializerOptions WireOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private static StringContent Json(JsonObject body) => new(body.ToWire(), Encoding.UTF8, "application/json");
 }
