@@ -15,10 +15,15 @@ using Gateway.Management;
 // speak Lambda's Runtime API over Unix sockets (and loopback TCP for stock runtimes).
 //
 // The path of one invocation, in the order it happens:
-//   Invoke/InvokeEndpoint.cs          name, headers, body limits, response
-//   Environments/EnvironmentPool.cs   pick (or start) an environment; throttle when there is no room
+//   Invoke/InvokeEndpoint.cs          headers, body limits, response
+//   Functions/FunctionResolver.cs     name + qualifier -> function, version (a weighted alias draws one), invoked ARN
+//   Hosting/FunctionHost.cs           the version's pool (two lock-free lookups in immutable maps)
+//   Environments/EnvironmentPool.cs   reserve an environment, admit (Admission/IAdmission), commit -> DispatchLease
 //   RuntimeApi/RuntimeApiConnection   write the event to the runtime's parked /next; read /response or /error
 //   Environments/ExecutionEnvironment one process, one invocation at a time, deadlines, exits, logs
+// Functions change at run time through Management/ (Lambda's management API): Functions/Registry/FunctionRegistry.cs
+// persists each change (registry.db), the host follows it (new pools, drained old ones), then readers see it
+// (docs/architecture.md).
 // An Event invocation instead goes from the endpoint to Async/AsyncInvocations.cs (fsync'd to the event store
 // before its 202), waits in Async/EventQueue.cs for an environment, and Async/EventOutcomes.cs decides after the
 // run: retry, destination, dead-letter queue (docs/async.md).

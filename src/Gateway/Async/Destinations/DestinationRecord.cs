@@ -77,10 +77,10 @@ internal static class DestinationRecord
             int colon = rest.IndexOf(':');
             if (colon < 0)
             {
-                return "$LATEST";
+                return Functions.FunctionVersions.Latest;
             }
             rest = rest[(colon + 1)..];
         }
-        return rest.IsEmpty ? "$LATEST" : rest;
+        return rest.IsEmpty ? Functions.FunctionVersions.Latest : rest;
     }
 }
