@@ -54,7 +54,7 @@ public class DispatchPathBenchmarks
         // Default (AWS) limits; the stepping clock keeps the request-rate buckets from emptying (see SteppingClock).
         _admission = new AdmissionController(new AdmissionOptions(), new SteppingClock());
         var options = new GatewayOptions { DataDirectory = Path.Combine(Path.GetTempPath(), "gateway-bench-" + Guid.NewGuid().ToString("N")) };
-        _services = new EnvironmentServices(options, TimeProvider.System);
+        _services = new EnvironmentServices(options, new QuietTimeProvider());
         _host = new FunctionHost(_services, _admission, new EnvironmentLimit(EnvironmentLimit.MinimumDefault), TimeProvider.System);
         _host.Load(registry, _resolver);
 
