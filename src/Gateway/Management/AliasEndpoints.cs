@@ -1,5 +1,6 @@
 using Gateway.Functions;
 using Gateway.Functions.Registry;
+using Gateway.Invoke;
 using FunctionRegistry = Gateway.Functions.Registry.FunctionRegistry;
 using Microsoft.AspNetCore.Http;
 
@@ -40,7 +41,7 @@ internal sealed class AliasEndpoints(FunctionRegistry registry, FunctionResolver
             await ManagementHttp.WriteErrorAsync(context, error).ConfigureAwait(false);
             return;
         }
-        var (document, bodyError) = await ManagementHttp.ReadAsync(context, ManagementJsonContext.Wire.AliasDocument).ConfigureAwait(false);
+        var (document, bodyError) = await JsonBodyReader.ReadAsync(context, ManagementJsonContext.Wire.AliasDocument, ManagementHttp.BodyLimit, static () => new AliasDocument(), nullIsEmpty: false).ConfigureAwait(false);
         if (document is null)
         {
             await ManagementHttp.WriteErrorAsync(context, bodyError).ConfigureAwait(false);
@@ -59,7 +60,7 @@ internal sealed class AliasEndpoints(FunctionRegistry registry, FunctionResolver
             await ManagementHttp.WriteErrorAsync(context, error).ConfigureAwait(false);
             return;
         }
-        var (document, bodyError) = await ManagementHttp.ReadAsync(context, ManagementJsonContext.Wire.AliasDocument).ConfigureAwait(false);
+        var (document, bodyError) = await JsonBodyReader.ReadAsync(context, ManagementJsonContext.Wire.AliasDocument, ManagementHttp.BodyLimit, static () => new AliasDocument(), nullIsEmpty: false).ConfigureAwait(false);
         if (document is null)
         {
             await ManagementHttp.WriteErrorAsync(context, bodyError).ConfigureAwait(false);

@@ -31,7 +31,7 @@ internal sealed class ConcurrencyEndpoints(FunctionRegistry registry, FunctionRe
             await ManagementHttp.WriteErrorAsync(context, error).ConfigureAwait(false);
             return;
         }
-        var (document, bodyError) = await ManagementHttp.ReadAsync(context, ManagementJsonContext.Wire.ConcurrencyDocument).ConfigureAwait(false);
+        var (document, bodyError) = await JsonBodyReader.ReadAsync(context, ManagementJsonContext.Wire.ConcurrencyDocument, ManagementHttp.BodyLimit, static () => new ConcurrencyDocument(), nullIsEmpty: false).ConfigureAwait(false);
         if (document is null)
         {
             await ManagementHttp.WriteErrorAsync(context, bodyError).ConfigureAwait(false);

@@ -1,5 +1,6 @@
 using Gateway.Functions;
 using Gateway.Hosting;
+using Gateway.Invoke;
 using Microsoft.AspNetCore.Http;
 using FunctionRegistry = Gateway.Functions.Registry.FunctionRegistry;
 
@@ -38,7 +39,7 @@ internal sealed class ProvisionedConcurrencyEndpoints(FunctionRegistry registry,
             await ManagementHttp.WriteErrorAsync(context, error).ConfigureAwait(false);
             return;
         }
-        var (document, bodyError) = await ManagementHttp.ReadAsync(context, ManagementJsonContext.Wire.ProvisionedConcurrencyDocument).ConfigureAwait(false);
+        var (document, bodyError) = await JsonBodyReader.ReadAsync(context, ManagementJsonContext.Wire.ProvisionedConcurrencyDocument, ManagementHttp.BodyLimit, static () => new ProvisionedConcurrencyDocument(), nullIsEmpty: false).ConfigureAwait(false);
         if (document is null)
         {
             await ManagementHttp.WriteErrorAsync(context, bodyError).ConfigureAwait(false);
