@@ -31,10 +31,8 @@ internal sealed class ConcurrencyEndpoints(FunctionRegistry registry, FunctionRe
             await ManagementHttp.WriteErrorAsync(context, error).ConfigureAwait(false);
             return;
         }
-        var (document, bodyError) = await JsonBodyReader.ReadAsync(context, ManagementJsonContext.Wire.ConcurrencyDocument, ManagementHttp.BodyLimit, static () => new ConcurrencyDocument(), nullIsEmpty: false).ConfigureAwait(false);
-        if (document is null)
+        if (await ManagementHttp.ReadBodyAsync(context, ManagementJsonContext.Wire.ConcurrencyDocument).ConfigureAwait(false) is not { } document)
         {
-            await ManagementHttp.WriteErrorAsync(context, bodyError).ConfigureAwait(false);
             return;
         }
         string arn = resolver.ArnOf(name);

@@ -28,6 +28,32 @@ internal static class ManagementHttp
         return resolver.TryParse(rawName, qualifier, out reference, out error);
     }
 
+    /// <summary>The route's function and a JSON body within <see cref="BodyLimit"/>; null when AWS's answer is written
+    /// already (a bad name, a bad or too-large body) or the client went away.</summary>
+    public static async Task<(FunctionReference Reference, T Document)?> ReadRequestAsync<T>(HttpContext context, FunctionResolver resolver, bool queryQualifier, JsonTypeInfo<T> type)
+        where T : class, new()
+    {
+        if (!TryReference(context, resolver, queryQualifier, out var reference, out var error))
+        {
+            await WriteErrorAsync(context, error).ConfigureAwait(false);
+            return null;
+        }
+        return await ReadBodyAsync(context, type).ConfigureAwait(false) is { } document ? (reference, document) : null;
+    }
+
+    /// <summary>A JSON body within <see cref="BodyLimit"/> (empty: an empty document; a literal null: refused as AWS
+    /// does); null when AWS's answer is written already or the client went away.</summary>
+    public static async Task<T?> ReadBodyAsync<T>(HttpContext context, JsonTypeInfo<T> type)
+        where T : class, new()
+    {
+        var (document, error) = await JsonBodyReader.ReadAsync(context, type, BodyLimit, static () => new T(), nullIsEmpty: false).ConfigureAwait(false);
+        if (document is null)
+        {
+            await WriteErrorAsync(context, error).ConfigureAwait(false);
+        }
+        return document;
+    }
+
     /// <summary>Runs a registry change; a store that cannot write is AWS's ServiceException (nothing changed).</summary>
     public static Outcome<T> Change<T>(FunctionRegistry registry, Func<RegistrySnapshot, (RegistrySnapshot Next, Outcome<T> Result)> change)
     {
