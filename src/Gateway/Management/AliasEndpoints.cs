@@ -35,17 +35,11 @@ internal sealed class AliasEndpoints(FunctionRegistry registry, FunctionResolver
 
     public async Task CreateAsync(HttpContext context)
     {
-        if (!ManagementHttp.TryReference(context, resolver, queryQualifier: false, out var reference, out var error))
+        if (await ManagementHttp.ReadRequestAsync(context, resolver, queryQualifier: false, ManagementJsonContext.Wire.AliasDocument).ConfigureAwait(false) is not { } request)
         {
-            await ManagementHttp.WriteErrorAsync(context, error).ConfigureAwait(false);
             return;
         }
-        var (document, bodyError) = await ManagementHttp.ReadAsync(context, ManagementJsonContext.Wire.AliasDocument).ConfigureAwait(false);
-        if (document is null)
-        {
-            await ManagementHttp.WriteErrorAsync(context, bodyError).ConfigureAwait(false);
-            return;
-        }
+        var (reference, document) = request;
         string arn = resolver.ArnOf(reference.Name);
         string revision = Guid.NewGuid().ToString();
         var outcome = ManagementHttp.Change(registry, snapshot => AliasRules.Create(snapshot, reference.Name, arn, document, revision));
@@ -54,17 +48,11 @@ internal sealed class AliasEndpoints(FunctionRegistry registry, FunctionResolver
 
     public async Task UpdateAsync(HttpContext context)
     {
-        if (!ManagementHttp.TryReference(context, resolver, queryQualifier: false, out var reference, out var error))
+        if (await ManagementHttp.ReadRequestAsync(context, resolver, queryQualifier: false, ManagementJsonContext.Wire.AliasDocument).ConfigureAwait(false) is not { } request)
         {
-            await ManagementHttp.WriteErrorAsync(context, error).ConfigureAwait(false);
             return;
         }
-        var (document, bodyError) = await ManagementHttp.ReadAsync(context, ManagementJsonContext.Wire.AliasDocument).ConfigureAwait(false);
-        if (document is null)
-        {
-            await ManagementHttp.WriteErrorAsync(context, bodyError).ConfigureAwait(false);
-            return;
-        }
+        var (reference, document) = request;
         string arn = resolver.ArnOf(reference.Name);
         string name = AliasName(context);
         string revision = Guid.NewGuid().ToString();

@@ -31,10 +31,8 @@ internal sealed class ConcurrencyEndpoints(FunctionRegistry registry, FunctionRe
             await ManagementHttp.WriteErrorAsync(context, error).ConfigureAwait(false);
             return;
         }
-        var (document, bodyError) = await ManagementHttp.ReadAsync(context, ManagementJsonContext.Wire.ConcurrencyDocument).ConfigureAwait(false);
-        if (document is null)
+        if (await ManagementHttp.ReadBodyAsync(context, ManagementJsonContext.Wire.ConcurrencyDocument).ConfigureAwait(false) is not { } document)
         {
-            await ManagementHttp.WriteErrorAsync(context, bodyError).ConfigureAwait(false);
             return;
         }
         string arn = resolver.ArnOf(name);

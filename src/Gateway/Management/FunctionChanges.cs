@@ -60,17 +60,9 @@ internal static class FunctionChanges
     public static (RegistrySnapshot Next, ChangeOutcome Outcome) UpdateLatest(
         RegistrySnapshot snapshot, string name, string functionArn, string? revisionId, Func<VersionRecord, VersionRecord> apply, bool publish, DateTimeOffset now)
     {
-        if (!snapshot.TryGet(name, out var function))
+        if (Changeable(snapshot, name, functionArn, revisionId, out var function) is { } refusal)
         {
-            return (snapshot, ChangeOutcome.Refused(FunctionNotFound(functionArn)));
-        }
-        if (Busy(function, functionArn) is { } busy)
-        {
-            return (snapshot, ChangeOutcome.Refused(busy));
-        }
-        if (revisionId is not null && revisionId != function.Latest.RevisionId)
-        {
-            return (snapshot, ChangeOutcome.Refused(LambdaError.PreconditionFailed(RevisionMismatch)));
+            return (snapshot, ChangeOutcome.Refused(refusal));
         }
         var latest = FunctionStates.AsUpdating(apply(function.Latest) with { RevisionId = NewRevision(), LastModified = now });
         var updated = function with { Latest = latest, Origin = FunctionOrigin.Api };
@@ -92,17 +84,9 @@ internal static class FunctionChanges
     public static (RegistrySnapshot Next, ChangeOutcome Outcome) Publish(
         RegistrySnapshot snapshot, string name, string functionArn, string? codeSha256, string? revisionId, string? description)
     {
-        if (!snapshot.TryGet(name, out var function))
+        if (Changeable(snapshot, name, functionArn, revisionId, out var function) is { } refusal)
         {
-            return (snapshot, ChangeOutcome.Refused(FunctionNotFound(functionArn)));
-        }
-        if (Busy(function, functionArn) is { } busy)
-        {
-            return (snapshot, ChangeOutcome.Refused(busy));
-        }
-        if (revisionId is not null && revisionId != function.Latest.RevisionId)
-        {
-            return (snapshot, ChangeOutcome.Refused(LambdaError.PreconditionFailed(RevisionMismatch)));
+            return (snapshot, ChangeOutcome.Refused(refusal));
         }
         if (codeSha256 is not null && codeSha256 != function.Latest.CodeSha256)
         {
@@ -259,6 +243,24 @@ internal static class FunctionChanges
             Origin = FunctionOrigin.Api,
         };
         return (published, version);
+    }
+
+    /// <summary>The preconditions UpdateFunctionCode/Configuration and PublishVersion share, in AWS's order: the
+    /// function exists (404), no update is in progress and it is not Pending (409), and <paramref name="revisionId"/>,
+    /// when given, is $LATEST's (412). Null: <paramref name="function"/> may be changed.</summary>
+    private static LambdaError? Changeable(RegistrySnapshot snapshot, string name, string functionArn, string? revisionId, out FunctionRecord function)
+    {
+        if (!snapshot.TryGet(name, out function))
+        {
+            return FunctionNotFound(functionArn);
+        }
+        if (Busy(function, functionArn) is { } busy)
+        {
+            return busy;
+        }
+        return revisionId is not null && revisionId != function.Latest.RevisionId
+            ? LambdaError.PreconditionFailed(RevisionMismatch)
+            : null;
     }
 
     private static LambdaError? Busy(FunctionRecord function, string functionArn) =>

@@ -1,10 +1,8 @@
 using System.Globalization;
 using System.Text.Json.Serialization.Metadata;
-using System.Text.Json;
 using FunctionRegistry = Gateway.Functions.Registry.FunctionRegistry;
 using Gateway.Functions.Registry;
 using Gateway.Functions;
-using Gateway.Invocations;
 using Gateway.Invoke;
 using Microsoft.AspNetCore.Http;
 
@@ -12,7 +10,7 @@ namespace Gateway.Management;
 
 /// <summary>
 /// The HTTP plumbing every management endpoint shares, so each endpoint stays a few lines over its pure rules: the
-/// request id, the FunctionName route value through <see cref="FunctionResolver.TryParse"/>, capped JSON bodies, a
+/// request id, the FunctionName route value through <see cref="FunctionResolver.TryParse"/>, capped JSON bodies (limits here, read by <see cref="JsonBodyReader"/>), a
 /// registry change whose store failure becomes a ServiceException, MaxItems, and AWS-shaped answers.
 /// </summary>
 internal static class ManagementHttp
@@ -30,52 +28,30 @@ internal static class ManagementHttp
         return resolver.TryParse(rawName, qualifier, out reference, out error);
     }
 
-    /// <summary>The JSON body (an empty body is an empty document). Null with an error: AWS's answer to write;
-    /// null without one: the answer is written already (413) or the client hung up.</summary>
-    public static async Task<(T? Document, LambdaError? Error)> ReadAsync<T>(HttpContext context, JsonTypeInfo<T> type)
+    /// <summary>The route's function and a JSON body within <see cref="BodyLimit"/>; null when AWS's answer is written
+    /// already (a bad name, a bad or too-large body) or the client went away.</summary>
+    public static async Task<(FunctionReference Reference, T Document)?> ReadRequestAsync<T>(HttpContext context, FunctionResolver resolver, bool queryQualifier, JsonTypeInfo<T> type)
         where T : class, new()
     {
-        var request = context.Request;
-        var tooLarge = LambdaError.RequestEntityTooLarge($"Request must be smaller than {BodyLimit} bytes for this operation");
-        if (request.ContentLength is > BodyLimit)
+        if (!TryReference(context, resolver, queryQualifier, out var reference, out var error))
         {
-            return (null, tooLarge);
+            await WriteErrorAsync(context, error).ConfigureAwait(false);
+            return null;
         }
-        var body = new PooledPayload();
-        try
+        return await ReadBodyAsync(context, type).ConfigureAwait(false) is { } document ? (reference, document) : null;
+    }
+
+    /// <summary>A JSON body within <see cref="BodyLimit"/> (empty: an empty document; a literal null: refused as AWS
+    /// does); null when AWS's answer is written already or the client went away.</summary>
+    public static async Task<T?> ReadBodyAsync<T>(HttpContext context, JsonTypeInfo<T> type)
+        where T : class, new()
+    {
+        var (document, error) = await JsonBodyReader.ReadAsync(context, type, BodyLimit, static () => new T(), nullIsEmpty: false).ConfigureAwait(false);
+        if (document is null)
         {
-            bool fits;
-            try
-            {
-                (fits, _) = await LimitedBodyReader.ReadAsync(request.BodyReader, body, BodyLimit, context.RequestAborted).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is BadHttpRequestException or IOException or OperationCanceledException)
-            {
-                return (null, null);
-            }
-            if (!fits)
-            {
-                return (null, tooLarge);
-            }
-            if (body.Length == 0)
-            {
-                return (new T(), null);
-            }
-            try
-            {
-                return JsonSerializer.Deserialize(body.ToArray(), type) is { } document
-                    ? (document, null)
-                    : (null, LambdaError.InvalidRequestContent("Could not parse request body into json: the body is null"));
-            }
-            catch (JsonException ex)
-            {
-                return (null, LambdaError.InvalidRequestContent("Could not parse request body into json: " + ex.Message));
-            }
+            await WriteErrorAsync(context, error).ConfigureAwait(false);
         }
-        finally
-        {
-            body.Reset();
-        }
+        return document;
     }
 
     /// <summary>Runs a registry change; a store that cannot write is AWS's ServiceException (nothing changed).</summary>
@@ -112,54 +88,6 @@ internal static class ManagementHttp
     public static void Begin(HttpContext context) => context.Response.Headers["x-amzn-RequestId"] = Guid.NewGuid().ToString();
 
     public static Task ErrorAsync(HttpContext context, LambdaError error) => LambdaErrors.WriteAsync(context, error);
-
-    /// <summary>
-    /// A small JSON body; an empty body is <paramref name="empty"/>. The error is AWS's InvalidRequestContentException
-    /// for JSON it cannot read, 413 over the limit; (null, null): the client went away.
-    /// </summary>
-    public static async Task<(T? Value, LambdaError? Error)> ReadJsonAsync<T>(HttpContext context, JsonTypeInfo<T> type, Func<T> empty)
-        where T : class
-    {
-        var tooLarge = LambdaError.RequestEntityTooLarge($"Request must be smaller than {SmallBodyLimit} bytes for this operation");
-        if (context.Request.ContentLength is > SmallBodyLimit)
-        {
-            return (null, tooLarge);
-        }
-        var body = new PooledPayload();
-        try
-        {
-            bool fits;
-            try
-            {
-                (fits, _) = await LimitedBodyReader.ReadAsync(context.Request.BodyReader, body, SmallBodyLimit, context.RequestAborted).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is BadHttpRequestException or IOException or OperationCanceledException)
-            {
-                return (null, null);
-            }
-            if (!fits)
-            {
-                return (null, tooLarge);
-            }
-            if (body.Length == 0)
-            {
-                return (empty(), null);
-            }
-            try
-            {
-                var value = JsonSerializer.Deserialize(body.ToArray(), type);
-                return value is null ? (empty(), null) : (value, null);
-            }
-            catch (JsonException ex)
-            {
-                return (null, LambdaError.InvalidRequestContent("Could not parse request body into json: " + ex.Message));
-            }
-        }
-        finally
-        {
-            body.Reset();
-        }
-    }
 
     /// <summary>MaxItems: 1–10000 in the model (ValidationException outside), pages of at most 50.</summary>
     public static LambdaError? ReadMaxItems(HttpContext context, out int maxItems)

@@ -33,17 +33,11 @@ internal sealed class ProvisionedConcurrencyEndpoints(FunctionRegistry registry,
 
     public async Task PutAsync(HttpContext context)
     {
-        if (!ManagementHttp.TryReference(context, resolver, queryQualifier: true, out var reference, out var error))
+        if (await ManagementHttp.ReadRequestAsync(context, resolver, queryQualifier: true, ManagementJsonContext.Wire.ProvisionedConcurrencyDocument).ConfigureAwait(false) is not { } request)
         {
-            await ManagementHttp.WriteErrorAsync(context, error).ConfigureAwait(false);
             return;
         }
-        var (document, bodyError) = await ManagementHttp.ReadAsync(context, ManagementJsonContext.Wire.ProvisionedConcurrencyDocument).ConfigureAwait(false);
-        if (document is null)
-        {
-            await ManagementHttp.WriteErrorAsync(context, bodyError).ConfigureAwait(false);
-            return;
-        }
+        var (reference, document) = request;
         string arn = resolver.ArnOf(reference.Name);
         var now = time.GetUtcNow();
         var outcome = ManagementHttp.Change(registry, snapshot =>

@@ -30,7 +30,7 @@ internal sealed partial class TagEndpoints(ManagementContext context)
             await ManagementHttp.ErrorAsync(http, error).ConfigureAwait(false);
             return;
         }
-        var (request, bodyError) = await ManagementHttp.ReadJsonAsync(http, ManagementJsonContext.Wire.TagResourceRequest, () => new TagResourceRequest()).ConfigureAwait(false);
+        var (request, bodyError) = await JsonBodyReader.ReadAsync(http, ManagementJsonContext.Wire.TagResourceRequest, ManagementHttp.SmallBodyLimit, static () => new TagResourceRequest(), nullIsEmpty: true).ConfigureAwait(false);
         if (request is null)
         {
             if (bodyError is not null)

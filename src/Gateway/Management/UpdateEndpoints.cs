@@ -25,7 +25,7 @@ internal sealed class UpdateEndpoints(ManagementContext context)
             await ManagementHttp.ErrorAsync(http, nameError).ConfigureAwait(false);
             return;
         }
-        var (request, bodyError) = await ManagementHttp.ReadJsonAsync(http, ManagementJsonContext.Wire.UpdateFunctionConfigurationRequest, () => new UpdateFunctionConfigurationRequest()).ConfigureAwait(false);
+        var (request, bodyError) = await JsonBodyReader.ReadAsync(http, ManagementJsonContext.Wire.UpdateFunctionConfigurationRequest, ManagementHttp.SmallBodyLimit, static () => new UpdateFunctionConfigurationRequest(), nullIsEmpty: true).ConfigureAwait(false);
         if (request is null)
         {
             if (bodyError is not null)

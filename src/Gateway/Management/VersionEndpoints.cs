@@ -25,7 +25,7 @@ internal sealed class VersionEndpoints(ManagementContext context)
             await ManagementHttp.ErrorAsync(http, LambdaError.InvalidParameterValue(UpdateEndpoints.UnqualifiedOnly)).ConfigureAwait(false);
             return;
         }
-        var (request, bodyError) = await ManagementHttp.ReadJsonAsync(http, ManagementJsonContext.Wire.PublishVersionRequest, () => new PublishVersionRequest()).ConfigureAwait(false);
+        var (request, bodyError) = await JsonBodyReader.ReadAsync(http, ManagementJsonContext.Wire.PublishVersionRequest, ManagementHttp.SmallBodyLimit, static () => new PublishVersionRequest(), nullIsEmpty: true).ConfigureAwait(false);
         if (request is null)
         {
             if (bodyError is not null)

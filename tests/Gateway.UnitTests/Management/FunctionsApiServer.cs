@@ -1,5 +1,4 @@
 using System.IO.Compression;
-using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -8,12 +7,6 @@ using Gateway.Functions.Code;
 using Gateway.Functions.Registry;
 using Gateway.Management;
 using Gateway.UnitTests.Support;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using FunctionRegistry = Gateway.Functions.Registry.FunctionRegistry;
 
 namespace Gateway.UnitTests.Management;
@@ -24,21 +17,20 @@ namespace Gateway.UnitTests.Management;
 /// </summary>
 internal sealed class FunctionsApiServer : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private readonly LoopbackApp _app;
 
-    private FunctionsApiServer(WebApplication app, FunctionRegistry registry, string dataDirectory, HttpClient client)
+    private FunctionsApiServer(LoopbackApp app, FunctionRegistry registry, string dataDirectory)
     {
         _app = app;
         Registry = registry;
         DataDirectory = dataDirectory;
-        Client = client;
     }
 
     public FunctionRegistry Registry { get; }
 
     public string DataDirectory { get; }
 
-    public HttpClient Client { get; }
+    public HttpClient Client => _app.Client;
 
     public static async Task<FunctionsApiServer> StartAsync()
     {
@@ -46,27 +38,18 @@ internal sealed class FunctionsApiServer : IAsyncDisposable
         Directory.CreateDirectory(data);
         var options = new GatewayOptions { DataDirectory = data };
         var registry = new FunctionRegistry(RegistrySnapshot.Empty, null);
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
-        ManagementEndpoints.MapFunctions(app, new ManagementContext
+        var app = await LoopbackApp.StartAsync(web => ManagementEndpoints.MapFunctions(web, new ManagementContext
         {
             Registry = registry,
             Resolver = new FunctionResolver(registry, options.Region, options.AccountId, RoutingRandom.Create(1)),
             CodeStore = new CodeStore(data),
             Options = options,
-        });
-        await app.StartAsync().WithTimeout();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        var client = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeoutExtensions.Default };
-        return new FunctionsApiServer(app, registry, data, client);
+        }));
+        return new FunctionsApiServer(app, registry, data);
     }
 
     public async ValueTask DisposeAsync()
     {
-        Client.Dispose();
-        await _app.StopAsync().WithTimeout();
         await _app.DisposeAsync();
         Directory.Delete(DataDirectory, recursive: true);
     }

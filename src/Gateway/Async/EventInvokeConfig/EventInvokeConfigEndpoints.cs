@@ -1,7 +1,5 @@
 using System.Globalization;
-using System.Text.Json;
 using Gateway.Functions;
-using Gateway.Invocations;
 using Gateway.Invoke;
 using Gateway.Json;
 using Microsoft.AspNetCore.Http;
@@ -57,12 +55,13 @@ internal sealed class EventInvokeConfigEndpoints(EventInvokeConfigRegistry regis
         {
             return;
         }
-        var (document, bodyError) = await ReadDocumentAsync(context).ConfigureAwait(false);
+        var (document, bodyError) = await JsonBodyReader.ReadAsync(context, AwsJsonContext.Default.EventInvokeConfigDocument, BodyLimit,
+            static () => new EventInvokeConfigDocument(), nullIsEmpty: false).ConfigureAwait(false);
         if (document is null)
         {
             if (bodyError is not null)
             {
-                await LambdaErrors.InvalidRequestContent(context, bodyError).ConfigureAwait(false);
+                await LambdaErrors.WriteAsync(context, bodyError).ConfigureAwait(false);
             }
             return;
         }
@@ -198,53 +197,6 @@ internal sealed class EventInvokeConfigEndpoints(EventInvokeConfigRegistry regis
     private readonly record struct Target(string Name, string? Qualifier)
     {
         public string? Key => Qualifier == FunctionVersions.Latest ? null : Qualifier;
-    }
-
-    /// <summary>The JSON body; an empty body is an empty document. Null with a message: not JSON (AWS's
-    /// InvalidRequestContentException); null without one: the answer (413, or a hung-up client) is done.</summary>
-    private static async Task<(EventInvokeConfigDocument? Document, string? Error)> ReadDocumentAsync(HttpContext context)
-    {
-        var request = context.Request;
-        if (request.ContentLength is > BodyLimit)
-        {
-            await LambdaErrors.RequestEntityTooLarge(context, $"Request must be smaller than {BodyLimit} bytes for this operation").ConfigureAwait(false);
-            return (null, null);
-        }
-        var body = new PooledPayload();
-        try
-        {
-            bool fits;
-            try
-            {
-                (fits, _) = await LimitedBodyReader.ReadAsync(request.BodyReader, body, BodyLimit, context.RequestAborted).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is BadHttpRequestException or IOException or OperationCanceledException)
-            {
-                return (null, null);
-            }
-            if (!fits)
-            {
-                await LambdaErrors.RequestEntityTooLarge(context, $"Request must be smaller than {BodyLimit} bytes for this operation").ConfigureAwait(false);
-                return (null, null);
-            }
-            if (body.Length == 0)
-            {
-                return (new EventInvokeConfigDocument(), null);
-            }
-            try
-            {
-                var document = JsonSerializer.Deserialize(body.ToArray(), AwsJsonContext.Default.EventInvokeConfigDocument);
-                return document is null ? (null, "Could not parse request body into json: the body is null") : (document, null);
-            }
-            catch (JsonException ex)
-            {
-                return (null, "Could not parse request body into json: " + ex.Message);
-            }
-        }
-        finally
-        {
-            body.Reset();
-        }
     }
 
     private static Task WriteErrorAsync(HttpContext context, ConfigError error) => error.Kind switch
