@@ -6,7 +6,7 @@
 #
 #   awscli            the real Lambda client (Debian bookworm ships aws-cli 2.9.x; a pyenv `aws`
 #                     earlier on PATH is fine, but the Debian one must exist too: /usr/bin/aws)
-#   curl jq unzip     used by scripts and tests
+#   curl jq unzip zip used by scripts, tests and the README (zip: deployment packages)
 #   autoconf automake libtool cmake g++ make python3
 #                     build aws-lambda-ric's native addon from source (scripts/build-node-ric.sh)
 #   wrk hey hyperfine load tools for loadtests/
@@ -16,7 +16,7 @@
 set -euo pipefail
 
 packages=(
-  awscli curl jq unzip
+  awscli curl jq unzip zip
   autoconf automake libtool cmake g++ make python3
   wrk hey hyperfine
 )
