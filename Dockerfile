@@ -6,10 +6,9 @@
 #   AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x aws lambda invoke --endpoint-url http://127.0.0.1:9000 \
 #     --region us-east-1 --function-name echo --payload '{}' --cli-binary-format raw-in-base64-out out.json
 #
-# Why noble in both stages, not runtime-deps:9.0: a native-AOT binary links against the glibc of the
-# machine that built it and needs at least that glibc where it runs. global.json pins SDK 10.0.401, and
-# .NET 10 ships only Ubuntu 24.04 (noble) SDK images (glibc 2.39), while runtime-deps:9.0 is Debian 12
-# (glibc 2.36). runtime-deps contains no .NET runtime, so its 10.0 tag serves the net9.0 AOT binaries.
+# Why noble in both stages: a native-AOT binary links against the glibc of the machine that built it and
+# needs at least that glibc where it runs. global.json pins SDK 10.0.401, .NET 10 ships only Ubuntu 24.04
+# (noble) SDK images (glibc 2.39), and the binaries target net10.0, so runtime-deps:10.0-noble matches both.
 # The SDK tag is pinned to global.json's version: its rollForward (latestPatch) rejects other bands.
 
 ARG SDK_IMAGE=mcr.microsoft.com/dotnet/sdk:10.0.401-noble
