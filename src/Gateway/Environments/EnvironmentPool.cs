@@ -212,6 +212,7 @@ internal sealed class EnvironmentPool : IEnvironmentOwner
             // 1. Reserve, under the lock: an environment, or room for a new one.
             ExecutionEnvironment? environment = null;
             bool needsNew = false;
+            bool wasStarting = false;
             lock (_lock)
             {
                 if (_stopping || _retired)
@@ -221,14 +222,16 @@ internal sealed class EnvironmentPool : IEnvironmentOwner
                 }
                 if (_idle.Count > 0)
                 {
+                    // An idle environment gets no OnIdle before it has run an invocation, so nothing but a roll-back
+                    // can put it back: it needs no reservation mark, and its assignment no second lock.
                     environment = TakeIdleAtLocked(_idle.Count - 1);
-                    environment.ReservedByPool = true;
                 }
                 else if (_startingUnclaimed.Count > 0)
                 {
                     environment = _startingUnclaimed[0];
                     _startingUnclaimed.RemoveAt(0);
-                    environment.ReservedByPool = true;
+                    environment.ReservedByPool = true; // its first /next may come before the commit
+                    wasStarting = true;
                 }
                 else if (_definition.MaxEnvironments is int max && _all.Count + _reservedNew >= max)
                 {
@@ -286,7 +289,7 @@ internal sealed class EnvironmentPool : IEnvironmentOwner
                 }
             }
             var placed = environment!;
-            if (needsNew ? placed.TryAssign(invocation, out var deliverTo) : TryCommit(placed, invocation, out deliverTo))
+            if (wasStarting ? TryCommitStarting(placed, invocation, out var deliverTo) : placed.TryAssign(invocation, out deliverTo))
             {
                 invocation.ExecutedVersion = placed.Function.Version;
                 if (needsNew)
@@ -304,13 +307,13 @@ internal sealed class EnvironmentPool : IEnvironmentOwner
     }
 
     /// <summary>
-    /// Assigns to a reserved environment and ends the reservation, in one step under the lock. While it was reserved
-    /// nothing could stop it (OnIdle leaves a reserved environment to its dispatcher), and a starting one may have
-    /// reached its first /next and been listed as idle: unlisting it here means no Update, Retire or scale-down can
+    /// Assigns to an environment reserved while it was starting and ends the reservation, in one step under the lock.
+    /// While it was reserved nothing could stop it (OnIdle leaves a reserved environment to its dispatcher), and it may
+    /// have reached its first /next and been listed as idle: unlisting it here means no Update, Retire or scale-down can
     /// find it while it runs. An environment of a definition replaced meanwhile still runs this one invocation (the
     /// old code answers, as during any deploy) and stops when it is done.
     /// </summary>
-    private bool TryCommit(ExecutionEnvironment environment, Invocation invocation, out RuntimeApiConnection? deliverTo)
+    private bool TryCommitStarting(ExecutionEnvironment environment, Invocation invocation, out RuntimeApiConnection? deliverTo)
     {
         lock (_lock)
         {

@@ -46,8 +46,8 @@ internal sealed partial class ExecutionEnvironment
         _endings = new InvocationEndings(_report, function, services.Time, services.Options.InitTimeoutSeconds);
     }
 
-    /// <summary>Owned by the pool, under the pool's lock: a dispatcher took this environment from the pool's lists and
-    /// has not yet assigned it (or given it back). The pool leaves such an environment to that dispatcher.</summary>
+    /// <summary>Owned by the pool, under the pool's lock: a dispatcher took this environment from the pool's starting
+    /// ones and has not yet assigned it (or given it back). The pool leaves such an environment to that dispatcher.</summary>
     internal bool ReservedByPool { get; set; }
 
     public string Id { get; }

@@ -12,6 +12,7 @@ namespace Gateway.Hosting;
 /// </summary>
 internal sealed class FunctionRuntime
 {
+    private readonly Func<FunctionRuntime, string?, EnvironmentPool?> _resolve;
     private ImmutableDictionary<string, EnvironmentPool> _pools = ImmutableDictionary.Create<string, EnvironmentPool>(StringComparer.Ordinal);
 
     public FunctionRuntime(string name, string arn, FunctionAdmission admission, Func<FunctionRuntime, string?, EnvironmentPool?> resolve, TimeProvider asyncTime)
@@ -22,8 +23,6 @@ internal sealed class FunctionRuntime
         Events = new EventQueue(this, asyncTime);
         _resolve = resolve;
     }
-
-    private readonly Func<FunctionRuntime, string?, EnvironmentPool?> _resolve;
 
     public string Name { get; }
 

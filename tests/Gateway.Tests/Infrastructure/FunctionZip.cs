@@ -23,9 +23,9 @@ public static class FunctionZip
     }
 
     /// <summary>A bash custom runtime (curl against AWS_LAMBDA_RUNTIME_API) whose every answer is <paramref name="answer"/>,
-    /// given after <paramref name="sleepSeconds"/> — or after 10 s more when the event contains <c>"hold"</c> (a call
-    /// that is surely still running while a test does something else).</summary>
-    public static byte[] BashAnswering(string answer, double sleepSeconds = 0) => Build(("bootstrap", $$"""
+    /// given at once — or after 10 s when the event contains <c>"hold"</c> (a call that is surely still running while a
+    /// test does something else).</summary>
+    public static byte[] BashAnswering(string answer) => Build(("bootstrap", $$"""
         #!/bin/bash
         set -euo pipefail
         api="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime"
@@ -33,7 +33,6 @@ public static class FunctionZip
         while true; do
           curl -sS --fail -D "$headers" -o "$headers.event" "$api/invocation/next"
           id="$(grep -Fi 'Lambda-Runtime-Aws-Request-Id:' "$headers" | tr -d '[:space:]' | cut -d: -f2)"
-          sleep {{sleepSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}}
           if grep -q '"hold"' "$headers.event"; then sleep 10; fi
           curl -sS -o /dev/null -X POST --data-binary '{{answer}}' "$api/invocation/$id/response"
         done
