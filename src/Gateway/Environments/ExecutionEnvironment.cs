@@ -91,9 +91,11 @@ internal sealed partial class ExecutionEnvironment
             _report.Log = _services.Logs.Open(Function.Name, $"{_createdUtc:yyyy-MM-dd}-{Id}.log", output.Reader);
             _listener.Start();
 
-            var environment = WorkerEnvironment.Build(Function, _services.Options, Id, LogStreamName, Provisioned,
-                _listener.SocketPath, _listener.TcpEndpoint, tmpDirectory);
-            var spec = new SpawnSpec(Function.Bootstrap, [], environment, Function.CodeDirectory, output.WriterFd);
+            // Where the process sees its code, layers, runtime and /tmp (today: the host folders themselves).
+            var layout = new EnvironmentLayout(Function.CodeDirectory, "/opt", Function.CodeDirectory, tmpDirectory);
+            var environment = WorkerEnvironment.Build(Function, layout, _services.Options, Id, LogStreamName, Provisioned,
+                _listener.SocketPath, _listener.TcpEndpoint);
+            var spec = new SpawnSpec(Function.Bootstrap, [], environment, layout.TaskRoot, output.WriterFd);
             lock (_lock)
             {
                 _machine.Spawning();

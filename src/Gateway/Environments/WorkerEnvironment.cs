@@ -15,17 +15,17 @@ internal static class WorkerEnvironment
     /// <summary>Identifies the environment a process belongs to (also used to find leftovers after a crash).</summary>
     public const string EnvironmentIdVariable = "GATEWAY_ENVIRONMENT_ID";
 
-    public static List<string> Build(FunctionDefinition function, GatewayOptions options, string environmentId,
-        string logStreamName, bool provisioned, string socketPath, string? tcpEndpoint, string tmpDirectory)
+    public static List<string> Build(FunctionDefinition function, EnvironmentLayout layout, GatewayOptions options,
+        string environmentId, string logStreamName, bool provisioned, string socketPath, string? tcpEndpoint)
     {
         var variables = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             // Unreserved defaults (a function may override these).
             ["LANG"] = "en_US.UTF-8",
             ["PATH"] = "/usr/local/bin:/usr/bin/:/bin:/opt/bin",
-            ["LD_LIBRARY_PATH"] = $"/lib64:/usr/lib64:{function.CodeDirectory}:{function.CodeDirectory}/lib:/opt/lib",
+            ["LD_LIBRARY_PATH"] = $"/lib64:/usr/lib64:{layout.TaskRoot}:{layout.TaskRoot}/lib:{layout.OptDirectory}/lib",
             ["TZ"] = ":UTC",
-            ["TMPDIR"] = tmpDirectory,
+            ["TMPDIR"] = layout.TmpDirectory,
         };
         foreach (var (key, value) in function.Environment)
         {
@@ -45,8 +45,8 @@ internal static class WorkerEnvironment
         variables["AWS_ACCESS_KEY_ID"] = options.FunctionAccessKeyId;
         variables["AWS_SECRET_ACCESS_KEY"] = options.FunctionSecretAccessKey;
         variables["AWS_SESSION_TOKEN"] = "gateway-session";
-        variables["LAMBDA_TASK_ROOT"] = function.CodeDirectory;
-        variables["LAMBDA_RUNTIME_DIR"] = function.CodeDirectory;
+        variables["LAMBDA_TASK_ROOT"] = layout.TaskRoot;
+        variables["LAMBDA_RUNTIME_DIR"] = layout.RuntimeDirectory;
         if (tcpEndpoint is not null)
         {
             variables["AWS_LAMBDA_RUNTIME_API"] = tcpEndpoint;
