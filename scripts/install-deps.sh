@@ -19,6 +19,7 @@ packages=(
   awscli curl jq unzip zip
   autoconf automake libtool cmake g++ make python3
   wrk hey hyperfine
+  bubblewrap python3-boto3 chromium
 )
 
 # dpkg-query is quick and exact (`command -v aws` would be fooled by a pyenv shim).
