@@ -23,6 +23,17 @@ internal sealed class FunctionDefinition
 
     public required string Handler { get; init; }
 
+    /// <summary>Lambda's runtime identifier (<c>provided.al2023</c>, <c>nodejs20.x</c>, <c>python3.12</c>, …): which
+    /// runtime starts this version's environments.</summary>
+    public string Runtime { get; init; } = "provided.al2023";
+
+    /// <summary>Host folder holding the function's layers merged in order (what the function sees as <c>/opt</c>), or
+    /// null when it has no layers.</summary>
+    public string? LayersDirectory { get; init; }
+
+    /// <summary>EphemeralStorage.Size: the MB of private <c>/tmp</c> each environment gets (AWS: 512–10240, default 512).</summary>
+    public int EphemeralStorageMb { get; init; } = 512;
+
     public int MemorySizeMb { get; init; } = 128;
 
     public int TimeoutSeconds { get; init; } = 3;
