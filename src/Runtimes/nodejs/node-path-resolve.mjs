@@ -11,7 +11,8 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 let folders = [];
 
 export function initialize(data) {
-  folders = (data?.nodePath ?? "").split(path.delimiter).filter((folder) => folder.length > 0);
+  // Absolute, as require() takes a relative NODE_PATH entry relative to the working directory (LAMBDA_TASK_ROOT).
+  folders = (data?.nodePath ?? "").split(path.delimiter).filter((folder) => folder.length > 0).map((folder) => path.resolve(folder));
 }
 
 function isBare(specifier) {
