@@ -187,6 +187,19 @@ public sealed class NodeManagedRuntimeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_js_handler_under_type_module_imports_from_NODE_PATH_too()
+    {
+        await _gateway.CreateRuntimeFunctionAsync("node-esm-js-path", "nodejs20.x", "src/app.handler", RuntimeFunctions.Sources(
+            ("package.json", """{"type":"module"}"""),
+            ("src/app.js", """import { greeting } from "greeting"; export const handler = async () => greeting;"""),
+            ("layer/nodejs/node_modules/greeting/package.json", """{"name":"greeting","main":"index.js"}"""),
+            ("layer/nodejs/node_modules/greeting/index.js", """exports.greeting = "main of a CommonJS package";""")),
+            environment: new Dictionary<string, string> { ["NODE_PATH"] = "layer/nodejs/node_modules" });
+
+        Assert.Equal("\"main of a CommonJS package\"", await InvokeOkAsync("node-esm-js-path", "{}"));
+    }
+
+    [Fact]
     public async Task An_unresolvable_ES_import_is_still_an_import_error()
     {
         await _gateway.CreateRuntimeFunctionAsync("node-esm-missing", "nodejs20.x", "index.handler", RuntimeFunctions.Sources(
@@ -216,7 +229,8 @@ public sealed class NodeManagedRuntimeTests : IAsyncLifetime
         var body = await GatewayProcess.ReadJsonAsync(response);
 
         var runtime = body.GetProperty("env").GetProperty("LAMBDA_RUNTIME_DIR").GetString();
-        Assert.Equal($"node --expose-gc --max-http-header-size 81920 --max-semi-space-size=6 --max-old-space-size=116 --import {runtime}/node-path-hook.mjs {runtime}/index.mjs",
+        // A CommonJS handler: no ES-module resolve hook (it costs start-up time and require() searches NODE_PATH itself).
+        Assert.Equal($"node --expose-gc --max-http-header-size 81920 --max-semi-space-size=6 --max-old-space-size=116 {runtime}/index.mjs",
             body.GetProperty("env").GetProperty("WRAPPED_ARGS").GetString());
     }
 
