@@ -13,6 +13,9 @@
 
 ARG SDK_IMAGE=mcr.microsoft.com/dotnet/sdk:10.0.401-noble
 ARG RUNTIME_IMAGE=mcr.microsoft.com/dotnet/runtime-deps:10.0-noble
+# Node 20 for the nodejs* managed runtimes: Ubuntu noble's nodejs is 18, and the AWS SDK v3 clients need 20. The
+# official image's node binary needs glibc 2.28, so it runs on noble.
+ARG NODE_IMAGE=node:20-bookworm-slim
 
 # ---- build: publish the native binaries -------------------------------------------------------------
 FROM ${SDK_IMAGE} AS build
@@ -42,13 +45,29 @@ RUN dotnet publish src/Gateway/Gateway.csproj -c Release -r linux-x64 --no-resto
  && rm -f /out/artifacts/*/*.dbg /out/artifacts/*/*.pdb \
  && test -f /out/artifacts/gateway/libe_sqlite3.so   # the event store's SQLite, loaded beside the binary
 
+# ---- node-runtime: the Node.js managed runtime's client and SDK (scripts/build-node-runtime.sh) ---------
+# aws-lambda-ric compiles a native addon (aws-lambda-cpp + curl) on install: Node, npm and a C++ toolchain here, only
+# the result (runtimes/nodejs: bootstrap, index.mjs, rapid-client.node, node_modules) goes to the final image.
+FROM ${NODE_IMAGE} AS node-runtime
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends autoconf automake libtool cmake g++ make python3 \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY scripts/build-node-ric.sh scripts/build-node-runtime.sh scripts/
+COPY src/Runtimes/ src/Runtimes/
+RUN mkdir -p artifacts/gateway/runtimes \
+ && cp -a src/Runtimes/. artifacts/gateway/runtimes/ \
+ && scripts/build-node-runtime.sh
+
 # ---- runtime ------------------------------------------------------------------------------------------
 FROM ${RUNTIME_IMAGE}
 # curl: the bash-echo sample runtime. tini: PID 1 that forwards SIGTERM/SIGINT to the gateway and reaps
 # orphaned grandchildren of workers. Only what the base image lacks is installed. (No setpriv: the gateway sets
 # its workers' parent-death signal itself, in gateway_spawn.c.)
+# python3: the interpreter the python3.* managed runtimes run on (python3-boto3: their SDK, as AWS's Python images
+# ship boto3); node comes from the Node image below.
 RUN set -eux; \
-    missing="tini"; \
+    missing="tini python3 python3-boto3"; \
     command -v curl >/dev/null || missing="$missing curl"; \
     apt-get update; \
     apt-get install -y --no-install-recommends $missing; \
@@ -57,6 +76,8 @@ RUN set -eux; \
 # /app mirrors the repo: samples/functions.json points at ../artifacts/samples and ../src/Functions/bash-echo.
 WORKDIR /app
 COPY --from=build /out/artifacts/ artifacts/
+COPY --from=node-runtime /src/artifacts/gateway/runtimes/ artifacts/gateway/runtimes/
+COPY --from=node-runtime /usr/local/bin/node /usr/local/bin/node
 COPY samples/functions.json samples/
 COPY src/Functions/bash-echo/ src/Functions/bash-echo/
 
