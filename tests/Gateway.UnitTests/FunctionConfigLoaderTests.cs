@@ -34,6 +34,49 @@ public sealed class FunctionConfigLoaderTests : IDisposable
     private string FileWith(string functionJson)
         => Write("config/functions.json", "{ \"Functions\": [ " + functionJson + " ] }");
 
+    // ---- Runtime ----
+
+    [Fact]
+    public void A_managed_runtime_needs_no_bootstrap_and_its_Runtime_reaches_the_definition()
+    {
+        Write("code/node/index.js", "exports.handler = async () => 1;");
+        FileWith("""{ "FunctionName": "n", "Code": "../code/node", "Runtime": "nodejs20.x", "Handler": "index.handler" }""");
+
+        var definition = Assert.Single(Load("config/functions.json"));
+
+        Assert.Equal("nodejs20.x", definition.Runtime);
+    }
+
+    [Fact]
+    public void The_runtime_defaults_to_provided_al2023()
+    {
+        CodeFolder("code/echo");
+        FileWith("""{ "FunctionName": "echo", "Code": "../code/echo" }""");
+
+        Assert.Equal("provided.al2023", Assert.Single(Load("config/functions.json")).Runtime);
+    }
+
+    [Fact]
+    public void A_managed_runtime_without_a_handler_is_refused()
+    {
+        Write("code/node/index.js", "");
+        FileWith("""{ "FunctionName": "n", "Code": "../code/node", "Runtime": "python3.12" }""");
+
+        Assert.Contains("function 'n': Handler is required for runtime python3.12", LoadFails("config/functions.json"));
+    }
+
+    [Fact]
+    public void An_unknown_runtime_is_refused_with_AWS_message_when_the_catalog_checks_it()
+    {
+        CodeFolder("code/echo");
+        FileWith("""{ "FunctionName": "echo", "Code": "../code/echo", "Runtime": "go1.x" }""");
+        var catalog = new Gateway.Runtimes.RuntimeCatalog(Path.Combine(_root, "no-runtimes"), _ => { });
+
+        var message = Assert.Throws<FunctionConfigurationException>(() => FunctionConfigLoader.Load(Path.Combine(_root, "config/functions.json"), Region, Account, catalog)).Message;
+
+        Assert.EndsWith("function 'echo': Runtime: InvalidParameterValueException: The runtime parameter of go1.x is no longer supported for creating or updating AWS Lambda functions. We recommend you use a supported runtime while creating or updating functions.", message);
+    }
+
     // ---- functions file ----
 
     [Fact]
