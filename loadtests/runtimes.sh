@@ -8,6 +8,8 @@
 #                 time_total excludes the process start)
 #
 #   loadtests/runtimes.sh [--runs N (10)] [--warm N (20)] [--port P (19431)] [--out DIR] [--runtimes "csharp node"]
+#   runtimes: csharp (the C# AOT sample, provided.al2023), node (CommonJS index.js), node-esm (index.mjs: the bootstrap
+#   adds the ES-module NODE_PATH hook), python (python3.12)
 #
 # One fresh gateway per run and runtime, runtimes interleaved run by run (the box is shared and noisy). Needs the
 # published gateway (scripts/publish.sh) and the Node.js runtime beside it (scripts/build-node-runtime.sh); a
@@ -30,7 +32,7 @@ while (($#)); do
     --port) port="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
     --runtimes) runtimes="$2"; shift 2 ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "runtimes.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -44,13 +46,15 @@ lt_scratch runtimes
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) { print "n/a"; exit } m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.1f\n", m }'; }
 
 # The same hello world on each runtime: {"message":"hello"} back.
-mkdir -p "$tmp/node" "$tmp/python"
+mkdir -p "$tmp/node" "$tmp/node-esm" "$tmp/python"
 echo 'exports.handler = async () => ({ message: "hello" });' >"$tmp/node/index.js"
+echo 'export const handler = async () => ({ message: "hello" });' >"$tmp/node-esm/index.mjs"
 printf 'def handler(event, context):\n    return {"message": "hello"}\n' >"$tmp/python/app.py"
 function_json() {
   case "$1" in
     csharp) echo "{\"FunctionName\":\"hello\",\"Code\":\"$root/artifacts/samples\",\"Handler\":\"echo\"" ;;
     node) echo "{\"FunctionName\":\"hello\",\"Runtime\":\"nodejs20.x\",\"Code\":\"$tmp/node\",\"Handler\":\"index.handler\"" ;;
+    node-esm) echo "{\"FunctionName\":\"hello\",\"Runtime\":\"nodejs20.x\",\"Code\":\"$tmp/node-esm\",\"Handler\":\"index.handler\"" ;;
     python) echo "{\"FunctionName\":\"hello\",\"Runtime\":\"python3.12\",\"Code\":\"$tmp/python\",\"Handler\":\"app.handler\"" ;;
   esac
 }
