@@ -89,10 +89,26 @@ if (leftovers > 0)
     Console.WriteLine($"[gateway] killed {leftovers} worker process(es) left over from an earlier run");
 }
 
+// Deployment packages and published layers (kept in the data folder; layers in registry.db's layer_versions table),
+// opened before the functions file because its entries may name layers.
+var codeStore = new Gateway.Functions.Code.CodeStore(environmentServices.DataDirectory);
+Gateway.Management.FunctionLayers functionLayers;
+try
+{
+    functionLayers = new Gateway.Management.FunctionLayers(
+        new Gateway.Functions.Layers.LayerRegistry(Gateway.Functions.Layers.SqliteLayerStore.Open(Path.Combine(environmentServices.DataDirectory, SqliteRegistryStore.FileName))),
+        new Gateway.Functions.Layers.LayerOptDirectories(codeStore), options.Region, options.AccountId);
+}
+catch (Exception ex) when (ex is RegistryStoreException or IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
+{
+    Console.Error.WriteLine($"[gateway] cannot open the layer store in {environmentServices.DataDirectory}: {ex.Message}");
+    return 1;
+}
+
 List<FunctionDefinition> definitions;
 try
 {
-    definitions = string.IsNullOrEmpty(options.Functions) ? [] : FunctionConfigLoader.Load(options.Functions, options.Region, options.AccountId);
+    definitions = string.IsNullOrEmpty(options.Functions) ? [] : FunctionConfigLoader.Load(options.Functions, options.Region, options.AccountId, functionLayers.BindFile);
 }
 catch (FunctionConfigurationException ex)
 {
@@ -180,7 +196,7 @@ app.MapPost("/2015-03-31/functions/{FunctionName}/invocations", invoke.HandleAsy
 app.MapGet("/_gateway/status", async () => StatusReport.Build(host, environmentServices, invocations, await events.CountersAsync()));
 app.MapGet("/metrics", async () => Results.Text(Gateway.Metrics.PrometheusExporter.Render(host, admission, invocations, await events.CountersAsync(), bodyBudget), Gateway.Metrics.PrometheusExporter.ContentType));
 // Lambda's management API: each resource in its own file under Management/ (docs/architecture.md).
-ManagementEndpoints.MapFunctions(app, new ManagementContext { Registry = registry, Resolver = resolver, CodeStore = new Gateway.Functions.Code.CodeStore(environmentServices.DataDirectory), Options = options, Time = time });
+ManagementEndpoints.MapFunctions(app, new ManagementContext { Registry = registry, Resolver = resolver, CodeStore = codeStore, Layers = functionLayers, Options = options, Time = time });
 AccountSettingsEndpoint.Map(app, registry, options);
 AliasEndpoints.Map(app, registry, resolver);
 ConcurrencyEndpoints.Map(app, registry, resolver, options);
