@@ -141,6 +141,11 @@ catch (Exception ex) when (ex is RegistryStoreException or IOException or Unauth
     return 1;
 }
 var resolver = new FunctionResolver(registry, options.Region, options.AccountId, RoutingRandom.Create(options.AliasRoutingSeed));
+int restoredLayerFolders = functionLayers.RestoreMissing(registry.Current.All.SelectMany(f => f.Versions.Values.Append(f.Latest)).Select(v => v.Definition), note => Console.WriteLine("[gateway] " + note));
+if (restoredLayerFolders > 0)
+{
+    Console.WriteLine($"[gateway] made {restoredLayerFolders} merged layer folder(s) again");
+}
 
 // Each function's (and version's, and alias's) retries, maximum event age, destinations and dead-letter queue (the
 // functions file, then what the API set, persisted in the data folder); a function exists when the registry has it.

@@ -179,6 +179,14 @@ public sealed partial class LayerTests : IAsyncLifetime
         }), 400, "InvalidParameterValueException",
             """{"Type":"User","message":"Could not unzip uploaded file. Please check your file, then try to upload again."}""");
 
+        // Pages: newest version first, Marker/MaxItems as AWS's CLI pages them.
+        var firstPage = JsonNode.Parse(await _gateway.Client.GetStringAsync("/2018-10-31/layers/errors-one/versions?MaxItems=1").WithTimeout())!;
+        Assert.Equal(2, Assert.Single(firstPage["LayerVersions"]!.AsArray())!["Version"]!.GetValue<long>());
+        var marker = firstPage["NextMarker"]!.GetValue<string>();
+        var secondPage = JsonNode.Parse(await _gateway.Client.GetStringAsync("/2018-10-31/layers/errors-one/versions?MaxItems=1&Marker=" + Uri.EscapeDataString(marker)).WithTimeout())!;
+        Assert.Equal(1, Assert.Single(secondPage["LayerVersions"]!.AsArray())!["Version"]!.GetValue<long>());
+        Assert.Null(secondPage["NextMarker"]);
+
         // Nothing to delete is not an error (LS-REC delete_nonexistent_response); a missing layer lists no versions.
         using (var deleted = await SendAsync(HttpMethod.Delete, "/2018-10-31/layers/layerdoesnotexist/versions/1"))
         {
@@ -228,6 +236,11 @@ public sealed partial class LayerTests : IAsyncLifetime
         }.ToJsonString());
 
         Assert.Equal(0, await _gateway.StopAsync());
+        // A merged folder lost while the gateway was down is made again at start (same layers, same path).
+        foreach (var merged in Directory.GetDirectories(Path.Combine(_gateway.DataDirectory, "code", "opt")).Where(d => Path.GetFileName(d) != "empty"))
+        {
+            Directory.Delete(merged, recursive: true);
+        }
         await using var restarted = await GatewayProcess.RestartAsync(_gateway);
 
         var kept = JsonNode.Parse(await restarted.Client.GetStringAsync("/2018-10-31/layers/kept-one/versions/1").WithTimeout())!;

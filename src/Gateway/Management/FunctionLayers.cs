@@ -128,6 +128,54 @@ internal sealed class FunctionLayers(LayerRegistry registry, LayerOptDirectories
         return CheckSize(total, functionUnzippedBytes);
     }
 
+    /// <summary>
+    /// Makes again a merged folder that a kept function names but the disk no longer has (data/code cleaned by hand):
+    /// the same layers give the same hash, so the same path. Run at start, before environments start.
+    /// </summary>
+    /// <returns>How many folders were made again.</returns>
+    public int RestoreMissing(IEnumerable<FunctionDefinition> definitions, Action<string> log)
+    {
+        int restored = 0;
+        var snapshot = Registry.Current;
+        foreach (var definition in definitions)
+        {
+            if (definition.LayersDirectory is not { } expected || System.IO.Directory.Exists(expected) || definition.Layers.IsDefaultOrEmpty)
+            {
+                continue;
+            }
+            var hexes = new List<string>();
+            foreach (var layer in definition.Layers)
+            {
+                if (LayerArns.TryParseVersionArn(layer.Arn, out var reference) && snapshot.TryGetAny(reference.LayerName, reference.Version, out var version))
+                {
+                    hexes.Add(version.Sha256Hex);
+                }
+            }
+            if (hexes.Count != definition.Layers.Length)
+            {
+                log($"{definition.Name}:{definition.Version}: its layers' folder {expected} is gone and the layer store no longer knows all of them");
+                continue;
+            }
+            try
+            {
+                var built = OptDirectories.Build(hexes);
+                if (built.Directory == expected)
+                {
+                    restored++;
+                }
+                else
+                {
+                    log($"{definition.Name}:{definition.Version}: its layers' folder {expected} is gone and could not be made again ({built.Error?.Message ?? built.Directory})");
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                log($"{definition.Name}:{definition.Version}: its layers' folder {expected} could not be made again: {ex.Message}");
+            }
+        }
+        return restored;
+    }
+
     /// <summary>A <see cref="FileLayerBinder"/> over this registry (the functions file's Layers at start).</summary>
     public string? BindFile(IReadOnlyList<string> arns, string codeDirectory, out ImmutableArray<FunctionLayer> layers, out string? directory)
     {
