@@ -44,7 +44,7 @@ internal static class LayerRules
         {
             errors.Add($"Value '{raw}' at 'layerName' failed to satisfy constraint: Member must have length less than or equal to {LayerArns.MaxLayerNameLength}");
         }
-        if (!LayerArns.IsLayerName(raw) && raw.Length <= LayerArns.MaxLayerNameLength)
+        if (!LayerArns.MatchesLayerNamePattern(raw))
         {
             errors.Add($"Value '{raw}' at 'layerName' failed to satisfy constraint: Member must satisfy regular expression pattern: {LayerArns.LayerNamePattern}");
         }

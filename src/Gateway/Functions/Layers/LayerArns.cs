@@ -32,6 +32,9 @@ internal static partial class LayerArns
 
     public static bool IsLayerName(string value) => value.Length is > 0 and <= MaxLayerNameLength && LayerNameRegex().IsMatch(value);
 
+    /// <summary>The pattern alone (AWS reports the length and the pattern as separate constraint failures).</summary>
+    public static bool MatchesLayerNamePattern(string value) => LayerNameRegex().IsMatch(value);
+
     public static bool IsLayerVersionArn(string value) => value.Length is > 0 and <= 2048 && LayerVersionArnRegex().IsMatch(value);
 
     public static string LayerArn(string region, string accountId, string layerName) => $"arn:aws:lambda:{region}:{accountId}:layer:{layerName}";

@@ -50,7 +50,8 @@ internal sealed class LayerOptDirectories
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', layerHexes))));
 
     /// <summary>The merged folder of these layer zips (in order), made on first use.</summary>
-    /// <returns>The folder, or the extraction error of a layer whose zip no longer unzips.</returns>
+    /// <returns>The folder (its UnzippedSize is not measured here: the layers' records hold theirs), or the extraction
+    /// error of a layer whose zip no longer unzips.</returns>
     public CodeExtractionResult Build(IReadOnlyList<string> layerHexes)
     {
         var final = Path.Combine(Root, KeyOf(layerHexes));

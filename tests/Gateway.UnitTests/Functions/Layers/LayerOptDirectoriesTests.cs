@@ -39,7 +39,7 @@ public sealed class LayerOptDirectoriesTests : IDisposable
     [Fact]
     public void A_later_layer_wins_a_clash_and_every_layer_keeps_its_own_files()
     {
-        var one = Stored(new ZipBuilder().File("shared.txt", "one").File("one.txt", "1").File("python/lib.py", "one"));
+        var one = Stored(new ZipBuilder().File("shared.txt", "one").File("one.txt", "1").File("python/lib.py", "one").File(".hidden", "dot"));
         var two = Stored(new ZipBuilder().File("shared.txt", "two").File("two.txt", "2").File("python/lib.py", "two"));
 
         var ab = Merge(one, two);
@@ -47,6 +47,7 @@ public sealed class LayerOptDirectoriesTests : IDisposable
         Assert.Equal("two", File.ReadAllText(Path.Combine(ab, "python/lib.py")));
         Assert.Equal("1", File.ReadAllText(Path.Combine(ab, "one.txt")));
         Assert.Equal("2", File.ReadAllText(Path.Combine(ab, "two.txt")));
+        Assert.Equal("dot", File.ReadAllText(Path.Combine(ab, ".hidden"))); // dotfiles are files like any other
 
         var ba = Merge(two, one);
         Assert.NotEqual(ab, ba);

@@ -59,6 +59,14 @@ public sealed class LayerRulesTests
     }
 
     [Fact]
+    public void A_long_name_off_the_pattern_fails_both_constraints()
+    {
+        var error = LayerRules.ValidateLayerName(new string('.', 141), "us-east-1", "000000000000", out _);
+        Assert.StartsWith("2 validation errors detected: ", error?.Message);
+        Assert.Null(LayerRules.ValidateLayerName(new string('a', 140), "us-east-1", "000000000000", out _));
+    }
+
+    [Fact]
     public void List_filters_quote_the_enums_aws_quotes()
     {
         Assert.Equal("1 validation error detected: Value 'archdoesnotexist' at 'compatibleArchitecture' failed to satisfy constraint: Member must satisfy enum value set: [x86_64, arm64]",
