@@ -89,10 +89,26 @@ if (leftovers > 0)
     Console.WriteLine($"[gateway] killed {leftovers} worker process(es) left over from an earlier run");
 }
 
+// Deployment packages and published layers (kept in the data folder; layers in registry.db's layer_versions table),
+// opened before the functions file because its entries may name layers.
+var codeStore = new Gateway.Functions.Code.CodeStore(environmentServices.DataDirectory);
+Gateway.Management.FunctionLayers functionLayers;
+try
+{
+    functionLayers = new Gateway.Management.FunctionLayers(
+        new Gateway.Functions.Layers.LayerRegistry(Gateway.Functions.Layers.SqliteLayerStore.Open(Path.Combine(environmentServices.DataDirectory, SqliteRegistryStore.FileName))),
+        new Gateway.Functions.Layers.LayerOptDirectories(codeStore), options.Region, options.AccountId);
+}
+catch (Exception ex) when (ex is RegistryStoreException or IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
+{
+    Console.Error.WriteLine($"[gateway] cannot open the layer store in {environmentServices.DataDirectory}: {ex.Message}");
+    return 1;
+}
+
 List<FunctionDefinition> definitions;
 try
 {
-    definitions = string.IsNullOrEmpty(options.Functions) ? [] : FunctionConfigLoader.Load(options.Functions, options.Region, options.AccountId, environmentServices.Runtimes);
+    definitions = string.IsNullOrEmpty(options.Functions) ? [] : FunctionConfigLoader.Load(options.Functions, options.Region, options.AccountId, environmentServices.Runtimes, functionLayers.BindFile);
 }
 catch (FunctionConfigurationException ex)
 {
@@ -130,6 +146,11 @@ foreach (var record in registry.Current.All)
     environmentServices.Runtimes.Announce(record.Latest.Definition.Runtime);
 }
 var resolver = new FunctionResolver(registry, options.Region, options.AccountId, RoutingRandom.Create(options.AliasRoutingSeed));
+int restoredLayerFolders = functionLayers.RestoreMissing(registry.Current.All.SelectMany(f => f.Versions.Values.Append(f.Latest)).Select(v => v.Definition), note => Console.WriteLine("[gateway] " + note));
+if (restoredLayerFolders > 0)
+{
+    Console.WriteLine($"[gateway] made {restoredLayerFolders} merged layer folder(s) again");
+}
 
 // Each function's (and version's, and alias's) retries, maximum event age, destinations and dead-letter queue (the
 // functions file, then what the API set, persisted in the data folder); a function exists when the registry has it.
@@ -185,7 +206,7 @@ app.MapPost("/2015-03-31/functions/{FunctionName}/invocations", invoke.HandleAsy
 app.MapGet("/_gateway/status", async () => StatusReport.Build(host, environmentServices, invocations, await events.CountersAsync()));
 app.MapGet("/metrics", async () => Results.Text(Gateway.Metrics.PrometheusExporter.Render(host, admission, invocations, await events.CountersAsync(), bodyBudget), Gateway.Metrics.PrometheusExporter.ContentType));
 // Lambda's management API: each resource in its own file under Management/ (docs/architecture.md).
-ManagementEndpoints.MapFunctions(app, new ManagementContext { Registry = registry, Resolver = resolver, CodeStore = new Gateway.Functions.Code.CodeStore(environmentServices.DataDirectory), Options = options, Time = time, Runtimes = environmentServices.Runtimes });
+ManagementEndpoints.MapFunctions(app, new ManagementContext { Registry = registry, Resolver = resolver, CodeStore = codeStore, Layers = functionLayers, Options = options, Time = time, Runtimes = environmentServices.Runtimes });
 AccountSettingsEndpoint.Map(app, registry, options);
 AliasEndpoints.Map(app, registry, resolver);
 ConcurrencyEndpoints.Map(app, registry, resolver, options);

@@ -91,8 +91,11 @@ internal sealed partial class ExecutionEnvironment
             _report.Log = _services.Logs.Open(Function.Name, $"{_createdUtc:yyyy-MM-dd}-{Id}.log", output.Reader);
             _listener.Start();
 
-            // Where the process sees its code, layers, runtime and /tmp (today: the host folders themselves).
-            var layout = new EnvironmentLayout(Function.CodeDirectory, "/opt", _services.Runtimes.HostDirectory(Function), tmpDirectory);
+            // Where the process sees its code, layers, runtime and /tmp (today: the host folders themselves). Without a
+            // mount namespace, /opt is the host folder of the function's merged layers, or an empty folder when it has
+            // none (issue 11 contract; the sandbox work owns this line and reconciles it with the namespace layout).
+            var optDirectory = Function.LayersDirectory ?? Gateway.Functions.Layers.LayerOptDirectories.Empty(_services.DataDirectory);
+            var layout = new EnvironmentLayout(Function.CodeDirectory, optDirectory, _services.Runtimes.HostDirectory(Function), tmpDirectory);
             var environment = WorkerEnvironment.Build(Function, layout, _services.Options, Id, LogStreamName, Provisioned,
                 _listener.SocketPath, _listener.TcpEndpoint, _services.Runtimes.InterpreterOf(Function.Runtime));
             // The function's bootstrap (provided.*) or the managed runtime's (nodejs*, python3.*), as the process sees it.

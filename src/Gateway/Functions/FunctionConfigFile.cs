@@ -47,6 +47,10 @@ internal sealed class FunctionConfig
 
     /// <summary>CreateFunction's DeadLetterConfig: an SQS queue or SNS topic ARN for events that failed.</summary>
     public DeadLetterConfigDocument? DeadLetterConfig { get; set; }
+
+    /// <summary>CreateFunction's Layers: layer version ARNs published through the API (PublishLayerVersion), merged
+    /// in order into the function's /opt.</summary>
+    public List<string>? Layers { get; set; }
 }
 
 internal sealed class EnvironmentConfig

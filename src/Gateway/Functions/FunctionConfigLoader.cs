@@ -13,7 +13,8 @@ internal sealed class FunctionConfigurationException(string message) : Exception
 /// </summary>
 internal static class FunctionConfigLoader
 {
-    public static List<FunctionDefinition> Load(string path, string region, string accountId, Runtimes.RuntimeCatalog? runtimes = null)
+    /// <param name="layers">Binds an entry's Layers; null refuses entries that name any.</param>
+    public static List<FunctionDefinition> Load(string path, string region, string accountId, Runtimes.RuntimeCatalog? runtimes = null, Layers.FileLayerBinder? layers = null)
     {
         var full = Path.GetFullPath(path);
         var configs = new List<(FunctionConfig Config, string BaseDirectory, string Origin)>();
@@ -44,7 +45,7 @@ internal static class FunctionConfigLoader
         var result = new List<FunctionDefinition>();
         foreach (var (config, baseDirectory, origin) in configs)
         {
-            var definition = Resolve(config, baseDirectory, region, accountId, origin, runtimes);
+            var definition = Resolve(config, baseDirectory, region, accountId, origin, runtimes, layers);
             if (result.Any(f => f.Name == definition.Name))
             {
                 throw new FunctionConfigurationException($"{origin}: function '{definition.Name}' is registered twice.");
@@ -66,7 +67,7 @@ internal static class FunctionConfigLoader
         return result;
     }
 
-    public static FunctionDefinition Resolve(FunctionConfig config, string baseDirectory, string region, string accountId, string origin, Runtimes.RuntimeCatalog? runtimes = null)
+    public static FunctionDefinition Resolve(FunctionConfig config, string baseDirectory, string region, string accountId, string origin, Runtimes.RuntimeCatalog? runtimes = null, Layers.FileLayerBinder? layers = null)
     {
         var name = config.FunctionName;
         if (string.IsNullOrEmpty(name) || name.Length > 64 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
@@ -164,9 +165,25 @@ internal static class FunctionConfigLoader
             Fail("DeadLetterConfig: InvalidParameterValueException: " + deadLetterError);
         }
 
+        System.Collections.Immutable.ImmutableArray<Layers.FunctionLayer> boundLayers = [];
+        string? layersDirectory = null;
+        if (config.Layers is { Count: > 0 } layerArns)
+        {
+            if (layers is null)
+            {
+                Fail("Layers: this gateway was started without its layer store.");
+            }
+            else if (layers(layerArns, code, out boundLayers, out layersDirectory) is { } layersError)
+            {
+                Fail("Layers: " + layersError);
+            }
+        }
+
         return new FunctionDefinition
         {
             Name = name,
+            Layers = boundLayers,
+            LayersDirectory = layersDirectory,
             Arn = $"arn:aws:lambda:{region}:{accountId}:function:{name}",
             CodeDirectory = code,
             Bootstrap = bootstrap,

@@ -31,6 +31,10 @@ internal sealed class FunctionDefinition
     /// null when it has no layers.</summary>
     public string? LayersDirectory { get; init; }
 
+    /// <summary>The layer versions <see cref="LayersDirectory"/> was merged from, in order (GetFunctionConfiguration's
+    /// Layers). Kept together with the folder, so a published version keeps both.</summary>
+    public System.Collections.Immutable.ImmutableArray<Gateway.Functions.Layers.FunctionLayer> Layers { get; init; } = [];
+
     /// <summary>EphemeralStorage.Size: the MB of private <c>/tmp</c> each environment gets (AWS: 512–10240, default 512).</summary>
     public int EphemeralStorageMb { get; init; } = 512;
 

@@ -8,7 +8,8 @@ using Microsoft.AspNetCore.Http;
 namespace Gateway.Management;
 
 /// <summary>A deployment package in place: its code folder (what environments run), AWS's hash and size of the zip.</summary>
-internal sealed record InstalledCode(string Directory, string CodeSha256, long CodeSize)
+/// <param name="UnzippedSize">What the zip unzips to (counts toward the 250 MB with the function's layers).</param>
+internal sealed record InstalledCode(string Directory, string CodeSha256, long CodeSize, long UnzippedSize = 0)
 {
     /// <summary>The folder's <c>bootstrap</c>: not checked here; a missing or non-executable one fails at invoke with
     /// Runtime.InvalidEntrypoint, as on AWS.</summary>
@@ -103,7 +104,7 @@ internal sealed class CodePackages(CodeStore store)
             {
                 return ToLambdaError(error);
             }
-            installed = new InstalledCode(extracted.Directory!, stored.CodeSha256, stored.Size);
+            installed = new InstalledCode(extracted.Directory!, stored.CodeSha256, stored.Size, extracted.UnzippedSize);
             return null;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)

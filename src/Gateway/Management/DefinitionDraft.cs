@@ -26,6 +26,8 @@ internal sealed class DefinitionDraft
     public string Description { get; set; } = "";
     public FunctionEventInvokeConfig? EventInvokeConfig { get; set; }
     public string? DeadLetterTargetArn { get; set; }
+    public System.Collections.Immutable.ImmutableArray<Gateway.Functions.Layers.FunctionLayer> Layers { get; set; } = [];
+    public string? LayersDirectory { get; set; }
 
     public static DefinitionDraft From(FunctionDefinition definition) => new()
     {
@@ -45,6 +47,8 @@ internal sealed class DefinitionDraft
         Description = definition.Description,
         EventInvokeConfig = definition.EventInvokeConfig,
         DeadLetterTargetArn = definition.DeadLetterTargetArn,
+        Layers = definition.Layers,
+        LayersDirectory = definition.LayersDirectory,
     };
 
     public FunctionDefinition Build() => new()
@@ -65,6 +69,8 @@ internal sealed class DefinitionDraft
         Description = Description,
         EventInvokeConfig = EventInvokeConfig,
         DeadLetterTargetArn = DeadLetterTargetArn,
+        Layers = Layers,
+        LayersDirectory = LayersDirectory,
     };
 
     /// <summary>A copy of <paramref name="definition"/> with <paramref name="change"/> applied.</summary>

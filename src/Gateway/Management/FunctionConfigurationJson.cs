@@ -58,6 +58,7 @@ internal sealed class TracingConfig
 internal sealed class LayerReference
 {
     public string? Arn { get; set; }
+    public long CodeSize { get; set; }
 }
 
 internal sealed class EphemeralStorage
@@ -148,7 +149,7 @@ internal static class FunctionConfigurationJson
             DeadLetterConfig = definition.DeadLetterTargetArn is { Length: > 0 } target ? new DeadLetterConfig { TargetArn = target } : null,
             TracingConfig = new TracingConfig { Mode = version.TracingMode },
             RevisionId = version.RevisionId,
-            Layers = version.Layers.IsDefaultOrEmpty ? null : version.Layers.Select(arn => new LayerReference { Arn = arn }).ToList(),
+            Layers = version.Layers.IsDefaultOrEmpty ? null : version.Layers.Select(layer => new LayerReference { Arn = layer.Arn, CodeSize = layer.CodeSize }).ToList(),
             PackageType = version.PackageType,
             Architectures = [.. version.Architectures],
             EphemeralStorage = new EphemeralStorage { Size = version.EphemeralStorageMb },

@@ -30,7 +30,7 @@ internal sealed class FunctionEndpoints(ManagementContext context)
             }
             return;
         }
-        if (Validate(request, upload.Zip is not null, out var name) is { } invalid)
+        if (Validate(request, upload.Zip is not null, out var name, out var layerVersions) is { } invalid)
         {
             await ManagementHttp.ErrorAsync(http, invalid).ConfigureAwait(false);
             return;
@@ -40,8 +40,14 @@ internal sealed class FunctionEndpoints(ManagementContext context)
             await ManagementHttp.ErrorAsync(http, codeError).ConfigureAwait(false);
             return;
         }
+        // The 250 MB counts the code and its layers together; then the layers' merged folder (its /opt).
+        if (context.Layers.Bind(layerVersions, installed!.UnzippedSize, out var layers) is { } layersError)
+        {
+            await ManagementHttp.ErrorAsync(http, layersError).ConfigureAwait(false);
+            return;
+        }
         var now = context.Time.GetUtcNow();
-        var function = NewFunction(name, request, installed!, now);
+        var function = NewFunction(name, request, installed!, layers, now);
         var outcome = ManagementEndpoints.Change(context, s => FunctionChanges.Create(s, function, request.Publish == true));
         if (outcome.Error is { } refused)
         {
@@ -156,9 +162,10 @@ internal sealed class FunctionEndpoints(ManagementContext context)
 
     /// <summary>CreateFunction's checks in AWS's order: the name, the model constraints (one ValidationException),
     /// then the service rules.</summary>
-    private LambdaError? Validate(CreateFunctionRequest request, bool hasZip, out string name)
+    private LambdaError? Validate(CreateFunctionRequest request, bool hasZip, out string name, out List<Gateway.Functions.Layers.LayerVersionRecord> layerVersions)
     {
         name = "";
+        layerVersions = [];
         if (FunctionRules.ValidateCreateName(request.FunctionName, out var reference) is { } nameError)
         {
             return nameError;
@@ -197,12 +204,18 @@ internal sealed class FunctionEndpoints(ManagementContext context)
             ?? architectureError
             ?? FunctionRules.ValidateEnvironment(request.Environment)
             ?? FunctionRules.ValidateDeadLetter(request.DeadLetterConfig, context.Region, context.AccountId)
-            ?? FunctionRules.ValidateLayers(request.Layers)
+            ?? ValidateLayers(request.Layers, out layerVersions)
             ?? FunctionRules.ValidateTagCount(request.Tags?.Count ?? 0);
     }
 
+    private LambdaError? ValidateLayers(List<string>? arns, out List<Gateway.Functions.Layers.LayerVersionRecord> versions)
+    {
+        versions = [];
+        return arns is null ? null : context.Layers.Resolve(arns, out versions);
+    }
+
     /// <summary>The new function: $LATEST Pending, running the installed code folder's bootstrap.</summary>
-    private FunctionRecord NewFunction(string name, CreateFunctionRequest request, InstalledCode code, DateTimeOffset now)
+    private FunctionRecord NewFunction(string name, CreateFunctionRequest request, InstalledCode code, BoundLayers layers, DateTimeOffset now)
     {
         var arn = context.Resolver.ArnOf(name);
         var definition = new FunctionDefinition
@@ -218,6 +231,8 @@ internal sealed class FunctionEndpoints(ManagementContext context)
             Environment = new Dictionary<string, string>(request.Environment?.Variables ?? [], StringComparer.Ordinal),
             Description = request.Description ?? "",
             DeadLetterTargetArn = request.DeadLetterConfig?.TargetArn is { Length: > 0 } target ? target : null,
+            Layers = layers.Layers,
+            LayersDirectory = layers.Directory,
         };
         var latest = FunctionStates.AsPending(new VersionRecord
         {

@@ -223,10 +223,6 @@ internal static partial class FunctionRules
             ? LambdaError.InvalidParameterValue(reason)
             : null;
 
-    /// <summary>Layers are not served by this gateway; refused rather than silently dropped.</summary>
-    public static LambdaError? ValidateLayers(List<string>? layers) =>
-        layers is { Count: > 0 } ? LambdaError.InvalidParameterValue("Layers are not supported on this gateway: include what the function needs in its zip.") : null;
-
     /// <summary>At most 50 tags per function (AWS's message, LS-REC test_tag_limits).</summary>
     public static LambdaError? ValidateTagCount(int count) => count > MaxTags ? LambdaError.InvalidParameterValue(TagLimit) : null;
 

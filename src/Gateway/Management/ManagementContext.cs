@@ -32,6 +32,23 @@ internal sealed class ManagementContext
     /// <summary>Which runtimes exist and can run here (Runtime is checked at CreateFunction, not at the first invoke).</summary>
     public required RuntimeCatalog Runtimes { get; init; }
 
+    /// <summary>Published layers and the merged folders functions see as /opt (Program passes the persisted ones;
+    /// left out, an in-memory registry over <see cref="CodeStore"/>).</summary>
+    public FunctionLayers Layers
+    {
+        get
+        {
+            lock (_layersLock)
+            {
+                return _layers ??= new FunctionLayers(new Gateway.Functions.Layers.LayerRegistry(null), new Gateway.Functions.Layers.LayerOptDirectories(CodeStore), Region, AccountId);
+            }
+        }
+        init => _layers = value;
+    }
+
+    private readonly Lock _layersLock = new();
+    private FunctionLayers? _layers;
+
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
     public string Region => Options.Region;

@@ -46,6 +46,7 @@ internal static class ManagementEndpoints
         app.MapGet("/2017-03-31/tags/{Resource}", tags.ListAsync);
         app.MapDelete("/2017-03-31/tags/{Resource}", tags.UntagAsync);
         app.MapGet("/_gateway/code/{File}", (HttpContext http) => ServeZipAsync(http, context.Code));
+        LayerEndpoints.Map(app, context);
     }
 
     /// <summary>Runs a change through the registry (serialised, persisted, applied, published). A store that cannot

@@ -27,6 +27,10 @@ namespace Gateway.Management;
 [JsonSerializable(typeof(UpdateFunctionConfigurationRequest))]
 [JsonSerializable(typeof(PublishVersionRequest))]
 [JsonSerializable(typeof(TagResourceRequest))]
+[JsonSerializable(typeof(PublishLayerVersionRequest))]
+[JsonSerializable(typeof(LayerVersionResponse))]
+[JsonSerializable(typeof(ListLayersResponse))]
+[JsonSerializable(typeof(ListLayerVersionsResponse))]
 internal sealed partial class ManagementJsonContext : JsonSerializerContext
 {
     /// <summary>The context to use: the attribute's options plus an encoder that writes <c>+</c> as it is, so

@@ -41,7 +41,26 @@ internal sealed class UpdateEndpoints(ManagementContext context)
         }
         var now = context.Time.GetUtcNow();
         var arn = context.Resolver.ArnOf(name!);
-        var outcome = ManagementEndpoints.Change(context, s => FunctionChanges.UpdateLatest(s, name!, arn, request.RevisionId, v => Apply(v, request), publish: false, now));
+        BoundLayers? layers = null;
+        if (request.Layers is { } layerArns)
+        {
+            // Checked against $LATEST's code as it is now (an update racing this one is refused by the change itself).
+            if (!context.Registry.Current.TryGet(name!, out var existing))
+            {
+                await ManagementHttp.ErrorAsync(http, FunctionChanges.FunctionNotFound(arn)).ConfigureAwait(false);
+                return;
+            }
+            BoundLayers bound = BoundLayers.None;
+            var layersError = context.Layers.Resolve(layerArns, out var versions)
+                ?? context.Layers.Bind(versions, FunctionLayers.UnzippedSizeOf(existing.Latest, context.CodeStore), out bound);
+            if (layersError is not null)
+            {
+                await ManagementHttp.ErrorAsync(http, layersError).ConfigureAwait(false);
+                return;
+            }
+            layers = bound;
+        }
+        var outcome = ManagementEndpoints.Change(context, s => FunctionChanges.UpdateLatest(s, name!, arn, request.RevisionId, v => Apply(v, request, layers), publish: false, now));
         await AnswerAsync(http, name!, arn, outcome, published: false).ConfigureAwait(false);
     }
 
@@ -79,6 +98,13 @@ internal sealed class UpdateEndpoints(ManagementContext context)
         if (context.Code.Install(upload.Zip!, out var code) is { } codeError)
         {
             await ManagementHttp.ErrorAsync(http, codeError).ConfigureAwait(false);
+            return;
+        }
+        // The new code and the layers $LATEST keeps must fit in 250 MB together.
+        if (context.Registry.Current.TryGet(name!, out var current)
+            && context.Layers.CheckWithExisting(current.Latest.Layers, code!.UnzippedSize) is { } sizeError)
+        {
+            await ManagementHttp.ErrorAsync(http, sizeError).ConfigureAwait(false);
             return;
         }
         var now = context.Time.GetUtcNow();
@@ -150,13 +176,14 @@ internal sealed class UpdateEndpoints(ManagementContext context)
         return errors.ToError()
             ?? (request.Runtime is { } runtime ? FunctionRules.ValidateRuntime(runtime, context.Runtimes) : null)
             ?? FunctionRules.ValidateEnvironment(request.Environment)
-            ?? FunctionRules.ValidateDeadLetter(request.DeadLetterConfig, context.Region, context.AccountId)
-            ?? FunctionRules.ValidateLayers(request.Layers);
+            ?? FunctionRules.ValidateDeadLetter(request.DeadLetterConfig, context.Region, context.AccountId);
     }
 
     /// <summary>The members given replace $LATEST's; Environment replaces the whole map; an empty DeadLetterConfig
     /// TargetArn removes the dead-letter queue (as on AWS).</summary>
-    internal static VersionRecord Apply(VersionRecord latest, UpdateFunctionConfigurationRequest request) => latest with
+    /// <param name="layers">The request's Layers, checked and merged; null when it named none (an empty list removes
+    /// them all).</param>
+    internal static VersionRecord Apply(VersionRecord latest, UpdateFunctionConfigurationRequest request, BoundLayers? layers = null) => latest with
     {
         Definition = DefinitionDraft.Change(latest.Definition, d =>
         {
@@ -172,6 +199,11 @@ internal sealed class UpdateEndpoints(ManagementContext context)
             if (request.DeadLetterConfig is { } deadLetter)
             {
                 d.DeadLetterTargetArn = deadLetter.TargetArn is { Length: > 0 } target ? target : null;
+            }
+            if (layers is not null)
+            {
+                d.Layers = layers.Layers;
+                d.LayersDirectory = layers.Directory;
             }
         }),
         Runtime = request.Runtime ?? latest.Runtime,

@@ -148,7 +148,7 @@ internal sealed class CodeStore
 
     /// <summary>Deletes a folder tree, first making its folders writable (an extraction may hold 0555 folders).
     /// Symlinks are removed, never followed.</summary>
-    private static void DeleteTree(string path)
+    internal static void DeleteTree(string path)
     {
         try
         {

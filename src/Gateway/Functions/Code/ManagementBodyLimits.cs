@@ -10,12 +10,15 @@ namespace Gateway.Functions.Code;
 /// <param name="DivertThreshold">String values longer than this never enter the in-memory skeleton.</param>
 /// <param name="MaxSkeletonBytes">The skeleton (the JSON minus long strings). AWS leaves 262144 bytes of the request
 /// for everything but the zip; a skeleton past this cap is padding or garbage, refused as an oversize request.</param>
+/// <param name="ZipContainer">The top-level member whose <c>ZipFile</c> counts as <see cref="ZipFileLocation.Code"/>:
+/// CreateFunction's <c>Code</c>, PublishLayerVersion's <c>Content</c>.</param>
 internal sealed record ManagementBodyLimits(
     string Operation,
     long MaxRequestBytes,
     long MaxZippedBytes,
     int DivertThreshold = ManagementBodyLimits.DefaultDivertThreshold,
-    int MaxSkeletonBytes = ManagementBodyLimits.DefaultMaxSkeletonBytes)
+    int MaxSkeletonBytes = ManagementBodyLimits.DefaultMaxSkeletonBytes,
+    string ZipContainer = "Code")
 {
     public const long AwsMaxRequestBytes = 70_167_211;
     public const long AwsMaxZippedBytes = 52_428_800;
@@ -24,6 +27,11 @@ internal sealed record ManagementBodyLimits(
 
     /// <summary>70167211 bytes (LocalStack snapshot recorded against AWS, 2025-11-25).</summary>
     public static readonly ManagementBodyLimits CreateFunction = new("CreateFunction", AwsMaxRequestBytes, AwsMaxZippedBytes);
+
+    /// <summary>PublishLayerVersion: the same caps as CreateFunction (AWS documents one 50 MB zipped limit for functions
+    /// and layers); the zip is <c>Content.ZipFile</c>. The oversize text is CreateFunction's sentence with this
+    /// operation's name (not recorded for this operation).</summary>
+    public static readonly ManagementBodyLimits PublishLayerVersion = new("PublishLayerVersion", AwsMaxRequestBytes, AwsMaxZippedBytes, ZipContainer: "Content");
 
     /// <summary>70167211 bytes as users quote AWS's UpdateFunctionCode error since ~2023 (69905067 before; no
     /// recorded snapshot for this operation).</summary>

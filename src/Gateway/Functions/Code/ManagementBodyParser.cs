@@ -29,7 +29,7 @@ internal sealed class ManagementBodyParser : IDisposable
     // Bit d-1 is set when the container at depth d is an object (depth 1 is the top-level value).
     private ulong _objectBits;
     private int _depth;
-    // 2 while inside the "Code" object of the top-level object, else 0.
+    // 2 while inside the "Code" object of the top-level object (PublishLayerVersion's "Content": the limits name it), else 0.
     private int _codeDepth;
     private bool _expectKey;
     private KnownKey _lastKey;
@@ -382,8 +382,9 @@ internal sealed class ManagementBodyParser : IDisposable
 
     /// <summary>Names a key as the deserializer will read it: "Zip\u0046ile" is ZipFile too (escaped keys are rare and
     /// short, so decoding them allocates only then). Exact case, as AWS's member names are.</summary>
-    private static KnownKey Recognize(ReadOnlySpan<byte> raw)
+    private KnownKey Recognize(ReadOnlySpan<byte> raw)
     {
+        var container = _limits.ZipContainer;
         if (raw.IndexOf((byte)'\\') >= 0)
         {
             Span<byte> quoted = raw.Length + 2 <= 256 ? stackalloc byte[raw.Length + 2] : new byte[raw.Length + 2];
@@ -395,7 +396,7 @@ internal sealed class ManagementBodyParser : IDisposable
             {
                 reader.Read();
                 string key = reader.GetString()!;
-                return key == "ZipFile" ? KnownKey.ZipFile : key == "Code" ? KnownKey.Code : KnownKey.Other;
+                return key == "ZipFile" ? KnownKey.ZipFile : key == container ? KnownKey.Code : KnownKey.Other;
             }
             catch (System.Text.Json.JsonException)
             {
@@ -406,7 +407,24 @@ internal sealed class ManagementBodyParser : IDisposable
                 return KnownKey.Other;
             }
         }
-        return raw.SequenceEqual("ZipFile"u8) ? KnownKey.ZipFile : raw.SequenceEqual("Code"u8) ? KnownKey.Code : KnownKey.Other;
+        return raw.SequenceEqual("ZipFile"u8) ? KnownKey.ZipFile : IsAscii(raw, container) ? KnownKey.Code : KnownKey.Other;
+    }
+
+    /// <summary>Whether the unescaped key bytes spell <paramref name="name"/> (an ASCII member name).</summary>
+    private static bool IsAscii(ReadOnlySpan<byte> raw, string name)
+    {
+        if (raw.Length != name.Length)
+        {
+            return false;
+        }
+        for (int i = 0; i < raw.Length; i++)
+        {
+            if (raw[i] != name[i])
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     private bool OnSinkStatus(Base64SinkStatus status) => status switch

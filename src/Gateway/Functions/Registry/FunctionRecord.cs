@@ -105,8 +105,8 @@ internal sealed record VersionRecord
 
     public int EphemeralStorageMb { get; init; } = 512;
 
-    /// <summary>Layer version ARNs in order (empty until layers exist).</summary>
-    public ImmutableArray<string> Layers { get; init; } = [];
+    /// <summary>Layer versions in order, with their sizes: the definition's (which also holds their merged folder).</summary>
+    public ImmutableArray<Gateway.Functions.Layers.FunctionLayer> Layers => Definition.Layers;
 
     public string TracingMode { get; init; } = "PassThrough";
 

@@ -100,7 +100,10 @@ internal sealed class PersistedVersion
 
     public int EphemeralStorageMb { get; set; } = 512;
 
-    public List<string> Layers { get; set; } = [];
+    public List<PersistedLayer> Layers { get; set; } = [];
+
+    /// <summary>The merged folder of <see cref="Layers"/> (under the data folder; made again from the layer store if it is gone).</summary>
+    public string? LayersDirectory { get; set; }
 
     public string TracingMode { get; set; } = "PassThrough";
 
@@ -138,7 +141,8 @@ internal sealed class PersistedVersion
         PackageType = v.PackageType,
         Architectures = [.. v.Architectures],
         EphemeralStorageMb = v.EphemeralStorageMb,
-        Layers = [.. v.Layers],
+        Layers = [.. v.Layers.Select(l => new PersistedLayer { Arn = l.Arn, CodeSize = l.CodeSize })],
+        LayersDirectory = v.Definition.LayersDirectory,
         TracingMode = v.TracingMode,
         // A restart finishes whatever was in progress: the code is on disk, so the version is usable.
         State = v.State == "Pending" ? "Active" : v.State,
@@ -168,6 +172,8 @@ internal sealed class PersistedVersion
             MaxEnvironments = MaxEnvironments,
             Description = Description,
             DeadLetterTargetArn = DeadLetterTargetArn,
+            Layers = [.. Layers.Select(l => new Gateway.Functions.Layers.FunctionLayer(l.Arn, l.CodeSize))],
+            LayersDirectory = LayersDirectory,
         },
         Runtime = Runtime,
         Role = Role,
@@ -178,7 +184,6 @@ internal sealed class PersistedVersion
         PackageType = PackageType,
         Architectures = [.. Architectures],
         EphemeralStorageMb = EphemeralStorageMb,
-        Layers = [.. Layers],
         TracingMode = TracingMode,
         State = State,
         StateReason = StateReason,
@@ -187,6 +192,14 @@ internal sealed class PersistedVersion
         LastUpdateStatusReason = LastUpdateStatusReason,
         LastUpdateStatusReasonCode = LastUpdateStatusReasonCode,
     };
+}
+
+/// <summary>One entry of a version's Layers. (Documents written before layers existed hold an empty list.)</summary>
+internal sealed class PersistedLayer
+{
+    public string Arn { get; set; } = "";
+
+    public long CodeSize { get; set; }
 }
 
 internal sealed class PersistedAlias
