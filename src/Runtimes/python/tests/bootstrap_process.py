@@ -55,6 +55,8 @@ class BootstrapProcess(object):
         code = self.process.wait(timeout=timeout)
         for reader in self._readers:
             reader.join(timeout)
+        self.process.stdout.close()
+        self.process.stderr.close()
         return code
 
     def stop(self):
