@@ -12,7 +12,6 @@ import decimal
 import json
 import math
 import os
-import uuid
 
 from .faults import FaultException
 
@@ -39,7 +38,7 @@ class _Encoding(object):
             if obj.is_nan():
                 return math.nan
             if self._nonce is None:
-                self._nonce = uuid.uuid4().hex
+                self._nonce = os.urandom(16).hex()
             placeholder = "{}-{}".format(self._nonce, len(self._raw))
             self._raw['"' + placeholder + '"'] = str(obj)
             return placeholder
