@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Environment start of a runtime's bootstrap outside the gateway: spawn -> its first GET /invocation/next on a
-minimal Runtime API in this process (127.0.0.1, TCP), then the process is killed. Median and p90 over --runs.
+minimal Runtime API in this process (127.0.0.1, TCP), then the process is killed. Median and p90 over --runs,
+and the median user+system CPU a start costs (the process's rusage up to the kill: steadier under load).
 
   loadtests/bootstrap-start.py [--runs N (30)] [--handler H] [--code DIR] -- BOOTSTRAP [ARGS…]
 
@@ -14,6 +15,7 @@ AWS_EXECUTION_ENV=AWS_Lambda_python3.12 …). Runs are sequential; the machine's
 import argparse
 import http.server
 import os
+import resource
 import statistics
 import subprocess
 import threading
@@ -53,8 +55,10 @@ def main():
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128", "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
     }
     samples = []
+    cpu = []  # user+system CPU of each start: steadier than wall time on a loaded machine
     for run in range(args.runs + 3):
         first_next.clear()
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         process = subprocess.Popen([bootstrap] + args.command[1:], cwd=code, env=env,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -62,14 +66,16 @@ def main():
         elapsed = (time.perf_counter() - start) * 1000
         process.kill()
         process.wait()
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
         if not ok:
             raise SystemExit("no /next within 30 s from " + bootstrap)
         if run >= 3:  # the first runs warm the page cache and Python's bytecode cache
             samples.append(elapsed)
+            cpu.append((after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime) * 1000)
     samples.sort()
-    print("{} runs={} median_ms={:.1f} p90_ms={:.1f} min_ms={:.1f} loadavg={}".format(
+    print("{} runs={} median_ms={:.1f} p90_ms={:.1f} min_ms={:.1f} cpu_median_ms={:.1f} loadavg={}".format(
         args.command[0], len(samples), statistics.median(samples), samples[int(len(samples) * 0.9) - 1],
-        samples[0], open("/proc/loadavg").read().split()[0]))
+        samples[0], statistics.median(cpu), open("/proc/loadavg").read().split()[0]))
 
 
 if __name__ == "__main__":
