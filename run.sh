@@ -61,6 +61,11 @@ EOF
 fi
 
 scripts/publish.sh
+# The Node.js runtime's client and SDK (cached; the first build compiles the client, ~3 min). Without node/npm the
+# gateway still runs, and refuses nodejs* functions at CreateFunction saying why.
+if command -v npm >/dev/null; then
+  scripts/build-node-runtime.sh || echo "run.sh: the Node.js runtime could not be built; nodejs functions will be refused" >&2
+fi
 
 echo "run.sh: gateway on $urls (functions: $functions, data: $data); Ctrl-C to stop"
 exec artifacts/gateway/Gateway --urls "$urls" --data "$data" --functions "$functions" "${passthrough[@]}"

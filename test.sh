@@ -5,7 +5,7 @@
 #
 # 1. Debian packages: installed by scripts/install-deps.sh when CI=true or --install-deps is
 #    given; otherwise only checked, with the command to run if some are missing.
-# 2. scripts/publish.sh (native gateway + samples), scripts/build-node-ric.sh (Node RIC).
+# 2. scripts/publish.sh (native gateway + samples + runtimes), scripts/build-node-runtime.sh (Node RIC + SDK).
 # 3. The Python runtime's own tests (src/Runtimes/python/tests, unittest), then dotnet test on tests/Gateway.UnitTests, tests/Gateway.Runtime.Tests and tests/Gateway.EventStore.Tests, then tests/Gateway.Tests with GATEWAY_BIN, GATEWAY_SAMPLES_DIR and
 #    GATEWAY_NODE_RIC_DIR pointing at those builds; results in artifacts/test-results/.
 # 4. A closing line "N passed, N failed[, N skipped]". Exits non-zero on any failure.
@@ -42,7 +42,7 @@ export GATEWAY_SAMPLES_DIR="$root/artifacts/samples"
 export GATEWAY_NODE_RIC_DIR="${GATEWAY_NODE_RIC_DIR:-$root/artifacts/node-ric}"   # another checkout's, to skip the ~3 min build
 
 scripts/publish.sh
-scripts/build-node-ric.sh
+scripts/build-node-runtime.sh   # the Node RIC (scripts/build-node-ric.sh) + the SDK, into the nodejs runtime
 
 results="$root/artifacts/test-results"
 rm -rf "$results"

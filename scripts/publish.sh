@@ -2,6 +2,8 @@
 # Publishes the native-AOT binaries into artifacts/:
 #   artifacts/gateway/Gateway     from src/Gateway/Gateway.csproj
 #   artifacts/samples/bootstrap   from src/Functions/Samples/Samples.csproj
+#   artifacts/gateway/runtimes/   src/Runtimes/{nodejs,python} (the managed runtimes' files, found beside the
+#                                 binary; scripts/build-node-runtime.sh adds Node's client and SDK)
 #
 # A project is skipped when its inputs are unchanged since its last good publish: the stamp
 # artifacts/<name>/.inputs.sha256 holds a hash of every file on disk (tracked or not, minus bin/ and
@@ -75,3 +77,10 @@ publish() {
 
 publish gateway src/Gateway/Gateway.csproj Gateway
 publish samples src/Functions/Samples/Samples.csproj bootstrap
+
+# The managed runtimes' own files, beside the binary (copied every time: a few small scripts). What
+# scripts/build-node-runtime.sh adds (index.mjs, node_modules/) is left in place.
+if [[ -d src/Runtimes ]]; then
+  mkdir -p artifacts/gateway/runtimes
+  cp -a src/Runtimes/. artifacts/gateway/runtimes/
+fi

@@ -20,6 +20,10 @@ internal sealed class GatewayOptions
     /// <summary>A functions JSON file, or a folder of function folders. Empty: no functions.</summary>
     public string Functions { get; set; } = "";
 
+    /// <summary>The folder holding the managed runtimes' files (<c>nodejs/</c>, <c>python/</c>). Null: <c>runtimes/</c>
+    /// beside the gateway's executable, where scripts/publish.sh puts them.</summary>
+    public string? RuntimesDirectory { get; set; }
+
     /// <summary>Run request handlers inline on the socket's I/O thread instead of queueing them to the thread pool
     /// (Kestrel's UnsafePreferInlineScheduling). Safe here because no handler blocks; it saves a thread hop per
     /// request. Off by default until measured; see docs/performance.md.</summary>

@@ -92,7 +92,7 @@ if (leftovers > 0)
 List<FunctionDefinition> definitions;
 try
 {
-    definitions = string.IsNullOrEmpty(options.Functions) ? [] : FunctionConfigLoader.Load(options.Functions, options.Region, options.AccountId);
+    definitions = string.IsNullOrEmpty(options.Functions) ? [] : FunctionConfigLoader.Load(options.Functions, options.Region, options.AccountId, environmentServices.Runtimes);
 }
 catch (FunctionConfigurationException ex)
 {
@@ -123,6 +123,11 @@ catch (Exception ex) when (ex is RegistryStoreException or IOException or Unauth
 {
     Console.Error.WriteLine($"[gateway] cannot open the function registry in {environmentServices.DataDirectory}: {ex.Message}");
     return 1;
+}
+// Functions the API created in earlier runs: say which interpreter runs their runtimes (the file's said so as it loaded).
+foreach (var record in registry.Current.All)
+{
+    environmentServices.Runtimes.Announce(record.Latest.Definition.Runtime);
 }
 var resolver = new FunctionResolver(registry, options.Region, options.AccountId, RoutingRandom.Create(options.AliasRoutingSeed));
 
@@ -180,7 +185,7 @@ app.MapPost("/2015-03-31/functions/{FunctionName}/invocations", invoke.HandleAsy
 app.MapGet("/_gateway/status", async () => StatusReport.Build(host, environmentServices, invocations, await events.CountersAsync()));
 app.MapGet("/metrics", async () => Results.Text(Gateway.Metrics.PrometheusExporter.Render(host, admission, invocations, await events.CountersAsync(), bodyBudget), Gateway.Metrics.PrometheusExporter.ContentType));
 // Lambda's management API: each resource in its own file under Management/ (docs/architecture.md).
-ManagementEndpoints.MapFunctions(app, new ManagementContext { Registry = registry, Resolver = resolver, CodeStore = new Gateway.Functions.Code.CodeStore(environmentServices.DataDirectory), Options = options, Time = time });
+ManagementEndpoints.MapFunctions(app, new ManagementContext { Registry = registry, Resolver = resolver, CodeStore = new Gateway.Functions.Code.CodeStore(environmentServices.DataDirectory), Options = options, Time = time, Runtimes = environmentServices.Runtimes });
 AccountSettingsEndpoint.Map(app, registry, options);
 AliasEndpoints.Map(app, registry, resolver);
 ConcurrencyEndpoints.Map(app, registry, resolver, options);

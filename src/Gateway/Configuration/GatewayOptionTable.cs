@@ -32,6 +32,8 @@ internal static class GatewayOptionTable
         // ---- functions ----
         Row(OptionGroup.Functions, nameof(GatewayOptions.Functions), "--functions", "PATH", typeof(string), "none",
             "A functions JSON file, or a folder of function folders."),
+        Row(OptionGroup.Functions, nameof(GatewayOptions.RuntimesDirectory), "--runtimes-dir", "DIR", typeof(string), "runtimes/ beside the binary",
+            "The Node.js and Python runtimes' files (nodejs/, python/), as scripts/publish.sh lays them out."),
         Row(OptionGroup.Functions, nameof(GatewayOptions.InitTimeoutSeconds), "--init-timeout-seconds", "SECONDS", typeof(double), "10",
             "How long an environment may take from spawn to its first /next (AWS: 10 s)."),
         Row(OptionGroup.Functions, nameof(GatewayOptions.EnvironmentKeepAliveSeconds), "--environment-keep-alive-seconds", "SECONDS", typeof(double), "300",

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Gateway.Logs;
 using Gateway.Native;
+using Gateway.Runtimes;
 
 namespace Gateway.Environments;
 
@@ -19,6 +20,8 @@ internal sealed class EnvironmentServices : IDisposable
         Spawner = new ProcessSpawner();
         Reaper = new ChildReaper();
         Logs = new FunctionLogs(DataDirectory, options.EchoFunctionLogs, time);
+        Runtimes = new RuntimeCatalog(string.IsNullOrEmpty(options.RuntimesDirectory) ? RuntimeCatalog.DefaultDirectory : options.RuntimesDirectory,
+            Console.WriteLine);
     }
 
     public GatewayOptions Options { get; }
@@ -39,6 +42,9 @@ internal sealed class EnvironmentServices : IDisposable
     public ChildReaper Reaper { get; }
 
     public FunctionLogs Logs { get; }
+
+    /// <summary>The runtimes catalog: which runtimes run here, where their files are, what each environment starts.</summary>
+    public RuntimeCatalog Runtimes { get; }
 
     private static string ChooseRunDirectory(string dataDirectory)
     {

@@ -92,10 +92,11 @@ internal sealed partial class ExecutionEnvironment
             _listener.Start();
 
             // Where the process sees its code, layers, runtime and /tmp (today: the host folders themselves).
-            var layout = new EnvironmentLayout(Function.CodeDirectory, "/opt", Function.CodeDirectory, tmpDirectory);
+            var layout = new EnvironmentLayout(Function.CodeDirectory, "/opt", _services.Runtimes.HostDirectory(Function), tmpDirectory);
             var environment = WorkerEnvironment.Build(Function, layout, _services.Options, Id, LogStreamName, Provisioned,
-                _listener.SocketPath, _listener.TcpEndpoint);
-            var spec = new SpawnSpec(Function.Bootstrap, [], environment, layout.TaskRoot, output.WriterFd);
+                _listener.SocketPath, _listener.TcpEndpoint, _services.Runtimes.InterpreterOf(Function.Runtime));
+            // The function's bootstrap (provided.*) or the managed runtime's (nodejs*, python3.*), as the process sees it.
+            var spec = new SpawnSpec(Runtimes.RuntimeCatalog.Executable(Function, layout), [], environment, layout.TaskRoot, output.WriterFd);
             lock (_lock)
             {
                 _machine.Spawning();

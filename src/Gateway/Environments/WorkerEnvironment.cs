@@ -16,13 +16,16 @@ internal static class WorkerEnvironment
     public const string EnvironmentIdVariable = "GATEWAY_ENVIRONMENT_ID";
 
     public static List<string> Build(FunctionDefinition function, EnvironmentLayout layout, GatewayOptions options,
-        string environmentId, string logStreamName, bool provisioned, string socketPath, string? tcpEndpoint)
+        string environmentId, string logStreamName, bool provisioned, string socketPath, string? tcpEndpoint,
+        Runtimes.Interpreter? interpreter = null)
     {
         var variables = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             // Unreserved defaults (a function may override these).
             ["LANG"] = "en_US.UTF-8",
-            ["PATH"] = "/usr/local/bin:/usr/bin/:/bin:/opt/bin",
+            // A managed runtime's interpreter first, as AWS puts /var/lang/bin first (it finds the node/python3 the
+            // catalog probed, not another one or a version manager's shim).
+            ["PATH"] = (interpreter is null ? "" : interpreter.Directory + ":") + "/usr/local/bin:/usr/bin/:/bin:/opt/bin",
             ["LD_LIBRARY_PATH"] = $"/lib64:/usr/lib64:{layout.TaskRoot}:{layout.TaskRoot}/lib:{layout.OptDirectory}/lib",
             ["TZ"] = ":UTC",
             ["TMPDIR"] = layout.TmpDirectory,
@@ -47,6 +50,13 @@ internal static class WorkerEnvironment
         variables["AWS_SESSION_TOKEN"] = "gateway-session";
         variables["LAMBDA_TASK_ROOT"] = layout.TaskRoot;
         variables["LAMBDA_RUNTIME_DIR"] = layout.RuntimeDirectory;
+        // Where the function's layers are (/opt inside a mount namespace): the runtimes' bootstraps build NODE_PATH
+        // and sys.path from it, so one script works inside and outside the namespace.
+        variables["GATEWAY_OPT_DIR"] = layout.OptDirectory;
+        if (Runtimes.RuntimeCatalog.IsManaged(function.Runtime))
+        {
+            variables["AWS_EXECUTION_ENV"] = "AWS_Lambda_" + function.Runtime;
+        }
         if (tcpEndpoint is not null)
         {
             variables["AWS_LAMBDA_RUNTIME_API"] = tcpEndpoint;

@@ -22,6 +22,10 @@ internal sealed class FunctionConfig
 
     public string? Handler { get; set; }
 
+    /// <summary>CreateFunction's Runtime: provided.al2023 (the default), provided.al2, nodejs18.x/20.x/22.x,
+    /// python3.9–python3.13. A managed runtime needs a Handler and no bootstrap in Code.</summary>
+    public string? Runtime { get; set; }
+
     public int? MemorySize { get; set; }
 
     public int? Timeout { get; set; }

@@ -13,7 +13,7 @@ internal sealed class FunctionConfigurationException(string message) : Exception
 /// </summary>
 internal static class FunctionConfigLoader
 {
-    public static List<FunctionDefinition> Load(string path, string region, string accountId)
+    public static List<FunctionDefinition> Load(string path, string region, string accountId, Runtimes.RuntimeCatalog? runtimes = null)
     {
         var full = Path.GetFullPath(path);
         var configs = new List<(FunctionConfig Config, string BaseDirectory, string Origin)>();
@@ -44,7 +44,7 @@ internal static class FunctionConfigLoader
         var result = new List<FunctionDefinition>();
         foreach (var (config, baseDirectory, origin) in configs)
         {
-            var definition = Resolve(config, baseDirectory, region, accountId, origin);
+            var definition = Resolve(config, baseDirectory, region, accountId, origin, runtimes);
             if (result.Any(f => f.Name == definition.Name))
             {
                 throw new FunctionConfigurationException($"{origin}: function '{definition.Name}' is registered twice.");
@@ -66,7 +66,7 @@ internal static class FunctionConfigLoader
         return result;
     }
 
-    public static FunctionDefinition Resolve(FunctionConfig config, string baseDirectory, string region, string accountId, string origin)
+    public static FunctionDefinition Resolve(FunctionConfig config, string baseDirectory, string region, string accountId, string origin, Runtimes.RuntimeCatalog? runtimes = null)
     {
         var name = config.FunctionName;
         if (string.IsNullOrEmpty(name) || name.Length > 64 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
@@ -80,8 +80,23 @@ internal static class FunctionConfigLoader
         {
             Fail($"code folder {code} does not exist (run ./run.sh, which publishes the samples, or fix Code).");
         }
+        // Refused at start with AWS's exception and message, as CreateFunction refuses it (not at the first invoke).
+        var runtime = config.Runtime ?? "provided.al2023";
+        if (runtimes is not null && Management.FunctionRules.ValidateRuntime(runtime, runtimes) is { } runtimeError)
+        {
+            Fail($"Runtime: {runtimeError.ErrorType}: {runtimeError.Message}");
+        }
+        else if (runtimes is null && !Runtimes.RuntimeCatalog.IsKnown(runtime))
+        {
+            Fail($"Runtime {runtime} is not one this gateway runs.");
+        }
+        bool managed = Runtimes.RuntimeCatalog.IsManaged(runtime);
+        if (managed && string.IsNullOrEmpty(config.Handler))
+        {
+            Fail($"Handler is required for runtime {runtime} (e.g. index.handler or app.lambda_handler).");
+        }
         var bootstrap = Path.Combine(code, "bootstrap");
-        if (!File.Exists(bootstrap))
+        if (!managed && !File.Exists(bootstrap))
         {
             Fail($"{bootstrap} does not exist: a function's code folder must hold an executable named bootstrap.");
         }
@@ -156,6 +171,7 @@ internal static class FunctionConfigLoader
             CodeDirectory = code,
             Bootstrap = bootstrap,
             Handler = config.Handler ?? "",
+            Runtime = runtime,
             MemorySizeMb = memory,
             TimeoutSeconds = timeout,
             Environment = variables,

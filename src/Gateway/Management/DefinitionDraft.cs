@@ -16,6 +16,7 @@ internal sealed class DefinitionDraft
     public required string CodeDirectory { get; set; }
     public required string Bootstrap { get; set; }
     public required string Handler { get; set; }
+    public string Runtime { get; set; } = "provided.al2023";
     public int MemorySizeMb { get; set; } = 128;
     public int TimeoutSeconds { get; set; } = 3;
     public IReadOnlyDictionary<string, string> Environment { get; set; } = new Dictionary<string, string>();
@@ -34,6 +35,7 @@ internal sealed class DefinitionDraft
         CodeDirectory = definition.CodeDirectory,
         Bootstrap = definition.Bootstrap,
         Handler = definition.Handler,
+        Runtime = definition.Runtime,
         MemorySizeMb = definition.MemorySizeMb,
         TimeoutSeconds = definition.TimeoutSeconds,
         Environment = definition.Environment,
@@ -53,6 +55,7 @@ internal sealed class DefinitionDraft
         CodeDirectory = CodeDirectory,
         Bootstrap = Bootstrap,
         Handler = Handler,
+        Runtime = Runtime,
         MemorySizeMb = MemorySizeMb,
         TimeoutSeconds = TimeoutSeconds,
         Environment = Environment,

@@ -193,7 +193,7 @@ internal sealed class FunctionEndpoints(ManagementContext context)
         }
         return FunctionRules.ValidateCodeSource(hasZip ? "" : null, request.Code?.S3Bucket, request.Code?.S3Key, request.Code?.ImageUri, request.PackageType)
             ?? (request.Runtime is null || string.IsNullOrEmpty(request.Handler) ? LambdaError.InvalidParameterValue(RuntimeAndHandlerRequired) : null)
-            ?? FunctionRules.ValidateRuntime(request.Runtime!)
+            ?? FunctionRules.ValidateRuntime(request.Runtime!, context.Runtimes)
             ?? architectureError
             ?? FunctionRules.ValidateEnvironment(request.Environment)
             ?? FunctionRules.ValidateDeadLetter(request.DeadLetterConfig, context.Region, context.AccountId)
@@ -212,6 +212,7 @@ internal sealed class FunctionEndpoints(ManagementContext context)
             CodeDirectory = code.Directory,
             Bootstrap = code.Bootstrap,
             Handler = request.Handler!,
+            Runtime = request.Runtime!,
             MemorySizeMb = request.MemorySize ?? 128,
             TimeoutSeconds = request.Timeout ?? 3,
             Environment = new Dictionary<string, string>(request.Environment?.Variables ?? [], StringComparer.Ordinal),

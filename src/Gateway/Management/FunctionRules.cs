@@ -15,9 +15,6 @@ namespace Gateway.Management;
 /// </summary>
 internal static partial class FunctionRules
 {
-    /// <summary>The runtimes this gateway runs: a <c>bootstrap</c> executable from the zip (OS-only runtimes).</summary>
-    public static readonly IReadOnlySet<string> SupportedRuntimes = new HashSet<string>(StringComparer.Ordinal) { "provided.al2023", "provided.al2" };
-
     /// <summary>The runtimes AWS accepts for new functions, in the order AWS lists them in its refusal (LS-REC
     /// test_create_lambda_exceptions, recorded 2026-01-12).</summary>
     public const string AwsRuntimeEnum = "[nodejs20.x, python3.14, provided.al2023, python3.12, python3.13, nodejs24.x, nodejs22.x, java25, python3.10, python3.11, java21, ruby3.3, ruby3.4, ruby3.2, python3.8, python3.9, java17, nodejs16.x, dotnet10, dotnet8, java11, dotnet6, nodejs18.x, provided.al2, java8.al2]";
@@ -186,15 +183,21 @@ internal static partial class FunctionRules
     }
 
     /// <summary>
-    /// Runtime, a service rule on AWS (an InvalidParameterValueException even for a value outside the enum, LS-REC
-    /// invalid_runtime_exc): outside AWS's list → AWS's enum message; retired → AWS's "no longer supported" message;
-    /// a current AWS runtime other than provided.al2023/provided.al2 → the same wording, saying this gateway does not
-    /// run it (yet).
+    /// Runtime, a service rule on AWS: an InvalidParameterValueException even for a value outside the enum (LS-REC
+    /// invalid_runtime_exc and uppercase_runtime_exc, recorded against AWS 2026-01-12; not the ValidationException
+    /// "1 validation error detected: …" of the model constraints). Outside AWS's list → AWS's enum message; retired →
+    /// AWS's "no longer supported" message; a current AWS runtime this gateway does not run (Java, .NET, Ruby,
+    /// nodejs24.x, python3.14, …) or cannot run on this machine (no node/python3) → the same wording, saying why.
     /// </summary>
-    public static LambdaError? ValidateRuntime(string runtime)
+    public static LambdaError? ValidateRuntime(string runtime, Runtimes.RuntimeCatalog runtimes)
     {
-        if (SupportedRuntimes.Contains(runtime))
+        if (Runtimes.RuntimeCatalog.IsKnown(runtime))
         {
+            if (runtimes.Unavailable(runtime) is { } reason)
+            {
+                return LambdaError.InvalidParameterValue($"The runtime parameter of {runtime} is not available on this gateway: {reason}.");
+            }
+            runtimes.Announce(runtime); // the first function of a family says which interpreter runs it
             return null;
         }
         if (DeprecatedRuntimes.Contains(runtime))
@@ -205,7 +208,7 @@ internal static partial class FunctionRules
         {
             return LambdaError.InvalidParameterValue($"Value {runtime} at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: {AwsRuntimeEnum} or be a valid ARN");
         }
-        return LambdaError.InvalidParameterValue($"The runtime parameter of {runtime} is not supported for creating or updating functions on this gateway (yet). It runs OS-only runtimes: use provided.al2023 or provided.al2 with a bootstrap executable in the zip.");
+        return LambdaError.InvalidParameterValue($"The runtime parameter of {runtime} is not supported for creating or updating functions on this gateway. It runs provided.al2023 and provided.al2 (a bootstrap executable in the zip), nodejs18.x, nodejs20.x and nodejs22.x, and python3.9 to python3.13; for Java, .NET or Ruby use provided.al2023 with a bootstrap (or the gateway's C# runtime client).");
     }
 
     /// <summary>Environment.Variables: the key pattern, reserved keys and the 4 KB limit (<see cref="EnvironmentVariableRules"/>).</summary>

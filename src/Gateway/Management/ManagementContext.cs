@@ -1,5 +1,6 @@
 using Gateway.Functions;
 using Gateway.Functions.Code;
+using Gateway.Runtimes;
 using FunctionRegistry = Gateway.Functions.Registry.FunctionRegistry;
 
 namespace Gateway.Management;
@@ -27,6 +28,9 @@ internal sealed class ManagementContext
     internal CodePackages Code { get; private init; } = null!;
 
     public required GatewayOptions Options { get; init; }
+
+    /// <summary>Which runtimes exist and can run here (Runtime is checked at CreateFunction, not at the first invoke).</summary>
+    public required RuntimeCatalog Runtimes { get; init; }
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
 

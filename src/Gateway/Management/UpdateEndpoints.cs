@@ -148,7 +148,7 @@ internal sealed class UpdateEndpoints(ManagementContext context)
         FunctionRules.CheckTracing(request.TracingConfig, errors);
         FunctionRules.CheckLogging(request.LoggingConfig, errors);
         return errors.ToError()
-            ?? (request.Runtime is { } runtime ? FunctionRules.ValidateRuntime(runtime) : null)
+            ?? (request.Runtime is { } runtime ? FunctionRules.ValidateRuntime(runtime, context.Runtimes) : null)
             ?? FunctionRules.ValidateEnvironment(request.Environment)
             ?? FunctionRules.ValidateDeadLetter(request.DeadLetterConfig, context.Region, context.AccountId)
             ?? FunctionRules.ValidateLayers(request.Layers);
@@ -161,6 +161,7 @@ internal sealed class UpdateEndpoints(ManagementContext context)
         Definition = DefinitionDraft.Change(latest.Definition, d =>
         {
             d.Handler = request.Handler ?? d.Handler;
+            d.Runtime = request.Runtime ?? d.Runtime;
             d.Description = request.Description ?? d.Description;
             d.TimeoutSeconds = request.Timeout ?? d.TimeoutSeconds;
             d.MemorySizeMb = request.MemorySize ?? d.MemorySizeMb;

@@ -75,7 +75,7 @@ public class FunctionRulesTests
     [InlineData("PYTHON3.9")]
     public void A_runtime_outside_AWS_list_is_AWS_enum_message(string runtime)
     {
-        var error = FunctionRules.ValidateRuntime(runtime)!;
+        var error = FunctionRules.ValidateRuntime(runtime, NoRuntimeFiles)!;
         Assert.Equal("InvalidParameterValueException", error.ErrorType);
         Assert.Equal($"Value {runtime} at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: [nodejs20.x, python3.14, provided.al2023, python3.12, python3.13, nodejs24.x, nodejs22.x, java25, python3.10, python3.11, java21, ruby3.3, ruby3.4, ruby3.2, python3.8, python3.9, java17, nodejs16.x, dotnet10, dotnet8, java11, dotnet6, nodejs18.x, provided.al2, java8.al2] or be a valid ARN", error.Message);
     }
@@ -87,25 +87,41 @@ public class FunctionRulesTests
     public void A_retired_runtime_is_AWS_no_longer_supported_message(string runtime)
     {
         Assert.Equal($"The runtime parameter of {runtime} is no longer supported for creating or updating AWS Lambda functions. We recommend you use a supported runtime while creating or updating functions.",
-            FunctionRules.ValidateRuntime(runtime)!.Message);
+            FunctionRules.ValidateRuntime(runtime, NoRuntimeFiles)!.Message);
     }
 
     [Theory]
-    [InlineData("python3.12")]
-    [InlineData("nodejs22.x")]
+    [InlineData("python3.14")]
+    [InlineData("nodejs24.x")]
     [InlineData("java21")]
+    [InlineData("dotnet8")]
+    [InlineData("ruby3.3")]
     public void A_current_AWS_runtime_this_gateway_does_not_run_is_refused_saying_so(string runtime)
     {
-        var error = FunctionRules.ValidateRuntime(runtime)!;
+        var error = FunctionRules.ValidateRuntime(runtime, NoRuntimeFiles)!;
         Assert.Equal("InvalidParameterValueException", error.ErrorType);
-        Assert.StartsWith($"The runtime parameter of {runtime} is not supported for creating or updating functions on this gateway (yet).", error.Message);
+        Assert.StartsWith($"The runtime parameter of {runtime} is not supported for creating or updating functions on this gateway.", error.Message);
         Assert.Contains("provided.al2023", error.Message);
+    }
+
+    [Theory]
+    [InlineData("nodejs20.x")]
+    [InlineData("python3.12")]
+    public void A_managed_runtime_whose_files_or_interpreter_are_missing_is_refused_at_create(string runtime)
+    {
+        var error = FunctionRules.ValidateRuntime(runtime, NoRuntimeFiles)!;
+        Assert.Equal("InvalidParameterValueException", error.ErrorType);
+        Assert.StartsWith($"The runtime parameter of {runtime} is not available on this gateway: ", error.Message);
     }
 
     [Theory]
     [InlineData("provided.al2023")]
     [InlineData("provided.al2")]
-    public void The_OS_only_runtimes_are_accepted(string runtime) => Assert.Null(FunctionRules.ValidateRuntime(runtime));
+    public void The_OS_only_runtimes_are_accepted(string runtime) => Assert.Null(FunctionRules.ValidateRuntime(runtime, NoRuntimeFiles));
+
+    /// <summary>A catalog whose runtimes folder does not exist: only the OS-only runtimes are available.</summary>
+    private static readonly Gateway.Runtimes.RuntimeCatalog NoRuntimeFiles =
+        new(Path.Combine(Path.GetTempPath(), "gateway-no-runtimes-" + Guid.NewGuid().ToString("N")), _ => { });
 
     [Fact]
     public void Out_of_range_members_are_reported_together_as_AWS_does()

@@ -44,6 +44,8 @@ internal sealed class FunctionsApiServer : IAsyncDisposable
             Resolver = new FunctionResolver(registry, options.Region, options.AccountId, RoutingRandom.Create(1)),
             CodeStore = new CodeStore(data),
             Options = options,
+            // No runtime files here: the OS-only runtimes (the managed ones are tested against the native binary).
+            Runtimes = new Gateway.Runtimes.RuntimeCatalog(Path.Combine(data, "runtimes"), _ => { }),
         }));
         return new FunctionsApiServer(app, registry, data);
     }

@@ -94,7 +94,7 @@ public sealed class ManagementCliTests : IDisposable
         var missing = await AwsAsync(server, "get-function", "--function-name", "fn");
         Assert.Contains("An error occurred (ResourceNotFoundException) when calling the GetFunction operation: Function not found: " + Arn + "fn", missing.Stderr);
 
-        var python = await AwsAsync(server, "create-function", "--function-name", "py", "--runtime", "python3.12", "--role", Role, "--handler", "h", "--zip-file", "fileb://v1.zip");
-        Assert.Contains("An error occurred (InvalidParameterValueException) when calling the CreateFunction operation: The runtime parameter of python3.12 is not supported", python.Stderr);
+        var java = await AwsAsync(server, "create-function", "--function-name", "jv", "--runtime", "java21", "--role", Role, "--handler", "h", "--zip-file", "fileb://v1.zip");
+        Assert.Contains("An error occurred (InvalidParameterValueException) when calling the CreateFunction operation: The runtime parameter of java21 is not supported", java.Stderr);
     }
 }

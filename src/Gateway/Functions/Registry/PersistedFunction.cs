@@ -159,6 +159,8 @@ internal sealed class PersistedVersion
             CodeDirectory = CodeDirectory,
             Bootstrap = Bootstrap,
             Handler = Handler,
+            // Stored once, as the version's Runtime; documents from before the catalog ran provided.al2023.
+            Runtime = Runtime is { Length: > 0 } runtime ? runtime : "provided.al2023",
             MemorySizeMb = MemorySizeMb,
             TimeoutSeconds = TimeoutSeconds,
             Environment = Environment,

@@ -43,7 +43,7 @@ internal static class RegistrySeed
             Latest = new VersionRecord
             {
                 Definition = definition,
-                Runtime = "provided.al2023",
+                Runtime = definition.Runtime,
                 Role = $"arn:aws:iam::{AccountOf(definition.Arn)}:role/gateway-function",
                 CodeSha256 = sha,
                 CodeSize = size,
