@@ -3,7 +3,7 @@
 minimal Runtime API in this process (127.0.0.1, TCP), then the process is killed. Median and p90 over --runs,
 and the median user+system CPU a start costs (the process's rusage up to the kill: steadier under load).
 
-  loadtests/bootstrap-start.py [--runs N (30)] [--handler H] [--code DIR] -- BOOTSTRAP [ARGS…]
+  loadtests/bootstrap-start.py [--runs N (30)] [--handler H] [--code DIR] [--interpreter-dir DIR] -- BOOTSTRAP [ARGS…]
 
   e.g. loadtests/bootstrap-start.py --handler app.lambda_handler --code samples/python-hello -- src/Runtimes/python/bootstrap
        loadtests/bootstrap-start.py --handler echo --code artifacts/samples -- artifacts/samples/bootstrap
@@ -27,6 +27,8 @@ def main():
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--handler", default="app.lambda_handler")
     parser.add_argument("--code", default=".")
+    parser.add_argument("--interpreter-dir", default="",
+                        help="put first on PATH, as the gateway puts the interpreter it found (e.g. pyenv's)")
     parser.add_argument("command", nargs="+")
     args = parser.parse_args()
 
@@ -48,7 +50,7 @@ def main():
     bootstrap = os.path.abspath(args.command[0])
     code = os.path.abspath(args.code)
     env = {
-        "PATH": "/usr/local/bin:/usr/bin/:/bin:/opt/bin", "LANG": "en_US.UTF-8", "TZ": ":UTC",
+        "PATH": (args.interpreter_dir + ":" if args.interpreter_dir else "") + "/usr/local/bin:/usr/bin/:/bin:/opt/bin", "LANG": "en_US.UTF-8", "TZ": ":UTC",
         "_HANDLER": args.handler, "AWS_LAMBDA_RUNTIME_API": "127.0.0.1:{}".format(server.server_address[1]),
         "LAMBDA_TASK_ROOT": code, "LAMBDA_RUNTIME_DIR": os.path.dirname(bootstrap),
         "AWS_EXECUTION_ENV": "AWS_Lambda_python3.12", "AWS_LAMBDA_FUNCTION_NAME": "start",

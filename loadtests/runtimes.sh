@@ -94,8 +94,8 @@ for runtime in csharp python; do
     functions_file "$runtime" 0
     start_gateway
     cold="$(curl -s -o /dev/null -w '%{time_total}' --data '{"name":"cold"}' "$invoke")"
-    urls=(); for _ in $(seq "$warm"); do urls+=("$invoke"); done
-    curl -s -o /dev/null -w '%{time_total}\n' --data '{"name":"warm"}' "${urls[@]}" >"$out/warm-$runtime-$run.txt"
+    urls=(); for _ in $(seq "$warm"); do urls+=(-o /dev/null "$invoke"); done  # -o applies to one URL each
+    curl -s -w '%{time_total}\n' --data '{"name":"warm"}' "${urls[@]}" >"$out/warm-$runtime-$run.txt"
     stop_gateway
     printf 'RUN runtime=%s run=%d env_ready_ms=%s cold_ms=%.1f warm_median_ms=%.2f warm_p90_ms=%.2f loadavg=%s\n' \
       "$runtime" "$run" "${ready:-n/a}" "$(echo "$cold * 1000" | bc -l)" \
