@@ -1,6 +1,8 @@
 """Handler names, loading once at init, and sys.path in Lambda's order (function, layers, runtime, interpreter)."""
 
 import os
+import shutil
+import tempfile
 
 from bootstrap_process import RUNTIME_DIR
 from runtime_test_case import RuntimeTestCase
@@ -39,6 +41,24 @@ class HandlerTests(RuntimeTestCase):
         self.assertEqual("response", posted.kind)
         self.assertEqual(b'{"ok": true}', posted.body)
         self.assertEqual("application/json", posted.headers["content-type"])
+
+
+class ExecWrapperTests(RuntimeTestCase):
+    def test_the_wrapper_gets_the_interpreter_command_line(self):
+        directory = tempfile.mkdtemp(prefix="pyrt-wrapper-")
+        self.addCleanup(shutil.rmtree, directory, True)
+        wrapper = os.path.join(directory, "wrapper.sh")
+        with open(wrapper, "w") as f:
+            f.write('#!/bin/sh\nexport WRAPPED="$1 $2"\nexec "$@"\n')
+        os.chmod(wrapper, 0o755)
+        self.start("app.handler", {"app.py": "import os\ndef handler(e, c):\n    return os.environ.get('WRAPPED')\n"},
+                   env={"AWS_LAMBDA_EXEC_WRAPPER": wrapper})
+        self.assertEqual("python3 -u", self.api.invoke({}).json())
+
+    def test_a_missing_wrapper_stops_the_start(self):
+        process = self.start("app.handler", {"app.py": ""}, env={"AWS_LAMBDA_EXEC_WRAPPER": "/nonexistent/wrapper"})
+        self.assertEqual(127, process.wait_exit())
+        self.assertIn("/nonexistent/wrapper: does not exist", process.stderr)
 
 
 class PathTests(RuntimeTestCase):

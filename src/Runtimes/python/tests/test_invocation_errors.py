@@ -74,3 +74,14 @@ class InvocationErrorTests(RuntimeTestCase):
         line = json.loads(self.finish(process))
         self.assertRegex(line.pop("timestamp"), r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
         self.assertEqual(dict(log_level="ERROR", **posted.json()), line)
+
+    def test_a_deep_trace_drops_only_the_xray_cause(self):
+        # The X-Ray cause of a RecursionError (every frame) would not fit in a request head the gateway accepts, so
+        # it is dropped; the body's trace collapses the repeated frames as Python's traceback module does.
+        self.start("app.handler", {"app.py": "def handler(e, c):\n    return handler(e, c)\n"})
+        posted = self.api.invoke({})
+        body = posted.json()
+        self.assertEqual("RecursionError", body["errorType"])
+        self.assertTrue(any("Previous line repeated" in line for line in body["stackTrace"]), body["stackTrace"])
+        self.assertEqual("", posted.headers["lambda-runtime-function-xray-error-cause"])
+        self.assertEqual("error", self.api.invoke({}).kind)
