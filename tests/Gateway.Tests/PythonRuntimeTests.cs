@@ -101,6 +101,39 @@ public sealed partial class PythonRuntimeTests : IAsyncLifetime
         Assert.Contains("[ERROR] ValueError: boom 2\rTraceback (most recent call last):\r", logs);
     }
 
+    [Theory]
+    [InlineData("aws")]
+    [InlineData("/usr/bin/aws")]
+    public async Task A_Python_handler_imports_modules_from_its_layers(string cli)
+    {
+        using var aws = new AwsCli(cli);
+        var suffix = Suffix(cli);
+        // python/ and python/lib/python3.12/site-packages/ of a layer, as AWS documents them; the function's own
+        // module of the same name wins over the layer's (LAMBDA_TASK_ROOT is first on sys.path).
+        var layerZip = Path.Combine(aws.Directory, "layer.zip");
+        await File.WriteAllBytesAsync(layerZip, FunctionZip.Build(
+            ("python/greeting.py", "WORD = 'from the layer'\n", 0b110_100_100),
+            ("python/lib/python3.12/site-packages/sitepkg/__init__.py", "WHERE = 'site-packages'\n", 0b110_100_100),
+            ("python/shadowed.py", "WHO = 'layer'\n", 0b110_100_100)));
+        var layer = await Ok(aws, ["publish-layer-version", "--layer-name", "py-lib-" + suffix, "--zip-file", "fileb://" + layerZip,
+            "--compatible-runtimes", "python3.12"]);
+        var layerArn = layer.GetProperty("LayerVersionArn").GetString()!;
+
+        var name = "py-layer-" + suffix;
+        var zip = Path.Combine(aws.Directory, name + ".zip");
+        await File.WriteAllBytesAsync(zip, FunctionZip.Build(
+            ("app.py", "import greeting, sitepkg, shadowed\ndef lambda_handler(event, context):\n    return [greeting.WORD, sitepkg.WHERE, shadowed.WHO]\n", 0b110_100_100),
+            ("shadowed.py", "WHO = 'function'\n", 0b110_100_100)));
+        await Ok(aws, ["create-function", "--function-name", name, "--runtime", "python3.12", "--role", ManagementApi.Role,
+            "--handler", "app.lambda_handler", "--zip-file", "fileb://" + zip, "--layers", layerArn]);
+        await Ok(aws, ["wait", "function-active-v2", "--function-name", name]);
+
+        var (body, output) = await InvokeAsync(aws, name, "{}");
+
+        Assert.False(output.TryGetProperty("FunctionError", out _), body.ToString());
+        Assert.Equal("""["from the layer", "site-packages", "function"]""", body.GetRawText());
+    }
+
     public static TheoryData<string, string, string, string, string> InitErrors => new()
     {
         {
