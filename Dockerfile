@@ -61,7 +61,8 @@ RUN mkdir -p artifacts/gateway/runtimes \
 
 # ---- runtime ------------------------------------------------------------------------------------------
 FROM ${RUNTIME_IMAGE}
-# curl: the bash-echo sample runtime. tini: PID 1 that forwards SIGTERM/SIGINT to the gateway and reaps
+# curl: the bash-echo sample runtime. python3, python3-boto3: the python3.x managed runtime (its bootstrap uses
+# the standard library only; boto3 is the SDK AWS's Python image ships). tini: PID 1 that forwards SIGTERM/SIGINT to the gateway and reaps
 # orphaned grandchildren of workers. Only what the base image lacks is installed. (No setpriv: the gateway sets
 # its workers' parent-death signal itself, in gateway_spawn.c.)
 # python3: the interpreter the python3.* managed runtimes run on (python3-boto3: their SDK, as AWS's Python images
@@ -69,6 +70,8 @@ FROM ${RUNTIME_IMAGE}
 RUN set -eux; \
     missing="tini python3 python3-boto3"; \
     command -v curl >/dev/null || missing="$missing curl"; \
+    command -v python3 >/dev/null || missing="$missing python3"; \
+    python3 -c 'import boto3' 2>/dev/null || missing="$missing python3-boto3"; \
     apt-get update; \
     apt-get install -y --no-install-recommends $missing; \
     rm -rf /var/lib/apt/lists/*
@@ -80,6 +83,11 @@ COPY --from=node-runtime /src/artifacts/gateway/runtimes/ artifacts/gateway/runt
 COPY --from=node-runtime /usr/local/bin/node /usr/local/bin/node
 COPY samples/functions.json samples/
 COPY src/Functions/bash-echo/ src/Functions/bash-echo/
+# The Python runtime beside the binary, where the gateway looks for it (scripts/publish.sh does the same outside
+# Docker; its tests stay out), and the Python sample samples/functions.json registers.
+COPY src/Runtimes/python/bootstrap src/Runtimes/python/bootstrap.py artifacts/gateway/runtimes/python/
+COPY src/Runtimes/python/gateway_lambda_runtime/ artifacts/gateway/runtimes/python/gateway_lambda_runtime/
+COPY samples/python-hello/ samples/python-hello/
 
 # Invocation data lives in a volume owned by the non-root user ($APP_UID, "app", comes with the
 # .NET base images).

@@ -6,7 +6,7 @@
 # 1. Debian packages: installed by scripts/install-deps.sh when CI=true or --install-deps is
 #    given; otherwise only checked, with the command to run if some are missing.
 # 2. scripts/publish.sh (native gateway + samples + runtimes), scripts/build-node-runtime.sh (Node RIC + SDK).
-# 3. dotnet test on tests/Gateway.UnitTests, tests/Gateway.Runtime.Tests and tests/Gateway.EventStore.Tests, then tests/Gateway.Tests with GATEWAY_BIN, GATEWAY_SAMPLES_DIR and
+# 3. The Python runtime's own tests (src/Runtimes/python/tests, unittest), then dotnet test on tests/Gateway.UnitTests, tests/Gateway.Runtime.Tests and tests/Gateway.EventStore.Tests, then tests/Gateway.Tests with GATEWAY_BIN, GATEWAY_SAMPLES_DIR and
 #    GATEWAY_NODE_RIC_DIR pointing at those builds; results in artifacts/test-results/.
 # 4. A closing line "N passed, N failed[, N skipped]". Exits non-zero on any failure.
 set -euo pipefail
@@ -27,7 +27,7 @@ while (($#)); do
 done
 
 # Tools first, with a clear message instead of a failure half-way through.
-for tool in dotnet node npm; do
+for tool in dotnet node npm python3; do
   command -v "$tool" >/dev/null || { echo "test.sh: '$tool' not found; install it first" >&2; exit 1; }
 done
 if $install; then
@@ -46,7 +46,10 @@ scripts/build-node-runtime.sh   # the Node RIC (scripts/build-node-ric.sh) + the
 
 results="$root/artifacts/test-results"
 rm -rf "$results"
+mkdir -p "$results"
 rc=0
+# The Python runtime's bootstrap against a fake Runtime API (seconds); its counts join the summary below.
+python3 src/Runtimes/python/tests/run_tests.py "$results/python-runtime.counts" || rc=$?
 # Unit tests first (seconds), then the integration and end-to-end tests against the native binaries.
 for project in tests/Gateway.UnitTests/Gateway.UnitTests.csproj tests/Gateway.Runtime.Tests/Gateway.Runtime.Tests.csproj tests/Gateway.EventStore.Tests/Gateway.EventStore.Tests.csproj tests/Gateway.Tests/Gateway.Tests.csproj; do
   name="$(basename "$project" .csproj)"
@@ -70,6 +73,10 @@ for trx in "${trxs[@]}"; do
   p="$(count passed)"; f="$(count failed)"; t="$(count total)"; e="$(count executed)"
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${t:-0} - ${e:-0}))
 done
+if [[ -f "$results/python-runtime.counts" ]]; then
+  read -r p f s <"$results/python-runtime.counts"
+  passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+fi
 summary="$passed passed, $failed failed"
 ((skipped > 0)) && summary+=", $skipped skipped"
 echo

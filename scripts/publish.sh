@@ -83,4 +83,8 @@ publish samples src/Functions/Samples/Samples.csproj bootstrap
 if [[ -d src/Runtimes ]]; then
   mkdir -p artifacts/gateway/runtimes
   cp -a src/Runtimes/. artifacts/gateway/runtimes/
+  # The Python runtime's own tests stay in the repository; its modules are compiled now, because inside the
+  # mount namespace its folder is read-only and Python would otherwise compile them at every environment start.
+  rm -rf artifacts/gateway/runtimes/python/tests
+  if command -v python3 >/dev/null; then python3 -m compileall -q artifacts/gateway/runtimes/python >/dev/null; fi
 fi

@@ -1,0 +1,214 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace Gateway.Tests;
+
+/// <summary>
+/// The python3.x managed runtime end to end, as a Lambda user deploys it: a zip of .py files created with the aws
+/// CLI (pyenv's aws-cli 1.x and Debian's aws-cli 2) with --runtime python3.12, run by the gateway on the machine's
+/// Python 3 through src/Runtimes/python (published next to the binary) — against the native binary.
+/// </summary>
+public sealed partial class PythonRuntimeTests : IAsyncLifetime
+{
+    private GatewayProcess _gateway = null!;
+
+    public async Task InitializeAsync() => _gateway = await GatewayProcess.StartAsync([]);
+
+    public async Task DisposeAsync() => await _gateway.DisposeAsync();
+
+    private const string ContextHandler = """
+        import json, logging, os, sys
+        import boto3
+
+        logger = logging.getLogger()
+
+        def lambda_handler(event, context):
+            print("printed " + json.dumps(event))
+            logger.warning("warned %s", event["n"])
+            return {
+                "event": event,
+                "function_name": context.function_name,
+                "function_version": context.function_version,
+                "invoked_function_arn": context.invoked_function_arn,
+                "memory_limit_in_mb": context.memory_limit_in_mb,
+                "aws_request_id": context.aws_request_id,
+                "log_group_name": context.log_group_name,
+                "log_stream_name": context.log_stream_name,
+                "remaining": context.get_remaining_time_in_millis(),
+                "execution_env": os.environ.get("AWS_EXECUTION_ENV"),
+                "task_root": os.environ["LAMBDA_TASK_ROOT"],
+                "path0": sys.path[0],
+                "boto3": boto3.__version__,
+            }
+        """;
+
+    [Theory]
+    [InlineData("aws")]
+    [InlineData("/usr/bin/aws")]
+    public async Task A_Python_handler_runs_with_Lambdas_context_and_logs(string cli)
+    {
+        using var aws = new AwsCli(cli);
+        var name = "py-context-" + Suffix(cli);
+        await CreateAsync(aws, name, "app.lambda_handler", ("app.py", ContextHandler), "--memory-size", "256", "--timeout", "30");
+
+        var (result, output) = await InvokeAsync(aws, name, """{"n":1}""");
+
+        Assert.False(output.TryGetProperty("FunctionError", out _), output.ToString());
+        Assert.Equal(1, result.GetProperty("event").GetProperty("n").GetInt32());
+        Assert.Equal(name, result.GetProperty("function_name").GetString());
+        Assert.Equal("$LATEST", result.GetProperty("function_version").GetString());
+        Assert.EndsWith($":function:{name}", result.GetProperty("invoked_function_arn").GetString());
+        Assert.Equal("256", result.GetProperty("memory_limit_in_mb").GetString()); // a string, as on AWS
+        Assert.Equal($"/aws/lambda/{name}", result.GetProperty("log_group_name").GetString());
+        Assert.False(string.IsNullOrEmpty(result.GetProperty("log_stream_name").GetString()));
+        var remaining = result.GetProperty("remaining").GetInt32();
+        Assert.InRange(remaining, 1, 30_000);
+        Assert.Equal("AWS_Lambda_python3.12", result.GetProperty("execution_env").GetString());
+        Assert.Equal(result.GetProperty("task_root").GetString(), result.GetProperty("path0").GetString());
+        Assert.Matches(@"^\d+\.\d+\.\d+", result.GetProperty("boto3").GetString());
+
+        var requestId = result.GetProperty("aws_request_id").GetString()!;
+        var logs = await _gateway.WaitForLogAsync(name, "\twarned 1");
+        Assert.Matches($@"(?m)^\[WARNING\]\t\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{{3}}Z\t{requestId}\twarned 1$", logs);
+        Assert.Contains("printed {\"n\": 1}", logs);
+    }
+
+    [Theory]
+    [InlineData("aws")]
+    [InlineData("/usr/bin/aws")]
+    public async Task A_Python_exception_is_returned_as_AWSs_error_body(string cli)
+    {
+        using var aws = new AwsCli(cli);
+        var name = "py-raise-" + Suffix(cli);
+        await CreateAsync(aws, name, "app.lambda_handler", ("app.py", """
+            def lambda_handler(event, context):
+                raise ValueError("boom " + str(event["n"]))
+            """));
+
+        var (body, output) = await InvokeAsync(aws, name, """{"n":2}""");
+
+        Assert.Equal("Unhandled", output.GetProperty("FunctionError").GetString());
+        Assert.Equal(new[] { "errorMessage", "errorType", "requestId", "stackTrace" }, body.EnumerateObject().Select(p => p.Name));
+        Assert.Equal("boom 2", body.GetProperty("errorMessage").GetString());
+        Assert.Equal("ValueError", body.GetProperty("errorType").GetString());
+        var requestId = body.GetProperty("requestId").GetString()!;
+        Assert.Matches("^[0-9a-f-]{36}$", requestId);
+        // Only the function's frame: the runtime's own are cut, as AWS's runtime does.
+        var frame = Assert.Single(body.GetProperty("stackTrace").EnumerateArray()).GetString()!;
+        Assert.Matches("^  File \"[^\"]+/app\\.py\", line 2, in lambda_handler\n    raise ValueError\\(\"boom \" \\+ str\\(event\\[\"n\"\\]\\)\\)\n$", frame);
+
+        var logs = await _gateway.WaitForLogAsync(name, "[ERROR] ValueError: boom 2");
+        Assert.Contains("[ERROR] ValueError: boom 2\rTraceback (most recent call last):\r", logs);
+    }
+
+    [Theory]
+    [InlineData("aws")]
+    [InlineData("/usr/bin/aws")]
+    public async Task A_Python_handler_imports_modules_from_its_layers(string cli)
+    {
+        using var aws = new AwsCli(cli);
+        var suffix = Suffix(cli);
+        // python/ and python/lib/python3.12/site-packages/ of a layer, as AWS documents them; the function's own
+        // module of the same name wins over the layer's (LAMBDA_TASK_ROOT is first on sys.path).
+        var layerZip = Path.Combine(aws.Directory, "layer.zip");
+        await File.WriteAllBytesAsync(layerZip, FunctionZip.Build(
+            ("python/greeting.py", "WORD = 'from the layer'\n", 0b110_100_100),
+            ("python/lib/python3.12/site-packages/sitepkg/__init__.py", "WHERE = 'site-packages'\n", 0b110_100_100),
+            ("python/shadowed.py", "WHO = 'layer'\n", 0b110_100_100)));
+        var layer = await Ok(aws, ["publish-layer-version", "--layer-name", "py-lib-" + suffix, "--zip-file", "fileb://" + layerZip,
+            "--compatible-runtimes", "python3.12"]);
+        var layerArn = layer.GetProperty("LayerVersionArn").GetString()!;
+
+        var name = "py-layer-" + suffix;
+        var zip = Path.Combine(aws.Directory, name + ".zip");
+        await File.WriteAllBytesAsync(zip, FunctionZip.Build(
+            ("app.py", "import greeting, sitepkg, shadowed\ndef lambda_handler(event, context):\n    return [greeting.WORD, sitepkg.WHERE, shadowed.WHO]\n", 0b110_100_100),
+            ("shadowed.py", "WHO = 'function'\n", 0b110_100_100)));
+        await Ok(aws, ["create-function", "--function-name", name, "--runtime", "python3.12", "--role", ManagementApi.Role,
+            "--handler", "app.lambda_handler", "--zip-file", "fileb://" + zip, "--layers", layerArn]);
+        await Ok(aws, ["wait", "function-active-v2", "--function-name", name]);
+
+        var (body, output) = await InvokeAsync(aws, name, "{}");
+
+        Assert.False(output.TryGetProperty("FunctionError", out _), body.ToString());
+        Assert.Equal("""["from the layer", "site-packages", "function"]""", body.GetRawText());
+    }
+
+    public static TheoryData<string, string, string, string, string> InitErrors => new()
+    {
+        {
+            "import", "app.lambda_handler", "other.py", "x = 1\n",
+            """{"errorMessage": "Unable to import module 'app': No module named 'app'", "errorType": "Runtime.ImportModuleError", "requestId": "", "stackTrace": []}"""
+        },
+        {
+            "missing", "app.lambda_handler", "app.py", "def other(event, context):\n    return 1\n",
+            """{"errorMessage": "Handler 'lambda_handler' missing on module 'app'", "errorType": "Runtime.HandlerNotFound", "requestId": "", "stackTrace": []}"""
+        },
+        {
+            "malformed", "app", "app.py", "def lambda_handler(event, context):\n    return 1\n",
+            """{"errorMessage": "Bad handler 'app': not enough values to unpack (expected 2, got 1)", "errorType": "Runtime.MalformedHandlerName", "requestId": "", "stackTrace": []}"""
+        },
+        {
+            // The trace names the file by its path in the environment: {TASK_ROOT} is put in from the function's view.
+            "syntax", "app.lambda_handler", "app.py", "def lambda_handler(event, context)\n    return 1\n",
+            """{"errorMessage": "Syntax error in module 'app': expected ':' (app.py, line 1)", "errorType": "Runtime.UserCodeSyntaxError", "requestId": "", "stackTrace": ["  File \"{TASK_ROOT}/app.py\" Line 1\n    def lambda_handler(event, context)\n"]}"""
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(InitErrors))]
+    public async Task A_Python_init_error_is_returned_with_AWSs_exact_body(string caseName, string handler, string file, string content, string expected)
+    {
+        foreach (var cli in new[] { "aws", "/usr/bin/aws" })
+        {
+            using var aws = new AwsCli(cli);
+            var name = $"py-init-{caseName}-{Suffix(cli)}";
+            await CreateAsync(aws, name, handler, (file, content));
+
+            var (exit, stdout, stderr) = await aws.LambdaAsync(_gateway, ["invoke", "--function-name", name, "--payload", "{}", "out.json"]);
+
+            Assert.True(exit == 0, stderr);
+            Assert.Equal("Unhandled", JsonDocument.Parse(stdout).RootElement.GetProperty("FunctionError").GetString());
+            var body = await File.ReadAllTextAsync(Path.Combine(aws.Directory, "out.json"));
+            var expectedBody = expected;
+            if (expected.Contains("{TASK_ROOT}", StringComparison.Ordinal))
+            {
+                var taskRoot = TaskRootPattern().Match(body).Groups[1].Value;
+                Assert.False(string.IsNullOrEmpty(taskRoot), body);
+                expectedBody = expected.Replace("{TASK_ROOT}", taskRoot, StringComparison.Ordinal);
+            }
+            Assert.Equal(expectedBody, body);
+            var logs = await _gateway.WaitForLogAsync(name, "LAMBDA_WARNING: Unhandled exception.");
+            Assert.Contains("[ERROR] " + JsonDocument.Parse(body).RootElement.GetProperty("errorType").GetString(), logs);
+        }
+    }
+
+    [GeneratedRegex("File \\\\\"([^\"\\\\]+)/app\\.py")]
+    private static partial Regex TaskRootPattern();
+
+    private static string Suffix(string cli) => cli == "aws" ? "v1" : "v2";
+
+    private async Task CreateAsync(AwsCli aws, string name, string handler, (string Path, string Content) file, params string[] extra)
+    {
+        var zip = Path.Combine(aws.Directory, name + ".zip");
+        await File.WriteAllBytesAsync(zip, FunctionZip.Build((file.Path, file.Content.Replace("\r", ""), 0b110_100_100)));
+        await Ok(aws, ["create-function", "--function-name", name, "--runtime", "python3.12", "--role", ManagementApi.Role,
+            "--handler", handler, "--zip-file", "fileb://" + zip, .. extra]);
+        await Ok(aws, ["wait", "function-active-v2", "--function-name", name]);
+    }
+
+    /// <summary>Invokes through the CLI: (the function's response, parsed; the CLI's own output).</summary>
+    private async Task<(JsonElement Body, JsonElement Output)> InvokeAsync(AwsCli aws, string name, string payload)
+    {
+        var output = await Ok(aws, ["invoke", "--function-name", name, "--payload", payload, "out.json"]);
+        var body = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(aws.Directory, "out.json"))).RootElement.Clone();
+        return (body, output);
+    }
+
+    private async Task<JsonElement> Ok(AwsCli aws, string[] args)
+    {
+        var (exit, stdout, stderr) = await aws.LambdaAsync(_gateway, args);
+        Assert.True(exit == 0, $"aws lambda {string.Join(' ', args)}: exit {exit}\n{stderr}");
+        return stdout.Trim().Length == 0 ? default : JsonDocument.Parse(stdout).RootElement.Clone();
+    }
+}
