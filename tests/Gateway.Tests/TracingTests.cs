@@ -132,6 +132,16 @@ public sealed class TracingTests
         Assert.Equal($"{XRayRoot(freshSpan.TraceId)};Parent={freshSpan.SpanId};Sampled=1", freshSeen);
         long seconds = Convert.ToInt64(freshSpan.TraceId[..8], 16);
         Assert.InRange(seconds, DateTimeOffset.UtcNow.AddDays(-1).ToUnixTimeSeconds(), DateTimeOffset.UtcNow.AddDays(1).ToUnixTimeSeconds());
+
+        // A caller that did not sample (flags 00): nothing is recorded, and the runtime still gets the trace, unsampled.
+        const string unsampled = "99999999999999999999999999999999";
+        using var quiet = await gateway.InvokeAsync("xray", "{}"u8.ToArray(), configure: Header("traceparent", $"00-{unsampled}-aaaaaaaaaaaaaaaa-00"));
+        var quietSeen = await TraceSeenByFunctionAsync(quiet);
+        Assert.StartsWith(XRayRoot(unsampled) + ";Parent=", quietSeen);
+        Assert.EndsWith(";Sampled=0", quietSeen);
+        await gateway.StopAsync(); // the tracer provider flushes what it holds at shutdown
+        Assert.DoesNotContain(receiver.Spans, s => s.TraceId == unsampled);
+        Assert.Contains(receiver.Spans, s => s.TraceId == span.TraceId && s.Name == "run"); // what was recorded did arrive
     }
 
     [Fact]

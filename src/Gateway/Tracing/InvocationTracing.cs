@@ -38,8 +38,10 @@ internal static class InvocationTracing
 
     /// <summary>
     /// Starts <paramref name="invocation"/>'s span, parented on the caller's headers, and gives the runtime the same
-    /// trace (<see cref="Invocation.TraceId"/>). False when the sampler dropped it: the caller falls back to passing the
-    /// caller's trace on as it does with tracing off.
+    /// trace (<see cref="Invocation.TraceId"/>). A span the sampler drops (a caller's <c>Sampled=0</c> or flags 00, with
+    /// the SDK's parent-based sampler) still exists to carry the context: it is neither recorded nor exported, and the
+    /// runtime sees <c>Sampled=0</c>. False only when nothing listens: the caller then passes the caller's trace on as
+    /// it does with tracing off.
     /// </summary>
     /// <param name="received">When the request's handling began (a <see cref="Stopwatch"/> timestamp): the span's start.</param>
     public static bool TryStart(Invocation invocation, FunctionDefinition function, string resourceId, string? xray, string? traceparent, long received, bool isEvent)
