@@ -7,8 +7,10 @@ namespace Gateway.Tests;
 /// receiver in the test, parented on the caller's traceparent or X-Amzn-Trace-Id, and the function (a bash runtime that
 /// exports <c>_X_AMZN_TRACE_ID</c> from Lambda-Runtime-Trace-Id, as runtimes do, and answers with it) sees the same trace.
 /// </summary>
-public sealed class TracingTests
+public sealed class TracingTests : IDisposable
 {
+    private readonly List<string> _functionDirectories = [];
+
     private const int StatusError = 2;
 
     /// <summary>Answers {"xAmznTraceId": what its environment holds}; an event containing "fail" reports a function error.</summary>
@@ -31,9 +33,18 @@ public sealed class TracingTests
         done
         """;
 
-    private static TestFunction Traced(string name, int provisioned = 0)
+    public void Dispose()
+    {
+        foreach (var directory in _functionDirectories)
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private TestFunction Traced(string name, int provisioned = 0)
     {
         var directory = Directory.CreateTempSubdirectory("traced-function-").FullName;
+        _functionDirectories.Add(directory);
         var bootstrap = Path.Combine(directory, "bootstrap");
         File.WriteAllText(bootstrap, Bootstrap.Replace("\r", "") + "\n");
         File.SetUnixFileMode(bootstrap, (UnixFileMode)0b111_101_101);
@@ -177,13 +188,13 @@ public sealed class TracingTests
     public async Task An_Event_invocation_span_lasts_until_its_run_ends_and_the_function_sees_the_callers_trace()
     {
         await using var receiver = new OtlpReceiver();
-        await using var gateway = await GatewayProcess.StartAsync([Traced("queued", provisioned: 1)], Environment(), "--otlp-endpoint", receiver.Endpoint);
+        await using var gateway = await GatewayProcess.StartAsync([Traced("eventful", provisioned: 1)], Environment(), "--otlp-endpoint", receiver.Endpoint);
 
         const string trace = "55555555555555555555555555555555";
-        using var accepted = await gateway.InvokeAsync("queued", "{}"u8.ToArray(), invocationType: "Event", configure: Header("traceparent", $"00-{trace}-6666666666666666-01"));
+        using var accepted = await gateway.InvokeAsync("eventful", "{}"u8.ToArray(), invocationType: "Event", configure: Header("traceparent", $"00-{trace}-6666666666666666-01"));
         Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
 
-        var span = await receiver.WaitForSpanAsync(s => s.TraceId == trace && s.Name == "queued" && s.Kind == 2, "the Event's span");
+        var span = await receiver.WaitForSpanAsync(s => s.TraceId == trace && s.Name == "eventful" && s.Kind == 2, "the Event's span");
         Assert.Equal("6666666666666666", span.ParentSpanId);
         Assert.Equal("Event", span["aws.lambda.invocation_type"]);
         Assert.Equal(accepted.Headers.GetValues("x-amzn-RequestId").Single(), span["faas.invocation_id"]);
@@ -193,7 +204,7 @@ public sealed class TracingTests
         }
         Assert.DoesNotContain(receiver.Spans, s => s.TraceId == trace && s.Name == "response");
         // Nobody reads an Event's answer: the function's log line shows the trace it was given.
-        await gateway.WaitForLogAsync("queued", $"function saw _X_AMZN_TRACE_ID={XRayRoot(trace)};Parent={span.SpanId};Sampled=1");
+        await gateway.WaitForLogAsync("eventful", $"function saw _X_AMZN_TRACE_ID={XRayRoot(trace)};Parent={span.SpanId};Sampled=1");
     }
 
     [Fact]
