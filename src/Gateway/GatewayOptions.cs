@@ -45,6 +45,10 @@ internal sealed class GatewayOptions
     /// <summary>Echo every function log line to the gateway's console (prefixed with the function name).</summary>
     public bool EchoFunctionLogs { get; set; } = true;
 
+    /// <summary>OTLP http/protobuf endpoint for invocation traces (e.g. http://127.0.0.1:4318); null: the standard
+    /// OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT, and with none of them tracing is off (Tracing/OtlpTracing.cs).</summary>
+    public string? OtlpEndpoint { get; set; }
+
     /// <summary>Also serve each environment's Runtime API on a loopback TCP port (AWS_LAMBDA_RUNTIME_API), for
     /// stock runtimes that only speak TCP. The Unix socket (GATEWAY_RUNTIME_API_SOCKET) is always served.</summary>
     public bool RuntimeApiOverTcp { get; set; } = true;

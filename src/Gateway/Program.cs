@@ -181,6 +181,19 @@ foreach (var record in registry.Current.All)
     }
 }
 
+// Traces: only with an OTLP endpoint; otherwise nothing listens and the invoke path skips tracing (Tracing/).
+var tracesEndpoint = Gateway.Tracing.OtlpTracing.TracesEndpoint(options.OtlpEndpoint, Environment.GetEnvironmentVariable);
+if (tracesEndpoint is not null && !Gateway.Tracing.OtlpTracing.IsValidEndpoint(tracesEndpoint))
+{
+    Console.Error.WriteLine($"[gateway] the OTLP endpoint must be an absolute http:// or https:// URL, not '{tracesEndpoint}'.");
+    return 1;
+}
+using var tracerProvider = tracesEndpoint is null ? null : Gateway.Tracing.OtlpTracing.Start(tracesEndpoint, options.Region, options.AccountId);
+if (tracesEndpoint is not null)
+{
+    Console.WriteLine($"[gateway] traces: OTLP http/protobuf to {tracesEndpoint}");
+}
+
 var app = builder.Build();
 
 // The durable Event queue: opened (and repaired, if a crash left a torn tail) before anything is served.

@@ -106,6 +106,11 @@ internal sealed class EventQueue
                 _ = outcomes.DropAsync(queued, "FunctionNotFound");
                 return;
             }
+            if (invocation.Trace.Span is null && Tracing.InvocationTracing.IsEnabled)
+            {
+                // Before the dispatch: a runtime waiting in /next may take the event (and its trace header) at once.
+                Tracing.InvocationTracing.StartForQueuedEvent(invocation, pool.Function);
+            }
             var capacity = pool.CapacityChanged; // taken before trying, so no wake-up is missed
             var result = pool.TryDispatch(invocation, chargeRequest: false, out var lease, out var throttle);
             switch (result)
@@ -125,6 +130,7 @@ internal sealed class EventQueue
                     break;
                 default:
                     // Lambda's own limits refused it: AWS's backoff, within the event's maximum age (checked above).
+                    Tracing.InvocationTracing.EventThrottled(invocation, throttle.ReasonName);
                     await Task.Delay(ThrottleBackoff.Delay(++queued.Throttles), _time, _stopping.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                     break;
             }
@@ -139,6 +145,8 @@ internal sealed class EventQueue
     private static async Task RunOneAsync(QueuedEvent queued, DispatchLease lease, EventOutcomes outcomes)
     {
         await lease.RunAsync().ConfigureAwait(false);
+        Tracing.InvocationTracing.RunEnded(queued.Invocation);
+        Tracing.InvocationTracing.End(queued.Invocation); // before the outcome: a retry or destination is not this run
         await outcomes.AfterRunAsync(queued).ConfigureAwait(false);
     }
 }

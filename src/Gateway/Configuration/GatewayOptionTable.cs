@@ -87,6 +87,8 @@ internal static class GatewayOptionTable
         Row(OptionGroup.Diagnostics, nameof(GatewayOptions.EchoFunctionLogs), "--echo-function-logs", "BOOL", typeof(bool), "true",
             "Echo every function log line to the console, prefixed with the function's name; --quiet turns it off.",
             new OptionSwitch("--quiet", Negated: true)),
+        Row(OptionGroup.Diagnostics, nameof(GatewayOptions.OtlpEndpoint), "--otlp-endpoint", "URL", typeof(string), "OTEL_EXPORTER_OTLP_ENDPOINT, else off",
+            "Export a span per invocation over OTLP http/protobuf to URL (/v1/traces is appended), e.g. http://127.0.0.1:4318."),
     ];
 
     private static GatewayOption Row(OptionGroup group, string property, string name, string valueName, Type type, string @default, string help, params OptionSwitch[] more)

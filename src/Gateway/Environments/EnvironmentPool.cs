@@ -289,9 +289,11 @@ internal sealed class EnvironmentPool : IEnvironmentOwner
                 }
             }
             var placed = environment!;
+            Tracing.InvocationTracing.Dispatched(invocation); // admitted: before the assignment, which may deliver at once
             if (wasStarting ? TryCommitStarting(placed, invocation, out var deliverTo) : placed.TryAssign(invocation, out deliverTo))
             {
                 invocation.ExecutedVersion = placed.Function.Version;
+                invocation.Trace.ColdStart = needsNew || wasStarting; // it waits for this environment's init (faas.coldstart)
                 if (needsNew)
                 {
                     _ = placed.StartAsync();

@@ -86,6 +86,9 @@ internal sealed class Invocation : IValueTaskSource
     /// <summary>The unit of concurrency this invocation holds while it runs (a field, so it can be released by ref).</summary>
     public Admission.AdmissionTicket Admission;
 
+    /// <summary>Its span and phase timestamps when tracing is on (Tracing/InvocationTracing.cs); a field, written by ref.</summary>
+    public Tracing.InvocationTrace Trace;
+
     // ---- outcome ----
 
     /// <summary>The function's response bytes, or the error document when <see cref="FunctionError"/> is set.</summary>
@@ -135,6 +138,9 @@ internal sealed class Invocation : IValueTaskSource
         Response.Reset();
         System.Diagnostics.Debug.Assert(!Admission.IsHeld, "An invocation went back to the pool still holding concurrency.");
         Admission = default;
+        // A span nobody ended (an Event dropped, given up or abandoned at shutdown) ends here, as it was.
+        Trace.Span?.Stop();
+        Trace = default;
     }
 
     void IValueTaskSource.GetResult(short token) => _completion.GetResult(token);

@@ -24,6 +24,8 @@ internal sealed class InvokeEndpoint(FunctionResolver resolver, Hosting.Function
     {
         var request = context.Request;
         var response = context.Response;
+        // Tracing off (no OTLP endpoint): one field read, no timestamp.
+        long received = Tracing.InvocationTracing.IsEnabled ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
         var requestId = Guid.NewGuid();
         var requestIdText = requestId.ToString();
         response.Headers["x-amzn-RequestId"] = requestIdText;
@@ -128,9 +130,18 @@ internal sealed class InvokeEndpoint(FunctionResolver resolver, Hosting.Function
             requestId.TryFormat(invocation.RequestIdBytes, out _);
             invocation.Type = type;
             invocation.InvokedFunctionArn = target.InvokedArn;
-            if (TraceIds.Incoming(headers["X-Amzn-Trace-Id"]) is { } traceId)
+            if (received != 0 && Tracing.InvocationTracing.TryStart(invocation, pool.Function, target.Version.Arn,
+                    headers["X-Amzn-Trace-Id"], headers.TraceParent, received, type == InvocationType.Event))
+            {
+                // The span is the runtime's parent: Lambda-Runtime-Trace-Id carries its trace and id.
+            }
+            else if (TraceIds.Incoming(headers["X-Amzn-Trace-Id"]) is { } traceId)
             {
                 invocation.TraceId = traceId;
+            }
+            else if (Tracing.TraceHeaders.XRayFromTraceparent(headers.TraceParent) is { } fromTraceparent)
+            {
+                invocation.TraceId = fromTraceparent; // a W3C caller: the runtime sees its trace in X-Ray form
             }
             else
             {
@@ -148,6 +159,7 @@ internal sealed class InvokeEndpoint(FunctionResolver resolver, Hosting.Function
                 if (accepted.IsThrottled)
                 {
                     function.Metrics.RecordThrottle(accepted.Reason);
+                    Tracing.InvocationTracing.Refused(invocation, "TooManyRequestsException", accepted.ReasonName);
                     await LambdaErrors.TooManyRequests(context, accepted.ReasonName, accepted.RetryAfterSeconds).ConfigureAwait(false);
                     return;
                 }
@@ -156,6 +168,7 @@ internal sealed class InvokeEndpoint(FunctionResolver resolver, Hosting.Function
                 var (status, storeError) = await events.AcceptAsync(function, target.Qualifier ?? FunctionVersions.Latest, invocation).ConfigureAwait(false);
                 if (status == Async.AcceptStatus.Failed)
                 {
+                    Tracing.InvocationTracing.Refused(invocation, "ServiceException", null);
                     await LambdaErrors.ServiceException(context, storeError!).ConfigureAwait(false);
                     return;
                 }
@@ -174,15 +187,18 @@ internal sealed class InvokeEndpoint(FunctionResolver resolver, Hosting.Function
             if (dispatch == DispatchResult.Throttled)
             {
                 function.Metrics.RecordThrottle(throttle.Reason);
+                Tracing.InvocationTracing.Refused(invocation, "TooManyRequestsException", throttle.ReasonName);
                 await LambdaErrors.TooManyRequests(context, throttle.ReasonName, throttle.RetryAfterSeconds).ConfigureAwait(false);
                 return;
             }
             if (dispatch == DispatchResult.Stopping)
             {
+                Tracing.InvocationTracing.Refused(invocation, "ServiceException", null);
                 await LambdaErrors.ServiceException(context, "The gateway is shutting down, or the function was deleted while this request was being read.").ConfigureAwait(false);
                 return;
             }
             await lease.RunAsync().ConfigureAwait(false);
+            Tracing.InvocationTracing.RunEnded(invocation);
 
             // 5. The response, straight from the pooled buffers.
             await WriteResultAsync(response, invocation).ConfigureAwait(false);
@@ -191,6 +207,7 @@ internal sealed class InvokeEndpoint(FunctionResolver resolver, Hosting.Function
         {
             if (!handedToQueue)
             {
+                Tracing.InvocationTracing.End(invocation); // an Event's span goes on in its queue, until its run ends
                 invocations.Return(invocation);
             }
             // An Event's payload lives on in its function's queue (bounded by Gateway:AsyncEventsInMemory), outside

@@ -202,6 +202,10 @@ internal sealed class RuntimeApiConnection : IValueTaskSource<bool>
     /// (bench/Gateway.Benchmarks/WorkerProtocolBenchmarks.cs) measures this code, not a copy of it.</summary>
     internal static int FormatNextHead(Span<byte> span, Invocation invocation)
     {
+        if (invocation.Trace.Span is not null && invocation.Trace.Delivered == 0)
+        {
+            invocation.Trace.Delivered = System.Diagnostics.Stopwatch.GetTimestamp(); // the "run" phase begins
+        }
         Utf8.TryWrite(span,
             $"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nLambda-Runtime-Aws-Request-Id: {invocation.RequestId}\r\nLambda-Runtime-Deadline-Ms: {invocation.DeadlineUnixMs}\r\nLambda-Runtime-Invoked-Function-Arn: {invocation.InvokedFunctionArn}\r\nLambda-Runtime-Trace-Id: ",
             out int n);

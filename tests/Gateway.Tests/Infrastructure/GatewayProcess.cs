@@ -68,6 +68,13 @@ public sealed class GatewayProcess : IAsyncDisposable
         return StartWithFunctionsFileAsync(file.ToJsonString(), environment);
     }
 
+    /// <summary>As <see cref="StartWithEnvironmentAsync"/>, with command-line options too.</summary>
+    public static Task<GatewayProcess> StartAsync(IEnumerable<TestFunction> functions, IReadOnlyDictionary<string, string?> environment, params string[] extraArgs)
+    {
+        var file = new JsonObject { ["Functions"] = new JsonArray(functions.Select(f => (JsonNode)f.ToJson()).ToArray()) };
+        return StartWithFunctionsFileAsync(file.ToJsonString(), environment, extraArgs);
+    }
+
     private static async Task<GatewayProcess> StartWithFunctionsFileAsync(string functionsJson, IReadOnlyDictionary<string, string?>? environment, params string[] extraArgs)
     {
         var root = Directory.CreateTempSubdirectory("gateway-test-").FullName;
