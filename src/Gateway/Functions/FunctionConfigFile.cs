@@ -43,6 +43,9 @@ internal sealed class FunctionConfig
 
     /// <summary>CreateFunction's DeadLetterConfig: an SQS queue or SNS topic ARN for events that failed.</summary>
     public DeadLetterConfigDocument? DeadLetterConfig { get; set; }
+
+    /// <summary>CreateFunction's LoggingConfig: LogFormat (Text or JSON), ApplicationLogLevel, SystemLogLevel, LogGroup.</summary>
+    public Management.LoggingConfig? LoggingConfig { get; set; }
 }
 
 internal sealed class EnvironmentConfig

@@ -25,6 +25,7 @@ internal sealed class DefinitionDraft
     public string Description { get; set; } = "";
     public FunctionEventInvokeConfig? EventInvokeConfig { get; set; }
     public string? DeadLetterTargetArn { get; set; }
+    public FunctionLogging Logging { get; set; } = FunctionLogging.Default;
 
     public static DefinitionDraft From(FunctionDefinition definition) => new()
     {
@@ -43,6 +44,7 @@ internal sealed class DefinitionDraft
         Description = definition.Description,
         EventInvokeConfig = definition.EventInvokeConfig,
         DeadLetterTargetArn = definition.DeadLetterTargetArn,
+        Logging = definition.Logging,
     };
 
     public FunctionDefinition Build() => new()
@@ -62,6 +64,7 @@ internal sealed class DefinitionDraft
         Description = Description,
         EventInvokeConfig = EventInvokeConfig,
         DeadLetterTargetArn = DeadLetterTargetArn,
+        Logging = Logging,
     };
 
     /// <summary>A copy of <paramref name="definition"/> with <paramref name="change"/> applied.</summary>

@@ -198,7 +198,14 @@ internal sealed class FunctionEndpoints(ManagementContext context)
             ?? FunctionRules.ValidateEnvironment(request.Environment)
             ?? FunctionRules.ValidateDeadLetter(request.DeadLetterConfig, context.Region, context.AccountId)
             ?? FunctionRules.ValidateLayers(request.Layers)
+            ?? LoggingLevelsError(FunctionLogging.Default, request.LoggingConfig)
             ?? FunctionRules.ValidateTagCount(request.Tags?.Count ?? 0);
+    }
+
+    private static LambdaError? LoggingLevelsError(FunctionLogging current, LoggingConfig? given)
+    {
+        LoggingRules.Apply(current, given, out var error);
+        return error;
     }
 
     /// <summary>The new function: $LATEST Pending, running the installed code folder's bootstrap.</summary>
@@ -217,6 +224,7 @@ internal sealed class FunctionEndpoints(ManagementContext context)
             Environment = new Dictionary<string, string>(request.Environment?.Variables ?? [], StringComparer.Ordinal),
             Description = request.Description ?? "",
             DeadLetterTargetArn = request.DeadLetterConfig?.TargetArn is { Length: > 0 } target ? target : null,
+            Logging = LoggingRules.Apply(FunctionLogging.Default, request.LoggingConfig, out _),
         };
         var latest = FunctionStates.AsPending(new VersionRecord
         {
