@@ -65,6 +65,7 @@ internal sealed class EnvironmentLog : IDisposable
         if (_index.Length == 0)
         {
             _index.Write(StreamIndex.Header(logGroup, logStream));
+            _index.Flush(); // the stream is listed from its header: visible at once
         }
         _time = time;
         var effective = logging.Effective();

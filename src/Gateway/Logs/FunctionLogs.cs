@@ -42,6 +42,19 @@ internal sealed class FunctionLogs : IDisposable
         return log;
     }
 
+    /// <summary>Whether a stream file is being written (retention leaves it alone).</summary>
+    public bool IsOpen(string filePath)
+    {
+        foreach (var log in _open.Keys)
+        {
+            if (string.Equals(log.FilePath, filePath, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     public void Close(EnvironmentLog log)
     {
         _open.TryRemove(log, out _);
