@@ -30,12 +30,12 @@ internal static class JsonPlatformLines
     public static int Report(Span<byte> destination, DateTimeOffset time, in ReportLine report)
     {
         Utf8.TryWrite(destination,
-            $"{{\"time\":\"{time.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss.fff'Z'}\",\"type\":\"platform.report\",\"record\":{{\"requestId\":\"{report.RequestId}\",\"metrics\":{{\"durationMs\":{report.DurationMs:0.00#},\"billedDurationMs\":{report.BilledDurationMs},\"memorySizeMB\":{report.MemorySizeMb},\"maxMemoryUsedMB\":{report.MaxMemoryUsedMb}",
+            $"{{\"time\":\"{time.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss.fff'Z'}\",\"type\":\"platform.report\",\"record\":{{\"requestId\":\"{report.RequestId}\",\"metrics\":{{\"durationMs\":{report.DurationMs:F2},\"billedDurationMs\":{report.BilledDurationMs},\"memorySizeMB\":{report.MemorySizeMb},\"maxMemoryUsedMB\":{report.MaxMemoryUsedMb}",
             out int n);
         int m;
         if (report.InitDurationMs is { } init)
         {
-            Utf8.TryWrite(destination[n..], $",\"initDurationMs\":{init:0.00#}", out m);
+            Utf8.TryWrite(destination[n..], $",\"initDurationMs\":{init:F2}", out m);
             n += m;
         }
         Utf8.TryWrite(destination[n..], $"}},\"status\":\"{report.Status ?? "success"}\"}}}}", out m);
@@ -61,7 +61,7 @@ internal static class JsonPlatformLines
             Utf8.TryWrite(destination[n..], $",\"errorType\":\"{errorType}\"", out m);
             n += m;
         }
-        Utf8.TryWrite(destination[n..], $",\"metrics\":{{\"durationMs\":{initDurationMs:0.00#}}}}}}}", out m);
+        Utf8.TryWrite(destination[n..], $",\"metrics\":{{\"durationMs\":{initDurationMs:F2}}}}}}}", out m);
         return n + m;
     }
 }

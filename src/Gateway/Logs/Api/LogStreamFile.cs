@@ -64,8 +64,13 @@ internal sealed class LogStreamFile
         }
     }
 
+    /// <summary>When the stream began: its first line, or (no lines yet) when its index was created.</summary>
     public long CreationTime()
     {
+        if (EventTimes().First is { } first)
+        {
+            return first;
+        }
         try
         {
             return new DateTimeOffset(File.GetCreationTimeUtc(IndexPath), TimeSpan.Zero).ToUnixTimeMilliseconds();

@@ -31,7 +31,7 @@ internal sealed class LogsEndpoint
     {
         http.Response.Headers["x-amzn-RequestId"] = Guid.NewGuid().ToString();
         var operation = http.Request.Headers["X-Amz-Target"].ToString()[TargetPrefix.Length..];
-        var (request, bodyError) = await JsonBodyReader.ReadAsync(http, LogsJsonContext.Default.LogsRequest, BodyLimit, static () => new LogsRequest(), nullIsEmpty: true).ConfigureAwait(false);
+        var (request, bodyError) = await JsonBodyReader.ReadAsync(http, LogsJsonContext.Wire.LogsRequest, BodyLimit, static () => new LogsRequest(), nullIsEmpty: true).ConfigureAwait(false);
         if (request is null)
         {
             if (bodyError is not null)
@@ -59,10 +59,10 @@ internal sealed class LogsEndpoint
         http.Response.ContentType = ContentType;
         var body = response switch
         {
-            DescribeLogGroupsResponse r => JsonSerializer.SerializeToUtf8Bytes(r, LogsJsonContext.Default.DescribeLogGroupsResponse),
-            DescribeLogStreamsResponse r => JsonSerializer.SerializeToUtf8Bytes(r, LogsJsonContext.Default.DescribeLogStreamsResponse),
-            GetLogEventsResponse r => JsonSerializer.SerializeToUtf8Bytes(r, LogsJsonContext.Default.GetLogEventsResponse),
-            FilterLogEventsResponse r => JsonSerializer.SerializeToUtf8Bytes(r, LogsJsonContext.Default.FilterLogEventsResponse),
+            DescribeLogGroupsResponse r => JsonSerializer.SerializeToUtf8Bytes(r, LogsJsonContext.Wire.DescribeLogGroupsResponse),
+            DescribeLogStreamsResponse r => JsonSerializer.SerializeToUtf8Bytes(r, LogsJsonContext.Wire.DescribeLogStreamsResponse),
+            GetLogEventsResponse r => JsonSerializer.SerializeToUtf8Bytes(r, LogsJsonContext.Wire.GetLogEventsResponse),
+            FilterLogEventsResponse r => JsonSerializer.SerializeToUtf8Bytes(r, LogsJsonContext.Wire.FilterLogEventsResponse),
             _ => "{}"u8.ToArray(),
         };
         http.Response.ContentLength = body.Length;
@@ -81,7 +81,7 @@ internal sealed class LogsEndpoint
         http.Response.StatusCode = StatusCodes.Status400BadRequest;
         http.Response.ContentType = ContentType;
         http.Response.Headers["x-amzn-ErrorType"] = error.Type;
-        var body = JsonSerializer.SerializeToUtf8Bytes(new LogsErrorJson { Type = error.Type, Message = error.Message }, LogsJsonContext.Default.LogsErrorJson);
+        var body = JsonSerializer.SerializeToUtf8Bytes(new LogsErrorJson { Type = error.Type, Message = error.Message }, LogsJsonContext.Wire.LogsErrorJson);
         http.Response.ContentLength = body.Length;
         await http.Response.Body.WriteAsync(body, http.RequestAborted).ConfigureAwait(false);
     }

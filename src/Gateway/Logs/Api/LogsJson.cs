@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace Gateway.Logs.Api;
@@ -124,4 +125,14 @@ internal sealed class RetentionPolicies
 [JsonSerializable(typeof(EmptyResponse))]
 [JsonSerializable(typeof(LogsErrorJson))]
 [JsonSerializable(typeof(RetentionPolicies))]
-internal sealed partial class LogsJsonContext : JsonSerializerContext;
+internal sealed partial class LogsJsonContext : JsonSerializerContext
+{
+    /// <summary>The attribute's options plus the relaxed encoder: messages keep their quotes, <c>&lt;</c> and <c>+</c> as
+    /// written (the default encoder escapes them), as AWS returns them. API answers, never HTML.</summary>
+    public static LogsJsonContext Wire { get; } = new(new JsonSerializerOptions
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+}
