@@ -108,6 +108,13 @@ internal sealed class GatewayOptions
         };
     }
 
+    /// <summary>Function log streams whose last line is older than this many days are removed (0: kept by age). A log
+    /// group's PutRetentionPolicy applies when shorter.</summary>
+    public double LogRetentionDays { get; set; } = 30;
+
+    /// <summary>All function log streams together are kept under this many MB, least recently written removed first (0: no cap).</summary>
+    public double LogMaxMegabytes { get; set; } = 1024;
+
     /// <summary>Credentials handed to functions as AWS_ACCESS_KEY_ID etc. (their execution role on AWS).</summary>
     public string FunctionAccessKeyId { get; set; } = "gateway";
 

@@ -225,6 +225,7 @@ AliasEndpoints.Map(app, registry, resolver);
 ConcurrencyEndpoints.Map(app, registry, resolver, options);
 ProvisionedConcurrencyEndpoints.Map(app, registry, resolver, options, time, host);
 EventInvokeConfigEndpoints.Map(app, eventInvokeConfigs, resolver);
+using var logRetention = Gateway.Logs.Api.LogsApi.Map(app, environmentServices, options); // CloudWatch Logs' API for `aws logs`
 app.MapFallback(LambdaErrors.UnknownOperation);
 
 // Pre-fork as soon as the server listens, not while it starts: the gateway's own start-up (Kestrel, the host) and the

@@ -83,6 +83,12 @@ internal static class GatewayOptionTable
             "Machine-wide cap on live execution environments across all functions, a safety limit of this machine (not a Lambda limit); "
             + "beyond it a new environment is refused with 429 TooManyRequestsException, Reason GatewayEnvironmentLimitExceeded."),
 
+        // ---- function logs ----
+        Row(OptionGroup.Diagnostics, nameof(GatewayOptions.LogRetentionDays), "--log-retention-days", "DAYS", typeof(double), "30",
+            "Remove function log streams whose last line is older than this (0: never by age); a log group's PutRetentionPolicy applies when shorter. Open streams are kept."),
+        Row(OptionGroup.Diagnostics, nameof(GatewayOptions.LogMaxMegabytes), "--log-max-megabytes", "MB", typeof(double), "1024",
+            "Cap on all function log streams together: beyond it the least recently written are removed (0: no cap). Open streams are kept."),
+
         // ---- diagnostics ----
         Row(OptionGroup.Diagnostics, nameof(GatewayOptions.EchoFunctionLogs), "--echo-function-logs", "BOOL", typeof(bool), "true",
             "Echo every function log line to the console, prefixed with the function's name; --quiet turns it off.",

@@ -88,7 +88,7 @@ internal sealed partial class ExecutionEnvironment
             var tmpDirectory = _process.CreateTmpDirectory();
             _listener = new RuntimeApiListener(this, Path.Combine(_services.RunDirectory, Id + ".sock"), _services.Options.RuntimeApiOverTcp);
             output = OutputChannel.Create();
-            _report.Log = _services.Logs.Open(Function.Name, $"{_createdUtc:yyyy-MM-dd}-{Id}.log", output.Reader);
+            _report.Log = _services.Logs.Open(Function, LogStreamName, $"{_createdUtc:yyyy-MM-dd}-{Id}.log", Provisioned, output.Reader);
             _listener.Start();
 
             // Where the process sees its code, layers, runtime and /tmp (today: the host folders themselves). Without a

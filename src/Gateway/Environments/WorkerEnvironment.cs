@@ -43,8 +43,16 @@ internal static class WorkerEnvironment
         variables["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = function.MemorySizeMb.ToString(System.Globalization.CultureInfo.InvariantCulture);
         variables["AWS_LAMBDA_FUNCTION_VERSION"] = function.Version;
         variables["AWS_LAMBDA_INITIALIZATION_TYPE"] = provisioned ? "provisioned-concurrency" : "on-demand";
-        variables["AWS_LAMBDA_LOG_GROUP_NAME"] = "/aws/lambda/" + function.Name;
         variables["AWS_LAMBDA_LOG_STREAM_NAME"] = logStreamName;
+        // LoggingConfig, as Lambda hands it to runtimes: the log group, the format always, the application level
+        // (what a runtime's logger filters at) only in JSON format. The runtime clients read these.
+        var logging = function.Logging.Effective();
+        variables["AWS_LAMBDA_LOG_GROUP_NAME"] = logging.LogGroupFor(function.Name);
+        variables["AWS_LAMBDA_LOG_FORMAT"] = logging.LogFormat;
+        if (logging.ApplicationLogLevel is { } level)
+        {
+            variables["AWS_LAMBDA_LOG_LEVEL"] = level;
+        }
         variables["AWS_ACCESS_KEY_ID"] = options.FunctionAccessKeyId;
         variables["AWS_SECRET_ACCESS_KEY"] = options.FunctionSecretAccessKey;
         variables["AWS_SESSION_TOKEN"] = "gateway-session";

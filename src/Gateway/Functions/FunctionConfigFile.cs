@@ -51,6 +51,9 @@ internal sealed class FunctionConfig
     /// <summary>CreateFunction's Layers: layer version ARNs published through the API (PublishLayerVersion), merged
     /// in order into the function's /opt.</summary>
     public List<string>? Layers { get; set; }
+
+    /// <summary>CreateFunction's LoggingConfig: LogFormat (Text or JSON), ApplicationLogLevel, SystemLogLevel, LogGroup.</summary>
+    public Management.LoggingConfig? LoggingConfig { get; set; }
 }
 
 internal sealed class EnvironmentConfig

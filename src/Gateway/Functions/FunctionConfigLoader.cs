@@ -179,6 +179,14 @@ internal static class FunctionConfigLoader
             }
         }
 
+        var loggingErrors = new Management.ValidationErrors();
+        Management.LoggingRules.Check(config.LoggingConfig, loggingErrors);
+        var logging = Management.LoggingRules.Apply(FunctionLogging.Default, config.LoggingConfig, out var levelsError);
+        if ((loggingErrors.ToError() ?? levelsError) is { } loggingError)
+        {
+            Fail($"LoggingConfig: {loggingError.ErrorType}: {loggingError.Message}");
+        }
+
         return new FunctionDefinition
         {
             Name = name,
@@ -198,6 +206,7 @@ internal static class FunctionConfigLoader
             Description = config.Description ?? "",
             EventInvokeConfig = eventInvokeConfig,
             DeadLetterTargetArn = deadLetterTarget,
+            Logging = logging,
         };
     }
 

@@ -61,6 +61,10 @@ internal sealed class FunctionDefinition
     /// effective one is <see cref="EventInvokeConfigRegistry.Effective"/>, which API changes override.</summary>
     public FunctionEventInvokeConfig? EventInvokeConfig { get; init; }
 
+    /// <summary>LoggingConfig: the platform lines' format, Lambda's level filters and the log group (AWS's defaults
+    /// when not configured).</summary>
+    public FunctionLogging Logging { get; init; } = FunctionLogging.Default;
+
     /// <summary>DeadLetterConfig.TargetArn from the functions file (an SQS queue or SNS topic ARN), or null.</summary>
     public string? DeadLetterTargetArn { get; init; }
 }

@@ -7,7 +7,11 @@ namespace Gateway.Logs;
 /// <summary>
 /// One execution environment's log stream: the worker's stdout and stderr (one socket, so their lines keep
 /// the order they were written in) framed by the platform's START/END/REPORT lines, written to the stream's
-/// file, echoed to the console, and kept in a 4 KB tail ring for the invocation in progress.
+/// file, echoed to the console, and kept in a 4 KB tail ring for the invocation in progress. Each line's write time
+/// goes to the stream's <see cref="StreamIndex"/> (one 16-byte record per millisecond that has lines), which is how
+/// the Logs API gives every event a timestamp without a prefix in the file. In LoggingConfig's JSON format the
+/// platform lines are <see cref="JsonPlatformLines"/>, filtered by SystemLogLevel, and the function's JSON lines
+/// below ApplicationLogLevel are dropped, as Lambda does.
 /// </summary>
 /// <remarks>
 /// Output written before a runtime posts /response must land in that invocation's log and tail. The pump
@@ -22,6 +26,13 @@ internal sealed class EnvironmentLog : IDisposable
     private readonly object _lock = new();
     private readonly Socket _output;
     private readonly FileStream _file;
+    private readonly FileStream _index;
+    private readonly TimeProvider _time;
+    private readonly bool _json;
+    private readonly int _systemLevel;
+    private readonly int _applicationLevel;
+    private long _position;
+    private long _lastIndexedMs = long.MinValue;
     private readonly ConsoleEcho? _console;
     private readonly byte[] _consolePrefix;
     private readonly LogTailRing _tail = new();
@@ -33,6 +44,13 @@ internal sealed class EnvironmentLog : IDisposable
     private bool _dirty;
 
     public EnvironmentLog(Socket output, string filePath, string functionName, ConsoleEcho? console)
+        : this(output, filePath, functionName, console, "/aws/lambda/" + functionName, Path.GetFileNameWithoutExtension(filePath), Functions.FunctionLogging.Default, TimeProvider.System)
+    {
+    }
+
+    /// <param name="logGroup">The log group and <paramref name="logStream"/> name the Logs API shows this file under.</param>
+    public EnvironmentLog(Socket output, string filePath, string functionName, ConsoleEcho? console, string logGroup, string logStream,
+        Functions.FunctionLogging logging, TimeProvider time)
     {
         _output = output;
         // Bytes are only taken off the socket after a zero-byte receive said they are there, but a receive that
@@ -40,6 +58,20 @@ internal sealed class EnvironmentLog : IDisposable
         _output.Blocking = false;
         Directory.CreateDirectory(Path.GetDirectoryName(filePath)!);
         _file = new FileStream(filePath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 64 * 1024);
+        _position = _file.Length;
+        var indexPath = StreamIndex.PathFor(filePath);
+        Directory.CreateDirectory(Path.GetDirectoryName(indexPath)!);
+        _index = new FileStream(indexPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 4 * 1024);
+        if (_index.Length == 0)
+        {
+            _index.Write(StreamIndex.Header(logGroup, logStream));
+            _index.Flush(); // the stream is listed from its header: visible at once
+        }
+        _time = time;
+        var effective = logging.Effective();
+        _json = effective.IsJson;
+        _systemLevel = Functions.FunctionLogging.LevelRank(effective.SystemLogLevel);
+        _applicationLevel = Functions.FunctionLogging.LevelRank(effective.ApplicationLogLevel);
         _console = console;
         _consolePrefix = Encoding.UTF8.GetBytes("[" + functionName + "] ");
         FilePath = filePath;
@@ -108,13 +140,61 @@ internal sealed class EnvironmentLog : IDisposable
     public void Begin(string requestId, string version)
     {
         Span<byte> line = stackalloc byte[256];
-        Utf8.TryWrite(line, $"START RequestId: {requestId} Version: {version}", out int n);
+        int n;
+        if (_json)
+        {
+            n = _systemLevel <= JsonPlatformLines.Info ? JsonPlatformLines.Start(line, _time.GetUtcNow(), requestId, version) : 0;
+        }
+        else
+        {
+            Utf8.TryWrite(line, $"START RequestId: {requestId} Version: {version}", out n);
+        }
         lock (_lock)
         {
             _tail.Clear();
             _capturing = true;
-            Emit(line[..n]);
+            if (n > 0)
+            {
+                Emit(line[..n]);
+            }
         }
+    }
+
+    /// <summary>JSON format only: <c>platform.initStart</c> (Text format has no line for it here).</summary>
+    public void WriteInitStart(bool provisioned, string functionName, string version)
+    {
+        if (!_json || _systemLevel > JsonPlatformLines.Info)
+        {
+            return;
+        }
+        Span<byte> line = stackalloc byte[512];
+        int n = JsonPlatformLines.InitStart(line, _time.GetUtcNow(), provisioned, functionName, version);
+        WritePlatformLine(line[..n]);
+    }
+
+    /// <summary><c>INIT_REPORT Init Duration: … Phase: init Status: {status}[ Error Type: …]</c>, or JSON's platform.initReport.</summary>
+    public void WriteInitReport(double initDurationMs, string status, string? errorType)
+    {
+        Span<byte> line = stackalloc byte[512];
+        int n;
+        if (_json)
+        {
+            if (_systemLevel > JsonPlatformLines.Info)
+            {
+                return;
+            }
+            n = JsonPlatformLines.InitReport(line, _time.GetUtcNow(), initDurationMs, status, errorType);
+        }
+        else
+        {
+            Utf8.TryWrite(line, $"INIT_REPORT Init Duration: {initDurationMs:F2} ms\tPhase: init\tStatus: {status}", out n);
+            if (errorType is not null)
+            {
+                Utf8.TryWrite(line[n..], $"\tError Type: {errorType}", out int m);
+                n += m;
+            }
+        }
+        WritePlatformLine(line[..n]);
     }
 
     /// <summary>Writes a platform line (timeout notice, init report) into the stream.</summary>
@@ -133,12 +213,32 @@ internal sealed class EnvironmentLog : IDisposable
         lock (_lock)
         {
             FlushPartialLine();
-            Utf8.TryWrite(line, $"END RequestId: {report.RequestId}", out int n);
-            Emit(line[..n]);
-            n = report.Format(line);
-            Emit(line[..n]);
+            if (_json)
+            {
+                EndJson(report, line);
+            }
+            else
+            {
+                Utf8.TryWrite(line, $"END RequestId: {report.RequestId}", out int n);
+                Emit(line[..n]);
+                n = report.Format(line);
+                Emit(line[..n]);
+            }
             _capturing = false;
             return wantTail ? _tail.ToBase64() : null;
+        }
+    }
+
+    private void EndJson(in ReportLine report, Span<byte> line)
+    {
+        var now = _time.GetUtcNow();
+        if (_systemLevel <= JsonPlatformLines.Debug)
+        {
+            Emit(line[..JsonPlatformLines.RuntimeDone(line, now, report.RequestId, report.Status ?? "success")]);
+        }
+        if (_systemLevel <= JsonPlatformLines.Info)
+        {
+            Emit(line[..JsonPlatformLines.Report(line, now, report)]);
         }
     }
 
@@ -149,6 +249,8 @@ internal sealed class EnvironmentLog : IDisposable
         {
             if (_dirty)
             {
+                // The index first: a line a reader can see then has its timestamp record.
+                _index.Flush();
                 _file.Flush();
                 _dirty = false;
             }
@@ -186,15 +288,30 @@ internal sealed class EnvironmentLog : IDisposable
     {
         if (_lineLength > 0)
         {
-            Emit(_line.AsSpan(0, _lineLength));
+            var line = _line.AsSpan(0, _lineLength);
             _lineLength = 0;
+            // JSON format: a JSON line below ApplicationLogLevel is dropped, as Lambda does (Text: no filtering).
+            if (_json && _applicationLevel > 0 && JsonLineLevel.Of(line) < _applicationLevel)
+            {
+                return;
+            }
+            Emit(line);
         }
     }
 
     private void Emit(ReadOnlySpan<byte> line)
     {
+        long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        if (now != _lastIndexedMs)
+        {
+            Span<byte> record = stackalloc byte[StreamIndex.RecordSize];
+            StreamIndex.WriteRecord(record, _position, now);
+            _index.Write(record);
+            _lastIndexedMs = now;
+        }
         _file.Write(line);
         _file.WriteByte((byte)'\n');
+        _position += line.Length + 1;
         _dirty = true;
         _console?.WriteLine(_consolePrefix, line);
         if (_capturing)
@@ -211,6 +328,7 @@ internal sealed class EnvironmentLog : IDisposable
             FlushPartialLine();
             _closed = true;
             _file.Dispose();
+            _index.Dispose();
             _output.Dispose();
         }
     }

@@ -14,10 +14,12 @@ internal sealed class FunctionLogs : IDisposable
     private readonly ConsoleEcho? _console;
     private readonly ConcurrentDictionary<EnvironmentLog, byte> _open = new();
     private readonly ITimer _flushTimer;
+    private readonly TimeProvider _time;
 
     public FunctionLogs(string dataDirectory, bool echoToConsole, TimeProvider time)
     {
         _root = Path.Combine(dataDirectory, "logs");
+        _time = time;
         _console = echoToConsole ? new ConsoleEcho() : null;
         _flushTimer = time.CreateTimer(static s => ((FunctionLogs)s!).FlushAll(), this, TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(200));
     }
@@ -25,12 +27,32 @@ internal sealed class FunctionLogs : IDisposable
     /// <summary>The folder of a function's log streams (its "log group").</summary>
     public string GroupDirectory(string functionName) => Path.Combine(_root, functionName);
 
-    public EnvironmentLog Open(string functionName, string streamFileName, Socket output)
+    /// <summary>The folder holding every function's log folder.</summary>
+    public string Root => _root;
+
+    /// <summary>Opens an environment's stream: its file, its timestamp index (naming the stream's log group and name, as
+    /// the environment sees them), and, in JSON format, its platform.initStart line.</summary>
+    public EnvironmentLog Open(Functions.FunctionDefinition function, string logStreamName, string streamFileName, bool provisioned, Socket output)
     {
-        var log = new EnvironmentLog(output, Path.Combine(GroupDirectory(functionName), streamFileName), functionName, _console);
+        var log = new EnvironmentLog(output, Path.Combine(GroupDirectory(function.Name), streamFileName), function.Name, _console,
+            function.Logging.LogGroupFor(function.Name), logStreamName, function.Logging, _time);
         _open.TryAdd(log, 0);
+        log.WriteInitStart(provisioned, function.Name, function.Version);
         log.Start();
         return log;
+    }
+
+    /// <summary>Whether a stream file is being written (retention leaves it alone).</summary>
+    public bool IsOpen(string filePath)
+    {
+        foreach (var log in _open.Keys)
+        {
+            if (string.Equals(log.FilePath, filePath, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     public void Close(EnvironmentLog log)

@@ -66,21 +66,10 @@ internal sealed class InvocationReport
         Log?.Begin(invocation.RequestId, _version);
     }
 
-    /// <summary><c>INIT_REPORT Init Duration: … Phase: init Status: {status}[ Error Type: …]</c>.</summary>
+    /// <summary><c>INIT_REPORT Init Duration: … Phase: init Status: {status}[ Error Type: …]</c> (platform.initReport in JSON format).</summary>
     public void WriteInitReport(double initDurationMs, string status, string? errorType)
     {
-        if (Log is not { } log)
-        {
-            return;
-        }
-        Span<byte> line = stackalloc byte[256];
-        Utf8.TryWrite(line, $"INIT_REPORT Init Duration: {initDurationMs:F2} ms\tPhase: init\tStatus: {status}", out int n);
-        if (errorType is not null)
-        {
-            Utf8.TryWrite(line[n..], $"\tError Type: {errorType}", out int m);
-            n += m;
-        }
-        log.WritePlatformLine(line[..n]);
+        Log?.WriteInitReport(initDurationMs, status, errorType);
     }
 
     /// <summary>

@@ -28,6 +28,7 @@ internal sealed class DefinitionDraft
     public string? DeadLetterTargetArn { get; set; }
     public System.Collections.Immutable.ImmutableArray<Gateway.Functions.Layers.FunctionLayer> Layers { get; set; } = [];
     public string? LayersDirectory { get; set; }
+    public FunctionLogging Logging { get; set; } = FunctionLogging.Default;
 
     public static DefinitionDraft From(FunctionDefinition definition) => new()
     {
@@ -49,6 +50,7 @@ internal sealed class DefinitionDraft
         DeadLetterTargetArn = definition.DeadLetterTargetArn,
         Layers = definition.Layers,
         LayersDirectory = definition.LayersDirectory,
+        Logging = definition.Logging,
     };
 
     public FunctionDefinition Build() => new()
@@ -71,6 +73,7 @@ internal sealed class DefinitionDraft
         DeadLetterTargetArn = DeadLetterTargetArn,
         Layers = Layers,
         LayersDirectory = LayersDirectory,
+        Logging = Logging,
     };
 
     /// <summary>A copy of <paramref name="definition"/> with <paramref name="change"/> applied.</summary>

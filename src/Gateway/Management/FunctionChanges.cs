@@ -215,6 +215,7 @@ internal static class FunctionChanges
             && a.MemorySizeMb == b.MemorySizeMb
             && a.TimeoutSeconds == b.TimeoutSeconds
             && a.DeadLetterTargetArn == b.DeadLetterTargetArn
+            && a.Logging == b.Logging
             && SameVariables(a.Environment, b.Environment);
     }
 

@@ -154,7 +154,7 @@ internal static class FunctionConfigurationJson
             Architectures = [.. version.Architectures],
             EphemeralStorage = new EphemeralStorage { Size = version.EphemeralStorageMb },
             SnapStart = new SnapStartResponse(),
-            LoggingConfig = new LoggingConfig { LogFormat = "Text", LogGroup = "/aws/lambda/" + definition.Name },
+            LoggingConfig = LoggingRules.ToResponse(definition.Logging, definition.Name),
         };
         if (!listItem)
         {

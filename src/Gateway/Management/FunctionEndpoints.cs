@@ -205,6 +205,7 @@ internal sealed class FunctionEndpoints(ManagementContext context)
             ?? FunctionRules.ValidateEnvironment(request.Environment)
             ?? FunctionRules.ValidateDeadLetter(request.DeadLetterConfig, context.Region, context.AccountId)
             ?? ValidateLayers(request.Layers, out layerVersions)
+            ?? LoggingLevelsError(FunctionLogging.Default, request.LoggingConfig)
             ?? FunctionRules.ValidateTagCount(request.Tags?.Count ?? 0);
     }
 
@@ -212,6 +213,12 @@ internal sealed class FunctionEndpoints(ManagementContext context)
     {
         versions = [];
         return arns is null ? null : context.Layers.Resolve(arns, out versions);
+    }
+
+    private static LambdaError? LoggingLevelsError(FunctionLogging current, LoggingConfig? given)
+    {
+        LoggingRules.Apply(current, given, out var error);
+        return error;
     }
 
     /// <summary>The new function: $LATEST Pending, running the installed code folder's bootstrap.</summary>
@@ -233,6 +240,7 @@ internal sealed class FunctionEndpoints(ManagementContext context)
             DeadLetterTargetArn = request.DeadLetterConfig?.TargetArn is { Length: > 0 } target ? target : null,
             Layers = layers.Layers,
             LayersDirectory = layers.Directory,
+            Logging = LoggingRules.Apply(FunctionLogging.Default, request.LoggingConfig, out _),
         };
         var latest = FunctionStates.AsPending(new VersionRecord
         {

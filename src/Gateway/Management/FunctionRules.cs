@@ -145,13 +145,7 @@ internal static partial class FunctionRules
         }
     }
 
-    public static void CheckLogging(LoggingConfig? logging, ValidationErrors errors)
-    {
-        if (logging?.LogFormat is { } format && format is not ("JSON" or "Text"))
-        {
-            errors.Add($"Value '{format}' at 'loggingConfig.logFormat' failed to satisfy constraint: Member must satisfy enum value set: [JSON, Text]");
-        }
-    }
+    public static void CheckLogging(LoggingConfig? logging, ValidationErrors errors) => LoggingRules.Check(logging, errors);
 
     /// <summary>Architectures: exactly one of AWS's enum (AWS's ValidationExceptions, LS-REC multiple_architectures,
     /// uppercase_architecture); then arm64 is refused here: the gateway runs bootstraps natively on its x86_64 host.</summary>

@@ -34,7 +34,7 @@ internal sealed class UpdateEndpoints(ManagementContext context)
             }
             return;
         }
-        if (Validate(request) is { } invalid)
+        if ((Validate(request) ?? LoggingLevelsError(name!, request.LoggingConfig)) is { } invalid)
         {
             await ManagementHttp.ErrorAsync(http, invalid).ConfigureAwait(false);
             return;
@@ -159,6 +159,18 @@ internal sealed class UpdateEndpoints(ManagementContext context)
         return (reference.Name, null);
     }
 
+    /// <summary>Levels need the JSON format, the given one or the function's (checked against the current $LATEST; an
+    /// unknown function is answered by the change itself).</summary>
+    private LambdaError? LoggingLevelsError(string name, LoggingConfig? given)
+    {
+        if (given is null || !context.Registry.Current.TryGet(name, out var function))
+        {
+            return null;
+        }
+        LoggingRules.Apply(function.Latest.Definition.Logging, given, out var error);
+        return error;
+    }
+
     private LambdaError? Validate(UpdateFunctionConfigurationRequest request)
     {
         var errors = new ValidationErrors();
@@ -205,6 +217,7 @@ internal sealed class UpdateEndpoints(ManagementContext context)
                 d.Layers = layers.Layers;
                 d.LayersDirectory = layers.Directory;
             }
+            d.Logging = LoggingRules.Apply(d.Logging, request.LoggingConfig, out _);
         }),
         Runtime = request.Runtime ?? latest.Runtime,
         Role = request.Role ?? latest.Role,

@@ -24,21 +24,33 @@ public sealed class AwsCli : IDisposable
 
     /// <summary>Runs <c>aws --endpoint-url … lambda &lt;args&gt;</c>; <paramref name="environment"/> adds to or overrides the defaults.</summary>
     public Task<(int ExitCode, string Stdout, string Stderr)> LambdaAsync(GatewayProcess gateway, string[] args, IReadOnlyDictionary<string, string>? environment = null)
+        => ServiceAsync(gateway, "lambda", args, environment);
+
+    /// <summary>Runs <c>aws --endpoint-url … logs &lt;args&gt;</c> (CloudWatch Logs, served by the gateway too).</summary>
+    public Task<(int ExitCode, string Stdout, string Stderr)> LogsAsync(GatewayProcess gateway, params string[] args)
+        => ServiceAsync(gateway, "logs", args, null);
+
+    /// <summary>The variables every run gets: dummy credentials, the region, no pager, one attempt, this folder's config.</summary>
+    public Dictionary<string, string> Environment() => new()
     {
-        var variables = new Dictionary<string, string>
-        {
-            ["AWS_ACCESS_KEY_ID"] = "test",
-            ["AWS_SECRET_ACCESS_KEY"] = "test",
-            ["AWS_DEFAULT_REGION"] = "us-east-1",
-            ["AWS_PAGER"] = "",
-            ["AWS_MAX_ATTEMPTS"] = "1",
-            ["AWS_CONFIG_FILE"] = ConfigFile,
-        };
+        ["AWS_ACCESS_KEY_ID"] = "test",
+        ["AWS_SECRET_ACCESS_KEY"] = "test",
+        ["AWS_DEFAULT_REGION"] = "us-east-1",
+        ["AWS_PAGER"] = "",
+        ["AWS_MAX_ATTEMPTS"] = "1",
+        ["AWS_CONFIG_FILE"] = ConfigFile,
+    };
+
+    public string Binary => _binary;
+
+    private Task<(int ExitCode, string Stdout, string Stderr)> ServiceAsync(GatewayProcess gateway, string service, string[] args, IReadOnlyDictionary<string, string>? environment)
+    {
+        var variables = Environment();
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())
         {
             variables[key] = value;
         }
-        return Processes.RunAsync(_binary, ["--endpoint-url", gateway.BaseAddress.ToString().TrimEnd('/'), "lambda", .. args], variables, Directory, 120_000);
+        return Processes.RunAsync(_binary, ["--endpoint-url", gateway.BaseAddress.ToString().TrimEnd('/'), service, .. args], variables, Directory, 120_000);
     }
 
     public void Dispose() => System.IO.Directory.Delete(Directory, recursive: true);

@@ -107,6 +107,9 @@ internal sealed class PersistedVersion
 
     public string TracingMode { get; set; } = "PassThrough";
 
+    /// <summary>LoggingConfig (absent in documents written before it was kept: AWS's defaults).</summary>
+    public PersistedLogging? Logging { get; set; }
+
     public string State { get; set; } = "Active";
 
     public string? StateReason { get; set; }
@@ -144,6 +147,7 @@ internal sealed class PersistedVersion
         Layers = [.. v.Layers.Select(l => new PersistedLayer { Arn = l.Arn, CodeSize = l.CodeSize })],
         LayersDirectory = v.Definition.LayersDirectory,
         TracingMode = v.TracingMode,
+        Logging = v.Definition.Logging == FunctionLogging.Default ? null : PersistedLogging.From(v.Definition.Logging),
         // A restart finishes whatever was in progress: the code is on disk, so the version is usable.
         State = v.State == "Pending" ? "Active" : v.State,
         StateReason = v.State == "Pending" ? null : v.StateReason,
@@ -174,6 +178,7 @@ internal sealed class PersistedVersion
             DeadLetterTargetArn = DeadLetterTargetArn,
             Layers = [.. Layers.Select(l => new Gateway.Functions.Layers.FunctionLayer(l.Arn, l.CodeSize))],
             LayersDirectory = LayersDirectory,
+            Logging = Logging?.ToLogging() ?? FunctionLogging.Default,
         },
         Runtime = Runtime,
         Role = Role,
@@ -234,6 +239,33 @@ internal sealed class PersistedAlias
         Description = Description,
         AdditionalVersionWeights = AdditionalVersionWeights.ToImmutableDictionary(StringComparer.Ordinal),
         RevisionId = RevisionId,
+    };
+}
+
+internal sealed class PersistedLogging
+{
+    public string LogFormat { get; set; } = FunctionLogging.Text;
+
+    public string? ApplicationLogLevel { get; set; }
+
+    public string? SystemLogLevel { get; set; }
+
+    public string? LogGroup { get; set; }
+
+    public static PersistedLogging From(FunctionLogging l) => new()
+    {
+        LogFormat = l.LogFormat,
+        ApplicationLogLevel = l.ApplicationLogLevel,
+        SystemLogLevel = l.SystemLogLevel,
+        LogGroup = l.LogGroup,
+    };
+
+    public FunctionLogging ToLogging() => new()
+    {
+        LogFormat = LogFormat,
+        ApplicationLogLevel = ApplicationLogLevel,
+        SystemLogLevel = SystemLogLevel,
+        LogGroup = LogGroup,
     };
 }
 

@@ -1,0 +1,67 @@
+using System.Text.Unicode;
+
+namespace Gateway.Logs;
+
+/// <summary>
+/// The platform's lines in LoggingConfig's JSON format, as Lambda writes them to the log group: one object per line,
+/// <c>{"time":"…","type":"platform.start","record":{"requestId":"…","version":"$LATEST"}}</c>, and
+/// <c>platform.report</c> with its <c>metrics</c> (durationMs, billedDurationMs, memorySizeMB, maxMemoryUsedMB and,
+/// on a cold start, initDurationMs). Each event has the level Lambda's SystemLogLevel filters on: initStart, start,
+/// initReport and report are INFO; runtimeDone is DEBUG (the Telemetry API's event shapes, 2022-07-01 schema).
+/// Written into a caller's span: the values are request ids, versions, names and numbers, none of which need escaping.
+/// </summary>
+internal static class JsonPlatformLines
+{
+    public const int Debug = 1;
+    public const int Info = 2;
+
+    public static int Start(Span<byte> destination, DateTimeOffset time, string requestId, string version)
+    {
+        Utf8.TryWrite(destination, $"{{\"time\":\"{time.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss.fff'Z'}\",\"type\":\"platform.start\",\"record\":{{\"requestId\":\"{requestId}\",\"version\":\"{version}\"}}}}", out int n);
+        return n;
+    }
+
+    public static int RuntimeDone(Span<byte> destination, DateTimeOffset time, string requestId, string status)
+    {
+        Utf8.TryWrite(destination, $"{{\"time\":\"{time.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss.fff'Z'}\",\"type\":\"platform.runtimeDone\",\"record\":{{\"requestId\":\"{requestId}\",\"status\":\"{status}\"}}}}", out int n);
+        return n;
+    }
+
+    public static int Report(Span<byte> destination, DateTimeOffset time, in ReportLine report)
+    {
+        Utf8.TryWrite(destination,
+            $"{{\"time\":\"{time.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss.fff'Z'}\",\"type\":\"platform.report\",\"record\":{{\"requestId\":\"{report.RequestId}\",\"metrics\":{{\"durationMs\":{report.DurationMs:F2},\"billedDurationMs\":{report.BilledDurationMs},\"memorySizeMB\":{report.MemorySizeMb},\"maxMemoryUsedMB\":{report.MaxMemoryUsedMb}",
+            out int n);
+        int m;
+        if (report.InitDurationMs is { } init)
+        {
+            Utf8.TryWrite(destination[n..], $",\"initDurationMs\":{init:F2}", out m);
+            n += m;
+        }
+        Utf8.TryWrite(destination[n..], $"}},\"status\":\"{report.Status ?? "success"}\"}}}}", out m);
+        return n + m;
+    }
+
+    public static int InitStart(Span<byte> destination, DateTimeOffset time, bool provisioned, string functionName, string version)
+    {
+        Utf8.TryWrite(destination,
+            $"{{\"time\":\"{time.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss.fff'Z'}\",\"type\":\"platform.initStart\",\"record\":{{\"initializationType\":\"{(provisioned ? "provisioned-concurrency" : "on-demand")}\",\"phase\":\"init\",\"functionName\":\"{functionName}\",\"functionVersion\":\"{version}\"}}}}",
+            out int n);
+        return n;
+    }
+
+    public static int InitReport(Span<byte> destination, DateTimeOffset time, double initDurationMs, string status, string? errorType)
+    {
+        Utf8.TryWrite(destination,
+            $"{{\"time\":\"{time.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss.fff'Z'}\",\"type\":\"platform.initReport\",\"record\":{{\"initializationType\":\"on-demand\",\"phase\":\"init\",\"status\":\"{status}\"",
+            out int n);
+        int m;
+        if (errorType is not null)
+        {
+            Utf8.TryWrite(destination[n..], $",\"errorType\":\"{errorType}\"", out m);
+            n += m;
+        }
+        Utf8.TryWrite(destination[n..], $",\"metrics\":{{\"durationMs\":{initDurationMs:F2}}}}}}}", out m);
+        return n + m;
+    }
+}
