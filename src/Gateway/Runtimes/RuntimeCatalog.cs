@@ -10,7 +10,9 @@ namespace Gateway.Runtimes;
 /// <item><c>provided.al2023</c>, <c>provided.al2</c>: the function's own <c>bootstrap</c>, inside its code folder.</item>
 /// <item><c>nodejs18.x</c>, <c>nodejs20.x</c>, <c>nodejs22.x</c>: <c>{runtimes}/nodejs/bootstrap</c> (AWS's
 /// /var/runtime/bootstrap, started the same way) on the machine's <c>node</c>.</item>
-/// <item><c>python3.9</c>–<c>python3.13</c>: <c>{runtimes}/python/bootstrap</c> on the machine's <c>python3</c>.</item>
+/// <item><c>python3.9</c>–<c>python3.13</c>: <c>{runtimes}/python/bootstrap</c> on the machine's Python 3: Debian's
+/// <c>/usr/bin/python3</c> when there is one (it sees Debian's <c>python3-boto3</c>, the runtime's SDK, as AWS's
+/// images ship boto3; another interpreter, e.g. pyenv's, does not), else the <c>python3</c> on the gateway's PATH.</item>
 /// </list>
 /// The interpreters are looked up on the gateway's PATH once, the first time a runtime of their family is asked for,
 /// so a gateway that runs only custom runtimes never starts them. Whether a runtime is available is answered at
@@ -46,9 +48,12 @@ internal sealed class RuntimeCatalog
         RuntimesDirectory = Path.GetFullPath(runtimesDirectory);
         _log = log;
         _node = new Lazy<Interpreter?>(() => Interpreter.Probe("node", "-p", "process.execPath + '\\n' + process.version"));
-        _python = new Lazy<Interpreter?>(() => Interpreter.Probe("python3", "-c",
+        _python = new Lazy<Interpreter?>(() => Interpreter.Probe(File.Exists(DebianPython) ? DebianPython : "python3", "-c",
             "import sys; print(sys.executable); print('%d.%d.%d' % sys.version_info[:3])"));
     }
+
+    /// <summary>Debian's Python 3, preferred to the one on PATH (see the class comment).</summary>
+    public const string DebianPython = "/usr/bin/python3";
 
     /// <summary>The default runtimes folder: <c>runtimes/</c> beside the gateway's executable.</summary>
     public static string DefaultDirectory => Path.Combine(AppContext.BaseDirectory, "runtimes");
@@ -73,10 +78,12 @@ internal sealed class RuntimeCatalog
         }
         var (command, folder, install) = family == RuntimeFamily.NodeJs
             ? ("node", "nodejs", "install Node.js 20 (Debian's nodejs package)")
-            : ("python3", "python", "install Python 3 (Debian's python3 package)");
+            : ("python3", "python", "install Python 3 (Debian's python3 and python3-boto3 packages)");
         if (InterpreterOf(family) is null)
         {
-            return $"there is no '{command}' on the gateway's PATH ({install} and restart the gateway)";
+            return family == RuntimeFamily.Python
+                ? $"there is no '{command}' ({DebianPython} or on the gateway's PATH; {install} and restart the gateway)"
+                : $"there is no '{command}' on the gateway's PATH ({install} and restart the gateway)";
         }
         var bootstrap = Path.Combine(RuntimesDirectory, folder, "bootstrap");
         if (!File.Exists(bootstrap))
