@@ -22,11 +22,8 @@ internal static class DashboardEndpoints
     {
         byte[] page = LoadPage();
         var stopping = app.Lifetime.ApplicationStopping;
-        app.MapGet("/_gateway", (RequestDelegate)(context =>
-        {
-            context.Response.Redirect("/_gateway/");
-            return Task.CompletedTask;
-        }));
+        // Routing matches "/_gateway" and "/_gateway/" alike (one template; two would be ambiguous); the page only
+        // uses absolute paths, so both work.
         app.MapGet("/_gateway/", (RequestDelegate)(context =>
         {
             context.Response.ContentType = "text/html; charset=utf-8";
