@@ -15,6 +15,7 @@ public sealed class DashboardTests
     // Every number the page shows, by function card (data-fn) and key (data-k), plus the snapshot it came from.
     private const string ReadPage = """
         (() => {
+          if (!document.body || !document.getElementById('account')) return null; // still loading
           const read = root => Object.fromEntries([...root.querySelectorAll('[data-k]')].map(e => [e.dataset.k, e.textContent]));
           return { seq: Number(document.body.dataset.seq), account: read(document.getElementById('account')),
                    functions: Object.fromEntries([...document.querySelectorAll('[data-fn]')].map(c => [c.dataset.fn, read(c)])),
@@ -79,7 +80,7 @@ public sealed class DashboardTests
             await Poll.UntilAsync(async () =>
             {
                 first = (await browser.EvaluateAsync(ReadPage))!;
-                return first["seq"]!.GetValue<int>() >= 2 && first["functions"]!["slow"] is not null && first["functions"]!["echo"] is not null;
+                return first is not null && first["seq"]!.GetValue<int>() >= 2 && first["functions"]!["slow"] is not null && first["functions"]!["echo"] is not null;
             }, "the page to receive two snapshots", 30_000);
             Assert.True(first["predictionShown"]!.GetValue<bool>());
 
