@@ -121,14 +121,10 @@ public sealed class DashboardTests
             Assert.Equal("2", Text(shown, "slow", "limit"));
             Assert.Equal(0, Number(shown, "echo", "throttleTotal." + ReservedConcurrency));
 
-            // The screenshot kept in docs/ (docs/dashboard.png) is this one, taken under load.
+            // A screenshot under load, kept beside the test binary.
             var png = await browser.ScreenshotAsync();
             Assert.True(png.Length > 10_000);
             await File.WriteAllBytesAsync(Path.Combine(AppContext.BaseDirectory, "dashboard.png"), png);
-            if (Environment.GetEnvironmentVariable("GATEWAY_DASHBOARD_SCREENSHOT") is { Length: > 0 } keep)
-            {
-                await File.WriteAllBytesAsync(keep, png);
-            }
         }
         finally
         {
@@ -149,6 +145,91 @@ public sealed class DashboardTests
                 {
                     return;
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// loadtests/throttle.sh (request-rate scenario) with the page open: the harness posts its prediction, and when the
+    /// run is over the page shows exactly the harness's predicted totals beside exactly what the harness saw admitted
+    /// (200s) and throttled (429s). The screenshot in docs/dashboard.png is this page (GATEWAY_DASHBOARD_SCREENSHOT).
+    /// </summary>
+    [Fact]
+    public async Task During_throttle_sh_the_page_shows_the_prediction_beside_what_was_admitted()
+    {
+        int port = GatewayProcess.FreePort();
+        var start = new System.Diagnostics.ProcessStartInfo(Path.Combine(TestPaths.RepoRoot, "loadtests", "throttle.sh"))
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = TestPaths.RepoRoot,
+        };
+        foreach (var arg in new[] { "--scenario", "request-rate", "--port", port.ToString(CultureInfo.InvariantCulture), "--linger", "10" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+        using var script = System.Diagnostics.Process.Start(start)!;
+        var output = script.StandardOutput.ReadToEndAsync();
+        var errors = script.StandardError.ReadToEndAsync();
+        try
+        {
+            var page = new Uri($"http://127.0.0.1:{port}/_gateway/");
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+            await Poll.UntilAsync(async () =>
+            {
+                try
+                {
+                    using var response = await http.GetAsync(page);
+                    return response.IsSuccessStatusCode;
+                }
+                catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+                {
+                    return false;
+                }
+            }, "throttle.sh's gateway (it publishes and builds the harness first)", 600_000);
+            await using var browser = await HeadlessChromium.OpenAsync(page);
+
+            // The picture (docs/dashboard.png with GATEWAY_DASHBOARD_SCREENSHOT) while the ramp is past the limit.
+            await Poll.UntilAsync(async () =>
+            {
+                var state = (await browser.EvaluateAsync(ReadPage))?["functions"]?["echo"]?["predState"]?.GetValue<string>() ?? "";
+                var second = Regex.Match(state, "second (\\d+) of");
+                return state.Contains("run over", StringComparison.Ordinal) || (second.Success && int.Parse(second.Groups[1].Value, CultureInfo.InvariantCulture) >= 9);
+            }, "the run's last seconds on the page", 600_000);
+            var png = await browser.ScreenshotAsync();
+            await File.WriteAllBytesAsync(Path.Combine(AppContext.BaseDirectory, "dashboard-throttle.png"), png);
+            if (Environment.GetEnvironmentVariable("GATEWAY_DASHBOARD_SCREENSHOT") is { Length: > 0 } keep)
+            {
+                await File.WriteAllBytesAsync(keep, png);
+            }
+
+            // The final counts, while the gateway still lingers (throttle.sh --linger).
+            JsonNode shown = null!;
+            await Poll.UntilAsync(async () =>
+            {
+                shown = (await browser.EvaluateAsync(ReadPage))!;
+                return shown?["functions"]?["echo"]?["predState"]?.GetValue<string>().Contains("run over", StringComparison.Ordinal) == true;
+            }, "the run to end on the page", 120_000);
+            await script.WaitForExitAsync().WithTimeout(120_000);
+            string stdout = await output.WithTimeout(10_000);
+            Assert.True(script.ExitCode == 0, stdout + await errors.WithTimeout(10_000));
+
+            // " total  sent  200  unanswered  admitted  predicted  429 <reason>…  throttled  predicted  other  errors"
+            var total = stdout.Split('\n').Single(l => l.TrimStart().StartsWith("total ", StringComparison.Ordinal))
+                .Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(t => double.Parse(t == "total" ? "0" : t, CultureInfo.InvariantCulture)).ToArray();
+            Assert.Equal(total[5], Number(shown, "echo", "predAdmitted"));
+            Assert.Equal(total[^3], Number(shown, "echo", "predThrottled"));
+            Assert.Equal(total[4], Number(shown, "echo", "obsAdmitted"));
+            Assert.Equal(total[^4], Number(shown, "echo", "obsThrottled"));
+            Assert.True(Number(shown, "echo", "throttleTotal.ReservedFunctionInvocationRateLimitExceeded") > 0);
+
+        }
+        finally
+        {
+            if (!script.HasExited)
+            {
+                Processes.Signal(script.Id, Processes.SIGTERM); // its trap stops the gateway and the harness
+                await script.WaitForExitAsync().WithTimeout(30_000);
             }
         }
     }
