@@ -3,7 +3,7 @@
 # prints, second by second, admitted and throttled counts (by the 429 body's Reason) beside what the configured
 # model predicts. See docs/loadtests.md#throttling.
 #
-#   loadtests/throttle.sh [--scenario request-rate|burst] [--check] [--tolerance P] [--port N] [-- HARNESS ARGS]
+#   loadtests/throttle.sh [--scenario request-rate|burst] [--check] [--tolerance P] [--port N] [--linger S] [-- HARNESS ARGS]
 #
 # Arguments after -- go to the harness last, so they override the scenario's (e.g. -- --reserved 8 predicts
 # with a wrong model, to see --check fail).
@@ -15,6 +15,8 @@
 #                 function sleep (no pre-forked environments, max 400), each request {"ms":30000}, so every
 #                 admitted request starts a new environment; ramp 5 -> 40 req/s over 8 s;
 #                 excess -> ConcurrentInvocationLimitExceeded.
+#   --linger S    keep the gateway up S seconds after the run, to look at its dashboard (the harness posts its
+#                 prediction there: http://127.0.0.1:PORT/_gateway/ shows it beside what was admitted).
 #   --check       exit 1 when total admitted or total throttled diverges from the prediction by more than
 #                 --tolerance percent (default 10) and more than 3 requests.
 #
@@ -30,14 +32,16 @@ check=()
 extra=()
 tolerance=10
 port=19411
+linger=0
 while (($#)); do
   case "$1" in
     --scenario) scenario="$2"; shift 2 ;;
     --check) check=(--check); shift ;;
     --tolerance) tolerance="$2"; shift 2 ;;
     --port) port="$2"; shift 2 ;;
+    --linger) linger="$2"; shift 2 ;;
     --) shift; extra=("$@"); break ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
     *) echo "throttle.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -94,4 +98,8 @@ status="$(curl -s "http://127.0.0.1:$port/_gateway/status")"
 echo "gateway environments at the end: $(grep -o '"environments":[0-9]*' <<<"$status" | head -n 1 | cut -d: -f2)"
 echo "gateway /metrics, throttles:"
 curl -s "http://127.0.0.1:$port/metrics" | grep '^lambda_throttles_total' || echo "  (none)"
+if [[ "$linger" != 0 ]]; then
+  echo "dashboard: http://127.0.0.1:$port/_gateway/ (the gateway stays up $linger s)"
+  sleep "$linger"
+fi
 exit "$rc"

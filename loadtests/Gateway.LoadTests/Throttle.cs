@@ -50,7 +50,10 @@ internal static partial class Throttle
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"throttle: {times.Length} requests over {o.DurationSeconds} s, ramp {o.RampFrom:0.##} -> {o.RampTo:0.##} req/s, {o.Connections} connections; model: {description}"));
 
-        long origin = Stopwatch.GetTimestamp() + freq / 10;   // 100 ms to start the workers
+        // 300 ms to post the prediction to the dashboard (/_gateway/) and start the workers; the run's second 0 begins
+        // at the same instant on the wall clock the gateway's dashboard aligns it with.
+        long origin = Stopwatch.GetTimestamp() + freq * 3 / 10;
+        await DashboardPrediction.PostAsync(o, predicted, reason, description, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 300);
         var workers = new Task[o.Connections];
         for (int i = 0; i < workers.Length; i++)
         {

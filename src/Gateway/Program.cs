@@ -226,6 +226,11 @@ ConcurrencyEndpoints.Map(app, registry, resolver, options);
 ProvisionedConcurrencyEndpoints.Map(app, registry, resolver, options, time, host);
 EventInvokeConfigEndpoints.Map(app, eventInvokeConfigs, resolver);
 using var logRetention = Gateway.Logs.Api.LogsApi.Map(app, environmentServices, options); // CloudWatch Logs' API for `aws logs`
+// The live dashboard at /_gateway/ (Dashboard/): one snapshot a second, shared by every open page.
+var predictions = new Gateway.Dashboard.PredictionBoard();
+var dashboard = new Gateway.Dashboard.DashboardFeed(new Gateway.Dashboard.SnapshotBuilder(host, admission, events, predictions, time), time,
+    ex => Console.Error.WriteLine("[gateway] dashboard snapshot failed: " + ex.Message));
+Gateway.Dashboard.DashboardEndpoints.Map(app, host, dashboard, predictions);
 app.MapFallback(LambdaErrors.UnknownOperation);
 
 // Pre-fork as soon as the server listens, not while it starts: the gateway's own start-up (Kestrel, the host) and the

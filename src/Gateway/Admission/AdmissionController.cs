@@ -85,6 +85,14 @@ internal sealed class AdmissionController : IAdmission
 
     public int AccountConcurrencyLimit => _accountLimit;
 
+    /// <summary>The scaling bucket's size and refill (the dashboard shows the tokens left against them).</summary>
+    public int BurstCapacity => _burstCapacity;
+
+    public double BurstRefillPerSecond => _burstRefill;
+
+    /// <summary>Requests per second allowed per unit of concurrency (account and reserved request-rate buckets).</summary>
+    public int RequestRateMultiplier => _rateMultiplier;
+
     /// <summary>Invocations in flight across the account (CloudWatch <c>ConcurrentExecutions</c>).</summary>
     public int ConcurrentExecutions => Volatile.Read(ref _inFlight);
 
@@ -283,6 +291,7 @@ internal sealed class AdmissionController : IAdmission
         }
 
         ticket = new AdmissionTicket(function, fromUnreservedPool ? 1 : 0);
+        function.CountAdmitted();
         return ThrottleDecision.Admitted;
     }
 

@@ -10,6 +10,7 @@ internal sealed class FunctionAdmission
 {
     private Reservation? _reservation;
     private int _inFlight;
+    private long _admitted;
 
     internal FunctionAdmission(AdmissionController owner, string name, ContinuousTokenBucket? burst)
     {
@@ -25,6 +26,10 @@ internal sealed class FunctionAdmission
 
     /// <summary>Invocations of this function in flight (admitted, not yet released).</summary>
     public int ConcurrentExecutions => Volatile.Read(ref _inFlight);
+
+    /// <summary>Invocations admitted since start (sync and queued Events): what a caller saw pass admission, the
+    /// number the throttle model predicts (the dashboard and /metrics show it beside the throttles).</summary>
+    public long Admitted => Interlocked.Read(ref _admitted);
 
     internal AdmissionController Owner { get; }
 
@@ -43,6 +48,9 @@ internal sealed class FunctionAdmission
     internal void Enter() => Interlocked.Increment(ref _inFlight);
 
     internal int Exit() => Interlocked.Decrement(ref _inFlight);
+
+    /// <summary>One interlocked add per admission: no allocation, no lock.</summary>
+    internal void CountAdmitted() => Interlocked.Increment(ref _admitted);
 }
 
 /// <summary>A reserved concurrency and its request-rate bucket (RequestRateMultiplier × limit per second; none for a

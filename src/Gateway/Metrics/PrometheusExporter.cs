@@ -50,6 +50,7 @@ internal static class PrometheusExporter
                 Sample(text, "lambda_throttles_total", Label(f) + $",reason=\"{reason.ToWireName()}\"", f.Metrics.Throttles(reason));
             }
         }
+        Counter(text, functions, "gateway_admitted_total", "Invocations that passed admission (sync invokes and queued Events), the count the throttle model predicts.", f => f.Admission.Admitted);
         Family(text, "lambda_duration_milliseconds", "histogram", "Duration of invocations as in their REPORT lines (CloudWatch: Duration).");
         foreach (var f in functions)
         {
