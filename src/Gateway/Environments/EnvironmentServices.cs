@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Gateway.Environments.Sandbox;
 using Gateway.Logs;
 using Gateway.Native;
 
@@ -19,6 +20,7 @@ internal sealed class EnvironmentServices : IDisposable
         Spawner = new ProcessSpawner();
         Reaper = new ChildReaper();
         Logs = new FunctionLogs(DataDirectory, options.EchoFunctionLogs, time);
+        Sandbox = EnvironmentSandbox.Choose(SandboxSettings.Parse(options.Sandbox), DataDirectory);
     }
 
     public GatewayOptions Options { get; }
@@ -39,6 +41,9 @@ internal sealed class EnvironmentServices : IDisposable
     public ChildReaper Reaper { get; }
 
     public FunctionLogs Logs { get; }
+
+    /// <summary>What environments' processes see of the filesystem (a mount namespace each, or the host's folders).</summary>
+    public EnvironmentSandbox Sandbox { get; }
 
     private static string ChooseRunDirectory(string dataDirectory)
     {

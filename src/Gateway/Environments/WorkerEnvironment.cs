@@ -22,7 +22,7 @@ internal static class WorkerEnvironment
         {
             // Unreserved defaults (a function may override these).
             ["LANG"] = "en_US.UTF-8",
-            ["PATH"] = "/usr/local/bin:/usr/bin/:/bin:/opt/bin",
+            ["PATH"] = $"/usr/local/bin:/usr/bin/:/bin:{layout.OptDirectory}/bin",
             ["LD_LIBRARY_PATH"] = $"/lib64:/usr/lib64:{layout.TaskRoot}:{layout.TaskRoot}/lib:{layout.OptDirectory}/lib",
             ["TZ"] = ":UTC",
             ["TMPDIR"] = layout.TmpDirectory,
@@ -47,6 +47,8 @@ internal static class WorkerEnvironment
         variables["AWS_SESSION_TOKEN"] = "gateway-session";
         variables["LAMBDA_TASK_ROOT"] = layout.TaskRoot;
         variables["LAMBDA_RUNTIME_DIR"] = layout.RuntimeDirectory;
+        // Where /opt is (itself inside a mount namespace): runtimes find layers through it outside one.
+        variables["GATEWAY_OPT_DIR"] = layout.OptDirectory;
         if (tcpEndpoint is not null)
         {
             variables["AWS_LAMBDA_RUNTIME_API"] = tcpEndpoint;

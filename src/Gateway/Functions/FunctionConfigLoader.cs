@@ -96,6 +96,11 @@ internal static class FunctionConfigLoader
         {
             Fail($"MemorySize {memory} must be between 128 and 10240 MB.");
         }
+        int ephemeralStorage = config.EphemeralStorage?.Size ?? 512;
+        if (ephemeralStorage is < 512 or > 10240)
+        {
+            Fail($"EphemeralStorage.Size {ephemeralStorage} must be between 512 and 10240 MB.");
+        }
         int? max = config.MaxEnvironments;
         int provisioned = config.ProvisionedEnvironments ?? 0;
         if (provisioned < 0)
@@ -157,6 +162,7 @@ internal static class FunctionConfigLoader
             Bootstrap = bootstrap,
             Handler = config.Handler ?? "",
             MemorySizeMb = memory,
+            EphemeralStorageMb = ephemeralStorage,
             TimeoutSeconds = timeout,
             Environment = variables,
             ProvisionedEnvironments = provisioned,

@@ -17,6 +17,7 @@ internal sealed class DefinitionDraft
     public required string Bootstrap { get; set; }
     public required string Handler { get; set; }
     public int MemorySizeMb { get; set; } = 128;
+    public int EphemeralStorageMb { get; set; } = 512;
     public int TimeoutSeconds { get; set; } = 3;
     public IReadOnlyDictionary<string, string> Environment { get; set; } = new Dictionary<string, string>();
     public int ProvisionedEnvironments { get; set; }
@@ -35,6 +36,7 @@ internal sealed class DefinitionDraft
         Bootstrap = definition.Bootstrap,
         Handler = definition.Handler,
         MemorySizeMb = definition.MemorySizeMb,
+        EphemeralStorageMb = definition.EphemeralStorageMb,
         TimeoutSeconds = definition.TimeoutSeconds,
         Environment = definition.Environment,
         ProvisionedEnvironments = definition.ProvisionedEnvironments,
@@ -54,6 +56,7 @@ internal sealed class DefinitionDraft
         Bootstrap = Bootstrap,
         Handler = Handler,
         MemorySizeMb = MemorySizeMb,
+        EphemeralStorageMb = EphemeralStorageMb,
         TimeoutSeconds = TimeoutSeconds,
         Environment = Environment,
         ProvisionedEnvironments = ProvisionedEnvironments,

@@ -213,6 +213,7 @@ internal sealed class FunctionEndpoints(ManagementContext context)
             Bootstrap = code.Bootstrap,
             Handler = request.Handler!,
             MemorySizeMb = request.MemorySize ?? 128,
+            EphemeralStorageMb = request.EphemeralStorage?.Size ?? 512,
             TimeoutSeconds = request.Timeout ?? 3,
             Environment = new Dictionary<string, string>(request.Environment?.Variables ?? [], StringComparer.Ordinal),
             Description = request.Description ?? "",

@@ -160,6 +160,7 @@ internal sealed class PersistedVersion
             Bootstrap = Bootstrap,
             Handler = Handler,
             MemorySizeMb = MemorySizeMb,
+            EphemeralStorageMb = EphemeralStorageMb,
             TimeoutSeconds = TimeoutSeconds,
             Environment = Environment,
             ProvisionedEnvironments = ProvisionedEnvironments,
