@@ -30,8 +30,15 @@ internal sealed class BwrapCommand
     public const string RuntimeDirectory = "/var/runtime";
     public const string TmpDirectory = "/tmp";
 
-    /// <summary>Where the environment's Runtime API socket appears inside (the host path names the data folder).</summary>
-    public const string SocketPath = "/run/gateway/runtime-api.sock";
+    /// <summary>
+    /// Where the environment's Runtime API socket appears inside: at its host path (tools and tests that find it through
+    /// GATEWAY_RUNTIME_API_SOCKET in /proc keep working; only the socket shows, not the folders around it), unless that
+    /// path lies under /tmp (a data folder whose path is too long for a socket puts its run folder there), which is the
+    /// environment's own tmpfs: then under /run/gateway.
+    /// </summary>
+    public static string SeenSocketPath(string hostSocket) => hostSocket.StartsWith(TmpDirectory + "/", StringComparison.Ordinal)
+        ? "/run/gateway/" + Path.GetFileName(hostSocket)
+        : hostSocket;
 
     private static readonly string[] MergedUsrLinks = ["/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"];
 
@@ -65,7 +72,7 @@ internal sealed class BwrapCommand
         }
         long tmpBytes = (long)function.EphemeralStorageMb * 1024 * 1024;
         args.AddRange(["--size", tmpBytes.ToString(System.Globalization.CultureInfo.InvariantCulture), "--tmpfs", TmpDirectory]);
-        args.AddRange(["--bind", hostSocket, SocketPath]);
+        args.AddRange(["--bind", hostSocket, SeenSocketPath(hostSocket)]);
         // Last: the namespace's own root (and the folders bwrap made in it: /var, /run, /opt) read-only, as on AWS.
         args.AddRange(["--remount-ro", "/", "--chdir", TaskRoot, "--"]);
         args.AddRange(command);

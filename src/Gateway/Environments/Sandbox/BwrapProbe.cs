@@ -15,7 +15,8 @@ internal static class BwrapProbe
     public static BwrapCommand? TryCreate(string scratchDirectory, out string version, out string whyNot)
     {
         version = "";
-        var path = FindOnPath("bwrap");
+        // The package's path too: a service manager's PATH may be short.
+        var path = FindOnPath("bwrap") ?? (File.Exists("/usr/bin/bwrap") ? "/usr/bin/bwrap" : null);
         if (path is null)
         {
             whyNot = "bwrap not found on PATH (Debian package bubblewrap)";

@@ -76,7 +76,7 @@ internal sealed class EnvironmentSandbox
         Path.Combine(layout.TaskRoot, Path.GetRelativePath(function.CodeDirectory, function.Bootstrap));
 
     /// <summary>The Runtime API socket's path as the process sees it.</summary>
-    public string SeenSocketPath(string hostSocket) => _bwrap is null ? hostSocket : BwrapCommand.SocketPath;
+    public string SeenSocketPath(string hostSocket) => _bwrap is null ? hostSocket : BwrapCommand.SeenSocketPath(hostSocket);
 
     /// <summary>
     /// <paramref name="spec"/> (in seen paths) as the gateway starts it: unchanged outside a namespace; otherwise bwrap
