@@ -109,11 +109,12 @@ public sealed class SandboxTests : IAsyncLifetime
     {
         await ShellFunction.CreateAsync(_gateway, "looker");
         var data = _gateway.DataDirectory;
-        Assert.True(Directory.Exists(Path.Combine(data, "logs", "looker")), "the host has the function's logs"); // what must stay hidden
-        Assert.True(File.Exists(Path.Combine(data, "events.db")));
 
         var output = await ShellFunction.RunAsync(_gateway, "looker",
             $"ls -A {data}/logs {data}/events.db {TestPaths.RepoRoot} /root /home /work 2>&1 | sort; ls /");
+
+        Assert.True(Directory.Exists(Path.Combine(data, "logs", "looker")), "the host has the function's logs"); // what must stay hidden
+        Assert.True(File.Exists(Path.Combine(data, "events.db")));
 
         Assert.Contains($"ls: cannot access '{data}/logs': No such file or directory", output);
         Assert.Contains($"ls: cannot access '{data}/events.db': No such file or directory", output);

@@ -14,13 +14,14 @@ public static class ShellFunction
         #!/bin/bash
         set -uo pipefail
         export RUNTIME_PID=$$
+        exec 3>&1
         api="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime"
         headers="$(mktemp)"
         while true; do
           curl -sS --fail -D "$headers" -o "$headers.event" "$api/invocation/next" || exit 1
           id="$(grep -Fi 'Lambda-Runtime-Aws-Request-Id:' "$headers" | tr -d '[:space:]' | cut -d: -f2)"
           command="$(tr -d '"' < "$headers.event" | base64 -d)"
-          output="$(bash -c "$command" 3>&1 2>&1 | base64 -w0)"
+          output="$(bash -c "$command" 2>&1 | base64 -w0)"
           curl -sS -o /dev/null -X POST --data-binary "\"$output\"" "$api/invocation/$id/response"
         done
         """.Replace("\r", ""), 0b111_101_101));
