@@ -207,7 +207,7 @@ public sealed class FunctionConfigLoaderTests : IDisposable
     public void Bad_ephemeral_storage(string size)
     {
         CodeFolder("config/fn");
-        var file = FileWith($$"""{"FunctionName":"f","Code":"fn","EphemeralStorage":{"Size":{{size}}}}""");
+        var file = FileWith($$$"""{"FunctionName":"f","Code":"fn","EphemeralStorage":{"Size":{{{size}}}}}""");
         Assert.Equal($"{file}: function 'f': EphemeralStorage.Size {size} must be between 512 and 10240 MB.", LoadFails("config/functions.json"));
     }
 
