@@ -106,7 +106,13 @@ internal sealed class WorkerProcess
         var handle = _procStatus;
         if (handle is null && _measureChild && Volatile.Read(ref _process) is { } process)
         {
-            handle = _procStatus = OpenChildProcStatus(process.Pid);
+            // Two reports may race here: one handle wins, the other is closed.
+            var opened = OpenChildProcStatus(process.Pid);
+            handle = Interlocked.CompareExchange(ref _procStatus, opened, null) ?? opened;
+            if (!ReferenceEquals(handle, opened))
+            {
+                opened?.Dispose();
+            }
         }
         if (handle is null || handle.IsClosed)
         {
