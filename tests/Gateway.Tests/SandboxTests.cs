@@ -141,6 +141,34 @@ public sealed class SandboxTests : IAsyncLifetime
         Assert.False(_gateway.HasExited);
     }
 
+    [Fact]
+    public async Task The_functions_processes_die_with_a_gateway_killed_by_SIGKILL_and_a_restart_runs_it_again()
+    {
+        var gateway = await GatewayProcess.StartAsync([], "--sandbox", "bwrap");
+        try
+        {
+            await ShellFunction.CreateAsync(gateway, "orphan");
+            // The runtime and a process it left running, inside the namespace (whose pids are the host's: no pid namespace).
+            var pids = Lines(await ShellFunction.RunAsync(gateway, "orphan", "echo $RUNTIME_PID; sleep 300 > /dev/null 2>&1 & echo $!"))
+                .Select(int.Parse).ToArray();
+            Assert.All(pids, pid => Assert.True(Processes.IsAlive(pid)));
+
+            gateway.Kill();
+
+            // bwrap dies by the spawn shim's parent-death signal, the function by bwrap's --die-with-parent, the rest of
+            // its process group with it (the sleep is in the group: nothing in between made a session of its own).
+            await Poll.UntilAsync(() => !Processes.IsAlive(pids[0]), "the function's runtime to die with the gateway");
+            Assert.True(Processes.IsAlive(pids[1])); // not the function: left for the next start to find
+            await using var restarted = await GatewayProcess.RestartAsync(gateway);
+            Assert.Equal("again\n", await ShellFunction.RunAsync(restarted, "orphan", "echo again"));
+            await Poll.UntilAsync(() => !Processes.IsAlive(pids[1]), "what the function left running to be gone after the restart's clean-up");
+        }
+        finally
+        {
+            await gateway.DisposeAsync();
+        }
+    }
+
     private static string[] Lines(string output) => output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
 }
 
