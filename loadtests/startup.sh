@@ -10,6 +10,7 @@
 #
 #   loadtests/startup.sh [--runs N (10)] [--environments N (4)] [--port P (19421)] [--out DIR]
 #                        [--binary PATH (artifacts/gateway/Gateway)]   e.g. an older build, for a before/after
+#                        [--sandbox auto|bwrap|none (auto)]   environments in a mount namespace each, or not
 #
 # Prints one line per run and the medians; writes results.txt to --out (default artifacts/loadtests/startup-<UTC>).
 # Publishes the gateway and samples when stale (scripts/publish.sh). Every gateway it starts is stopped (trap).
@@ -23,6 +24,7 @@ environments=4
 port=19421
 out=""
 binary="artifacts/gateway/Gateway"
+sandbox="auto"
 while (($#)); do
   case "$1" in
     --runs) runs="$2"; shift 2 ;;
@@ -30,7 +32,8 @@ while (($#)); do
     --port) port="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
     --binary) binary="$2"; shift 2 ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    --sandbox) sandbox="$2"; shift 2 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "startup.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -53,6 +56,7 @@ cat >"$tmp/functions.json" <<EOF
 EOF
 {
   echo "BINARY $binary"
+  echo "SANDBOX $sandbox"
   echo "MACHINE nproc=$(nproc) cpu=\"$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)\" kernel=$(uname -r)"
   echo "LOADAVG label=start $(cut -d' ' -f1-3 /proc/loadavg)"
 } >"$out/results.txt"
@@ -69,7 +73,7 @@ invoke="http://127.0.0.1:$port/2015-03-31/functions/echo/invocations"
 for run in $(seq "$runs"); do
   rm -rf "$tmp/data"
   t0="$(now_ms)"
-  "$binary" --urls "http://127.0.0.1:$port" --data "$tmp/data" --functions "$tmp/functions.json" --quiet \
+  "$binary" --urls "http://127.0.0.1:$port" --data "$tmp/data" --functions "$tmp/functions.json" --quiet --sandbox "$sandbox" \
     >"$out/gateway-$run.log" 2>&1 &
   gw_pid=$!; lt_stop_on_exit "$gw_pid"
   first=""

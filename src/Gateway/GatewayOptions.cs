@@ -53,6 +53,10 @@ internal sealed class GatewayOptions
     /// stock runtimes that only speak TCP. The Unix socket (GATEWAY_RUNTIME_API_SOCKET) is always served.</summary>
     public bool RuntimeApiOverTcp { get; set; } = true;
 
+    /// <summary>Lambda's filesystem per environment: <c>auto</c> (a mount namespace through bubblewrap when it works
+    /// here, else the host's folders), <c>bwrap</c> (a namespace or refuse to start), <c>none</c> (the host's folders).</summary>
+    public string Sandbox { get; set; } = "auto";
+
     /// <summary>How long an idle on-demand environment is kept before it is stopped (pre-forked ones are kept).
     /// Lambda keeps idle environments for minutes; 0 disables scale-down.</summary>
     public double EnvironmentKeepAliveSeconds { get; set; } = 300;

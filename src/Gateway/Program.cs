@@ -82,7 +82,17 @@ if (options.RequestBodyBufferBytes < largestPayload)
 }
 var bodyBudget = new RequestBodyBudget(options.RequestBodyBufferBytes);
 PayloadSegmentPool.Shared.SetMaxRetainedBytes(options.RequestBodyBufferBytes);
-var environmentServices = new EnvironmentServices(options, time);
+EnvironmentServices environmentServices;
+try
+{
+    environmentServices = new EnvironmentServices(options, time);
+}
+catch (InvalidOperationException ex)
+{
+    Console.Error.WriteLine("[gateway] " + ex.Message); // --sandbox: an unknown mode, or bwrap asked for and unusable
+    return 1;
+}
+Console.WriteLine("[gateway] " + environmentServices.Sandbox.Description);
 int leftovers = LeftoverCleanup.Run(environmentServices.RunDirectory, environmentServices.TmpDirectory);
 if (leftovers > 0)
 {

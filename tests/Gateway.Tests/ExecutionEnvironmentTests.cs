@@ -25,8 +25,10 @@ public sealed partial class ExecutionEnvironmentTests(SharedGateway shared)
         Assert.Equal("/aws/lambda/env", Var("AWS_LAMBDA_LOG_GROUP_NAME"));
         Assert.Matches(@"^\d{4}/\d{2}/\d{2}/\[\$LATEST\][0-9a-f]{32}$", Var("AWS_LAMBDA_LOG_STREAM_NAME"));
         Assert.Equal("provisioned-concurrency", Var("AWS_LAMBDA_INITIALIZATION_TYPE"));
-        Assert.Equal(TestPaths.SamplesDirectory, Var("LAMBDA_TASK_ROOT"));
-        Assert.Equal(TestPaths.SamplesDirectory, Var("cwd"));
+        // Lambda's path in a mount namespace; the code folder itself without one (--sandbox none).
+        var taskRoot = Gateway.InMountNamespace ? "/var/task" : TestPaths.SamplesDirectory;
+        Assert.Equal(taskRoot, Var("LAMBDA_TASK_ROOT"));
+        Assert.Equal(taskRoot, Var("cwd"));
         Assert.Matches(@"^127\.0\.0\.1:\d+$", Var("AWS_LAMBDA_RUNTIME_API"));
         Assert.EndsWith(".sock", Var("GATEWAY_RUNTIME_API_SOCKET"));
         Assert.Equal("forty-two", Var("MY_SETTING"));
@@ -34,10 +36,17 @@ public sealed partial class ExecutionEnvironmentTests(SharedGateway shared)
         Assert.False(string.IsNullOrEmpty(Var("AWS_ACCESS_KEY_ID")));
         Assert.Equal("en_US.UTF-8", Var("LANG"));
 
-        // A private temporary folder per environment.
+        // A private temporary folder per environment: its own /tmp in a namespace, else a folder of the data folder.
         var tmp = Var("TMPDIR");
-        Assert.StartsWith(Gateway.DataDirectory, tmp);
-        Assert.True(Directory.Exists(tmp));
+        if (Gateway.InMountNamespace)
+        {
+            Assert.Equal("/tmp", tmp);
+        }
+        else
+        {
+            Assert.StartsWith(Gateway.DataDirectory, tmp);
+            Assert.True(Directory.Exists(tmp));
+        }
 
         // Nothing leaks in from the gateway's own environment.
         Assert.False(env.TryGetProperty("HOME", out _) && env.GetProperty("HOME").GetString() == Environment.GetEnvironmentVariable("HOME") && Environment.GetEnvironmentVariable("HOME") is not null);
@@ -54,7 +63,8 @@ public sealed partial class ExecutionEnvironmentTests(SharedGateway shared)
         Assert.True(pids.Length >= 2);
         Assert.Equal(pids.Length, pids.Select(pid => Processes.EnvironmentVariable(pid, "GATEWAY_RUNTIME_API_SOCKET")).Distinct().Count());
         Assert.Equal(pids.Length, pids.Select(pid => Processes.EnvironmentVariable(pid, "AWS_LAMBDA_RUNTIME_API")).Distinct().Count());
-        Assert.Equal(pids.Length, pids.Select(pid => Processes.EnvironmentVariable(pid, "TMPDIR")).Distinct().Count());
+        // In namespaces every TMPDIR is /tmp, each its own (SandboxTests proves they are apart).
+        Assert.Equal(Gateway.InMountNamespace ? 1 : pids.Length, pids.Select(pid => Processes.EnvironmentVariable(pid, "TMPDIR")).Distinct().Count());
     }
 
     [Fact]

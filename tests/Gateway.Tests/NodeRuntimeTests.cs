@@ -12,7 +12,7 @@ public sealed class NodeRuntimeTests : IAsyncLifetime
         [
             new TestFunction("node-echo", TestPaths.NodeEchoDirectory, "index.handler") { Environment = environment, Timeout = 10 },
             new TestFunction("node-fail", TestPaths.NodeEchoDirectory, "index.fail") { Environment = environment, Timeout = 10 },
-        ]);
+        ], "--sandbox", "none"); // the fixture runs the RIC from a host folder outside its code, which a namespace does not show
     }
 
     public Task DisposeAsync() => _gateway.DisposeAsync().AsTask();

@@ -44,7 +44,9 @@ public sealed class RuntimeApiTests : IAsyncLifetime
             tcp = pid == 0 ? null : Processes.EnvironmentVariable(pid, "AWS_LAMBDA_RUNTIME_API");
             return socket is not null && tcp is not null;
         }, "the environment to start");
-        return (invoke, socket!, tcp!);
+        // In a mount namespace the process may see its socket elsewhere (under /run/gateway when the run folder is under
+        // /tmp, which is the environment's own); the host's copy is in the run folder under the same name.
+        return (invoke, Path.Combine(_gateway.DataDirectory, "run", Path.GetFileName(socket!)), tcp!);
     }
 
     [Fact]

@@ -25,7 +25,7 @@ public sealed class SpawnFailureTests : IDisposable
             var (requestId, error) = await InvokeAsync(gateway);
 
             Assert.Equal("Runtime.InvalidEntrypoint", error.GetProperty("errorType").GetString());
-            Assert.Equal($"RequestId: {requestId} Error: fork/exec {Bootstrap}: permission denied", error.GetProperty("errorMessage").GetString());
+            Assert.Equal($"RequestId: {requestId} Error: fork/exec {SeenBootstrap(gateway)}: permission denied", error.GetProperty("errorMessage").GetString());
         }
         Assert.Empty(await gateway.WorkerPidsAsync("broken"));
     }
@@ -41,8 +41,12 @@ public sealed class SpawnFailureTests : IDisposable
         var (requestId, error) = await InvokeAsync(gateway);
 
         Assert.Equal("Runtime.InvalidEntrypoint", error.GetProperty("errorType").GetString());
-        Assert.Equal($"RequestId: {requestId} Error: Couldn't find valid bootstrap(s): [{Bootstrap}]", error.GetProperty("errorMessage").GetString());
+        Assert.Equal($"RequestId: {requestId} Error: Couldn't find valid bootstrap(s): [{SeenBootstrap(gateway)}]", error.GetProperty("errorMessage").GetString());
     }
+
+    /// <summary>The bootstrap's path as the function sees it: Lambda's /var/task/bootstrap in a mount namespace (the
+    /// words AWS uses), the host's path without one.</summary>
+    private string SeenBootstrap(GatewayProcess gateway) => gateway.InMountNamespace ? "/var/task/bootstrap" : Bootstrap;
 
     private static async Task<(string RequestId, JsonElement Error)> InvokeAsync(GatewayProcess gateway)
     {

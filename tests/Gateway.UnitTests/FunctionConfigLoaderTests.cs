@@ -245,6 +245,26 @@ public sealed class FunctionConfigLoaderTests : IDisposable
     }
 
     [Theory]
+    [InlineData("511")]
+    [InlineData("10241")]
+    public void Bad_ephemeral_storage(string size)
+    {
+        CodeFolder("config/fn");
+        var file = FileWith($$$"""{"FunctionName":"f","Code":"fn","EphemeralStorage":{"Size":{{{size}}}}}""");
+        Assert.Equal($"{file}: function 'f': EphemeralStorage.Size {size} must be between 512 and 10240 MB.", LoadFails("config/functions.json"));
+    }
+
+    [Theory]
+    [InlineData("", 512)]
+    [InlineData(",\"EphemeralStorage\":{\"Size\":10240}", 10240)]
+    public void Ephemeral_storage_defaults_to_512_MB(string member, int expected)
+    {
+        CodeFolder("config/fn");
+        FileWith($$"""{"FunctionName":"f","Code":"fn"{{member}}}""");
+        Assert.Equal(expected, Assert.Single(Load("config/functions.json")).EphemeralStorageMb);
+    }
+
+    [Theory]
     [InlineData(128)]
     [InlineData(10240)]
     public void Memory_size_bounds_are_inclusive(int memory)

@@ -28,6 +28,9 @@ internal static class GatewayOptionTable
             "Run request handlers on the socket's I/O thread (Kestrel's UnsafePreferInlineScheduling); see docs/performance.md."),
         Row(OptionGroup.Server, nameof(GatewayOptions.RuntimeApiOverTcp), "--runtime-api-over-tcp", "BOOL", typeof(bool), "true",
             "Also serve each environment's Runtime API on a loopback TCP port (AWS_LAMBDA_RUNTIME_API), for stock runtimes."),
+        Row(OptionGroup.Server, nameof(GatewayOptions.Sandbox), "--sandbox", "MODE", typeof(string), "auto",
+            "Lambda's filesystem per environment (/var/task, /opt, /var/runtime, a private /tmp): bwrap (a mount namespace each), "
+            + "none (the host's folders), or auto (bwrap when it works here)."),
 
         // ---- functions ----
         Row(OptionGroup.Functions, nameof(GatewayOptions.Functions), "--functions", "PATH", typeof(string), "none",

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Gateway.Environments.Sandbox;
 using Gateway.Logs;
 using Gateway.Native;
 using Gateway.Runtimes;
@@ -22,6 +23,8 @@ internal sealed class EnvironmentServices : IDisposable
         Logs = new FunctionLogs(DataDirectory, options.EchoFunctionLogs, time);
         Runtimes = new RuntimeCatalog(string.IsNullOrEmpty(options.RuntimesDirectory) ? RuntimeCatalog.DefaultDirectory : options.RuntimesDirectory,
             Console.WriteLine);
+        Sandbox = EnvironmentSandbox.Choose(SandboxSettings.Parse(options.Sandbox), DataDirectory, Runtimes);
+
     }
 
     public GatewayOptions Options { get; }
@@ -45,6 +48,9 @@ internal sealed class EnvironmentServices : IDisposable
 
     /// <summary>The runtimes catalog: which runtimes run here, where their files are, what each environment starts.</summary>
     public RuntimeCatalog Runtimes { get; }
+
+    /// <summary>What environments' processes see of the filesystem (a mount namespace each, or the host's folders).</summary>
+    public EnvironmentSandbox Sandbox { get; }
 
     private static string ChooseRunDirectory(string dataDirectory)
     {

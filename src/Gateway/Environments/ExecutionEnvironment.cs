@@ -1,3 +1,4 @@
+using Gateway.Environments.Sandbox;
 using Gateway.Functions;
 using Gateway.Invocations;
 using Gateway.Logs;
@@ -40,7 +41,8 @@ internal sealed partial class ExecutionEnvironment
         _createdUtc = services.Time.GetUtcNow().UtcDateTime;
         _machine = new EnvironmentStateMachine(services.Time, TimeSpan.FromSeconds(services.Options.InitTimeoutSeconds),
             TimeSpan.FromSeconds(function.TimeoutSeconds), OnDeadline);
-        _process = new WorkerProcess(services, Id, $"environment {Id} of {function.Name}");
+        _process = new WorkerProcess(services, Id, $"environment {Id} of {function.Name}",
+            measureChild: services.Sandbox.Mode == SandboxMode.MountNamespace);
         // An on-demand environment's first invocation is a cold start and reports Init Duration.
         _report = new InvocationReport(services.Time, function.Version, function.MemorySizeMb, owner.Metrics, _process.ReadPeakMemoryMb, coldStart: !provisioned);
         _endings = new InvocationEndings(_report, function, services.Time, services.Options.InitTimeoutSeconds);
@@ -85,21 +87,21 @@ internal sealed partial class ExecutionEnvironment
         try
         {
             Directory.CreateDirectory(_services.RunDirectory);
-            var tmpDirectory = _process.CreateTmpDirectory();
+            var sandbox = _services.Sandbox;
+            var tmpDirectory = sandbox.UsesHostTmp ? _process.CreateTmpDirectory() : null;
             _listener = new RuntimeApiListener(this, Path.Combine(_services.RunDirectory, Id + ".sock"), _services.Options.RuntimeApiOverTcp);
             output = OutputChannel.Create();
             _report.Log = _services.Logs.Open(Function, LogStreamName, $"{_createdUtc:yyyy-MM-dd}-{Id}.log", Provisioned, output.Reader);
             _listener.Start();
 
-            // Where the process sees its code, layers, runtime and /tmp (today: the host folders themselves). Without a
-            // mount namespace, /opt is the host folder of the function's merged layers, or an empty folder when it has
-            // none (issue 11 contract; the sandbox work owns this line and reconciles it with the namespace layout).
-            var optDirectory = Function.LayersDirectory ?? Gateway.Functions.Layers.LayerOptDirectories.Empty(_services.DataDirectory);
-            var layout = new EnvironmentLayout(Function.CodeDirectory, optDirectory, _services.Runtimes.HostDirectory(Function), tmpDirectory);
+            // Where the process sees its code, layers, runtime and /tmp: Lambda's paths in a mount namespace, else the host's.
+            var layout = sandbox.Layout(Function, tmpDirectory);
             var environment = WorkerEnvironment.Build(Function, layout, _services.Options, Id, LogStreamName, Provisioned,
-                _listener.SocketPath, _listener.TcpEndpoint, _services.Runtimes.InterpreterOf(Function.Runtime));
+                sandbox.SeenSocketPath(_listener.SocketPath), _listener.TcpEndpoint, _services.Runtimes.InterpreterOf(Function.Runtime));
             // The function's bootstrap (provided.*) or the managed runtime's (nodejs*, python3.*), as the process sees it.
-            var spec = new SpawnSpec(Runtimes.RuntimeCatalog.Executable(Function, layout), [], environment, layout.TaskRoot, output.WriterFd);
+            var spec = sandbox.Wrap(
+                new SpawnSpec(Runtimes.RuntimeCatalog.Executable(Function, layout), [], environment, layout.TaskRoot, output.WriterFd),
+                Function, _listener.SocketPath);
             lock (_lock)
             {
                 _machine.Spawning();
@@ -181,6 +183,7 @@ internal sealed partial class ExecutionEnvironment
             _parked = null;
             connections = [.. _connections];
         }
+        exit = _services.Sandbox.SeenExit(exit);
         _endings.Exited(step, exit, InitDurationForReport(), InitDuration());
         foreach (var connection in connections)
         {

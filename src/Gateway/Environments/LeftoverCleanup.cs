@@ -17,7 +17,7 @@ internal static class LeftoverCleanup
             foreach (var pidFile in Directory.GetFiles(runDirectory, "*.pid"))
             {
                 var environmentId = Path.GetFileNameWithoutExtension(pidFile);
-                if (int.TryParse(File.ReadAllText(pidFile).Trim(), out int pid) && BelongsTo(pid, environmentId))
+                if (int.TryParse(File.ReadAllText(pidFile).Trim(), out int pid) && (BelongsTo(pid, environmentId) || GroupBelongsTo(pid, environmentId)))
                 {
                     LibC.kill(-pid, LibC.SIGKILL);
                     LibC.kill(pid, LibC.SIGKILL);
@@ -44,6 +44,38 @@ internal static class LeftoverCleanup
             }
         }
         return killed;
+    }
+
+    /// <summary>
+    /// The worker died with the gateway (its parent-death signal) but processes it started live on in its group, whose id
+    /// is the worker's pid: trusted when one of them names the environment. (Inside a mount namespace the worker is
+    /// bubblewrap; the function dies with it, what the function started does not.)
+    /// </summary>
+    private static bool GroupBelongsTo(int processGroup, string environmentId)
+    {
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(dir), out int pid) && ProcessGroupOf(pid) == processGroup && BelongsTo(pid, environmentId))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>Field 5 of /proc/{pid}/stat (after the parenthesised name, which may hold spaces); -1 when unreadable.</summary>
+    private static int ProcessGroupOf(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return fields.Length > 2 && int.TryParse(fields[2], out int group) ? group : -1;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentOutOfRangeException)
+        {
+            return -1;
+        }
     }
 
     /// <summary>A pid is only trusted if that process's environment names the environment (pids get reused).</summary>

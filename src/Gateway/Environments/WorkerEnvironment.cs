@@ -25,7 +25,7 @@ internal static class WorkerEnvironment
             ["LANG"] = "en_US.UTF-8",
             // A managed runtime's interpreter first, as AWS puts /var/lang/bin first (it finds the node/python3 the
             // catalog probed, not another one or a version manager's shim).
-            ["PATH"] = (interpreter is null ? "" : interpreter.Directory + ":") + "/usr/local/bin:/usr/bin/:/bin:/opt/bin",
+            ["PATH"] = (interpreter is null ? "" : interpreter.Directory + ":") + $"/usr/local/bin:/usr/bin/:/bin:{layout.OptDirectory}/bin",
             ["LD_LIBRARY_PATH"] = $"/lib64:/usr/lib64:{layout.TaskRoot}:{layout.TaskRoot}/lib:{layout.OptDirectory}/lib",
             ["TZ"] = ":UTC",
             ["TMPDIR"] = layout.TmpDirectory,

@@ -18,13 +18,17 @@ internal sealed class WorkerProcess
     private bool _killRequested;
     private SafeFileHandle? _procStatus;
     private string? _pidFile;
+    private readonly bool _measureChild;
 
     /// <param name="label">Names the environment in the gateway's own error messages.</param>
-    public WorkerProcess(EnvironmentServices services, string id, string label)
+    /// <param name="measureChild">The spawned process is bubblewrap, which stays as the parent of the function's process:
+    /// peak memory is read from that child's /proc status.</param>
+    public WorkerProcess(EnvironmentServices services, string id, string label, bool measureChild = false)
     {
         _services = services;
         _id = id;
         _label = label;
+        _measureChild = measureChild;
     }
 
     public int? Pid => Volatile.Read(ref _process)?.Pid;
@@ -67,7 +71,8 @@ internal sealed class WorkerProcess
             // Synchronous and small: the pid file lets the next start kill this worker if the gateway dies uncleanly.
             _pidFile = Path.Combine(_services.RunDirectory, _id + ".pid");
             File.WriteAllText(_pidFile, process.Pid.ToString(CultureInfo.InvariantCulture));
-            _procStatus = OpenProcStatus(process.Pid);
+            // bwrap's child may not exist yet: found at the first read (an invocation has run by then).
+            _procStatus = _measureChild ? null : OpenProcStatus(process.Pid);
         }
         catch (Exception ex)
         {
@@ -99,6 +104,16 @@ internal sealed class WorkerProcess
     public int ReadPeakMemoryMb()
     {
         var handle = _procStatus;
+        if (handle is null && _measureChild && Volatile.Read(ref _process) is { } process)
+        {
+            // Two reports may race here: one handle wins, the other is closed.
+            var opened = OpenChildProcStatus(process.Pid);
+            handle = Interlocked.CompareExchange(ref _procStatus, opened, null) ?? opened;
+            if (!ReferenceEquals(handle, opened))
+            {
+                opened?.Dispose();
+            }
+        }
         if (handle is null || handle.IsClosed)
         {
             return 0;
@@ -135,6 +150,20 @@ internal sealed class WorkerProcess
         if (LibC.kill(-pid, LibC.SIGKILL) != 0)
         {
             LibC.kill(pid, LibC.SIGKILL);
+        }
+    }
+
+    /// <summary>The status of <paramref name="pid"/>'s only child (the function's process under bwrap), or null.</summary>
+    private static SafeFileHandle? OpenChildProcStatus(int pid)
+    {
+        try
+        {
+            var children = File.ReadAllText($"/proc/{pid}/task/{pid}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            return children.Length > 0 && int.TryParse(children[0], CultureInfo.InvariantCulture, out int child) ? OpenProcStatus(child) : null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
         }
     }
 

@@ -28,6 +28,9 @@ internal sealed class FunctionConfig
 
     public int? MemorySize { get; set; }
 
+    /// <summary>CreateFunction's EphemeralStorage: the MB of /tmp each environment gets (512–10240, default 512).</summary>
+    public Management.EphemeralStorage? EphemeralStorage { get; set; }
+
     public int? Timeout { get; set; }
 
     public string? Description { get; set; }

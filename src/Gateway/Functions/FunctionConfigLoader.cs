@@ -112,6 +112,11 @@ internal static class FunctionConfigLoader
         {
             Fail($"MemorySize {memory} must be between 128 and 10240 MB.");
         }
+        int ephemeralStorage = config.EphemeralStorage?.Size ?? 512;
+        if (ephemeralStorage is < 512 or > 10240)
+        {
+            Fail($"EphemeralStorage.Size {ephemeralStorage} must be between 512 and 10240 MB.");
+        }
         int? max = config.MaxEnvironments;
         int provisioned = config.ProvisionedEnvironments ?? 0;
         if (provisioned < 0)
@@ -198,6 +203,7 @@ internal static class FunctionConfigLoader
             Handler = config.Handler ?? "",
             Runtime = runtime,
             MemorySizeMb = memory,
+            EphemeralStorageMb = ephemeralStorage,
             TimeoutSeconds = timeout,
             Environment = variables,
             ProvisionedEnvironments = provisioned,

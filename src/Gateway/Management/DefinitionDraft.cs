@@ -18,6 +18,7 @@ internal sealed class DefinitionDraft
     public required string Handler { get; set; }
     public string Runtime { get; set; } = "provided.al2023";
     public int MemorySizeMb { get; set; } = 128;
+    public int EphemeralStorageMb { get; set; } = 512;
     public int TimeoutSeconds { get; set; } = 3;
     public IReadOnlyDictionary<string, string> Environment { get; set; } = new Dictionary<string, string>();
     public int ProvisionedEnvironments { get; set; }
@@ -40,6 +41,7 @@ internal sealed class DefinitionDraft
         Handler = definition.Handler,
         Runtime = definition.Runtime,
         MemorySizeMb = definition.MemorySizeMb,
+        EphemeralStorageMb = definition.EphemeralStorageMb,
         TimeoutSeconds = definition.TimeoutSeconds,
         Environment = definition.Environment,
         ProvisionedEnvironments = definition.ProvisionedEnvironments,
@@ -63,6 +65,7 @@ internal sealed class DefinitionDraft
         Handler = Handler,
         Runtime = Runtime,
         MemorySizeMb = MemorySizeMb,
+        EphemeralStorageMb = EphemeralStorageMb,
         TimeoutSeconds = TimeoutSeconds,
         Environment = Environment,
         ProvisionedEnvironments = ProvisionedEnvironments,

@@ -234,6 +234,7 @@ internal sealed class FunctionEndpoints(ManagementContext context)
             Handler = request.Handler!,
             Runtime = request.Runtime!,
             MemorySizeMb = request.MemorySize ?? 128,
+            EphemeralStorageMb = request.EphemeralStorage?.Size ?? 512,
             TimeoutSeconds = request.Timeout ?? 3,
             Environment = new Dictionary<string, string>(request.Environment?.Variables ?? [], StringComparer.Ordinal),
             Description = request.Description ?? "",

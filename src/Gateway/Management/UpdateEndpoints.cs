@@ -204,6 +204,7 @@ internal sealed class UpdateEndpoints(ManagementContext context)
             d.Description = request.Description ?? d.Description;
             d.TimeoutSeconds = request.Timeout ?? d.TimeoutSeconds;
             d.MemorySizeMb = request.MemorySize ?? d.MemorySizeMb;
+            d.EphemeralStorageMb = request.EphemeralStorage?.Size ?? d.EphemeralStorageMb;
             if (request.Environment is { } environment)
             {
                 d.Environment = new Dictionary<string, string>(environment.Variables ?? [], StringComparer.Ordinal);

@@ -34,6 +34,9 @@ public sealed class GatewayProcess : IAsyncDisposable
 
     public int Pid => _process.Id;
 
+    /// <summary>Environments run in a mount namespace each (Lambda's paths: /var/task, /tmp …), as the start line says.</summary>
+    public bool InMountNamespace => Output.Contains("[gateway] filesystem: a mount namespace per environment", StringComparison.Ordinal);
+
     public bool HasExited => _process.HasExited;
 
     public int ExitCode => _process.ExitCode;

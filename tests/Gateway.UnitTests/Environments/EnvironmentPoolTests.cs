@@ -27,7 +27,10 @@ public sealed class EnvironmentPoolTests : IAsyncLifetime
 
     public EnvironmentPoolTests()
     {
-        _services = new EnvironmentServices(new GatewayOptions { DataDirectory = _runtime.DataDirectory, EchoFunctionLogs = false }, TimeProvider.System);
+        // Host folders, not a mount namespace: the runtime waits on gate files in the test's folder and answers with its
+        // own pid, which a test compares with the environment's (in a namespace that would be bubblewrap's). The
+        // namespace has its own tests (EnvironmentSandboxTests, and SandboxTests end to end).
+        _services = new EnvironmentServices(new GatewayOptions { DataDirectory = _runtime.DataDirectory, EchoFunctionLogs = false, Sandbox = "none" }, TimeProvider.System);
     }
 
     public Task InitializeAsync() => Task.CompletedTask;

@@ -19,7 +19,6 @@ namespace Gateway.Functions.Layers;
 internal sealed class LayerOptDirectories
 {
     private const string TemporaryPrefix = ".merging-";
-    private const string EmptyName = "empty";
 
     private readonly CodeStore _code;
 
@@ -36,14 +35,6 @@ internal sealed class LayerOptDirectories
 
     /// <summary><c>{DataDirectory}/code/opt</c>.</summary>
     public string Root { get; }
-
-    /// <summary>The empty folder a function without layers sees as <c>/opt</c> (outside a mount namespace).</summary>
-    public static string Empty(string dataDirectory)
-    {
-        var path = Path.Combine(Path.GetFullPath(dataDirectory), "code", "opt", EmptyName);
-        Directory.CreateDirectory(path);
-        return path;
-    }
 
     /// <summary>The folder name for this list of layer zips (lower-case hex SHA-256s), in order.</summary>
     public static string KeyOf(IReadOnlyList<string> layerHexes) =>

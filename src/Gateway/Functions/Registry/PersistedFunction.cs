@@ -170,6 +170,7 @@ internal sealed class PersistedVersion
             // Stored once, as the version's Runtime; documents from before the catalog ran provided.al2023.
             Runtime = Runtime is { Length: > 0 } runtime ? runtime : "provided.al2023",
             MemorySizeMb = MemorySizeMb,
+            EphemeralStorageMb = EphemeralStorageMb,
             TimeoutSeconds = TimeoutSeconds,
             Environment = Environment,
             ProvisionedEnvironments = ProvisionedEnvironments,

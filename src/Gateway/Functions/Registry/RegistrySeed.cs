@@ -49,6 +49,7 @@ internal static class RegistrySeed
                 CodeSize = size,
                 RevisionId = Guid.NewGuid().ToString(),
                 LastModified = fileTime,
+                EphemeralStorageMb = definition.EphemeralStorageMb,
             },
             ReservedConcurrentExecutions = definition.ReservedConcurrentExecutions,
             Origin = FunctionOrigin.File,

@@ -1,0 +1,138 @@
+using Gateway.Functions;
+using Gateway.Native;
+
+namespace Gateway.Environments.Sandbox;
+
+/// <summary>
+/// What an environment's process sees of the filesystem, chosen once at start: Lambda's own paths through a mount
+/// namespace per environment (bubblewrap), or, where namespaces are unavailable or turned off, the host's folders
+/// named by environment variables. Computes each environment's <see cref="EnvironmentLayout"/> and wraps its
+/// <see cref="SpawnSpec"/>.
+/// </summary>
+internal sealed class EnvironmentSandbox
+{
+    private const int ENOENT = 2;
+    private const int EACCES = 13;
+
+    private readonly BwrapCommand? _bwrap;
+    private readonly string _emptyOpt;
+    private readonly Runtimes.RuntimeCatalog _runtimes;
+
+    private EnvironmentSandbox(BwrapCommand? bwrap, string emptyOpt, Runtimes.RuntimeCatalog runtimes, string description)
+    {
+        _bwrap = bwrap;
+        _emptyOpt = emptyOpt;
+        _runtimes = runtimes;
+        Description = description;
+    }
+
+    public SandboxMode Mode => _bwrap is null ? SandboxMode.HostFolders : SandboxMode.MountNamespace;
+
+    /// <summary>The one start-up line: which mode and why.</summary>
+    public string Description { get; }
+
+    /// <summary>Whether environments need a host folder for their /tmp (a namespace's /tmp is a tmpfs of its own).</summary>
+    public bool UsesHostTmp => _bwrap is null;
+
+    /// <summary>Chooses the mode. Throws <see cref="InvalidOperationException"/> when <c>bwrap</c> was asked for and
+    /// does not work here.</summary>
+    public static EnvironmentSandbox Choose(SandboxSetting setting, string dataDirectory, Runtimes.RuntimeCatalog runtimes)
+    {
+        // Stands for /opt when a function has no layers, outside a namespace (and is the trial's /var/task).
+        var emptyOpt = Path.Combine(dataDirectory, "empty");
+        Directory.CreateDirectory(emptyOpt);
+        if (setting == SandboxSetting.None)
+        {
+            return HostFolders(emptyOpt, runtimes, "--sandbox none");
+        }
+        var bwrap = BwrapProbe.TryCreate(emptyOpt, out var version, out var whyNot);
+        if (bwrap is null)
+        {
+            return setting == SandboxSetting.Bwrap
+                ? throw new InvalidOperationException("--sandbox bwrap: " + whyNot + ".")
+                : HostFolders(emptyOpt, runtimes, whyNot);
+        }
+        return new EnvironmentSandbox(bwrap, emptyOpt, runtimes,
+            $"filesystem: a mount namespace per environment ({version}): code read-only at /var/task, layers at /opt, "
+            + "the runtime at /var/runtime, a private /tmp of EphemeralStorage MB; the host's /usr and /etc read-only, nothing else");
+    }
+
+    private static EnvironmentSandbox HostFolders(string emptyOpt, Runtimes.RuntimeCatalog runtimes, string why) => new(null, emptyOpt, runtimes,
+        $"filesystem: host folders, no mount namespace ({why}): functions find their code, layers, runtime and tmp "
+        + "through LAMBDA_TASK_ROOT, GATEWAY_OPT_DIR, LAMBDA_RUNTIME_DIR and TMPDIR, and see the rest of the host");
+
+    /// <summary>The runtime's host folder (what /var/runtime shows): the managed runtime's files, or a custom runtime's
+    /// (provided.*) code folder.</summary>
+    private string RuntimeHostDirectory(FunctionDefinition function) => _runtimes.HostDirectory(function);
+
+    /// <summary>The paths the process sees its pieces at. <paramref name="hostTmp"/>: the environment's host tmp folder
+    /// (when <see cref="UsesHostTmp"/>).</summary>
+    public EnvironmentLayout Layout(FunctionDefinition function, string? hostTmp) => _bwrap is not null
+        ? new EnvironmentLayout(BwrapCommand.TaskRoot, BwrapCommand.OptDirectory, BwrapCommand.RuntimeDirectory, BwrapCommand.TmpDirectory)
+        : new EnvironmentLayout(function.CodeDirectory, function.LayersDirectory ?? _emptyOpt, RuntimeHostDirectory(function),
+            hostTmp ?? throw new ArgumentNullException(nameof(hostTmp)));
+
+    /// <summary>The Runtime API socket's path as the process sees it.</summary>
+    public string SeenSocketPath(string hostSocket) => _bwrap is null ? hostSocket : BwrapCommand.SeenSocketPath(hostSocket);
+
+    /// <summary>
+    /// <paramref name="spec"/> (in seen paths) as the gateway starts it: unchanged outside a namespace; otherwise bwrap
+    /// running it. Throws <see cref="SpawnException"/> (with the seen path, as Lambda words it) when the executable is
+    /// missing or not executable: inside the namespace only bwrap would notice, as an exit status.
+    /// </summary>
+    public SpawnSpec Wrap(SpawnSpec spec, FunctionDefinition function, string hostSocket)
+    {
+        if (_bwrap is null)
+        {
+            return spec;
+        }
+        CheckExecutable(spec.ExecutablePath, HostPath(spec.ExecutablePath, function));
+        // A managed runtime's interpreter outside /usr (e.g. a version manager's) is shown read-only at its own prefix.
+        var interpreterPrefix = _runtimes.InterpreterOf(function.Runtime) is { } interpreter && !interpreter.Path.StartsWith("/usr/", StringComparison.Ordinal)
+            ? Path.GetDirectoryName(interpreter.Directory)
+            : null;
+        var arguments = _bwrap.Arguments(function, RuntimeHostDirectory(function), hostSocket, [spec.ExecutablePath, .. spec.Arguments], interpreterPrefix);
+        // The working directory is bwrap's --chdir; bwrap itself starts in / (the code folder might be gone).
+        return spec with { ExecutablePath = _bwrap.Executable, Arguments = arguments, WorkingDirectory = "/" };
+    }
+
+    /// <summary>
+    /// How the function's process ended, from how the process the gateway started ended. bwrap stays as the namespace's
+    /// parent and exits with its child's status, a signal as 128 + n (as shells do): read back as that signal, so a
+    /// crash is "signal: segmentation fault" as on AWS. (A function that exits with 129–159 itself reads as a signal.)
+    /// </summary>
+    public ChildExit SeenExit(ChildExit exit) => _bwrap is not null && !exit.Signaled && exit.Code is > 128 and < 160
+        ? new ChildExit(true, exit.Code - 128)
+        : exit;
+
+    /// <summary>The host path behind a seen one (the code, runtime or layers folder), or the path itself.</summary>
+    private string HostPath(string seen, FunctionDefinition function)
+    {
+        foreach (var (inside, host) in new[]
+        {
+            (BwrapCommand.TaskRoot, function.CodeDirectory),
+            (BwrapCommand.RuntimeDirectory, RuntimeHostDirectory(function)),
+            (BwrapCommand.OptDirectory, function.LayersDirectory),
+        })
+        {
+            if (host is not null && seen.StartsWith(inside + "/", StringComparison.Ordinal))
+            {
+                return Path.Combine(host, seen[(inside.Length + 1)..]);
+            }
+        }
+        return seen;
+    }
+
+    private static void CheckExecutable(string seen, string host)
+    {
+        if (!File.Exists(host))
+        {
+            throw new SpawnException(seen, SpawnStep.Exec, ENOENT);
+        }
+        const UnixFileMode AnyExecute = UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+        if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(host) & AnyExecute) == 0) // (the analyser's guard: Linux only)
+        {
+            throw new SpawnException(seen, SpawnStep.Exec, EACCES);
+        }
+    }
+}
