@@ -186,6 +186,41 @@ public sealed class NodeManagedRuntimeTests : IAsyncLifetime
         Assert.Equal("""{"greeting":"from the ES module","helper":"subpath"}""", await InvokeOkAsync("node-esm-path", "{}"));
     }
 
+    [Theory]
+    [InlineData("aws")]
+    [InlineData("/usr/bin/aws")]
+    public async Task An_ES_module_imports_a_package_from_a_published_layer_as_on_AWS(string cli)
+    {
+        // A real layer (PublishLayerVersion) with nodejs/node_modules/<pkg>, as AWS documents Node layers: the function
+        // sees it in /opt, NODE_PATH names /opt/nodejs/node_modules, and the ES-module import resolves through the hook.
+        using var aws = new AwsCli(cli);
+        var suffix = cli == "aws" ? "v1" : "v2";
+        var layerZip = Path.Combine(aws.Directory, "layer.zip");
+        await File.WriteAllBytesAsync(layerZip, FunctionZip.Build(
+            ("nodejs/node_modules/greeting/package.json", """{"name":"greeting","exports":{"import":"./esm.mjs","require":"./cjs.js"}}""", 0b110_100_100),
+            ("nodejs/node_modules/greeting/esm.mjs", """export const greeting = "from the layer's ES module";""", 0b110_100_100),
+            ("nodejs/node_modules/greeting/cjs.js", """exports.greeting = "from CommonJS";""", 0b110_100_100)));
+        var layer = await Ok(aws, "publish-layer-version", "--layer-name", "node-lib-" + suffix, "--zip-file", "fileb://" + layerZip,
+            "--compatible-runtimes", "nodejs20.x");
+        var layerArn = layer.GetProperty("LayerVersionArn").GetString()!;
+
+        var name = "node-esm-layer-" + suffix;
+        var zip = Path.Combine(aws.Directory, name + ".zip");
+        await File.WriteAllBytesAsync(zip, FunctionZip.Build(("index.mjs", """
+            import { greeting } from "greeting";
+            export const handler = async () => ({ greeting, nodePath: process.env.NODE_PATH });
+            """, 0b110_100_100)));
+        await Ok(aws, "create-function", "--function-name", name, "--runtime", "nodejs20.x", "--role", ManagementApi.Role,
+            "--handler", "index.handler", "--zip-file", "fileb://" + zip, "--layers", layerArn);
+        await Ok(aws, "wait", "function-active-v2", "--function-name", name);
+
+        var body = JsonDocument.Parse(await InvokeOkAsync(name, "{}")).RootElement;
+
+        Assert.Equal("from the layer's ES module", body.GetProperty("greeting").GetString());
+        var optDir = JsonDocument.Parse(await InvokeOkAsync(name, "{}")).RootElement.GetProperty("nodePath").GetString()!.Split(':')[1];
+        Assert.EndsWith("/nodejs/node_modules", optDir);
+    }
+
     [Fact]
     public async Task A_js_handler_under_type_module_imports_from_NODE_PATH_too()
     {
