@@ -8,6 +8,7 @@
 #                 time_total excludes the process start)
 #
 #   loadtests/runtimes.sh [--runs N (10)] [--warm N (20)] [--port P (19431)] [--out DIR] [--runtimes "csharp node"]
+#                         [--sandboxes "bwrap none" (default: auto, the gateway's own choice)]
 #   runtimes: csharp (the C# AOT sample, provided.al2023), node (CommonJS index.js), node-esm (index.mjs: the bootstrap
 #   adds the ES-module NODE_PATH hook), python (python3.12)
 #
@@ -25,6 +26,7 @@ warm=20
 port=19431
 out=""
 runtimes="csharp node"
+sandboxes="auto"
 while (($#)); do
   case "$1" in
     --runs) runs="$2"; shift 2 ;;
@@ -32,7 +34,8 @@ while (($#)); do
     --port) port="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
     --runtimes) runtimes="$2"; shift 2 ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    --sandboxes) sandboxes="$2"; shift 2 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "runtimes.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -67,11 +70,13 @@ function_json() {
 invoke="http://127.0.0.1:$port/2015-03-31/functions/hello/invocations"
 ms() { curl -s -o /dev/null -w '%{http_code} %{time_total}\n' --data '{"message":"hello"}' "$invoke" | awk '$1 == 200 { printf "%.2f\n", $2 * 1000 }'; }
 for run in $(seq "$runs"); do
-  for runtime in $runtimes; do
-    echo "{\"Functions\":[$(function_json "$runtime"),\"MemorySize\":128,\"Timeout\":10,\"ProvisionedEnvironments\":0}]}" >"$tmp/functions.json"
+  for sandbox in $sandboxes; do
+  for base in $runtimes; do
+    runtime="$base"; [[ "$sandboxes" == auto ]] || runtime="$base/$sandbox"
+    echo "{\"Functions\":[$(function_json "$base"),\"MemorySize\":128,\"Timeout\":10,\"ProvisionedEnvironments\":0}]}" >"$tmp/functions.json"
     rm -rf "$tmp/data"
-    artifacts/gateway/Gateway --urls "http://127.0.0.1:$port" --data "$tmp/data" --functions "$tmp/functions.json" --quiet \
-      >"$out/gateway-$runtime-$run.log" 2>&1 &
+    artifacts/gateway/Gateway --urls "http://127.0.0.1:$port" --data "$tmp/data" --functions "$tmp/functions.json" --quiet --sandbox "$sandbox" \
+      >"$out/gateway-${runtime//\//-}-$run.log" 2>&1 &
     gw_pid=$!; lt_stop_on_exit "$gw_pid"
     for _ in $(seq 500); do curl -sf -o /dev/null "http://127.0.0.1:$port/_gateway/status" && break; sleep 0.01; done
     cold="$(ms)"
@@ -84,10 +89,15 @@ for run in $(seq "$runs"); do
     printf 'RUN %d runtime=%s env_ready_ms=%s cold_invoke_ms=%s warm_invoke_median_ms=%s loadavg=%s\n' "$run" "$runtime" "${ready:-n/a}" "${cold:-n/a}" "$warm_med" \
       "$(cut -d' ' -f1 /proc/loadavg)" | tee -a "$out/results.txt" >&2
   done
+  done
 done
 
 echo "LOADAVG label=end $(cut -d' ' -f1-3 /proc/loadavg)" >>"$out/results.txt"
-for runtime in $runtimes; do
-  pick() { sed -n "s/^RUN .*runtime=$runtime .*$1=\([0-9.]*\).*/\1/p" "$out/results.txt" | median; }
+labels=""
+for sandbox in $sandboxes; do for base in $runtimes; do
+  if [[ "$sandboxes" == auto ]]; then labels+=" $base"; else labels+=" $base/$sandbox"; fi
+done; done
+for runtime in $labels; do
+  pick() { sed -n "s|^RUN .*runtime=$runtime .*$1=\([0-9.]*\).*|\1|p" "$out/results.txt" | median; }
   echo "SUMMARY runtime=$runtime runs=$runs env_ready_median_ms=$(pick env_ready_ms) cold_invoke_median_ms=$(pick cold_invoke_ms) warm_invoke_median_ms=$(pick warm_invoke_median_ms)"
 done | tee -a "$out/results.txt"
