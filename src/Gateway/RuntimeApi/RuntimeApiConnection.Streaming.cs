@@ -56,10 +56,10 @@ internal sealed partial class RuntimeApiConnection
             _scratch.Write(DecodeErrorBody(body.ErrorType!, body.ErrorBodyBase64));
         }
         var reply = await _environment.OnResultAsync(id, isError, body.ErrorType, _swapScratch).ConfigureAwait(false);
-        if (reply == RuntimeReplies.Accepted)
+        if (reply == RuntimeReplies.Accepted && !head.ConnectionClose)
         {
-            _owesAccepted = true;
-            return !head.ConnectionClose;
+            _owesAccepted = true; // sent with this connection's next write, as for a buffered response
+            return true;
         }
         await SendAsync(reply).ConfigureAwait(false);
         return !head.ConnectionClose;

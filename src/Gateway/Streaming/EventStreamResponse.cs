@@ -9,7 +9,7 @@ namespace Gateway.Streaming;
 /// The HTTP response of one InvokeWithResponseStream: 200, <c>Content-Type: application/vnd.amazon.eventstream</c>,
 /// <c>X-Amz-Executed-Version</c>, then a <c>PayloadChunk</c> event per piece of the runtime's body, each flushed as it
 /// arrives, and one <c>InvokeComplete</c> event at the end (errors included: once the stream has begun, the HTTP status
-/// is 200 and a failure is told in <c>ErrorCode</c>/<c>ErrorDetails</c>).
+/// is 200 and a failure is told in <c>ErrorCode</c> ("Unhandled") and <c>ErrorDetails</c> (the error document)).
 /// </summary>
 /// <remarks>
 /// Two parties write: the runtime's connection (chunks) and the invoke request (the end, which may come from a timeout
@@ -68,9 +68,11 @@ internal sealed class EventStreamResponse(HttpResponse response, Invocation invo
             using (var json = new Utf8JsonWriter(payload))
             {
                 json.WriteStartObject();
-                if (invocation.FunctionError is not null)
+                if (invocation.FunctionError is { } functionError)
                 {
-                    json.WriteString("ErrorCode", invocation.ErrorType ?? "Unhandled");
+                    // As X-Amz-Function-Error on Invoke ("Unhandled"); the error document (errorType, errorMessage)
+                    // is the details. AWS's exact values are not in its docs; SDK users' code expects "Unhandled".
+                    json.WriteString("ErrorCode", functionError);
                     json.WriteString("ErrorDetails", System.Text.Encoding.UTF8.GetString(invocation.Response.ToArray()));
                 }
                 if (invocation.LogTail is { } logTail)
