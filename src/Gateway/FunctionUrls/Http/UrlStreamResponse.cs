@@ -86,17 +86,22 @@ internal sealed class UrlStreamResponse(HttpResponse response, Invocation invoca
     }
 
     /// <summary>Ends the response once the invocation is complete. A failure before any byte was sent is a 502
-    /// (as a buffered URL answers it); after that the status is out, and the body just ends.</summary>
-    public async ValueTask CompleteAsync()
+    /// (as a buffered URL answers it); after that the status is out, and the body just ends. False when the function
+    /// did not stream at all (an ordinary /response): the caller then maps its result as for a BUFFERED URL.</summary>
+    public async ValueTask<bool> CompleteAsync()
     {
         await _gate.WaitAsync().ConfigureAwait(false);
         try
         {
             if (_ended)
             {
-                return;
+                return true;
             }
             _ended = true;
+            if (!_started && invocation.FunctionError is null && _prelude is null && invocation.Response.Length > 0)
+            {
+                return false;
+            }
             if (!_started)
             {
                 if (invocation.FunctionError is not null || _prelude is not null)
@@ -104,14 +109,16 @@ internal sealed class UrlStreamResponse(HttpResponse response, Invocation invoca
                     StartPlain(StatusCodes.Status502BadGateway);
                     response.ContentType = "application/json";
                     await response.Body.WriteAsync("""{"Message":"Internal Server Error"}"""u8.ToArray()).ConfigureAwait(false);
-                    return;
+                    return true;
                 }
                 StartPlain(StatusCodes.Status200OK);
             }
             await response.BodyWriter.FlushAsync().ConfigureAwait(false);
+            return true;
         }
         catch (Exception ex) when (ex is IOException or InvalidOperationException or OperationCanceledException)
         {
+            return true;
         }
         finally
         {
