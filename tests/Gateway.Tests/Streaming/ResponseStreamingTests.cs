@@ -273,6 +273,30 @@ public sealed class ResponseStreamingTests : IAsyncLifetime
         Assert.Contains("boom mid-stream", stdout);
     }
 
+    [Fact]
+    public async Task A_response_mode_other_than_streaming_is_refused_and_the_caller_gets_InvalidResponseModeHeader()
+    {
+        // A bash runtime: one event, answered with a mode AWS does not know; the Runtime API's answer goes to its log.
+        const string bootstrap = """
+            #!/bin/bash
+            api="http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime"
+            while true; do
+              id=$(curl -sS -D - -o /dev/null "$api/invocation/next" | tr -d '\r' | sed -n 's/^[Ll]ambda-[Rr]untime-[Aa]ws-[Rr]equest-[Ii]d: //p')
+              echo "runtime-api-answer: $(curl -sS -w ' %{http_code}' -H 'Lambda-Runtime-Function-Response-Mode: buffered' --data 'x' "$api/invocation/$id/response")"
+            done
+            """;
+        var zip = FunctionZip.Build([("bootstrap", bootstrap.Replace("\r", ""), 0b111_101_101)]);
+        await _gateway.CreateRuntimeFunctionAsync("bad-mode", "provided.al2023", "x", zip);
+
+        using var response = await _gateway.InvokeAsync("bad-mode", "{}");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("Unhandled", response.Headers.GetValues("X-Amz-Function-Error").Single());
+        var body = await GatewayProcess.ReadJsonAsync(response);
+        Assert.Equal("Runtime.InvalidResponseModeHeader", body.GetProperty("errorType").GetString());
+        var line = await _gateway.WaitForLogAsync("bad-mode", "runtime-api-answer:");
+        Assert.Contains("""{"errorMessage":"Invalid function response mode","errorType":"InvalidFunctionResponseMode"} 400""", line);
+    }
+
     private static async Task<(int Exit, string Stdout, string Stderr)> RunAsync(string file, params string[] args)
     {
         var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
