@@ -52,7 +52,9 @@ public sealed class ResponseStreamingTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         RuntimeFunctions.RequireNodeRuntime();
-        _gateway = await GatewayProcess.StartAsync([TestFunction.Sample("csharp-stream", "stream")]);
+        // Host folders, no mount namespace: the handlers wait on a signal file the test creates in the host's temp folder,
+        // which an environment's namespace (its own /tmp, no host paths) would not show.
+        _gateway = await GatewayProcess.StartAsync([TestFunction.Sample("csharp-stream", "stream")], "--sandbox", "none");
         await _gateway.CreateRuntimeFunctionAsync("stream-ttfb", "nodejs20.x", "index.handler", RuntimeFunctions.Sources(("index.js", Ttfb)), timeout: 20);
         await _gateway.CreateRuntimeFunctionAsync("stream-fails", "nodejs20.x", "index.handler", RuntimeFunctions.Sources(("index.js", Fails)));
         await _gateway.CreateRuntimeFunctionAsync("stream-big", "nodejs20.x", "index.handler", RuntimeFunctions.Sources(("index.js", Big)));

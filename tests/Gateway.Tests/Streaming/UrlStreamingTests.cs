@@ -35,7 +35,8 @@ public sealed class UrlStreamingTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         RuntimeFunctions.RequireNodeRuntime();
-        _gateway = await GatewayProcess.StartAsync([]);
+        // Host folders, no mount namespace: the function waits on a signal file the test creates in the host's temp folder.
+        _gateway = await GatewayProcess.StartAsync([], "--sandbox", "none");
         await _gateway.CreateRuntimeFunctionAsync("url-stream", "nodejs20.x", "index.handler", RuntimeFunctions.Sources(("index.js", Handler)), timeout: 20);
         var created = await _gateway.SendAsync(HttpMethod.Post, "/2021-10-31/functions/url-stream/url",
             new JsonObject { ["AuthType"] = "NONE", ["InvokeMode"] = "RESPONSE_STREAM" }, HttpStatusCode.Created);
