@@ -17,6 +17,10 @@ internal sealed class GatewayOptions
     /// <summary>Where state and logs live: <c>logs/{function}/</c>, <c>run/</c> (sockets, pid files), <c>tmp/</c>.</summary>
     public string DataDirectory { get; set; } = "data";
 
+    /// <summary>Function URLs' domain after the region: <c>&lt;url-id&gt;.lambda-url.&lt;region&gt;.&lt;suffix&gt;</c>
+    /// (AWS: <c>on.aws</c>; <c>localhost</c> resolves to loopback with no DNS set-up).</summary>
+    public string UrlDomainSuffix { get; set; } = "localhost";
+
     /// <summary>A functions JSON file, or a folder of function folders. Empty: no functions.</summary>
     public string Functions { get; set; } = "";
 

@@ -234,6 +234,19 @@ using var destinations = new Gateway.Async.Destinations.DestinationDelivery(envi
     (function, payload, cancellationToken) => eventsForDestinations!.InvokeAsync(function, payload, cancellationToken), asyncTime);
 var events = new AsyncInvocations(eventStore, host, invocations, asyncTime, eventInvokeConfigs.Effective, destinations, options.AsyncEventsInMemory);
 eventsForDestinations = events;
+// Function URLs (FunctionUrls/): their API, and the front door for their hosts and /_url/ paths ahead of routing.
+Gateway.FunctionUrls.SqliteFunctionUrlStore functionUrlStore;
+try
+{
+    functionUrlStore = Gateway.FunctionUrls.FunctionUrlSetup.Map(app, registry, resolver, options, time, environmentServices.DataDirectory,
+        new Gateway.FunctionUrls.FunctionUrlInvoker());
+}
+catch (Exception ex) when (ex is RegistryStoreException or IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
+{
+    Console.Error.WriteLine($"[gateway] cannot open the function URL store in {environmentServices.DataDirectory}: {ex.Message}");
+    return 1;
+}
+using var disposeFunctionUrlStore = functionUrlStore;
 var invoke = new InvokeEndpoint(resolver, host, invocations, events, bodyBudget, options, time);
 app.MapPost("/2015-03-31/functions/{FunctionName}/invocations", invoke.HandleAsync);
 app.MapGet("/_gateway/status", async () => StatusReport.Build(host, environmentServices, invocations, await events.CountersAsync()));

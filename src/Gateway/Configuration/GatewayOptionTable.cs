@@ -22,6 +22,8 @@ internal static class GatewayOptionTable
             "Where state and logs live: logs/{function}/, run/ (sockets, pid files), tmp/, events.db."),
         Row(OptionGroup.Server, nameof(GatewayOptions.Region), "--region", "REGION", typeof(string), "us-east-1",
             "The region in ARNs, AWS_REGION and region checks."),
+        Row(OptionGroup.Server, nameof(GatewayOptions.UrlDomainSuffix), "--url-domain-suffix", "DOMAIN", typeof(string), "localhost",
+            "Function URLs' host names: <url-id>.lambda-url.<region>.DOMAIN (AWS: on.aws)."),
         Row(OptionGroup.Server, nameof(GatewayOptions.AccountId), "--account-id", "ID", typeof(string), "000000000000",
             "The 12-digit account id in ARNs."),
         Row(OptionGroup.Server, nameof(GatewayOptions.InlineScheduling), "--inline-scheduling", "BOOL", typeof(bool), "false",
