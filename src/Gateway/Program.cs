@@ -239,7 +239,7 @@ Gateway.FunctionUrls.SqliteFunctionUrlStore functionUrlStore;
 try
 {
     functionUrlStore = Gateway.FunctionUrls.FunctionUrlSetup.Map(app, registry, resolver, options, time, environmentServices.DataDirectory,
-        new Gateway.FunctionUrls.FunctionUrlInvoker());
+        new Gateway.FunctionUrls.FunctionUrlInvoker(resolver, host, invocations, bodyBudget, options, time));
 }
 catch (Exception ex) when (ex is RegistryStoreException or IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
 {

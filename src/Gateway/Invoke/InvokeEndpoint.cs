@@ -34,20 +34,9 @@ internal sealed class InvokeEndpoint(FunctionResolver resolver, Hosting.Function
         var rawName = context.GetRouteValue("FunctionName") as string ?? "";
         // Only look at the query when there is one: request.Query builds a feature object per request.
         string? queryQualifier = request.QueryString.HasValue && request.Query.TryGetValue("Qualifier", out var qualifierValues) ? qualifierValues.ToString() : null;
-        if (!resolver.TryParse(rawName, queryQualifier, out var reference, out var nameError)
-            || !resolver.TryResolveForInvoke(reference, out var target, out nameError))
+        if (!SyncDispatch.TryResolve(resolver, host, rawName, queryQualifier, out var reference, out var target, out var function, out var pool, out var nameError))
         {
             await LambdaErrors.WriteAsync(context, nameError!).ConfigureAwait(false);
-            return;
-        }
-        if (!host.TryGet(target.Function.Name, out var function) || !function.TryGetPool(target.ExecutedVersion, out var pool))
-        {
-            await LambdaErrors.WriteAsync(context, LambdaError.ResourceNotFound($"Function not found: {target.InvokedArn}")).ConfigureAwait(false);
-            return;
-        }
-        if (target.Version.State != "Active")
-        {
-            await LambdaErrors.WriteAsync(context, LambdaError.ResourceConflict($"The operation cannot be performed at this time. The function is currently in the following state: {target.Version.State}")).ConfigureAwait(false);
             return;
         }
 
@@ -130,23 +119,7 @@ internal sealed class InvokeEndpoint(FunctionResolver resolver, Hosting.Function
             requestId.TryFormat(invocation.RequestIdBytes, out _);
             invocation.Type = type;
             invocation.InvokedFunctionArn = target.InvokedArn;
-            if (received != 0 && Tracing.InvocationTracing.TryStart(invocation, pool.Function, target.Version.Arn,
-                    headers["X-Amzn-Trace-Id"], headers.TraceParent, received, type == InvocationType.Event))
-            {
-                // The span is the runtime's parent: Lambda-Runtime-Trace-Id carries its trace and id.
-            }
-            else if (TraceIds.Incoming(headers["X-Amzn-Trace-Id"]) is { } traceId)
-            {
-                invocation.TraceId = traceId;
-            }
-            else if (Tracing.TraceHeaders.XRayFromTraceparent(headers.TraceParent) is { } fromTraceparent)
-            {
-                invocation.TraceId = fromTraceparent; // a W3C caller: the runtime sees its trace in X-Ray form
-            }
-            else
-            {
-                invocation.NewTraceId(TraceIds.Seconds(time)); // formatted into the /next head, no string
-            }
+            SyncDispatch.AssignTrace(invocation, pool, target, headers, received, type == InvocationType.Event, time);
             invocation.WantsLogTail = tail && type == InvocationType.RequestResponse;
             invocation.ClientContext = type == InvocationType.RequestResponse ? clientContext : null; // sync only, as on AWS
 
@@ -177,13 +150,7 @@ internal sealed class InvokeEndpoint(FunctionResolver resolver, Hosting.Function
                 response.Headers["x-amzn-Remapped-Content-Length"] = "0";
                 return;
             }
-            var dispatch = pool.TryDispatch(invocation, chargeRequest: true, out var lease, out var throttle);
-            if (dispatch == DispatchResult.Stopping && resolver.TryResolveForInvoke(reference, out target, out _) && host.TryGetPool(target, out pool))
-            {
-                // The version was replaced or removed between the resolution and the dispatch: once more, afresh.
-                invocation.InvokedFunctionArn = target.InvokedArn;
-                dispatch = pool.TryDispatch(invocation, chargeRequest: true, out lease, out throttle);
-            }
+            var dispatch = SyncDispatch.TryDispatch(resolver, host, reference, ref target, ref pool, invocation, out var lease, out var throttle);
             if (dispatch == DispatchResult.Throttled)
             {
                 function.Metrics.RecordThrottle(throttle.Reason);

@@ -1,17 +1,243 @@
+using Gateway.Environments;
+using Gateway.FunctionUrls.Http;
+using Gateway.Functions;
+using Gateway.Invocations;
+using Gateway.Invoke;
 using Microsoft.AspNetCore.Http;
 
 namespace Gateway.FunctionUrls;
 
 /// <summary>
-/// PLACEHOLDER (url-api's branch only): url-http's FunctionUrlInvoker replaces this file. It builds the payload-2.0
-/// event, invokes the route's function and maps its answer to the HTTP response.
+/// One request to a function URL, once the router has found the URL and the authorizer has let it through:
+/// CORS preflight → body (limited) → payload-2.0 event → the same resolve/dispatch path as Invoke → response mapping.
 /// </summary>
-internal sealed class FunctionUrlInvoker
+/// <remarks>
+/// The raw body is read into the invocation's (still empty) response payload, the event is written from it into the
+/// request payload, and the response payload is emptied again before dispatch: no buffer beyond the invocation's own.
+/// After the run the function's output is in the response payload; a mapped body is written into the (by then spent)
+/// request payload. So a URL request rents nothing the Invoke API's path does not.
+/// </remarks>
+internal sealed class FunctionUrlInvoker(FunctionResolver resolver, Hosting.FunctionHost host, InvocationPool invocations, RequestBodyBudget bodyBudget, GatewayOptions options, TimeProvider time)
 {
+    [ThreadStatic] private static UrlResponseHead? t_head;
+
     public Task HandleAsync(HttpContext context, FunctionUrlRoute route, string rawPath)
     {
-        context.Response.StatusCode = StatusCodes.Status501NotImplemented;
-        context.Response.ContentType = "text/plain";
-        return context.Response.WriteAsync($"function URL {route.UrlId} -> {route.FunctionName}{(route.Qualifier is null ? "" : ":" + route.Qualifier)} {rawPath}: not implemented yet\n");
+        var handling = HandleCoreAsync(context, route, rawPath);
+        return handling.IsCompletedSuccessfully ? Task.CompletedTask : handling.AsTask();
     }
+
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask HandleCoreAsync(HttpContext context, FunctionUrlRoute route, string rawPath)
+    {
+        var request = context.Request;
+        var response = context.Response;
+        long received = Tracing.InvocationTracing.IsEnabled ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
+        var requestId = Guid.NewGuid();
+        var requestIdText = requestId.ToString();
+        response.Headers["x-amzn-RequestId"] = requestIdText;
+
+        // 1. CORS preflight: the platform's answer, the function is not invoked.
+        if (UrlCors.IsPreflight(request, route.Cors))
+        {
+            UrlCors.WritePreflight(request, response, route.Cors!);
+            return;
+        }
+
+        // 2. The function behind the URL ($LATEST or the URL's alias).
+        if (!SyncDispatch.TryResolve(resolver, host, route.FunctionName, route.Qualifier, out var reference, out var target, out var function, out var pool, out var error))
+        {
+            if (error!.Status == StatusCodes.Status404NotFound)
+            {
+                await UrlErrors.ForbiddenAsync(response).ConfigureAwait(false);
+            }
+            else
+            {
+                await UrlErrors.BadGatewayAsync(response).ConfigureAwait(false);
+            }
+            return;
+        }
+
+        // 3. The body, limited while it streams in (the event must fit Lambda's synchronous payload limit).
+        long limit = options.SyncPayloadLimit;
+        if (request.ContentLength is long declared && declared > limit)
+        {
+            await UrlErrors.TooLargeAsync(response, limit).ConfigureAwait(false);
+            return;
+        }
+        long share = request.ContentLength ?? limit;
+        if (share > 0)
+        {
+            try
+            {
+                await bodyBudget.TakeAsync(share, context.RequestAborted).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+        var invocation = invocations.Rent();
+        try
+        {
+            var body = invocation.Response; // scratch until dispatch: see the remarks
+            if (request.ContentLength is long length and > 0)
+            {
+                body.Reserve((int)length);
+            }
+            bool fits;
+            try
+            {
+                (fits, _) = await LimitedBodyReader.ReadAsync(request.BodyReader, body, limit, context.RequestAborted).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is BadHttpRequestException or IOException or OperationCanceledException)
+            {
+                return; // the client hung up mid-body
+            }
+            if (!fits)
+            {
+                await UrlErrors.TooLargeAsync(response, limit).ConfigureAwait(false);
+                return;
+            }
+
+            invocation.RequestId = requestIdText;
+            invocation.AcceptedTimestamp = time.GetTimestamp();
+            requestId.TryFormat(invocation.RequestIdBytes, out _);
+            invocation.Type = InvocationType.RequestResponse;
+            invocation.InvokedFunctionArn = target.InvokedArn;
+            SyncDispatch.AssignTrace(invocation, pool, target, request.Headers, received, isEvent: false, time);
+
+            var eventContext = new UrlEventContext(route, rawPath, requestIdText, invocation.TraceId, time.GetUtcNow());
+            UrlEventWriter.Write(invocation.Request, request, context.Connection, eventContext, body);
+            body.Reset();
+            if (invocation.Request.Length > limit)
+            {
+                // base64 makes a body a third larger: the event, not the body, is what must fit.
+                await UrlErrors.TooLargeAsync(response, limit).ConfigureAwait(false);
+                return;
+            }
+            if (request.ContentLength is null)
+            {
+                bodyBudget.Return(share - invocation.Request.Length);
+                share = invocation.Request.Length;
+            }
+            response.Headers["X-Amzn-Trace-Id"] = invocation.TraceId;
+
+            // 4. Admission and dispatch: the Invoke API's own path.
+            var dispatch = SyncDispatch.TryDispatch(resolver, host, reference, ref target, ref pool, invocation, out var lease, out var throttle);
+            if (dispatch == DispatchResult.Throttled)
+            {
+                function.Metrics.RecordThrottle(throttle.Reason);
+                Tracing.InvocationTracing.Refused(invocation, "TooManyRequestsException", throttle.ReasonName);
+                await UrlErrors.TooManyRequestsAsync(response).ConfigureAwait(false);
+                return;
+            }
+            if (dispatch == DispatchResult.Stopping)
+            {
+                Tracing.InvocationTracing.Refused(invocation, "ServiceException", null);
+                await UrlErrors.BadGatewayAsync(response).ConfigureAwait(false);
+                return;
+            }
+            await lease.RunAsync().ConfigureAwait(false);
+            Tracing.InvocationTracing.RunEnded(invocation);
+
+            // 5. The function's result as an HTTP response.
+            await WriteResponseAsync(context, route, invocation).ConfigureAwait(false);
+        }
+        finally
+        {
+            Tracing.InvocationTracing.End(invocation);
+            invocations.Return(invocation);
+            bodyBudget.Return(share);
+        }
+    }
+
+    private static Task WriteResponseAsync(HttpContext context, FunctionUrlRoute route, Invocation invocation)
+    {
+        var response = context.Response;
+        if (invocation.FunctionError is not null)
+        {
+            return UrlErrors.BadGatewayAsync(response);
+        }
+        var output = invocation.Response;
+        var mapped = invocation.Request;
+        mapped.Reset();
+        var head = t_head ??= new UrlResponseHead();
+        UrlResponseKind kind = MapOutput(output, head, mapped);
+        if (kind == UrlResponseKind.Malformed)
+        {
+            return UrlErrors.BadGatewayAsync(response);
+        }
+        response.StatusCode = head.StatusCode;
+        var headers = response.Headers;
+        foreach (var (name, value) in head.Headers)
+        {
+            if (IsFramingHeader(name))
+            {
+                continue; // the gateway frames the body itself
+            }
+            headers[name] = value;
+        }
+        foreach (var cookie in head.Cookies)
+        {
+            headers.Append("Set-Cookie", cookie);
+        }
+        if (!head.HasContentType)
+        {
+            response.ContentType = "application/json";
+        }
+        UrlCors.AddToResponse(context.Request, response, route.Cors);
+        var body = kind == UrlResponseKind.Output ? output : mapped;
+        if (!MayHaveBody(context.Request, head.StatusCode))
+        {
+            return Task.CompletedTask;
+        }
+        response.ContentLength = body.Length;
+        return WriteBodyAsync(response, body);
+    }
+
+    /// <summary>Maps from one contiguous span: the output as it is when it is one segment (almost always),
+    /// else a copy in a rented array.</summary>
+    private static UrlResponseKind MapOutput(PooledPayload output, UrlResponseHead head, PooledPayload mapped)
+    {
+        var segments = output.Segments;
+        if (segments.Count <= 1)
+        {
+            return UrlResponseMapper.Map(segments.Count == 0 ? default : segments[0], head, mapped);
+        }
+        byte[] rented = System.Buffers.ArrayPool<byte>.Shared.Rent((int)output.Length);
+        try
+        {
+            output.CopyTo(rented.AsSpan(0, (int)output.Length));
+            return UrlResponseMapper.Map(rented.AsSpan(0, (int)output.Length), head, mapped);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
+    private static async ValueTask WriteBodyCoreAsync(HttpResponse response, PooledPayload body)
+    {
+        var writer = response.BodyWriter;
+        foreach (var segment in body.Segments)
+        {
+            await writer.WriteAsync(segment).ConfigureAwait(false);
+        }
+    }
+
+    private static Task WriteBodyAsync(HttpResponse response, PooledPayload body)
+    {
+        var writing = WriteBodyCoreAsync(response, body);
+        return writing.IsCompletedSuccessfully ? Task.CompletedTask : writing.AsTask();
+    }
+
+    private static bool IsFramingHeader(string name) =>
+        name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Connection", StringComparison.OrdinalIgnoreCase);
+
+    private static bool MayHaveBody(HttpRequest request, int status) =>
+        !HttpMethods.IsHead(request.Method) && status is not (204 or 304) && status >= 200;
 }
