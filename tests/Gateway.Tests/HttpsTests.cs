@@ -123,6 +123,26 @@ public sealed class HttpsTests(HttpsTests.HttpsGateway fixture) : IClassFixture<
         Assert.Equal("2", version);
     }
 
+    [Fact]
+    public async Task A_function_url_created_over_https_is_served_over_http2()
+    {
+        var (status, _, created, _) = await CurlAsync("-X", "POST", "-H", "content-type: application/json", "--data", "{\"AuthType\":\"NONE\"}",
+            fixture.HttpsBase + "/2021-10-31/functions/echo/url");
+        Assert.Equal("201", status);
+        var functionUrl = new Uri(JsonNode.Parse(created)!["FunctionUrl"]!.GetValue<string>());
+        Assert.Equal(("https", fixture.HttpsPort), (functionUrl.Scheme, functionUrl.Port)); // the scheme and port it was asked on
+
+        // The Host form, the certificate verified against the URL's name; echo answers with the event it got.
+        var (urlStatus, version, body, _) = await CurlAsync("--http2", "--resolve", $"{functionUrl.Host}:{fixture.HttpsPort}:127.0.0.1",
+            "-H", "content-type: application/json", "--data", "{\"x\":1}", new Uri(functionUrl, "hello?a=1").ToString());
+        Assert.Equal("200", urlStatus);
+        Assert.Equal("2", version);
+        var urlEvent = JsonNode.Parse(body)!;
+        Assert.Equal("/hello", urlEvent["rawPath"]!.GetValue<string>());
+        Assert.Equal("a=1", urlEvent["rawQueryString"]!.GetValue<string>());
+        Assert.Equal("{\"x\":1}", urlEvent["body"]!.GetValue<string>());
+    }
+
     [Theory]
     [InlineData("aws")]
     [InlineData("/usr/bin/aws")]
