@@ -68,7 +68,7 @@ printf '%s' "$payload" >"$tmp/payload.json"
 invoke_path="/2015-03-31/functions/echo/invocations"
 hz="$(getconf CLK_TCK)"
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$gw_pid/stat"; }
-allocated() { curl -s "$plain/metrics" | awk '$1 == "gateway_gc_allocated_bytes_total" { print $2; exit }'; }
+allocated() { curl -s "$plain/metrics" | awk '$1 == "gateway_gc_allocated_bytes_total" && !found { print $2; found = 1 }'; }
 echo "MACHINE nproc=$(nproc) cpu=\"$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)\" kernel=$(uname -r) date=$(date -u +%FT%TZ)"
 
 # hey: -c connections, each paced at rate/c req/s; -h2 for HTTP/2 (it does not verify the certificate).
@@ -116,8 +116,8 @@ if [[ -z "$only" || "$only" == url ]]; then
       out="$(dotnet artifacts/loadtests/harness/Gateway.LoadTests.dll --url "$plain" --path "$2" --payload-bytes 64 \
         --connections "$connections" --rate "$rate" --duration "$duration" --warmup 0 --quiet 2>/dev/null)"
       c1="$(cpu_ticks)"; a1="$(allocated)"
-      n="$(echo "$out" | grep -oE 'ok=[0-9]+|requests=[0-9]+' | head -n 1 | cut -d= -f2)"
-      echo "RESULT path=$1 $(echo "$out" | grep -oE 'rps=[0-9]+|p50_ms=[0-9.]+|p99_ms=[0-9.]+|errors=[0-9]+' | tr '\n' ' ')" \
+      n="$(echo "$out" | grep -oE 'ok=[0-9]+|requests=[0-9]+' | sed -n 1p | cut -d= -f2)"
+      echo "RESULT path=$1 $(echo "$out" | grep -oE ' (rps|p50_ms|p99_ms|errors|send_lag_p99_ms)=[0-9.]+' | tr -d '\n')" \
         "requests=${n:-?} gateway_cpu_us_per_request=$(((c1 - c0) * 1000000 / hz / ${n:-1})) allocated_bytes_per_request=$(((a1 - a0) / ${n:-1}))" \
         "loadavg=$(cut -d' ' -f1 /proc/loadavg)"
     }
