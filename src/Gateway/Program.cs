@@ -50,7 +50,7 @@ if (listeners is null)
 if (listeners.ServesHttps)
 {
     // Every address is bound explicitly below; left in place, --urls would make Kestrel warn that it overrides them.
-    builder.Configuration[WebHostDefaults.ServerUrlsKey] = "";
+    builder.Services.AddSingleton<IStartupFilter, Gateway.Listening.ExplicitAddressesOnly>();
 }
 else if (string.IsNullOrEmpty(builder.Configuration["urls"]))
 {
