@@ -45,6 +45,25 @@ public static class LambdaRuntime
     }
 
     /// <summary>Runs against an explicit endpoint (tests host the runtime in-process this way).</summary>
+    /// <summary>Runs a streaming handler (response streaming: InvokeWithResponseStream, RESPONSE_STREAM URLs) until
+    /// the Runtime API goes away; returns the process exit code.</summary>
+    public static async Task<int> RunStreamingAsync(LambdaStreamingHandler handler, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        RuntimeApiEndpoint endpoint;
+        try
+        {
+            endpoint = RuntimeApiEndpoint.FromEnvironment();
+        }
+        catch (InvalidOperationException exception)
+        {
+            RuntimeLog.Error(exception.Message);
+            return RuntimeExitCodes.RuntimeApiFailure;
+        }
+        using var loop = new RuntimeLoop(new RuntimeApiClient(endpoint, pipelined: false));
+        return await loop.RunStreamingAsync(endpoint, handler, cancellationToken).ConfigureAwait(false);
+    }
+
     internal static async Task<int> RunAsync(
         RuntimeApiEndpoint endpoint, Func<LambdaHandler> createHandler, CancellationToken cancellationToken)
     {

@@ -1,4 +1,5 @@
 using Gateway.Runtime.Http;
+using Gateway.Runtime.Transport;
 
 namespace Gateway.Runtime;
 
@@ -56,6 +57,71 @@ internal sealed class RuntimeLoop : IDisposable
                     : PostErrorThenNext(requestId, failure);
             }
 
+            return RuntimeExitCodes.RuntimeApiFailure;
+        }
+        catch (Exception) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(cancellationToken);
+        }
+        catch (RuntimeApiProtocolException exception)
+        {
+            RuntimeLog.Error($"The Runtime API broke the protocol: {exception.Message}");
+            return RuntimeExitCodes.RuntimeApiFailure;
+        }
+    }
+
+    /// <summary>The loop for a streaming handler: each invocation's response goes out on its own chunked post
+    /// (<see cref="LambdaResponseStream"/>) while the handler writes; the next event is then fetched with /next.</summary>
+    public async Task<int> RunStreamingAsync(RuntimeApiEndpoint endpoint, LambdaStreamingHandler handler, CancellationToken cancellationToken)
+    {
+        using CancellationTokenRegistration registration =
+            cancellationToken.UnsafeRegister(static state => ((RuntimeApiClient)state!).Dispose(), _client);
+        try
+        {
+            bool haveEvent = _client.Next(_context);
+            while (haveEvent)
+            {
+                Environment.SetEnvironmentVariable(TraceIdVariable, _context.TraceId);
+                var stream = new LambdaResponseStream(endpoint, _context.RequestId);
+                Exception? failure = null;
+                try
+                {
+                    await handler(_context, stream).ConfigureAwait(false);
+                }
+                catch (Exception exception)
+                {
+                    failure = exception;
+                }
+                string requestId = _context.RequestId;
+                _context.Payload = default;
+
+                if (failure is not null && !stream.Started)
+                {
+                    haveEvent = PostErrorThenNext(requestId, failure); // nothing streamed yet: an ordinary /error
+                    continue;
+                }
+                string? errorType = null;
+                byte[]? errorDocument = null;
+                if (failure is not null)
+                {
+                    errorType = ErrorBody.ErrorTypeOf(failure);
+                    RuntimeLog.FunctionError(errorType, failure);
+                    _errorBody.Write(_response, errorType, failure);
+                    errorDocument = _response.WrittenSpan.ToArray();
+                }
+                try
+                {
+                    if (!await stream.EndAsync(errorType, errorDocument).ConfigureAwait(false))
+                    {
+                        RuntimeLog.Error("The Runtime API refused the streamed response.");
+                    }
+                }
+                catch (System.Net.Sockets.SocketException exception)
+                {
+                    RuntimeLog.Error($"The streamed response could not be sent: {exception.Message}");
+                }
+                haveEvent = _client.Next(_context);
+            }
             return RuntimeExitCodes.RuntimeApiFailure;
         }
         catch (Exception) when (cancellationToken.IsCancellationRequested)

@@ -57,6 +57,16 @@ internal sealed class GatewayOptions
     /// <summary>Largest function response: 6 MB + 100 bytes, as AWS (and its emulator) enforce it.</summary>
     public int ResponsePayloadLimit { get; set; } = 6 * 1024 * 1024 + 100;
 
+    /// <summary>Largest streamed response (InvokeWithResponseStream, RESPONSE_STREAM URLs): 200 MB, AWS's documented
+    /// limit since 2025 (it was 20 MB before).</summary>
+    public long StreamResponseLimit { get; set; } = 200L * 1024 * 1024;
+
+    /// <summary>Bytes of a streamed response sent at full speed before the bandwidth cap applies (AWS: the first 6 MB).</summary>
+    public long StreamUncappedBytes { get; set; } = 6L * 1024 * 1024;
+
+    /// <summary>Bandwidth cap on the rest of a streamed response, bytes per second (AWS: 2 MBps); 0 for none.</summary>
+    public long StreamBytesPerSecond { get; set; } = 2L * 1024 * 1024;
+
     /// <summary>How long an environment may take from spawn to its first /next (AWS: 10 s).</summary>
     public double InitTimeoutSeconds { get; set; } = 10;
 

@@ -249,6 +249,7 @@ catch (Exception ex) when (ex is RegistryStoreException or IOException or Unauth
 using var disposeFunctionUrlStore = functionUrlStore;
 var invoke = new InvokeEndpoint(resolver, host, invocations, events, bodyBudget, options, time);
 app.MapPost("/2015-03-31/functions/{FunctionName}/invocations", invoke.HandleAsync);
+app.MapPost("/2021-11-15/functions/{FunctionName}/response-streaming-invocations", invoke.HandleStreamAsync);
 app.MapGet("/_gateway/status", async () => StatusReport.Build(host, environmentServices, invocations, await events.CountersAsync()));
 app.MapGet("/metrics", async () => Results.Text(Gateway.Metrics.PrometheusExporter.Render(host, admission, invocations, await events.CountersAsync(), bodyBudget), Gateway.Metrics.PrometheusExporter.ContentType));
 // Lambda's management API: each resource in its own file under Management/ (docs/architecture.md).

@@ -94,15 +94,27 @@ internal sealed partial class ExecutionEnvironment
         return RuntimeReplies.Accepted;
     }
 
+    /// <summary>The current invocation's stream sink (null when its caller wants the response buffered).</summary>
+    public Streaming.IResponseStreamSink? CurrentStream()
+    {
+        lock (_lock)
+        {
+            return _machine.Current?.Stream;
+        }
+    }
+
     /// <summary>A /response body over the limit: the caller gets Function.ResponseSizeTooLarge.</summary>
-    public async ValueTask<byte[]> OnResponseTooLargeAsync(ReadOnlyMemory<byte> requestId)
+    public ValueTask<byte[]> OnResponseTooLargeAsync(ReadOnlyMemory<byte> requestId) => OnResponseTooLargeAsync(requestId, ResponseLimit);
+
+    /// <summary>A /response body over <paramref name="limit"/>: the caller gets Function.ResponseSizeTooLarge.</summary>
+    public async ValueTask<byte[]> OnResponseTooLargeAsync(ReadOnlyMemory<byte> requestId, int limit)
     {
         var invocation = TakeResult(requestId.Span, isError: false, out var refusal);
         if (invocation is null)
         {
             return refusal!;
         }
-        await _endings.ResponseTooLargeAsync(invocation, ResponseLimit, InitDuration()).ConfigureAwait(false);
+        await _endings.ResponseTooLargeAsync(invocation, limit, InitDuration()).ConfigureAwait(false);
         ReturnToPool();
         return RuntimeReplies.Accepted;
     }

@@ -59,6 +59,9 @@ internal sealed partial class ExecutionEnvironment
 
     public int ResponseLimit => _services.Options.ResponsePayloadLimit;
 
+    /// <summary>The streamed-response limit and bandwidth rule (GatewayOptions.Stream*).</summary>
+    public GatewayOptions Options => _services.Options;
+
     public EnvironmentState State => Locked(static m => m.State);
 
     public int? ProcessId => _process.Pid;

@@ -71,6 +71,10 @@ internal sealed class Invocation : IValueTaskSource
 
     public bool WantsLogTail { get; set; }
 
+    /// <summary>Where a streamed response goes as it arrives (InvokeWithResponseStream, RESPONSE_STREAM URLs); null for
+    /// Invoke, which gets a streaming function's body buffered (up to the response limit) like any other.</summary>
+    public Streaming.IResponseStreamSink? Stream { get; set; }
+
     /// <summary>Unix epoch ms when it times out (Lambda-Runtime-Deadline-Ms), set when it is delivered; a repeated
     /// /next re-sends the same deadline.</summary>
     public long DeadlineUnixMs { get; set; }
@@ -130,6 +134,7 @@ internal sealed class Invocation : IValueTaskSource
         _traceId = "";
         ClientContext = null;
         WantsLogTail = false;
+        Stream = null;
         DeadlineUnixMs = 0;
         FunctionError = null;
         ErrorType = null;

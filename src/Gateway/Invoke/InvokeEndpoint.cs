@@ -15,12 +15,16 @@ internal sealed class InvokeEndpoint(FunctionResolver resolver, Hosting.Function
     /// its function (almost all do) costs a small Task wrapper instead of a heap-allocated state machine.</summary>
     public Task HandleAsync(HttpContext context)
     {
-        var handling = HandleCoreAsync(context);
+        var handling = HandleCoreAsync(context, streaming: false);
         return handling.IsCompletedSuccessfully ? Task.CompletedTask : handling.AsTask();
     }
 
+    /// <summary><c>POST /2021-11-15/functions/{FunctionName}/response-streaming-invocations</c> (InvokeWithResponseStream):
+    /// the same path, with the function's streamed response forwarded as event-stream PayloadChunk events.</summary>
+    public Task HandleStreamAsync(HttpContext context) => HandleCoreAsync(context, streaming: true).AsTask();
+
     [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask HandleCoreAsync(HttpContext context)
+    private async ValueTask HandleCoreAsync(HttpContext context, bool streaming)
     {
         var request = context.Request;
         var response = context.Response;
@@ -55,6 +59,12 @@ internal sealed class InvokeEndpoint(FunctionResolver resolver, Hosting.Function
         if (!InvokeRequestHeaders.TryDecodeClientContext(headers["X-Amz-Client-Context"], out var clientContext))
         {
             await LambdaErrors.InvalidRequestContent(context, InvokeRequestHeaders.ClientContextError).ConfigureAwait(false);
+            return;
+        }
+        if (streaming && type == InvocationType.Event)
+        {
+            // InvokeWithResponseStream's InvocationType is RequestResponse or DryRun only (ResponseStreamingInvocationType).
+            await LambdaErrors.Validation(context, "1 validation error detected: Value 'Event' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [RequestResponse, DryRun]").ConfigureAwait(false);
             return;
         }
         if (type == InvocationType.DryRun)
@@ -122,6 +132,8 @@ internal sealed class InvokeEndpoint(FunctionResolver resolver, Hosting.Function
             SyncDispatch.AssignTrace(invocation, pool, target, headers, received, type == InvocationType.Event, time);
             invocation.WantsLogTail = tail && type == InvocationType.RequestResponse;
             invocation.ClientContext = type == InvocationType.RequestResponse ? clientContext : null; // sync only, as on AWS
+            var stream = streaming ? new Streaming.EventStreamResponse(response, invocation) : null;
+            invocation.Stream = stream;
 
             // 4. Admission and dispatch.
             if (type == InvocationType.Event)
@@ -167,7 +179,12 @@ internal sealed class InvokeEndpoint(FunctionResolver resolver, Hosting.Function
             await lease.RunAsync().ConfigureAwait(false);
             Tracing.InvocationTracing.RunEnded(invocation);
 
-            // 5. The response, straight from the pooled buffers.
+            // 5. The response, straight from the pooled buffers (or the end of the event stream).
+            if (stream is not null)
+            {
+                await stream.CompleteAsync().ConfigureAwait(false);
+                return;
+            }
             await WriteResultAsync(response, invocation).ConfigureAwait(false);
         }
         finally

@@ -110,7 +110,7 @@ internal static class BodyReader
 
     /// <summary>Reads a chunk-size line; returns its value, -1 if malformed, null at EOF.</summary>
     [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-    private static async ValueTask<long?> ReadLineAsync(PipeReader reader)
+    internal static async ValueTask<long?> ReadLineAsync(PipeReader reader)
     {
         while (true)
         {
@@ -148,7 +148,7 @@ internal static class BodyReader
 
     /// <summary>Reads one CRLF-terminated line and returns its length (0 for an empty line), or -1 at EOF / when too long.</summary>
     [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-    private static async ValueTask<long> ReadRawLineLengthAsync(PipeReader reader)
+    internal static async ValueTask<long> ReadRawLineLengthAsync(PipeReader reader)
     {
         while (true)
         {

@@ -19,7 +19,7 @@ namespace Gateway.RuntimeApi;
 /// The loop waits for that delivery before it reads the next request, which keeps HTTP responses in order.
 /// Request and response bodies are read into pooled payloads once and never copied again.
 /// </remarks>
-internal sealed class RuntimeApiConnection : IValueTaskSource<bool>
+internal sealed partial class RuntimeApiConnection : IValueTaskSource<bool>
 {
     private readonly Socket _socket;
     private readonly ExecutionEnvironment _environment;
@@ -235,9 +235,11 @@ internal sealed class RuntimeApiConnection : IValueTaskSource<bool>
         {
             return await DiscardBodyAndReplyAsync(head, early).ConfigureAwait(false);
         }
-        if (head.Route == RuntimeRoute.Response && head.ResponseMode is not null && head.ResponseMode != "streaming")
+        if (head.Route == RuntimeRoute.Response && head.ResponseMode is not null)
         {
-            return await DiscardBodyAndReplyAsync(head, RuntimeReplies.InvalidResponseMode).ConfigureAwait(false);
+            return head.ResponseMode == "streaming"
+                ? await HandleStreamedResponseAsync(head, idSpan).ConfigureAwait(false)
+                : await RefuseResponseModeAsync(head, idSpan).ConfigureAwait(false);
         }
 
         if (head.ExpectContinue)

@@ -39,6 +39,10 @@ internal struct RuntimeRequestHead
     /// <summary>Lambda-Runtime-Function-Response-Mode, when sent (only "streaming" is valid).</summary>
     public string? ResponseMode;
 
+    /// <summary>Content-Type is <c>application/vnd.awslambda.http-integration-response</c>: a streamed body that begins
+    /// with a JSON prelude and 8 NUL bytes (function URLs). A flag, not a string: the hot path allocates nothing.</summary>
+    public bool HttpIntegrationResponse;
+
     /// <summary>True when the request id in the path did not fit the id buffer (it cannot be a valid id).</summary>
     public bool RequestIdTooLong;
 }

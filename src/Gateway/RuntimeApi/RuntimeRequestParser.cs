@@ -136,6 +136,10 @@ internal static class RuntimeRequestParser
         {
             result.ErrorType = System.Text.Encoding.UTF8.GetString(value);
         }
+        else if (Ascii.EqualsIgnoreCase(name, "Content-Type"u8))
+        {
+            result.HttpIntegrationResponse = Ascii.EqualsIgnoreCase(value, "application/vnd.awslambda.http-integration-response"u8);
+        }
         else if (Ascii.EqualsIgnoreCase(name, "Lambda-Runtime-Function-Response-Mode"u8))
         {
             result.ResponseMode = System.Text.Encoding.UTF8.GetString(value);

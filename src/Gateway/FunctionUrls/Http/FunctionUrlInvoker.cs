@@ -123,6 +123,8 @@ internal sealed class FunctionUrlInvoker(FunctionResolver resolver, Hosting.Func
             }
             response.Headers["X-Amzn-Trace-Id"] = invocation.TraceId;
 
+            var stream = FunctionUrlStreaming.Begin(context, route, invocation); // RESPONSE_STREAM only
+
             // 4. Admission and dispatch: the Invoke API's own path.
             var dispatch = SyncDispatch.TryDispatch(resolver, host, reference, ref target, ref pool, invocation, out var lease, out var throttle);
             if (dispatch == DispatchResult.Throttled)
@@ -141,7 +143,11 @@ internal sealed class FunctionUrlInvoker(FunctionResolver resolver, Hosting.Func
             await lease.RunAsync().ConfigureAwait(false);
             Tracing.InvocationTracing.RunEnded(invocation);
 
-            // 5. The function's result as an HTTP response.
+            // 5. The function's result as an HTTP response (streamed already, for a function that streamed).
+            if (stream is not null && await FunctionUrlStreaming.EndAsync(stream).ConfigureAwait(false))
+            {
+                return;
+            }
             await WriteResponseAsync(context, route, invocation).ConfigureAwait(false);
         }
         finally

@@ -1,0 +1,30 @@
+using Gateway.Invocations;
+using Microsoft.AspNetCore.Http;
+
+namespace Gateway.FunctionUrls.Http;
+
+/// <summary>
+/// RESPONSE_STREAM function URLs: the invocation's stream sink is the URL's HTTP response, so the runtime's streamed
+/// body reaches the client as it is written (<see cref="UrlStreamResponse"/>: the http-integration prelude sets the
+/// status, headers and cookies). FunctionUrlInvoker builds the event and dispatches as for BUFFERED, calling
+/// <see cref="Begin"/> before the dispatch and <see cref="EndAsync"/> once the invocation is complete.
+/// </summary>
+internal static class FunctionUrlStreaming
+{
+    /// <summary>The sink for a RESPONSE_STREAM URL's invocation (CORS headers set now, as for a buffered answer); null for BUFFERED.</summary>
+    public static UrlStreamResponse? Begin(HttpContext context, FunctionUrlRoute route, Invocation invocation)
+    {
+        if (route.InvokeMode != FunctionUrlInvokeMode.ResponseStream)
+        {
+            return null;
+        }
+        UrlCors.AddToResponse(context.Request, context.Response, route.Cors);
+        var sink = new UrlStreamResponse(context.Response, invocation);
+        invocation.Stream = sink;
+        return sink;
+    }
+
+    /// <summary>Ends the streamed response; false when the function did not stream and its result is to be mapped
+    /// as a BUFFERED URL's.</summary>
+    public static ValueTask<bool> EndAsync(UrlStreamResponse sink) => sink.CompleteAsync();
+}

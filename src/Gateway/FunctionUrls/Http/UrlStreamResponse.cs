@@ -1,0 +1,187 @@
+using System.Buffers;
+using System.Text.Json;
+using Gateway.Invocations;
+using Gateway.Streaming;
+using Microsoft.AspNetCore.Http;
+
+namespace Gateway.FunctionUrls.Http;
+
+/// <summary>
+/// The HTTP response of a RESPONSE_STREAM function URL, written while the runtime streams. A runtime that streams with
+/// <c>Content-Type: application/vnd.awslambda.http-integration-response</c> (aws-lambda-ric's
+/// <c>awslambda.HttpResponseStream.from(stream, {statusCode, headers, cookies})</c>) begins its body with a JSON prelude
+/// and 8 NUL bytes: the prelude sets the status, headers and Set-Cookie lines, and only the bytes after the NULs are the
+/// body. Any other stream is the body itself, sent as 200 with <c>Content-Type: application/octet-stream</c>.
+/// </summary>
+/// <remarks>
+/// The prelude is the only part held back (at most <see cref="MaxPrelude"/> bytes, until its 8 NULs arrive); every body
+/// byte is flushed as it comes. The runtime's connection writes the chunks; the URL request ends the response
+/// (<see cref="CompleteAsync"/>); a gate orders the two, as in <see cref="EventStreamResponse"/>.
+/// </remarks>
+internal sealed class UrlStreamResponse(HttpResponse response, Invocation invocation) : IResponseStreamSink
+{
+    private const int MaxPrelude = 64 * 1024;
+    private const int DelimiterLength = 8;
+
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private ArrayBufferWriter<byte>? _prelude;
+    private bool _started;
+    private bool _ended;
+
+    public async ValueTask<bool> WriteAsync(ReadOnlySequence<byte> chunk, string? contentType)
+    {
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_ended)
+            {
+                return false;
+            }
+            if (!_started)
+            {
+                if (contentType == StreamContentTypes.HttpIntegration)
+                {
+                    _prelude ??= new ArrayBufferWriter<byte>(512);
+                    foreach (var segment in chunk)
+                    {
+                        _prelude.Write(segment.Span);
+                    }
+                    int end = _prelude.WrittenSpan.IndexOf(stackalloc byte[DelimiterLength]);
+                    if (end < 0)
+                    {
+                        if (_prelude.WrittenCount > MaxPrelude)
+                        {
+                            StartPlain(StatusCodes.Status502BadGateway);
+                            _ended = true;
+                            return false;
+                        }
+                        return true; // the prelude is not complete yet
+                    }
+                    StartFromPrelude(_prelude.WrittenSpan[..end]);
+                    var rest = _prelude.WrittenMemory[(end + DelimiterLength)..];
+                    if (!rest.IsEmpty)
+                    {
+                        await response.Body.WriteAsync(rest).ConfigureAwait(false);
+                    }
+                    _prelude = null;
+                    return await FlushAsync().ConfigureAwait(false);
+                }
+                StartPlain(StatusCodes.Status200OK);
+            }
+            foreach (var segment in chunk)
+            {
+                response.BodyWriter.Write(segment.Span);
+            }
+            return await FlushAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or InvalidOperationException or OperationCanceledException)
+        {
+            _ended = true;
+            return false;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Ends the response once the invocation is complete. A failure before any byte was sent is a 502
+    /// (as a buffered URL answers it); after that the status is out, and the body just ends. False when the function
+    /// did not stream at all (an ordinary /response): the caller then maps its result as for a BUFFERED URL.</summary>
+    public async ValueTask<bool> CompleteAsync()
+    {
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_ended)
+            {
+                return true;
+            }
+            _ended = true;
+            if (!_started && invocation.FunctionError is null && _prelude is null && invocation.Response.Length > 0)
+            {
+                return false;
+            }
+            if (!_started)
+            {
+                if (invocation.FunctionError is not null || _prelude is not null)
+                {
+                    StartPlain(StatusCodes.Status502BadGateway);
+                    response.ContentType = "application/json";
+                    await response.Body.WriteAsync("""{"Message":"Internal Server Error"}"""u8.ToArray()).ConfigureAwait(false);
+                    return true;
+                }
+                StartPlain(StatusCodes.Status200OK);
+            }
+            await response.BodyWriter.FlushAsync().ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or InvalidOperationException or OperationCanceledException)
+        {
+            return true;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async ValueTask<bool> FlushAsync()
+    {
+        var flushed = await response.BodyWriter.FlushAsync().ConfigureAwait(false);
+        if (flushed.IsCanceled || flushed.IsCompleted)
+        {
+            _ended = true;
+        }
+        return !_ended;
+    }
+
+    private void StartPlain(int status)
+    {
+        _started = true;
+        response.StatusCode = status;
+        response.ContentType = StreamContentTypes.Default;
+    }
+
+    /// <summary>Status, headers and cookies from the prelude <c>{"statusCode":…,"headers":{…},"cookies":[…]}</c>;
+    /// a prelude that is not that JSON object is a 502, as a malformed buffered response is.</summary>
+    private void StartFromPrelude(ReadOnlySpan<byte> json)
+    {
+        _started = true;
+        try
+        {
+            var reader = new Utf8JsonReader(json);
+            using var prelude = JsonDocument.ParseValue(ref reader);
+            var root = prelude.RootElement;
+            response.StatusCode = root.TryGetProperty("statusCode", out var status) && status.TryGetInt32(out int code) && code is >= 100 and <= 599
+                ? code
+                : StatusCodes.Status200OK;
+            if (root.TryGetProperty("headers", out var headers) && headers.ValueKind == JsonValueKind.Object)
+            {
+                foreach (var header in headers.EnumerateObject())
+                {
+                    response.Headers[header.Name] = header.Value.ValueKind == JsonValueKind.String ? header.Value.GetString() : header.Value.GetRawText();
+                }
+            }
+            if (root.TryGetProperty("cookies", out var cookies) && cookies.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var cookie in cookies.EnumerateArray())
+                {
+                    if (cookie.ValueKind == JsonValueKind.String)
+                    {
+                        response.Headers.Append("Set-Cookie", cookie.GetString());
+                    }
+                }
+            }
+            if (!response.Headers.ContainsKey("Content-Type"))
+            {
+                response.ContentType = StreamContentTypes.Default;
+            }
+        }
+        catch (JsonException)
+        {
+            response.Headers.Clear();
+            StartPlain(StatusCodes.Status502BadGateway);
+        }
+    }
+}

@@ -1,0 +1,88 @@
+using System.Text.Json.Nodes;
+
+namespace Gateway.Tests.Streaming;
+
+/// <summary>
+/// RESPONSE_STREAM function URLs end to end (native binary, nodejs20.x): the http-integration prelude
+/// (<c>awslambda.HttpResponseStream.from</c>) becomes the status, headers and cookies, and the body reaches the client
+/// while the function is still writing.
+/// </summary>
+public sealed class UrlStreamingTests : IAsyncLifetime
+{
+    /// <summary>Writes "first", then waits for the signal file named in the query string, then writes "last".</summary>
+    private const string Handler = """
+        const fs = require('fs');
+        exports.handler = awslambda.streamifyResponse(async (event, responseStream) => {
+          const signal = (event.queryStringParameters || {}).signal;
+          if (event.rawPath === '/plain') {
+            responseStream.write('plain body');
+            responseStream.end();
+            return;
+          }
+          const http = awslambda.HttpResponseStream.from(responseStream, {
+            statusCode: 201, headers: { 'content-type': 'text/plain', 'x-streamed': 'yes' }, cookies: ['a=1; Path=/'],
+          });
+          http.write('first;');
+          while (signal && !fs.existsSync(signal)) await new Promise(r => setTimeout(r, 10));
+          http.write('last');
+          http.end();
+        });
+        """;
+
+    private GatewayProcess _gateway = null!;
+    private string _urlId = "";
+
+    public async Task InitializeAsync()
+    {
+        RuntimeFunctions.RequireNodeRuntime();
+        _gateway = await GatewayProcess.StartAsync([]);
+        await _gateway.CreateRuntimeFunctionAsync("url-stream", "nodejs20.x", "index.handler", RuntimeFunctions.Sources(("index.js", Handler)), timeout: 20);
+        var created = await _gateway.SendAsync(HttpMethod.Post, "/2021-10-31/functions/url-stream/url",
+            new JsonObject { ["AuthType"] = "NONE", ["InvokeMode"] = "RESPONSE_STREAM" }, HttpStatusCode.Created);
+        _urlId = new Uri(created["FunctionUrl"]!.GetValue<string>()).Host.Split('.')[0];
+    }
+
+    public async Task DisposeAsync() => await _gateway.DisposeAsync();
+
+    [Fact]
+    public async Task The_prelude_sets_status_headers_and_cookies_and_the_body_streams()
+    {
+        var signal = Path.Combine(Path.GetTempPath(), "gw-url-stream-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, $"/_url/{_urlId}/stream?signal={Uri.EscapeDataString(signal)}");
+            using var response = await _gateway.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout(60_000);
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+            Assert.Equal("yes", response.Headers.GetValues("x-streamed").Single());
+            Assert.Equal("a=1; Path=/", response.Headers.GetValues("Set-Cookie").Single());
+            Assert.Equal("text/plain", response.Content.Headers.ContentType!.MediaType);
+
+            var body = await response.Content.ReadAsStreamAsync();
+            var received = new StringBuilder();
+            var buffer = new byte[1024];
+            while (!received.ToString().Contains(';'))
+            {
+                int n = await body.ReadAsync(buffer).AsTask().WithTimeout(30_000);
+                Assert.True(n > 0, "the body ended before its first piece: " + received);
+                received.Append(Encoding.UTF8.GetString(buffer, 0, n));
+            }
+            Assert.Equal("first;", received.ToString()); // no prelude bytes, no NULs, and not yet the last write
+            await File.WriteAllTextAsync(signal, "go"); // only now may the function write "last"
+            received.Append(await new StreamReader(body).ReadToEndAsync().WithTimeout(30_000));
+            Assert.Equal("first;last", received.ToString());
+        }
+        finally
+        {
+            File.Delete(signal);
+        }
+    }
+
+    [Fact]
+    public async Task A_stream_without_a_prelude_is_a_200_octet_stream()
+    {
+        using var response = await _gateway.Client.GetAsync($"/_url/{_urlId}/plain").WithTimeout(60_000);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/octet-stream", response.Content.Headers.ContentType!.MediaType);
+        Assert.Equal("plain body", await response.Content.ReadAsStringAsync());
+    }
+}
