@@ -7,7 +7,8 @@
 #   url         a function URL (path form /_url/<id>/, AuthType NONE) vs a direct Invoke of the same function, plain
 #               HTTP/1.1, the open-loop harness at --rate: p50/p99, gateway CPU and managed bytes allocated per
 #               request (/metrics gateway_gc_allocated_bytes_total); skipped when the gateway has no function URLs.
-#               The two are interleaved --rounds times, so drift on a shared machine hits both alike.
+#               The two are interleaved --rounds times, so drift on a shared machine hits both alike; then the same
+#               pair over TLS + HTTP/2 with hey (paced), p50/p99 and gateway CPU per request.
 #
 #   loadtests/edge.sh [--rate R (1000)] [--duration S (10)] [--connections N (8)] [--rounds N (2)]
 #                     [--only transport|url] [--port P (19481)] [--binary PATH (artifacts/gateway/Gateway)]
@@ -72,12 +73,12 @@ allocated() { curl -s "$plain/metrics" | awk '$1 == "gateway_gc_allocated_bytes_
 echo "MACHINE nproc=$(nproc) cpu=\"$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)\" kernel=$(uname -r) date=$(date -u +%FT%TZ)"
 
 # hey: -c connections, each paced at rate/c req/s; -h2 for HTTP/2 (it does not verify the certificate).
-hey_run() { # label url [hey flags]
+hey_run() { # label url [hey flags]; $hey_path (default the invoke path) is POSTed to
   local label="$1" url="$2"; shift 2
   local c0 c1 out n
   c0="$(cpu_ticks)"
   out="$(hey -z "${duration}s" -c "$connections" -q "$((rate / connections))" -m POST -T application/json \
-    -D "$tmp/payload.json" "$@" "$url$invoke_path")"
+    -D "$tmp/payload.json" "$@" "$url${hey_path:-$invoke_path}")"
   c1="$(cpu_ticks)"
   n="$(echo "$out" | awk '/\[200\]/ { print $2 }')"
   echo "RESULT transport=$label requests=${n:-0} other=$(echo "$out" | awk '/\[[0-9]+\]/ && !/\[200\]/ { s += $2 } END { print s + 0 }')" \
@@ -126,6 +127,11 @@ if [[ -z "$only" || "$only" == url ]]; then
     for round in $(seq "$rounds"); do
       harness_run direct-invoke "$invoke_path"
       harness_run function-url "/_url/$url_id/"
+    done
+    # The same pair over TLS + HTTP/2 (hey, paced, as in the transport part).
+    for round in $(seq "$rounds"); do
+      hey_path="$invoke_path" hey_run tls-h2-direct-invoke "$tls" -h2
+      hey_path="/_url/$url_id/" hey_run tls-h2-function-url "$tls" -h2
     done
   fi
 fi
