@@ -5,6 +5,9 @@
 #   ./run.sh                                  http://127.0.0.1:9000, data in ./data
 #   ./run.sh --urls http://127.0.0.1:9100     any --urls/--data/--functions given here wins;
 #   ./run.sh --quiet                          every other argument goes to the gateway unchanged
+#   ./run.sh --https                          also HTTPS (HTTP/1.1 + HTTP/2) on 127.0.0.1:9443 (--https ADDRESS for
+#                                             another); without --https-certificate, the development certificate
+#                                             of scripts/make-dev-cert.sh in <data>/dev-cert (made when missing)
 #   ./run.sh --help                           this script's defaults, then every gateway option
 #
 # The gateway refuses an option it does not know, so a typo here stops the start instead of being ignored.
@@ -28,6 +31,8 @@ data="./data"
 functions="samples/functions.json"
 passthrough=()
 help=""
+https=""
+certificate_given=""
 while (($#)); do
   case "$1" in
     -h|--help) help=1; shift ;;
@@ -39,6 +44,11 @@ while (($#)); do
     --urls=*) urls="${1#*=}"; shift ;;
     --data=*) data="${1#*=}"; shift ;;
     --functions=*) functions="${1#*=}"; shift ;;
+    --https)
+      # Its address is optional here (the gateway's own --https needs one).
+      if (($# >= 2)) && [[ "$2" != --* ]]; then https="$2"; shift 2; else https="127.0.0.1:9443"; shift; fi ;;
+    --https=*) https="${1#*=}"; shift ;;
+    --https-certificate|--https-certificate=*) certificate_given=1; passthrough+=("$1"); shift ;;
     *) passthrough+=("$1"); shift ;;
   esac
 done
@@ -53,6 +63,8 @@ run.sh's defaults (they differ from the gateway's own):
   --urls URLS        $urls
   --data DIR         $data
   --functions PATH   $functions
+  --https [ADDRESS]  off; 127.0.0.1:9443 when given without an address, with the development certificate
+                     (scripts/make-dev-cert.sh, in DATA/dev-cert) unless --https-certificate is given
 Every other option goes to the gateway, which refuses one it does not know. The gateway's options:
 
 EOF
@@ -65,6 +77,15 @@ scripts/publish.sh
 # gateway still runs, and refuses nodejs* functions at CreateFunction saying why.
 if command -v npm >/dev/null; then
   scripts/build-node-runtime.sh || echo "run.sh: the Node.js runtime could not be built; nodejs functions will be refused" >&2
+fi
+
+if [[ -n "$https" ]]; then
+  passthrough+=(--https "$https")
+  if [[ -z "$certificate_given" ]]; then
+    scripts/make-dev-cert.sh --out "$data/dev-cert" >/dev/null
+    passthrough+=(--https-certificate "$data/dev-cert/cert.pem" --https-certificate-key "$data/dev-cert/key.pem")
+    echo "run.sh: HTTPS on $https with the development certificate $data/dev-cert/cert.pem (curl --cacert it; aws --ca-bundle it)"
+  fi
 fi
 
 echo "run.sh: gateway on $urls (functions: $functions, data: $data); Ctrl-C to stop"

@@ -10,6 +10,8 @@
 #   autoconf automake libtool cmake g++ make python3
 #                     build aws-lambda-ric's native addon from source (scripts/build-node-ric.sh)
 #   wrk hey hyperfine load tools for loadtests/
+#   nghttp2-client    h2load (HTTP/2 load, loadtests/edge.sh)
+#   openssl           scripts/make-dev-cert.sh (the development HTTPS certificate)
 #
 # Not installed: Debian's `bombardier` package is "The GNU Bombing utility" (a terminal game),
 # not the HTTP load generator of the same name, so it is deliberately left out.
@@ -18,7 +20,7 @@ set -euo pipefail
 packages=(
   awscli curl jq unzip zip
   autoconf automake libtool cmake g++ make python3
-  wrk hey hyperfine
+  wrk hey hyperfine nghttp2-client openssl
   bubblewrap python3-boto3 chromium
 )
 

@@ -6,6 +6,7 @@ internal sealed class Options
 {
     public Uri Url { get; private set; } = new("http://127.0.0.1:9000");
     public string Function { get; private set; } = "echo";
+    public string? Path { get; private set; }             // another path than the function's invocations (a function URL's)
     public int PayloadBytes { get; private set; } = 64;
     public string? PayloadFile { get; private set; }
     public string InvocationType { get; private set; } = "RequestResponse";
@@ -44,6 +45,7 @@ internal sealed class Options
 
           --url URL              base URL (default http://127.0.0.1:9000); must be loopback
           --function NAME        function name (default echo)
+          --path PATH            POST to PATH instead (e.g. a function URL's /_url/<id>/path); the same body
           --payload-bytes N      JSON payload of N bytes (default 64)
           --payload-file PATH    send this file's bytes instead
           --invocation-type T    RequestResponse (default) | Event | DryRun | "" (no header)
@@ -91,6 +93,7 @@ internal sealed class Options
             {
                 case "--url": o.Url = new Uri(Next()); break;
                 case "--function": o.Function = Next(); break;
+                case "--path": o.Path = Next(); break;
                 case "--payload-bytes": o.PayloadBytes = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--payload-file": o.PayloadFile = Next(); break;
                 case "--invocation-type": o.InvocationType = Next(); break;

@@ -33,6 +33,20 @@ internal sealed class GatewayOptions
     /// request. Off by default until measured; see docs/performance.md.</summary>
     public bool InlineScheduling { get; set; }
 
+    /// <summary>An address to serve HTTPS on besides --urls (<c>127.0.0.1:9443</c> or <c>https://127.0.0.1:9443</c>), with
+    /// HTTP/1.1 and HTTP/2 negotiated by ALPN. Null: none (an https:// address in --urls also serves HTTPS).</summary>
+    public string? Https { get; set; }
+
+    /// <summary>The HTTPS server certificate: a PEM file (its key in <see cref="HttpsCertificateKey"/> or in the same
+    /// file) or a PKCS#12 (.pfx/.p12) file.</summary>
+    public string? HttpsCertificate { get; set; }
+
+    /// <summary>The PEM private key of <see cref="HttpsCertificate"/>, when it is in a file of its own.</summary>
+    public string? HttpsCertificateKey { get; set; }
+
+    /// <summary>The PKCS#12 file's password, or the encrypted PEM key's.</summary>
+    public string? HttpsCertificatePassword { get; set; }
+
     /// <summary>Synchronous (RequestResponse) request payload limit: 6 MB, as on AWS.</summary>
     public int SyncPayloadLimit { get; set; } = 6 * 1024 * 1024;
 

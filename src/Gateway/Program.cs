@@ -39,9 +39,22 @@ if (GatewayStartup.CheckConfiguration(builder.Configuration) is int configuratio
 }
 var options = new GatewayOptions();
 builder.Configuration.GetSection("Gateway").Bind(options);
-if (string.IsNullOrEmpty(builder.Configuration["urls"]))
+string urls = builder.Configuration["urls"] is { Length: > 0 } givenUrls ? givenUrls : "http://127.0.0.1:9000";
+// --https / https:// addresses and their certificate (Listening/): refused at start, before anything is opened.
+var listeners = Gateway.Listening.GatewayListeners.Plan(urls, options, out string? listenError);
+if (listeners is null)
 {
-    builder.WebHost.UseUrls("http://127.0.0.1:9000");
+    Console.Error.WriteLine("gateway: " + listenError);
+    return GatewayStartup.UsageError;
+}
+if (listeners.ServesHttps)
+{
+    // Every address is bound explicitly below; left in place, --urls would make Kestrel warn that it overrides them.
+    builder.Services.AddSingleton<IStartupFilter, Gateway.Listening.ExplicitAddressesOnly>();
+}
+else if (string.IsNullOrEmpty(builder.Configuration["urls"]))
+{
+    builder.WebHost.UseUrls(urls);
 }
 // How far a connection may read ahead of the app, in Kestrel and in its socket transport (1 MB each by default, pinned
 // memory). A body held back by the request-body budget fills both: 32 waiting chunked uploads pinned 67 MB at the
@@ -53,6 +66,13 @@ builder.WebHost.ConfigureKestrel(kestrel =>
     // Invoke bodies are limited by the endpoint itself while they stream (6 MB sync, 256 KB/1 MB Event), with
     // Lambda's 413; Kestrel's own 30 MB cap stays as a backstop for everything else.
     kestrel.Limits.MaxRequestBufferSize = ReadAheadBytes;
+    Gateway.Listening.Http2Limits.Apply(kestrel.Limits, ReadAheadBytes);
+    // Plain http:// addresses bound from --urls speak HTTP/1.1 only (no h2c); HTTPS ones are set up in Listening/.
+    kestrel.ConfigureEndpointDefaults(listen => listen.Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1);
+    if (listeners.ServesHttps)
+    {
+        listeners.Listen(kestrel);
+    }
 });
 builder.WebHost.UseSockets(sockets =>
 {

@@ -215,4 +215,43 @@ public sealed class FunctionUrlHttpTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
         Assert.Equal("RequestEntityTooLargeException", response.Headers.GetValues("x-amzn-ErrorType").Single());
     }
+
+    /// <summary>A bash custom runtime that answers with the event it was given (JSON without statusCode → 200 with the
+    /// event as the body), and a 429 for a URL whose function has reserved concurrency 0.</summary>
+    [Fact]
+    public async Task A_bash_function_echoes_its_event_and_a_throttled_function_is_429()
+    {
+        var zip = FunctionZip.Build(("bootstrap", """
+            #!/bin/bash
+            set -euo pipefail
+            api="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime"
+            headers="$(mktemp)"
+            while true; do
+              curl -sS --fail -D "$headers" -o "$headers.event" "$api/invocation/next"
+              id="$(grep -Fi 'Lambda-Runtime-Aws-Request-Id:' "$headers" | tr -d '[:space:]' | cut -d: -f2)"
+              curl -sS -o /dev/null -X POST --data-binary "@$headers.event" "$api/invocation/$id/response"
+            done
+            """.Replace("\r", ""), 0b111_101_101));
+        await _gateway.CreateFunctionAsync("url-bash", zip);
+        await _gateway.WaitUntilReadyAsync("url-bash");
+        var created = await _gateway.SendAsync(HttpMethod.Post, "/2021-10-31/functions/url-bash/url",
+            new JsonObject { ["AuthType"] = "NONE" }, HttpStatusCode.Created);
+        var url = created["FunctionUrl"]!.GetValue<string>();
+
+        var (_, head, body) = await CurlAsync($"{url}a/b?x=1", "-H", "Content-Type: text/plain", "--data-binary", "plain text");
+        Assert.StartsWith("HTTP/1.1 200", head);
+        Assert.Matches("(?im)^content-type: application/json\r?$", head);
+        var e = JsonDocument.Parse(body).RootElement;
+        Assert.Equal("/a/b", e.GetProperty("rawPath").GetString());
+        Assert.Equal("1", e.GetProperty("queryStringParameters").GetProperty("x").GetString());
+        Assert.Equal("plain text", e.GetProperty("body").GetString());
+        Assert.False(e.GetProperty("isBase64Encoded").GetBoolean());
+
+        await _gateway.SendAsync(HttpMethod.Put, "/2017-10-31/functions/url-bash/concurrency",
+            new JsonObject { ["ReservedConcurrentExecutions"] = 0 }, HttpStatusCode.OK);
+        var (_, throttled, message) = await CurlAsync(url);
+        Assert.StartsWith("HTTP/1.1 429", throttled);
+        Assert.Matches("(?im)^x-amzn-ErrorType: TooManyRequestsException\r?$", throttled);
+        Assert.Equal("Rate Exceeded.", JsonDocument.Parse(message).RootElement.GetProperty("Message").GetString());
+    }
 }

@@ -33,6 +33,15 @@ internal static class GatewayOptionTable
         Row(OptionGroup.Server, nameof(GatewayOptions.Sandbox), "--sandbox", "MODE", typeof(string), "auto",
             "Lambda's filesystem per environment (/var/task, /opt, /var/runtime, a private /tmp): bwrap (a mount namespace each), "
             + "none (the host's folders), or auto (bwrap when it works here)."),
+        Row(OptionGroup.Server, nameof(GatewayOptions.Https), "--https", "ADDRESS", typeof(string), "none",
+            "Also serve HTTPS on ADDRESS (127.0.0.1:9443), HTTP/1.1 and HTTP/2 by ALPN; plain --urls stay HTTP/1.1. Needs --https-certificate. "
+            + "An https:// address in --urls serves HTTPS too (for HTTPS only)."),
+        Row(OptionGroup.Server, nameof(GatewayOptions.HttpsCertificate), "--https-certificate", "FILE", typeof(string), "none",
+            "The HTTPS certificate: PEM (key in --https-certificate-key or the same file) or PKCS#12 (.pfx/.p12). scripts/make-dev-cert.sh makes one."),
+        Row(OptionGroup.Server, nameof(GatewayOptions.HttpsCertificateKey), "--https-certificate-key", "FILE", typeof(string), "in the certificate file",
+            "The PEM private key of --https-certificate."),
+        Row(OptionGroup.Server, nameof(GatewayOptions.HttpsCertificatePassword), "--https-certificate-password", "PASSWORD", typeof(string), "none",
+            "The PKCS#12 file's password, or the encrypted PEM key's."),
 
         // ---- functions ----
         Row(OptionGroup.Functions, nameof(GatewayOptions.Functions), "--functions", "PATH", typeof(string), "none",

@@ -23,10 +23,14 @@ internal static class LambdaErrors
     public static Task Validation(HttpContext context, string message)
         => WriteAsync(context, 400, "ValidationException", message, capitalMessage: false, type: null);
 
-    /// <summary>413; the request body was not read to its end, so the connection is closed afterwards.</summary>
+    /// <summary>413; the request body was not read to its end, so an HTTP/1.x connection is closed afterwards. HTTP/2
+    /// forbids the Connection header (curl calls the response malformed); Kestrel resets just that stream instead.</summary>
     public static Task RequestEntityTooLarge(HttpContext context, string message)
     {
-        context.Response.Headers.Connection = "close";
+        if (!IsHttp2OrLater(context))
+        {
+            context.Response.Headers.Connection = "close";
+        }
         return WriteAsync(context, 413, "RequestEntityTooLargeException", message, capitalMessage: true, type: null);
     }
 
@@ -62,12 +66,15 @@ internal static class LambdaErrors
     /// <summary>Writes a refusal value (status, exception name, body).</summary>
     public static Task WriteAsync(HttpContext context, LambdaError error)
     {
-        if (error.Status == 413)
+        if (error.Status == 413 && !IsHttp2OrLater(context))
         {
-            context.Response.Headers.Connection = "close"; // the body was not read to its end
+            context.Response.Headers.Connection = "close"; // the body was not read to its end (HTTP/2: see above)
         }
         return WriteAsync(context, error.Status, error.ErrorType, error.Message, error.CapitalMessage, error.Type);
     }
+
+    private static bool IsHttp2OrLater(HttpContext context)
+        => HttpProtocol.IsHttp2(context.Request.Protocol) || HttpProtocol.IsHttp3(context.Request.Protocol);
 
     private static async Task WriteAsync(HttpContext context, int status, string errorType, string message, bool capitalMessage, string? type)
     {
