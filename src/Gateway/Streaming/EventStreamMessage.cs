@@ -2,6 +2,8 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
 
+using Gateway.Functions.Code;
+
 namespace Gateway.Streaming;
 
 /// <summary>

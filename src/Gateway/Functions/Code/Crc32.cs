@@ -1,7 +1,8 @@
 namespace Gateway.Functions.Code;
 
 /// <summary>
-/// CRC-32 (IEEE 802.3, the zip format's checksum), table-driven. Written here rather than taken from the
+/// CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320), table-driven: the zip format's checksum and the AWS
+/// event-stream prelude and message checksums (Streaming/EventStreamMessage). Written here rather than taken from the
 /// System.IO.Hashing package: one small table is cheaper than a new dependency in an AOT binary, and the framework's
 /// own zip CRC is internal.
 /// </summary>

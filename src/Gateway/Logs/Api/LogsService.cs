@@ -93,11 +93,9 @@ internal sealed class LogsService
         {
             return null!;
         }
-        _flush();
-        var streams = _catalog.StreamsOf(group!);
-        if (streams.Count == 0)
+        var streams = FreshStreamsOf(group!, out error);
+        if (error is not null)
         {
-            error = LogsError.GroupNotFound();
             return null!;
         }
         var rows = streams
@@ -162,11 +160,9 @@ internal sealed class LogsService
         {
             return null!;
         }
-        _flush();
-        var streams = _catalog.StreamsOf(group!);
-        if (streams.Count == 0)
+        var streams = FreshStreamsOf(group!, out error);
+        if (error is not null)
         {
-            error = LogsError.GroupNotFound();
             return null!;
         }
         var stream = streams.FirstOrDefault(s => s.LogStream == request.LogStreamName);
@@ -241,11 +237,9 @@ internal sealed class LogsService
         {
             return null!;
         }
-        _flush();
-        var streams = _catalog.StreamsOf(group!);
-        if (streams.Count == 0)
+        var streams = FreshStreamsOf(group!, out error);
+        if (error is not null)
         {
-            error = LogsError.GroupNotFound();
             return null!;
         }
         var selected = streams
@@ -414,4 +408,14 @@ internal sealed class LogsService
             : null;
 
     private static LogsError InvalidToken() => LogsError.InvalidParameter("The specified nextToken is invalid.");
+
+    /// <summary>The group's streams after the writers' buffers reach the files (an answer includes everything logged
+    /// before the call), or AWS's ResourceNotFoundException when the group has none.</summary>
+    private List<LogStreamFile> FreshStreamsOf(string group, out LogsError? error)
+    {
+        _flush();
+        var streams = _catalog.StreamsOf(group);
+        error = streams.Count == 0 ? LogsError.GroupNotFound() : null;
+        return streams;
+    }
 }
