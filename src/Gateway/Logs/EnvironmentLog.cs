@@ -15,9 +15,15 @@ namespace Gateway.Logs;
 /// </summary>
 /// <remarks>
 /// Output written before a runtime posts /response must land in that invocation's log and tail. The pump
-/// therefore only waits for data with a zero-byte receive and takes bytes off the socket under the lock;
-/// <see cref="DrainAsync"/> checks, under the same lock, that nothing is left unread (FIONREAD). Bytes the
+/// therefore only waits for data with a zero-byte receive and takes bytes off the socket under the lock, and
+/// <see cref="End"/> takes, under the same lock and without blocking, whatever is still unread (FIONREAD): bytes the
 /// worker wrote before /response are in the socket by the time /response arrives, so none can be missed.
+/// <para>
+/// Lines are buffered and pushed to the file by the flusher's timer (every 200 ms), except at an invocation's end:
+/// <see cref="End"/> writes the buffered index records and lines to the kernel before it returns, and the invocation's
+/// response is released only after it. A completed invocation's START, its worker's lines, END and REPORT are then in
+/// the page cache, which a SIGKILL of the gateway does not lose (no fsync: a crash of the gateway, not of the machine).
+/// </para>
 /// </remarks>
 internal sealed class EnvironmentLog : IDisposable
 {
@@ -206,13 +212,22 @@ internal sealed class EnvironmentLog : IDisposable
         }
     }
 
-    /// <summary>END and REPORT lines; returns the tail's base64 when <paramref name="wantTail"/>.</summary>
-    public string? End(in ReportLine report, bool wantTail)
+    /// <summary>
+    /// Ends the invocation's log: the worker's output still in the socket, <paramref name="platformLines"/> (separated by
+    /// '\n', e.g. the timeout notice), END and REPORT, all written to the file (the page cache) before this returns.
+    /// Returns the tail's base64 when <paramref name="wantTail"/>.
+    /// </summary>
+    public string? End(in ReportLine report, bool wantTail, string? platformLines = null)
     {
         Span<byte> line = stackalloc byte[512];
         lock (_lock)
         {
+            TakePending();
             FlushPartialLine();
+            if (platformLines is not null)
+            {
+                EmitPlatformLines(platformLines);
+            }
             if (_json)
             {
                 EndJson(report, line);
@@ -225,7 +240,57 @@ internal sealed class EnvironmentLog : IDisposable
                 Emit(line[..n]);
             }
             _capturing = false;
+            WriteThrough();
             return wantTail ? _tail.ToBase64() : null;
+        }
+    }
+
+    /// <summary>
+    /// Takes what the worker has written so far off the socket, without blocking: only the bytes already there when
+    /// called (FIONREAD), so a worker that keeps writing cannot hold the invocation's end (and the lock) for long.
+    /// </summary>
+    private void TakePending()
+    {
+        if (_closed)
+        {
+            return;
+        }
+        int pending = _output.Available;
+        while (pending > 0)
+        {
+            int n = _output.Receive(_readBuffer.AsSpan(0, Math.Min(pending, _readBuffer.Length)), SocketFlags.None, out var error);
+            if (n <= 0)
+            {
+                if (error != SocketError.WouldBlock)
+                {
+                    _closed = true; // the worker's end is closed (or broken): the pump sees the same and stops
+                }
+                return;
+            }
+            Process(_readBuffer.AsSpan(0, n));
+            pending -= n;
+        }
+    }
+
+    private void EmitPlatformLines(string lines)
+    {
+        foreach (var piece in lines.Split('\n'))
+        {
+            Emit(Encoding.UTF8.GetBytes(piece));
+        }
+    }
+
+    /// <summary>
+    /// Hands the buffered index records and lines to the kernel (write(2), no fsync), the index first: a line a reader
+    /// (or a restarted gateway) can see then has its timestamp record.
+    /// </summary>
+    private void WriteThrough()
+    {
+        if (_dirty)
+        {
+            _index.Flush();
+            _file.Flush();
+            _dirty = false;
         }
     }
 
@@ -242,18 +307,13 @@ internal sealed class EnvironmentLog : IDisposable
         }
     }
 
-    /// <summary>Pushes buffered file writes to the OS (called by the log flusher's timer and at shutdown).</summary>
+    /// <summary>Pushes buffered file writes to the OS (called by the log flusher's timer and at shutdown): the lines
+    /// written between invocations, which <see cref="End"/> does not cover.</summary>
     public void Flush()
     {
         lock (_lock)
         {
-            if (_dirty)
-            {
-                // The index first: a line a reader can see then has its timestamp record.
-                _index.Flush();
-                _file.Flush();
-                _dirty = false;
-            }
+            WriteThrough();
         }
     }
 

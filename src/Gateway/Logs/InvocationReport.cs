@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Unicode;
 using Gateway.Invocations;
 
@@ -24,7 +23,8 @@ internal sealed class InvocationReport
     private readonly int _memorySizeMb;
     private readonly Metrics.FunctionMetrics _metrics;
     private readonly Func<int> _readPeakMemoryMb;
-    private readonly List<Task> _finishing = [];
+    private int _finishing;
+    private TaskCompletionSource? _allFinished;
     private bool _initDurationDue;
     private long _deliveredTimestamp;
     private long _lastMemoryRead;
@@ -73,36 +73,14 @@ internal sealed class InvocationReport
     }
 
     /// <summary>
-    /// Writes END and REPORT (after the worker's own output, and after <paramref name="platformLines"/>), fills the log
-    /// tail, records the metrics, and completes the invocation, even when the log cannot be written.
+    /// Writes END and REPORT (after the worker's own output, and after <paramref name="platformLines"/>) through to the
+    /// file, fills the log tail, records the metrics, and completes the invocation, even when the log cannot be written.
+    /// Everything happens before this returns (the returned task is complete): the caller's response waits for it.
     /// </summary>
     /// <param name="initDurationMs">The environment's init duration, if known; reported on the first REPORT of a cold start.</param>
     /// <param name="platformLines">Lines (separated by '\n') the platform writes before END, or null.</param>
     /// <param name="status">REPORT's Status ("timeout", "error"), or null.</param>
     public Task FinishAsync(Invocation invocation, double? initDurationMs, string? platformLines, string? status)
-    {
-        var finishing = FinishCoreAsync(invocation, initDurationMs, platformLines, status);
-        if (!finishing.IsCompleted)
-        {
-            lock (_lock)
-            {
-                _finishing.RemoveAll(t => t.IsCompleted);
-                _finishing.Add(finishing);
-            }
-        }
-        return finishing;
-    }
-
-    /// <summary>Completes when every END/REPORT begun so far is written: the log stream must outlive them.</summary>
-    public Task WhenFinished()
-    {
-        lock (_lock)
-        {
-            return Task.WhenAll([.. _finishing]);
-        }
-    }
-
-    private async Task FinishCoreAsync(Invocation invocation, double? initDurationMs, string? platformLines, string? status)
     {
         try
         {
@@ -110,6 +88,7 @@ internal sealed class InvocationReport
             double? init = null;
             lock (_lock)
             {
+                _finishing++;
                 duration = _time.GetElapsedTime(_deliveredTimestamp).TotalMilliseconds;
                 if (_initDurationDue && initDurationMs is not null)
                 {
@@ -119,16 +98,10 @@ internal sealed class InvocationReport
             }
             if (Log is { } log)
             {
-                await log.DrainAsync().ConfigureAwait(false);
-                if (platformLines is not null)
-                {
-                    foreach (var line in platformLines.Split('\n'))
-                    {
-                        log.WritePlatformLine(Encoding.UTF8.GetBytes(line));
-                    }
-                }
                 var report = new ReportLine(invocation.RequestId, duration, init, _memorySizeMb, RefreshPeakMemory(duration), status);
-                invocation.LogTail = log.End(report, invocation.WantsLogTail);
+                // The one call at the response point: the worker's pending output, END and REPORT reach the file before
+                // Complete below releases the response (or lets an Event be marked done).
+                invocation.LogTail = log.End(report, invocation.WantsLogTail, platformLines);
             }
             _metrics.RecordInvocation(duration, invocation.FunctionError is not null);
         }
@@ -139,7 +112,31 @@ internal sealed class InvocationReport
         }
         finally
         {
+            lock (_lock)
+            {
+                if (--_finishing == 0 && _allFinished is { } waiter)
+                {
+                    _allFinished = null;
+                    waiter.TrySetResult();
+                }
+            }
             invocation.Complete();
+        }
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Completes when every END/REPORT begun so far is written: the log stream must outlive them (an ending
+    /// from a timer or the exit watch can run on another thread while the environment cleans up).</summary>
+    public Task WhenFinished()
+    {
+        lock (_lock)
+        {
+            if (_finishing == 0)
+            {
+                return Task.CompletedTask;
+            }
+            _allFinished ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return _allFinished.Task;
         }
     }
 
