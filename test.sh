@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The test command:
-#   ./test.sh [--install-deps] [-- <dotnet test arguments>]
+#   ./test.sh [-- <dotnet test arguments>]
 #   ./test.sh -- --filter Category=Unit
 #
-# 1. Debian packages: installed by scripts/install-deps.sh when CI=true or --install-deps is
-#    given; otherwise only checked, with the command to run if some are missing.
+# 1. Debian packages: checked (quietly) and, when some are missing, installed by scripts/install-deps.sh
+#    (as root, or through sudo). --install-deps, from before this was automatic, is still accepted.
 # 2. scripts/publish.sh (native gateway + samples + runtimes), scripts/build-node-runtime.sh (Node RIC + SDK).
 # 3. The Python runtime's own tests (src/Runtimes/python/tests, unittest), then dotnet test on tests/Gateway.UnitTests, tests/Gateway.Runtime.Tests and tests/Gateway.EventStore.Tests, then tests/Gateway.Tests with GATEWAY_BIN, GATEWAY_SAMPLES_DIR and
 #    GATEWAY_NODE_RIC_DIR pointing at those builds; results in artifacts/test-results/.
@@ -14,28 +14,29 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$root"
 
-install=false
-[[ "${CI:-}" == true ]] && install=true
 test_args=()
 while (($#)); do
   case "$1" in
-    --install-deps) install=true; shift ;;
+    --install-deps) shift ;; # the default now
     --) shift; test_args=("$@"); break ;;
     -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) echo "test.sh: unknown argument '$1' (dotnet test arguments go after --)" >&2; exit 2 ;;
   esac
 done
 
-# Tools first, with a clear message instead of a failure half-way through.
-for tool in dotnet node npm python3; do
-  command -v "$tool" >/dev/null || { echo "test.sh: '$tool' not found; install it first" >&2; exit 1; }
-done
-if $install; then
-  scripts/install-deps.sh
-elif ! scripts/install-deps.sh --check; then
-  echo "test.sh: run 'scripts/install-deps.sh' (as root) or './test.sh --install-deps' first" >&2
+# The .NET SDK is not a Debian package: say so at once instead of failing half-way through.
+command -v dotnet >/dev/null || {
+  echo "test.sh: 'dotnet' not found; install the .NET SDK named in global.json first (https://dot.net/v1/dotnet-install.sh)" >&2
   exit 1
+}
+# Debian packages (and Node.js when there is none): installed when missing, silent when all are there.
+if ! scripts/install-deps.sh --check 2>/dev/null; then
+  echo "test.sh: installing what the tests need (scripts/install-deps.sh)"
+  scripts/install-deps.sh
 fi
+for tool in node npm python3; do
+  command -v "$tool" >/dev/null || { echo "test.sh: '$tool' not found after scripts/install-deps.sh" >&2; exit 1; }
+done
 
 export GATEWAY_BIN="$root/artifacts/gateway/Gateway"
 export GATEWAY_SAMPLES_DIR="$root/artifacts/samples"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the build, the tests and the load tests need.
 # Idempotent: when every package is already installed it does not touch apt at all.
-#   scripts/install-deps.sh           install what is missing
+# ./test.sh runs it by itself when --check finds something missing (a fresh machine).
+#   scripts/install-deps.sh           install what is missing (as root, or through sudo when not root)
 #   scripts/install-deps.sh --check   only report what is missing (exit 1 if anything is)
 #
 #   awscli            the real Lambda client (Debian bookworm ships aws-cli 2.9.x; a pyenv `aws`
@@ -12,6 +13,8 @@
 #   wrk hey hyperfine load tools for loadtests/
 #   nghttp2-client    h2load (HTTP/2 load, loadtests/edge.sh)
 #   openssl           scripts/make-dev-cert.sh (the development HTTPS certificate)
+#   nodejs npm        only when there is no `node`/`npm` on PATH: a machine with another Node.js (nodesource,
+#                     nvm) keeps it
 #
 # Not installed: Debian's `bombardier` package is "The GNU Bombing utility" (a terminal game),
 # not the HTTP load generator of the same name, so it is deliberately left out.
@@ -31,6 +34,9 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
+# Commands any package may provide: only their absence calls for Debian's.
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
 
 if ((${#missing[@]} == 0)); then
   [[ "${1:-}" == --check ]] || echo "install-deps: all ${#packages[@]} packages already installed"
@@ -42,7 +48,14 @@ if [[ "${1:-}" == --check ]]; then
 fi
 
 sudo=()
-if ((EUID != 0)); then sudo=(sudo); fi
+if ((EUID != 0)); then
+  if ! command -v sudo >/dev/null; then
+    echo "install-deps: missing Debian packages: ${missing[*]}" >&2
+    echo "install-deps: installing them needs root and there is no sudo: run 'scripts/install-deps.sh' as root" >&2
+    exit 1
+  fi
+  sudo=(sudo)
+fi
 
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
