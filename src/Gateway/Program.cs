@@ -32,7 +32,10 @@ if (GatewayStartup.HandleCommandLine(args, out var normalizedArgs) is int usageE
 {
     return usageExit; // --help, or an unknown option (Configuration/GatewayOptionTable.cs lists the known ones)
 }
-var builder = WebApplication.CreateSlimBuilder(normalizedArgs);
+// Configuration is read once at start (options are bound below, never re-read), so appsettings.json is not watched:
+// the watch is recursive over the content root, which holds ./data by default, and every log write (one per
+// invocation, Logs/EnvironmentLog.cs) would wake the watcher's thread for an lstat.
+var builder = WebApplication.CreateSlimBuilder([.. normalizedArgs, "--hostBuilder:reloadConfigOnChange=false"]);
 if (GatewayStartup.CheckConfiguration(builder.Configuration) is int configurationExit)
 {
     return configurationExit; // an unknown Gateway: key or an unconvertible value, from any source
