@@ -2,9 +2,11 @@
 # The cost of writing each invocation's log through to the file before its response (README "Logs"), measured
 # interleaved: two gateway binaries (before and after the change) take turns on the same 64 B sync echo load.
 #
-#   loadtests/log-writethrough.sh BEFORE_BINARY AFTER_BINARY [--rounds N] [--duration S] [--connections N]
+#   loadtests/log-writethrough.sh BEFORE_BINARY AFTER_BINARY [--rounds N] [--duration S] [--connections N] [--data-in-cwd]
 #
 # Each round starts one binary on a fresh data folder (echo, one pre-forked environment per connection, --quiet),
+# from an empty working directory (the content root) beside it; --data-in-cwd puts the data folder inside the working
+# directory instead, as ./run.sh does (./data), which matters to a binary that still watches appsettings.json there.
 # warms up for 2 s, then runs wrk for --duration seconds (closed loop, 64 B POST) and reads, over exactly that window:
 #   req/s                      wrk's
 #   gateway CPU µs/invocation  utime+stime of the gateway process alone (/proc/PID/stat) / lambda_invocations_total
@@ -21,11 +23,13 @@ shift 2
 rounds=3
 duration=10
 connections=16
+data_in_cwd=false
 while (($#)); do
   case "$1" in
     --rounds) rounds="$2"; shift 2 ;;
     --duration) duration="$2"; shift 2 ;;
     --connections) connections="$2"; shift 2 ;;
+    --data-in-cwd) data_in_cwd=true; shift ;;
     *) echo "log-writethrough.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -57,9 +61,11 @@ invocations() { curl -s "http://127.0.0.1:$port/metrics" | awk '/^lambda_invocat
 box() { awk '/^cpu / {print $2+$3+$4+$6+$7+$8, $2+$3+$4+$5+$6+$7+$8}' /proc/stat; }
 
 run() { # label binary
-  local label="$1" binary="$2" data="$scratch/data-$RANDOM"
-  "$binary" --urls "http://127.0.0.1:$port" --data "$data" --functions "$scratch/functions.json" --quiet \
-    --Gateway:RequestRateMultiplier=1000 >"$scratch/gateway.log" 2>&1 &
+  local label="$1" binary="$2" cwd="$scratch/cwd-$RANDOM" data
+  mkdir -p "$cwd"
+  if $data_in_cwd; then data="$cwd/data"; else data="$scratch/data-$RANDOM"; fi
+  (cd "$cwd" && exec "$binary" --urls "http://127.0.0.1:$port" --data "$data" --functions "$scratch/functions.json" --quiet \
+    --Gateway:RequestRateMultiplier=1000 >"$scratch/gateway.log" 2>&1) &
   gateway_pid=$!
   for _ in $(seq 600); do
     curl -s "http://127.0.0.1:$port/_gateway/status" 2>/dev/null | grep -q "\"idleEnvironments\":$connections" && break
@@ -72,7 +78,7 @@ run() { # label binary
     | awk '/^Requests\/sec/ {print $2}')"
   c1="$(cpu_ticks "$gateway_pid")"; w1="$(writes "$gateway_pid")"; i1="$(invocations)"; b1="$(box)"
   kill "$gateway_pid"; wait "$gateway_pid" 2>/dev/null || true; gateway_pid=""
-  rm -rf "$data"
+  rm -rf "$data" "$cwd"
   awk -v label="$label" -v rps="$rps" -v c="$((c1 - c0))" -v w="$((w1 - w0))" -v i0="$i0" -v i1="$i1" -v t="$ticks" \
       -v b0="$b0" -v b1="$b1" 'BEGIN {
     n = i1 - i0; split(b0, x, " "); split(b1, y, " ")
@@ -83,7 +89,7 @@ run() { # label binary
 echo "log-writethrough: $(date -u +%FT%TZ) $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "  before: $before"
 echo "  after:  $after"
-echo "  $rounds rounds x ${duration}s, $connections connections, 64 B sync echo"
+echo "  $rounds rounds x ${duration}s, $connections connections, 64 B sync echo, data in the working directory: $data_in_cwd"
 for r in $(seq "$rounds"); do
   run before "$before"
   run after "$after"
