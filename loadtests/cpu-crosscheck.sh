@@ -43,8 +43,8 @@ dotnet "$lt_root/artifacts/loadtests/harness/Gateway.LoadTests.dll" --url "http:
   --duration "$duration" --warmup "$warmup" --connections "$connections" --payload-bytes 64 --cpu-pids "$gw_pid" >"$tmp/harness.result" &
 harness_pid=$!
 # The same window as the harness's measured seconds, give or take its start-up (~0.5 s): after the warmup, for
-# duration - 1 seconds, so that the end sample comes while the harness is still running.
-loadtests/proc-cpu.py --delay "$warmup.5" --window "$((duration - 1))" --root "gateway=$gw_pid" --root "harness=$harness_pid" >"$tmp/proc.txt"
+# duration - 2 seconds, so that the end sample comes while the harness is still running.
+loadtests/proc-cpu.py --delay "$warmup.5" --window "$((duration - 2))" --root "gateway=$gw_pid" --root "harness=$harness_pid" >"$tmp/proc.txt"
 wait "$harness_pid"
 rps="$(sed -n 's/.* rps=\([0-9]*\).*/\1/p' "$tmp/harness.result")"
 # Per request from proc-cpu.py: CPU seconds ÷ its window ÷ the harness's measured requests per second.

@@ -75,7 +75,7 @@ public class DispatchRoundTripBenchmarks
         }]), store: null);
         var resolver = new FunctionResolver(registry, DispatchPathFixture.Region, DispatchPathFixture.AccountId, RoutingRandom.Create(seed: 42));
 
-        var options = new GatewayOptions { DataDirectory = Path.Combine(_directory, "data"), Sandbox = "none", RuntimeApiOverTcp = false };
+        var options = new GatewayOptions { DataDirectory = Path.Combine(_directory, "data"), Sandbox = "none", RuntimeApiOverTcp = false, EchoFunctionLogs = false };
         _services = new EnvironmentServices(options, new QuietTimeProvider());
         // The stepping clock keeps Lambda's request-rate bucket (10,000/s by default) from throttling 16,384 fast operations.
         _host = new FunctionHost(_services, new AdmissionController(new AdmissionOptions(), new SteppingClock()), new EnvironmentLimit(EnvironmentLimit.MinimumDefault), TimeProvider.System);

@@ -50,7 +50,7 @@ internal sealed class HandWrittenRuntimeApi : IDisposable
             Latest = new VersionRecord { Definition = definition, RevisionId = Guid.NewGuid().ToString(), LastModified = DateTimeOffset.UnixEpoch },
         }]), store: null);
         var resolver = new FunctionResolver(registry, Region, Account, RoutingRandom.Create(seed: 1));
-        _services = new EnvironmentServices(new GatewayOptions { DataDirectory = directory, Sandbox = "none", RuntimeApiOverTcp = true }, TimeProvider.System);
+        _services = new EnvironmentServices(new GatewayOptions { DataDirectory = directory, Sandbox = "none", RuntimeApiOverTcp = true, EchoFunctionLogs = false }, TimeProvider.System);
         var admission = new AdmissionController(new AdmissionOptions(), TimeProvider.System);
         _host = new FunctionHost(_services, admission, new EnvironmentLimit(EnvironmentLimit.MinimumDefault), TimeProvider.System);
         _host.Load(registry, resolver);
