@@ -110,6 +110,8 @@ sleep 2
 idle_kb="$(rss_kb "$gw_pid")"
 log "idle RSS $((idle_kb / 1024)) MB"
 
+# A first run pays for the load generator's JIT and the gateway's first growth: measured, but not compared.
+run warmup
 run undisturbed
 after_undisturbed_kb="$(rss_kb "$gw_pid")"
 
