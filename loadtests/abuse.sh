@@ -7,12 +7,18 @@
 #      6 MB limit, then 413); meanwhile the same echo closed loop runs again
 #   3. reports echo throughput disturbed / undisturbed (target >= 0.8) and gateway RSS (VmRSS sampled every
 #      100 ms during the abuse) against idle (target: within 64 MB)
+#   4. the abusers alone for --cost-seconds (default 10): the gateway's own CPU (its process and its workers, from
+#      /proc at the start and end) per GB of 100 MB uploads offered, and per GB the abusers actually sent
+#
+# With --pin (on a box with at least 2 CPUs): the gateway and its workers and the echo load generator run on the
+# last CPU, the abusers on CPU 0 (taskset), in both the undisturbed and the abused run: the ratio then says what
+# the abuse costs the gateway, not what the abusers' own CPU takes from everyone on a shared core.
 #
 #   loadtests/abuse.sh [--duration S (10)] [--connections N (32)] [--abusers N (64)] [--body-mb M (100)]
 #                      [--limit-rate R (curl's --limit-rate per abuser, e.g. 2M; default none)]
 #                      [--pause S (0.1: each abuser's pause between requests)]
 #                      [--curl-abusers (one shell loop and curl per upload instead of the harness)]
-#                      [--port P (19431)] [--out DIR]
+#                      [--pin] [--cost-seconds S (10; 0 skips step 4)] [--port P (19431)] [--out DIR]
 #
 # Abusers are one harness process (--scenario oversize) with --abusers connections, each posting a body, waiting
 # for the 413 or the hang-up, pausing, and starting again. With --curl-abusers they are curl processes instead
@@ -38,6 +44,8 @@ body_mb=100
 limit_rate=""
 pause=0.1
 curl_abusers=false
+pin=false
+cost_seconds=10
 port=19431
 out=""
 while (($#)); do
@@ -49,15 +57,25 @@ while (($#)); do
     --limit-rate) limit_rate="$2"; shift 2 ;;
     --pause) pause="$2"; shift 2 ;;
     --curl-abusers) curl_abusers=true; shift ;;
+    --pin) pin=true; shift ;;
+    --cost-seconds) cost_seconds="$2"; shift 2 ;;
     --port) port="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
-    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
     *) echo "abuse.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
 out="$(lt_output_dir abuse "$out")"
 
 lt_build_harness
+
+# Pinning: "taskset -c N" prefixes (empty without --pin).
+gw_cpu=(); abuse_cpu=()
+if $pin; then
+  command -v taskset >/dev/null || { echo "abuse.sh: --pin needs taskset (util-linux)" >&2; exit 2; }
+  (($(nproc) >= 2)) || { echo "abuse.sh: --pin needs 2 CPUs" >&2; exit 2; }
+  gw_cpu=(taskset -c "$(($(nproc) - 1))"); abuse_cpu=(taskset -c 0)
+fi
 
 lt_scratch abuse
 log() { echo "abuse: $*" >&2; }
@@ -71,8 +89,8 @@ run() {
   local label="$1" c0
   log "run $label"
   c0="$(cpu_s)"
-  dotnet "$harness_dll" --url "$url" --label "$label" --out "$out/$label" --duration "$duration" --warmup "$warmup" \
-    --payload-bytes 64 --connections "$connections" 2>"$out/$label.progress.log" | tee -a "$out/results.txt" >&2
+  "${gw_cpu[@]}" dotnet "$harness_dll" --url "$url" --label "$label" --out "$out/$label" --duration "$duration" --warmup "$warmup" \
+    --payload-bytes 64 --connections "$connections" --cpu-pids "$gw_pid" 2>"$out/$label.progress.log" | tee -a "$out/results.txt" >&2
   echo "LOADAVG label=$label $(cut -d' ' -f1-3 /proc/loadavg)" >>"$out/results.txt"
   echo "GATEWAY_CPU label=$label seconds=$(echo "$(cpu_s) - $c0" | bc)" >>"$out/results.txt"
 }
@@ -82,7 +100,7 @@ run() {
   echo "LOADAVG label=start $(cut -d' ' -f1-3 /proc/loadavg)"
 } >"$out/results.txt"
 
-artifacts/gateway/Gateway --urls "$url" --data "$tmp/data" --functions loadtests/functions.json --quiet --Gateway:RequestRateMultiplier=1000 >"$out/gateway.log" 2>&1 &
+"${gw_cpu[@]}" artifacts/gateway/Gateway --urls "$url" --data "$tmp/data" --functions loadtests/functions.json --quiet --Gateway:RequestRateMultiplier=1000 >"$out/gateway.log" 2>&1 &
 gw_pid=$!; lt_stop_on_exit "$gw_pid"
 for _ in $(seq 300); do
   [[ "$(curl -s -o /dev/null -w '%{http_code}' --data '{}' "$invoke" 2>/dev/null)" == 200 ]] && break
@@ -92,6 +110,8 @@ sleep 2
 idle_kb="$(rss_kb "$gw_pid")"
 log "idle RSS $((idle_kb / 1024)) MB"
 
+# A first run pays for the load generator's JIT and the gateway's first growth: measured, but not compared.
+run warmup
 run undisturbed
 after_undisturbed_kb="$(rss_kb "$gw_pid")"
 
@@ -123,6 +143,7 @@ if $curl_abusers; then
   for i in $(seq "$abusers"); do
     mode=length; ((i % 2 == 0)) && mode=chunked
     abuse_loop "$i" "$mode" &
+    $pin && taskset -cp 0 $! >/dev/null                 # its curls inherit the affinity
     abuser_pids+=($!); lt_stop_on_exit $!
   done
 else
@@ -130,7 +151,7 @@ else
   # start per upload. It runs a little longer than the measured run and prints its counts when it ends.
   harness_rate=()
   [[ -n "$limit_rate" ]] && harness_rate=(--limit-rate "$(numfmt --from=iec "$limit_rate")")
-  dotnet "$harness_dll" --url "$url" --scenario oversize --connections "$abusers" --body-mb "$body_mb" \
+  "${abuse_cpu[@]}" dotnet "$harness_dll" --url "$url" --scenario oversize --connections "$abusers" --body-mb "$body_mb" \
     --pause-ms "$(echo "$pause * 1000 / 1" | bc)" --duration $((2 + warmup + duration + 2)) --label abusers "${harness_rate[@]}" \
     >"$tmp/abusers.result" 2>&1 &
   abuser_pids+=($!); lt_stop_on_exit $!
@@ -149,6 +170,31 @@ cat "$tmp"/abuse-*.log 2>/dev/null | sort | uniq -c | sed 's/^ */ABUSE_RESPONSES
 grep -h '^RESULT label=abusers' "$tmp/abusers.result" 2>/dev/null | sed 's/^RESULT/ABUSE_RESPONSES/' >>"$out/results.txt" || true
 cp "$tmp/rss.txt" "$out/rss-samples-kb.txt"
 
+# ---- 4. the abusers alone: the gateway's CPU per GB refused ----
+if ((cost_seconds > 0)) && ! $curl_abusers; then
+  log "abusers alone for $cost_seconds s"
+  # proc-cpu.py samples at its start and end: the window is the abusers' whole run.
+  loadtests/proc-cpu.py --summary --delay 0.2 --window "$((cost_seconds + 1))" --root "gateway=$gw_pid" >"$tmp/cost.proccpu" &
+  cost_sampler=$!
+  harness_rate=()
+  [[ -n "$limit_rate" ]] && harness_rate=(--limit-rate "$(numfmt --from=iec "$limit_rate")")
+  "${abuse_cpu[@]}" dotnet "$harness_dll" --url "$url" --scenario oversize --connections "$abusers" --body-mb "$body_mb" \
+    --pause-ms "$(echo "$pause * 1000 / 1" | bc)" --duration "$cost_seconds" --label abusers-alone "${harness_rate[@]}" >"$tmp/cost.result" 2>&1 || true
+  wait "$cost_sampler" || true
+  cost_line="$(grep -h '^RESULT label=abusers-alone' "$tmp/cost.result" || true)"
+  uploads="$(sed -n 's/.* uploads=\([0-9]*\).*/\1/p' <<<"$cost_line")"
+  mb_sent="$(sed -n 's/.* mb_sent=\([0-9]*\).*/\1/p' <<<"$cost_line")"
+  gw_cpu_s="$(awk '$2 == "root=gateway" { for (i = 1; i <= NF; i++) if ($i ~ /^cpu_s=/) { split($i, kv, "="); print kv[2] } }' "$tmp/cost.proccpu")"
+  gw_self_s="$(awk '$2 == "root=gateway" { for (i = 1; i <= NF; i++) if ($i ~ /^self_s=/) { split($i, kv, "="); print kv[2] } }' "$tmp/cost.proccpu")"
+  if [[ -n "$uploads" && "$uploads" -gt 0 && -n "$gw_cpu_s" ]]; then
+    offered_gb="$(echo "scale=3; $uploads * $body_mb * 1048576 / 1000000000" | bc -l)"
+    echo "COST abusers_alone_s=$cost_seconds uploads=$uploads offered_gb=$offered_gb sent_mb=$mb_sent gateway_cpu_s=$gw_cpu_s gateway_process_cpu_s=$gw_self_s" \
+      "cpu_s_per_offered_gb=$(echo "scale=4; $gw_cpu_s / $offered_gb" | bc -l)" \
+      "cpu_s_per_sent_gb=$( ((mb_sent > 0)) && echo "scale=4; $gw_cpu_s * 1000 / $mb_sent" | bc -l || echo n/a)" >>"$out/results.txt"
+  fi
+  echo "$cost_line" | sed 's/^RESULT/ABUSE_ALONE/' >>"$out/results.txt"
+fi
+
 ratio="$(echo "scale=2; $(field abused rps) / $(field undisturbed rps)" | bc -l)"
 {
   echo "SUMMARY undisturbed_rps=$(field undisturbed rps) abused_rps=$(field abused rps) ratio=$ratio" \
@@ -156,8 +202,10 @@ ratio="$(echo "scale=2; $(field abused rps) / $(field undisturbed rps)" | bc -l)
   printf 'MEMORY idle_mb=%.1f after_undisturbed_mb=%.1f max_during_abuse_mb=%.1f above_idle_mb=%.1f after_abuse_mb=%.1f\n' \
     "$(echo "$idle_kb / 1024" | bc -l)" "$(echo "$after_undisturbed_kb / 1024" | bc -l)" "$(echo "$max_kb / 1024" | bc -l)" \
     "$(echo "($max_kb - $idle_kb) / 1024" | bc -l)" "$(echo "$after_abuse_kb / 1024" | bc -l)"
-  grep -E '^(ABUSE_RESPONSES|GATEWAY_CPU)' "$out/results.txt" || true
-  echo "SETTINGS abusers=$abusers body_mb=$body_mb limit_rate=${limit_rate:-none} pause_s=$pause connections=$connections duration=$duration"
+  grep -E '^(ABUSE_RESPONSES|ABUSE_ALONE|GATEWAY_CPU|COST)' "$out/results.txt" || true
+  echo "CPU undisturbed: $(grep '^RESULT label=undisturbed' "$out/results.txt" | grep -oE '(server_self_us|server_tree_us|harness_us)=[0-9.]+' | tr '\n' ' ')"
+  echo "CPU abused:      $(grep '^RESULT label=abused' "$out/results.txt" | grep -oE '(server_self_us|server_tree_us|harness_us)=[0-9.]+' | tr '\n' ' ')"
+  echo "SETTINGS pin=$pin$($pin && echo " (gateway, workers and echo load on CPU $(($(nproc) - 1)), abusers on CPU 0)") abusers=$abusers body_mb=$body_mb limit_rate=${limit_rate:-none} pause_s=$pause connections=$connections duration=$duration"
   echo "LOADAVG label=end $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "Outputs: $out"
 } | tee -a "$out/summary.txt"

@@ -50,7 +50,7 @@ while (($#)); do
   esac
 done
 out="$(lt_output_dir compare "$out")"
-cpu_window=$((duration > 2 ? duration - 1 : 1)) # seconds of each run whose CPU time is counted (see run)
+cpu_window_wrk=$((duration > 3 ? duration - 2 : 1)) # seconds of a wrk run whose CPU time is counted (see run_wrk)
 
 kestrel_port=19401
 gateway_port=19402
@@ -113,53 +113,51 @@ stop() {
 }
 
 # server_pids: the processes whose CPU counts as "the server" in the next run (set before each server's runs:
-# the gateway and its workers, Kestrel, nginx and php-fpm with their children).
+# the gateway, Kestrel, nginx's and php-fpm's masters); their descendants (the gateway's bwrap + bootstrap workers,
+# nginx's and php-fpm's workers) are counted with them, live or reaped.
 server_pids=()
-# cpu_ticks PID…: utime + stime of those processes and their direct children, in clock ticks.
-cpu_ticks() {
-  local total=0 p
-  for p in "$@" $(for q in "$@"; do pgrep -P "$q" || true; done); do
-    total=$((total + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)))
-  done
-  echo "$total"
-}
 
-# run LABEL PORT [harness options…]: one harness run; appends its RESULT line to results.txt, and a CPU line:
-# the server's and the load generator's CPU time per request over the measured seconds (after the warmup),
-# which is what bounds throughput when everything shares the box's cores.
+# run LABEL PORT [harness options…]: one harness run; appends its RESULT line to results.txt, and a CPU line: the
+# server's (its root process alone, and its whole process tree) and the load generator's CPU time per request over
+# the measured seconds, which is what bounds throughput when everything shares the box's cores. The harness reads
+# /proc itself at the measured window's edges (--cpu-pids, see ProcessCpu.cs): a shell sampler beside it was late
+# by seconds on a loaded box (one awk and pgrep per process), read the load generator after it had exited (negative
+# µs/request) and missed the gateway's workers, which are grandchildren (gateway → bwrap → bootstrap).
 run() {
-  local label="$1" port="$2" harness_pid sampler_pid hz
+  local label="$1" port="$2"
   shift 2
   log "run $label ($*)"
   dotnet "$harness_dll" --url "http://127.0.0.1:$port" --label "$label" --out "$out/$label" \
-    --duration "$duration" --warmup "$warmup" --payload-bytes 64 "$@" 2>"$out/$label.progress.log" >"$tmp/$label.result" &
-  harness_pid=$!
-  # The window ends a second before the run does, while the load generator still exists to be read.
-  ( sleep "$warmup"; echo "$(cpu_ticks "${server_pids[@]}") $(cpu_ticks "$harness_pid")" >"$tmp/$label.cpu0"
-    sleep "$cpu_window"; echo "$(cpu_ticks "${server_pids[@]}") $(cpu_ticks "$harness_pid")" >"$tmp/$label.cpu1" ) &
-  sampler_pid=$!
-  wait "$harness_pid"
-  wait "$sampler_pid" || true
+    --duration "$duration" --warmup "$warmup" --payload-bytes 64 --cpu-pids "$(IFS=,; echo "${server_pids[*]}")" "$@" \
+    2>"$out/$label.progress.log" >"$tmp/$label.result" || true
   tee -a "$out/results.txt" <"$tmp/$label.result" >&2
   # The box may be shared: record how busy it was, so a noisy run can be recognised.
   echo "LOADAVG label=$label $(cut -d' ' -f1-3 /proc/loadavg)" >>"$out/results.txt"
-  if [[ -s "$tmp/$label.cpu0" && -s "$tmp/$label.cpu1" ]]; then
-    hz="$(getconf CLK_TCK)"
-    read -r s0 h0 <"$tmp/$label.cpu0"; read -r s1 h1 <"$tmp/$label.cpu1"
-    local requests; requests="$(echo "$(field "$label" rps) * $cpu_window" | bc)"
-    echo "CPU label=$label server_us_per_request=$(echo "($s1 - $s0) * 1000000 / $hz / $requests" | bc) harness_us_per_request=$(echo "($h1 - $h0) * 1000000 / $hz / $requests" | bc)" \
-      | tee -a "$out/results.txt" >&2
-  fi
+  echo "CPU label=$label server_self_us_per_request=$(field "$label" server_self_us) server_us_per_request=$(field "$label" server_tree_us) harness_us_per_request=$(field "$label" harness_us)" \
+    | tee -a "$out/results.txt" >&2
 }
 
 # run_wrk LABEL PORT: wrk with the same 64 B POST and connection count; a RESULT line like the harness's.
 run_wrk() {
   local label="$1" port="$2" rps errors
   log "run $label (wrk -t2 -c$connections -d${duration}s)"
-  wrk -t2 -c"$connections" -d"${duration}s" -s "$tmp/post.lua" --latency "http://127.0.0.1:$port$path" >"$out/$label.txt" 2>&1
+  wrk -t2 -c"$connections" -d"${duration}s" -s "$tmp/post.lua" --latency "http://127.0.0.1:$port$path" >"$out/$label.txt" 2>&1 &
+  local wrk_pid=$! roots=() p
+  for p in "${server_pids[@]}"; do roots+=(--root "server=$p"); done
+  # wrk has no warmup and no sampler of its own: /proc is read 1 s after its start and 1 s before its end.
+  loadtests/proc-cpu.py --summary --delay 1 --window "$cpu_window_wrk" "${roots[@]}" --root "wrk=$wrk_pid" >"$tmp/$label.proccpu" 2>&1 || true
+  wait "$wrk_pid" || true
   rps="$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' "$out/$label.txt")"
   errors="$(grep -E 'Non-2xx|Socket errors' "$out/$label.txt" | tr '\n' ' ' || true)"
   echo "RESULT label=$label rps=$rps p50_ms=$(wrk_ms "$label" 50) p99_ms=$(wrk_ms "$label" 99) wrk_errors=\"${errors:-none}\"" | tee -a "$out/results.txt" >&2
+  cat "$tmp/$label.proccpu" >>"$out/$label.txt"
+  # proc-cpu.py prints CPU seconds per root over its window; per request = seconds ÷ window ÷ wrk's req/s.
+  per_req() { awk -v r="$1" -v rps="$rps" '$2 == "root=" r { for (i = 1; i <= NF; i++) if ($i ~ /^cpu_s=/ || $i ~ /^self_s=/) { split($i, kv, "="); v[kv[1]] += kv[2] } }
+    /^PROCCPU window_s=/ { split($2, w, "="); win = w[2] }
+    END { if (win > 0 && rps > 0) printf "%.1f %.1f", v["self_s"] * 1e6 / win / rps, v["cpu_s"] * 1e6 / win / rps }' "$tmp/$label.proccpu"; }
+  read -r self tree <<<"$(per_req server)"
+  read -r _ wrk_us <<<"$(per_req wrk)"
+  echo "CPU label=$label server_self_us_per_request=$self server_us_per_request=$tree harness_us_per_request=$wrk_us" | tee -a "$out/results.txt" >&2
 }
 # wrk prints 50%/99% as e.g. 412.00us, 1.23ms or 1.01s; normalise to ms.
 wrk_ms() { awk -v q="$2%" '$1 == q { v = $2; if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v) } else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 }; printf "%.3f", v }' "$out/$1.txt"; }
@@ -304,13 +302,13 @@ cp "$tmp/nginx-error.log" "$tmp/php-fpm.log" "$out/" 2>/dev/null || true
 # ---- table ----
 ratio() { echo "scale=2; $1 / $2" | bc -l; }
 {
-  echo "| run | load | req/s | p50 ms | p99 ms | server CPU µs/req | load generator CPU µs/req | non-2xx / errors |"
-  echo "|---|---|---:|---:|---:|---:|---:|---|"
+  echo "| run | load | req/s | p50 ms | p99 ms | server process CPU µs/req | server + children CPU µs/req | load generator CPU µs/req | non-2xx / errors |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|---|"
   cpu_field() { grep "^CPU label=$1 " "$out/results.txt" | tail -n 1 | tr ' ' '\n' | sed -n "s/^$2=//p"; }
   row() {
     local label="$1" load="$2"
-    printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$label" "$load" "$(field "$label" rps)" "$(field "$label" p50_ms)" "$(field "$label" p99_ms)" \
-      "$(cpu_field "$label" server_us_per_request)" "$(cpu_field "$label" harness_us_per_request)" \
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$label" "$load" "$(field "$label" rps)" "$(field "$label" p50_ms)" "$(field "$label" p99_ms)" \
+      "$(cpu_field "$label" server_self_us_per_request)" "$(cpu_field "$label" server_us_per_request)" "$(cpu_field "$label" harness_us_per_request)" \
       "$(grep "^RESULT label=$label " "$out/results.txt" | tail -n 1 | grep -oE '(throttled|other4xx|5xx|errors|function_errors|unsent_due)=[0-9]+|wrk_errors="[^"]*"' | grep -vE '=0$|"none"' | tr '\n' ' ' || true)"
   }
   row bare-kestrel "closed, $connections conn"

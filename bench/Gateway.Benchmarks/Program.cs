@@ -31,9 +31,20 @@ public static class Program
         "--buildTimeout", "600",
     ];
 
+    /// <summary>
+    /// <c>--fast-in-process</c>: the same counts without BenchmarkDotNet's generated project (which rebuilds the gateway:
+    /// 10+ minutes when eight builds share two cores). The benchmarks run in this process, so tiered compilation must be
+    /// turned off by whoever starts it (check-allocations.sh --in-process sets DOTNET_TieredCompilation=0).
+    /// </summary>
+    public static readonly string[] FastInProcessArguments =
+    [
+        "--launchCount", "1", "--warmupCount", "1", "--iterationCount", "1",
+        "--invocationCount", "16384", "--unrollFactor", "16", "--inProcess",
+    ];
+
     public static int Main(string[] args)
     {
-        args = [.. args.SelectMany(a => a == "--fast" ? FastArguments : [a])];
+        args = [.. args.SelectMany(a => a switch { "--fast" => FastArguments, "--fast-in-process" => FastInProcessArguments, _ => [a] })];
         var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args).ToList();
 
         // A benchmark that threw (or a setup check that failed) must fail the run, not just print a warning.

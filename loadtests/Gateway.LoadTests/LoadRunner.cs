@@ -5,7 +5,11 @@ using System.Runtime.InteropServices;
 namespace Gateway.LoadTests;
 
 /// <summary>The outcome of a run: the recorder plus what happened at the edges.</summary>
-internal sealed record RunResult(Recorder Recorder, LatencyHistogram SendLag, long UnsentDue, long InFlightAtEnd, double ElapsedSeconds);
+internal sealed record RunResult(Recorder Recorder, LatencyHistogram SendLag, long UnsentDue, long InFlightAtEnd, double ElapsedSeconds, CpuWindow? Cpu);
+
+/// <summary>The servers' and this process's CPU ticks at the measured window's start and end, and the seconds between
+/// the two samples (by the monotonic clock, so a late sample is scaled, not miscounted).</summary>
+internal sealed record CpuWindow(CpuSample Start, CpuSample End, double Seconds);
 
 /// <summary>
 /// Closed loop: each connection sends its next request when the previous answer arrives; latency is
@@ -51,11 +55,18 @@ internal static partial class LoadRunner
                 : Task.Run(() => ClosedWorkerAsync(endPoint, request, recorder, end, stop.Token));
         }
 
-        var remaining = TimeSpan.FromSeconds((end - Stopwatch.GetTimestamp()) / (double)freq);
-        if (remaining > TimeSpan.Zero)
+        // The servers' CPU is read at the measured window's edges (the warmup's end and the run's end), from this
+        // process, so the window is the one the request counts come from.
+        (CpuSample Sample, long At)? cpuStart = null;
+        if (options.CpuPids.Count > 0)
         {
-            await Task.Delay(remaining).ConfigureAwait(false);
+            await DelayUntil(origin + options.WarmupSeconds * freq).ConfigureAwait(false);
+            cpuStart = (ProcessCpu.Sample(options.CpuPids), Stopwatch.GetTimestamp());
         }
+        await DelayUntil(end).ConfigureAwait(false);
+        CpuWindow? cpu = cpuStart is { } s0
+            ? new CpuWindow(s0.Sample, ProcessCpu.Sample(options.CpuPids), (Stopwatch.GetTimestamp() - s0.At) / (double)freq)
+            : null;
         long unsent = options.OpenLoop ? tickets.CurrentCount : 0;
         long inFlight = Interlocked.Read(ref recorder.InFlight);
         double elapsed = (Stopwatch.GetTimestamp() - origin) / (double)freq;
@@ -63,7 +74,16 @@ internal static partial class LoadRunner
         await Task.WhenAll(workers).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
         await progress.ConfigureAwait(false);
         pacer?.Join(TimeSpan.FromSeconds(2));
-        return new RunResult(recorder, sendLag, unsent, inFlight, elapsed);
+        return new RunResult(recorder, sendLag, unsent, inFlight, elapsed, cpu);
+    }
+
+    private static async Task DelayUntil(long timestamp)
+    {
+        var remaining = TimeSpan.FromSeconds((timestamp - Stopwatch.GetTimestamp()) / (double)Stopwatch.Frequency);
+        if (remaining > TimeSpan.Zero)
+        {
+            await Task.Delay(remaining).ConfigureAwait(false);
+        }
     }
 
     private static async Task ClosedWorkerAsync(EndPoint endPoint, byte[] request, Recorder recorder, long end, CancellationToken cancellationToken)

@@ -38,6 +38,8 @@ internal sealed class Options
     public int PauseMilliseconds { get; private set; } = 100;
     public long LimitRateBytesPerSecond { get; private set; }
 
+    public List<int> CpuPids { get; } = [];               // servers whose process trees' CPU is read over the measured window
+
     public bool OpenLoop => Rate > 0;
 
     public const string Usage = """
@@ -57,6 +59,9 @@ internal sealed class Options
           --out DIR              write summary.json, timeseries.json/.csv and chart.html there
           --label TEXT           name of the run in the outputs (default "run")
           --quiet                no progress line
+          --cpu-pids P1,P2       read /proc at the measured window's start and end for these processes, their
+                                 descendants (live and reaped) and this load generator; adds to the RESULT line
+                                 server_self_us, server_tree_us and harness_us (CPU µs per measured request)
 
         Throttle scenario (--scenario throttle): open loop ramping linearly, second by second, from --ramp-from
         to --ramp-to requests/s over --duration seconds (no warmup); prints per second the sent, admitted and
@@ -104,6 +109,7 @@ internal sealed class Options
                 case "--out": o.OutDirectory = Next(); break;
                 case "--label": o.Label = Next(); break;
                 case "--quiet": o.Quiet = true; break;
+                case "--cpu-pids": o.CpuPids.AddRange(Next().Split(',', StringSplitOptions.RemoveEmptyEntries).Select(p => int.Parse(p, CultureInfo.InvariantCulture))); break;
                 case "--scenario": o.Scenario = Next(); break;
                 case "--ramp-from": o.RampFrom = double.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--ramp-to": o.RampTo = double.Parse(Next(), CultureInfo.InvariantCulture); break;

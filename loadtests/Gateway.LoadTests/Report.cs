@@ -64,6 +64,7 @@ internal static class Report
     public static string ResultLine(Options options, RunResult result, List<SecondRow> rows, LatencyHistogram measured)
     {
         var m = rows.Where(r => !r.Warmup).ToList();
+        string cpu = result.Cpu is { } w && measured.TotalCount > 0 ? CpuFields(w, measured.TotalCount / (double)options.DurationSeconds) : "";
         string lag = options.OpenLoop ? string.Create(Inv, $" send_lag_p99_ms={LoadRunner.Ms(result.SendLag.ValueAtPercentile(99)):F3}") : "";
         return string.Create(Inv,
             $"RESULT label={options.Label} mode={(options.OpenLoop ? "open" : "closed")} rate={options.Rate} connections={options.Connections} " +
@@ -71,7 +72,16 @@ internal static class Report
             $"p90_ms={LoadRunner.Ms(measured.ValueAtPercentile(90)):F3} p99_ms={LoadRunner.Ms(measured.ValueAtPercentile(99)):F3} " +
             $"p999_ms={LoadRunner.Ms(measured.ValueAtPercentile(99.9)):F3} max_ms={LoadRunner.Ms(measured.MaxNanos):F3} " +
             $"ok={m.Sum(r => r.Ok2xx)} throttled={m.Sum(r => r.Throttled429)} other4xx={m.Sum(r => r.Other4xx)} 5xx={m.Sum(r => r.Server5xx)} " +
-            $"errors={m.Sum(r => r.Errors)} function_errors={m.Sum(r => r.FunctionErrors)} unsent_due={result.UnsentDue} in_flight_at_end={result.InFlightAtEnd}{lag}");
+            $"errors={m.Sum(r => r.Errors)} function_errors={m.Sum(r => r.FunctionErrors)} unsent_due={result.UnsentDue} in_flight_at_end={result.InFlightAtEnd}{lag}{cpu}");
+    }
+
+    /// <summary>CPU µs per request: ticks over the sampled window ÷ the window's seconds ÷ the measured request rate.</summary>
+    private static string CpuFields(CpuWindow w, double requestsPerSecond)
+    {
+        double PerRequest(long ticks) => ticks * 1_000_000.0 / ProcessCpu.TicksPerSecond / w.Seconds / requestsPerSecond;
+        return string.Create(Inv,
+            $" server_self_us={PerRequest(w.End.Roots - w.Start.Roots):F1} server_tree_us={PerRequest(w.End.Tree - w.Start.Tree):F1} " +
+            $"harness_us={PerRequest(w.End.Self - w.Start.Self):F1} cpu_window_s={w.Seconds:F2} server_processes={w.Start.Processes}/{w.End.Processes}");
     }
 
     public static void Write(string directory, Options options, RunResult result, List<SecondRow> rows, LatencyHistogram measured)
