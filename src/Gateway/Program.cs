@@ -244,12 +244,27 @@ using var destinations = new Gateway.Async.Destinations.DestinationDelivery(envi
     (function, payload, cancellationToken) => eventsForDestinations!.InvokeAsync(function, payload, cancellationToken), asyncTime);
 var events = new AsyncInvocations(eventStore, host, invocations, asyncTime, eventInvokeConfigs.Effective, destinations, options.AsyncEventsInMemory);
 eventsForDestinations = events;
+// Resource-based policies (Security/Policies/): AddPermission/RemovePermission/GetPolicy, the permission a NONE URL
+// needs, and cross-account invokes; in registry.db's function_policies table.
+Gateway.Security.Policies.FunctionPolicies functionPolicies;
+Gateway.Security.Policies.SqlitePolicyStore policyStore;
+try
+{
+    (functionPolicies, policyStore) = Gateway.Security.Policies.PolicySetup.Open(registry, resolver, options, environmentServices.DataDirectory);
+}
+catch (Exception ex) when (ex is RegistryStoreException or IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
+{
+    Console.Error.WriteLine($"[gateway] cannot open the resource policy store in {environmentServices.DataDirectory}: {ex.Message}");
+    return 1;
+}
+using var disposePolicyStore = policyStore;
 // Function URLs (FunctionUrls/): their API, and the front door for their hosts and /_url/ paths ahead of routing.
 Gateway.FunctionUrls.SqliteFunctionUrlStore functionUrlStore;
 try
 {
     functionUrlStore = Gateway.FunctionUrls.FunctionUrlSetup.Map(app, registry, resolver, options, time, environmentServices.DataDirectory,
-        new Gateway.FunctionUrls.FunctionUrlInvoker(resolver, host, invocations, bodyBudget, options, time));
+        new Gateway.FunctionUrls.FunctionUrlInvoker(resolver, host, invocations, bodyBudget, options, time),
+        Gateway.Security.Policies.PolicySetup.UrlAuthorizer(new Gateway.FunctionUrls.UnsignedFunctionUrlAuthorizer(), functionPolicies, options));
 }
 catch (Exception ex) when (ex is RegistryStoreException or IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
 {
@@ -257,7 +272,7 @@ catch (Exception ex) when (ex is RegistryStoreException or IOException or Unauth
     return 1;
 }
 using var disposeFunctionUrlStore = functionUrlStore;
-var invoke = new InvokeEndpoint(resolver, host, invocations, events, bodyBudget, options, time);
+var invoke = new InvokeEndpoint(resolver, host, invocations, events, bodyBudget, options, time) { Policies = functionPolicies };
 app.MapPost("/2015-03-31/functions/{FunctionName}/invocations", invoke.HandleAsync);
 app.MapPost("/2021-11-15/functions/{FunctionName}/response-streaming-invocations", invoke.HandleStreamAsync);
 app.MapGet("/_gateway/status", async () => StatusReport.Build(host, environmentServices, invocations, await events.CountersAsync()));
@@ -269,6 +284,7 @@ AliasEndpoints.Map(app, registry, resolver);
 ConcurrencyEndpoints.Map(app, registry, resolver, options);
 ProvisionedConcurrencyEndpoints.Map(app, registry, resolver, options, time, host);
 EventInvokeConfigEndpoints.Map(app, eventInvokeConfigs, resolver);
+Gateway.Security.Policies.PolicySetup.Map(app, functionPolicies, resolver); // AddPermission, RemovePermission, GetPolicy
 using var logRetention = Gateway.Logs.Api.LogsApi.Map(app, environmentServices, options); // CloudWatch Logs' API for `aws logs`
 // The live dashboard at /_gateway/ (Dashboard/): one snapshot a second, shared by every open page.
 var predictions = new Gateway.Dashboard.PredictionBoard();
