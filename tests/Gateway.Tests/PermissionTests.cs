@@ -54,7 +54,7 @@ public sealed class PermissionTests : IAsyncLifetime
         var added = await OkAsync(aws, _gateway, "add-permission", "--function-name", "echo", "--statement-id", "s3", "--action", "lambda:InvokeFunction",
             "--principal", "s3.amazonaws.com", "--source-arn", "arn:aws:s3:::my-bucket", "--source-account", "111111111111");
         // The Statement member is a JSON string, as AWS answers it.
-        Assert.Equal($$"""{"Sid":"s3","Effect":"Allow","Principal":{"Service":"s3.amazonaws.com"},"Action":"lambda:InvokeFunction","Resource":"{{Arn}}","Condition":{"StringEquals":{"AWS:SourceAccount":"111111111111"},"ArnLike":{"AWS:SourceArn":"arn:aws:s3:::my-bucket"}}}""",
+        Assert.Equal($$$$"""{"Sid":"s3","Effect":"Allow","Principal":{"Service":"s3.amazonaws.com"},"Action":"lambda:InvokeFunction","Resource":"{{{{Arn}}}}","Condition":{"StringEquals":{"AWS:SourceAccount":"111111111111"},"ArnLike":{"AWS:SourceArn":"arn:aws:s3:::my-bucket"}}}""",
             added["Statement"]!.GetValue<string>());
         await OkAsync(aws, _gateway, "add-permission", "--function-name", Arn, "--statement-id", "account", "--action", "lambda:GetFunction", "--principal", "222222222222");
 
@@ -129,7 +129,7 @@ public sealed class PermissionTests : IAsyncLifetime
         var (exit, stdout, stderr) = await Processes.RunAsync("python3", ["-c", script], timeoutMs: 120_000);
         Assert.True(exit == 0, stderr);
         var result = JsonNode.Parse(stdout)!;
-        Assert.Equal($$"""{"Sid":"url","Effect":"Allow","Principal":"*","Action":"lambda:InvokeFunction","Resource":"{{Arn}}:live","Condition":{"Bool":{"lambda:InvokedViaFunctionUrl":"true"}}}""",
+        Assert.Equal($$$$"""{"Sid":"url","Effect":"Allow","Principal":"*","Action":"lambda:InvokeFunction","Resource":"{{{{Arn}}}}:live","Condition":{"Bool":{"lambda:InvokedViaFunctionUrl":"true"}}}""",
             result["alias"]!.ToJsonString());
         Assert.Equal($$"""{"Sid":"url","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:user/alice"},"Action":"lambda:*","Resource":"{{Arn}}:1"}""",
             result["version"]!.ToJsonString());
