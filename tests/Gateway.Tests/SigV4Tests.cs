@@ -28,7 +28,9 @@ public sealed class SigV4Tests : IAsyncLifetime
         var functions = new System.Text.Json.Nodes.JsonObject { ["Functions"] = new System.Text.Json.Nodes.JsonArray(TestFunction.Sample("echo").ToJson()) };
         await File.WriteAllTextAsync(Path.Combine(root, "functions.json"), functions.ToJsonString());
         int port = FreePort();
-        _gateway = GatewayProcess.Launch(root, port, "--auth", "sigv4", "--credentials", credentials);
+        // The tester is of the gateway's own account: a caller of another account would need a resource policy
+        // (PermissionTests' CrossAccountTests).
+        _gateway = GatewayProcess.Launch(root, port, "--auth", "sigv4", "--credentials", credentials, "--account-id", "111122223333");
         // Listening once an unsigned request is refused (there is no unauthenticated endpoint to poll).
         await Poll.UntilAsync(async () =>
         {
