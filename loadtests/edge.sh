@@ -108,6 +108,11 @@ fi
 if [[ -z "$only" || "$only" == url ]]; then
   url_json="$(curl -s -X POST -H 'content-type: application/json' -d '{"AuthType":"NONE"}' "$plain/2021-10-31/functions/echo/url")"
   url_id="$(echo "$url_json" | jq -r '.FunctionUrl // empty' | sed -n 's|^https\?://\([a-z0-9]*\)\.lambda-url\..*|\1|p')"
+  # A NONE URL answers once the function's policy lets the public in (both grants, as on AWS since 2025-10).
+  for grant in '{"StatementId":"FunctionURLAllowPublicAccess","Action":"lambda:InvokeFunctionUrl","Principal":"*","FunctionUrlAuthType":"NONE"}' \
+               '{"StatementId":"FunctionURLInvokeAllowPublicAccess","Action":"lambda:InvokeFunction","Principal":"*","InvokedViaFunctionUrl":true}'; do
+    curl -s -o /dev/null -X POST -H 'content-type: application/json' -d "$grant" "$plain/2015-03-31/functions/echo/policy"
+  done
   if [[ -z "$url_id" ]]; then
     echo "RESULT url=skipped reason=\"no function URLs in this gateway: $url_json\""
   else

@@ -17,6 +17,7 @@ internal sealed class Options
     public string? OutDirectory { get; private set; }
     public string Label { get; private set; } = "run";
     public bool Quiet { get; private set; }
+    public string? Sign { get; private set; }              // KEY:SECRET: SigV4-sign the request (RequestSigner.cs)
 
     // --scenario throttle (Throttle.cs)
     public string Scenario { get; private set; } = "load";
@@ -62,6 +63,7 @@ internal sealed class Options
           --cpu-pids P1,P2       read /proc at the measured window's start and end for these processes, their
                                  descendants (live and reaped) and this load generator; adds to the RESULT line
                                  server_self_us, server_tree_us and harness_us (CPU µs per measured request)
+          --sign KEY:SECRET      SigV4-sign the request (for a gateway under --auth sigv4), once at start
 
         Throttle scenario (--scenario throttle): open loop ramping linearly, second by second, from --ramp-from
         to --ramp-to requests/s over --duration seconds (no warmup); prints per second the sent, admitted and
@@ -110,6 +112,7 @@ internal sealed class Options
                 case "--label": o.Label = Next(); break;
                 case "--quiet": o.Quiet = true; break;
                 case "--cpu-pids": o.CpuPids.AddRange(Next().Split(',', StringSplitOptions.RemoveEmptyEntries).Select(p => int.Parse(p, CultureInfo.InvariantCulture))); break;
+                case "--sign": o.Sign = Next(); break;
                 case "--scenario": o.Scenario = Next(); break;
                 case "--ramp-from": o.RampFrom = double.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--ramp-to": o.RampTo = double.Parse(Next(), CultureInfo.InvariantCulture); break;

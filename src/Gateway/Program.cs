@@ -247,12 +247,37 @@ using var destinations = new Gateway.Async.Destinations.DestinationDelivery(envi
     (function, payload, cancellationToken) => eventsForDestinations!.InvokeAsync(function, payload, cancellationToken), asyncTime);
 var events = new AsyncInvocations(eventStore, host, invocations, asyncTime, eventInvokeConfigs.Effective, destinations, options.AsyncEventsInMemory);
 eventsForDestinations = events;
+// Resource-based policies (Security/Policies/): AddPermission/RemovePermission/GetPolicy, the permission a NONE URL
+// needs, and cross-account invokes; in registry.db's function_policies table.
+Gateway.Security.Policies.FunctionPolicies functionPolicies;
+Gateway.Security.Policies.SqlitePolicyStore policyStore;
+try
+{
+    (functionPolicies, policyStore) = Gateway.Security.Policies.PolicySetup.Open(registry, resolver, options, environmentServices.DataDirectory);
+}
+catch (Exception ex) when (ex is RegistryStoreException or IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
+{
+    Console.Error.WriteLine($"[gateway] cannot open the resource policy store in {environmentServices.DataDirectory}: {ex.Message}");
+    return 1;
+}
+using var disposePolicyStore = policyStore;
+// --auth sigv4 (Security/Signing/): the credentials file read now; null when authentication is off (nothing registered).
+var signing = Gateway.Security.Signing.SigningSetup.Create(options, time, out var authError);
+if (authError is not null)
+{
+    Console.Error.WriteLine("[gateway] " + authError);
+    return 1;
+}
 // Function URLs (FunctionUrls/): their API, and the front door for their hosts and /_url/ paths ahead of routing.
 Gateway.FunctionUrls.SqliteFunctionUrlStore functionUrlStore;
 try
 {
     functionUrlStore = Gateway.FunctionUrls.FunctionUrlSetup.Map(app, registry, resolver, options, time, environmentServices.DataDirectory,
-        new Gateway.FunctionUrls.FunctionUrlInvoker(resolver, host, invocations, bodyBudget, options, time));
+        new Gateway.FunctionUrls.FunctionUrlInvoker(resolver, host, invocations, bodyBudget, options, time),
+        // The resource-policy check runs after whichever authorizer verifies the caller (signatures with --auth sigv4).
+        Gateway.Security.Policies.PolicySetup.UrlAuthorizer(
+            signing is null ? new Gateway.FunctionUrls.UnsignedFunctionUrlAuthorizer() : new Gateway.Security.Signing.SigV4FunctionUrlAuthorizer(signing, new Gateway.FunctionUrls.UnsignedFunctionUrlAuthorizer()),
+            functionPolicies, options));
 }
 catch (Exception ex) when (ex is RegistryStoreException or IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
 {
@@ -260,7 +285,14 @@ catch (Exception ex) when (ex is RegistryStoreException or IOException or Unauth
     return 1;
 }
 using var disposeFunctionUrlStore = functionUrlStore;
-var invoke = new InvokeEndpoint(resolver, host, invocations, events, bodyBudget, options, time);
+if (signing is not null)
+{
+    // After the URL front door (URLs verify in their authorizer), before every endpoint.
+    var sigv4 = new Gateway.Security.Signing.SigV4Middleware(signing);
+    app.Use(next => context => sigv4.InvokeAsync(context, next));
+    Console.WriteLine("[gateway] auth: sigv4, " + signing.Verifier.Region + ", keys from " + options.Credentials);
+}
+var invoke = new InvokeEndpoint(resolver, host, invocations, events, bodyBudget, options, time) { Policies = functionPolicies };
 app.MapPost("/2015-03-31/functions/{FunctionName}/invocations", invoke.HandleAsync);
 app.MapPost("/2021-11-15/functions/{FunctionName}/response-streaming-invocations", invoke.HandleStreamAsync);
 app.MapGet("/_gateway/status", async () => StatusReport.Build(host, environmentServices, invocations, await events.CountersAsync()));
@@ -272,6 +304,7 @@ AliasEndpoints.Map(app, registry, resolver);
 ConcurrencyEndpoints.Map(app, registry, resolver, options);
 ProvisionedConcurrencyEndpoints.Map(app, registry, resolver, options, time, host);
 EventInvokeConfigEndpoints.Map(app, eventInvokeConfigs, resolver);
+Gateway.Security.Policies.PolicySetup.Map(app, functionPolicies, resolver); // AddPermission, RemovePermission, GetPolicy
 using var logRetention = Gateway.Logs.Api.LogsApi.Map(app, environmentServices, options); // CloudWatch Logs' API for `aws logs`
 // The live dashboard at /_gateway/ (Dashboard/): one snapshot a second, shared by every open page.
 var predictions = new Gateway.Dashboard.PredictionBoard();

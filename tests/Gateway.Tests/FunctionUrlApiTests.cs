@@ -125,6 +125,11 @@ public sealed partial class FunctionUrlApiTests : IAsyncLifetime
         Assert.Equal("arn:aws:lambda:us-east-1:000000000000:function:other:live", alias["FunctionArn"]!.GetValue<string>());
         Assert.Equal("BUFFERED", alias["InvokeMode"]!.GetValue<string>());
         Assert.NotEqual(unqualified["FunctionUrl"]!.GetValue<string>(), alias["FunctionUrl"]!.GetValue<string>());
+        // As on AWS, a NONE URL answers once its policy allows the public in: the alias's policy, for the alias's URL.
+        await OkAsync(aws, _gateway, "add-permission", "--function-name", "other", "--qualifier", "live", "--statement-id", "FunctionURLAllowPublicAccess",
+            "--action", "lambda:InvokeFunctionUrl", "--principal", "*", "--function-url-auth-type", "NONE");
+        await OkAsync(aws, _gateway, "add-permission", "--function-name", "other", "--qualifier", "live", "--statement-id", "FunctionURLInvokeAllowPublicAccess",
+            "--action", "lambda:InvokeFunction", "--principal", "*", "--invoked-via-function-url");
         Assert.Equal(alias["FunctionUrl"]!.GetValue<string>(),
             (await OkAsync(aws, _gateway, "get-function-url-config", "--function-name", "other:live"))["FunctionUrl"]!.GetValue<string>());
 
@@ -160,6 +165,7 @@ public sealed partial class FunctionUrlApiTests : IAsyncLifetime
             ["InvokeMode"] = "RESPONSE_STREAM",
         }, HttpStatusCode.Created);
         string id = UrlPattern().Match(created["FunctionUrl"]!.GetValue<string>()).Groups["id"].Value;
+        await _gateway.AllowPublicUrlAsync("echo"); // kept across the restart too
         await _gateway.StopAsync();
 
         await using var restarted = await GatewayProcess.RestartAsync(_gateway);

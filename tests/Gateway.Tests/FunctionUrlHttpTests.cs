@@ -57,6 +57,7 @@ public sealed class FunctionUrlHttpTests : IAsyncLifetime
         };
         var created = await _gateway.SendAsync(HttpMethod.Post, "/2021-10-31/functions/url-echo/url",
             new JsonObject { ["AuthType"] = "NONE", ["Cors"] = cors }, HttpStatusCode.Created);
+        await _gateway.AllowPublicUrlAsync("url-echo");
         _functionUrl = created["FunctionUrl"]!.GetValue<string>();
         _urlId = new Uri(_functionUrl).Host.Split('.')[0];
     }
@@ -236,6 +237,7 @@ public sealed class FunctionUrlHttpTests : IAsyncLifetime
         await _gateway.WaitUntilReadyAsync("url-bash");
         var created = await _gateway.SendAsync(HttpMethod.Post, "/2021-10-31/functions/url-bash/url",
             new JsonObject { ["AuthType"] = "NONE" }, HttpStatusCode.Created);
+        await _gateway.AllowPublicUrlAsync("url-bash");
         var url = created["FunctionUrl"]!.GetValue<string>();
 
         var (_, head, body) = await CurlAsync($"{url}a/b?x=1", "-H", "Content-Type: text/plain", "--data-binary", "plain text");

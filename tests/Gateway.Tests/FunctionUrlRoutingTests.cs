@@ -23,6 +23,7 @@ public sealed class FunctionUrlRoutingTests : IAsyncLifetime
     {
         _gateway = await GatewayProcess.StartAsync([TestFunction.Sample("echo")]);
         var created = await _gateway.SendAsync(HttpMethod.Post, "/2021-10-31/functions/echo/url", new JsonObject { ["AuthType"] = "NONE" }, HttpStatusCode.Created);
+        await _gateway.AllowPublicUrlAsync("echo");
         _functionUrl = created["FunctionUrl"]!.GetValue<string>();
         _id = new Uri(_functionUrl).Host.Split('.')[0];
     }
@@ -101,6 +102,7 @@ public sealed class FunctionUrlRoutingTests : IAsyncLifetime
         await _gateway.SendAsync(HttpMethod.Post, "/2015-03-31/functions/echo/versions", new JsonObject(), HttpStatusCode.Created);
         await _gateway.SendAsync(HttpMethod.Post, "/2015-03-31/functions/echo/aliases", new JsonObject { ["Name"] = "live", ["FunctionVersion"] = "1" }, HttpStatusCode.Created);
         var alias = await _gateway.SendAsync(HttpMethod.Post, "/2021-10-31/functions/echo/url?Qualifier=live", new JsonObject { ["AuthType"] = "NONE" }, HttpStatusCode.Created);
+        await _gateway.AllowPublicUrlAsync("echo", "live"); // an alias's URL needs the alias's own permission
         string aliasId = new Uri(alias["FunctionUrl"]!.GetValue<string>()).Host.Split('.')[0];
         var (_, @event) = await CurlAsync($"http://127.0.0.1:{Port}/_url/{aliasId}/on-alias");
         Assert.Equal("/on-alias", @event.GetProperty("rawPath").GetString());

@@ -131,6 +131,16 @@ public sealed class HttpsTests(HttpsTests.HttpsGateway fixture) : IClassFixture<
         Assert.Equal("201", status);
         var functionUrl = new Uri(JsonNode.Parse(created)!["FunctionUrl"]!.GetValue<string>());
         Assert.Equal(("https", fixture.HttpsPort), (functionUrl.Scheme, functionUrl.Port)); // the scheme and port it was asked on
+        // The public permission a NONE URL needs (as on AWS), over HTTPS too.
+        foreach (var grant in new[]
+        {
+            "{\"StatementId\":\"url\",\"Action\":\"lambda:InvokeFunctionUrl\",\"Principal\":\"*\",\"FunctionUrlAuthType\":\"NONE\"}",
+            "{\"StatementId\":\"invoke\",\"Action\":\"lambda:InvokeFunction\",\"Principal\":\"*\",\"InvokedViaFunctionUrl\":true}",
+        })
+        {
+            var (grantStatus, _, _, _) = await CurlAsync("-X", "POST", "-H", "content-type: application/json", "--data", grant, fixture.HttpsBase + "/2015-03-31/functions/echo/policy");
+            Assert.Equal("201", grantStatus);
+        }
 
         // The Host form, the certificate verified against the URL's name; echo answers with the event it got.
         var (urlStatus, version, body, _) = await CurlAsync("--http2", "--resolve", $"{functionUrl.Host}:{fixture.HttpsPort}:127.0.0.1",

@@ -11,6 +11,9 @@ namespace Gateway.Invoke;
 /// </summary>
 internal sealed class InvokeEndpoint(FunctionResolver resolver, Hosting.FunctionHost host, InvocationPool invocations, Async.AsyncInvocations events, RequestBodyBudget bodyBudget, GatewayOptions options, TimeProvider time)
 {
+    /// <summary>Resource-based policies: the cross-account check (null: none, as in tests that build the endpoint alone).</summary>
+    public Security.Policies.FunctionPolicies? Policies { get; init; }
+
     /// <summary>The route's handler. The work is a pooled-state-machine ValueTask, so an invocation that waits for
     /// its function (almost all do) costs a small Task wrapper instead of a heap-allocated state machine.</summary>
     public Task HandleAsync(HttpContext context)
@@ -40,7 +43,12 @@ internal sealed class InvokeEndpoint(FunctionResolver resolver, Hosting.Function
         string? queryQualifier = request.QueryString.HasValue && request.Query.TryGetValue("Qualifier", out var qualifierValues) ? qualifierValues.ToString() : null;
         if (!SyncDispatch.TryResolve(resolver, host, rawName, queryQualifier, out var reference, out var target, out var function, out var pool, out var nameError))
         {
-            await LambdaErrors.WriteAsync(context, nameError!).ConfigureAwait(false);
+            await LambdaErrors.WriteAsync(context, Security.Policies.FunctionPolicies.ForeignArn(context, options, reference, nameError!)).ConfigureAwait(false);
+            return;
+        }
+        if (Policies?.CheckInvoke(context, target) is { } denied)
+        {
+            await LambdaErrors.WriteAsync(context, denied).ConfigureAwait(false); // a caller of another account, no policy allows it
             return;
         }
 

@@ -40,6 +40,7 @@ public sealed class UrlStreamingTests : IAsyncLifetime
         await _gateway.CreateRuntimeFunctionAsync("url-stream", "nodejs20.x", "index.handler", RuntimeFunctions.Sources(("index.js", Handler)), timeout: 20);
         var created = await _gateway.SendAsync(HttpMethod.Post, "/2021-10-31/functions/url-stream/url",
             new JsonObject { ["AuthType"] = "NONE", ["InvokeMode"] = "RESPONSE_STREAM" }, HttpStatusCode.Created);
+        await _gateway.AllowPublicUrlAsync("url-stream");
         _urlId = new Uri(created["FunctionUrl"]!.GetValue<string>()).Host.Split('.')[0];
     }
 
