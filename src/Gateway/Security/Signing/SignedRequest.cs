@@ -14,7 +14,7 @@ internal sealed class SignedRequest : IDisposable
 
     private ByteBuilder _text;
     private readonly int _canonicalStart;
-    private readonly byte[] _key;
+    private readonly SigningKey _key;
     private Signature32 _provided;
 
     [InlineArray(32)]
@@ -25,7 +25,7 @@ internal sealed class SignedRequest : IDisposable
 
     /// <param name="text">The string to sign's prefix (<c>AWS4-HMAC-SHA256\n date \n scope \n</c>) then the canonical
     /// request without its payload line; this object owns it from here.</param>
-    public SignedRequest(SigningCredential credential, byte[] key, ByteBuilder text, int canonicalStart, ReadOnlySpan<byte> providedSignature, bool presigned)
+    public SignedRequest(SigningCredential credential, SigningKey key, ByteBuilder text, int canonicalStart, ReadOnlySpan<byte> providedSignature, bool presigned)
     {
         Credential = credential;
         _key = key;
@@ -66,7 +66,7 @@ internal sealed class SignedRequest : IDisposable
             prefix.CopyTo(stringToSign);
             Convert.TryToHexStringLower(hash, stringToSign[prefix.Length..], out _);
             Span<byte> signature = stackalloc byte[32];
-            HMACSHA256.HashData(_key, stringToSign, signature);
+            _key.Sign(stringToSign, signature);
             return CryptographicOperations.FixedTimeEquals(signature, _provided);
         }
         finally

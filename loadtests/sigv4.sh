@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Gateway CPU per 64 B invoke with and without --auth sigv4, interleaved in one run (docs/performance.md, "SigV4
+# verification"). Two gateways (native binary) on the same functions; each round loads one, then the other, and reads
+# the gateway's utime+stime from /proc/<pid>/stat around the load: CPU µs per invocation = ticks × 10⁶/CLK_TCK ÷ ok.
+#   loadtests/sigv4.sh [ROUNDS=3] [SECONDS=8] [CONNECTIONS=8]
+# GATEWAY_BIN / GATEWAY_SAMPLES_DIR override artifacts/gateway/Gateway and artifacts/samples.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+rounds="${1:-3}" seconds="${2:-8}" connections="${3:-8}"
+bin="${GATEWAY_BIN:-$root/artifacts/gateway/Gateway}"
+samples="${GATEWAY_SAMPLES_DIR:-$root/artifacts/samples}"
+work="$(mktemp -d)"
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+printf '{"Functions":[{"FunctionName":"echo","Code":"%s","Handler":"echo","MemorySize":128,"Timeout":3,"ProvisionedEnvironments":%s,"MaxEnvironments":%s}]}\n' \
+  "$samples" "$connections" "$((connections * 2))" > "$work/functions.json"
+printf '[load]\naws_access_key_id = AKIALOADTEST00000001\naws_secret_access_key = load-test-secret\n' > "$work/credentials"
+harness_dir="$work/harness"
+dotnet build "$root/loadtests/Gateway.LoadTests" -c Release -o "$harness_dir" -nologo -v q >/dev/null
+start() { # name port args...
+  local name="$1" port="$2"; shift 2
+  "$bin" --urls "http://127.0.0.1:$port" --data "$work/data-$name" --functions "$work/functions.json" --quiet "$@" > "$work/$name.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 1 300); do grep -q "listening on" "$work/$name.log" && break; sleep 0.2; done
+  sleep 3 # pre-forked environments
+}
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+start off 9311
+off_pid="${pids[0]}"
+start on 9312 --auth sigv4 --credentials "$work/credentials"
+on_pid="${pids[1]}"
+tck="$(getconf CLK_TCK)"
+echo "date=$(date -u +%FT%TZ) load=$(cut -d' ' -f1-3 /proc/loadavg) rounds=$rounds seconds=$seconds connections=$connections"
+for round in $(seq 1 "$rounds"); do
+  for mode in off on; do
+    if [[ $mode == on ]]; then port=9312 pid=$on_pid sign=(--sign AKIALOADTEST00000001:load-test-secret); else port=9311 pid=$off_pid sign=(); fi
+    before="$(cpu_ticks "$pid")"
+    line="$(dotnet "$harness_dir/Gateway.LoadTests.dll" --url "http://127.0.0.1:$port" --function echo --payload-bytes 64 \
+      --connections "$connections" --duration "$seconds" --warmup 0 --quiet --label "$mode" "${sign[@]}" | grep '^RESULT')"
+    after="$(cpu_ticks "$pid")"
+    ok="$(sed -n 's/.* ok=\([0-9]*\).*/\1/p' <<< "$line")"
+    non2xx="$(sed -n 's/.* non2xx=\([0-9]*\).*/\1/p' <<< "$line")"
+    rps="$(sed -n 's/.* rps=\([0-9.]*\).*/\1/p' <<< "$line")"
+    awk -v r="$round" -v m="$mode" -v t=$((after - before)) -v ok="$ok" -v n="$non2xx" -v rps="$rps" -v tck="$tck" \
+      'BEGIN { printf "round=%s auth=%s rps=%s ok=%s non2xx=%s cpu_us_per_invoke=%.1f\n", r, m, rps, ok, n, t * 1e6 / tck / ok }'
+  done
+done
