@@ -56,6 +56,16 @@ internal sealed class InvocationReport
         }
     }
 
+    /// <summary>The cgroup's OOM killer struck: Max Memory Used is the memory size from now on (what AWS reports; the
+    /// killed process can no longer be measured).</summary>
+    public void ReachedMemoryLimit()
+    {
+        lock (_lock)
+        {
+            _maxMemoryMb = Math.Max(_maxMemoryMb, _memorySizeMb);
+        }
+    }
+
     /// <summary>START: the invocation's Duration counts from here (also for one that failed before it reached the runtime).</summary>
     public void Begin(Invocation invocation)
     {
@@ -79,9 +89,10 @@ internal sealed class InvocationReport
     /// <param name="initDurationMs">The environment's init duration, if known; reported on the first REPORT of a cold start.</param>
     /// <param name="platformLines">Lines (separated by '\n') the platform writes before END, or null.</param>
     /// <param name="status">REPORT's Status ("timeout", "error"), or null.</param>
-    public Task FinishAsync(Invocation invocation, double? initDurationMs, string? platformLines, string? status)
+    /// <param name="errorType">REPORT's Error Type after the Status (Runtime.OutOfMemory), or null.</param>
+    public Task FinishAsync(Invocation invocation, double? initDurationMs, string? platformLines, string? status, string? errorType = null)
     {
-        var finishing = FinishCoreAsync(invocation, initDurationMs, platformLines, status);
+        var finishing = FinishCoreAsync(invocation, initDurationMs, platformLines, status, errorType);
         if (!finishing.IsCompleted)
         {
             lock (_lock)
@@ -102,7 +113,7 @@ internal sealed class InvocationReport
         }
     }
 
-    private async Task FinishCoreAsync(Invocation invocation, double? initDurationMs, string? platformLines, string? status)
+    private async Task FinishCoreAsync(Invocation invocation, double? initDurationMs, string? platformLines, string? status, string? errorType)
     {
         try
         {
@@ -127,7 +138,7 @@ internal sealed class InvocationReport
                         log.WritePlatformLine(Encoding.UTF8.GetBytes(line));
                     }
                 }
-                var report = new ReportLine(invocation.RequestId, duration, init, _memorySizeMb, RefreshPeakMemory(duration), status);
+                var report = new ReportLine(invocation.RequestId, duration, init, _memorySizeMb, RefreshPeakMemory(duration), status, errorType);
                 invocation.LogTail = log.End(report, invocation.WantsLogTail);
             }
             _metrics.RecordInvocation(duration, invocation.FunctionError is not null);
