@@ -10,7 +10,7 @@ namespace Gateway.Environments.Containment;
 /// <remarks>
 /// CPU is a weight, not a cap: cpu.shares (v1) is 1,024 × MemorySize / 1,769 (1,024 is the kernel's default for
 /// one task at nice 0, so a 1,769 MB function weighs as much as one ordinary process; 128 MB weighs 74, 10,240 MB
-/// 5,927); cpu.weight (v2) is 100 × MemorySize / 1,769 (100 is v2's default). Under contention environments get CPU
+/// 5,928); cpu.weight (v2) is 100 × MemorySize / 1,769 (100 is v2's default). Under contention environments get CPU
 /// in proportion to their memory, as on Lambda; on an idle machine a small function may use a whole core, which
 /// Lambda would not give it. A hard cap (cpu.cfs_quota_us) would make a 128 MB function's cold start ~14× slower on
 /// this gateway's typical 2-core machines and buy nothing a local gateway needs: not set (README, docs/performance.md).
@@ -23,8 +23,12 @@ internal readonly record struct CgroupLimits(long MemoryBytes, int PidsMax, int 
     /// <summary>The memory at which a Lambda function has one full vCPU.</summary>
     public const int MegabytesPerVcpu = 1769;
 
-    public static CgroupLimits For(int memorySizeMb) => new(
-        (long)memorySizeMb * 1024 * 1024,
+    /// <param name="tmpfsMb">The size of the environment's /tmp when it is a tmpfs (the mount namespace's): its pages are
+    /// memory charged to the cgroup, where on Lambda /tmp is storage beside the memory, so the limit leaves room for it
+    /// (a function within both its MemorySize and its EphemeralStorage is never killed; one that leaves /tmp empty may
+    /// use that room as memory). 0 with host folders (a /tmp on disk).</param>
+    public static CgroupLimits For(int memorySizeMb, int tmpfsMb = 0) => new(
+        ((long)memorySizeMb + tmpfsMb) * 1024 * 1024,
         ProcessesAndThreads,
         Math.Max(2, (int)Math.Round(1024.0 * memorySizeMb / MegabytesPerVcpu)), // v1's minimum is 2
         Math.Clamp((int)Math.Round(100.0 * memorySizeMb / MegabytesPerVcpu), 1, 10000));

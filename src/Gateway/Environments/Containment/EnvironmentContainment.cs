@@ -45,7 +45,7 @@ internal sealed class EnvironmentContainment
         }
         if (_hierarchy is not null)
         {
-            _cgroup = EnvironmentCgroup.Create(_hierarchy, _parents, _id, CgroupLimits.For(_function.MemorySizeMb));
+            _cgroup = EnvironmentCgroup.Create(_hierarchy, _parents, _id, CgroupLimits.For(_function.MemorySizeMb, hostTmp is null ? _function.EphemeralStorageMb : 0));
         }
         int uid = -1;
         int[] gids = [];

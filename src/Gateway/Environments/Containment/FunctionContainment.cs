@@ -129,10 +129,15 @@ internal sealed class FunctionContainment
                 var parent = Path.Combine(own, name);
                 if (hierarchy.Version == 2)
                 {
-                    // Children get the controllers only if every level above hands them down.
-                    File.WriteAllText(Path.Combine(own, "cgroup.subtree_control"), "+memory +pids +cpu");
+                    // Children get the controllers only if every level above hands them down; and v2 lets a cgroup hand
+                    // them down only when no process sits in it (a container's root cgroup holds the gateway): then the
+                    // gateway moves itself into a leaf beside its environments first.
+                    var wanted = string.Join(' ', File.ReadAllText(Path.Combine(own, "cgroup.controllers"))
+                        .Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                        .Where(c => c is "memory" or "pids" or "cpu").Select(c => "+" + c));
+                    EnableControllers(own, wanted);
                     Directory.CreateDirectory(parent);
-                    File.WriteAllText(Path.Combine(parent, "cgroup.subtree_control"), "+memory +pids +cpu");
+                    File.WriteAllText(Path.Combine(parent, "cgroup.subtree_control"), wanted);
                 }
                 else
                 {
@@ -149,6 +154,22 @@ internal sealed class FunctionContainment
         }
         parents = made;
         return true;
+    }
+
+    private static void EnableControllers(string own, string wanted)
+    {
+        var control = Path.Combine(own, "cgroup.subtree_control");
+        try
+        {
+            File.WriteAllText(control, wanted);
+        }
+        catch (IOException)
+        {
+            var leaf = Path.Combine(own, "gateway-main");
+            Directory.CreateDirectory(leaf);
+            File.WriteAllText(Path.Combine(leaf, "cgroup.procs"), Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            File.WriteAllText(control, wanted);
+        }
     }
 
     /// <summary>Removes the environments' cgroups an earlier run left (killing what is still in them); the count.</summary>
