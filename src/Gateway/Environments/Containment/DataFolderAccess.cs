@@ -23,26 +23,7 @@ internal static class DataFolderAccess
     {
         FileOwnership.Mode(dataDirectory, Traverse);
         var code = Path.Combine(dataDirectory, "code");
-        foreach (var entry in Directory.EnumerateFileSystemEntries(dataDirectory))
-        {
-            var name = Path.GetFileName(entry);
-            if (new FileInfo(entry).LinkTarget is not null)
-            {
-                continue;
-            }
-            if (!Directory.Exists(entry))
-            {
-                FileOwnership.Mode(entry, PrivateFile);
-            }
-            else if (name is "code" or "run" or "tmp")
-            {
-                FileOwnership.Mode(entry, Traverse);
-            }
-            else
-            {
-                FileOwnership.Mode(entry, name == "empty" ? Open : Private);
-            }
-        }
+        CloseTopLevel(dataDirectory);
         if (Directory.Exists(code))
         {
             foreach (var entry in Directory.EnumerateDirectories(code))
@@ -62,6 +43,33 @@ internal static class DataFolderAccess
         FileOwnership.Mode(runDirectory, Traverse);
         Directory.CreateDirectory(tmpDirectory);
         FileOwnership.Mode(tmpDirectory, Traverse);
+    }
+
+    /// <summary>
+    /// The data folder's own entries: files 0600, folders 0700, but the ones a worker passes through (code, run, tmp:
+    /// 0711) and the empty /opt stand-in (0755). Also run before each environment starts: entries made since (the logs
+    /// folder appears with the first function's log, a store's file with its first use) are closed before a worker can
+    /// look. Only what differs is changed (one stat per entry).
+    /// </summary>
+    public static void CloseTopLevel(string dataDirectory)
+    {
+        foreach (var entry in Directory.EnumerateFileSystemEntries(dataDirectory))
+        {
+            var info = new FileInfo(entry);
+            if (info.LinkTarget is not null || OperatingSystem.IsWindows())
+            {
+                continue;
+            }
+            var name = info.Name;
+            var wanted = !Directory.Exists(entry) ? PrivateFile
+                : name is "code" or "run" or "tmp" ? Traverse
+                : name == "empty" ? Open
+                : Private;
+            if (File.GetUnixFileMode(entry) != wanted)
+            {
+                FileOwnership.Mode(entry, wanted);
+            }
+        }
     }
 
     /// <summary>The first folder above <paramref name="path"/> that other users cannot enter (no o+x), or null: workers

@@ -43,9 +43,11 @@ internal sealed class WorkerUsers
     /// <summary>The function's uid (stable for this run).</summary>
     public int UidOf(string functionName) => Allocate(_uids, _takenUids, functionName, First);
 
-    /// <summary>uid, then its groups (primary first) after gating the folders of <paramref name="function"/> it must read.</summary>
+    /// <summary>uid, then its groups (primary first) after gating the folders of <paramref name="function"/> it must read
+    /// (and closing what appeared in the data folder since the last start).</summary>
     public (int Uid, int[] Gids) For(FunctionDefinition function, IEnumerable<string?> foldersToRead)
     {
+        DataFolderAccess.CloseTopLevel(_dataDirectory);
         int uid = UidOf(function.Name);
         var gids = new List<int> { uid };
         foreach (var folder in foldersToRead)
