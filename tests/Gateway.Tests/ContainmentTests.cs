@@ -183,6 +183,23 @@ public abstract class ContainmentTests : IAsyncLifetime
         Assert.NotEmpty(procs.Trim());
     }
 
+    [Fact]
+    public async Task The_cgroups_a_killed_gateway_left_are_removed_at_the_next_start()
+    {
+        await CreateShellAsync("left");
+        var environment = (await ShellFunction.RunAsync(_gateway, "left", "echo $GATEWAY_ENVIRONMENT_ID")).Trim();
+        var memory = CgroupFolder("memory", environment);
+
+        _gateway.Kill(); // SIGKILL: no clean-up; the worker dies with it (parent-death signal), its cgroup stays
+        await _gateway.WaitForExitAsync();
+        Assert.True(Directory.Exists(memory));
+        _gateway = await GatewayProcess.RestartAsync(_gateway, "--sandbox", _sandbox, "--containment", "cgroup");
+
+        await _gateway.WaitForOutputAsync("[gateway] removed 1 environment cgroup(s) left over from an earlier run");
+        Assert.False(Directory.Exists(memory));
+        Assert.Equal("again\n", await ShellFunction.RunAsync(_gateway, "left", "echo again"));
+    }
+
     /// <summary>The folder of <paramref name="environmentId"/>'s cgroup for a v1 controller: below the gateway's own cgroup.</summary>
     private string CgroupFolder(string controller, string environmentId)
     {
