@@ -89,6 +89,11 @@ COPY src/Runtimes/python/bootstrap src/Runtimes/python/bootstrap.py artifacts/ga
 COPY src/Runtimes/python/gateway_lambda_runtime/ artifacts/gateway/runtimes/python/gateway_lambda_runtime/
 COPY samples/python-hello/ samples/python-hello/
 
+# Containment (a cgroup per environment, a uid per function: README "Containment") needs root and write access to
+# /sys/fs/cgroup, which this non-root image in a default container has neither of: the gateway starts with both parts
+# off and says why. To have them, run the container as root with cgroup write access (docker run --privileged
+# --user 0 …); nothing else is needed in the image (no new package: the spawn shim does the cgroup move and the
+# user switch itself).
 # Invocation data lives in a volume owned by the non-root user ($APP_UID, "app", comes with the
 # .NET base images).
 RUN mkdir -p /data && chown "$APP_UID" /data

@@ -9,6 +9,8 @@
 #
 #   loadtests/runtimes.sh [--runs N (10)] [--warm N (20)] [--port P (19431)] [--out DIR] [--runtimes "csharp node"]
 #                         [--sandboxes "bwrap none" (default: auto, the gateway's own choice)]
+#                         [--containments "cgroup none" (default: auto): cgroup = --containment cgroup --worker-uid auto,
+#                          none = --containment none --worker-uid none; the label gets /cgroup or /none]
 #   runtimes: csharp (the C# AOT sample, provided.al2023), node (CommonJS index.js), node-esm (index.mjs: the bootstrap
 #   adds the ES-module NODE_PATH hook), python (python3.12)
 #
@@ -27,6 +29,7 @@ port=19431
 out=""
 runtimes="csharp node"
 sandboxes="auto"
+containments="auto"
 while (($#)); do
   case "$1" in
     --runs) runs="$2"; shift 2 ;;
@@ -35,6 +38,7 @@ while (($#)); do
     --out) out="$2"; shift 2 ;;
     --runtimes) runtimes="$2"; shift 2 ;;
     --sandboxes) sandboxes="$2"; shift 2 ;;
+    --containments) containments="$2"; shift 2 ;;
     -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "runtimes.sh: unknown option $1" >&2; exit 2 ;;
   esac
@@ -71,11 +75,17 @@ invoke="http://127.0.0.1:$port/2015-03-31/functions/hello/invocations"
 ms() { curl -s -o /dev/null -w '%{http_code} %{time_total}\n' --data '{"message":"hello"}' "$invoke" | awk '$1 == 200 { printf "%.2f\n", $2 * 1000 }'; }
 for run in $(seq "$runs"); do
   for sandbox in $sandboxes; do
+  for containment in $containments; do
   for base in $runtimes; do
     runtime="$base"; [[ "$sandboxes" == auto ]] || runtime="$base/$sandbox"
+    contain_args=()
+    if [[ "$containments" != auto ]]; then
+      runtime="$runtime/$containment"
+      if [[ "$containment" == none ]]; then contain_args=(--containment none --worker-uid none); else contain_args=(--containment "$containment" --worker-uid auto); fi
+    fi
     echo "{\"Functions\":[$(function_json "$base"),\"MemorySize\":128,\"Timeout\":10,\"ProvisionedEnvironments\":0}]}" >"$tmp/functions.json"
     rm -rf "$tmp/data"
-    artifacts/gateway/Gateway --urls "http://127.0.0.1:$port" --data "$tmp/data" --functions "$tmp/functions.json" --quiet --sandbox "$sandbox" \
+    artifacts/gateway/Gateway --urls "http://127.0.0.1:$port" --data "$tmp/data" --functions "$tmp/functions.json" --quiet --sandbox "$sandbox" "${contain_args[@]}" \
       >"$out/gateway-${runtime//\//-}-$run.log" 2>&1 &
     gw_pid=$!; lt_stop_on_exit "$gw_pid"
     for _ in $(seq 500); do curl -sf -o /dev/null "http://127.0.0.1:$port/_gateway/status" && break; sleep 0.01; done
@@ -90,13 +100,15 @@ for run in $(seq "$runs"); do
       "$(cut -d' ' -f1 /proc/loadavg)" | tee -a "$out/results.txt" >&2
   done
   done
+  done
 done
 
 echo "LOADAVG label=end $(cut -d' ' -f1-3 /proc/loadavg)" >>"$out/results.txt"
 labels=""
-for sandbox in $sandboxes; do for base in $runtimes; do
-  if [[ "$sandboxes" == auto ]]; then labels+=" $base"; else labels+=" $base/$sandbox"; fi
-done; done
+for sandbox in $sandboxes; do for containment in $containments; do for base in $runtimes; do
+  label="$base"; [[ "$sandboxes" == auto ]] || label+="/$sandbox"; [[ "$containments" == auto ]] || label+="/$containment"
+  labels+=" $label"
+done; done; done
 for runtime in $labels; do
   pick() { sed -n "s|^RUN .*runtime=$runtime .*$1=\([0-9.]*\).*|\1|p" "$out/results.txt" | median; }
   echo "SUMMARY runtime=$runtime runs=$runs env_ready_median_ms=$(pick env_ready_ms) cold_invoke_median_ms=$(pick cold_invoke_ms) warm_invoke_median_ms=$(pick warm_invoke_median_ms)"

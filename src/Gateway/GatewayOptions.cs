@@ -92,6 +92,14 @@ internal sealed class GatewayOptions
     /// here, else the host's folders), <c>bwrap</c> (a namespace or refuse to start), <c>none</c> (the host's folders).</summary>
     public string Sandbox { get; set; } = "auto";
 
+    /// <summary>A cgroup per environment (memory = MemorySize, 1,024 processes/threads, CPU weight ∝ memory): <c>auto</c>
+    /// (when the cgroup folders are writable here), <c>cgroup</c> (or refuse to start), <c>none</c>.</summary>
+    public string Containment { get; set; } = "auto";
+
+    /// <summary>The user workers run as: <c>auto</c> (a uid per function from 200000 when the gateway is root and the data
+    /// folder is reachable by other users), <c>none</c> (the gateway's own), or the first uid of the range.</summary>
+    public string WorkerUid { get; set; } = "auto";
+
     /// <summary>How long an idle on-demand environment is kept before it is stopped (pre-forked ones are kept).
     /// Lambda keeps idle environments for minutes; 0 disables scale-down.</summary>
     public double EnvironmentKeepAliveSeconds { get; set; } = 300;

@@ -116,6 +116,11 @@ catch (InvalidOperationException ex)
     return 1;
 }
 Console.WriteLine("[gateway] " + environmentServices.Sandbox.Description);
+Console.WriteLine("[gateway] " + environmentServices.Containment.Description);
+if (environmentServices.Containment.UsesCgroups && environmentServices.Containment.CleanLeftovers() is > 0 and var leftoverCgroups)
+{
+    Console.WriteLine($"[gateway] removed {leftoverCgroups} environment cgroup(s) left over from an earlier run");
+}
 int leftovers = LeftoverCleanup.Run(environmentServices.RunDirectory, environmentServices.TmpDirectory);
 if (leftovers > 0)
 {
@@ -316,6 +321,11 @@ app.MapFallback(LambdaErrors.UnknownOperation);
 // Pre-fork as soon as the server listens, not while it starts: the gateway's own start-up (Kestrel, the host) and the
 // bootstraps' would share the same cores, and each environment would take several times as long to reach /next. An
 // invocation that arrives first takes an environment that is still starting rather than forking another.
+if (environmentServices.Containment.Users is not null)
+{
+    // Now that every store exists: closes the data folder to workers (Containment/DataFolderAccess.cs).
+    Gateway.Environments.Containment.DataFolderAccess.Apply(environmentServices.DataDirectory, environmentServices.RunDirectory, environmentServices.TmpDirectory);
+}
 app.Lifetime.ApplicationStarted.Register(() => host.Start(TimeSpan.FromSeconds(options.EnvironmentKeepAliveSeconds)));
 await events.StartAsync(); // resumes what an earlier run left in the queue
 switch (environmentServices.Spawner.Method)

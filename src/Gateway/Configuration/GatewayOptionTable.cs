@@ -33,6 +33,12 @@ internal static class GatewayOptionTable
         Row(OptionGroup.Server, nameof(GatewayOptions.Sandbox), "--sandbox", "MODE", typeof(string), "auto",
             "Lambda's filesystem per environment (/var/task, /opt, /var/runtime, a private /tmp): bwrap (a mount namespace each), "
             + "none (the host's folders), or auto (bwrap when it works here)."),
+        Row(OptionGroup.Server, nameof(GatewayOptions.Containment), "--containment", "MODE", typeof(string), "auto",
+            "A cgroup per environment (memory = MemorySize, 1024 processes/threads, CPU weight by memory): cgroup, none, "
+            + "or auto (when the cgroup folders are writable here)."),
+        Row(OptionGroup.Server, nameof(GatewayOptions.WorkerUid), "--worker-uid", "UID", typeof(string), "auto",
+            "Workers run as a uid per function from UID (not the gateway's; the data folder closed to them): a number, none, "
+            + "or auto (from 200000 when the gateway runs as root)."),
         Row(OptionGroup.Server, nameof(GatewayOptions.Https), "--https", "ADDRESS", typeof(string), "none",
             "Also serve HTTPS on ADDRESS (127.0.0.1:9443), HTTP/1.1 and HTTP/2 by ALPN; plain --urls stay HTTP/1.1. Needs --https-certificate. "
             + "An https:// address in --urls serves HTTPS too (for HTTPS only)."),

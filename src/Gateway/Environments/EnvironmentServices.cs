@@ -24,6 +24,8 @@ internal sealed class EnvironmentServices : IDisposable
         Runtimes = new RuntimeCatalog(string.IsNullOrEmpty(options.RuntimesDirectory) ? RuntimeCatalog.DefaultDirectory : options.RuntimesDirectory,
             Console.WriteLine);
         Sandbox = EnvironmentSandbox.Choose(SandboxSettings.Parse(options.Sandbox), DataDirectory, Runtimes);
+        Containment = Environments.Containment.FunctionContainment.Choose(Environments.Containment.ContainmentSettings.Parse(options.Containment),
+            options.WorkerUid, DataDirectory, Spawner.Method);
 
     }
 
@@ -51,6 +53,9 @@ internal sealed class EnvironmentServices : IDisposable
 
     /// <summary>What environments' processes see of the filesystem (a mount namespace each, or the host's folders).</summary>
     public EnvironmentSandbox Sandbox { get; }
+
+    /// <summary>Each environment's cgroup and worker user (Containment/).</summary>
+    public Containment.FunctionContainment Containment { get; }
 
     private static string ChooseRunDirectory(string dataDirectory)
     {

@@ -25,6 +25,7 @@ internal sealed partial class ExecutionEnvironment
     private readonly WorkerProcess _process;
     private readonly InvocationReport _report;
     private readonly InvocationEndings _endings;
+    private readonly Containment.EnvironmentContainment _containment;
     private readonly HashSet<RuntimeApiConnection> _connections = [];
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly DateTime _createdUtc;
@@ -46,6 +47,7 @@ internal sealed partial class ExecutionEnvironment
         // An on-demand environment's first invocation is a cold start and reports Init Duration.
         _report = new InvocationReport(services.Time, function.Version, function.MemorySizeMb, owner.Metrics, _process.ReadPeakMemoryMb, coldStart: !provisioned);
         _endings = new InvocationEndings(_report, function, services.Time, services.Options.InitTimeoutSeconds);
+        _containment = services.Containment.ForEnvironment(Id, function);
     }
 
     /// <summary>Owned by the pool, under the pool's lock: a dispatcher took this environment from the pool's starting
@@ -105,6 +107,8 @@ internal sealed partial class ExecutionEnvironment
             var spec = sandbox.Wrap(
                 new SpawnSpec(Runtimes.RuntimeCatalog.Executable(Function, layout), [], environment, layout.TaskRoot, output.WriterFd),
                 Function, _listener.SocketPath);
+            // Its cgroup and its user: the shim applies both before the exec.
+            spec = _containment.Prepare(spec, _listener.SocketPath, tmpDirectory, _services.Runtimes.HostDirectory(Function));
             lock (_lock)
             {
                 _machine.Spawning();
@@ -187,7 +191,7 @@ internal sealed partial class ExecutionEnvironment
             connections = [.. _connections];
         }
         exit = _services.Sandbox.SeenExit(exit);
-        _endings.Exited(step, exit, InitDurationForReport(), InitDuration());
+        _endings.Exited(step, exit, InitDurationForReport(), InitDuration(), _containment.RanOutOfMemory());
         foreach (var connection in connections)
         {
             connection.Close();
@@ -229,6 +233,7 @@ internal sealed partial class ExecutionEnvironment
         }
         finally
         {
+            _containment.Remove();
             _owner.OnExited(this);
             _exited.TrySetResult();
         }

@@ -23,6 +23,7 @@ internal sealed class InvocationEndings
 
     private const string TimedOutType = "Sandbox.Timedout";
     private const string ExitErrorType = "Runtime.ExitError";
+    private const string OutOfMemoryType = "Runtime.OutOfMemory";
     private const string ResponseTooLargeType = "Function.ResponseSizeTooLarge";
 
     private readonly InvocationReport _report;
@@ -93,20 +94,31 @@ internal sealed class InvocationEndings
         Finish(invocation, undelivered: false, initDurationMs, line, "timeout");
     }
 
-    /// <summary>The process exited: Runtime.ExitError for the invocation it was running and the one waiting for it.</summary>
-    public void Exited(ExitStep step, ChildExit exit, double initReportMs, double? initDurationMs)
+    /// <summary>
+    /// The process exited: Runtime.ExitError for the invocation it was running and the one waiting for it, or, when the
+    /// environment's cgroup saw the OOM killer strike (<paramref name="outOfMemory"/>), Runtime.OutOfMemory with the same
+    /// message ("Runtime exited with error: signal: killed"), a REPORT with <c>Status: error  Error Type:
+    /// Runtime.OutOfMemory</c> and Max Memory Used at the memory size, as AWS reports it.
+    /// </summary>
+    public void Exited(ExitStep step, ChildExit exit, double initReportMs, double? initDurationMs, bool outOfMemory = false)
     {
         var reason = exit is { Signaled: false, Code: 0 } ? "Runtime exited without providing a reason" : "Runtime exited with error: " + exit.Describe();
+        var type = outOfMemory ? OutOfMemoryType : ExitErrorType;
+        string? reportType = outOfMemory ? OutOfMemoryType : null;
+        if (outOfMemory)
+        {
+            _report.ReachedMemoryLimit();
+        }
         if (step.Pending is { } pending)
         {
-            _report.WriteInitReport(initReportMs, "error", ExitErrorType);
-            Fail(pending, ExitErrorType, $"RequestId: {pending.RequestId} Error: {reason}");
-            Finish(pending, undelivered: true, initDurationMs, null, "error");
+            _report.WriteInitReport(initReportMs, "error", type);
+            Fail(pending, type, $"RequestId: {pending.RequestId} Error: {reason}");
+            Finish(pending, undelivered: true, initDurationMs, null, "error", reportType);
         }
         if (step.Current is { } current)
         {
-            Fail(current, ExitErrorType, $"RequestId: {current.RequestId} Error: {reason}");
-            Finish(current, undelivered: false, initDurationMs, $"RequestId: {current.RequestId} Error: {reason}\n{ExitErrorType}", "error");
+            Fail(current, type, $"RequestId: {current.RequestId} Error: {reason}");
+            Finish(current, undelivered: false, initDurationMs, $"RequestId: {current.RequestId} Error: {reason}\n{type}", "error", reportType);
         }
     }
 
@@ -137,12 +149,12 @@ internal sealed class InvocationEndings
         invocation.SetError(type);
     }
 
-    private void Finish(Invocation invocation, bool undelivered, double? initDurationMs, string? platformLines, string status)
+    private void Finish(Invocation invocation, bool undelivered, double? initDurationMs, string? platformLines, string status, string? errorType = null)
     {
         if (undelivered)
         {
             _report.Begin(invocation); // it never reached the runtime, but still gets its START line
         }
-        _ = _report.FinishAsync(invocation, initDurationMs, platformLines, status);
+        _ = _report.FinishAsync(invocation, initDurationMs, platformLines, status, errorType);
     }
 }

@@ -56,6 +56,16 @@ internal sealed class InvocationReport
         }
     }
 
+    /// <summary>The cgroup's OOM killer struck: Max Memory Used is the memory size from now on (what AWS reports; the
+    /// killed process can no longer be measured).</summary>
+    public void ReachedMemoryLimit()
+    {
+        lock (_lock)
+        {
+            _maxMemoryMb = Math.Max(_maxMemoryMb, _memorySizeMb);
+        }
+    }
+
     /// <summary>START: the invocation's Duration counts from here (also for one that failed before it reached the runtime).</summary>
     public void Begin(Invocation invocation)
     {
@@ -80,7 +90,8 @@ internal sealed class InvocationReport
     /// <param name="initDurationMs">The environment's init duration, if known; reported on the first REPORT of a cold start.</param>
     /// <param name="platformLines">Lines (separated by '\n') the platform writes before END, or null.</param>
     /// <param name="status">REPORT's Status ("timeout", "error"), or null.</param>
-    public Task FinishAsync(Invocation invocation, double? initDurationMs, string? platformLines, string? status)
+    /// <param name="errorType">REPORT's Error Type after the Status (Runtime.OutOfMemory), or null.</param>
+    public Task FinishAsync(Invocation invocation, double? initDurationMs, string? platformLines, string? status, string? errorType = null)
     {
         try
         {
@@ -98,7 +109,7 @@ internal sealed class InvocationReport
             }
             if (Log is { } log)
             {
-                var report = new ReportLine(invocation.RequestId, duration, init, _memorySizeMb, RefreshPeakMemory(duration), status);
+                var report = new ReportLine(invocation.RequestId, duration, init, _memorySizeMb, RefreshPeakMemory(duration), status, errorType);
                 // The one call at the response point: the worker's pending output, END and REPORT reach the file before
                 // Complete below releases the response (or lets an Event be marked done).
                 invocation.LogTail = log.End(report, invocation.WantsLogTail, platformLines);

@@ -7,7 +7,7 @@ namespace Gateway.Logs;
 /// only) — not the emulator's, which puts Init Duration first:
 /// <c>REPORT RequestId: id\tDuration: 26.73 ms\tBilled Duration: 27 ms\tMemory Size: 128 MB\tMax Memory Used: 75 MB\tInit Duration: 166.62 ms\t</c>
 /// </summary>
-internal readonly record struct ReportLine(string RequestId, double DurationMs, double? InitDurationMs, int MemorySizeMb, int MaxMemoryUsedMb, string? Status)
+internal readonly record struct ReportLine(string RequestId, double DurationMs, double? InitDurationMs, int MemorySizeMb, int MaxMemoryUsedMb, string? Status, string? ErrorType = null)
 {
     /// <summary>Billed in 1 ms units, rounded up (since Dec 2020). A custom runtime's init is billed too.</summary>
     public long BilledDurationMs => (long)Math.Ceiling(DurationMs + (InitDurationMs ?? 0));
@@ -25,6 +25,11 @@ internal readonly record struct ReportLine(string RequestId, double DurationMs, 
         if (Status is not null)
         {
             Utf8.TryWrite(destination[n..], $"Status: {Status}\t", out int m);
+            n += m;
+        }
+        if (ErrorType is not null)
+        {
+            Utf8.TryWrite(destination[n..], $"Error Type: {ErrorType}\t", out int m);
             n += m;
         }
         return n;

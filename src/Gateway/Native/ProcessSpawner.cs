@@ -5,8 +5,15 @@ using System.Runtime.InteropServices;
 namespace Gateway.Native;
 
 /// <summary>What to start: an executable, its arguments, its whole environment, its working directory, and the
-/// descriptor its stdout and stderr go to (left open: the caller closes it once the spawn is done).</summary>
-internal sealed record SpawnSpec(string ExecutablePath, IReadOnlyList<string> Arguments, IReadOnlyList<string> Environment, string WorkingDirectory, int OutputFd);
+/// descriptor its stdout and stderr go to (left open: the caller closes it once the spawn is done), and the containment
+/// applied between fork and exec (null: none).</summary>
+internal sealed record SpawnSpec(string ExecutablePath, IReadOnlyList<string> Arguments, IReadOnlyList<string> Environment, string WorkingDirectory, int OutputFd,
+    SpawnContainment? Containment = null);
+
+/// <summary>What the child does before it execs: joins the cgroups (their cgroup.procs files), then becomes
+/// <paramref name="Uid"/> with <paramref name="Gids"/> (primary first; no other supplementary group) when Uid is not -1.
+/// Only the native shim can do it (before the exec, so the function never runs outside its limits).</summary>
+internal sealed record SpawnContainment(IReadOnlyList<string> CgroupProcs, int Uid, IReadOnlyList<int> Gids);
 
 /// <summary>A started worker: its pid and a pidfd for exit notification.</summary>
 internal sealed record SpawnedProcess(int Pid, int PidFd);
@@ -98,6 +105,10 @@ internal sealed unsafe class ProcessSpawner : IDisposable
 
     private SpawnedProcess Spawn(SpawnSpec spec)
     {
+        if (spec.Containment is not null && Method != SpawnMethod.NativeShim)
+        {
+            throw new InvalidOperationException("Containment needs gateway_spawn (the native shim): it acts between fork and exec.");
+        }
         int pid = Method == SpawnMethod.NativeShim
             ? SpawnWithShim(spec)
             : PosixSpawn.Spawn(spec, Method == SpawnMethod.Setpriv ? _setprivPath : null);
@@ -118,8 +129,17 @@ internal sealed unsafe class ProcessSpawner : IDisposable
         var argv = new List<string>(spec.Arguments.Count + 1) { spec.ExecutablePath };
         argv.AddRange(spec.Arguments);
         int pid, step;
+        var containment = spec.Containment;
+        byte** cgroups = containment is { CgroupProcs.Count: > 0 } ? strings.AddArray(containment.CgroupProcs) : null;
+        int uid = containment?.Uid ?? -1;
+        int gidCount = containment?.Gids.Count ?? 0;
+        int* gids = stackalloc int[Math.Max(gidCount, 1)];
+        for (int i = 0; i < gidCount; i++)
+        {
+            gids[i] = containment!.Gids[i];
+        }
         int error = SpawnShim.Spawn(strings.Add(spec.ExecutablePath), strings.AddArray(argv), strings.AddArray(spec.Environment),
-            strings.Add(spec.WorkingDirectory), spec.OutputFd, &pid, &step);
+            strings.Add(spec.WorkingDirectory), spec.OutputFd, cgroups, uid, gids, gidCount, &pid, &step);
         if (error != 0)
         {
             throw new SpawnException(spec.ExecutablePath, (SpawnStep)step, error);

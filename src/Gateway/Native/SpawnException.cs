@@ -12,6 +12,8 @@ internal enum SpawnStep
     Stdio = 4,
     WorkingDirectory = 5,
     Exec = 6,
+    Cgroup = 7,
+    User = 8,
 }
 
 /// <summary>A worker could not be started: the errno of the step that failed, reported before the spawn returned.</summary>
@@ -39,6 +41,8 @@ internal sealed class SpawnException : Exception
         SpawnStep.Stdio => "stdio set-up for",
         SpawnStep.WorkingDirectory => "chdir for",
         SpawnStep.Exec => "exec of",
+        SpawnStep.Cgroup => "joining the environment's cgroup for",
+        SpawnStep.User => "switching to the worker user for",
         _ => "spawn of",
     };
 }

@@ -14,8 +14,11 @@
  *   with its errno, like posix_spawn;
  *   every signal blocked around clone and every disposition reset in the child before anything is
  *   unblocked, so none of the gateway's signal handlers can run in the child (which shares its memory);
- *   then, in the child: PR_SET_PDEATHSIG(SIGKILL), a check that the gateway did not die before that
- *   (getppid), a new session, stdin from /dev/null, stdout and stderr onto the output socket, the working
+ *   then, in the child: the move into the environment's cgroups (before any of the function's code can run,
+ *   so nothing it starts escapes the limits), the switch to the worker's user and groups (raw system calls:
+ *   glibc's setuid would signal every thread of the *gateway*, whose thread list this child shares), then
+ *   PR_SET_PDEATHSIG(SIGKILL) (after the switch: a change of effective ids clears it), a check that the gateway
+ *   did not die before that (getppid), a new session, stdin from /dev/null, stdout and stderr onto the output socket, the working
  *   directory, every other descriptor closed, an empty signal mask, and execve.
  *
  * PR_SET_PDEATHSIG fires when the *thread* that created the child exits, so the gateway calls this from
@@ -32,12 +35,13 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 /* Bumped when the signature of gateway_spawn changes; the managed side checks it. */
-#define GATEWAY_SPAWN_VERSION 1
+#define GATEWAY_SPAWN_VERSION 2
 
 /* Where the child failed: the managed side words its error by step (a failed exec is the function's fault). */
 enum spawn_step
@@ -49,6 +53,8 @@ enum spawn_step
     STEP_STDIO = 4,
     STEP_WORKING_DIRECTORY = 5,
     STEP_EXEC = 6,
+    STEP_CGROUP = 7,
+    STEP_USER = 8,
 };
 
 struct child_args
@@ -58,6 +64,12 @@ struct child_args
     char *const *envp;
     const char *working_directory;
     int output_fd;
+    /* NULL-terminated cgroup.procs paths to write "0" (this process) to, or NULL. */
+    char *const *cgroup_procs;
+    /* The user to become, or -1 to stay the gateway's; its groups (gid first, then the supplementary ones). */
+    int uid;
+    const int *gids;
+    int gid_count;
     pid_t parent;
     /* Written by the child, read by the parent once clone returns (shared memory: CLONE_VM). */
     volatile int error;
@@ -90,6 +102,42 @@ static int child_main(void *p)
     for (int sig = 1; sig < NSIG; sig++)
     {
         (void)sigaction(sig, &default_action, NULL);
+    }
+
+    /* Into the environment's cgroups while still the gateway's user (root owns the cgroup files). "0" is the
+       writer itself, in v1 and v2 alike. */
+    for (char *const *procs = args->cgroup_procs; procs != NULL && *procs != NULL; procs++)
+    {
+        int fd = open(*procs, O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || write(fd, "0", 1) != 1)
+        {
+            child_fail(args, STEP_CGROUP, errno);
+        }
+        close(fd);
+    }
+
+    /* Groups, then gid, then uid (after setresuid there is no privilege left to change the others). Raw system
+       calls: the libc wrappers broadcast the change to every thread of the process they think they are in. With a
+       non-root uid the kernel clears the capability sets; the exec keeps them empty. */
+    if (args->uid >= 0)
+    {
+        gid_t groups[16];
+        int extra = args->gid_count - 1;
+        if (extra < 0 || extra > 16)
+        {
+            child_fail(args, STEP_USER, EINVAL);
+        }
+        for (int i = 0; i < extra; i++)
+        {
+            groups[i] = (gid_t)args->gids[i + 1];
+        }
+        gid_t gid = (gid_t)args->gids[0];
+        uid_t uid = (uid_t)args->uid;
+        if (syscall(SYS_setgroups, (size_t)extra, groups) != 0 || syscall(SYS_setresgid, gid, gid, gid) != 0
+            || syscall(SYS_setresuid, uid, uid, uid) != 0)
+        {
+            child_fail(args, STEP_USER, errno);
+        }
     }
 
     if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0)
@@ -143,11 +191,14 @@ int gateway_spawn_version(void)
 /*
  * Starts path with argv and envp (NULL-terminated) in working_directory, stdout and stderr on output_fd,
  * stdin on /dev/null, in a new session, with default signal dispositions and an empty mask, killed by
- * SIGKILL when the calling thread exits. Returns 0 and the child's pid, or an errno value and the step
+ * SIGKILL when the calling thread exits; first moved into each cgroup whose cgroup.procs is listed in cgroup_procs
+ * (NULL-terminated, or NULL), then, when uid >= 0, run as uid with gids[0] and the supplementary gids[1..] (at most
+ * 16). Returns 0 and the child's pid, or an errno value and the step
  * that failed (a child that failed has been reaped). output_fd is left open for the caller to close.
  */
 int gateway_spawn(const char *path, char *const argv[], char *const envp[], const char *working_directory,
-                  int output_fd, int *child_pid, int *failed_step)
+                  int output_fd, char *const cgroup_procs[], int uid, const int *gids, int gid_count,
+                  int *child_pid, int *failed_step)
 {
     struct child_args args = {
         .path = path,
@@ -155,6 +206,10 @@ int gateway_spawn(const char *path, char *const argv[], char *const envp[], cons
         .envp = envp,
         .working_directory = working_directory,
         .output_fd = output_fd,
+        .cgroup_procs = cgroup_procs,
+        .uid = uid,
+        .gids = gids,
+        .gid_count = gid_count,
         .parent = getpid(),
         .error = 0,
         .step = STEP_NONE,
