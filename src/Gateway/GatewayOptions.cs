@@ -33,6 +33,10 @@ internal sealed class GatewayOptions
     /// request. Off by default until measured; see docs/performance.md.</summary>
     public bool InlineScheduling { get; set; }
 
+    /// <summary>Answer a sync invoke's caller on the thread that read the runtime's answer, instead of queueing the
+    /// rest of the request to the thread pool (Invocation.CompleteInline); see docs/performance.md.</summary>
+    public bool InlineCompletion { get; set; }
+
     /// <summary>An address to serve HTTPS on besides --urls (<c>127.0.0.1:9443</c> or <c>https://127.0.0.1:9443</c>), with
     /// HTTP/1.1 and HTTP/2 negotiated by ALPN. Null: none (an https:// address in --urls also serves HTTPS).</summary>
     public string? Https { get; set; }

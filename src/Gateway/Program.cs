@@ -244,6 +244,10 @@ using var destinations = new Gateway.Async.Destinations.DestinationDelivery(envi
     (function, payload, cancellationToken) => eventsForDestinations!.InvokeAsync(function, payload, cancellationToken), asyncTime);
 var events = new AsyncInvocations(eventStore, host, invocations, asyncTime, eventInvokeConfigs.Effective, destinations, options.AsyncEventsInMemory);
 eventsForDestinations = events;
+if (options.InlineScheduling)
+{
+    Gateway.Hosting.OffTheIoThread.Use(app); // requests run on the socket's I/O thread: only invokes stay there
+}
 // Function URLs (FunctionUrls/): their API, and the front door for their hosts and /_url/ paths ahead of routing.
 Gateway.FunctionUrls.SqliteFunctionUrlStore functionUrlStore;
 try

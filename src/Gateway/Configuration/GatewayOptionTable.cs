@@ -28,6 +28,8 @@ internal static class GatewayOptionTable
             "The 12-digit account id in ARNs."),
         Row(OptionGroup.Server, nameof(GatewayOptions.InlineScheduling), "--inline-scheduling", "BOOL", typeof(bool), "false",
             "Run request handlers on the socket's I/O thread (Kestrel's UnsafePreferInlineScheduling); see docs/performance.md."),
+        Row(OptionGroup.Server, nameof(GatewayOptions.InlineCompletion), "--inline-completion", "BOOL", typeof(bool), "false",
+            "Answer a sync invoke on the thread that read the runtime's answer (no thread-pool hop); see docs/performance.md."),
         Row(OptionGroup.Server, nameof(GatewayOptions.RuntimeApiOverTcp), "--runtime-api-over-tcp", "BOOL", typeof(bool), "true",
             "Also serve each environment's Runtime API on a loopback TCP port (AWS_LAMBDA_RUNTIME_API), for stock runtimes."),
         Row(OptionGroup.Server, nameof(GatewayOptions.Sandbox), "--sandbox", "MODE", typeof(string), "auto",
