@@ -18,6 +18,7 @@
 # the gateway several times, so only its counts mean anything). Prints one RESULT line per run and a table of
 # medians (with min–max) per variant; everything goes to artifacts/loadtests/hotpath-<UTC time>/.
 set -euo pipefail
+command_line="loadtests/hotpath.sh $*"
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -65,7 +66,7 @@ load=(--connections "$connections")
 
 {
   echo "MACHINE nproc=$(nproc) cpu=\"$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)\" kernel=$(uname -r) date=$(date -u +%FT%TZ)"
-  echo "COMMAND loadtests/hotpath.sh $*"
+  echo "COMMAND $command_line"
 } | tee "$out/results.txt" >&2
 
 # descendants PID: every process below PID (a worker may sit under its bwrap sandbox).

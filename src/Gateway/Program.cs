@@ -39,6 +39,13 @@ if (GatewayStartup.CheckConfiguration(builder.Configuration) is int configuratio
 }
 var options = new GatewayOptions();
 builder.Configuration.GetSection("Gateway").Bind(options);
+const string InlineSocketCompletions = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+if (options.InlineScheduling && Environment.GetEnvironmentVariable(InlineSocketCompletions) is null)
+{
+    // Socket completions run on the engine's event threads instead of being queued to the thread pool. Read once, when
+    // the first socket is registered: nothing has opened one yet (Kestrel binds and environments start later).
+    Environment.SetEnvironmentVariable(InlineSocketCompletions, "1");
+}
 string urls = builder.Configuration["urls"] is { Length: > 0 } givenUrls ? givenUrls : "http://127.0.0.1:9000";
 // --https / https:// addresses and their certificate (Listening/): refused at start, before anything is opened.
 var listeners = Gateway.Listening.GatewayListeners.Plan(urls, options, out string? listenError);
