@@ -28,10 +28,12 @@ internal sealed class GatewayOptions
     /// beside the gateway's executable, where scripts/publish.sh puts them.</summary>
     public string? RuntimesDirectory { get; set; }
 
-    /// <summary>Run request handlers inline on the socket's I/O thread instead of queueing them to the thread pool
-    /// (Kestrel's UnsafePreferInlineScheduling). Safe here because no handler blocks; it saves a thread hop per
-    /// request. Off by default until measured; see docs/performance.md.</summary>
-    public bool InlineScheduling { get; set; }
+    /// <summary>Run the invoke path on the socket engine's event threads, without thread-pool hops: Kestrel's
+    /// UnsafePreferInlineScheduling, socket completions inline (DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS), the
+    /// caller answered on the thread that read the runtime's answer, a parked /next resumed by its delivery. Requests
+    /// other than invokes move to the thread pool first (Hosting/OffTheIoThread.cs). On by default since issue 15
+    /// measured it (docs/performance.md); false gives the thread-pool scheduling of before.</summary>
+    public bool InlineScheduling { get; set; } = true;
 
     /// <summary>An address to serve HTTPS on besides --urls (<c>127.0.0.1:9443</c> or <c>https://127.0.0.1:9443</c>), with
     /// HTTP/1.1 and HTTP/2 negotiated by ALPN. Null: none (an https:// address in --urls also serves HTTPS).</summary>

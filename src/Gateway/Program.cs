@@ -42,6 +42,13 @@ if (GatewayStartup.CheckConfiguration(builder.Configuration) is int configuratio
 }
 var options = new GatewayOptions();
 builder.Configuration.GetSection("Gateway").Bind(options);
+const string InlineSocketCompletions = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+if (options.InlineScheduling && Environment.GetEnvironmentVariable(InlineSocketCompletions) is null)
+{
+    // Socket completions run on the engine's event threads instead of being queued to the thread pool. Read once, when
+    // the first socket is registered: nothing has opened one yet (Kestrel binds and environments start later).
+    Environment.SetEnvironmentVariable(InlineSocketCompletions, "1");
+}
 string urls = builder.Configuration["urls"] is { Length: > 0 } givenUrls ? givenUrls : "http://127.0.0.1:9000";
 // --https / https:// addresses and their certificate (Listening/): refused at start, before anything is opened.
 var listeners = Gateway.Listening.GatewayListeners.Plan(urls, options, out string? listenError);
@@ -272,6 +279,10 @@ if (authError is not null)
 {
     Console.Error.WriteLine("[gateway] " + authError);
     return 1;
+}
+if (options.InlineScheduling)
+{
+    Gateway.Hosting.OffTheIoThread.Use(app); // requests run on the socket's I/O thread: only invokes stay there
 }
 // Function URLs (FunctionUrls/): their API, and the front door for their hosts and /_url/ paths ahead of routing.
 Gateway.FunctionUrls.SqliteFunctionUrlStore functionUrlStore;

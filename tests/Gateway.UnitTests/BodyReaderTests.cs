@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Pipelines;
 using System.Text;
 using Gateway.Invocations;
@@ -430,5 +431,65 @@ public class BodyReaderTests
         Assert.Equal(BodyStatus.Complete, status);
         Assert.Equal("hello world!", body);
         Assert.Equal(Next, rest);
+    }
+
+    [Fact]
+    public async Task A_large_body_is_read_past_the_pipe_straight_from_the_socket()
+    {
+        // A real socket pair: the head and the first bytes of the body arrive through the pipe, the rest is received
+        // into the payload directly; the request after the body is left for the pipe.
+        var (client, server) = await UnixSocketPairAsync();
+        using (client)
+        using (server)
+        {
+            var body = new byte[BodyReader.DirectReadBytes * 3 + 123];
+            new Random(7).NextBytes(body);
+            var wire = Ascii("POST /x HTTP/1.1\r\n\r\n").Concat(body).Concat(Ascii(Next)).ToArray();
+            var sending = Task.Run(() => client.Send(wire));
+            var reader = PipeReader.Create(new System.Net.Sockets.NetworkStream(server, ownsSocket: false),
+                new StreamPipeReaderOptions(bufferSize: 4096, minimumReadSize: 1024, leaveOpen: true));
+            var first = await reader.ReadAsync().WithTimeout();
+            var headEnd = new SequenceReader<byte>(first.Buffer);
+            Assert.True(headEnd.TryAdvanceTo((byte)'\n') && headEnd.TryAdvanceTo((byte)'\n'));
+            reader.AdvanceTo(headEnd.Position);
+            var target = new PooledPayload();
+            var status = await BodyReader.ReadAsync(reader, LengthHead(body.Length), target, int.MaxValue, server).WithTimeout();
+            Assert.Equal(BodyStatus.Complete, status);
+            Assert.Equal(body, target.ToArray());
+            await sending.WithTimeout();
+            client.Shutdown(System.Net.Sockets.SocketShutdown.Send);
+            Assert.Equal(Next, await RestAsync(reader));
+            target.Reset();
+        }
+    }
+
+    [Fact]
+    public async Task A_large_body_cut_short_on_the_socket_is_truncated()
+    {
+        var (client, server) = await UnixSocketPairAsync();
+        using (client)
+        using (server)
+        {
+            client.Send(new byte[BodyReader.DirectReadBytes + 10]);
+            client.Shutdown(System.Net.Sockets.SocketShutdown.Send);
+            var reader = PipeReader.Create(new System.Net.Sockets.NetworkStream(server, ownsSocket: false), new StreamPipeReaderOptions(leaveOpen: true));
+            var target = new PooledPayload();
+            Assert.Equal(BodyStatus.Truncated, await BodyReader.ReadAsync(reader, LengthHead(BodyReader.DirectReadBytes * 2), target, int.MaxValue, server).WithTimeout());
+            target.Reset();
+        }
+    }
+
+    private static async Task<(System.Net.Sockets.Socket Client, System.Net.Sockets.Socket Server)> UnixSocketPairAsync()
+    {
+        var path = Path.Combine(Path.GetTempPath(), "bodyreader-" + Guid.NewGuid().ToString("N") + ".sock");
+        using var listener = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+        listener.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(path));
+        listener.Listen(1);
+        var client = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+        var accepting = listener.AcceptAsync();
+        await client.ConnectAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(path)).WithTimeout();
+        var server = await accepting.WithTimeout();
+        File.Delete(path);
+        return (client, server);
     }
 }

@@ -180,4 +180,53 @@ public class InvocationTests
         Assert.Equal(36, written);
         Assert.Equal("8476a536-e9f4-11e8-9739-2dfe598c3fcd"u8.ToArray(), invocation.RequestIdBytes);
     }
+
+    [Fact]
+    public void A_held_completion_is_published_only_when_released()
+    {
+        var invocation = new Invocation();
+        var wait = invocation.WaitAsync();
+        invocation.HoldCompletion();
+        Assert.True(invocation.TryClaimCompletion());
+        invocation.Complete();
+        Assert.False(wait.IsCompleted);
+        invocation.ReleaseCompletion();
+        Assert.True(wait.IsCompleted);
+    }
+
+    [Fact]
+    public void Releasing_a_hold_nobody_completed_publishes_nothing()
+    {
+        var invocation = new Invocation();
+        invocation.HoldCompletion();
+        invocation.ReleaseCompletion();
+        Assert.False(invocation.WaitAsync().IsCompleted);
+        invocation.Complete(); // no longer held
+        Assert.True(invocation.WaitAsync().IsCompleted);
+    }
+
+    [Fact]
+    public async Task CompleteInline_runs_the_waiter_on_the_completing_thread_until_Reset()
+    {
+        var invocation = new Invocation { CompleteInline = true };
+        int completingThread = 0, resumedThread = -1;
+        async Task WaitThenRecordAsync()
+        {
+            await invocation.WaitAsync().ConfigureAwait(false);
+            resumedThread = Environment.CurrentManagedThreadId;
+        }
+        var waiter = WaitThenRecordAsync(); // subscribed by the time it returns: the wait is pending
+        Assert.False(waiter.IsCompleted);
+        var completer = new Thread(() =>
+        {
+            completingThread = Environment.CurrentManagedThreadId;
+            invocation.Complete();
+        });
+        completer.Start();
+        Assert.True(completer.Join(TimeoutExtensions.Default));
+        await waiter.WithTimeout();
+        Assert.Equal(completingThread, resumedThread);
+        invocation.Reset();
+        Assert.False(invocation.CompleteInline); // a pooled invocation starts asynchronous again
+    }
 }

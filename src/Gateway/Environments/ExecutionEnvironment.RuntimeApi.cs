@@ -89,8 +89,18 @@ internal sealed partial class ExecutionEnvironment
         {
             return refusal!;
         }
-        await _endings.AnsweredAsync(invocation, takeBody(invocation.Response), isError, errorType, InitDuration()).ConfigureAwait(false);
-        ReturnToPool();
+        // END/REPORT first, then the environment goes back to its pool, and only then is the caller answered (which
+        // may happen on this very thread, see Invocation.CompleteInline): its next request then finds this environment idle.
+        invocation.HoldCompletion();
+        try
+        {
+            await _endings.AnsweredAsync(invocation, takeBody(invocation.Response), isError, errorType, InitDuration()).ConfigureAwait(false);
+            ReturnToPool();
+        }
+        finally
+        {
+            invocation.ReleaseCompletion();
+        }
         return RuntimeReplies.Accepted;
     }
 
@@ -114,8 +124,16 @@ internal sealed partial class ExecutionEnvironment
         {
             return refusal!;
         }
-        await _endings.ResponseTooLargeAsync(invocation, limit, InitDuration()).ConfigureAwait(false);
-        ReturnToPool();
+        invocation.HoldCompletion();
+        try
+        {
+            await _endings.ResponseTooLargeAsync(invocation, limit, InitDuration()).ConfigureAwait(false);
+            ReturnToPool();
+        }
+        finally
+        {
+            invocation.ReleaseCompletion();
+        }
         return RuntimeReplies.Accepted;
     }
 

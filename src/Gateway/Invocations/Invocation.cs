@@ -119,14 +119,61 @@ internal sealed class Invocation : IValueTaskSource
         ErrorType = errorType;
     }
 
-    /// <summary>Publishes the outcome; call once, after a successful <see cref="TryClaimCompletion"/>.</summary>
-    public void Complete() => _completion.SetResult(true);
+    /// <summary>Publishes the outcome; call once, after a successful <see cref="TryClaimCompletion"/>. While the
+    /// completion is held (<see cref="HoldCompletion"/>) it is only recorded, and published by <see cref="ReleaseCompletion"/>.</summary>
+    public void Complete()
+    {
+        if (_hold == HoldState.Held)
+        {
+            _hold = HoldState.CompletedWhileHeld;
+            return;
+        }
+        _completion.SetResult(true);
+    }
+
+    /// <summary>
+    /// The waiter's continuation (the caller's response) runs on the thread that completes the invocation — the one
+    /// that read the runtime's answer — instead of being queued to the thread pool: one thread hop and one wake-up
+    /// less per invocation. Only for a waiter whose continuation never blocks (the sync Invoke endpoint).
+    /// </summary>
+    public bool CompleteInline
+    {
+        get => !_completion.RunContinuationsAsynchronously;
+        set => _completion.RunContinuationsAsynchronously = !value;
+    }
+
+    /// <summary>Keeps a <see cref="Complete"/> from publishing until <see cref="ReleaseCompletion"/>: the environment
+    /// is offered back to its pool between the two, so a caller completed inline, whose next request may arrive at
+    /// once, finds it idle instead of forking another.</summary>
+    public void HoldCompletion() => _hold = HoldState.Held;
+
+    /// <summary>Publishes a completion recorded while held (and ends the hold).</summary>
+    public void ReleaseCompletion()
+    {
+        var state = _hold;
+        _hold = HoldState.None;
+        if (state == HoldState.CompletedWhileHeld)
+        {
+            _completion.SetResult(true);
+        }
+    }
+
+    private enum HoldState : byte
+    {
+        None,
+        Held,
+        CompletedWhileHeld,
+    }
+
+    private HoldState _hold;
 
     public ValueTask WaitAsync() => new(this, _completion.Version);
 
     public void Reset()
     {
         _completion.Reset();
+        _completion.RunContinuationsAsynchronously = true;
+        _hold = HoldState.None;
         _claimed = 0;
         RequestId = "";
         InvokedFunctionArn = "";

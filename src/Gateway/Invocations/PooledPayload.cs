@@ -64,6 +64,27 @@ internal sealed class PooledPayload
         }
     }
 
+    /// <summary>Room for the next bytes, written in place (a socket receive into it) and then committed with
+    /// <see cref="Advance"/>: the way to fill a payload without a copy through another buffer.</summary>
+    public Memory<byte> GetMemory()
+    {
+        if (_current is null || _currentUsed == _current.Length)
+        {
+            SealCurrent();
+            _large = true; // only used for bodies too large for one shared array
+            _current = PayloadSegmentPool.Shared.Rent();
+            _currentUsed = 0;
+        }
+        return _current.AsMemory(_currentUsed);
+    }
+
+    /// <summary>Commits <paramref name="count"/> bytes written into the memory <see cref="GetMemory"/> returned.</summary>
+    public void Advance(int count)
+    {
+        _currentUsed += count;
+        Length += count;
+    }
+
     public void Write(in ReadOnlySequence<byte> source)
     {
         foreach (var memory in source)

@@ -170,6 +170,8 @@ internal sealed class InvokeEndpoint(FunctionResolver resolver, Hosting.Function
                 response.Headers["x-amzn-Remapped-Content-Length"] = "0";
                 return;
             }
+            // The response is written on the thread that reads the runtime's answer (no thread-pool hop) when asked to.
+            invocation.CompleteInline = options.InlineScheduling && stream is null;
             var dispatch = SyncDispatch.TryDispatch(resolver, host, reference, ref target, ref pool, invocation, out var lease, out var throttle);
             if (dispatch == DispatchResult.Throttled)
             {

@@ -129,6 +129,8 @@ internal static class PrometheusExporter
         Sample(text, "gateway_environments_limit", null, host.MachineLimit.Limit);
         Family(text, "gateway_gc_allocated_bytes_total", "counter", "Bytes the gateway process has allocated on the managed heap (divide by invocations for bytes per invocation).");
         Sample(text, "gateway_gc_allocated_bytes_total", null, GC.GetTotalAllocatedBytes(precise: false));
+        Family(text, "gateway_threadpool_completed_work_items_total", "counter", "Work items the .NET thread pool has run (divide by invocations for thread-pool hops per invocation).");
+        Sample(text, "gateway_threadpool_completed_work_items_total", null, ThreadPool.CompletedWorkItemCount);
         Family(text, "gateway_invocations_outstanding", "gauge", "Invocation objects rented from the pool and not yet returned (0 when idle).");
         Sample(text, "gateway_invocations_outstanding", null, invocations.Outstanding);
         Family(text, "gateway_request_body_bytes", "gauge", "Invoke-request body bytes held now (being read, or of sync invocations in flight), against Gateway:RequestBodyBufferBytes.");

@@ -20,8 +20,14 @@ internal static class BodyReader
 {
     private const int MaxChunkLine = 1024;
 
+    /// <summary>A Content-Length body at least this large is read straight from the socket into the payload once the
+    /// connection's pipe holds none of it: one user-space copy of those bytes on the gateway (payload → the caller's
+    /// response) instead of two (pipe → payload → response).</summary>
+    internal const int DirectReadBytes = 64 * 1024;
+
     /// <param name="target">Where the bytes go; null to read and discard them.</param>
-    public static ValueTask<BodyStatus> ReadAsync(PipeReader reader, RuntimeRequestHead head, PooledPayload? target, int limit)
+    /// <param name="socket">The connection's socket, for reading a large body's bytes without the pipe; null: through the pipe.</param>
+    public static ValueTask<BodyStatus> ReadAsync(PipeReader reader, RuntimeRequestHead head, PooledPayload? target, int limit, System.Net.Sockets.Socket? socket = null)
     {
         if (head.Chunked)
         {
@@ -35,7 +41,53 @@ internal static class BodyReader
         {
             return new ValueTask<BodyStatus>(BodyStatus.TooLarge);
         }
+        if (socket is not null && target is not null && head.ContentLength >= DirectReadBytes)
+        {
+            return ReadLengthDirectAsync(reader, socket, head.ContentLength, target);
+        }
         return ReadLengthAsync(reader, head.ContentLength, target);
+    }
+
+    /// <summary>A large Content-Length body: what the pipe already holds is copied from it, the rest is received from the
+    /// socket straight into the payload's segments. Only while the pipe holds nothing: the pipe reads from the socket
+    /// only inside its own ReadAsync, so bytes received here cannot be ones it has buffered.</summary>
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
+    private static async ValueTask<BodyStatus> ReadLengthDirectAsync(PipeReader reader, System.Net.Sockets.Socket socket, long length, PooledPayload target)
+    {
+        long remaining = length;
+        while (remaining > 0)
+        {
+            if (reader.TryRead(out var read))
+            {
+                var buffer = read.Buffer;
+                if (!buffer.IsEmpty || read.IsCompleted)
+                {
+                    var take = buffer.Slice(0, Math.Min(remaining, buffer.Length));
+                    target.Write(take);
+                    remaining -= take.Length;
+                    reader.AdvanceTo(take.End);
+                    if (remaining > 0 && read.IsCompleted)
+                    {
+                        return BodyStatus.Truncated;
+                    }
+                    continue;
+                }
+                reader.AdvanceTo(buffer.Start); // nothing buffered after all
+            }
+            var memory = target.GetMemory();
+            if (memory.Length > remaining)
+            {
+                memory = memory[..(int)remaining];
+            }
+            int n = await socket.ReceiveAsync(memory, System.Net.Sockets.SocketFlags.None).ConfigureAwait(false);
+            if (n == 0)
+            {
+                return BodyStatus.Truncated;
+            }
+            target.Advance(n);
+            remaining -= n;
+        }
+        return BodyStatus.Complete;
     }
 
     [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
