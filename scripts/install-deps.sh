@@ -12,6 +12,7 @@
 #   wrk hey hyperfine load tools for loadtests/
 #   nghttp2-client    h2load (HTTP/2 load, loadtests/edge.sh)
 #   openssl           scripts/make-dev-cert.sh (the development HTTPS certificate)
+#   afl++             afl-fuzz for scripts/fuzz.sh (the SharpFuzz harnesses in tests/Gateway.Fuzz)
 #
 # Not installed: Debian's `bombardier` package is "The GNU Bombing utility" (a terminal game),
 # not the HTTP load generator of the same name, so it is deliberately left out.
@@ -22,6 +23,7 @@ packages=(
   autoconf automake libtool cmake g++ make python3
   wrk hey hyperfine nghttp2-client openssl
   bubblewrap python3-boto3 chromium
+  afl++
 )
 
 # dpkg-query is quick and exact (`command -v aws` would be fooled by a pyenv shim).
