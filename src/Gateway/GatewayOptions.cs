@@ -47,6 +47,13 @@ internal sealed class GatewayOptions
     /// <summary>The PKCS#12 file's password, or the encrypted PEM key's.</summary>
     public string? HttpsCertificatePassword { get; set; }
 
+    /// <summary>Request authentication: <c>none</c> (the default, for local use) or <c>sigv4</c> (every request
+    /// verified against <see cref="Credentials"/>, as AWS verifies SigV4; Security/Signing/).</summary>
+    public string Auth { get; set; } = "none";
+
+    /// <summary>With <c>--auth sigv4</c>: the accepted keys, in the aws CLI's credentials file format.</summary>
+    public string? Credentials { get; set; }
+
     /// <summary>Synchronous (RequestResponse) request payload limit: 6 MB, as on AWS.</summary>
     public int SyncPayloadLimit { get; set; } = 6 * 1024 * 1024;
 

@@ -244,12 +244,20 @@ using var destinations = new Gateway.Async.Destinations.DestinationDelivery(envi
     (function, payload, cancellationToken) => eventsForDestinations!.InvokeAsync(function, payload, cancellationToken), asyncTime);
 var events = new AsyncInvocations(eventStore, host, invocations, asyncTime, eventInvokeConfigs.Effective, destinations, options.AsyncEventsInMemory);
 eventsForDestinations = events;
+// --auth sigv4 (Security/Signing/): the credentials file read now; null when authentication is off (nothing registered).
+var signing = Gateway.Security.Signing.SigningSetup.Create(options, time, out var authError);
+if (authError is not null)
+{
+    Console.Error.WriteLine("[gateway] " + authError);
+    return 1;
+}
 // Function URLs (FunctionUrls/): their API, and the front door for their hosts and /_url/ paths ahead of routing.
 Gateway.FunctionUrls.SqliteFunctionUrlStore functionUrlStore;
 try
 {
     functionUrlStore = Gateway.FunctionUrls.FunctionUrlSetup.Map(app, registry, resolver, options, time, environmentServices.DataDirectory,
-        new Gateway.FunctionUrls.FunctionUrlInvoker(resolver, host, invocations, bodyBudget, options, time));
+        new Gateway.FunctionUrls.FunctionUrlInvoker(resolver, host, invocations, bodyBudget, options, time),
+        signing is null ? null : new Gateway.Security.Signing.SigV4FunctionUrlAuthorizer(signing, new Gateway.FunctionUrls.UnsignedFunctionUrlAuthorizer()));
 }
 catch (Exception ex) when (ex is RegistryStoreException or IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
 {
@@ -257,6 +265,13 @@ catch (Exception ex) when (ex is RegistryStoreException or IOException or Unauth
     return 1;
 }
 using var disposeFunctionUrlStore = functionUrlStore;
+if (signing is not null)
+{
+    // After the URL front door (URLs verify in their authorizer), before every endpoint.
+    var sigv4 = new Gateway.Security.Signing.SigV4Middleware(signing);
+    app.Use(next => context => sigv4.InvokeAsync(context, next));
+    Console.WriteLine("[gateway] auth: sigv4, " + signing.Verifier.Region + ", keys from " + options.Credentials);
+}
 var invoke = new InvokeEndpoint(resolver, host, invocations, events, bodyBudget, options, time);
 app.MapPost("/2015-03-31/functions/{FunctionName}/invocations", invoke.HandleAsync);
 app.MapPost("/2021-11-15/functions/{FunctionName}/response-streaming-invocations", invoke.HandleStreamAsync);

@@ -43,6 +43,11 @@ internal static class GatewayOptionTable
         Row(OptionGroup.Server, nameof(GatewayOptions.HttpsCertificatePassword), "--https-certificate-password", "PASSWORD", typeof(string), "none",
             "The PKCS#12 file's password, or the encrypted PEM key's."),
 
+        Row(OptionGroup.Server, nameof(GatewayOptions.Auth), "--auth", "MODE", typeof(string), "none",
+            "Request authentication: none (local use) or sigv4 (every API, URL (AWS_IAM), Logs, /metrics and /_gateway request must be SigV4-signed by a key of --credentials)."),
+        Row(OptionGroup.Server, nameof(GatewayOptions.Credentials), "--credentials", "FILE", typeof(string), "none",
+            "With --auth sigv4: the accepted keys, in the aws CLI's credentials format ([name] with aws_access_key_id, aws_secret_access_key, optional aws_session_token, aws_account_id)."),
+
         // ---- functions ----
         Row(OptionGroup.Functions, nameof(GatewayOptions.Functions), "--functions", "PATH", typeof(string), "none",
             "A functions JSON file, or a folder of function folders."),

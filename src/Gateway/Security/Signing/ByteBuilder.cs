@@ -1,0 +1,67 @@
+using System.Buffers;
+using System.Text;
+
+namespace Gateway.Security.Signing;
+
+/// <summary>
+/// A growable byte buffer rented from the shared pool, for the canonical request and the string to sign (a few
+/// hundred bytes). Whoever holds it returns it with <see cref="Dispose"/>.
+/// </summary>
+internal struct ByteBuilder : IDisposable
+{
+    private byte[] _buffer;
+
+    public ByteBuilder(int capacity) => _buffer = ArrayPool<byte>.Shared.Rent(capacity);
+
+    public int Length { get; set; }
+
+    public readonly ReadOnlySpan<byte> Written => _buffer.AsSpan(0, Length);
+
+    public void Append(byte value)
+    {
+        Ensure(1);
+        _buffer[Length++] = value;
+    }
+
+    public void Append(ReadOnlySpan<byte> bytes)
+    {
+        Ensure(bytes.Length);
+        bytes.CopyTo(_buffer.AsSpan(Length));
+        Length += bytes.Length;
+    }
+
+    /// <summary>ASCII or any text, as UTF-8.</summary>
+    public void Append(ReadOnlySpan<char> text)
+    {
+        Ensure(Encoding.UTF8.GetMaxByteCount(text.Length));
+        Length += Encoding.UTF8.GetBytes(text, _buffer.AsSpan(Length));
+    }
+
+    public void AppendHex(ReadOnlySpan<byte> bytes)
+    {
+        Ensure(bytes.Length * 2);
+        Convert.TryToHexStringLower(bytes, _buffer.AsSpan(Length), out int written);
+        Length += written;
+    }
+
+    private void Ensure(int more)
+    {
+        if (Length + more <= _buffer.Length)
+        {
+            return;
+        }
+        var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(_buffer.Length * 2, Length + more));
+        _buffer.AsSpan(0, Length).CopyTo(bigger);
+        ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = bigger;
+    }
+
+    public void Dispose()
+    {
+        if (_buffer is { Length: > 0 })
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = [];
+        }
+    }
+}

@@ -1,0 +1,116 @@
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Primitives;
+
+namespace Gateway.Security.Signing;
+
+/// <summary>
+/// Checks everything of a SigV4 signature that does not depend on the body, in the order AWS reports problems:
+/// a signature at all, its parameters, the credential scope (region, service, terminator, date), the access key,
+/// the clock (±<see cref="SkewWindow"/>, or a presigned URL's X-Amz-Expires), the session token. What remains is
+/// a <see cref="SignedRequest"/> waiting for the payload's hash.
+/// </summary>
+internal sealed class SigV4Verifier(IReadOnlyDictionary<string, SigningCredential> credentials, string region, TimeProvider time)
+{
+    /// <summary>Lambda's window: its recorded refusals all say "(… - 5 min.)" (<see cref="SigningRefusal"/>); the
+    /// 15 minutes of AWS's general CommonErrors page are other services' (STS, S3).</summary>
+    public static readonly TimeSpan SkewWindow = TimeSpan.FromMinutes(5);
+
+    /// <summary>The SHA-256 of an empty body, the payload hash of every GET and DELETE.</summary>
+    public static ReadOnlySpan<byte> EmptySha256 =>
+    [
+        0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4, 0xc8, 0x99, 0x6f, 0xb9, 0x24,
+        0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b, 0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55,
+    ];
+
+    public string Region => region;
+
+    /// <summary>Checks what can be checked before the body.</summary>
+    /// <param name="service">The signing name this endpoint answers to: <c>lambda</c>, or <c>logs</c> for the Logs API.</param>
+    /// <returns>Null with the pending request, or the refusal.</returns>
+    public SigningRefusal? Begin(HttpRequest request, string service, out SignedRequest? pending)
+    {
+        pending = null;
+        if (SignatureParameters.IsUnsigned(request))
+        {
+            return SigningRefusal.Missing;
+        }
+        var parameters = SignatureParameters.Read(request, out var refusal);
+        if (parameters is null)
+        {
+            return refusal;
+        }
+        if (ScopeProblems(parameters, service) is { } scope)
+        {
+            return SigningRefusal.InvalidSignature(scope);
+        }
+        if (!credentials.TryGetValue(parameters.AccessKeyId, out var credential))
+        {
+            return SigningRefusal.UnknownKey;
+        }
+        var now = time.GetUtcNow();
+        if (parameters.SignedAt > now + SkewWindow)
+        {
+            return SigningRefusal.NotYetCurrent(parameters.SignedAt, now, SkewWindow);
+        }
+        var validFor = parameters.ExpiresSeconds is int expires ? TimeSpan.FromSeconds(expires) : SkewWindow;
+        if (parameters.SignedAt < now - validFor)
+        {
+            return SigningRefusal.Expired(parameters.SignedAt, now, validFor);
+        }
+        if (!string.Equals(parameters.SecurityToken, credential.SessionToken, StringComparison.Ordinal))
+        {
+            return SigningRefusal.UnknownKey; // a session token that is not this key's, or one missing (AWS: same answer)
+        }
+        Span<byte> provided = stackalloc byte[32];
+        if (parameters.Signature.Length != 64 || Convert.FromHexString(parameters.Signature, provided, out _, out int written) != System.Buffers.OperationStatus.Done || written != 32)
+        {
+            return SigningRefusal.Mismatch;
+        }
+        var text = new ByteBuilder(1024);
+        text.Append(SignatureParameters.Algorithm);
+        text.Append((byte)'\n');
+        text.Append(parameters.AmzDate);
+        text.Append((byte)'\n');
+        text.Append(parameters.Scope);
+        text.Append((byte)'\n');
+        int canonicalStart = text.Length;
+        string rawTarget = request.HttpContext.Features.Get<IHttpRequestFeature>()?.RawTarget is { Length: > 0 } raw && raw[0] == '/'
+            ? raw
+            : request.PathBase.Add(request.Path).ToUriComponent() + request.QueryString.ToUriComponent();
+        CanonicalRequest.WriteWithoutPayload(ref text, request.Method, rawTarget, new RequestHeaders(request.Headers), parameters.SignedHeaders,
+            parameters.Presigned ? "X-Amz-Signature" : null);
+        var key = credential.Keys.Get(parameters.ScopeDate, parameters.Region, parameters.Service);
+        pending = new SignedRequest(credential, key, text, canonicalStart, provided, parameters.Presigned);
+        return null;
+    }
+
+    private string? ScopeProblems(SignatureParameters parameters, string service)
+    {
+        string problems = "";
+        if (!string.Equals(parameters.Region, region, StringComparison.Ordinal))
+        {
+            problems += $"Credential should be scoped to a valid region, not '{parameters.Region}'. ";
+        }
+        if (!string.Equals(parameters.Service, service, StringComparison.Ordinal))
+        {
+            problems += $"Credential should be scoped to correct service: '{service}'. ";
+        }
+        if (parameters.Terminator != "aws4_request")
+        {
+            problems += $"Credential should be scoped with a valid terminator: 'aws4_request', not '{parameters.Terminator}'. ";
+        }
+        if (!parameters.AmzDate.AsSpan().StartsWith(parameters.ScopeDate) || parameters.ScopeDate.Length != 8)
+        {
+            problems += $"Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '{parameters.ScopeDate}' != '{parameters.AmzDate[..Math.Min(8, parameters.AmzDate.Length)]}', from '{parameters.AmzDate}'.";
+        }
+        return problems.Length == 0 ? null : problems.TrimEnd();
+    }
+
+    /// <summary>The request's headers for the canonical request; <c>host</c> from the Host header (HTTP/2's :authority).</summary>
+    private readonly struct RequestHeaders(IHeaderDictionary headers) : IHeaderLookup
+    {
+        public StringValues Get(ReadOnlySpan<char> lowercaseName) => headers[lowercaseName.ToString()];
+    }
+}
