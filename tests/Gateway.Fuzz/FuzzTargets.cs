@@ -15,6 +15,7 @@ internal static class FuzzTargets
         new("zip", "Functions/Code/ZipExtractor.cs: a deployment package extracted into an empty folder", ZipTarget.Run),
         new("url-event", "FunctionUrls/Http/UrlEventWriter.cs: an HTTP request written as the payload-2.0 event", UrlEventTarget.Run),
         new("url-response", "FunctionUrls/Http/UrlResponseMapper.cs: a function's output mapped to the URL's response", UrlResponseTarget.Run),
+        new("sigv4", "Security/Signing: a signed request through RequestSigning.VerifyAsync and its body's hash; credentials files", SigV4Target.Run),
     ];
 
     public static FuzzTarget? Find(string name) => All.FirstOrDefault(t => t.Name == name);
