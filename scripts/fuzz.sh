@@ -106,6 +106,10 @@ for target in "${targets[@]}"; do
   fi
 done
 
+# The zip target extracts each input into a fresh folder under this root (afl-fuzz kills its children, so the
+# root itself is removed here).
+rm -rf "${TMPDIR:-/tmp}/gateway-fuzz-zip"
+
 echo
 cat "$summary"
 exit "$found"

@@ -79,6 +79,10 @@ internal static class SmokeRunner
             }
             Console.WriteLine($"{(findings == 0 ? "ok     " : "FAILED ")} {target.Name,-16} {seeds.Count} corpus + {count} mutations = {runs} inputs, {findings} findings, {clock.Elapsed.TotalSeconds:0.0} s");
         }
+        if (Directory.Exists(Targets.ZipTarget.Root))
+        {
+            Directory.Delete(Targets.ZipTarget.Root, recursive: true);
+        }
         Console.WriteLine($"fuzz smoke: {passed} targets passed, {failed} failed (seed {seed})");
         if (counts is not null)
         {

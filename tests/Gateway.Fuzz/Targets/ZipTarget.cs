@@ -11,7 +11,9 @@ internal static class ZipTarget
 {
     private const long MaxUnzipped = 64 * 1024;
 
-    private static readonly string Root = Path.Combine(Path.GetTempPath(), $"gateway-fuzz-zip-{Environment.ProcessId}");
+    /// <summary>One folder for every process (afl-fuzz kills its children rather than letting them exit): each input's
+    /// own folder is a fresh GUID under it, and scripts/fuzz.sh removes the root when the run ends.</summary>
+    public static readonly string Root = Path.Combine(Path.GetTempPath(), "gateway-fuzz-zip");
 
     public static void Run(byte[] data)
     {
