@@ -268,7 +268,8 @@ internal sealed class HttpConnection : IDisposable
     public void Dispose() => Reset();
 
     /// <summary>The request bytes for one invocation, built once and sent as is.</summary>
-    public static byte[] BuildRequest(Uri baseUrl, string path, string invocationType, ReadOnlySpan<byte> payload)
+    /// <param name="sign">KEY:SECRET to sign the request with (SigV4, RequestSigner.cs), or null.</param>
+    public static byte[] BuildRequest(Uri baseUrl, string path, string invocationType, ReadOnlySpan<byte> payload, string? sign = null)
     {
         var head = new StringBuilder()
             .Append("POST ").Append(path).Append(" HTTP/1.1\r\n")
@@ -277,6 +278,10 @@ internal sealed class HttpConnection : IDisposable
         if (!string.IsNullOrEmpty(invocationType))
         {
             head.Append("X-Amz-Invocation-Type: ").Append(invocationType).Append("\r\n");
+        }
+        if (sign is not null)
+        {
+            head.Append(RequestSigner.Headers(sign, baseUrl.Authority, path, invocationType, payload));
         }
         head.Append("Content-Length: ").Append(payload.Length).Append("\r\n\r\n");
         byte[] headBytes = Encoding.ASCII.GetBytes(head.ToString());

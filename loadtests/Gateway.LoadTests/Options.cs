@@ -17,6 +17,7 @@ internal sealed class Options
     public string? OutDirectory { get; private set; }
     public string Label { get; private set; } = "run";
     public bool Quiet { get; private set; }
+    public string? Sign { get; private set; }              // KEY:SECRET: SigV4-sign the request (RequestSigner.cs)
 
     // --scenario throttle (Throttle.cs)
     public string Scenario { get; private set; } = "load";
@@ -57,6 +58,7 @@ internal sealed class Options
           --out DIR              write summary.json, timeseries.json/.csv and chart.html there
           --label TEXT           name of the run in the outputs (default "run")
           --quiet                no progress line
+          --sign KEY:SECRET      SigV4-sign the request (for a gateway under --auth sigv4), once at start
 
         Throttle scenario (--scenario throttle): open loop ramping linearly, second by second, from --ramp-from
         to --ramp-to requests/s over --duration seconds (no warmup); prints per second the sent, admitted and
@@ -104,6 +106,7 @@ internal sealed class Options
                 case "--out": o.OutDirectory = Next(); break;
                 case "--label": o.Label = Next(); break;
                 case "--quiet": o.Quiet = true; break;
+                case "--sign": o.Sign = Next(); break;
                 case "--scenario": o.Scenario = Next(); break;
                 case "--ramp-from": o.RampFrom = double.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--ramp-to": o.RampTo = double.Parse(Next(), CultureInfo.InvariantCulture); break;

@@ -26,7 +26,7 @@ ThreadPool.SetMinThreads(Math.Max(workers, Environment.ProcessorCount * 2), io);
 var addresses = await Dns.GetHostAddressesAsync(options.Url.Host);
 var endPoint = new IPEndPoint(addresses.First(IPAddress.IsLoopback), options.Url.Port);
 string path = options.Path ?? options.Url.AbsolutePath.TrimEnd('/') + "/2015-03-31/functions/" + Uri.EscapeDataString(options.Function) + "/invocations";
-byte[] request = HttpConnection.BuildRequest(options.Url, path, options.InvocationType, options.Payload());
+byte[] request = HttpConnection.BuildRequest(options.Url, path, options.InvocationType, options.Payload(), options.Sign);
 
 if (options.Scenario == "oversize")
 {

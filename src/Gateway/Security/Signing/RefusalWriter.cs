@@ -17,6 +17,9 @@ internal enum RefusalShape
 
 internal static class RefusalWriter
 {
+    /// <summary>AWS's bodies carry ' and + as they are (the default encoder would write \u0027 and \u002B).</summary>
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static async Task WriteAsync(HttpContext context, SigningRefusal refusal, RefusalShape shape)
     {
         var response = context.Response;
@@ -29,7 +32,7 @@ internal static class RefusalWriter
         response.Headers["x-amzn-ErrorType"] = refusal.ErrorType;
         response.Headers["x-amzn-RequestId"] = Guid.NewGuid().ToString();
         response.ContentType = shape == RefusalShape.AwsJson ? "application/x-amz-json-1.1" : "application/json";
-        using (var writer = new Utf8JsonWriter(response.BodyWriter))
+        using (var writer = new Utf8JsonWriter(response.BodyWriter, WriterOptions))
         {
             writer.WriteStartObject();
             if (shape == RefusalShape.AwsJson)
