@@ -7,7 +7,7 @@
 #    (as root, or through sudo). --install-deps, from before this was automatic, is still accepted.
 # 2. scripts/publish.sh (native gateway + samples + runtimes), scripts/build-node-runtime.sh (Node RIC + SDK).
 # 3. The Python runtime's own tests (src/Runtimes/python/tests, unittest), then dotnet test on tests/Gateway.UnitTests, tests/Gateway.Runtime.Tests and tests/Gateway.EventStore.Tests, then tests/Gateway.Tests with GATEWAY_BIN, GATEWAY_SAMPLES_DIR and
-#    GATEWAY_NODE_RIC_DIR pointing at those builds; results in artifacts/test-results/.
+#    GATEWAY_NODE_RIC_DIR pointing at those builds, then the fuzz smoke run (scripts/fuzz.sh smoke); results in artifacts/test-results/.
 # 4. A closing line "N passed, N failed[, N skipped]". Exits non-zero on any failure.
 set -euo pipefail
 
@@ -60,6 +60,10 @@ for project in tests/Gateway.UnitTests/Gateway.UnitTests.csproj tests/Gateway.Ru
     "${test_args[@]}" || rc=$?
 done
 
+# The fuzz harnesses' smoke run (scripts/fuzz.sh smoke: corpus + seeded mutations in-process, seconds); each target
+# counts as one test in the summary.
+scripts/fuzz.sh smoke --counts "$results/fuzz-smoke.counts" || rc=$?
+
 # Summary from the trx counters of both projects (a skipped test counts in total but not in executed).
 shopt -s nullglob
 trxs=("$results"/*.trx)
@@ -74,10 +78,11 @@ for trx in "${trxs[@]}"; do
   p="$(count passed)"; f="$(count failed)"; t="$(count total)"; e="$(count executed)"
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${t:-0} - ${e:-0}))
 done
-if [[ -f "$results/python-runtime.counts" ]]; then
-  read -r p f s <"$results/python-runtime.counts"
+for counts in "$results/python-runtime.counts" "$results/fuzz-smoke.counts"; do
+  [[ -f "$counts" ]] || continue
+  read -r p f s <"$counts"
   passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
-fi
+done
 summary="$passed passed, $failed failed"
 ((skipped > 0)) && summary+=", $skipped skipped"
 echo

@@ -15,6 +15,7 @@
 #   openssl           scripts/make-dev-cert.sh (the development HTTPS certificate)
 #   nodejs npm        only when there is no `node`/`npm` on PATH: a machine with another Node.js (nodesource,
 #                     nvm) keeps it
+#   afl++             afl-fuzz for scripts/fuzz.sh (the SharpFuzz harnesses in tests/Gateway.Fuzz)
 #
 # Not installed: Debian's `bombardier` package is "The GNU Bombing utility" (a terminal game),
 # not the HTTP load generator of the same name, so it is deliberately left out.
@@ -25,6 +26,7 @@ packages=(
   autoconf automake libtool cmake g++ make python3
   wrk hey hyperfine nghttp2-client openssl
   bubblewrap python3-boto3 chromium
+  afl++
 )
 
 # dpkg-query is quick and exact (`command -v aws` would be fooled by a pyenv shim).

@@ -179,4 +179,30 @@ public class UrlResponseMapperTests
         Assert.Empty(head.Headers);
         Assert.Empty(head.Cookies);
     }
+    // Found by fuzzing (tests/Gateway.Fuzz, target url-response): strings that are valid JSON tokens but not text —
+    // an escaped lone surrogate, or bytes that are not UTF-8 — made Utf8JsonReader.GetString/CopyString throw
+    // InvalidOperationException, which escaped Map (the caller got Kestrel's 500 instead of the URL's 502).
+    [Theory]
+    [InlineData("{\"statusCode\":200,\"headers\":{\"X-A\":\"\\ud800\"}}")]
+    [InlineData("{\"statusCode\":200,\"headers\":{\"\\udc00\":\"v\"}}")]
+    [InlineData("{\"statusCode\":200,\"cookies\":[\"a=\\ud83d\"]}")]
+    [InlineData("{\"statusCode\":200,\"body\":\"x\\ud800y\"}")]
+    [InlineData("{\"statusCode\":\"2\\ud8000\"}")]
+    [InlineData("\"\\ud800\"")]
+    public void A_string_that_is_not_valid_unicode_is_malformed_not_an_exception(string output)
+    {
+        var (kind, _, _) = Map(output);
+        Assert.Equal(UrlResponseKind.Malformed, kind);
+    }
+
+    [Theory]
+    [InlineData(new byte[] { (byte)'{', (byte)'"', (byte)'s', (byte)'t', (byte)'a', (byte)'t', (byte)'u', (byte)'s', (byte)'C', (byte)'o', (byte)'d', (byte)'e', (byte)'"', (byte)':', (byte)'2', (byte)'0', (byte)'0', (byte)',',
+        (byte)'"', (byte)'h', (byte)'e', (byte)'a', (byte)'d', (byte)'e', (byte)'r', (byte)'s', (byte)'"', (byte)':', (byte)'{', (byte)'"', (byte)'a', (byte)'"', (byte)':', (byte)'"', 0xC3, 0x28, (byte)'"', (byte)'}', (byte)'}' })]
+    [InlineData(new byte[] { (byte)'{', (byte)'"', (byte)'s', (byte)'t', (byte)'a', (byte)'t', (byte)'u', (byte)'s', (byte)'C', (byte)'o', (byte)'d', (byte)'e', (byte)'"', (byte)':', (byte)'2', (byte)'0', (byte)'0', (byte)',',
+        (byte)'"', (byte)'c', (byte)'o', (byte)'o', (byte)'k', (byte)'i', (byte)'e', (byte)'s', (byte)'"', (byte)':', (byte)'[', (byte)'"', 0xFF, (byte)'"', (byte)']', (byte)'}' })]
+    public void Header_or_cookie_bytes_that_are_not_utf8_are_malformed_not_an_exception(byte[] output)
+    {
+        var kind = UrlResponseMapper.Map(output, new UrlResponseHead(), new PooledPayload());
+        Assert.Equal(UrlResponseKind.Malformed, kind);
+    }
 }

@@ -89,6 +89,13 @@ internal static class UrlResponseMapper
         {
             return UrlResponseKind.Malformed;
         }
+        catch (InvalidOperationException)
+        {
+            // A string token that is not text (an escaped lone surrogate, bytes that are not UTF-8): the reader accepts
+            // the token, GetString/CopyString refuse it. Found by fuzzing (docs/fuzzing.md); the function's output is
+            // malformed like any other, not a 500 from the gateway.
+            return UrlResponseKind.Malformed;
+        }
     }
 
     private static bool EndsCleanly(ref Utf8JsonReader reader) => !reader.Read(); // throws on trailing garbage
