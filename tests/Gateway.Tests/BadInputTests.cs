@@ -137,11 +137,11 @@ public sealed class BadInputTests(SharedGateway shared)
 
     [Theory]
     [InlineData("aws")]          // pyenv's aws-cli 1.x
-    [InlineData("/usr/bin/aws")] // Debian's aws-cli 2 (raw-in-base64-out set in its config by AwsCli)
+    [InlineData("/usr/bin/aws")] // Debian's aws-cli 2: --cli-binary-format raw-in-base64-out, set in its config file by AwsCli
     public async Task Both_aws_CLIs_show_InvalidRequestContentException_for_abc(string binary)
     {
         using var cli = new AwsCli(binary);
-        var (exit, _, stderr) = await cli.LambdaAsync(Gateway, ["invoke", "--function-name", "echo", "--cli-binary-format", "raw-in-base64-out", "--payload", "abc", "out.json"]);
+        var (exit, _, stderr) = await cli.LambdaAsync(Gateway, ["invoke", "--function-name", "echo", "--payload", "abc", "out.json"]);
 
         Assert.NotEqual(0, exit);
         Assert.Contains("InvalidRequestContentException", stderr);
@@ -155,7 +155,7 @@ public sealed class BadInputTests(SharedGateway shared)
     {
         using var cli = new AwsCli(binary);
         var name = new string('f', 257);
-        var (exit, _, stderr) = await cli.LambdaAsync(Gateway, ["invoke", "--function-name", name, "--cli-binary-format", "raw-in-base64-out", "--payload", "{}", "out.json"]);
+        var (exit, _, stderr) = await cli.LambdaAsync(Gateway, ["invoke", "--function-name", name, "--payload", "{}", "out.json"]);
 
         Assert.NotEqual(0, exit);
         Assert.Contains("ValidationException", stderr);
