@@ -72,7 +72,7 @@ public class JsonPayloadValidatorBenchmarks
             return Encoding.ASCII.GetBytes(small + new string('x', size - small.Length - 2) + "\"}");
         }
         var text = new StringBuilder("{\"items\":[");
-        for (int i = 0; text.Length < size - 200; i++)
+        for (int i = 0; text.Length + i < size - 200; i++) // + i: each record's "é" is two bytes
         {
             text.Append(i == 0 ? "" : ",").Append("{\"id\":").Append(i).Append(",\"name\":\"item-").Append(i)
                 .Append("\",\"tags\":[\"a\",\"b\"],\"price\":12.5,\"ok\":true,\"note\":\"héllo\"}");
