@@ -73,10 +73,9 @@ const int ReadAheadBytes = 64 * 1024;
 builder.WebHost.ConfigureKestrel(kestrel =>
 {
     kestrel.AddServerHeader = false;
-    // Invoke bodies are limited by the endpoint itself while they stream (6 MB sync, 256 KB/1 MB Event), with
-    // Lambda's 413; Kestrel's own 30 MB cap stays as a backstop for everything else.
-    kestrel.Limits.MaxRequestBufferSize = ReadAheadBytes;
-    Gateway.Listening.Http2Limits.Apply(kestrel.Limits, ReadAheadBytes);
+    // Every limit a client could push against (header sizes, timeouts, data rates, connections, HTTP/2, the body
+    // backstop), each with its reason: Listening/KestrelLimits.cs. Invoke bodies are limited by the endpoint itself.
+    Gateway.Listening.KestrelLimits.Apply(kestrel.Limits, ReadAheadBytes, Math.Max(options.SyncPayloadLimit, options.AsyncPayloadLimit));
     // Plain http:// addresses bound from --urls speak HTTP/1.1 only (no h2c); HTTPS ones are set up in Listening/.
     kestrel.ConfigureEndpointDefaults(listen => listen.Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1);
     if (listeners.ServesHttps)

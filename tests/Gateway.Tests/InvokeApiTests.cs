@@ -15,8 +15,7 @@ public sealed class InvokeApiTests(SharedGateway shared)
     [InlineData(6 * 1024 * 1024)] // exactly the sync limit: accepted
     public async Task Echo_returns_the_payload_byte_for_byte(int size)
     {
-        var payload = new byte[size];
-        new Random(size).NextBytes(payload);
+        var payload = JsonPayload.OfSize(size, seed: size);
 
         using var response = await Gateway.InvokeAsync("echo", payload);
 
@@ -37,8 +36,7 @@ public sealed class InvokeApiTests(SharedGateway shared)
         // arrives on the same connection, whichever way the runtime sent its requests.
         for (int i = 0; i < 6; i++)
         {
-            var payload = new byte[i * 1000];
-            new Random(i).NextBytes(payload);
+            var payload = JsonPayload.OfSize(i * 1000, seed: i);
             using var echoed = await Gateway.InvokeAsync(echo, payload);
             Assert.Equal(payload, await echoed.Content.ReadAsByteArrayAsync());
 
@@ -61,7 +59,7 @@ public sealed class InvokeApiTests(SharedGateway shared)
     [Fact]
     public async Task An_event_payload_over_256_KB_is_413_with_the_async_message()
     {
-        using var ok = await Gateway.InvokeAsync("echo", new byte[256 * 1024], invocationType: "Event");
+        using var ok = await Gateway.InvokeAsync("echo", JsonPayload.OfSize(256 * 1024), invocationType: "Event");
         Assert.Equal(HttpStatusCode.Accepted, ok.StatusCode);
 
         using var response = await Gateway.InvokeAsync("echo", new byte[256 * 1024 + 1], invocationType: "Event");

@@ -30,8 +30,7 @@ public sealed class RequestBodyBudgetTests : IAsyncLifetime
 
         // 2. More such uploads, and a legitimate 6 MB invoke: none fits, so they wait, unread.
         var abusers = Enumerable.Range(0, 4).Select(_ => ChunkedUpload.RunToRefusalAsync(_gateway, 20 * 1024 * 1024)).ToArray();
-        var big = new byte[SyncLimit];
-        new Random(6).NextBytes(big);
+        var big = JsonPayload.OfSize(SyncLimit, seed: 6);
         var legitimate = _gateway.InvokeAsync("echo", big);
         await Poll.UntilAsync(async () => await _gateway.MetricAsync("gateway_request_body_waits_total") >= 5, "the later bodies to wait for the budget");
 

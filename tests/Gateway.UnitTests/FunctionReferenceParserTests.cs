@@ -419,4 +419,17 @@ public class FunctionReferenceParserTests
             Assert.Equal(expected, FunctionReferenceParser.TryParse(value, out _, out _));
         }
     }
+    [Theory]
+    [InlineData("arn:aws:lambda:us-east-1:123456789012:function:")]
+    [InlineData("123456789012:function:")]
+    [InlineData("my-function:")]
+    public void Every_form_over_256_characters_gets_the_length_message(string prefix)
+    {
+        var value = prefix + new string('f', 257 - prefix.Length);
+        Assert.Equal($"1 validation error detected: Value '{value}' at 'functionName' failed to satisfy constraint: Member must have length less than or equal to 256", Refuse(value));
+    }
+
+    [Fact]
+    public void Bare_name_of_65_characters_parses_as_on_AWS_which_answers_404_for_it()
+        => Assert.Equal(new string('a', 65), Parse(new string('a', 65)).Name);
 }

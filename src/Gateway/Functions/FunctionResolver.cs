@@ -30,7 +30,12 @@ internal sealed class FunctionResolver(Registry.FunctionRegistry registry, strin
         error = null;
         if (!FunctionReferenceParser.TryParse(rawName, out reference, out var nameError))
         {
-            error = LambdaError.Validation(nameError!);
+            // A bad qualifier as well: AWS lists both ("2 validation errors detected: …; …", recorded 2025-11-25 for
+            // Invoke and GetFunction; the order of the two is not recorded — the model's member order is used).
+            const string One = "1 validation error detected: ";
+            error = queryQualifier is not null && nameError!.StartsWith(One, StringComparison.Ordinal) && FunctionReferenceParser.ValidateQualifier(queryQualifier) is { } alsoQualifier
+                ? LambdaError.Validation("2 validation errors detected: " + nameError![One.Length..] + "; " + alsoQualifier[One.Length..])
+                : LambdaError.Validation(nameError!);
             return false;
         }
         if (queryQualifier is not null)

@@ -103,6 +103,15 @@ internal sealed class PooledPayload
         }
     }
 
+    /// <summary>How many filled chunks the payload has so far, counting the partly filled array being written
+    /// (which, unlike <see cref="Segments"/>, this does not seal): for readers that follow the payload while it is
+    /// still being written (<see cref="Invoke.JsonPayloadValidator"/>).</summary>
+    public int ChunkCount => _segments.Count + (_current is not null && _currentUsed > 0 ? 1 : 0);
+
+    /// <summary>Chunk <paramref name="index"/> (see <see cref="ChunkCount"/>); the last may still grow.</summary>
+    public ReadOnlyMemory<byte> Chunk(int index)
+        => index < _segments.Count ? _segments[index] : _current.AsMemory(0, _currentUsed);
+
     /// <summary>Copies the payload into one new array. For tests, logs and cold paths only.</summary>
     public byte[] ToArray()
     {

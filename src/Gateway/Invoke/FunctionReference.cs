@@ -37,6 +37,8 @@ internal static partial class FunctionReferenceParser
         validationError = null;
         if (value.Length > MaxLength)
         {
+            // Over the model's 256 (NamespacedFunctionName; AWS's own records agree: a 233-character ARN on Invoke gets
+            // only a pattern error, a 65-character bare name a 404): a 400, never a 404, in every name form.
             validationError = $"1 validation error detected: Value '{value}' at 'functionName' failed to satisfy constraint: Member must have length less than or equal to {MaxLength}";
             return false;
         }

@@ -111,11 +111,12 @@ internal sealed class InvokeEndpoint(FunctionResolver resolver, Hosting.Function
             {
                 invocation.Request.Reserve((int)length);
             }
-            bool fits;
+            bool fits, json;
             long seen;
             try
             {
-                (fits, seen) = await LimitedBodyReader.ReadAsync(request.BodyReader, invocation.Request, limit, context.RequestAborted).ConfigureAwait(false);
+                // Limited and checked for JSON in one pass as it streams in (Invoke/JsonPayloadValidator.cs).
+                (fits, seen, json) = await LimitedBodyReader.ReadJsonAsync(request.BodyReader, invocation.Request, limit, context.RequestAborted).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is BadHttpRequestException or IOException or OperationCanceledException)
             {
@@ -124,6 +125,12 @@ internal sealed class InvokeEndpoint(FunctionResolver resolver, Hosting.Function
             if (!fits)
             {
                 await TooLarge(context, type, seen, limit).ConfigureAwait(false);
+                return;
+            }
+            if (!json)
+            {
+                // The message is worked out only now, from the refused payload (cold path).
+                await LambdaErrors.InvalidRequestContent(context, JsonParseError.Describe(invocation.Request.ToArray())).ConfigureAwait(false);
                 return;
             }
             if (request.ContentLength is null)
