@@ -36,23 +36,14 @@ internal sealed class SqliteFunctionUrlStore : IFunctionUrlStore, IDisposable
 
     public static SqliteFunctionUrlStore Open(string path)
     {
-        SQLitePCL.Batteries_V2.Init();
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = """
-            PRAGMA journal_mode=WAL;
-            PRAGMA synchronous=FULL;
-            PRAGMA busy_timeout=5000;
+        var connection = RegistryDatabase.Open(path, """
             CREATE TABLE IF NOT EXISTS function_urls (
               function TEXT NOT NULL,
               qualifier TEXT NOT NULL, -- '' for the unqualified function
               document TEXT NOT NULL,  -- PersistedFunctionUrl JSON
               PRIMARY KEY (function, qualifier)
             );
-            """;
-        command.ExecuteNonQuery();
+            """);
         return new SqliteFunctionUrlStore(connection, path);
     }
 

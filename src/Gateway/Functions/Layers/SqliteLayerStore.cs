@@ -33,22 +33,14 @@ internal sealed class SqliteLayerStore : ILayerStore, IDisposable
 
     public static SqliteLayerStore Open(string path)
     {
-        SQLitePCL.Batteries_V2.Init();
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = """
-            PRAGMA journal_mode=WAL;
-            PRAGMA synchronous=FULL;
+        var connection = RegistryDatabase.Open(path, """
             CREATE TABLE IF NOT EXISTS layer_versions (
               name TEXT NOT NULL,
               version INTEGER NOT NULL,
               document TEXT NOT NULL, -- PersistedLayerVersion JSON (Deleted: true once deleted)
               PRIMARY KEY (name, version)
             );
-            """;
-        command.ExecuteNonQuery();
+            """);
         return new SqliteLayerStore(connection, path);
     }
 

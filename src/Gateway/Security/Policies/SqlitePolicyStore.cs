@@ -36,15 +36,7 @@ internal sealed class SqlitePolicyStore : IPolicyStore, IDisposable
 
     public static SqlitePolicyStore Open(string path)
     {
-        SQLitePCL.Batteries_V2.Init();
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = """
-            PRAGMA journal_mode=WAL;
-            PRAGMA synchronous=FULL;
-            PRAGMA busy_timeout=5000;
+        var connection = RegistryDatabase.Open(path, """
             CREATE TABLE IF NOT EXISTS function_policies (
               function TEXT NOT NULL,
               qualifier TEXT NOT NULL,   -- '' for the unqualified function
@@ -52,8 +44,7 @@ internal sealed class SqlitePolicyStore : IPolicyStore, IDisposable
               policy TEXT NOT NULL,      -- the policy JSON as GetPolicy answers it
               PRIMARY KEY (function, qualifier)
             );
-            """;
-        command.ExecuteNonQuery();
+            """);
         return new SqlitePolicyStore(connection, path);
     }
 
