@@ -6,7 +6,7 @@
 # 1. Debian packages: checked (quietly) and, when some are missing, installed by scripts/install-deps.sh
 #    (as root, or through sudo). --install-deps, from before this was automatic, is still accepted.
 # 2. scripts/publish.sh (native gateway + samples + runtimes), scripts/build-node-runtime.sh (Node RIC + SDK).
-# 3. The Python runtime's own tests (src/Runtimes/python/tests, unittest), then dotnet test on tests/Gateway.UnitTests, tests/Gateway.Runtime.Tests and tests/Gateway.EventStore.Tests, then tests/Gateway.Tests with GATEWAY_BIN, GATEWAY_SAMPLES_DIR and
+# 3. The Python runtime's own tests (src/Runtimes/python/tests, unittest), then dotnet test on tests/Gateway.UnitTests, tests/Gateway.Runtime.Tests, tests/Gateway.EventStore.Tests and tests/Gateway.Cluster.Tests (a real redis-server), then tests/Gateway.Tests with GATEWAY_BIN, GATEWAY_SAMPLES_DIR and
 #    GATEWAY_NODE_RIC_DIR pointing at those builds, then the fuzz smoke run (scripts/fuzz.sh smoke); results in artifacts/test-results/.
 # 4. A closing line "N passed, N failed[, N skipped]". Exits non-zero on any failure.
 set -euo pipefail
@@ -52,7 +52,7 @@ rc=0
 # The Python runtime's bootstrap against a fake Runtime API (seconds); its counts join the summary below.
 python3 src/Runtimes/python/tests/run_tests.py "$results/python-runtime.counts" || rc=$?
 # Unit tests first (seconds), then the integration and end-to-end tests against the native binaries.
-for project in tests/Gateway.UnitTests/Gateway.UnitTests.csproj tests/Gateway.Runtime.Tests/Gateway.Runtime.Tests.csproj tests/Gateway.EventStore.Tests/Gateway.EventStore.Tests.csproj tests/Gateway.Tests/Gateway.Tests.csproj; do
+for project in tests/Gateway.UnitTests/Gateway.UnitTests.csproj tests/Gateway.Runtime.Tests/Gateway.Runtime.Tests.csproj tests/Gateway.EventStore.Tests/Gateway.EventStore.Tests.csproj tests/Gateway.Cluster.Tests/Gateway.Cluster.Tests.csproj tests/Gateway.Tests/Gateway.Tests.csproj; do
   name="$(basename "$project" .csproj)"
   dotnet test "$project" -c Release \
     --logger "console;verbosity=normal" \

@@ -16,6 +16,7 @@
 #   nodejs npm        only when there is no `node`/`npm` on PATH: a machine with another Node.js (nodesource,
 #                     nvm) keeps it
 #   afl++             afl-fuzz for scripts/fuzz.sh (the SharpFuzz harnesses in tests/Gateway.Fuzz)
+#   redis-server      Redis 7 for cluster mode (--cluster; scripts/redis.sh, the cluster tests)
 #
 # Not installed: Debian's `bombardier` package is "The GNU Bombing utility" (a terminal game),
 # not the HTTP load generator of the same name, so it is deliberately left out.
@@ -27,6 +28,7 @@ packages=(
   wrk hey hyperfine nghttp2-client openssl
   bubblewrap python3-boto3 chromium
   afl++
+  redis-server
 )
 
 # dpkg-query is quick and exact (`command -v aws` would be fooled by a pyenv shim).

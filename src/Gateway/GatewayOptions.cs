@@ -189,4 +189,15 @@ internal sealed class GatewayOptions
     /// throttle backoff, destination retries). 1000 makes AWS's one-minute retry wait 60 ms.
     /// </summary>
     public double AsyncClockRate { get; set; } = 1;
+
+    /// <summary>Join a cluster of gateway nodes on Redis (<c>redis://host:port</c>); null runs one node on its own
+    /// (nothing of Gateway.Cluster is built then). README, "Several nodes on Redis".</summary>
+    public string? Cluster { get; set; }
+
+    /// <summary>This node's name in the cluster; default the host name. Unique per node.</summary>
+    public string? NodeId { get; set; }
+
+    /// <summary>How many nodes the cluster is configured with: the static share (limit ÷ nodes) each node admits
+    /// while Redis is unreachable.</summary>
+    public int ClusterNodes { get; set; } = 1;
 }

@@ -160,6 +160,19 @@ catch (FunctionConfigurationException ex)
     return 1;
 }
 
+// Cluster mode (--cluster redis://…): null on a single node, and then nothing below touches Redis.
+Gateway.Cluster.ClusterConnection? cluster;
+try
+{
+    cluster = await Gateway.ClusterMode.ClusterStartup.ConnectAsync(options);
+}
+catch (FormatException ex)
+{
+    Console.Error.WriteLine("[gateway] " + ex.Message);
+    return 1;
+}
+await using var clusterLifetime = cluster;
+
 var invocations = new InvocationPool();
 var admission = new Gateway.Admission.AdmissionController(options.ToAdmissionOptions(), time);
 var machineLimit = new EnvironmentLimit(options.MaxEnvironments ?? EnvironmentLimit.DefaultFor(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes));

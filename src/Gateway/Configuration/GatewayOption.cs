@@ -9,6 +9,7 @@ internal enum OptionGroup
     Functions,
     Admission,
     Async,
+    Cluster,
     Limits,
     Diagnostics,
 }

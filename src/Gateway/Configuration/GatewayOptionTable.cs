@@ -95,6 +95,14 @@ internal static class GatewayOptionTable
         Row(OptionGroup.Async, nameof(GatewayOptions.AsyncClockRate), "--async-clock-rate", "RATE", typeof(double), "1",
             "Tests and demos only: how much faster than real time the async clock runs (retry waits, event ages)."),
 
+        // ---- cluster (several nodes on Redis) ----
+        Row(OptionGroup.Cluster, nameof(GatewayOptions.Cluster), "--cluster", "URL", typeof(string), "none (one node)",
+            "Join a cluster of gateway nodes on Redis (redis://127.0.0.1:6379): cluster-wide limits, a shared Event queue and registry."),
+        Row(OptionGroup.Cluster, nameof(GatewayOptions.NodeId), "--node-id", "ID", typeof(string), "the host name",
+            "This node's name in the cluster (unique per node)."),
+        Row(OptionGroup.Cluster, nameof(GatewayOptions.ClusterNodes), "--cluster-nodes", "N", typeof(int), "1",
+            "Nodes the cluster is configured with: while Redis is unreachable each node admits limit ÷ N."),
+
         // ---- limits ----
         Row(OptionGroup.Limits, nameof(GatewayOptions.SyncPayloadLimit), "--sync-payload-limit", "BYTES", typeof(int), "6291456",
             "RequestResponse request payload limit (6 MB, as on AWS)."),

@@ -11,6 +11,7 @@ internal static class OptionHelp
         (OptionGroup.Functions, "Functions"),
         (OptionGroup.Admission, "Admission and throttling"),
         (OptionGroup.Async, "Async (Event) invocations"),
+        (OptionGroup.Cluster, "Cluster (several nodes on Redis)"),
         (OptionGroup.Limits, "Limits"),
         (OptionGroup.Diagnostics, "Diagnostics"),
     ];
