@@ -90,6 +90,11 @@ internal sealed class GatewayOptions
     /// stock runtimes that only speak TCP. The Unix socket (GATEWAY_RUNTIME_API_SOCKET) is always served.</summary>
     public bool RuntimeApiOverTcp { get; set; } = true;
 
+    /// <summary>Who serves the Runtime API on each environment's sockets: <c>builtin</c> (the hand-written HTTP/1.1
+    /// server, RuntimeApi/RuntimeApiConnection.cs) or <c>kestrel</c> (one Kestrel server fed the sockets the environments
+    /// accept, RuntimeApi/Kestrel/). Issue 15's A/B: docs/performance.md, loadtests/runtime-api-ab.sh.</summary>
+    public string RuntimeApiServer { get; set; } = "builtin";
+
     /// <summary>Lambda's filesystem per environment: <c>auto</c> (a mount namespace through bubblewrap when it works
     /// here, else the host's folders), <c>bwrap</c> (a namespace or refuse to start), <c>none</c> (the host's folders).</summary>
     public string Sandbox { get; set; } = "auto";

@@ -103,6 +103,11 @@ if (!(options.AsyncClockRate > 0))
     return 1;
 }
 var asyncTime = AcceleratedTimeProvider.For(time, options.AsyncClockRate); // 1 except in tests
+if (!Gateway.RuntimeApi.Kestrel.RuntimeApiServerChoice.IsValid(options.RuntimeApiServer))
+{
+    Console.Error.WriteLine($"[gateway] Gateway:RuntimeApiServer must be builtin or kestrel, not {options.RuntimeApiServer}.");
+    return 1;
+}
 long largestPayload = Math.Max(options.SyncPayloadLimit, options.AsyncPayloadLimit);
 if (options.RequestBodyBufferBytes < largestPayload)
 {
@@ -252,6 +257,10 @@ if (tracesEndpoint is not null)
 }
 
 var app = builder.Build();
+// --runtime-api-server kestrel (RuntimeApi/Kestrel/): Kestrel serves the environments' Runtime API sockets instead of the
+// hand-written server; installed before any environment starts, disposed after they have stopped (end of Main).
+await using var kestrelRuntimeApi = await Gateway.RuntimeApi.Kestrel.RuntimeApiServerChoice.StartAsync(options, environmentServices,
+    app.Services.GetRequiredService<ILoggerFactory>());
 
 // The durable Event queue: opened (and repaired, if a crash left a torn tail) before anything is served.
 Gateway.EventStore.SqliteEventStore eventStore;

@@ -12,9 +12,9 @@ internal readonly struct DispatchLease
 {
     private readonly EnvironmentPool _pool;
     private readonly Invocation _invocation;
-    private readonly RuntimeApiConnection? _deliverTo;
+    private readonly IRuntimeApiConnection? _deliverTo;
 
-    internal DispatchLease(EnvironmentPool pool, Invocation invocation, RuntimeApiConnection? deliverTo)
+    internal DispatchLease(EnvironmentPool pool, Invocation invocation, IRuntimeApiConnection? deliverTo)
     {
         _pool = pool;
         _invocation = invocation;

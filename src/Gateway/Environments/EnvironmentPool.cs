@@ -315,7 +315,7 @@ internal sealed class EnvironmentPool : IEnvironmentOwner
     /// find it while it runs. An environment of a definition replaced meanwhile still runs this one invocation (the
     /// old code answers, as during any deploy) and stops when it is done.
     /// </summary>
-    private bool TryCommitStarting(ExecutionEnvironment environment, Invocation invocation, out RuntimeApiConnection? deliverTo)
+    private bool TryCommitStarting(ExecutionEnvironment environment, Invocation invocation, out IRuntimeApiConnection? deliverTo)
     {
         lock (_lock)
         {

@@ -31,6 +31,10 @@ internal sealed class EnvironmentServices : IDisposable
 
     public GatewayOptions Options { get; }
 
+    /// <summary>Who serves the Runtime API on the connections each environment accepts (--runtime-api-server): the
+    /// hand-written server unless Program.cs installs Kestrel's before the first environment starts.</summary>
+    public RuntimeApi.IRuntimeApiServer RuntimeApiServer { get; set; } = RuntimeApi.BuiltinRuntimeApiServer.Instance;
+
     public TimeProvider Time { get; }
 
     public string DataDirectory { get; }

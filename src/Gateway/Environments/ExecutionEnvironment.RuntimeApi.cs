@@ -7,7 +7,7 @@ namespace Gateway.Environments;
 // asks the state machine under the lock and carries out its answer (park or deliver, accept or refuse, end).
 internal sealed partial class ExecutionEnvironment
 {
-    public void OnConnectionOpened(RuntimeApiConnection connection)
+    public void OnConnectionOpened(IRuntimeApiConnection connection)
     {
         lock (_lock)
         {
@@ -20,7 +20,7 @@ internal sealed partial class ExecutionEnvironment
         connection.Close();
     }
 
-    public void OnConnectionClosed(RuntimeApiConnection connection)
+    public void OnConnectionClosed(IRuntimeApiConnection connection)
     {
         lock (_lock)
         {
@@ -32,10 +32,10 @@ internal sealed partial class ExecutionEnvironment
         }
     }
 
-    public NextDecision OnNext(RuntimeApiConnection connection, out Invocation? deliver, out byte[]? rejection)
+    public NextDecision OnNext(IRuntimeApiConnection connection, out Invocation? deliver, out byte[]? rejection)
     {
         NextStep step;
-        RuntimeApiConnection? abandoned = null;
+        IRuntimeApiConnection? abandoned = null;
         lock (_lock)
         {
             step = _machine.OnNext();

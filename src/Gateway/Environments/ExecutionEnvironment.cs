@@ -26,10 +26,10 @@ internal sealed partial class ExecutionEnvironment
     private readonly InvocationReport _report;
     private readonly InvocationEndings _endings;
     private readonly Containment.EnvironmentContainment _containment;
-    private readonly HashSet<RuntimeApiConnection> _connections = [];
+    private readonly HashSet<IRuntimeApiConnection> _connections = [];
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly DateTime _createdUtc;
-    private RuntimeApiConnection? _parked;
+    private IRuntimeApiConnection? _parked;
     private RuntimeApiListener? _listener;
 
     public ExecutionEnvironment(EnvironmentServices services, IEnvironmentOwner owner, FunctionDefinition function, bool provisioned)
@@ -94,7 +94,7 @@ internal sealed partial class ExecutionEnvironment
             Directory.CreateDirectory(_services.RunDirectory);
             var sandbox = _services.Sandbox;
             var tmpDirectory = sandbox.UsesHostTmp ? _process.CreateTmpDirectory() : null;
-            _listener = new RuntimeApiListener(this, Path.Combine(_services.RunDirectory, Id + ".sock"), _services.Options.RuntimeApiOverTcp);
+            _listener = new RuntimeApiListener(this, Path.Combine(_services.RunDirectory, Id + ".sock"), _services.Options.RuntimeApiOverTcp, _services.RuntimeApiServer);
             output = OutputChannel.Create();
             _report.Log = _services.Logs.Open(Function, LogStreamName, $"{_createdUtc:yyyy-MM-dd}-{Id}.log", Provisioned, output.Reader);
             _listener.Start();
@@ -140,7 +140,7 @@ internal sealed partial class ExecutionEnvironment
     /// <paramref name="deliverTo"/> is its connection and the caller writes the event to it; otherwise the
     /// event is delivered on the runtime's next /next. False when the environment can no longer take it.
     /// </summary>
-    public bool TryAssign(Invocation invocation, out RuntimeApiConnection? deliverTo)
+    public bool TryAssign(Invocation invocation, out IRuntimeApiConnection? deliverTo)
     {
         deliverTo = null;
         lock (_lock)
@@ -183,7 +183,7 @@ internal sealed partial class ExecutionEnvironment
     private void OnExit(ChildExit exit)
     {
         ExitStep step;
-        RuntimeApiConnection[] connections;
+        IRuntimeApiConnection[] connections;
         lock (_lock)
         {
             step = _machine.OnExit();

@@ -85,7 +85,7 @@ internal sealed partial class RuntimeApiConnection
         return !head.ConnectionClose;
     }
 
-    private static byte[] DecodeErrorBody(string errorType, string? base64)
+    internal static byte[] DecodeErrorBody(string errorType, string? base64)
     {
         if (base64 is not null)
         {

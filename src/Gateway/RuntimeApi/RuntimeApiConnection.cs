@@ -19,7 +19,7 @@ namespace Gateway.RuntimeApi;
 /// The loop waits for that delivery before it reads the next request, which keeps HTTP responses in order.
 /// Request and response bodies are read into pooled payloads once and never copied again.
 /// </remarks>
-internal sealed partial class RuntimeApiConnection : IValueTaskSource<bool>
+internal sealed partial class RuntimeApiConnection : IValueTaskSource<bool>, IRuntimeApiConnection
 {
     private readonly Socket _socket;
     private readonly ExecutionEnvironment _environment;

@@ -15,12 +15,14 @@ namespace Gateway.RuntimeApi;
 internal sealed class RuntimeApiListener : IDisposable
 {
     private readonly ExecutionEnvironment _environment;
+    private readonly IRuntimeApiServer _server;
     private readonly Socket _unix;
     private readonly Socket? _tcp;
 
-    public RuntimeApiListener(ExecutionEnvironment environment, string socketPath, bool tcp)
+    public RuntimeApiListener(ExecutionEnvironment environment, string socketPath, bool tcp, IRuntimeApiServer server)
     {
         _environment = environment;
+        _server = server;
         SocketPath = socketPath;
         File.Delete(socketPath);
         _unix = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
@@ -66,9 +68,7 @@ internal sealed class RuntimeApiListener : IDisposable
             {
                 socket.NoDelay = true;
             }
-            var connection = new RuntimeApiConnection(socket, _environment);
-            _environment.OnConnectionOpened(connection);
-            _ = connection.RunAsync();
+            _server.Serve(socket, _environment);
         }
     }
 

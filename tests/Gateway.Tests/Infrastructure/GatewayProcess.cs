@@ -116,6 +116,13 @@ public sealed class GatewayProcess : IAsyncDisposable
         {
             info.ArgumentList.Add(arg);
         }
+        // GATEWAY_TEST_RUNTIME_API_SERVER=kestrel runs any of these tests against Kestrel serving the Runtime API
+        // (--runtime-api-server, issue 15's A/B); a test that chooses its server itself keeps its choice.
+        if (Environment.GetEnvironmentVariable("GATEWAY_TEST_RUNTIME_API_SERVER") is { Length: > 0 } server && !extraArgs.Contains("--runtime-api-server"))
+        {
+            info.ArgumentList.Add("--runtime-api-server");
+            info.ArgumentList.Add(server);
+        }
         var process = new Process { StartInfo = info };
         var gateway = new GatewayProcess(process, root, new Uri($"http://127.0.0.1:{port}"));
         process.OutputDataReceived += (_, e) => gateway.Append(e.Data);
