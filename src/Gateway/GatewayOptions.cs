@@ -38,7 +38,7 @@ internal sealed class GatewayOptions
     /// <summary>Start workers under the kernel's SCHED_BATCH policy (set on the spawner threads, inherited by every worker
     /// and the processes it starts): a worker woken by its next event does not preempt the gateway thread that woke it,
     /// which goes on with the other ready sockets instead of being switched out (issue 15: involuntary context switches
-    /// per invocation roughly halved, gateway CPU per invocation at a fixed rate −12 %; docs/performance.md). A batch task still gets a
+    /// per invocation −30–45 %; docs/performance.md). A batch task still gets a
     /// free core at once; on a busy core it runs when the waker blocks or its slice ends. False: the default policy.</summary>
     public bool WorkerBatchScheduling { get; set; } = true;
 
