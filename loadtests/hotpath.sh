@@ -4,6 +4,8 @@
 #   gateway CPU µs/inv     utime+stime of the gateway process (/proc/<pid>/stat) over the run ÷ invocations
 #   workers CPU µs/inv     the same for the gateway's children (the echo workers)
 #   ctx switches/inv       `perf stat -e context-switches,cpu-migrations -p <gateway>` over the run ÷ invocations
+#   involuntary/inv        of those, the preemptions (nonvoluntary_ctxt_switches summed over /proc/<gateway>/task/*)
+#   syscalls/inv           `perf stat -e raw_syscalls:sys_enter` (a counting tracepoint: no strace slow-down)
 #   thread-pool items/inv  /metrics gateway_threadpool_completed_work_items_total delta ÷ invocations
 #   req/s, p50, p99        the harness (closed loop by default; --rate R: open loop at R req/s)
 #
@@ -72,6 +74,7 @@ load=(--connections "$connections")
 # descendants PID: every process below PID (a worker may sit under its bwrap sandbox).
 descendants() { ps -e -o pid=,ppid= | awk -v root="$1" '{ parent[$1] = $2 } END { for (p in parent) { q = parent[p]; while (q && q != root && q in parent) q = parent[q]; if (q == root) printf "%s ", p } }'; }
 ticks() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done; echo "$t"; }
+involuntary() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/^nonvoluntary_ctxt_switches/ { n += $2 } END { print n + 0 }'; }
 metric() { curl -s "$url/metrics" | awk -v n="$1" '$1 == n || $1 == n "{function=\"echo\"}" { if (!found) { print $2; found = 1 } }'; }
 
 # start VARIANT: sets pid (the server) and is_gateway.
@@ -116,7 +119,8 @@ measure() {
   local workers i0=0 i1=0 tp0=0 tp1=0 g0 g1 w0 w1 result perf_pid hpid ctx mig n
   workers="$(descendants "$pid")"
   if ((is_gateway)); then i0="$(metric lambda_invocations_total)"; tp0="$(metric gateway_threadpool_completed_work_items_total)"; fi
-  perf stat -e context-switches,cpu-migrations -x, -o "$tmp/perf.txt" -p "$pid" 2>/dev/null &
+  inv0="$(involuntary "$pid")"
+  perf stat -e context-switches,cpu-migrations,raw_syscalls:sys_enter -x, -o "$tmp/perf.txt" -p "$pid" 2>/dev/null &
   perf_pid=$!
   g0="$(ticks "$pid")"; w0="$(ticks $workers)"
   harness "${load[@]}" --duration "$duration" --label "$label" >"$tmp/result" 2>/dev/null &
@@ -124,17 +128,20 @@ measure() {
   wait "$hpid" || true
   g1="$(ticks "$pid")"; w1="$(ticks $workers)"
   kill -INT "$perf_pid" 2>/dev/null || true; wait "$perf_pid" 2>/dev/null || true
+  inv1="$(involuntary "$pid")"
   result="$(grep '^RESULT' "$tmp/result" || echo "RESULT label=$label failed")"
   if ((is_gateway)); then i1="$(metric lambda_invocations_total)"; tp1="$(metric gateway_threadpool_completed_work_items_total)"; n=$((i1 - i0))
   else n="$(echo "$result" | tr ' ' '\n' | sed -n 's/^ok=//p')"; fi
   ((n > 0)) || n=1
   ctx="$(awk -F, '$3 == "context-switches" {print $1}' "$tmp/perf.txt")"
   mig="$(awk -F, '$3 == "cpu-migrations" {print $1}' "$tmp/perf.txt")"
+  sys="$(awk -F, '$3 == "raw_syscalls:sys_enter" {print $1}' "$tmp/perf.txt")"
   stop_server
   echo "$result round=$round invocations=$n" \
     "gateway_cpu_us=$(echo "scale=1; ($g1 - $g0) * 1000000 / $hz / $n" | bc)" \
     "workers_cpu_us=$(echo "scale=1; ($w1 - $w0) * 1000000 / $hz / $n" | bc)" \
     "ctx_per_inv=$(echo "scale=2; ${ctx:-0} / $n" | bc)" "migrations_per_inv=$(echo "scale=3; ${mig:-0} / $n" | bc)" \
+    "involuntary_per_inv=$(echo "scale=2; ($inv1 - $inv0) / $n" | bc)" "syscalls_per_inv=$(echo "scale=2; ${sys:-0} / $n" | bc)" \
     "threadpool_items_per_inv=$(echo "scale=2; (${tp1:-0} - ${tp0:-0}) / $n" | bc)" "loadavg=$(cut -d' ' -f1 /proc/loadavg)" \
     | tee -a "$out/results.txt" >&2
 }
@@ -181,7 +188,7 @@ echo "SUMMARY (median, min–max over $rounds rounds)" | tee -a "$out/results.tx
 for v in "${variants[@]}"; do
   IFS='|' read -r label _ <<<"$v"
   line="$label"
-  for f in rps p99_ms gateway_cpu_us workers_cpu_us ctx_per_inv threadpool_items_per_inv; do
+  for f in rps p99_ms gateway_cpu_us workers_cpu_us ctx_per_inv involuntary_per_inv syscalls_per_inv threadpool_items_per_inv; do
     vals="$(grep "^RESULT label=$label " "$out/results.txt" | tr ' ' '\n' | sed -n "s/^$f=//p" | sort -n | tr '\n' ' ')"
     line+="  $f=$(median_range $vals)"
   done

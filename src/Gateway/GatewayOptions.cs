@@ -35,6 +35,13 @@ internal sealed class GatewayOptions
     /// measured it (docs/performance.md); false gives the thread-pool scheduling of before.</summary>
     public bool InlineScheduling { get; set; } = true;
 
+    /// <summary>Start workers under the kernel's SCHED_BATCH policy (set on the spawner threads, inherited by every worker
+    /// and the processes it starts): a worker woken by its next event does not preempt the gateway thread that woke it,
+    /// which goes on with the other ready sockets instead of being switched out (issue 15: involuntary context switches
+    /// per invocation −30–45 %; docs/performance.md). A batch task still gets a
+    /// free core at once; on a busy core it runs when the waker blocks or its slice ends. False: the default policy.</summary>
+    public bool WorkerBatchScheduling { get; set; } = true;
+
     /// <summary>An address to serve HTTPS on besides --urls (<c>127.0.0.1:9443</c> or <c>https://127.0.0.1:9443</c>), with
     /// HTTP/1.1 and HTTP/2 negotiated by ALPN. Null: none (an https:// address in --urls also serves HTTPS).</summary>
     public string? Https { get; set; }

@@ -28,6 +28,8 @@ internal static class GatewayOptionTable
             "The 12-digit account id in ARNs."),
         Row(OptionGroup.Server, nameof(GatewayOptions.InlineScheduling), "--inline-scheduling", "BOOL", typeof(bool), "true",
             "Run invokes on the socket engine's threads without thread-pool hops (Kestrel inline scheduling, inline socket completions); see docs/performance.md."),
+        Row(OptionGroup.Server, nameof(GatewayOptions.WorkerBatchScheduling), "--worker-batch-scheduling", "BOOL", typeof(bool), "true",
+            "Start workers under SCHED_BATCH, so a woken worker does not preempt the gateway thread that woke it (fewer context switches); see docs/performance.md."),
         Row(OptionGroup.Server, nameof(GatewayOptions.RuntimeApiOverTcp), "--runtime-api-over-tcp", "BOOL", typeof(bool), "true",
             "Also serve each environment's Runtime API on a loopback TCP port (AWS_LAMBDA_RUNTIME_API), for stock runtimes."),
         Row(OptionGroup.Server, nameof(GatewayOptions.RuntimeApiServer), "--runtime-api-server", "SERVER", typeof(string), "builtin",

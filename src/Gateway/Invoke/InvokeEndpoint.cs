@@ -33,7 +33,7 @@ internal sealed class InvokeEndpoint(FunctionResolver resolver, Hosting.Function
         var response = context.Response;
         // Tracing off (no OTLP endpoint): one field read, no timestamp.
         long received = Tracing.InvocationTracing.IsEnabled ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
-        var requestId = Guid.NewGuid();
+        var requestId = RequestIds.NewV4(); // no /dev/urandom read per invocation (RequestIds.cs)
         var requestIdText = requestId.ToString();
         response.Headers["x-amzn-RequestId"] = requestIdText;
 

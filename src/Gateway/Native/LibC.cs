@@ -38,6 +38,18 @@ internal static unsafe partial class LibC
     /// <summary>Opaque glibc structures are smaller than this (file actions 80 B, attr 336 B, sigset 128 B).</summary>
     public const int OpaqueSize = 512;
 
+    public const int SCHED_BATCH = 3;
+
+    /// <summary>struct sched_param: only the priority (0 for SCHED_OTHER and SCHED_BATCH).</summary>
+    public struct SchedParam
+    {
+        public int Priority;
+    }
+
+    /// <summary>pid 0: the calling thread (Linux applies a policy per thread).</summary>
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int sched_setscheduler(int pid, int policy, SchedParam* param);
+
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int socketpair(int domain, int type, int protocol, int* sv);
 

@@ -53,10 +53,13 @@ internal sealed unsafe class ProcessSpawner : IDisposable
 {
     private readonly BlockingCollection<(SpawnSpec Spec, TaskCompletionSource<SpawnedProcess> Done)> _requests = new();
     private readonly string? _setprivPath;
+    private readonly bool _batchScheduling;
 
     /// <param name="method">Null: the best available (tests force the fallbacks).</param>
-    public ProcessSpawner(SpawnMethod? method = null)
+    /// <param name="batchScheduling">Workers start under SCHED_BATCH (GatewayOptions.WorkerBatchScheduling).</param>
+    public ProcessSpawner(SpawnMethod? method = null, bool batchScheduling = false)
     {
+        _batchScheduling = batchScheduling;
         _setprivPath = FindOnPath("setpriv");
         Method = method ?? (SpawnShim.IsAvailable ? SpawnMethod.NativeShim : _setprivPath is not null ? SpawnMethod.Setpriv : SpawnMethod.PosixSpawn);
         if (Method == SpawnMethod.NativeShim && !SpawnShim.IsAvailable)
@@ -90,6 +93,14 @@ internal sealed unsafe class ProcessSpawner : IDisposable
 
     private void Run()
     {
+        if (_batchScheduling)
+        {
+            // A scheduling policy belongs to a thread and is inherited by what it forks (and kept across exec): set on
+            // this thread, it reaches every worker, whichever of the three spawn methods starts it, and whatever the
+            // worker forks in turn. Lowering one's own policy needs no privilege; should it fail, workers run as before.
+            var param = default(LibC.SchedParam);
+            _ = LibC.sched_setscheduler(0, LibC.SCHED_BATCH, &param);
+        }
         foreach (var (spec, done) in _requests.GetConsumingEnumerable())
         {
             try

@@ -32,6 +32,26 @@ public sealed class ProcessSpawnerTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Methods))]
+    public async Task Batch_scheduling_reaches_the_worker_and_what_it_starts_and_is_off_unless_asked(string method)
+    {
+        // /proc/<pid>/stat field 41 is the scheduling policy (0 SCHED_OTHER, 3 SCHED_BATCH): read by a process the
+        // worker's shell started, so inheritance past the worker itself is covered too.
+        const string Script = "cut -d' ' -f41 /proc/self/stat";
+        using (var batch = new ProcessSpawner(Enum.Parse<SpawnMethod>(method), batchScheduling: true))
+        {
+            var (output, exit) = await RunAsync(batch, "/bin/sh", ["-c", Script], ["PATH=/usr/bin:/bin"], _directory);
+            Assert.Equal(new ChildExit(false, 0), exit);
+            Assert.Equal("3\n", output);
+        }
+        using (var normal = new ProcessSpawner(Enum.Parse<SpawnMethod>(method)))
+        {
+            var (output, _) = await RunAsync(normal, "/bin/sh", ["-c", Script], ["PATH=/usr/bin:/bin"], _directory);
+            Assert.Equal("0\n", output);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Methods))]
     public async Task A_worker_gets_exactly_its_environment_cwd_stdio_session_and_default_signals(string method)
     {
         using var spawner = new ProcessSpawner(Enum.Parse<SpawnMethod>(method));

@@ -33,7 +33,7 @@ internal sealed class FunctionUrlInvoker(FunctionResolver resolver, Hosting.Func
         var request = context.Request;
         var response = context.Response;
         long received = Tracing.InvocationTracing.IsEnabled ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
-        var requestId = Guid.NewGuid();
+        var requestId = Invoke.RequestIds.NewV4(); // no /dev/urandom read per invocation
         var requestIdText = requestId.ToString();
         response.Headers["x-amzn-RequestId"] = requestIdText;
 

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Tail latency against the number of live worker processes (issue 15): the 64 B echo at a fixed open-loop rate, with
+# the function's pool fixed at N pre-forked environments (ProvisionedEnvironments = MaxEnvironments = N) and the load
+# generator holding at most N requests in flight (more would be refused with 429 GatewayEnvironmentLimitExceeded, not
+# queued), so a request that finds every environment busy waits in the client, and that wait is in its latency (the
+# harness measures from the intended send time: no coordinated omission).
+#
+#   loadtests/pool-tail.sh [--rate R (1500)] [--sizes "1 2 4 8"] [--rounds N (2)] [--duration S (8)] [--warmup S (3)]
+#                          [--binary PATH (artifacts/gateway/Gateway)] [-- EXTRA GATEWAY ARGS…]
+#
+# Every round starts a fresh gateway per size (sizes interleaved round by round), warms it up at the same rate, then
+# measures. Prints one RESULT line per run (the harness's, plus size, round, gateway_cpu_us = the gateway process's
+# CPU per request from its own /proc accounting, server_tree_us with the workers, and the load average) and a table of
+# medians (min–max) per size. Everything goes to artifacts/loadtests/pool-tail-<UTC time>/.
+# LT_NO_PUBLISH=1 measures whatever artifacts/gateway holds.
+set -euo pipefail
+command_line="loadtests/pool-tail.sh $*"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+rate=1500
+sizes="1 2 4 8"
+rounds=2
+duration=8
+warmup=3
+binary=""
+extra=()
+while (($#)); do
+  case "$1" in
+    --rate) rate="$2"; shift 2 ;;
+    --sizes) sizes="$2"; shift 2 ;;
+    --rounds) rounds="$2"; shift 2 ;;
+    --duration) duration="$2"; shift 2 ;;
+    --warmup) warmup="$2"; shift 2 ;;
+    --binary) binary="$2"; shift 2 ;;
+    --) shift; extra=("$@"); break ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    *) echo "pool-tail.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+
+if [[ -n "$binary" ]]; then LT_NO_PUBLISH=1; fi
+lt_build_harness
+binary="${binary:-artifacts/gateway/Gateway}"
+out="$(lt_output_dir pool-tail)"
+lt_scratch pool-tail
+port=19481
+url="http://127.0.0.1:$port"
+samples="$lt_root/artifacts/samples"
+
+{
+  echo "MACHINE nproc=$(nproc) cpu=\"$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)\" kernel=$(uname -r) date=$(date -u +%FT%TZ)"
+  echo "COMMAND $command_line"
+} | tee "$out/results.txt" >&2
+
+# functions.json with the echo function's pool fixed at N environments.
+functions_file() {
+  cat >"$tmp/functions-$1.json" <<JSON
+{ "Functions": [ { "FunctionName": "echo", "Code": "$samples", "Handler": "echo", "MemorySize": 128, "Timeout": 3,
+                   "ProvisionedEnvironments": $1, "MaxEnvironments": $1 } ] }
+JSON
+  echo "$tmp/functions-$1.json"
+}
+
+run() {
+  local n="$1" round="$2" pid result
+  rm -rf "$tmp/data"
+  "$binary" --urls "$url" --data "$tmp/data" --functions "$(functions_file "$n")" --quiet \
+    --Gateway:RequestRateMultiplier=1000 "${extra[@]}" >"$out/gateway-$n-$round.log" 2>&1 &
+  pid=$!
+  lt_stop_on_exit "$pid"
+  for _ in $(seq 300); do
+    [[ "$(curl -s -o /dev/null -w '%{http_code}' --data '{}' "$url/2015-03-31/functions/echo/invocations" 2>/dev/null)" == 200 ]] && break
+    sleep 0.1
+  done
+  sleep 1 # the other pre-forked environments finish their init
+  result="$(dotnet "$harness_dll" --url "$url" --function echo --payload-bytes 64 --quiet --rate "$rate" --connections "$n" \
+    --warmup "$warmup" --duration "$duration" --label "pool-$n" --cpu-pids "$pid" 2>/dev/null | grep '^RESULT' || echo "RESULT label=pool-$n failed")"
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  echo "$result size=$n round=$round loadavg=$(cut -d' ' -f1 /proc/loadavg)" | tee -a "$out/results.txt" >&2
+}
+
+for ((r = 1; r <= rounds; r++)); do
+  for n in $sizes; do run "$n" "$r"; done
+done
+
+median_range() {
+  (($#)) || { echo "-"; return; }
+  local -a v=("$@"); local n=$# m
+  if ((n % 2)); then m="${v[n / 2]}"; else m="$(echo "scale=2; (${v[n / 2 - 1]} + ${v[n / 2]}) / 2" | bc)"; fi
+  echo "$m (${v[0]}–${v[n - 1]})"
+}
+echo "SUMMARY at $rate req/s (median, min–max over $rounds rounds)" | tee -a "$out/results.txt" >&2
+for n in $sizes; do
+  line="environments=$n"
+  for f in rps p50_ms p99_ms p999_ms server_self_us server_tree_us throttled unsent_due; do
+    vals="$(grep "^RESULT label=pool-$n " "$out/results.txt" | tr ' ' '\n' | sed -n "s/^$f=//p" | sort -n | tr '\n' ' ')"
+    line+="  $f=$(median_range $vals)"
+  done
+  echo "$line" | tee -a "$out/results.txt" >&2
+done
+echo "output: $out" >&2
