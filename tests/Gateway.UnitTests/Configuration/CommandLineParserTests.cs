@@ -113,8 +113,8 @@ public class CommandLineParserTests
     }
 
     [Theory]
-    [InlineData("--cluster", "--cluster")]
-    [InlineData("--cluster=x", "--cluster")]
+    [InlineData("--federation", "--federation")]
+    [InlineData("--federation=x", "--federation")]
     [InlineData("extra", "extra")]
     [InlineData("-q", "-q")]
     [InlineData("/urls", "/urls")]
@@ -132,7 +132,7 @@ public class CommandLineParserTests
     [Fact]
     public void The_first_unknown_option_is_refused_even_after_good_ones()
     {
-        Assert.Equal("unknown option '--cluster' (see --help)", Refused("--data", "d", "--cluster", "x", "--quiet"));
+        Assert.Equal("unknown option '--federation' (see --help)", Refused("--data", "d", "--federation", "x", "--quiet"));
     }
 
     [Theory]

@@ -33,12 +33,12 @@ public class ConfigurationCheckTests : IDisposable
     [Fact]
     public void An_unknown_key_in_a_file_is_named_with_the_file_and_the_key_meant()
     {
-        string path = Json("""{ "Gateway": { "AccountConcurencyLimit": 5, "Cluster": "x" } }""");
+        string path = Json("""{ "Gateway": { "AccountConcurencyLimit": 5, "Federation": "x" } }""");
 
         Assert.Equal(
             [
                 $"unknown setting Gateway:AccountConcurencyLimit; did you mean Gateway:AccountConcurrencyLimit? (from {path}; see --help)",
-                $"unknown setting Gateway:Cluster (from {path}; see --help)",
+                $"unknown setting Gateway:Federation (from {path}; see --help)",
             ],
             Problems(new ConfigurationBuilder().AddJsonFile(path)));
     }
