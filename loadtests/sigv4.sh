@@ -3,6 +3,9 @@
 # verification"). Two gateways (native binary) on the same functions; each round loads one, then the other, and reads
 # the gateway's utime+stime from /proc/<pid>/stat around the load: CPU µs per invocation = ticks × 10⁶/CLK_TCK ÷ ok.
 #   loadtests/sigv4.sh [ROUNDS=3] [SECONDS=8] [CONNECTIONS=8]
+# Prints one line per round and mode, then per round the CPU verification added (on − off, same round) and a
+# SUMMARY line: the median of those differences, µs of gateway CPU added per invoke, with the load average around.
+# LT_NO_PUBLISH is accepted for symmetry with the other load tests (this script never publishes: it uses the binary).
 # GATEWAY_BIN / GATEWAY_SAMPLES_DIR override artifacts/gateway/Gateway and artifacts/samples.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -31,6 +34,7 @@ off_pid="${pids[0]}"
 start on 9312 --auth sigv4 --credentials "$work/credentials"
 on_pid="${pids[1]}"
 tck="$(getconf CLK_TCK)"
+declare -A cpu=()
 echo "date=$(date -u +%FT%TZ) load=$(cut -d' ' -f1-3 /proc/loadavg) rounds=$rounds seconds=$seconds connections=$connections"
 for round in $(seq 1 "$rounds"); do
   for mode in off on; do
@@ -42,7 +46,14 @@ for round in $(seq 1 "$rounds"); do
     ok="$(sed -n 's/.* ok=\([0-9]*\).*/\1/p' <<< "$line")"
     non2xx="$(sed -n 's/.* non2xx=\([0-9]*\).*/\1/p' <<< "$line")"
     rps="$(sed -n 's/.* rps=\([0-9.]*\).*/\1/p' <<< "$line")"
-    awk -v r="$round" -v m="$mode" -v t=$((after - before)) -v ok="$ok" -v n="$non2xx" -v rps="$rps" -v tck="$tck" \
-      'BEGIN { printf "round=%s auth=%s rps=%s ok=%s non2xx=%s cpu_us_per_invoke=%.1f\n", r, m, rps, ok, n, t * 1e6 / tck / ok }'
+    cpu[$round,$mode]="$(awk -v t=$((after - before)) -v ok="$ok" -v tck="$tck" 'BEGIN { printf "%.1f", t * 1e6 / tck / ok }')"
+    echo "round=$round auth=$mode rps=$rps ok=$ok non2xx=$non2xx cpu_us_per_invoke=${cpu[$round,$mode]}"
   done
 done
+added=()
+for round in $(seq 1 "$rounds"); do
+  added+=("$(awk -v on="${cpu[$round,on]}" -v off="${cpu[$round,off]}" 'BEGIN { printf "%+.1f", on - off }')")
+  echo "round=$round sigv4_added_us_per_invoke=${added[-1]} (on ${cpu[$round,on]} - off ${cpu[$round,off]})"
+done
+median="$(printf '%s\n' "${added[@]}" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) printf "%+.1f", v[(NR + 1) / 2]; else printf "%+.1f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }')"
+echo "SUMMARY sigv4_added_us_per_invoke median=$median rounds=${added[*]} target<=5 load_end=$(cut -d' ' -f1-3 /proc/loadavg)"
