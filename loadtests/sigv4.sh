@@ -44,10 +44,11 @@ for round in $(seq 1 "$rounds"); do
       --connections "$connections" --duration "$seconds" --warmup 0 --quiet --label "$mode" "${sign[@]}" | grep '^RESULT')"
     after="$(cpu_ticks "$pid")"
     ok="$(sed -n 's/.* ok=\([0-9]*\).*/\1/p' <<< "$line")"
-    non2xx="$(sed -n 's/.* non2xx=\([0-9]*\).*/\1/p' <<< "$line")"
+    # The harness counts throttled, other4xx (a refused signature is a 403), 5xx and errors apart: not_ok is their sum.
+    non2xx="$(awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[1] ~ /^(throttled|other4xx|5xx|errors)$/) n += kv[2] } } END { print n + 0 }' <<< "$line")"
     rps="$(sed -n 's/.* rps=\([0-9.]*\).*/\1/p' <<< "$line")"
     cpu[$round,$mode]="$(awk -v t=$((after - before)) -v ok="$ok" -v tck="$tck" 'BEGIN { printf "%.1f", t * 1e6 / tck / ok }')"
-    echo "round=$round auth=$mode rps=$rps ok=$ok non2xx=$non2xx cpu_us_per_invoke=${cpu[$round,$mode]}"
+    echo "round=$round auth=$mode rps=$rps ok=$ok not_ok=$non2xx cpu_us_per_invoke=${cpu[$round,$mode]}"
   done
 done
 added=()
