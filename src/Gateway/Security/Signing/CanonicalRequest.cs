@@ -144,7 +144,8 @@ internal static class CanonicalRequest
     }
 
     /// <summary>Header values: several joined with commas, each trimmed, runs of spaces inside made one
-    /// (botocore <c>_header_value</c>: <c>' '.join(value.split())</c>).</summary>
+    /// (botocore <c>_header_value</c>: <c>' '.join(value.split())</c>). Written straight from the header's string:
+    /// a plain ASCII value with no tab and no double space (every value an SDK signs) is copied in one go.</summary>
     private static void WriteHeaderValue(ref ByteBuilder output, StringValues values)
     {
         for (int i = 0; i < values.Count; i++)
@@ -154,6 +155,11 @@ internal static class CanonicalRequest
                 output.Append((byte)',');
             }
             var value = values[i].AsSpan().Trim();
+            if (value.IndexOf('\t') < 0 && value.IndexOf("  ") < 0 && System.Text.Ascii.IsValid(value))
+            {
+                output.Append(value);
+                continue;
+            }
             bool space = false;
             foreach (char c in value)
             {
@@ -181,6 +187,8 @@ internal static class CanonicalRequest
 
     private static readonly SearchValues<char> Unreserved = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~");
 
+    private static readonly SearchValues<char> UnreservedOrSlash = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~/");
+
     private static string Encoded(string text)
     {
         if (!text.AsSpan().ContainsAnyExcept(Unreserved))
@@ -205,12 +213,16 @@ internal static class CanonicalRequest
         Span<byte> utf8 = stackalloc byte[4];
         for (int i = 0; i < text.Length; i++)
         {
-            char c = text[i];
-            if (Unreserved.Contains(c) || (keepSlash && c == '/'))
+            // A run of characters that stay as they are (most of a path) is copied at once.
+            int run = keepSlash ? text[i..].IndexOfAnyExcept(UnreservedOrSlash) : text[i..].IndexOfAnyExcept(Unreserved);
+            if (run != 0)
             {
-                output.Append((byte)c);
+                int runLength = run < 0 ? text.Length - i : run;
+                output.Append(text.Slice(i, runLength));
+                i += runLength - 1;
                 continue;
             }
+            char c = text[i];
             int length;
             if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
             {

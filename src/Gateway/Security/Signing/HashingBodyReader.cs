@@ -1,9 +1,10 @@
 using System.Buffers;
-using System.Collections.Concurrent;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.ObjectPool;
 
 namespace Gateway.Security.Signing;
 
@@ -14,52 +15,101 @@ namespace Gateway.Security.Signing;
 /// <see cref="SignatureMismatchException"/> instead of returning <c>IsCompleted</c>, so no endpoint ever holds a whole
 /// body whose signature is wrong. Endpoints already treat an <see cref="IOException"/> mid-body as "nobody to answer"
 /// and return; the refusal is already on its way.
+/// <para>
+/// Pooled (<see cref="Rent"/>): the reader, its <see cref="Stream"/> face and its feature are one object made once
+/// and reused, given back when the request completes (registered for dispose: Kestrel runs that after the response,
+/// before the connection's next request). A read that completes at once — a small body already in Kestrel's buffer —
+/// returns without an async state machine; one that waits uses a pooled one.
+/// </para>
 /// </summary>
 internal sealed class HashingBodyReader : PipeReader, IRequestBodyPipeFeature, IDisposable
 {
-    private static readonly ConcurrentQueue<IncrementalHash> Hashes = new();
+    private static readonly DefaultObjectPool<HashingBodyReader> Pool = new(new Policy(), maximumRetained: 1024);
 
-    private readonly PipeReader _inner;
-    private readonly HttpContext _context;
-    private readonly SignedRequest _signed;
-    private readonly RefusalShape _shape;
-    private readonly byte[]? _claimedSha256;
-    private IncrementalHash? _hash;
+    private PipeReader _inner = null!;
+    private HttpContext _context = null!;
+    private SignedRequest? _signed;
+    private RefusalShape _shape;
+    private Sha256Bytes _claimedSha256;
+    private bool _hasClaimedSha256;
     private ReadOnlySequence<byte> _last;
     private long _bufferStart;   // absolute offset of _last's start in the body
     private long _hashedUpTo;    // absolute offset of the first byte not yet hashed
     private bool _finished;
-    private SigningRefusal? _refused;
+    private bool _refused;
+    private bool _rented;
+    private Stream? _stream;
 
-    /// <param name="claimedSha256">The <c>x-amz-content-sha256</c> the client signed (already verified against the
-    /// signature); the body must hash to it. Null: the body's hash completes the signature.</param>
-    public HashingBodyReader(HttpContext context, PipeReader inner, SignedRequest signed, RefusalShape shape, byte[]? claimedSha256)
+    [InlineArray(32)]
+    private struct Sha256Bytes
     {
-        _context = context;
-        _inner = inner;
-        _signed = signed;
-        _shape = shape;
-        _claimedSha256 = claimedSha256;
-        _hash = Hashes.TryDequeue(out var reused) ? reused : IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        private byte _first;
+    }
+
+    private HashingBodyReader()
+    {
+    }
+
+    /// <param name="signed">The pending signature; this reader releases it once the body's end decides it.</param>
+    /// <param name="claimedSha256">The <c>x-amz-content-sha256</c> the client signed (already verified against the
+    /// signature); the body must hash to it. Empty: the body's hash completes the signature.</param>
+    public static HashingBodyReader Rent(HttpContext context, PipeReader inner, SignedRequest signed, RefusalShape shape, ReadOnlySpan<byte> claimedSha256)
+    {
+        var reader = Pool.Get();
+        reader._rented = true;
+        reader._context = context;
+        reader._inner = inner;
+        reader._signed = signed;
+        reader._shape = shape;
+        reader._hasClaimedSha256 = !claimedSha256.IsEmpty;
+        claimedSha256.CopyTo(reader._claimedSha256);
+        return reader;
     }
 
     PipeReader IRequestBodyPipeFeature.Reader => this;
 
+    /// <summary>The body as a <see cref="System.IO.Stream"/> (for <c>HttpRequest.Body</c>): made once per pooled
+    /// reader. Disposing it leaves the reader alone; the request's end gives the reader back.</summary>
+    public Stream Stream => _stream ??= this.AsStream(leaveOpen: true);
+
     /// <summary>True once the body's end was read and the signature matched.</summary>
     public bool Verified { get; private set; }
 
-    public override async ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
+    public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfRefused();
-        var result = await _inner.ReadAsync(cancellationToken).ConfigureAwait(false);
+        var pending = _inner.ReadAsync(cancellationToken);
+        if (!pending.IsCompletedSuccessfully)
+        {
+            return ReadAwaitedAsync(pending);
+        }
+        var result = pending.Result;
+        return Take(result) ? new ValueTask<ReadResult>(result) : RefuseAsync();
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<ReadResult> ReadAwaitedAsync(ValueTask<ReadResult> pending)
+    {
+        var result = await pending.ConfigureAwait(false);
         if (!Take(result))
         {
-            await RefusalWriter.WriteAsync(_context, _refused!, _shape).ConfigureAwait(false);
-            ThrowIfRefused();
+            await RefuseAsync().ConfigureAwait(false);
         }
         return result;
     }
 
+    /// <summary>Writes the refusal, then throws: the read that would have returned the body's end.</summary>
+    private async ValueTask<ReadResult> RefuseAsync()
+    {
+        await RefusalWriter.WriteAsync(_context, SigningRefusal.Mismatch, _shape).ConfigureAwait(false);
+        throw new SignatureMismatchException();
+    }
+
+    /// <summary>
+    /// A synchronous read cannot write the refusal, so the read that would reach the body's end is left to
+    /// <see cref="ReadAsync"/>: it is put back unread (nothing consumed, nothing examined, so the next read returns it
+    /// at once) and this answers "nothing now". Every other read passes through hashed.
+    /// </summary>
     public override bool TryRead(out ReadResult result)
     {
         ThrowIfRefused();
@@ -67,11 +117,13 @@ internal sealed class HashingBodyReader : PipeReader, IRequestBodyPipeFeature, I
         {
             return false;
         }
-        if (!Take(result))
+        if (result.IsCompleted && !_finished)
         {
-            // A synchronous caller: the refusal is written by whoever catches (the middleware, after the endpoint).
-            ThrowIfRefused();
+            _inner.AdvanceTo(result.Buffer.Start, result.Buffer.Start);
+            result = default;
+            return false;
         }
+        Take(result);
         return true;
     }
 
@@ -97,35 +149,50 @@ internal sealed class HashingBodyReader : PipeReader, IRequestBodyPipeFeature, I
         }
     }
 
-    /// <summary>Hashes the bytes this read returned for the first time; at the end, checks the signature.</summary>
+    /// <summary>Hashes the bytes this read returned for the first time; at the end, checks the signature. False: it
+    /// did not match.</summary>
     private bool Take(in ReadResult result)
     {
         var buffer = result.Buffer;
         _last = buffer;
-        long fresh = _bufferStart + buffer.Length - _hashedUpTo;
-        if (fresh > 0 && _hash is not null)
+        if (_finished)
         {
-            foreach (var segment in buffer.Slice(buffer.Length - fresh))
+            return true;
+        }
+        var signed = _signed!;
+        long fresh = _bufferStart + buffer.Length - _hashedUpTo;
+        if (fresh > 0)
+        {
+            signed.Sha256InUse = true;
+            var unseen = fresh == buffer.Length ? buffer : buffer.Slice(buffer.Length - fresh);
+            if (unseen.IsSingleSegment)
             {
-                _hash.AppendData(segment.Span);
+                signed.Sha256.AppendData(unseen.FirstSpan);
+            }
+            else
+            {
+                foreach (var segment in unseen)
+                {
+                    signed.Sha256.AppendData(segment.Span);
+                }
             }
             _hashedUpTo += fresh;
         }
-        if (!result.IsCompleted || _finished)
+        if (!result.IsCompleted)
         {
             return true;
         }
         _finished = true;
         Span<byte> sha256 = stackalloc byte[32];
-        _hash!.GetHashAndReset(sha256);
-        ReturnHash();
-        bool matches = _claimedSha256 is not null
+        signed.Sha256.GetHashAndReset(sha256);
+        signed.Sha256InUse = false;
+        bool matches = _hasClaimedSha256
             ? CryptographicOperations.FixedTimeEquals(sha256, _claimedSha256)
-            : _signed.Matches(sha256) || (_signed.Presigned && _signed.MatchesLiteral(SignedRequest.UnsignedPayload));
-        _signed.Dispose();
+            : signed.Matches(sha256) || (signed.Presigned && signed.MatchesLiteral(SignedRequest.UnsignedPayload));
+        ReleaseSigned();
         if (!matches)
         {
-            _refused = SigningRefusal.Mismatch;
+            _refused = true;
             return false;
         }
         Verified = true;
@@ -134,7 +201,7 @@ internal sealed class HashingBodyReader : PipeReader, IRequestBodyPipeFeature, I
 
     private void ThrowIfRefused()
     {
-        if (_refused is not null)
+        if (_refused)
         {
             throw new SignatureMismatchException();
         }
@@ -153,40 +220,49 @@ internal sealed class HashingBodyReader : PipeReader, IRequestBodyPipeFeature, I
 
     public override void Complete(Exception? exception = null)
     {
-        ReturnHash();
-        if (!_finished)
-        {
-            _finished = true;
-            _signed.Dispose();
-        }
+        _finished = true;
+        ReleaseSigned();
         _inner.Complete(exception);
     }
 
-    private void ReturnHash()
+    private void ReleaseSigned()
     {
-        if (_hash is { } hash)
+        if (_signed is { } signed)
         {
-            _hash = null;
-            if (Hashes.Count < 256)
-            {
-                hash.GetHashAndReset(stackalloc byte[32]); // a body read halfway leaves state behind
-                Hashes.Enqueue(hash);
-            }
-            else
-            {
-                hash.Dispose();
-            }
+            _signed = null;
+            signed.Release();
         }
     }
 
-    /// <summary>At the request's end (registered for dispose): pooled pieces back when the body's end was never read.</summary>
+    /// <summary>At the request's end (registered for dispose): the pending signature released when the body's end was
+    /// never read, and this reader back to the pool. Only once per rental.</summary>
     public void Dispose()
     {
-        ReturnHash();
-        if (!_finished)
+        if (_rented)
         {
-            _finished = true;
-            _signed.Dispose();
+            _rented = false;
+            Pool.Return(this);
+        }
+    }
+
+    private sealed class Policy : IPooledObjectPolicy<HashingBodyReader>
+    {
+        public HashingBodyReader Create() => new();
+
+        public bool Return(HashingBodyReader reader)
+        {
+            reader.ReleaseSigned();
+            reader._inner = null!;
+            reader._context = null!;
+            reader._claimedSha256 = default;
+            reader._hasClaimedSha256 = false;
+            reader._last = default;
+            reader._bufferStart = 0;
+            reader._hashedUpTo = 0;
+            reader._finished = false;
+            reader._refused = false;
+            reader.Verified = false;
+            return true;
         }
     }
 }

@@ -19,90 +19,96 @@ internal sealed class RequestSigning(SigV4Verifier verifier)
 {
     public SigV4Verifier Verifier => verifier;
 
-    public async ValueTask<CallerIdentity?> VerifyAsync(HttpContext context, string service, RefusalShape shape)
+    /// <summary>Completes synchronously for a request that verifies (or waits for its body, which the endpoint reads);
+    /// only a refusal, or a GET-like request with a body to drain, awaits.</summary>
+    public ValueTask<CallerIdentity?> VerifyAsync(HttpContext context, string service, RefusalShape shape)
     {
         var request = context.Request;
         var refusal = verifier.Begin(request, service, out var pending);
         if (refusal is not null)
         {
-            await RefusalWriter.WriteAsync(context, refusal, shape).ConfigureAwait(false);
-            return null;
+            return RefuseAsync(context, refusal, shape);
         }
         var signed = pending!;
-        var caller = signed.Credential.Caller;
+        var credential = signed.Credential;
         bool hasBody = request.ContentLength is long length
             ? length > 0
             : context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? false;
-        byte[]? claimed = null;
+        Span<byte> claimed = stackalloc byte[32];
+        bool hasClaimed = false;
         if (request.Headers["x-amz-content-sha256"].ToString() is { Length: > 0 } contentSha256)
         {
             bool unsigned = contentSha256 == SignedRequest.UnsignedPayload;
-            if (!unsigned && (contentSha256.Length != 64 || !TryHex(contentSha256, out claimed)))
+            if (!unsigned)
             {
-                signed.Dispose();
-                await RefusalWriter.WriteAsync(context, SigningRefusal.Mismatch, shape).ConfigureAwait(false);
-                return null;
+                if (contentSha256.Length != 64 || Convert.FromHexString(contentSha256, claimed, out _, out int written) != System.Buffers.OperationStatus.Done || written != 32)
+                {
+                    signed.Release();
+                    return RefuseAsync(context, SigningRefusal.Mismatch, shape);
+                }
+                hasClaimed = true;
             }
             bool matches = signed.MatchesLiteral(contentSha256);
             if (!matches || unsigned || !hasBody)
             {
-                signed.Dispose();
-                if (!matches || (!unsigned && !claimed.AsSpan().SequenceEqual(SigV4Verifier.EmptySha256)))
+                signed.Release();
+                if (!matches || (!unsigned && !claimed.SequenceEqual(SigV4Verifier.EmptySha256)))
                 {
-                    await RefusalWriter.WriteAsync(context, SigningRefusal.Mismatch, shape).ConfigureAwait(false);
-                    return null;
+                    return RefuseAsync(context, SigningRefusal.Mismatch, shape);
                 }
-                return Accept(context, caller);
+                return Accept(context, credential);
             }
         }
         else if (!hasBody)
         {
             bool matches = signed.Matches(SigV4Verifier.EmptySha256) || (signed.Presigned && signed.MatchesLiteral(SignedRequest.UnsignedPayload));
-            signed.Dispose();
+            signed.Release();
             if (!matches)
             {
-                await RefusalWriter.WriteAsync(context, SigningRefusal.Mismatch, shape).ConfigureAwait(false);
-                return null;
+                return RefuseAsync(context, SigningRefusal.Mismatch, shape);
             }
-            return Accept(context, caller);
+            return Accept(context, credential);
         }
 
-        var reader = new HashingBodyReader(context, request.BodyReader, signed, shape, claimed);
+        var reader = HashingBodyReader.Rent(context, request.BodyReader, signed, shape, hasClaimed ? claimed : default);
         context.Response.RegisterForDispose(reader);
         context.Features.Set<IRequestBodyPipeFeature>(reader);
-        request.Body = reader.AsStream();
+        request.Body = reader.Stream;
         if (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsDelete(request.Method) || HttpMethods.IsOptions(request.Method))
         {
-            try
+            return DrainThenAcceptAsync(context, reader, credential);
+        }
+        return Accept(context, credential);
+    }
+
+    /// <summary>A GET, HEAD, DELETE or OPTIONS with a body: read and dropped here, so its signature is decided.</summary>
+    private static async ValueTask<CallerIdentity?> DrainThenAcceptAsync(HttpContext context, HashingBodyReader reader, SigningCredential credential)
+    {
+        try
+        {
+            if (!await reader.DrainAsync(context.RequestAborted).ConfigureAwait(false))
             {
-                if (!await reader.DrainAsync(context.RequestAborted).ConfigureAwait(false))
-                {
-                    return null;
-                }
-            }
-            catch (Exception ex) when (ex is BadHttpRequestException or IOException or OperationCanceledException)
-            {
-                context.Abort(); // the client went away mid-body
                 return null;
             }
         }
-        return Accept(context, caller);
-    }
-
-    private static CallerIdentity Accept(HttpContext context, CallerIdentity caller)
-    {
-        context.Features.Set<ICallerIdentityFeature>(new CallerIdentityFeature(caller));
-        return caller;
-    }
-
-    private static bool TryHex(string text, out byte[]? bytes)
-    {
-        bytes = new byte[32];
-        if (Convert.FromHexString(text, bytes, out _, out int written) == System.Buffers.OperationStatus.Done && written == 32)
+        catch (Exception ex) when (ex is BadHttpRequestException or IOException or OperationCanceledException)
         {
-            return true;
+            context.Abort(); // the client went away mid-body
+            return null;
         }
-        bytes = null;
-        return false;
+        return await Accept(context, credential).ConfigureAwait(false);
+    }
+
+    private static async ValueTask<CallerIdentity?> RefuseAsync(HttpContext context, SigningRefusal refusal, RefusalShape shape)
+    {
+        await RefusalWriter.WriteAsync(context, refusal, shape).ConfigureAwait(false);
+        return null;
+    }
+
+    /// <summary>The caller's feature is the credential's own (made once): setting it allocates nothing.</summary>
+    private static ValueTask<CallerIdentity?> Accept(HttpContext context, SigningCredential credential)
+    {
+        context.Features.Set<ICallerIdentityFeature>(credential.CallerFeature);
+        return new ValueTask<CallerIdentity?>(credential.Caller);
     }
 }

@@ -12,21 +12,28 @@ namespace Gateway.Security.Signing;
 /// </summary>
 internal sealed class SigV4Middleware(RequestSigning signing)
 {
-    public async Task InvokeAsync(HttpContext context, RequestDelegate next)
+    /// <summary>
+    /// Not <c>async</c>: a request that verifies goes on to <paramref name="next"/>'s own task, so this layer adds no
+    /// state machine. Nothing needs doing after the endpoint: a body whose signature fails is refused by the body
+    /// reader itself, at the read that reaches its end (<see cref="HashingBodyReader"/>; a synchronous read leaves
+    /// that read to the asynchronous one, which can write the refusal).
+    /// </summary>
+    public Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
         var (service, shape) = IsLogsRequest(context.Request) ? ("logs", RefusalShape.AwsJson) : ("lambda", RefusalShape.Lambda);
-        if (await signing.VerifyAsync(context, service, shape).ConfigureAwait(false) is null)
+        var verifying = signing.VerifyAsync(context, service, shape);
+        if (!verifying.IsCompletedSuccessfully)
         {
-            return;
+            return ThenAsync(verifying, context, next);
         }
-        try
+        return verifying.Result is null ? Task.CompletedTask : next(context);
+    }
+
+    private static async Task ThenAsync(ValueTask<CallerIdentity?> verifying, HttpContext context, RequestDelegate next)
+    {
+        if (await verifying.ConfigureAwait(false) is not null)
         {
             await next(context).ConfigureAwait(false);
-        }
-        catch (SignatureMismatchException)
-        {
-            // A synchronous TryRead met the mismatch at the body's end and the endpoint let it through.
-            await RefusalWriter.WriteAsync(context, SigningRefusal.Mismatch, shape).ConfigureAwait(false);
         }
     }
 

@@ -24,11 +24,16 @@ internal sealed class SigV4Verifier(IReadOnlyDictionary<string, SigningCredentia
         0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b, 0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55,
     ];
 
+    /// <summary>The keys by access key id, looked up with the span the Authorization header holds (no string).</summary>
+    private readonly Dictionary<string, SigningCredential>.AlternateLookup<ReadOnlySpan<char>> _byAccessKey =
+        new Dictionary<string, SigningCredential>(credentials, StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
+
     public string Region => region;
 
     /// <summary>Checks what can be checked before the body.</summary>
     /// <param name="service">The signing name this endpoint answers to: <c>lambda</c>, or <c>logs</c> for the Logs API.</param>
-    /// <returns>Null with the pending request, or the refusal.</returns>
+    /// <returns>Null with the pending request (rented: whoever holds it calls <see cref="SignedRequest.Release"/>),
+    /// or the refusal.</returns>
     public SigningRefusal? Begin(HttpRequest request, string service, out SignedRequest? pending)
     {
         pending = null;
@@ -36,8 +41,7 @@ internal sealed class SigV4Verifier(IReadOnlyDictionary<string, SigningCredentia
         {
             return SigningRefusal.Missing;
         }
-        var parameters = SignatureParameters.Read(request, out var refusal);
-        if (parameters is null)
+        if (SignatureParameters.Read(request, out var parameters) is { } refusal)
         {
             return refusal;
         }
@@ -45,7 +49,7 @@ internal sealed class SigV4Verifier(IReadOnlyDictionary<string, SigningCredentia
         {
             return SigningRefusal.InvalidSignature(scope);
         }
-        if (!credentials.TryGetValue(parameters.AccessKeyId, out var credential))
+        if (!_byAccessKey.TryGetValue(parameters.AccessKeyId, out var credential))
         {
             return SigningRefusal.UnknownKey;
         }
@@ -68,7 +72,8 @@ internal sealed class SigV4Verifier(IReadOnlyDictionary<string, SigningCredentia
         {
             return SigningRefusal.Mismatch;
         }
-        var text = new ByteBuilder(1024);
+        var signed = SignedRequest.Rent();
+        ref var text = ref signed.Text;
         text.Append(SignatureParameters.Algorithm);
         text.Append((byte)'\n');
         text.Append(parameters.AmzDate);
@@ -82,35 +87,46 @@ internal sealed class SigV4Verifier(IReadOnlyDictionary<string, SigningCredentia
         CanonicalRequest.WriteWithoutPayload(ref text, request.Method, rawTarget, new RequestHeaders(request.Headers), parameters.SignedHeaders,
             parameters.Presigned ? "X-Amz-Signature" : null);
         var key = credential.Keys.Get(parameters.ScopeDate, parameters.Region, parameters.Service);
-        pending = new SignedRequest(credential, key, text, canonicalStart, provided, parameters.Presigned);
+        signed.Start(credential, key, canonicalStart, provided, parameters.Presigned);
+        pending = signed;
         return null;
     }
 
-    private string? ScopeProblems(SignatureParameters parameters, string service)
+    private string? ScopeProblems(in SignatureParameters parameters, string service)
     {
+        bool regionWrong = !parameters.Region.SequenceEqual(region);
+        bool serviceWrong = !parameters.Service.SequenceEqual(service);
+        bool terminatorWrong = !parameters.Terminator.SequenceEqual("aws4_request");
+        bool dateWrong = !parameters.AmzDate.StartsWith(parameters.ScopeDate) || parameters.ScopeDate.Length != 8;
+        if (!regionWrong && !serviceWrong && !terminatorWrong && !dateWrong)
+        {
+            return null;
+        }
         string problems = "";
-        if (!string.Equals(parameters.Region, region, StringComparison.Ordinal))
+        if (regionWrong)
         {
             problems += $"Credential should be scoped to a valid region, not '{parameters.Region}'. ";
         }
-        if (!string.Equals(parameters.Service, service, StringComparison.Ordinal))
+        if (serviceWrong)
         {
             problems += $"Credential should be scoped to correct service: '{service}'. ";
         }
-        if (parameters.Terminator != "aws4_request")
+        if (terminatorWrong)
         {
             problems += $"Credential should be scoped with a valid terminator: 'aws4_request', not '{parameters.Terminator}'. ";
         }
-        if (!parameters.AmzDate.AsSpan().StartsWith(parameters.ScopeDate) || parameters.ScopeDate.Length != 8)
+        if (dateWrong)
         {
             problems += $"Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '{parameters.ScopeDate}' != '{parameters.AmzDate[..Math.Min(8, parameters.AmzDate.Length)]}', from '{parameters.AmzDate}'.";
         }
-        return problems.Length == 0 ? null : problems.TrimEnd();
+        return problems.TrimEnd();
     }
 
-    /// <summary>The request's headers for the canonical request; <c>host</c> from the Host header (HTTP/2's :authority).</summary>
+    /// <summary>The request's headers for the canonical request; <c>host</c> from the Host header (HTTP/2's :authority).
+    /// A signed header's name is looked up as a constant when it is one the SDKs sign (<see cref="SignedHeaderNames"/>),
+    /// so a request makes no string per signed header.</summary>
     private readonly struct RequestHeaders(IHeaderDictionary headers) : IHeaderLookup
     {
-        public StringValues Get(ReadOnlySpan<char> lowercaseName) => headers[lowercaseName.ToString()];
+        public StringValues Get(ReadOnlySpan<char> lowercaseName) => headers[SignedHeaderNames.Of(lowercaseName)];
     }
 }

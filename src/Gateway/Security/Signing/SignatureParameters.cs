@@ -8,45 +8,58 @@ namespace Gateway.Security.Signing;
 /// (<c>AWS4-HMAC-SHA256 Credential=AKID/yyyymmdd/region/service/aws4_request, SignedHeaders=a;b, Signature=hex</c>)
 /// or from the presigned query (<c>X-Amz-Algorithm</c>, <c>X-Amz-Credential</c>, <c>X-Amz-Date</c>,
 /// <c>X-Amz-Expires</c>, <c>X-Amz-SignedHeaders</c>, <c>X-Amz-Signature</c>, <c>X-Amz-Security-Token</c>).
+/// <para>
+/// A <c>ref struct</c> of spans into the header strings the server already holds: a signed request is parsed without
+/// a substring, an array or an object (the parts are only read while the request is checked, synchronously). Only a
+/// refusal's message, the presigned query and a <c>Date</c> header instead of <c>X-Amz-Date</c> (no SDK sends that
+/// for Lambda) make strings.
+/// </para>
 /// </summary>
-internal sealed class SignatureParameters
+internal ref struct SignatureParameters
 {
     public const string Algorithm = "AWS4-HMAC-SHA256";
 
-    public string AccessKeyId { get; private set; } = "";
-    public string ScopeDate { get; private set; } = "";
-    public string Region { get; private set; } = "";
-    public string Service { get; private set; } = "";
-    public string Terminator { get; private set; } = "";
+    public ReadOnlySpan<char> AccessKeyId;
+    public ReadOnlySpan<char> ScopeDate;
+    public ReadOnlySpan<char> Region;
+    public ReadOnlySpan<char> Service;
+    public ReadOnlySpan<char> Terminator;
     /// <summary><c>yyyymmdd/region/service/aws4_request</c>, as the string to sign has it.</summary>
-    public string Scope { get; private set; } = "";
-    public string SignedHeaders { get; private set; } = "";
-    public string Signature { get; private set; } = "";
+    public ReadOnlySpan<char> Scope;
+    public ReadOnlySpan<char> SignedHeaders;
+    public ReadOnlySpan<char> Signature;
     /// <summary>The signing time as the string to sign has it (<c>yyyyMMddTHHmmssZ</c>).</summary>
-    public string AmzDate { get; private set; } = "";
-    public DateTimeOffset SignedAt { get; private set; }
+    public ReadOnlySpan<char> AmzDate;
+    public DateTimeOffset SignedAt;
     /// <summary>Presigned only: how long the URL is valid.</summary>
-    public int? ExpiresSeconds { get; private set; }
-    public string? SecurityToken { get; private set; }
-    public bool Presigned { get; private set; }
+    public int? ExpiresSeconds;
+    /// <summary>The <c>X-Amz-Security-Token</c>; null when absent or empty.</summary>
+    public string? SecurityToken;
+    public bool Presigned;
 
     /// <summary>No signature at all: neither an Authorization header nor a presigned query.</summary>
     public static bool IsUnsigned(HttpRequest request)
         => !request.Headers.ContainsKey("Authorization") && !request.Query.ContainsKey("X-Amz-Signature") && !request.Query.ContainsKey("X-Amz-Algorithm");
 
-    /// <summary>Reads the signature's parameters; null with <paramref name="refusal"/> when they are incomplete.</summary>
-    public static SignatureParameters? Read(HttpRequest request, out SigningRefusal? refusal)
+    /// <summary>Reads the signature's parameters; the refusal when they are incomplete.</summary>
+    public static SigningRefusal? Read(HttpRequest request, out SignatureParameters parameters)
     {
-        var parameters = new SignatureParameters();
-        refusal = request.Headers.Authorization is { Count: > 0 } authorization
-            ? parameters.ReadHeader(authorization.ToString(), request)
-            : parameters.ReadQuery(request);
-        return refusal is null ? parameters : null;
+        parameters = default;
+        // One header value is the server's own string (no copy); several are joined as before (a client that sends
+        // Authorization twice gets the same answer it always got).
+        var authorization = request.Headers.Authorization;
+        return authorization.Count switch
+        {
+            0 => parameters.ReadQuery(request),
+            1 => parameters.ReadHeader(authorization[0] ?? "", request),
+            _ => parameters.ReadHeader(authorization.ToString(), request),
+        };
     }
 
     private SigningRefusal? ReadHeader(string authorization, HttpRequest request)
     {
-        string? credential = null, signedHeaders = null, signature = null;
+        ReadOnlySpan<char> credential = default, signedHeaders = default, signature = default;
+        bool hasCredential = false, hasSignedHeaders = false, hasSignature = false;
         var value = authorization.AsSpan().Trim();
         if (!value.StartsWith(Algorithm + " ", StringComparison.Ordinal))
         {
@@ -61,30 +74,32 @@ internal sealed class SignatureParameters
         }
         else
         {
-            foreach (var range in value[(Algorithm.Length + 1)..].Split(','))
+            var rest = value[(Algorithm.Length + 1)..];
+            foreach (var range in rest.Split(','))
             {
-                var part = value[(Algorithm.Length + 1)..][range].Trim();
+                var part = rest[range].Trim();
                 int equals = part.IndexOf('=');
                 if (equals <= 0)
                 {
                     continue;
                 }
                 var name = part[..equals];
-                var text = part[(equals + 1)..].ToString();
-                if (name is "Credential") credential = text;
-                else if (name is "SignedHeaders") signedHeaders = text;
-                else if (name is "Signature") signature = text;
+                var text = part[(equals + 1)..];
+                // The last of a repeated name wins, as it always did.
+                if (name is "Credential") { credential = text; hasCredential = true; }
+                else if (name is "SignedHeaders") { signedHeaders = text; hasSignedHeaders = true; }
+                else if (name is "Signature") { signature = text; hasSignature = true; }
             }
         }
         string? date = request.Headers["X-Amz-Date"].ToString() is { Length: > 0 } amzDate ? amzDate : null;
         string? httpDate = date is null && request.Headers.Date.ToString() is { Length: > 0 } d ? d : null;
-        if (credential is null || signedHeaders is null || signature is null || (date is null && httpDate is null))
+        if (!hasCredential || !hasSignedHeaders || !hasSignature || (date is null && httpDate is null))
         {
             // AWS lists every missing piece, then echoes the header (recorded API Gateway / Lambda front-end text).
             var message = new System.Text.StringBuilder();
-            if (credential is null) message.Append("Authorization header requires 'Credential' parameter. ");
-            if (signature is null) message.Append("Authorization header requires 'Signature' parameter. ");
-            if (signedHeaders is null) message.Append("Authorization header requires 'SignedHeaders' parameter. ");
+            if (!hasCredential) message.Append("Authorization header requires 'Credential' parameter. ");
+            if (!hasSignature) message.Append("Authorization header requires 'Signature' parameter. ");
+            if (!hasSignedHeaders) message.Append("Authorization header requires 'SignedHeaders' parameter. ");
             if (date is null && httpDate is null) message.Append("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. ");
             message.Append("Authorization=").Append(authorization);
             return SigningRefusal.IncompleteSignature(message.ToString());
@@ -95,6 +110,8 @@ internal sealed class SignatureParameters
         return ReadCredential(credential) ?? ReadDate(date, httpDate);
     }
 
+    /// <summary>The presigned form (function URLs opened from a browser, <c>generate_presigned_url</c>): rare, so it
+    /// keeps its strings.</summary>
     private SigningRefusal? ReadQuery(HttpRequest request)
     {
         var query = request.Query;
@@ -133,19 +150,26 @@ internal sealed class SignatureParameters
         return ReadCredential(credential) ?? ReadDate(date, null);
     }
 
-    private SigningRefusal? ReadCredential(string credential)
+    /// <summary><c>keyid/date/region/service/term</c>: exactly five parts, a key id, none over 128 characters.</summary>
+    private SigningRefusal? ReadCredential(ReadOnlySpan<char> credential)
     {
-        var parts = credential.Split('/');
-        if (parts.Length != 5 || parts[0].Length == 0 || parts.Any(p => p.Length > 128))
+        Span<Range> parts = stackalloc Range[6];
+        int count = credential.Split(parts, '/');
+        bool tooLong = false;
+        for (int i = 0; i < count; i++)
+        {
+            tooLong |= credential[parts[i]].Length > 128;
+        }
+        if (count != 5 || credential[parts[0]].IsEmpty || tooLong)
         {
             return SigningRefusal.IncompleteSignature($"Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '{credential}'");
         }
-        AccessKeyId = parts[0];
-        ScopeDate = parts[1];
-        Region = parts[2];
-        Service = parts[3];
-        Terminator = parts[4];
-        Scope = credential[(parts[0].Length + 1)..];
+        AccessKeyId = credential[parts[0]];
+        ScopeDate = credential[parts[1]];
+        Region = credential[parts[2]];
+        Service = credential[parts[3]];
+        Terminator = credential[parts[4]];
+        Scope = credential[(AccessKeyId.Length + 1)..];
         return null;
     }
 
@@ -153,7 +177,7 @@ internal sealed class SignatureParameters
     {
         if (amzDate is not null)
         {
-            if (!DateTimeOffset.TryParseExact(amzDate, "yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at))
+            if (!AmzDates.TryParse(amzDate, out var at))
             {
                 return SigningRefusal.IncompleteSignature($"Date must be in ISO-8601 'basic format'. Got '{amzDate}'. See http://en.wikipedia.org/wiki/ISO_8601");
             }
@@ -167,7 +191,48 @@ internal sealed class SignatureParameters
             return SigningRefusal.IncompleteSignature($"Date must be in ISO-8601 'basic format'. Got '{httpDate}'. See http://en.wikipedia.org/wiki/ISO_8601");
         }
         SignedAt = date;
-        AmzDate = date.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
+        AmzDate = date.UtcDateTime.ToString(AmzDates.Format, CultureInfo.InvariantCulture);
         return null;
+    }
+}
+
+/// <summary>SigV4's <c>yyyyMMddTHHmmssZ</c> times.</summary>
+internal static class AmzDates
+{
+    public const string Format = "yyyyMMdd'T'HHmmss'Z'";
+
+    /// <summary>
+    /// The format read by hand when it is plainly well formed (sixteen characters, digits where digits go, every field
+    /// in range): the same instant <c>DateTimeOffset.TryParseExact(text, Format, …, AssumeUniversal)</c> gives, without
+    /// its format interpreter. Anything else goes to <c>TryParseExact</c> itself, so what is accepted or refused
+    /// never changes.
+    /// </summary>
+    public static bool TryParse(ReadOnlySpan<char> text, out DateTimeOffset at)
+    {
+        if (text.Length == 16 && text[8] == 'T' && text[15] == 'Z'
+            && Digits(text, 0, 4, out int year) && Digits(text, 4, 2, out int month) && Digits(text, 6, 2, out int day)
+            && Digits(text, 9, 2, out int hour) && Digits(text, 11, 2, out int minute) && Digits(text, 13, 2, out int second)
+            && year >= 1 && month is >= 1 and <= 12 && day >= 1 && day <= DateTime.DaysInMonth(year, month)
+            && hour <= 23 && minute <= 59 && second <= 59)
+        {
+            at = new DateTimeOffset(year, month, day, hour, minute, second, TimeSpan.Zero);
+            return true;
+        }
+        return DateTimeOffset.TryParseExact(text, Format, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out at);
+    }
+
+    private static bool Digits(ReadOnlySpan<char> text, int start, int length, out int value)
+    {
+        value = 0;
+        for (int i = start; i < start + length; i++)
+        {
+            int digit = text[i] - '0';
+            if ((uint)digit > 9)
+            {
+                return false;
+            }
+            value = value * 10 + digit;
+        }
+        return true;
     }
 }

@@ -1,20 +1,32 @@
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
+using Microsoft.Extensions.ObjectPool;
 
 namespace Gateway.Security.Signing;
 
 /// <summary>
 /// A request whose signature is checked but for the payload: the string to sign's first three lines and the canonical
-/// request up to its last line are written (one pooled buffer), the signing key is derived, the signature the client
-/// sent is decoded. <see cref="Matches"/> finishes both with the body's SHA-256 and compares in constant time.
+/// request up to its last line are written (one pooled buffer), the signing key is looked up, the signature the
+/// client sent is decoded. <see cref="Matches"/> finishes both with the body's SHA-256 and compares in constant time.
+/// <para>
+/// Rented per request (<see cref="Rent"/>) and given back with <see cref="Release"/> once the signature is decided:
+/// a verified request allocates none of this. The SHA-256 instance it keeps is reused for the body's hash
+/// (<see cref="HashingBodyReader"/>) and then for the canonical request's.
+/// </para>
 /// </summary>
-internal sealed class SignedRequest : IDisposable
+internal sealed class SignedRequest
 {
     public const string UnsignedPayload = "UNSIGNED-PAYLOAD";
 
-    private ByteBuilder _text;
-    private readonly int _canonicalStart;
-    private readonly SigningKey _key;
+    /// <summary>Enough for every request at once on a busy gateway; more are made and dropped.</summary>
+    private static readonly DefaultObjectPool<SignedRequest> Pool = new(new Policy(), maximumRetained: 1024);
+
+    /// <summary>The string to sign's prefix (<c>AWS4-HMAC-SHA256\n date \n scope \n</c>) then the canonical request
+    /// without its payload line. A field, so <see cref="SigV4Verifier"/> writes into it in place.</summary>
+    public ByteBuilder Text;
+
+    private int _canonicalStart;
+    private SigningKey? _key;
     private Signature32 _provided;
 
     [InlineArray(32)]
@@ -23,21 +35,35 @@ internal sealed class SignedRequest : IDisposable
         private byte _first;
     }
 
-    /// <param name="text">The string to sign's prefix (<c>AWS4-HMAC-SHA256\n date \n scope \n</c>) then the canonical
-    /// request without its payload line; this object owns it from here.</param>
-    public SignedRequest(SigningCredential credential, SigningKey key, ByteBuilder text, int canonicalStart, ReadOnlySpan<byte> providedSignature, bool presigned)
+    /// <summary>A SHA-256 instance kept with this object: the body's hash, then the canonical request's. A reused
+    /// instance costs only its hashing; a one-shot makes and frees an OpenSSL context each time.</summary>
+    public IncrementalHash Sha256 { get; } = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+
+    /// <summary>Set while <see cref="Sha256"/> holds a body read only partly (a request that ended early): cleared
+    /// before the next use.</summary>
+    public bool Sha256InUse { get; set; }
+
+    public SigningCredential Credential { get; private set; } = null!;
+
+    public bool Presigned { get; private set; }
+
+    /// <summary>An empty one, its text buffer rented.</summary>
+    public static SignedRequest Rent()
+    {
+        var signed = Pool.Get();
+        signed.Text = new ByteBuilder(1024);
+        return signed;
+    }
+
+    /// <summary>Completes the rented request once <see cref="Text"/> holds the canonical request without its payload.</summary>
+    public void Start(SigningCredential credential, SigningKey key, int canonicalStart, ReadOnlySpan<byte> providedSignature, bool presigned)
     {
         Credential = credential;
         _key = key;
-        _text = text;
         _canonicalStart = canonicalStart;
         providedSignature.CopyTo(_provided);
         Presigned = presigned;
     }
-
-    public SigningCredential Credential { get; }
-
-    public bool Presigned { get; }
 
     /// <summary>True when the signature is right for this payload hash (the body's SHA-256, or the literal the client
     /// signed instead, e.g. <c>UNSIGNED-PAYLOAD</c>).</summary>
@@ -47,33 +73,54 @@ internal sealed class SignedRequest : IDisposable
 
     private bool Check(ReadOnlySpan<byte> payloadSha256, string? literal)
     {
-        int canonicalEnd = _text.Length;
+        int canonicalEnd = Text.Length;
         try
         {
             if (literal is null)
             {
-                _text.AppendHex(payloadSha256);
+                Text.AppendHex(payloadSha256);
             }
             else
             {
-                _text.Append(literal);
+                Text.Append(literal);
             }
             Span<byte> hash = stackalloc byte[32];
-            SHA256.HashData(_text.Written[_canonicalStart..], hash);
+            Sha256.AppendData(Text.Written[_canonicalStart..]);
+            Sha256.GetHashAndReset(hash);
             // The string to sign: its prefix (kept at the buffer's start) and the canonical request's hash in hex.
-            var prefix = _text.Written[.._canonicalStart];
+            var prefix = Text.Written[.._canonicalStart];
             Span<byte> stringToSign = stackalloc byte[prefix.Length + 64];
             prefix.CopyTo(stringToSign);
             Convert.TryToHexStringLower(hash, stringToSign[prefix.Length..], out _);
             Span<byte> signature = stackalloc byte[32];
-            _key.Sign(stringToSign, signature);
+            _key!.Sign(stringToSign, signature);
             return CryptographicOperations.FixedTimeEquals(signature, _provided);
         }
         finally
         {
-            _text.Length = canonicalEnd; // ready for a second try (presigned: the body's hash, then UNSIGNED-PAYLOAD)
+            Text.Length = canonicalEnd; // ready for a second try (presigned: the body's hash, then UNSIGNED-PAYLOAD)
         }
     }
 
-    public void Dispose() => _text.Dispose();
+    /// <summary>Back to the pool: the text buffer returned, the hash reset, nothing of this request kept. Call once.</summary>
+    public void Release() => Pool.Return(this);
+
+    private sealed class Policy : IPooledObjectPolicy<SignedRequest>
+    {
+        public SignedRequest Create() => new();
+
+        public bool Return(SignedRequest signed)
+        {
+            signed.Text.Dispose();
+            if (signed.Sha256InUse)
+            {
+                signed.Sha256.GetHashAndReset(stackalloc byte[32]);
+                signed.Sha256InUse = false;
+            }
+            signed.Credential = null!;
+            signed._key = null;
+            signed._provided = default;
+            return true;
+        }
+    }
 }

@@ -15,6 +15,7 @@ internal sealed class SigningCredential
         SessionToken = sessionToken;
         SecretKeyBytes = Encoding.UTF8.GetBytes("AWS4" + secretAccessKey);
         Caller = new CallerIdentity(accountId, $"arn:aws:iam::{accountId}:user/{section}", accessKeyId, Verified: true);
+        CallerFeature = new CallerIdentityFeature(Caller);
         Keys = new SigningKeyCache(SecretKeyBytes);
     }
 
@@ -30,6 +31,9 @@ internal sealed class SigningCredential
 
     /// <summary>The verified caller this key stands for (made once: a verified request allocates no identity).</summary>
     public CallerIdentity Caller { get; }
+
+    /// <summary>The feature that carries <see cref="Caller"/> (immutable, so one serves every request of this key).</summary>
+    public ICallerIdentityFeature CallerFeature { get; }
 
     /// <summary>The derived signing keys of this secret, per (date, region, service).</summary>
     public SigningKeyCache Keys { get; }
