@@ -31,13 +31,21 @@ internal sealed class RegistryFollower : IDisposable
         _registry = registry;
         _store = store;
         _log = log;
-        redis.Subscribe(revision =>
+        try
         {
-            if (revision != _store.AppliedRevision)
+            redis.Subscribe(revision =>
             {
-                Wake();
-            }
-        });
+                if (revision != _store.AppliedRevision)
+                {
+                    Wake();
+                }
+            });
+        }
+        catch (RedisException ex)
+        {
+            // Redis went away right after the registry loaded: the revision poll still brings every change.
+            log("registry: no change notifications (the 250 ms poll still follows the cluster): " + ex.Message);
+        }
         _thread = new Thread(Run) { IsBackground = true, Name = "cluster-registry" };
         _thread.Start();
     }
