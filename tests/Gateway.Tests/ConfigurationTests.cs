@@ -38,10 +38,10 @@ public class ConfigurationTests
     [Fact]
     public async Task An_unknown_option_is_refused_by_name()
     {
-        var run = await RunToExitAsync(null, null, "--cluster", "x");
+        var run = await RunToExitAsync(null, null, "--federation", "x");
 
-        AssertRefused(run, "gateway: unknown option '--cluster' (see --help)");
-        Assert.Equal("gateway: unknown option '--cluster' (see --help)", run.Output.Trim());
+        AssertRefused(run, "gateway: unknown option '--federation' (see --help)");
+        Assert.Equal("gateway: unknown option '--federation' (see --help)", run.Output.Trim());
     }
 
     [Fact]
