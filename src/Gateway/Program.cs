@@ -238,7 +238,15 @@ catch (FunctionConfigurationException ex)
     return 1;
 }
 
-var host = new FunctionHost(environmentServices, admission, machineLimit, asyncTime);
+// Cluster mode: admission decided in Redis (one script per decision), this node's heartbeat and slot reclaim.
+Gateway.Admission.IAdmission hostAdmission = admission;
+Gateway.ClusterMode.Admission.ClusterAdmissionNode? clusterAdmission = null;
+if (cluster is not null)
+{
+    clusterAdmission = Gateway.ClusterMode.Admission.ClusterAdmissionNode.Start(cluster, admission, options.ToAdmissionOptions(), time, message => Console.WriteLine("[gateway] cluster: " + message));
+    hostAdmission = clusterAdmission.Admission;
+}
+var host = new FunctionHost(environmentServices, hostAdmission, machineLimit, asyncTime);
 host.Load(registry, resolver);
 using var registryFollower = clusterRegistry;
 clusterRegistry?.StartFollowing(); // other nodes' changes reach this host from now on
@@ -406,6 +414,10 @@ finally
 {
     // Also when the host fails to start (e.g. the port is taken): no worker outlives the gateway.
     await host.StopAsync(TimeSpan.FromSeconds(5));
+    if (clusterAdmission is not null)
+    {
+        await clusterAdmission.LeaveAsync(); // after the invocations ended: the lease goes, the slots come back
+    }
     await events.DisposeAsync();
     environmentServices.Dispose();
     registryStore.Dispose();
