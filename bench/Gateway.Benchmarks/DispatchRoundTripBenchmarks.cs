@@ -41,6 +41,7 @@ public class DispatchRoundTripBenchmarks
     private FakeRuntimePeer _peer = null!;
     private string _requestId = null!;
     private string _arn = null!;
+    private AllocationTrace.TickListener? _trace;
 
     [GlobalSetup]
     public void Setup()
@@ -106,11 +107,17 @@ public class DispatchRoundTripBenchmarks
         {
             throw new InvalidOperationException($"{_pool.Count} environments, {_invocations.Outstanding} invocations outstanding: not the one warm environment the row is about");
         }
+        if (Environment.GetEnvironmentVariable("GATEWAY_TRACE_ALLOCATIONS") == "1")
+        {
+            _trace = new AllocationTrace.TickListener();
+        }
     }
 
     [GlobalCleanup]
     public void Cleanup()
     {
+        _trace?.Print(1);
+        _trace?.Dispose();
         _peer.Dispose();
         _host.BeginStop();
         _host.StopAsync(TimeSpan.FromSeconds(5)).GetAwaiter().GetResult();
