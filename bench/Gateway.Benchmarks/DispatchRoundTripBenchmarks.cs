@@ -46,6 +46,10 @@ public class DispatchRoundTripBenchmarks
     [GlobalSetup]
     public void Setup()
     {
+        // As the gateway runs by default (--inline-scheduling, Program.cs): socket completions on the socket engine's
+        // threads, not queued to the thread pool. Read when the process's first socket is registered, which is this
+        // class's (BenchmarkDotNet runs each class in its own process; in-process, no earlier benchmark opens a socket).
+        Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
         string code = Path.Combine(_directory, "code");
         Directory.CreateDirectory(code);
         string bootstrap = Path.Combine(code, "bootstrap");
@@ -136,6 +140,7 @@ public class DispatchRoundTripBenchmarks
         invocation.Type = InvocationType.RequestResponse;
         invocation.InvokedFunctionArn = _arn;
         invocation.NewTraceId(1_765_000_000);
+        invocation.CompleteInline = true; // as InvokeEndpoint sets it for a buffered sync invoke under --inline-scheduling
         if (_pool.TryDispatch(invocation, chargeRequest: true, out var lease, out var throttle) != DispatchResult.Assigned)
         {
             throw new InvalidOperationException($"not dispatched ({throttle.Reason})");
