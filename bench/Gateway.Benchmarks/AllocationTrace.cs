@@ -11,7 +11,7 @@ namespace Gateway.Benchmarks;
 /// per type are proportional to the bytes each type takes. Type names, not call sites: the sites are found by reading
 /// the code that allocates each type (docs/performance.md, "Where the dispatch round trip's bytes went").
 /// </summary>
-/// <remarks>Run with <c>DOTNET_TieredCompilation=0</c> (bench/trace-allocations.sh does), so no tier-up compilation on
+/// <remarks>Run with <c>DOTNET_TieredCompilation=0</c> (docs/performance.md gives the command), so no tier-up compilation on
 /// a background thread is counted.</remarks>
 internal static class AllocationTrace
 {
