@@ -4,13 +4,15 @@ using Gateway.Environments;
 using Gateway.Functions;
 using Gateway.Functions.Registry;
 using Gateway.Hosting;
+using Gateway.Invoke;
 
 namespace Gateway.Benchmarks;
 
 /// <summary>
 /// The invoke path from a function name to an admitted invocation, on the product's own methods (docs/architecture.md):
 /// <see cref="FunctionResolver.TryParse"/> + <see cref="FunctionResolver.TryResolveForInvoke"/> over a registry of
-/// <see cref="DispatchPathFixture.FunctionCount"/> functions, <see cref="FunctionHost.TryGetPool"/>, and
+/// <see cref="DispatchPathFixture.FunctionCount"/> functions, <see cref="FunctionHost.TryGetPool"/>, all of it as the invoke
+/// endpoint calls it (<see cref="SyncDispatch.TryResolve"/>), and
 /// <see cref="AdmissionController.TryAdmit"/> + <see cref="AdmissionController.Release(ref AdmissionTicket)"/>.
 /// </summary>
 /// <remarks>
@@ -84,6 +86,12 @@ public class DispatchPathBenchmarks
     [Benchmark]
     public int HostLookup() => _host.TryGetPool(_latest, out var pool) ? pool.Version.Length : -1;
 
+    /// <summary>The registry lookup as the invoke endpoint makes it: <see cref="SyncDispatch.TryResolve"/> (parse, resolve,
+    /// the function's runtime and the version's pool, the Active check) for an unqualified name.</summary>
+    [Benchmark]
+    public int InvokeLookup() =>
+        SyncDispatch.TryResolve(_resolver, _host, _bareName, null, out _, out _, out _, out var pool, out _) ? pool.Version.Length : -1;
+
     /// <summary>A sync invoke admitted on a warm function (no burst token: no new environment), then released.</summary>
     [Benchmark]
     public int Admission_AdmitRelease()
@@ -131,6 +139,10 @@ public class DispatchPathBenchmarks
         if (!_host.TryGetPool(_latest, out var pool) || pool.Function.Name != DispatchPathFixture.Target || pool.Version != FunctionVersions.Latest || pool.Count != 0)
         {
             throw new InvalidOperationException("the host has no empty $LATEST pool for the target");
+        }
+        if (InvokeLookup() != FunctionVersions.Latest.Length)
+        {
+            throw new InvalidOperationException("SyncDispatch.TryResolve did not find the target's $LATEST pool");
         }
         if (!_host.TryGet(DispatchPathFixture.Target, out var runtime))
         {

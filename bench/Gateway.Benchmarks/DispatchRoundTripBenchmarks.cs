@@ -6,24 +6,29 @@ using Gateway.Functions;
 using Gateway.Functions.Registry;
 using Gateway.Hosting;
 using Gateway.Invocations;
+using Gateway.Invoke;
 
 namespace Gateway.Benchmarks;
 
 /// <summary>
-/// One synchronous 64 B invocation through the dispatch path itself, on the product's own objects: an
-/// <see cref="InvocationPool"/> rental, <see cref="EnvironmentPool.TryDispatch"/> (admission, the idle stack, the
-/// environment's state machine), <see cref="DispatchLease.RunAsync"/> (the /next head and body written by a real
-/// <c>RuntimeApiConnection</c> to a real Unix socket), the connection reading the runtime's POST /response into the
-/// pooled response, the invocation's ending (START/END/REPORT into the environment's log file, metrics), and the
-/// response's pooled segments as the invoke endpoint hands them to Kestrel.
+/// One synchronous 64 B invocation through the dispatch path itself, on the product's own objects and in the invoke
+/// endpoint's order: an <see cref="InvocationPool"/> rental, <see cref="SyncDispatch.TryResolve"/> (the registry lookup:
+/// name → version → function runtime → pool), <see cref="SyncDispatch.TryDispatch"/> (<see cref="EnvironmentPool.TryDispatch"/>:
+/// admission, the idle stack, the environment's state machine), <see cref="DispatchLease.RunAsync"/> (the /next head and
+/// body written by a real <c>RuntimeApiConnection</c> to a real Unix socket), the connection reading the runtime's POST
+/// /response into the pooled response, the invocation's ending (START/END/REPORT into the environment's log file,
+/// metrics), and the response's pooled segments as the invoke endpoint hands them to Kestrel.
 /// </summary>
 /// <remarks>
 /// <para>The environment is a real <see cref="ExecutionEnvironment"/> of a real <see cref="FunctionHost"/> (pre-forked,
 /// sandbox off); its bootstrap is <c>sleep</c>, and the runtime is <see cref="FakeRuntimePeer"/>, in this process, on the
 /// environment's own Runtime API socket. BenchmarkDotNet counts allocations process-wide, so what the connection's loop
-/// allocates on the thread pool is counted too: a change anywhere on pool → environment → connection → response shows.</para>
-/// <para>Not here: Kestrel's side (parsing the caller's request, writing the response), which is the framework's, and
-/// the name → pool resolution and admission alone, which are <see cref="DispatchPathBenchmarks"/>' rows.</para>
+/// allocates on the socket engine's threads is counted too: a change anywhere on pool → environment → connection →
+/// response shows. Threads as the gateway runs by default (--inline-scheduling): socket completions inline, the
+/// invocation completed on the thread that reads the runtime's answer.</para>
+/// <para>Not here: Kestrel's side (parsing the caller's request, writing the response), which is the framework's.
+/// <c>bench/Gateway.Benchmarks -- --trace-allocations</c> (<see cref="AllocationTrace"/>) names the types this row
+/// allocates, when it allocates.</para>
 /// </remarks>
 [MemoryDiagnoser]
 [GcServer(false)]
@@ -37,14 +42,21 @@ public class DispatchRoundTripBenchmarks
     private EnvironmentServices _services = null!;
     private FunctionHost _host = null!;
     private EnvironmentPool _pool = null!;
+    private FunctionResolver _resolver = null!;
+    private string _name = null!;
     private InvocationPool _invocations = null!;
     private FakeRuntimePeer _peer = null!;
     private string _requestId = null!;
     private string _arn = null!;
+    private AllocationTrace.TickListener? _trace;
 
     [GlobalSetup]
     public void Setup()
     {
+        // As the gateway runs by default (--inline-scheduling, Program.cs): socket completions on the socket engine's
+        // threads, not queued to the thread pool. Read when the process's first socket is registered, which is this
+        // class's (BenchmarkDotNet runs each class in its own process; in-process, no earlier benchmark opens a socket).
+        Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
         string code = Path.Combine(_directory, "code");
         Directory.CreateDirectory(code);
         string bootstrap = Path.Combine(code, "bootstrap");
@@ -74,6 +86,8 @@ public class DispatchRoundTripBenchmarks
             Latest = new VersionRecord { Definition = definition, RevisionId = Guid.NewGuid().ToString(), LastModified = DateTimeOffset.UnixEpoch },
         }]), store: null);
         var resolver = new FunctionResolver(registry, DispatchPathFixture.Region, DispatchPathFixture.AccountId, RoutingRandom.Create(seed: 42));
+        _resolver = resolver;
+        _name = string.Concat("ec", "ho"); // a fresh string, as a decoded request path would be
 
         var options = new GatewayOptions { DataDirectory = Path.Combine(_directory, "data"), Sandbox = "none", RuntimeApiOverTcp = false, EchoFunctionLogs = false };
         _services = new EnvironmentServices(options, new QuietTimeProvider());
@@ -106,11 +120,17 @@ public class DispatchRoundTripBenchmarks
         {
             throw new InvalidOperationException($"{_pool.Count} environments, {_invocations.Outstanding} invocations outstanding: not the one warm environment the row is about");
         }
+        if (Environment.GetEnvironmentVariable("GATEWAY_TRACE_ALLOCATIONS") == "1")
+        {
+            _trace = new AllocationTrace.TickListener();
+        }
     }
 
     [GlobalCleanup]
     public void Cleanup()
     {
+        _trace?.Print(1);
+        _trace?.Dispose();
         _peer.Dispose();
         _host.BeginStop();
         _host.StopAsync(TimeSpan.FromSeconds(5)).GetAwaiter().GetResult();
@@ -127,11 +147,13 @@ public class DispatchRoundTripBenchmarks
         invocation.RequestId = _requestId;
         System.Text.Encoding.ASCII.GetBytes(_requestId, invocation.RequestIdBytes);
         invocation.Type = InvocationType.RequestResponse;
-        invocation.InvokedFunctionArn = _arn;
+        invocation.InvokedFunctionArn = _arn; // InvokeEndpoint: target.InvokedArn, the same string
         invocation.NewTraceId(1_765_000_000);
-        if (_pool.TryDispatch(invocation, chargeRequest: true, out var lease, out var throttle) != DispatchResult.Assigned)
+        invocation.CompleteInline = true; // as InvokeEndpoint sets it for a buffered sync invoke under --inline-scheduling
+        if (!SyncDispatch.TryResolve(_resolver, _host, _name, null, out var reference, out var target, out _, out var pool, out _)
+            || SyncDispatch.TryDispatch(_resolver, _host, reference, ref target, ref pool, invocation, out var lease, out var throttle) != DispatchResult.Assigned)
         {
-            throw new InvalidOperationException($"not dispatched ({throttle.Reason})");
+            throw new InvalidOperationException("not resolved or not dispatched");
         }
         var run = lease.RunAsync();
         _peer.AnswerOneEvent();

@@ -44,6 +44,10 @@ public static class Program
 
     public static int Main(string[] args)
     {
+        if (args is ["--trace-allocations", ..])
+        {
+            return AllocationTrace.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 100_000);
+        }
         args = [.. args.SelectMany(a => a switch { "--fast" => FastArguments, "--fast-in-process" => FastInProcessArguments, _ => [a] })];
         var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args).ToList();
 

@@ -149,7 +149,7 @@ internal sealed class EnvironmentPool : IEnvironmentOwner
             {
                 return;
             }
-            int missing = ProvisionedTargetLocked - _all.Count(e => e.Provisioned && ReferenceEquals(e.Function, _definition));
+            int missing = ProvisionedTargetLocked - ProvisionedCurrentLocked();
             for (int i = 0; i < missing && (_definition.MaxEnvironments is not int max || _all.Count < max); i++)
             {
                 if (!_machine.TryTake())
@@ -178,7 +178,7 @@ internal sealed class EnvironmentPool : IEnvironmentOwner
                 return;
             }
             _provisionedConcurrency = environments;
-            int excess = _all.Count(e => e.Provisioned && ReferenceEquals(e.Function, _definition)) - ProvisionedTargetLocked;
+            int excess = ProvisionedCurrentLocked() - ProvisionedTargetLocked;
             for (int i = _idle.Count - 1; i >= 0 && excess > 0; i--)
             {
                 if (_idle[i].Provisioned)
@@ -531,7 +531,23 @@ internal sealed class EnvironmentPool : IEnvironmentOwner
     }
 
     private bool IsSurplusProvisionedLocked(ExecutionEnvironment environment) =>
-        environment.Provisioned && _all.Count(e => e.Provisioned && ReferenceEquals(e.Function, _definition)) > ProvisionedTargetLocked;
+        environment.Provisioned && ProvisionedCurrentLocked() > ProvisionedTargetLocked;
+
+    /// <summary>Pre-forked environments of the current definition. A loop, not LINQ's Count with a lambda: the lambda
+    /// reads <c>_definition</c>, so each call allocated a new delegate, and <see cref="OnIdle"/> asks on every invocation
+    /// of a pre-forked environment.</summary>
+    private int ProvisionedCurrentLocked()
+    {
+        int count = 0;
+        foreach (var environment in _all)
+        {
+            if (environment.Provisioned && ReferenceEquals(environment.Function, _definition))
+            {
+                count++;
+            }
+        }
+        return count;
+    }
 
     public void OnExited(ExecutionEnvironment environment)
     {
@@ -552,7 +568,7 @@ internal sealed class EnvironmentPool : IEnvironmentOwner
             {
                 _drained.TrySetResult();
             }
-            int provisionedAlive = _all.Count(e => e.Provisioned && ReferenceEquals(e.Function, _definition));
+            int provisionedAlive = ProvisionedCurrentLocked();
             if (environment.Provisioned && ReferenceEquals(environment.Function, _definition) && !_stopping && !_retired && provisionedAlive < ProvisionedTargetLocked)
             {
                 // Replace a lost warm environment; back off while inits keep failing, so a broken function

@@ -93,13 +93,14 @@ internal sealed class PooledPayload
         }
     }
 
-    /// <summary>The written bytes as array segments (for gather writes to sockets and response bodies).</summary>
-    public IReadOnlyList<ArraySegment<byte>> Segments
+    /// <summary>The written bytes as array segments (for gather writes to sockets and response bodies); a struct, so a
+    /// <c>foreach</c> over it allocates nothing.</summary>
+    public PayloadSegments Segments
     {
         get
         {
             SealCurrent();
-            return _segments;
+            return new PayloadSegments(_segments);
         }
     }
 

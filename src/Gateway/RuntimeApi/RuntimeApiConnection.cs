@@ -44,16 +44,76 @@ internal sealed partial class RuntimeApiConnection : IValueTaskSource<bool>, IRu
         // A delivery resumes this connection's loop on the delivering thread (it only re-arms the read of the runtime's
         // answer) instead of queueing it to the thread pool: one hop and one wake-up less per invocation.
         _delivered.RunContinuationsAsynchronously = !environment.Options.InlineScheduling;
+        // No zero-byte reads in the pipe: RunAsync waits for the runtime's next request with its own zero-byte receive
+        // (an idle connection still holds no buffer), so the pipe's read then completes at once.
         _reader = PipeReader.Create(new NetworkStream(socket, ownsSocket: false),
-            new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 4096, leaveOpen: true, useZeroByteReads: true));
+            new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 4096, leaveOpen: true, useZeroByteReads: false));
     }
 
+    /// <summary>
+    /// The connection's loop. The two waits of every invocation happen in this frame, whose state machine is allocated
+    /// once per connection: the wait for the runtime's next request, and a parked /next's wait for its delivery. In
+    /// pooled-builder methods, as they were, each such wait rented a box on one thread and returned it on another (the
+    /// delivering thread, the socket's), missing the pool's per-thread cache: 0 to ~350 B per invocation, depending on
+    /// how the threads were scheduled (docs/performance.md, "Where the dispatch round trip's bytes went").
+    /// </summary>
     public async Task RunAsync()
     {
         try
         {
-            while (await HandleOneRequestAsync().ConfigureAwait(false))
+            while (true)
             {
+                // A deferred 202 goes out before this loop waits for the runtime: it waits for nothing else.
+                if (!_reader.TryRead(out var read))
+                {
+                    await FlushDeferredAsync().ConfigureAwait(false);
+                    // Wait here, on the socket's cached receive (a 1-byte peek), for bytes: the pipe's read then completes
+                    // at once instead of suspending in its own pooled method.
+                    await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
+                    read = await _reader.ReadAsync().ConfigureAwait(false);
+                }
+                var status = TakeHead(read, out var head);
+                if (status == ParseStatus.Incomplete)
+                {
+                    if (read.IsCompleted)
+                    {
+                        break; // EOF between requests: the normal way a connection ends
+                    }
+                    continue;
+                }
+                if (status != ParseStatus.Complete)
+                {
+                    await SendAsync(status == ParseStatus.TooLarge ? RuntimeReplies.HeadTooLarge : RuntimeReplies.BadRequest).ConfigureAwait(false);
+                    break;
+                }
+                bool keepOpen;
+                if (head.Route == RuntimeRoute.Next && head.Method == RuntimeMethod.Get)
+                {
+                    var decision = _environment.OnNext(this, out var invocation, out var rejection);
+                    if (decision == NextDecision.Parked)
+                    {
+                        // Wait until an invocation has been written to this connection (or it was given up).
+                        keepOpen = await new ValueTask<bool>(this, _delivered.Version).ConfigureAwait(false);
+                    }
+                    else if (decision == NextDecision.Deliver)
+                    {
+                        await DeliverAsync(invocation!).ConfigureAwait(false);
+                        keepOpen = true;
+                    }
+                    else
+                    {
+                        await SendAsync(rejection!).ConfigureAwait(false);
+                        keepOpen = rejection != RuntimeReplies.ContainerError;
+                    }
+                }
+                else
+                {
+                    keepOpen = await HandleRequestAsync(head).ConfigureAwait(false);
+                }
+                if (!keepOpen || head.ConnectionClose)
+                {
+                    break;
+                }
             }
         }
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
@@ -76,73 +136,38 @@ internal sealed partial class RuntimeApiConnection : IValueTaskSource<bool>, IRu
         }
     }
 
-    // The async methods below run once or more per invocation and usually suspend (waiting for the runtime), so
-    // their state machines come from a pool instead of the heap (PoolingAsyncValueTaskMethodBuilder).
-
-    /// <summary>Handles one request; false when the connection should close.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<bool> HandleOneRequestAsync()
+    /// <summary>Parses a request head from <paramref name="read"/> and advances the reader past it (Complete), or marks
+    /// the bytes examined so the next read waits for more (Incomplete, not at EOF), or consumes them (anything else).</summary>
+    private ParseStatus TakeHead(in ReadResult read, out RuntimeRequestHead head)
     {
-        RuntimeRequestHead head;
-        while (true)
+        var buffer = read.Buffer;
+        var status = RuntimeRequestParser.TryParse(buffer, _id, out head, out var consumed);
+        if (status == ParseStatus.Complete)
         {
-            // A deferred 202 goes out before this loop waits for the runtime: it waits for nothing else.
-            if (!_reader.TryRead(out var read))
-            {
-                await FlushDeferredAsync().ConfigureAwait(false);
-                read = await _reader.ReadAsync().ConfigureAwait(false);
-            }
-            var buffer = read.Buffer;
-            var status = RuntimeRequestParser.TryParse(buffer, _id, out head, out var consumed);
-            if (status == ParseStatus.Complete)
-            {
-                _reader.AdvanceTo(consumed);
-                break;
-            }
-            if (status == ParseStatus.Incomplete && !read.IsCompleted)
-            {
-                _reader.AdvanceTo(buffer.Start, buffer.End);
-                continue;
-            }
+            _reader.AdvanceTo(consumed);
+        }
+        else if (status == ParseStatus.Incomplete && !read.IsCompleted)
+        {
+            _reader.AdvanceTo(buffer.Start, buffer.End);
+        }
+        else
+        {
             _reader.AdvanceTo(buffer.End);
-            if (status == ParseStatus.Incomplete)
-            {
-                return false; // EOF between requests: the normal way a connection ends
-            }
-            await SendAsync(status == ParseStatus.TooLarge ? RuntimeReplies.HeadTooLarge : RuntimeReplies.BadRequest).ConfigureAwait(false);
-            return false;
         }
-
-        switch (head.Route)
-        {
-            case RuntimeRoute.Next when head.Method == RuntimeMethod.Get:
-                return await HandleNextAsync().ConfigureAwait(false) && !head.ConnectionClose;
-            case RuntimeRoute.Response or RuntimeRoute.Error or RuntimeRoute.InitError when head.Method == RuntimeMethod.Post:
-                return await HandleResultAsync(head).ConfigureAwait(false) && !head.ConnectionClose;
-            case RuntimeRoute.Unknown:
-                return await DiscardBodyAndReplyAsync(head, RuntimeReplies.NotFound).ConfigureAwait(false) && !head.ConnectionClose;
-            default:
-                return await DiscardBodyAndReplyAsync(head, RuntimeReplies.MethodNotAllowed).ConfigureAwait(false) && !head.ConnectionClose;
-        }
+        return status;
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<bool> HandleNextAsync()
+    /// <summary>Handles one request other than GET /next (RunAsync's own); false when the connection should close.</summary>
+    private ValueTask<bool> HandleRequestAsync(RuntimeRequestHead head) => head.Route switch
     {
-        var decision = _environment.OnNext(this, out var invocation, out var rejection);
-        switch (decision)
-        {
-            case NextDecision.Deliver:
-                await DeliverAsync(invocation!).ConfigureAwait(false);
-                return true;
-            case NextDecision.Parked:
-                // Wait until an invocation has been written to this connection (or it was given up).
-                return await new ValueTask<bool>(this, _delivered.Version).ConfigureAwait(false);
-            default:
-                await SendAsync(rejection!).ConfigureAwait(false);
-                return rejection != RuntimeReplies.ContainerError;
-        }
-    }
+        RuntimeRoute.Response or RuntimeRoute.Error or RuntimeRoute.InitError when head.Method == RuntimeMethod.Post => HandleResultAsync(head),
+        RuntimeRoute.Unknown => DiscardBodyAndReplyAsync(head, RuntimeReplies.NotFound),
+        _ => DiscardBodyAndReplyAsync(head, RuntimeReplies.MethodNotAllowed),
+    };
+
+    // The async methods below usually complete without waiting (the runtime's body is in the pipe by the time its head
+    // is); when one waits (a body still arriving, a full socket buffer), its state machine comes from a pool instead of
+    // the heap (PoolingAsyncValueTaskMethodBuilder).
 
     /// <summary>Writes the /next response for <paramref name="invocation"/>: headers and payload in one gather write.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
