@@ -126,7 +126,7 @@ internal sealed partial class KestrelRuntimeConnection : IRuntimeApiConnection, 
         return WriteLargeAsync(response, segments);
     }
 
-    private static async ValueTask WriteLargeAsync(HttpResponse response, IReadOnlyList<ArraySegment<byte>> segments)
+    private static async ValueTask WriteLargeAsync(HttpResponse response, PayloadSegments segments)
     {
         for (int i = 0; i < segments.Count; i++)
         {
