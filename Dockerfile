@@ -32,6 +32,7 @@ COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
 COPY src/Gateway/Gateway.csproj src/Gateway/
 COPY src/Gateway/Native/GatewaySpawn.targets src/Gateway/Native/
 COPY src/Gateway.EventStore/Gateway.EventStore.csproj src/Gateway.EventStore/
+COPY src/Gateway.Cluster/Gateway.Cluster.csproj src/Gateway.Cluster/
 COPY src/Gateway.Runtime/Gateway.Runtime.csproj src/Gateway.Runtime/
 COPY src/Functions/Samples/Samples.csproj src/Functions/Samples/
 RUN dotnet restore src/Gateway/Gateway.csproj -r linux-x64 \

@@ -108,7 +108,7 @@ internal sealed class GatewayOptions
 
     /// <summary>On SIGTERM: 0 stops at once (in-flight invocations end with Runtime.ExitError). More: readiness
     /// (/_gateway/ready) answers 503, no new connection is accepted, and requests in flight get up to this many
-    /// seconds to finish before the workers are stopped (Hosting/Probes/GracefulDrain.cs).</summary>
+    /// seconds to finish before the workers are stopped (Program.cs, Hosting/Probes/HealthProbes.cs).</summary>
     public double DrainSeconds { get; set; }
 
     // ---- admission (Lambda's concurrency and scaling limits; see Admission/AdmissionController.cs) ----
