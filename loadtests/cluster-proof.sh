@@ -111,7 +111,8 @@ for i in $(seq 1 "$nodes_n"); do node_port[$i]="$(free_port)"; node_url[$i]="htt
 start_node() { # I
   local i="$1"
   artifacts/gateway/Gateway --urls "${node_url[$i]}" --data "$tmp/n$i" --functions "$tmp/functions.json" --quiet \
-    --sandbox none --account-concurrency-limit 20 --minimum-unreserved-concurrency 0 --async-clock-rate "$clock_rate" \
+    --sandbox none --account-concurrency-limit 20 --minimum-unreserved-concurrency 0 --request-rate-multiplier 1000 \
+    --async-clock-rate "$clock_rate" \
     --cluster "$redis_url" --node-id "n$i" --cluster-nodes "$nodes_n" >>"$out/node$i.log" 2>&1 &
   node_pid[$i]=$!; lt_stop_on_exit "${node_pid[$i]}"
   for _ in $(seq 300); do
@@ -173,7 +174,8 @@ if scenario a; then
   read -r peak_limited peak_total <<<"$(peak_of limited)"
   echo "  peak runs in progress (from the functions' own file): limited $peak_limited (limit 5), all functions $peak_total (account 20)" | tee -a "$out/results.txt"
   model_ok=1
-  runs model "$out/flood.json" --target limited:5 --target open:15 --tolerance 10 --slack 3 || model_ok=0
+  runs model "$out/flood.json" --target limited:5:ReservedFunctionConcurrentInvocationLimitExceeded \
+    --target open:15:ConcurrentInvocationLimitExceeded --tolerance 10 --slack 3 || model_ok=0
   if ((peak_limited <= 5 && peak_total <= 20 && model_ok && peak_limited > 0)); then
     pass a "peak $peak_limited <= 5 and $peak_total <= 20; admitted and throttled within 10% of the model"
   else

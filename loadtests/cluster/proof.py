@@ -11,7 +11,7 @@
       After K answers, kill -9 PID (once), or run CMD (once, in the background). Writes tag -> status.
   proof.py overlap RECORDS [--function NAME]…
       Max number of runs in progress at once, from the record file's order: per function and over all of them.
-  proof.py model   FLOOD.json --target NAME:LIMIT … [--tolerance P] [--slack N]
+  proof.py model   FLOOD.json --target NAME:LIMIT[:REASON] … [--tolerance P] [--slack N]
       The concurrency model beside what was measured (see model()).
   proof.py ran     RECORDS EVENTS.json [--min-runs K]
       Every tag answered 202 ended at least K times in the record file.
@@ -76,7 +76,7 @@ def flood(args):
         t, name, tag = schedule[i]
         url = nodes[i % len(nodes)]
         lag = time.monotonic() - (origin + t)
-        status, reason, _, latency = invoke(url, name, json.dumps({"id": tag, "ms": args.ms}).encode(), timeout=args.ms / 1000 + 30)
+        status, reason, _, latency = invoke(url, name, json.dumps({"id": tag, "ms": args.ms}, separators=(",", ":")).encode(), timeout=args.ms / 1000 + 30)
         results[i] = {"t": t, "function": name, "tag": tag, "node": i % len(nodes), "status": status, "reason": reason,
                       "latency": latency, "lag": lag}
 
@@ -107,11 +107,13 @@ def model(args):
     results = json.load(open(args.flood))
     ok = True
     for target in args.target:
-        name, limit = target.split(":")[0], int(target.split(":")[1])
+        name, limit, reason = (target.split(":") + [""])[:3]
+        limit = int(limit)
         rs = sorted((r for r in results if r["function"] == name), key=lambda r: r["t"])
         admitted = [r for r in rs if r["status"] == 200]
-        throttled = [r for r in rs if r["status"] == 429]
-        other = [r for r in rs if r["status"] not in (200, 429)]
+        # A 429 counts as throttled by the limit only with Lambda's reason for it (when given): any other is "other".
+        throttled = [r for r in rs if r["status"] == 429 and (not reason or r["reason"] == reason)]
+        other = [r for r in rs if r["status"] != 200 and r not in throttled]
         hold = statistics.median(r["latency"] for r in admitted) if admitted else 0
         running, pa, pt = [], 0, 0
         for r in rs:
@@ -132,6 +134,8 @@ def model(args):
               f" -> {'within' if good else 'OUTSIDE'} {args.tolerance:g}% / {args.slack} requests")
         for r in other[:5]:
             print(f"    other: {r['status']} {r['reason']} on node {r['node'] + 1}")
+        if len(other) > 5:
+            print(f"    … {len(other) - 5} more")
     return 0 if ok else 1
 
 
@@ -201,7 +205,7 @@ def events(args):
 
     def send(i):
         tag = f"{args.prefix}-{i}"
-        payload = json.dumps({"id": tag, "ms": args.ms, "fail": 1 if args.fail else 0}).encode()
+        payload = json.dumps({"id": tag, "ms": args.ms, "fail": 1 if args.fail else 0}, separators=(",", ":")).encode()
         status, reason, node = -1, "", i % len(nodes)
         for attempt in range(len(nodes)):
             node = (i + attempt) % len(nodes)
@@ -277,7 +281,7 @@ def registry(args):
         def poll(i):
             deadline = t0 + args.timeout
             while time.monotonic() < deadline:
-                status, reason, body, _ = invoke(nodes[i], name, json.dumps({"id": f"{name}-probe", "ms": 0}).encode(), timeout=10)
+                status, reason, body, _ = invoke(nodes[i], name, json.dumps({"id": f"{name}-probe", "ms": 0}, separators=(",", ":")).encode(), timeout=10)
                 if check(status, reason, body):
                     seen[i] = time.monotonic() - t0
                     return
