@@ -32,7 +32,7 @@ public sealed class DeployManifestTests
     [InlineData("gateway.yaml", "- $(POD_NAME)", "- $(NODE_NAME)", "$(NODE_NAME) in args is not an env var")]
     [InlineData("gateway.yaml", "      targetPort: http", "      targetPort: web", "targetPort 'web'")]
     [InlineData("redis.yaml", "serviceName: gateway-redis", "serviceName: redis", "serviceName 'redis' is not a Service")]
-    [InlineData("redis.yaml", "        - name: redis\n", "        - image2: x\n          name: redis\n", "unknown property 'image2'")]
+    [InlineData("redis.yaml", "          image: redis:7.0\n", "          image: redis:7.0\n          imagePullPolicy2: Always\n", "unknown property 'imagePullPolicy2'")]
     [InlineData("config.yaml", "kind: ConfigMap", "kind: ConfigMapp", "not a kind this check knows")]
     public async Task A_broken_manifest_fails_the_check(string file, string find, string replace, string expected)
     {
