@@ -32,6 +32,11 @@ public enum StoreStatus
     Closed,
     /// <summary>No event with that id (already completed, dropped or never existed).</summary>
     NotFound,
+    /// <summary>
+    /// The store's server cannot be reached now (a shared store: Redis down or partitioned away). The operation may or
+    /// may not have taken effect if the connection broke after it was sent; the caller answers 503 and may retry.
+    /// </summary>
+    Unavailable,
 }
 
 /// <summary>An outcome as a value: expected failures (disk full, closed) are not exceptions.</summary>

@@ -205,4 +205,8 @@ internal sealed class GatewayOptions
     /// <summary>How many nodes the cluster is configured with: the static share (limit ÷ nodes) each node admits
     /// while Redis is unreachable.</summary>
     public int ClusterNodes { get; set; } = 1;
+
+    /// <summary>Cluster Event queue backstop: an in-flight event its node has not touched for this many seconds goes
+    /// back to the shared queue even if the node's lease still exists (live nodes touch theirs every fifth of it).</summary>
+    public int ClusterEventIdleReclaimSeconds { get; set; } = 300;
 }

@@ -259,11 +259,20 @@ if (tracesEndpoint is not null)
 var app = builder.Build();
 
 // The durable Event queue: opened (and repaired, if a crash left a torn tail) before anything is served.
-Gateway.EventStore.SqliteEventStore eventStore;
+Gateway.EventStore.IEventStore eventStore;
 var eventStorePath = options.EventStorePath ?? Path.Combine(environmentServices.DataDirectory, "events.db");
 try
 {
-    eventStore = Gateway.EventStore.SqliteEventStore.Open(new() { Path = eventStorePath }, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Gateway.EventStore"));
+    if (cluster is not null)
+    {
+        // Cluster mode: one queue on Redis Streams shared by every node, so an accepted event outlives this node.
+        eventStore = new Gateway.Cluster.Events.RedisStreamEventStore(cluster, Gateway.ClusterMode.ClusterEvents.Options(options),
+            message => Console.WriteLine("[gateway] cluster: " + message));
+    }
+    else
+    {
+        eventStore = Gateway.EventStore.SqliteEventStore.Open(new() { Path = eventStorePath }, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Gateway.EventStore"));
+    }
 }
 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
 {

@@ -5,123 +5,16 @@ using Xunit.Abstractions;
 
 namespace Gateway.EventStore.Tests;
 
-public sealed class EventStoreTests(ITestOutputHelper output)
+/// <summary>The SQLite store: the shared contract (<see cref="EventStoreContract"/>) plus what only a file-backed store has.</summary>
+public sealed class EventStoreTests(ITestOutputHelper output) : EventStoreContract, IDisposable
 {
-    private static EventRecord Record(string requestId, long acceptedAt = 1_000, int attempts = 0, long next = 1_000, int payloadBytes = 16, string? clientContext = null)
-    {
-        var payload = new byte[payloadBytes];
-        for (int i = 0; i < payload.Length; i++)
-            payload[i] = (byte)(i * 7 + requestId.Length);
-        return new EventRecord(requestId, "echo", "$LATEST", payload, clientContext, acceptedAt, attempts, next);
-    }
+    private readonly TempDir _contractDir = new();
 
-    private static async Task<EventId> AppendOk(IEventStore store, EventRecord record)
-    {
-        var result = await store.AppendAsync(record).Timeout();
-        Assert.Equal(StoreStatus.Ok, result.Status);
-        return result.Value;
-    }
+    protected override Task<IEventStore> OpenAsync() => Task.FromResult<IEventStore>(SqliteEventStore.Open(new SqliteEventStoreOptions { Path = _contractDir.Db }));
 
-    [Fact]
-    public async Task Append_claim_complete_round_trip()
-    {
-        using var dir = new TempDir();
-        await using var store = SqliteEventStore.Open(new SqliteEventStoreOptions { Path = dir.Db });
-        var record = Record("req-1", clientContext: "{\"custom\":{}}");
-        var id = await AppendOk(store, record);
+    protected override Task<IEventStore> ReopenAsync() => OpenAsync();
 
-        var claimed = await store.ClaimDueAsync(nowUnixMs: 1_000, max: 10).Timeout();
-        Assert.True(claimed.IsOk);
-        var e = Assert.Single(claimed.Value!);
-        Assert.Equal(id, e.Id);
-        Assert.Equal(record.RequestId, e.Record.RequestId);
-        Assert.Equal(record.FunctionName, e.Record.FunctionName);
-        Assert.Equal(record.Qualifier, e.Record.Qualifier);
-        Assert.Equal(record.Payload.ToArray(), e.Record.Payload.ToArray());
-        Assert.Equal(record.ClientContext, e.Record.ClientContext);
-        Assert.Equal(record.AcceptedAtUnixMs, e.Record.AcceptedAtUnixMs);
-
-        // Claimed means in flight: not claimed twice.
-        Assert.Empty((await store.ClaimDueAsync(1_000, 10).Timeout()).Value!);
-        var counters = (await store.GetCountersAsync(4_000).Timeout()).Value;
-        Assert.Equal((0L, 1L, 3_000L), (counters.Pending, counters.InFlight, counters.OldestAgeMs));
-
-        Assert.True((await store.CompleteAsync(id).Timeout()).IsOk);
-        Assert.Equal(StoreStatus.NotFound, (await store.CompleteAsync(id).Timeout()).Status);
-        counters = (await store.GetCountersAsync(4_000).Timeout()).Value;
-        Assert.Equal((0L, 0L, 0L), (counters.Pending, counters.InFlight, counters.OldestAgeMs));
-    }
-
-    [Fact]
-    public async Task An_event_appended_in_flight_is_not_claimed_until_recovered_after_a_crash()
-    {
-        using var dir = new TempDir();
-        await using (var store = SqliteEventStore.Open(new SqliteEventStoreOptions { Path = dir.Db }))
-        {
-            var appended = await store.AppendInFlightAsync(Record("running", attempts: 1)).Timeout();
-            Assert.True(appended.IsOk);
-            Assert.Empty((await store.ClaimDueAsync(10_000, 10).Timeout()).Value!); // the appender runs it itself
-            var counters = (await store.GetCountersAsync(1_000).Timeout()).Value;
-            Assert.Equal((0L, 1L), (counters.Pending, counters.InFlight));
-        }
-        await using var reopened = SqliteEventStore.Open(new SqliteEventStoreOptions { Path = dir.Db });
-        Assert.Equal(1, (await reopened.RecoverAsync().Timeout()).Value.InFlightReturned);
-        var claimed = Assert.Single((await reopened.ClaimDueAsync(10_000, 10).Timeout()).Value!);
-        Assert.Equal(("running", 1), (claimed.Record.RequestId, claimed.Record.Attempts));
-    }
-
-    [Fact]
-    public async Task Counters_tell_when_the_earliest_pending_event_is_due()
-    {
-        using var dir = new TempDir();
-        await using var store = SqliteEventStore.Open(new SqliteEventStoreOptions { Path = dir.Db });
-        Assert.Null((await store.GetCountersAsync(0).Timeout()).Value.NextDueAtUnixMs);
-        await AppendOk(store, Record("later", next: 9_000));
-        await AppendOk(store, Record("sooner", next: 7_000));
-        await store.AppendInFlightAsync(Record("running", next: 1_000)).Timeout(); // in flight: not due for anyone
-
-        Assert.Equal(7_000, (await store.GetCountersAsync(0).Timeout()).Value.NextDueAtUnixMs);
-    }
-
-    [Fact]
-    public async Task Claim_takes_only_due_events_oldest_due_first_and_honours_max()
-    {
-        using var dir = new TempDir();
-        await using var store = SqliteEventStore.Open(new SqliteEventStoreOptions { Path = dir.Db });
-        var late = await AppendOk(store, Record("late", next: 5_000));
-        var b = await AppendOk(store, Record("b", next: 2_000));
-        var a = await AppendOk(store, Record("a", next: 1_000));
-        var c = await AppendOk(store, Record("c", next: 2_000));
-
-        var first = (await store.ClaimDueAsync(3_000, 2).Timeout()).Value!;
-        Assert.Equal([a, b], first.Select(e => e.Id));
-        var second = (await store.ClaimDueAsync(3_000, 10).Timeout()).Value!;
-        Assert.Equal([c], second.Select(e => e.Id));
-        Assert.Equal([late], (await store.ClaimDueAsync(5_000, 10).Timeout()).Value!.Select(e => e.Id));
-    }
-
-    [Fact]
-    public async Task Reschedule_keeps_the_event_with_new_attempts_and_time_and_dead_letter_and_drop_take_it_out()
-    {
-        using var dir = new TempDir();
-        await using var store = SqliteEventStore.Open(new SqliteEventStoreOptions { Path = dir.Db });
-        var id = await AppendOk(store, Record("r"));
-        var other = await AppendOk(store, Record("d"));
-        var dropped = await AppendOk(store, Record("x"));
-        Assert.Equal(3, (await store.ClaimDueAsync(1_000, 10).Timeout()).Value!.Count);
-
-        Assert.True((await store.RescheduleAsync(id, attempts: 1, nextAttemptAtUnixMs: 61_000, reason: "Unhandled").Timeout()).IsOk);
-        Assert.Empty((await store.ClaimDueAsync(60_999, 10).Timeout()).Value!);
-        var again = Assert.Single((await store.ClaimDueAsync(61_000, 10).Timeout()).Value!);
-        Assert.Equal((id, 1, 61_000L, "Unhandled", 1_000L), (again.Id, again.Record.Attempts, again.Record.NextAttemptAtUnixMs, again.LastError, again.Record.AcceptedAtUnixMs));
-
-        Assert.True((await store.DeadLetterAsync(other, "RetriesExhausted").Timeout()).IsOk);
-        Assert.True((await store.DropAsync(dropped, "EventAgeExceeded").Timeout()).IsOk);
-        Assert.Equal(StoreStatus.NotFound, (await store.RescheduleAsync(dropped, 1, 0, "x").Timeout()).Status);
-        var counters = (await store.GetCountersAsync(100_000).Timeout()).Value;
-        Assert.Equal((0L, 1L, 1L), (counters.Pending, counters.InFlight, counters.DeadLettered));
-        Assert.Empty((await store.ClaimDueAsync(long.MaxValue, 10).Timeout()).Value!); // dead letters are never claimed
-    }
+    public void Dispose() => _contractDir.Dispose();
 
     [Fact]
     public async Task Concurrent_appends_are_all_durable_and_share_commits()
@@ -175,15 +68,6 @@ public sealed class EventStoreTests(ITestOutputHelper output)
         Assert.Equal(StoreStatus.Ok, (await reopened.CompleteAsync(dead).Timeout()).Status); // dead letters are still there to deliver
         var next = await AppendOk(reopened, Record("after"));
         Assert.True(next.Value > pending.Value, "ids are never reused");
-    }
-
-    [Fact]
-    public async Task Operations_after_dispose_fail_as_closed()
-    {
-        using var dir = new TempDir();
-        var store = SqliteEventStore.Open(new SqliteEventStoreOptions { Path = dir.Db });
-        await store.DisposeAsync();
-        Assert.Equal(StoreStatus.Closed, (await store.AppendAsync(Record("late")).Timeout()).Status);
     }
 
     /// <summary>

@@ -14,6 +14,8 @@ internal enum AcceptStatus
     Stored,
     /// <summary>Not stored (disk full, I/O error): answer an error, never 202.</summary>
     Failed,
+    /// <summary>Not stored because the cluster's shared queue (Redis) cannot be reached now: answer 503, never 202.</summary>
+    Unavailable,
 }
 
 /// <summary>
@@ -46,6 +48,11 @@ internal sealed class AsyncInvocations : IAsyncDisposable
         _time = asyncTime;
         _inMemoryPerFunction = Math.Max(1, inMemoryPerFunction);
         Outcomes = new EventOutcomes(store, invocations, settingsFor, delivery, asyncTime, _ => Wake());
+        if (store is ISharedEventStore shared)
+        {
+            // Other nodes add work this pump cannot see coming (their overflow, reclaimed events, their retries).
+            shared.WorkAvailable += Wake;
+        }
     }
 
     public EventOutcomes Outcomes { get; }
@@ -112,7 +119,7 @@ internal sealed class AsyncInvocations : IAsyncDisposable
             : await _store.AppendAsync(record).ConfigureAwait(false);
         if (!appended.IsOk)
         {
-            return (AcceptStatus.Failed, appended.Error ?? "The event could not be stored.");
+            return (appended.Status == StoreStatus.Unavailable ? AcceptStatus.Unavailable : AcceptStatus.Failed, appended.Error ?? "The event could not be stored.");
         }
         function.Events.Metrics.RecordReceived();
         if (!runNow)
@@ -139,7 +146,7 @@ internal sealed class AsyncInvocations : IAsyncDisposable
             Prepare(invocation, function, Functions.FunctionVersions.Latest, Guid.NewGuid().ToString());
             var (status, _) = await AcceptAsync(function, Functions.FunctionVersions.Latest, invocation).ConfigureAwait(false);
             handedOver = status == AcceptStatus.Queued;
-            return status != AcceptStatus.Failed;
+            return status is AcceptStatus.Queued or AcceptStatus.Stored;
         }
         finally
         {

@@ -104,6 +104,8 @@ internal static class GatewayOptionTable
             "This node's name in the cluster (unique per node)."),
         Row(OptionGroup.Cluster, nameof(GatewayOptions.ClusterNodes), "--cluster-nodes", "N", typeof(int), "1",
             "Nodes the cluster is configured with: while Redis is unreachable each node admits limit ÷ N."),
+        Row(OptionGroup.Cluster, nameof(GatewayOptions.ClusterEventIdleReclaimSeconds), "--cluster-event-idle-reclaim", "SECONDS", typeof(int), "300",
+            "Backstop: an in-flight Event its node stopped touching this long goes back to the shared queue (a dead node's go back as soon as its lease lapses)."),
 
         // ---- limits ----
         Row(OptionGroup.Limits, nameof(GatewayOptions.SyncPayloadLimit), "--sync-payload-limit", "BYTES", typeof(int), "6291456",

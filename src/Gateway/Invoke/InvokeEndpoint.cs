@@ -166,6 +166,12 @@ internal sealed class InvokeEndpoint(FunctionResolver resolver, Hosting.Function
                 // Durable (fsync'd) before the 202: a crash from here on cannot lose it. The qualifier is kept, so an
                 // alias is resolved when the event runs.
                 var (status, storeError) = await events.AcceptAsync(function, target.Qualifier ?? FunctionVersions.Latest, invocation).ConfigureAwait(false);
+                if (status == Async.AcceptStatus.Unavailable)
+                {
+                    Tracing.InvocationTracing.Refused(invocation, "ServiceUnavailable", null);
+                    await LambdaErrors.ServiceUnavailable(context, storeError!).ConfigureAwait(false);
+                    return;
+                }
                 if (status == Async.AcceptStatus.Failed)
                 {
                     Tracing.InvocationTracing.Refused(invocation, "ServiceException", null);

@@ -40,6 +40,14 @@ internal static class LambdaErrors
     public static Task ServiceException(HttpContext context, string message)
         => WriteAsync(context, 500, "ServiceException", message, capitalMessage: true, type: "Service");
 
+    /// <summary>
+    /// 503 <c>ServiceUnavailable</c>, Lambda's common error for "a temporary failure of the server" (API reference,
+    /// Common Errors): an Event invoke whose cluster queue (Redis) cannot be reached. Not in Invoke's modelled errors
+    /// (none of them is a 503); SDKs retry it as a transient error (botocore: any 503). Shaped like ServiceException.
+    /// </summary>
+    public static Task ServiceUnavailable(HttpContext context, string message)
+        => WriteAsync(context, 503, "ServiceUnavailable", message, capitalMessage: true, type: "Service");
+
     public static Task UnknownOperation(HttpContext context)
         => WriteAsync(context, 404, "UnknownOperationException", "Unknown operation " + context.Request.Method + " " + context.Request.Path, capitalMessage: false, type: null);
 
