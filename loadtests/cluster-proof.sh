@@ -57,7 +57,7 @@ else
 fi
 
 if ((smoke)); then
-  flood_seconds=10; event_count=1000; redis_events=600; retry_count=6
+  flood_seconds=10; event_count=400; redis_events=300; retry_count=6
 else
   flood_seconds=30; event_count=5000; redis_events=3000; retry_count=20
 fi
