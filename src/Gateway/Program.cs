@@ -230,7 +230,15 @@ catch (FunctionConfigurationException ex)
     return 1;
 }
 
-var host = new FunctionHost(environmentServices, admission, machineLimit, asyncTime);
+// Cluster mode: admission decided in Redis (one script per decision), this node's heartbeat and slot reclaim.
+Gateway.Admission.IAdmission hostAdmission = admission;
+Gateway.ClusterMode.Admission.ClusterAdmissionNode? clusterAdmission = null;
+if (cluster is not null)
+{
+    clusterAdmission = Gateway.ClusterMode.Admission.ClusterAdmissionNode.Start(cluster, admission, options.ToAdmissionOptions(), time, message => Console.WriteLine("[gateway] cluster: " + message));
+    hostAdmission = clusterAdmission.Admission;
+}
+var host = new FunctionHost(environmentServices, hostAdmission, machineLimit, asyncTime);
 host.Load(registry, resolver);
 // A functions file whose reserved concurrency the account cannot give is refused at start, as before.
 foreach (var record in registry.Current.All)
@@ -407,6 +415,10 @@ finally
         events.BeginStop(); // as the stop without a drain does first (events running now run again later)
     }
     await host.StopAsync(TimeSpan.FromSeconds(5));
+    if (clusterAdmission is not null)
+    {
+        await clusterAdmission.LeaveAsync(); // after the invocations ended: the lease goes, the slots come back
+    }
     await events.DisposeAsync();
     environmentServices.Dispose();
     registryStore.Dispose();

@@ -226,6 +226,21 @@ internal sealed class AdmissionController : IAdmission
             ? ThrottleDecision.Admitted
             : ThrottleDecision.Throttled(ThrottleReason.ConcurrentInvocationLimitExceeded, Seconds(wait));
 
+    /// <summary>In process: decisions are synchronous, and the invoke path awaits nothing for them.</summary>
+    public bool IsRemote => false;
+
+    /// <summary>Not used on a single node (<see cref="IsRemote"/> is false); answers synchronously.</summary>
+    public ValueTask<RemoteAdmission> AdmitRemoteAsync(FunctionAdmission function, bool needsNewEnvironment, bool chargeRequest)
+    {
+        var decision = Admit(function, needsNewEnvironment, chargeRequest, out var ticket);
+        return new(new RemoteAdmission(decision, ticket.IsHeld && needsNewEnvironment
+            ? new AdmissionTicket(ticket.Holder!, ticket.Data | AdmissionTicket.BurstTokenIncluded)
+            : ticket));
+    }
+
+    /// <summary>Not used on a single node; answers synchronously.</summary>
+    public ValueTask<ThrottleDecision> AcceptRequestRemoteAsync(FunctionAdmission function) => new(TryAcceptRequest(function));
+
     /// <summary>Gives back what <paramref name="ticket"/> holds and clears it, so a second release of the same
     /// variable does nothing.</summary>
     public void Release(ref AdmissionTicket ticket)
@@ -234,7 +249,7 @@ internal sealed class AdmissionController : IAdmission
         {
             return;
         }
-        bool fromUnreservedPool = ticket.Data != 0;
+        bool fromUnreservedPool = (ticket.Data & 1) != 0;
         ticket = default;
         Debug.Assert(function.Owner == this, "A ticket from another controller.");
         int account = Interlocked.Decrement(ref _inFlight);

@@ -51,6 +51,9 @@ internal sealed class FunctionAdmission
 
     /// <summary>One interlocked add per admission: no allocation, no lock.</summary>
     internal void CountAdmitted() => Interlocked.Increment(ref _admitted);
+
+    /// <summary>The cluster admission's per-function state (keys, its static-share handle); null on a single node.</summary>
+    internal object? ClusterState { get; set; }
 }
 
 /// <summary>A reserved concurrency and its request-rate bucket (RequestRateMultiplier × limit per second; none for a
@@ -81,6 +84,13 @@ internal readonly struct AdmissionTicket
     internal long Data { get; }
 
     public bool IsHeld => Holder is not null;
+
+    /// <summary>A flag any admission may set in <see cref="Data"/>: the ticket already includes the burst token for a
+    /// new environment (a remote admission decided that before the pool placed the invocation).</summary>
+    internal const long BurstTokenIncluded = 1L << 62;
+
+    /// <summary>The pool asks for no second burst token when it starts a new environment for this ticket.</summary>
+    public bool IncludesBurstToken => (Data & BurstTokenIncluded) != 0;
 }
 
 internal static class AtomicCounter

@@ -41,4 +41,22 @@ internal interface IAdmission
 
     /// <summary>Gives back what the ticket holds and clears it (a second release does nothing).</summary>
     void Release(ref AdmissionTicket ticket);
+
+    /// <summary>
+    /// True when decisions are made elsewhere (cluster mode: a Redis round trip). Callers then await
+    /// <see cref="AdmitRemoteAsync"/> before the pool's synchronous dispatch, which finds the ticket held and admits
+    /// nothing itself; a single node answers false and its path has no await added.
+    /// </summary>
+    bool IsRemote { get; }
+
+    /// <summary>The awaited decision of a remote admission (<see cref="TryAdmit"/> with <paramref name="chargeRequest"/>,
+    /// else <see cref="TryAdmitQueued"/>). The ticket carries <see cref="AdmissionTicket.IncludesBurstToken"/> when a
+    /// burst token was taken for <paramref name="needsNewEnvironment"/>.</summary>
+    ValueTask<RemoteAdmission> AdmitRemoteAsync(FunctionAdmission function, bool needsNewEnvironment, bool chargeRequest);
+
+    /// <summary>The awaited <see cref="TryAcceptRequest"/> of a remote admission.</summary>
+    ValueTask<ThrottleDecision> AcceptRequestRemoteAsync(FunctionAdmission function);
 }
+
+/// <summary>A remote admission's answer: the decision and, when admitted, the ticket.</summary>
+internal readonly record struct RemoteAdmission(ThrottleDecision Decision, AdmissionTicket Ticket);

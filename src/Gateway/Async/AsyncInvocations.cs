@@ -134,7 +134,8 @@ internal sealed class AsyncInvocations : IAsyncDisposable
     /// <summary>Accepts an event for <paramref name="functionName"/> from inside the gateway (a function destination).</summary>
     public async ValueTask<bool> InvokeAsync(string functionName, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
     {
-        if (!_functions.TryGet(functionName, out var function) || _functions.Admission.TryAcceptRequest(function.Admission).IsThrottled)
+        if (!_functions.TryGet(functionName, out var function)
+            || (_functions.Admission.IsRemote ? await _functions.Admission.AcceptRequestRemoteAsync(function.Admission).ConfigureAwait(false) : _functions.Admission.TryAcceptRequest(function.Admission)).IsThrottled)
         {
             return false; // retried by the caller's delivery backoff
         }

@@ -112,7 +112,18 @@ internal sealed class EventQueue
                 Tracing.InvocationTracing.StartForQueuedEvent(invocation, pool.Function);
             }
             var capacity = pool.CapacityChanged; // taken before trying, so no wake-up is missed
-            var result = pool.TryDispatch(invocation, chargeRequest: false, out var lease, out var throttle);
+            DispatchResult result;
+            DispatchLease lease;
+            Admission.ThrottleDecision throttle;
+            if (pool.AdmissionIsRemote && (throttle = await pool.PreAdmitAsync(invocation, chargeRequest: false).ConfigureAwait(false)).IsThrottled)
+            {
+                result = DispatchResult.Throttled; // cluster mode: the decision came first, and it refused
+                lease = default;
+            }
+            else
+            {
+                result = pool.TryDispatch(invocation, chargeRequest: false, out lease, out throttle);
+            }
             switch (result)
             {
                 case DispatchResult.Assigned:

@@ -206,7 +206,8 @@ internal sealed class EnvironmentPool : IEnvironmentOwner
     {
         lease = default;
         throttle = ThrottleDecision.Admitted;
-        bool burstTokenHeld = false;
+        // Held already only after a remote pre-admission (cluster mode), which may have taken the burst token.
+        bool burstTokenHeld = invocation.Admission.IncludesBurstToken;
         for (int attempt = 0; attempt < 16; attempt++)
         {
             // 1. Reserve, under the lock: an environment, or room for a new one.
@@ -306,6 +307,30 @@ internal sealed class EnvironmentPool : IEnvironmentOwner
         _admission.Release(ref invocation.Admission);
         throttle = ThrottleDecision.Throttled(ThrottleReason.ConcurrentInvocationLimitExceeded, 1);
         return DispatchResult.Throttled;
+    }
+
+    /// <summary>True when admission is remote (cluster mode): await <see cref="PreAdmitAsync"/> before <see cref="TryDispatch"/>.</summary>
+    public bool AdmissionIsRemote => _admission.IsRemote;
+
+    /// <summary>
+    /// Cluster mode: the admission decision, awaited before the synchronous <see cref="TryDispatch"/>, which then
+    /// finds the ticket held and only places the invocation. Whether a new environment (and so a burst token) is
+    /// needed is predicted from the pool's state now — no idle and no unclaimed starting environment — and may be
+    /// wrong by the time of the dispatch: a guess of "new" that finds a warm environment has spent a burst token
+    /// (conservative), a guess of "warm" that needs a new one gets its burst token from <see cref="IAdmission.TryStartEnvironment"/>
+    /// (the cluster admission takes it from this node's static share and charges the cluster's bucket without waiting).
+    /// On a throttle the invocation holds nothing.
+    /// </summary>
+    public async ValueTask<ThrottleDecision> PreAdmitAsync(Invocation invocation, bool chargeRequest)
+    {
+        bool needsNew;
+        lock (_lock)
+        {
+            needsNew = _idle.Count == 0 && _startingUnclaimed.Count == 0;
+        }
+        var (decision, ticket) = await _admission.AdmitRemoteAsync(Admission, needsNew, chargeRequest).ConfigureAwait(false);
+        invocation.Admission = ticket;
+        return decision;
     }
 
     /// <summary>

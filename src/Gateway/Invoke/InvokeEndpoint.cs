@@ -1,3 +1,4 @@
+using Gateway.Admission;
 using Gateway.Environments;
 using Gateway.Functions;
 using Gateway.Invocations;
@@ -11,6 +12,10 @@ namespace Gateway.Invoke;
 /// </summary>
 internal sealed class InvokeEndpoint(FunctionResolver resolver, Hosting.FunctionHost host, InvocationPool invocations, Async.AsyncInvocations events, RequestBodyBudget bodyBudget, GatewayOptions options, TimeProvider time)
 {
+    /// <summary>Cluster mode: admission is a Redis round trip, awaited before the dispatch (read once: a single node's
+    /// path tests one field).</summary>
+    private readonly bool _remoteAdmission = host.Admission.IsRemote;
+
     /// <summary>Resource-based policies: the cross-account check (null: none, as in tests that build the endpoint alone).</summary>
     public Security.Policies.FunctionPolicies? Policies { get; init; }
 
@@ -155,7 +160,9 @@ internal sealed class InvokeEndpoint(FunctionResolver resolver, Hosting.Function
             {
                 // A function with reserved concurrency 0 still gets its events (AWS hands them to the on-failure
                 // destination or DLQ); otherwise an Event is charged the request rate like any invoke.
-                var accepted = function.Admission.ReservedConcurrentExecutions == 0 ? default : host.Admission.TryAcceptRequest(function.Admission);
+                var accepted = function.Admission.ReservedConcurrentExecutions == 0 ? default
+                    : _remoteAdmission ? await host.Admission.AcceptRequestRemoteAsync(function.Admission).ConfigureAwait(false)
+                    : host.Admission.TryAcceptRequest(function.Admission);
                 if (accepted.IsThrottled)
                 {
                     function.Metrics.RecordThrottle(accepted.Reason);
@@ -185,7 +192,17 @@ internal sealed class InvokeEndpoint(FunctionResolver resolver, Hosting.Function
             }
             // The response is written on the thread that reads the runtime's answer (no thread-pool hop) when asked to.
             invocation.CompleteInline = options.InlineScheduling && stream is null;
-            var dispatch = SyncDispatch.TryDispatch(resolver, host, reference, ref target, ref pool, invocation, out var lease, out var throttle);
+            DispatchResult dispatch;
+            DispatchLease lease;
+            ThrottleDecision throttle;
+            if (_remoteAdmission)
+            {
+                (dispatch, lease, throttle) = await SyncDispatch.TryDispatchRemoteAsync(resolver, host, reference, target, pool, invocation).ConfigureAwait(false);
+            }
+            else
+            {
+                dispatch = SyncDispatch.TryDispatch(resolver, host, reference, ref target, ref pool, invocation, out lease, out throttle);
+            }
             if (dispatch == DispatchResult.Throttled)
             {
                 function.Metrics.RecordThrottle(throttle.Reason);

@@ -52,6 +52,31 @@ internal static class SyncDispatch
         return dispatch;
     }
 
+    /// <summary>
+    /// <see cref="TryDispatch"/> when admission is remote (cluster mode): the decision is awaited first (one Redis
+    /// round trip), then the pool places the admitted invocation synchronously. Only called when
+    /// <see cref="IAdmission.IsRemote"/>; a single node never reaches this method.
+    /// </summary>
+    public static async ValueTask<RemoteDispatch> TryDispatchRemoteAsync(FunctionResolver resolver, FunctionHost host, FunctionReference reference,
+        ResolvedTarget target, EnvironmentPool pool, Invocation invocation)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            var admitted = await pool.PreAdmitAsync(invocation, chargeRequest: true).ConfigureAwait(false);
+            if (admitted.IsThrottled)
+            {
+                return new(DispatchResult.Throttled, default, admitted);
+            }
+            var dispatch = pool.TryDispatch(invocation, chargeRequest: true, out var lease, out var throttle);
+            if (dispatch != DispatchResult.Stopping || attempt > 0
+                || !resolver.TryResolveForInvoke(reference, out target, out _) || !host.TryGetPool(target, out pool))
+            {
+                return new(dispatch, lease, throttle);
+            }
+            invocation.InvokedFunctionArn = target.InvokedArn; // the version was replaced or removed: once more
+        }
+    }
+
     /// <summary>The invocation's trace: a span when tracing is on (the runtime's parent), else the caller's X-Ray
     /// header, else its W3C traceparent in X-Ray form, else a new id (formatted into the /next head, no string).</summary>
     public static void AssignTrace(Invocation invocation, EnvironmentPool pool, in ResolvedTarget target, Microsoft.AspNetCore.Http.IHeaderDictionary headers,
@@ -76,3 +101,6 @@ internal static class SyncDispatch
         }
     }
 }
+
+/// <summary>What <see cref="SyncDispatch.TryDispatchRemoteAsync"/> found (its out parameters, as an async method has none).</summary>
+internal readonly record struct RemoteDispatch(DispatchResult Result, DispatchLease Lease, ThrottleDecision Throttle);

@@ -19,6 +19,9 @@ namespace Gateway.FunctionUrls;
 /// </remarks>
 internal sealed class FunctionUrlInvoker(FunctionResolver resolver, Hosting.FunctionHost host, InvocationPool invocations, RequestBodyBudget bodyBudget, GatewayOptions options, TimeProvider time)
 {
+    /// <summary>Cluster mode: admission is awaited before the dispatch (as in InvokeEndpoint).</summary>
+    private readonly bool _remoteAdmission = host.Admission.IsRemote;
+
     [ThreadStatic] private static UrlResponseHead? t_head;
 
     public Task HandleAsync(HttpContext context, FunctionUrlRoute route, string rawPath)
@@ -126,7 +129,17 @@ internal sealed class FunctionUrlInvoker(FunctionResolver resolver, Hosting.Func
             var stream = FunctionUrlStreaming.Begin(context, route, invocation); // RESPONSE_STREAM only
 
             // 4. Admission and dispatch: the Invoke API's own path.
-            var dispatch = SyncDispatch.TryDispatch(resolver, host, reference, ref target, ref pool, invocation, out var lease, out var throttle);
+            DispatchResult dispatch;
+            DispatchLease lease;
+            Admission.ThrottleDecision throttle;
+            if (_remoteAdmission)
+            {
+                (dispatch, lease, throttle) = await SyncDispatch.TryDispatchRemoteAsync(resolver, host, reference, target, pool, invocation).ConfigureAwait(false);
+            }
+            else
+            {
+                dispatch = SyncDispatch.TryDispatch(resolver, host, reference, ref target, ref pool, invocation, out lease, out throttle);
+            }
             if (dispatch == DispatchResult.Throttled)
             {
                 function.Metrics.RecordThrottle(throttle.Reason);
