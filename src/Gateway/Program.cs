@@ -185,17 +185,25 @@ var machineLimit = new EnvironmentLimit(options.MaxEnvironments ?? EnvironmentLi
 // The registry: the functions file, merged with what the management API changed in earlier runs (registry.db).
 SqliteRegistryStore registryStore;
 FunctionRegistry registry;
+Gateway.ClusterMode.Registry.ClusterRegistry? clusterRegistry = null;
 try
 {
     registryStore = SqliteRegistryStore.Open(Path.Combine(environmentServices.DataDirectory, SqliteRegistryStore.FileName));
-    if (!string.IsNullOrWhiteSpace(options.ResetApiChanges))
+    var fileTime = string.IsNullOrEmpty(options.Functions) ? time.GetUtcNow() : new DateTimeOffset(File.GetLastWriteTimeUtc(options.Functions), TimeSpan.Zero);
+    if (cluster is not null)
+    {
+        // Cluster mode: the registry lives in Redis (shared by every node); the functions file only seeds names the
+        // cluster has nothing for (Cluster/Registry/ClusterRegistry.cs explains the rule). registry.db keeps the other stores.
+        clusterRegistry = Gateway.ClusterMode.Registry.ClusterRegistry.Open(cluster, codeStore, definitions, fileTime, options.ResetApiChanges,
+            TimeSpan.FromSeconds(30), note => Console.WriteLine("[gateway] " + note));
+    }
+    else if (!string.IsNullOrWhiteSpace(options.ResetApiChanges))
     {
         int forgotten = registryStore.Forget(options.ResetApiChanges.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
         Console.WriteLine($"[gateway] --reset-api-changes: forgot the API's changes to {forgotten} function(s); the functions file applies to them again");
     }
     registryStore.FileFunctions = definitions.Select(d => d.Name).ToHashSet(StringComparer.Ordinal);
-    var fileTime = string.IsNullOrEmpty(options.Functions) ? time.GetUtcNow() : new DateTimeOffset(File.GetLastWriteTimeUtc(options.Functions), TimeSpan.Zero);
-    registry = new FunctionRegistry(RegistrySeed.Build(definitions, registryStore.Load(), fileTime, note => Console.WriteLine("[gateway] " + note)), registryStore);
+    registry = clusterRegistry?.Registry ?? new FunctionRegistry(RegistrySeed.Build(definitions, registryStore.Load(), fileTime, note => Console.WriteLine("[gateway] " + note)), registryStore);
 }
 catch (Exception ex) when (ex is RegistryStoreException or IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
 {
@@ -240,6 +248,8 @@ if (cluster is not null)
 }
 var host = new FunctionHost(environmentServices, hostAdmission, machineLimit, asyncTime);
 host.Load(registry, resolver);
+using var registryFollower = clusterRegistry;
+clusterRegistry?.StartFollowing(); // other nodes' changes reach this host from now on
 // A functions file whose reserved concurrency the account cannot give is refused at start, as before.
 foreach (var record in registry.Current.All)
 {

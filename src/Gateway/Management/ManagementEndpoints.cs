@@ -57,6 +57,11 @@ internal static class ManagementEndpoints
         {
             return context.Registry.Change(change);
         }
+        catch (RegistryConflictException ex)
+        {
+            // Cluster mode: other nodes kept winning the race to commit (FunctionRegistry.MaxConflictAttempts).
+            return ChangeOutcome.Refused(LambdaError.ResourceConflict(ex.Message));
+        }
         catch (RegistryStoreException ex)
         {
             return ChangeOutcome.Refused(LambdaError.ServiceException("The change could not be saved: " + ex.Message));

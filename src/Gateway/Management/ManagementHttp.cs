@@ -61,6 +61,11 @@ internal static class ManagementHttp
         {
             return registry.Change(change);
         }
+        catch (RegistryConflictException ex)
+        {
+            // Cluster mode: other nodes kept winning the race to commit (FunctionRegistry.MaxConflictAttempts).
+            return LambdaError.ResourceConflict(ex.Message);
+        }
         catch (RegistryStoreException ex)
         {
             return LambdaError.ServiceException("The change could not be saved: " + ex.Message);

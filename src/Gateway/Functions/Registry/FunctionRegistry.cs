@@ -43,21 +43,68 @@ internal sealed class FunctionRegistry
     {
         lock (_writer)
         {
-            var previous = _current;
-            var (next, result) = change(previous);
-            if (ReferenceEquals(next, previous))
+            for (int attempt = 1; ; attempt++)
             {
+                var previous = _current;
+                var (next, result) = change(previous);
+                if (ReferenceEquals(next, previous))
+                {
+                    return result;
+                }
+                next = MarkChangedAsApi(previous, next);
+                try
+                {
+                    _store?.Save(previous, next);
+                }
+                catch (RegistryConflictException conflict) when (attempt < MaxConflictAttempts)
+                {
+                    // A shared store (several nodes) took another node's change first: catch up to it, then compute this
+                    // change again on the newer snapshot — its checks (names, RevisionIds, limits) run again, as if the
+                    // two requests had reached one node one after the other.
+                    ApplyLocked(previous, conflict.CatchUp(previous));
+                    continue;
+                }
+                ApplyLocked(previous, next);
                 return result;
             }
-            next = MarkChangedAsApi(previous, next);
-            _store?.Save(previous, next);
-            foreach (var listener in _listeners)
-            {
-                listener.Apply(previous, next);
-            }
-            Volatile.Write(ref _current, next);
-            return result;
         }
+    }
+
+    /// <summary>How often one change is computed again after losing a race to another node before it is refused
+    /// (<see cref="RegistryConflictException"/>: Lambda's ResourceConflictException).</summary>
+    public const int MaxConflictAttempts = 5;
+
+    /// <summary>
+    /// Applies a change another node already made durable (the shared registry in cluster mode): to the listeners, then
+    /// published, exactly as a local change — but not saved again. <paramref name="change"/> runs under the writer lock
+    /// on the latest snapshot and returns null (or it) to change nothing.
+    /// </summary>
+    public bool ApplyExternal(Func<RegistrySnapshot, RegistrySnapshot?> change)
+    {
+        lock (_writer)
+        {
+            var previous = _current;
+            var next = change(previous);
+            if (next is null || ReferenceEquals(next, previous))
+            {
+                return false;
+            }
+            ApplyLocked(previous, next);
+            return true;
+        }
+    }
+
+    private void ApplyLocked(RegistrySnapshot previous, RegistrySnapshot next)
+    {
+        if (ReferenceEquals(previous, next))
+        {
+            return;
+        }
+        foreach (var listener in _listeners)
+        {
+            listener.Apply(previous, next);
+        }
+        Volatile.Write(ref _current, next);
     }
 
     /// <summary>The precedence rule: a function changed through the API is the API's from now on (persisted, and no
@@ -105,4 +152,15 @@ internal interface IRegistryStore
 
 internal sealed record PersistedRegistry(IReadOnlyList<FunctionRecord> Functions, IReadOnlySet<string> DeletedFileFunctions);
 
-internal sealed class RegistryStoreException(string message, Exception? inner = null) : Exception(message, inner);
+internal class RegistryStoreException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>
+/// A shared store refused a save because another node committed a change first. <see cref="CatchUp"/> turns the
+/// snapshot the change was computed on into the store's newer one (run under the writer lock); the registry applies
+/// it and computes the change again. Past <see cref="FunctionRegistry.MaxConflictAttempts"/> the management API
+/// answers Lambda's ResourceConflictException with <see cref="Exception.Message"/>.
+/// </summary>
+internal sealed class RegistryConflictException(string message, Func<RegistrySnapshot, RegistrySnapshot> catchUp) : RegistryStoreException(message)
+{
+    public Func<RegistrySnapshot, RegistrySnapshot> CatchUp { get; } = catchUp;
+}
