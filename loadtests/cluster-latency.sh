@@ -48,13 +48,18 @@ cat >"$tmp/functions.json" <<EOF
     "ProvisionedEnvironments": $((event_connections > 1 ? event_connections : 1)), "MaxEnvironments": 64 } ] }
 EOF
 
-redis_port="$(free_port)"
-scripts/redis.sh --port "$redis_port" --dir "$tmp/redis" --foreground >"$out/redis.log" 2>&1 &
-redis_pid=$!; lt_stop_on_exit "$redis_pid"
-for _ in $(seq 100); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
-redis_url="redis://127.0.0.1:$redis_port"
+# Two Redis servers: cluster1's and cluster3's (a shared one would make cluster3's idle nodes consume cluster1's Events).
+declare -A redis_pid redis_url url pid
+start_redis() { # NAME
+  local port; port="$(free_port)"
+  scripts/redis.sh --port "$port" --dir "$tmp/redis-$1" --foreground >"$out/redis-$1.log" 2>&1 &
+  redis_pid[$1]=$!; lt_stop_on_exit "${redis_pid[$1]}"
+  for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  redis_url[$1]="redis://127.0.0.1:$port"
+}
+start_redis cluster1
+start_redis cluster3
 
-declare -A url pid
 start_gateway() { # NAME [gateway args…]
   local name="$1"; shift
   local port; port="$(free_port)"
@@ -69,12 +74,10 @@ start_gateway() { # NAME [gateway args…]
   log "$name did not answer"; exit 1
 }
 start_gateway single
-start_gateway cluster1 --cluster "$redis_url" --node-id c1-n1 --cluster-nodes 1
-# cluster3: its own key space would be needed for separate accounting; the nodes share the Redis with cluster1 but
-# use different node ids, and cluster1 is idle while cluster3 runs (and the other way round).
-start_gateway cluster3 --cluster "$redis_url" --node-id c3-n1 --cluster-nodes 3
-start_gateway cluster3b --cluster "$redis_url" --node-id c3-n2 --cluster-nodes 3
-start_gateway cluster3c --cluster "$redis_url" --node-id c3-n3 --cluster-nodes 3
+start_gateway cluster1 --cluster "${redis_url[cluster1]}" --node-id c1-n1 --cluster-nodes 1
+start_gateway cluster3 --cluster "${redis_url[cluster3]}" --node-id c3-n1 --cluster-nodes 3
+start_gateway cluster3b --cluster "${redis_url[cluster3]}" --node-id c3-n2 --cluster-nodes 3
+start_gateway cluster3c --cluster "${redis_url[cluster3]}" --node-id c3-n3 --cluster-nodes 3
 sleep 2
 
 {
@@ -85,11 +88,11 @@ sleep 2
 # run LABEL CONFIG [harness args…]: one harness run against CONFIG's node; appends its RESULT line plus redis_us.
 run() {
   local label="$1" config="$2"; shift 2
-  local r0 r1 line ok
-  r0="$(ticks "$redis_pid")"
+  local r0=0 r1=0 line ok rpid="${redis_pid[$config]:-}"
+  [[ -z "$rpid" ]] || r0="$(ticks "$rpid")"
   line="$(dotnet "$harness_dll" --url "${url[$config]}" --label "$label" --function echo --payload-bytes 64 \
     --duration "$duration" --warmup 1 --cpu-pids "${pid[$config]}" --quiet "$@" 2>>"$out/harness.log" | grep '^RESULT')"
-  r1="$(ticks "$redis_pid")"
+  [[ -z "$rpid" ]] || r1="$(ticks "$rpid")"
   ok="$(tr ' ' '\n' <<<"$line" | sed -n 's/^ok=//p')"
   # Redis ticks over the whole run (warmup included) ÷ the measured requests x (duration+1)/duration ≈ per request.
   local redis_us
