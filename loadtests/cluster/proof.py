@@ -99,8 +99,9 @@ def flood(args):
 
 def model(args):
     """The concurrency model: a request is admitted when fewer than LIMIT of its function's admitted requests are still
-    running at its send time, and an admitted request holds its slot for the median latency of the admitted ones (the
-    function's sleep plus the real overhead of dispatch and of a bash runtime, measured, not assumed). Functions with
+    running at its send time, and an admitted request holds its slot for the mean latency of the admitted ones (the
+    function's sleep plus the real overhead of dispatch and of a bash runtime, measured, not assumed; the mean, not
+    the median, because a saturated limit admits LIMIT / mean holding time per second, Little's law). Functions with
     their own LIMIT are independent (reserved concurrency is carved out of the account; the unreserved function's
     LIMIT is account − reserved). Compared with the totals as throttle.sh compares: within --tolerance percent or
     --slack requests."""
@@ -114,7 +115,7 @@ def model(args):
         # A 429 counts as throttled by the limit only with Lambda's reason for it (when given): any other is "other".
         throttled = [r for r in rs if r["status"] == 429 and (not reason or r["reason"] == reason)]
         other = [r for r in rs if r["status"] != 200 and r not in throttled]
-        hold = statistics.median(r["latency"] for r in admitted) if admitted else 0
+        hold = statistics.fmean(r["latency"] for r in admitted) if admitted else 0
         running, pa, pt = [], 0, 0
         for r in rs:
             running = [e for e in running if e > r["t"]]
