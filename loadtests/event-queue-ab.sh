@@ -27,6 +27,8 @@ while (($#)); do
 done
 
 dir="$(mktemp -d /tmp/event-queue-ab-XXXXXX)"
+# Publish once (unless LT_NO_PUBLISH=1 says artifacts/gateway is current); every run below measures that binary.
+[[ "${LT_NO_PUBLISH:-0}" == 1 ]] || scripts/publish.sh >&2
 url="$(scripts/redis.sh --port "$port" --dir "$dir/redis")"
 trap 'redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || true; rm -rf "$dir"' EXIT
 
@@ -38,7 +40,7 @@ run() { # mode, round
     extra=(--cluster "$url" --node-id ab)
   fi
   local line
-  line="$(loadtests/event-flood.sh --duration "$duration" --connections "$connections" --out "$dir/$mode-$2" -- "${extra[@]}" 2>/dev/null | grep '^SUMMARY')"
+  line="$(LT_NO_PUBLISH=1 loadtests/event-flood.sh --duration "$duration" --connections "$connections" --out "$dir/$mode-$2" -- "${extra[@]}" 2>/dev/null | grep '^SUMMARY')"
   local rps load
   rps="$(tr ' ' '\n' <<<"$line" | sed -n 's/^accept_rps=//p')"
   load="$(grep '^LOADAVG label=flood' "$dir/$mode-$2/results.txt" | cut -d' ' -f3-)"

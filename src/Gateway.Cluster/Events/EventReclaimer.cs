@@ -27,7 +27,7 @@ internal sealed class EventReclaimer(RedisStreamEventStore store, ClusterConnect
             try
             {
                 await Task.Delay(options.MaintenanceInterval, cancellationToken).ConfigureAwait(false);
-                if (connection.IsConnected)
+                if (connection.Database.IsConnected(EventKeys.Ready))
                 {
                     await RunOnceAsync(forceTouch: false).ConfigureAwait(false);
                 }
@@ -47,8 +47,12 @@ internal sealed class EventReclaimer(RedisStreamEventStore store, ClusterConnect
     public async Task<int> RunOnceAsync(bool forceTouch)
     {
         var db = connection.Database;
-        var (undelivered, delayed, consumers) = await store.LookAsync().ConfigureAwait(false);
         int moved = 0;
+        if (!store.Recovered)
+        {
+            moved += await store.EnsureRecoveredAsync().ConfigureAwait(false); // this node's own leftovers first (Redis was down at start)
+        }
+        var (undelivered, delayed, consumers) = await store.LookAsync().ConfigureAwait(false);
         bool trustLeases = await db.KeyExistsAsync(ClusterKeys.NodeLease(connection.NodeId)).ConfigureAwait(false);
         if (!trustLeases && !_saidNoLease && consumers.Exists(c => c.Consumer != connection.NodeId))
         {

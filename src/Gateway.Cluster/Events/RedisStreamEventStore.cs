@@ -33,8 +33,10 @@ public sealed class RedisStreamEventStore : ISharedEventStore
     private readonly CancellationTokenSource _closing = new();
     private readonly EventReclaimer _reclaimer;
     private Task _maintenance = Task.CompletedTask;
+    private readonly SemaphoreSlim _recovering = new(1, 1);
     private long _writes;
     private volatile bool _closed;
+    private volatile bool _recovered;
 
     public RedisStreamEventStore(ClusterConnection connection, RedisEventStoreOptions? options = null, Action<string>? log = null)
     {
@@ -51,6 +53,9 @@ public sealed class RedisStreamEventStore : ISharedEventStore
     public long Commits => Interlocked.Read(ref _writes);
 
     public event Action? WorkAvailable;
+
+    /// <summary>This node's leftovers from its previous run are back in the queue (see EnsureRecoveredAsync).</summary>
+    internal bool Recovered => _recovered;
 
     internal void SignalWork() => WorkAvailable?.Invoke();
 
@@ -77,6 +82,7 @@ public sealed class RedisStreamEventStore : ISharedEventStore
         ];
         try
         {
+            await EnsureRecoveredAsync().ConfigureAwait(false);
             var id = (long)await Database.ScriptEvaluateAsync(EventScripts.Append, AppendKeys, args).ConfigureAwait(false);
             Interlocked.Increment(ref _writes);
             if (mode == "queue")
@@ -99,6 +105,7 @@ public sealed class RedisStreamEventStore : ISharedEventStore
         }
         try
         {
+            await EnsureRecoveredAsync().ConfigureAwait(false);
             var result = await Database.ScriptEvaluateAsync(EventScripts.Claim, ClaimKeys,
                 [NodeId, nowUnixMs, Math.Max(0, max), EventKeys.EventPrefix]).ConfigureAwait(false);
             var items = (RedisResult[])result!;
@@ -181,7 +188,7 @@ public sealed class RedisStreamEventStore : ISharedEventStore
         }
         try
         {
-            int returned = await RequeueConsumerAsync(NodeId, deleteConsumer: false).ConfigureAwait(false);
+            int returned = await EnsureRecoveredAsync().ConfigureAwait(false);
             var counters = await GetCountersAsync(0, cancellationToken).ConfigureAwait(false);
             StartMaintenance();
             if (returned > 0)
@@ -216,6 +223,34 @@ public sealed class RedisStreamEventStore : ISharedEventStore
         catch (Exception e) when (Classify(e) is { } failure)
         {
             return new StoreResult<EventStoreCounters>(failure.Status, default, failure.Error);
+        }
+    }
+
+    /// <summary>
+    /// Requeues what this node's previous run left in its PEL, once, before this run adds anything to it. When Redis
+    /// was down at start, the first append or claim after it came back does it: new in-flight entries must not be
+    /// taken for leftovers (they would run twice), and leftovers must not stay in a PEL this node keeps touching.
+    /// </summary>
+    internal async Task<int> EnsureRecoveredAsync()
+    {
+        if (_recovered)
+        {
+            return 0;
+        }
+        await _recovering.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_recovered)
+            {
+                return 0;
+            }
+            int returned = await RequeueConsumerAsync(NodeId, deleteConsumer: false).ConfigureAwait(false);
+            _recovered = true;
+            return returned;
+        }
+        finally
+        {
+            _recovering.Release();
         }
     }
 
@@ -276,7 +311,9 @@ public sealed class RedisStreamEventStore : ISharedEventStore
         {
             return new StoreResult(StoreStatus.Closed, "The event store is closed.");
         }
-        if (!_connection.IsConnected)
+        // The interactive link that serves the queue's slot (the multiplexer's IsConnected also waits for its
+        // pub/sub link, which reconnects later than the interactive one after a Redis restart).
+        if (!Database.IsConnected(EventKeys.Ready))
         {
             return new StoreResult(StoreStatus.Unavailable, "The cluster's event queue (Redis) cannot be reached; the event was not accepted. Retry later.");
         }

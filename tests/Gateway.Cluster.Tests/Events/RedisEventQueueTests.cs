@@ -213,7 +213,7 @@ public sealed class RedisEventQueueTests(RedisServer redis) : IClassFixture<Redi
             await redis.StartAsync();
         }
         // Back: the multiplexer reconnects by itself and the store works again.
-        StoreResult<EventId> ok = default;
+        StoreResult<EventId> ok = new(StoreStatus.Unavailable, default); // default(StoreResult) is Ok
         using var cts = new CancellationTokenSource(Limit);
         while (!ok.IsOk)
         {
@@ -244,5 +244,43 @@ public sealed class RedisEventQueueTests(RedisServer redis) : IClassFixture<Redi
                 await Task.Delay(50, cts.Token);
         }
         Assert.Equal(id, Assert.Single(claimed).Id);
+    }
+
+    [Fact]
+    public async Task A_node_that_starts_while_Redis_is_down_puts_its_leftovers_back_before_adding_new_events()
+    {
+        var before = await NodeAsync("a");
+        var leftover = (await before.AppendInFlightAsync(Record("leftover"))).Value;
+        await before.DisposeAsync(); // the node dies with the event in its PEL
+
+        await redis.KillAsync();
+        var connection = await ConnectAsync("a");
+        await using var after = new RedisStreamEventStore(connection, Manual);
+        try
+        {
+            Assert.Equal(StoreStatus.Unavailable, (await after.RecoverAsync().AsTask().WaitAsync(Limit)).Status);
+        }
+        finally
+        {
+            await redis.StartAsync();
+        }
+        StoreResult<EventId> fresh = new(StoreStatus.Unavailable, default);
+        using var cts = new CancellationTokenSource(Limit);
+        while (!fresh.IsOk)
+        {
+            fresh = await after.AppendInFlightAsync(Record("fresh"));
+            if (!fresh.IsOk)
+                await Task.Delay(100, cts.Token);
+        }
+        // The leftover went back to the queue first; the fresh event stays with the node that runs it.
+        StoreResult<IReadOnlyList<StoredEvent>> claim = new(StoreStatus.Unavailable, null);
+        while (!claim.IsOk) // a link that just came back may flap once more: Unavailable is a transient answer
+        {
+            claim = await after.ClaimDueAsync(2_000, 10);
+            if (!claim.IsOk)
+                await Task.Delay(100, cts.Token);
+        }
+        Assert.Equal(leftover, Assert.Single(claim.Value!).Id);
+        Assert.Equal(2, (await after.GetCountersAsync(2_000)).Value.InFlight); // the leftover (claimed now) and the fresh one
     }
 }

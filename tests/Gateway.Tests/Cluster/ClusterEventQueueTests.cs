@@ -9,7 +9,7 @@ namespace Gateway.Tests.Cluster;
 /// once node 1's lease is gone). And while Redis is down an Event invoke answers 503 ServiceUnavailable, never 202.
 /// The tests play membership: they SET each node's lease key and DEL the dead node's.
 /// </summary>
-public sealed class ClusterEventQueueTests
+public sealed class ClusterEventQueueTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private const int Events = 1000;
     private const int KillAfter = 500;
@@ -76,6 +76,8 @@ public sealed class ClusterEventQueueTests
             return accepted.All(ran.Contains);
         }, $"all {accepted.Count} accepted events run (a Success record each)", timeoutMs: 180_000);
         await node2.WaitForOutputAsync("node n1's lease is gone");
+        output.WriteLine($"accepted by node 1 before its SIGKILL: {accepted.Count}; Success records: {ran.Count}");
+        output.WriteLine(string.Join('\n', node2.Output.Split('\n').Where(l => l.Contains("event queue", StringComparison.Ordinal))));
         await Poll.UntilAsync(async () =>
         {
             var status = await node2.StatusAsync();
