@@ -43,7 +43,7 @@ internal sealed class ClusterCode(CodeStore store, RedisCodeBlobs blobs)
             }
             _inRedis[sha256Hex] = true;
         }
-        catch (StackExchange.Redis.RedisException ex)
+        catch (Exception ex) when (ex is StackExchange.Redis.RedisException or StackExchange.Redis.RedisTimeoutException)
         {
             throw new RegistryStoreException("the cluster registry (Redis) could not store the deployment package: " + ex.Message, ex);
         }

@@ -36,6 +36,9 @@ internal sealed class ClusterRegistry : IDisposable
         _log = log;
     }
 
+    /// <summary>Thread-pool threads ready without the pool's slow injection (see <see cref="Open"/>).</summary>
+    public const int MinWorkerThreads = 64;
+
     public FunctionRegistry Registry { get; }
 
     public ClusterRegistryStore Store { get; }
@@ -44,6 +47,12 @@ internal sealed class ClusterRegistry : IDisposable
     public static ClusterRegistry Open(ClusterConnection cluster, CodeStore codeStore, IReadOnlyList<FunctionDefinition> fromFile,
         DateTimeOffset fileTime, string? resetApiChanges, TimeSpan waitForRedis, Action<string> log)
     {
+        // Management changes wait for the registry's writer lock on thread-pool threads, and the one holding it waits
+        // for Redis, whose reply is read by a socket completion that also needs a pool thread: a burst of changes could
+        // starve it past the 2 s sync timeout (seen with 20 concurrent CreateFunction calls). Enough threads up front
+        // (StackExchange.Redis's own advice for busy workers); a single node never gets here.
+        ThreadPool.GetMinThreads(out int workers, out int completionPorts);
+        ThreadPool.SetMinThreads(Math.Max(workers, MinWorkerThreads), completionPorts);
         var redis = new RedisRegistry(cluster);
         var documents = new RegistryDocuments(new ClusterCode(codeStore, new RedisCodeBlobs(cluster)));
         var store = new ClusterRegistryStore(redis, documents);
@@ -68,12 +77,12 @@ internal sealed class ClusterRegistry : IDisposable
                 persisted = store.Load();
                 break;
             }
-            catch (RedisException ex) when (DateTime.UtcNow < deadline)
+            catch (Exception ex) when ((ex is RedisException or RedisTimeoutException) && DateTime.UtcNow < deadline)
             {
                 log("cluster registry: waiting for Redis: " + ex.Message);
                 Thread.Sleep(500);
             }
-            catch (Exception ex) when (ex is RedisException or CodeUnavailableException or JsonException)
+            catch (Exception ex) when (ex is RedisException or RedisTimeoutException or CodeUnavailableException or JsonException)
             {
                 throw new RegistryStoreException("the cluster registry could not be loaded: " + ex.Message, ex);
             }

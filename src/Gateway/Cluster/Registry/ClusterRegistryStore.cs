@@ -76,7 +76,7 @@ internal sealed class ClusterRegistryStore(RedisRegistry redis, RegistryDocument
             }
             commit = redis.Commit(AppliedRevision, upserts, removals);
         }
-        catch (RedisException ex)
+        catch (Exception ex) when (ex is RedisException or RedisTimeoutException)
         {
             throw new RegistryStoreException("the cluster registry (Redis) could not be reached: " + ex.Message, ex);
         }
@@ -108,7 +108,7 @@ internal sealed class ClusterRegistryStore(RedisRegistry redis, RegistryDocument
         {
             prepared = Prepare(AppliedRevision);
         }
-        catch (Exception ex) when (ex is RedisException or CodeUnavailableException or JsonException)
+        catch (Exception ex) when (ex is RedisException or RedisTimeoutException or CodeUnavailableException or JsonException)
         {
             throw new RegistryStoreException("the cluster registry changed and this node could not catch up: " + ex.Message, ex);
         }

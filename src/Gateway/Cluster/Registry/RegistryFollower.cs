@@ -41,7 +41,7 @@ internal sealed class RegistryFollower : IDisposable
                 }
             });
         }
-        catch (RedisException ex)
+        catch (Exception ex) when (ex is RedisException or RedisTimeoutException)
         {
             // Redis went away right after the registry loaded: the revision poll still brings every change.
             log("registry: no change notifications (the 250 ms poll still follows the cluster): " + ex.Message);
@@ -112,7 +112,7 @@ internal sealed class RegistryFollower : IDisposable
                     return;
                 }
             }
-            catch (Exception ex) when (ex is RedisException or CodeUnavailableException or JsonException or RegistryStoreException or IOException)
+            catch (Exception ex) when (ex is RedisException or RedisTimeoutException or CodeUnavailableException or JsonException or RegistryStoreException or IOException)
             {
                 // Tried again at the next poll; said once per distinct problem.
                 Problem(ex.Message);
