@@ -118,5 +118,14 @@ public sealed class ClusterAdmissionEndToEndTests(RedisServer redis) : IClassFix
         Assert.InRange(MaxOverlap(countFile), 1, 2);
         Assert.Equal(Count(countFile, "start"), Count(countFile, "end"));
         Assert.Contains("[gateway] cluster node 'node-a'", a.Output, StringComparison.Ordinal);
+
+        // An Event passes the cluster's request-rate check before its 202, and its queued run is admitted through Redis.
+        int startsBefore = Count(countFile, "start");
+        using (var accepted = await b.InvokeAsync("capped", "\"0\"", invocationType: "Event"))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        }
+        await Poll.UntilAsync(() => Count(countFile, "end") == startsBefore + 1, "the Event to have run (the function's own file)", 30_000);
+        Assert.InRange(MaxOverlap(countFile), 1, 2);
     }
 }

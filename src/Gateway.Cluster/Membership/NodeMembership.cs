@@ -120,8 +120,9 @@ public sealed class NodeMembership : IAsyncDisposable
                         _log("heartbeat: Redis reachable again, lease renewed");
                     }
                 }
-                catch (Exception ex) when (ex is RedisException or TimeoutException)
+                catch (Exception ex) when (ex is not OperationCanceledException)
                 {
+                    // Redis away (or a handler failed): keep beating; the lease lapses only if this goes on.
                     if (!_failing)
                     {
                         _failing = true;

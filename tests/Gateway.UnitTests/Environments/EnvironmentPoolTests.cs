@@ -128,6 +128,92 @@ public sealed class EnvironmentPoolTests : IAsyncLifetime
     // ---- 2. Two-phase placement: a refusal rolls the reservation back ----
 
     [Fact]
+    public async Task A_remote_pre_admission_is_the_only_admission_and_its_burst_token_is_not_asked_for_again()
+    {
+        var admission = new FakeAdmission { IsRemote = true };
+        var pool = NewPool(_runtime.Definition("v1"), admission);
+        Assert.True(pool.AdmissionIsRemote);
+
+        // Nothing idle: the pre-admission predicts a new environment and takes its burst token.
+        var cold = NewInvocation();
+        try
+        {
+            Assert.True((await pool.PreAdmitAsync(cold, chargeRequest: true).WithTimeout()).IsAdmitted);
+            Assert.True(admission.LastRemoteNeedsNew);
+            await Dispatch(pool, cold).RunAsync().WithTimeout();
+        }
+        finally
+        {
+            _invocations.Return(cold);
+        }
+        Assert.Equal(0, admission.SyncAdmits);
+        Assert.Equal(0, admission.BurstRequests); // the ticket said it included the token
+        Assert.Equal(1, admission.Released);
+
+        // A warm environment idle: predicted as such, no burst token.
+        await UntilAsync(() => pool.IdleCount == 1);
+        var warm = NewInvocation();
+        try
+        {
+            Assert.True((await pool.PreAdmitAsync(warm, chargeRequest: true).WithTimeout()).IsAdmitted);
+            Assert.False(admission.LastRemoteNeedsNew);
+            await Dispatch(pool, warm).RunAsync().WithTimeout();
+        }
+        finally
+        {
+            _invocations.Return(warm);
+        }
+        Assert.Equal(0, admission.SyncAdmits);
+        Assert.Equal(1, pool.Count);
+        Assert.Equal(2, admission.Released);
+
+        // A refused pre-admission holds nothing.
+        admission.Decision = ThrottleDecision.Throttled(ThrottleReason.ReservedFunctionConcurrentInvocationLimitExceeded, 1);
+        var refused = NewInvocation();
+        try
+        {
+            Assert.Equal(ThrottleReason.ReservedFunctionConcurrentInvocationLimitExceeded, (await pool.PreAdmitAsync(refused, chargeRequest: true).WithTimeout()).Reason);
+            Assert.False(refused.Admission.IsHeld);
+        }
+        finally
+        {
+            _invocations.Return(refused);
+        }
+    }
+
+    [Fact]
+    public async Task A_wrong_warm_guess_asks_for_the_burst_token_when_the_pool_needs_a_new_environment()
+    {
+        var admission = new FakeAdmission { IsRemote = true };
+        var pool = NewPool(_runtime.Definition("v1"), admission);
+        await InvokeAsync(pool); // one warm environment (the fake admits synchronously here: not remote-shaped, fine)
+        await UntilAsync(() => pool.IdleCount == 1);
+        int syncAdmits = admission.SyncAdmits;
+
+        var guessedWarm = NewInvocation();
+        var taker = NewInvocation(Hold(answerAfter: _runtime.Gate("held")));
+        try
+        {
+            Assert.True((await pool.PreAdmitAsync(guessedWarm, chargeRequest: true).WithTimeout()).IsAdmitted);
+            Assert.False(admission.LastRemoteNeedsNew);
+            // Another invocation takes the idle environment before this one is placed.
+            var busy = Dispatch(pool, taker).RunAsync().AsTask();
+            var lease = Dispatch(pool, guessedWarm);
+            Assert.Equal(1, admission.BurstRequests); // the pool asked for the token the guess did not take
+            Assert.Equal(2, pool.Count);
+            await lease.RunAsync().WithTimeout();
+            TestRuntime.Open(_runtime.Gate("held"));
+            await busy.WithTimeout();
+        }
+        finally
+        {
+            _invocations.Return(guessedWarm);
+            _invocations.Return(taker);
+        }
+        Assert.Equal(syncAdmits + 1, admission.SyncAdmits); // only the taker's own (sync) admission
+    }
+
+    [Fact]
     public async Task A_refused_admission_puts_the_reserved_idle_environment_back_and_leaks_nothing()
     {
         var admission = new FakeAdmission();

@@ -13,6 +13,20 @@ internal sealed class FakeAdmission : IAdmission
     private readonly AdmissionController _handles = new(new AdmissionOptions(), TimeProvider.System);
     private int _admitted;
     private int _released;
+    private int _syncAdmits;
+    private int _burstRequests;
+
+    /// <summary>Answers as a remote (cluster) admission: the caller pre-admits with AdmitRemoteAsync.</summary>
+    public bool IsRemote { get; set; }
+
+    /// <summary>needsNewEnvironment of the last AdmitRemoteAsync.</summary>
+    public bool? LastRemoteNeedsNew { get; private set; }
+
+    /// <summary>TryAdmit/TryAdmitQueued calls (the pool's own admission step).</summary>
+    public int SyncAdmits => Volatile.Read(ref _syncAdmits);
+
+    /// <summary>TryStartEnvironment calls (a burst token asked for after admission).</summary>
+    public int BurstRequests => Volatile.Read(ref _burstRequests);
 
     /// <summary>What TryAdmit and TryAdmitQueued answer: admitted by default.</summary>
     public ThrottleDecision Decision { get; set; } = ThrottleDecision.Admitted;
@@ -40,13 +54,35 @@ internal sealed class FakeAdmission : IAdmission
         return true;
     }
 
-    public ThrottleDecision TryAdmit(FunctionAdmission function, bool needsNewEnvironment, out AdmissionTicket ticket) => Admit(out ticket);
+    public ThrottleDecision TryAdmit(FunctionAdmission function, bool needsNewEnvironment, out AdmissionTicket ticket)
+    {
+        Interlocked.Increment(ref _syncAdmits);
+        return Admit(out ticket);
+    }
 
-    public ThrottleDecision TryAdmitQueued(FunctionAdmission function, bool needsNewEnvironment, out AdmissionTicket ticket) => Admit(out ticket);
+    public ThrottleDecision TryAdmitQueued(FunctionAdmission function, bool needsNewEnvironment, out AdmissionTicket ticket)
+    {
+        Interlocked.Increment(ref _syncAdmits);
+        return Admit(out ticket);
+    }
 
     public ThrottleDecision TryAcceptRequest(FunctionAdmission function) => Decision;
 
-    public ThrottleDecision TryStartEnvironment(FunctionAdmission function) => Decision;
+    public ThrottleDecision TryStartEnvironment(FunctionAdmission function)
+    {
+        Interlocked.Increment(ref _burstRequests);
+        return Decision;
+    }
+
+    public async ValueTask<RemoteAdmission> AdmitRemoteAsync(FunctionAdmission function, bool needsNewEnvironment, bool chargeRequest)
+    {
+        await Task.Yield(); // a real round trip completes later, on another thread
+        LastRemoteNeedsNew = needsNewEnvironment;
+        var decision = Admit(out var ticket);
+        return new(decision, ticket.IsHeld && needsNewEnvironment ? new AdmissionTicket(this, AdmissionTicket.BurstTokenIncluded) : ticket);
+    }
+
+    public ValueTask<ThrottleDecision> AcceptRequestRemoteAsync(FunctionAdmission function) => new(Decision);
 
     public void Release(ref AdmissionTicket ticket)
     {
