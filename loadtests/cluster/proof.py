@@ -364,12 +364,14 @@ def retries(args):
         if not starts:
             never.append(tag)
         late += [f"{tag}({t - accepted[tag]['at']:.1f}s)" for t in starts if t - accepted[tag]["at"] > args.max_age]
-    good = bool(aged_tags) and not late and not never
+    # An event that waited past its maximum age before its first attempt is discarded without running (as on AWS):
+    # "never ran" is allowed; some must have run, so the check cannot pass on nothing.
+    good = bool(aged_tags) and not late and len(never) < len(aged_tags)
     ok &= good
-    print(f"  maximum event age: {len(aged_tags)} failing events; {len(never)} never ran; {len(late)} run(s) started "
-          f"past {args.max_age:g} s of age -> {'PASS' if good else 'FAIL'}")
-    if late or never:
-        print("    " + " ".join((late + never)[:10]))
+    print(f"  maximum event age: {len(aged_tags)} failing events; {len(never)} never ran (discarded past their age "
+          f"before a first attempt: allowed); {len(late)} run(s) started past {args.max_age:g} s of age -> {'PASS' if good else 'FAIL'}")
+    if late:
+        print("    " + " ".join(late[:10]))
     return 0 if ok else 1
 
 
