@@ -17,6 +17,7 @@
 #                     nvm) keeps it
 #   afl++             afl-fuzz for scripts/fuzz.sh (the SharpFuzz harnesses in tests/Gateway.Fuzz)
 #   redis-server      Redis 7 for cluster mode (--cluster; scripts/redis.sh, the cluster tests)
+#   python3-yaml      deploy/k8s/check.py (the offline check of the Kubernetes manifests)
 #
 # Not installed: Debian's `bombardier` package is "The GNU Bombing utility" (a terminal game),
 # not the HTTP load generator of the same name, so it is deliberately left out.
@@ -29,6 +30,7 @@ packages=(
   bubblewrap python3-boto3 chromium
   afl++
   redis-server
+  python3-yaml
 )
 
 # dpkg-query is quick and exact (`command -v aws` would be fooled by a pyenv shim).

@@ -118,6 +118,11 @@ internal sealed class GatewayOptions
     /// Lambda keeps idle environments for minutes; 0 disables scale-down.</summary>
     public double EnvironmentKeepAliveSeconds { get; set; } = 300;
 
+    /// <summary>On SIGTERM: 0 stops at once (in-flight invocations end with Runtime.ExitError). More: readiness
+    /// (/_gateway/ready) answers 503, no new connection is accepted, and requests in flight get up to this many
+    /// seconds to finish before the workers are stopped (Program.cs, Hosting/Probes/HealthProbes.cs).</summary>
+    public double DrainSeconds { get; set; }
+
     // ---- admission (Lambda's concurrency and scaling limits; see Admission/AdmissionController.cs) ----
 
     /// <summary>The account's concurrency limit (AWS default 1,000).</summary>

@@ -95,6 +95,11 @@ builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 // only log request start/stop (Information); Kestrel logs unhandled exceptions under its own category.
 builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
 builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, GatewayJsonContext.Default));
+// --drain-seconds: Kestrel's graceful stop (no new connection, requests in flight finish) gets that long (Hosting/Probes/).
+if (options.DrainSeconds > 0)
+{
+    builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(options.DrainSeconds));
+}
 
 var time = TimeProvider.System;
 if (!(options.AsyncClockRate > 0))
@@ -349,6 +354,10 @@ catch (Exception ex) when (ex is RegistryStoreException or IOException or Unauth
     return 1;
 }
 using var disposeFunctionUrlStore = functionUrlStore;
+// /_gateway/health and /_gateway/ready answer before authentication (probes cannot sign): Hosting/Probes/HealthProbes.cs.
+var probes = new Gateway.Hosting.Probes.HealthProbes();
+app.Use(probes.Middleware);
+app.Lifetime.ApplicationStarted.Register(probes.MarkStarted);
 if (signing is not null)
 {
     // After the URL front door (URLs verify in their authorizer), before every endpoint.
@@ -399,6 +408,13 @@ switch (environmentServices.Spawner.Method)
 
 app.Lifetime.ApplicationStopping.Register(() =>
 {
+    if (options.DrainSeconds > 0)
+    {
+        // Drain: readiness fails now; Kestrel then stops accepting and waits for requests in flight (their workers
+        // stay up); the workers stop after app.RunAsync returns, below.
+        probes.BeginDrain();
+        return;
+    }
     // Kill workers first so in-flight invocations end (with Runtime.ExitError) instead of holding up shutdown.
     events.BeginStop(); // first: outcomes of runs cut short by the shutdown are not recorded (they run again after a restart)
     host.BeginStop();
@@ -413,6 +429,10 @@ try
 finally
 {
     // Also when the host fails to start (e.g. the port is taken): no worker outlives the gateway.
+    if (probes.Draining)
+    {
+        events.BeginStop(); // as the stop without a drain does first (events running now run again later)
+    }
     await host.StopAsync(TimeSpan.FromSeconds(5));
     if (clusterAdmission is not null)
     {

@@ -7,7 +7,9 @@ namespace Gateway.Async;
 /// </summary>
 /// <remarks>
 /// Times it hands out (and so the ones written to the event store) are on the accelerated scale, which starts
-/// at the real time when the gateway starts; it is a test knob, not something to run production with.
+/// at the real start of the current UTC day: not at the gateway's own start, so that the nodes of a cluster (which
+/// share retry due times and event ages through Redis) read the same accelerated time whenever each started. It is a
+/// test knob, not something to run production with.
 /// </remarks>
 internal sealed class AcceleratedTimeProvider : TimeProvider
 {
@@ -21,8 +23,10 @@ internal sealed class AcceleratedTimeProvider : TimeProvider
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(rate, 0);
         _inner = inner;
         _rate = rate;
-        _startUtc = inner.GetUtcNow();
-        _startTimestamp = inner.GetTimestamp();
+        var now = inner.GetUtcNow();
+        long timestamp = inner.GetTimestamp();
+        _startUtc = new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero);
+        _startTimestamp = timestamp - (long)((now - _startUtc).TotalSeconds * inner.TimestampFrequency);
     }
 
     /// <summary>The system clock when <paramref name="rate"/> is 1, else an accelerated one.</summary>

@@ -26,6 +26,8 @@ internal static class GatewayOptionTable
             "Function URLs' host names: <url-id>.lambda-url.<region>.DOMAIN (AWS: on.aws)."),
         Row(OptionGroup.Server, nameof(GatewayOptions.AccountId), "--account-id", "ID", typeof(string), "000000000000",
             "The 12-digit account id in ARNs."),
+        Row(OptionGroup.Server, nameof(GatewayOptions.DrainSeconds), "--drain-seconds", "SECONDS", typeof(double), "0",
+            "On SIGTERM: readiness fails, in-flight requests get this long to finish, then workers stop (0: stop at once)."),
         Row(OptionGroup.Server, nameof(GatewayOptions.InlineScheduling), "--inline-scheduling", "BOOL", typeof(bool), "true",
             "Run invokes on the socket engine's threads without thread-pool hops (Kestrel inline scheduling, inline socket completions); see docs/performance.md."),
         Row(OptionGroup.Server, nameof(GatewayOptions.WorkerBatchScheduling), "--worker-batch-scheduling", "BOOL", typeof(bool), "true",

@@ -32,6 +32,20 @@ public sealed class AcceleratedTimeProviderTests
     }
 
     [Fact]
+    public void Clocks_started_at_different_times_read_the_same_accelerated_time()
+    {
+        // The nodes of a cluster share due times through Redis: a node started later must not read an earlier time.
+        var real = new ManualTimeProvider();
+        var first = new AcceleratedTimeProvider(real, 10);
+        real.Advance(TimeSpan.FromSeconds(90));
+        var second = new AcceleratedTimeProvider(real, 10);
+        real.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.Equal(first.GetUtcNow(), second.GetUtcNow());
+        Assert.Equal(first.GetTimestamp(), second.GetTimestamp());
+    }
+
+    [Fact]
     public void Rate_one_is_the_inner_clock_itself()
     {
         Assert.Same(TimeProvider.System, AcceleratedTimeProvider.For(TimeProvider.System, 1));
