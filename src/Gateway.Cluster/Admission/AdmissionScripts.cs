@@ -21,8 +21,19 @@ namespace Gateway.Cluster.Admission;
 /// </remarks>
 public static class AdmissionScripts
 {
+    /// <summary>
+    /// Admission state is soft and is kept out of the AOF: with <c>appendfsync always</c> (which the Event queue
+    /// needs) every persisted write costs Redis an fsync, and two per invocation (admit, release) made Redis spend
+    /// ~370 µs of CPU per invocation on this box (docs/performance.md, cluster mode). After a Redis restart the counts
+    /// come back from each node's resync (every heartbeat) and the buckets start full, as a new account's do.
+    /// </summary>
+    private const string NotPersisted = """
+        redis.set_repl(redis.REPL_NONE)
+
+        """;
+
     /// <summary>Shared helpers: the clock and the bucket operations.</summary>
-    private const string Prelude = """
+    private const string Prelude = NotPersisted + """
         local t = redis.call('TIME')
         local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
         local function cost(perSecond) return math.max(1, math.ceil(1000000 / perSecond - 1e-9)) end
@@ -125,7 +136,7 @@ public static class AdmissionScripts
     /// does nothing, instead of freeing a slot another node holds.
     /// </summary>
     /// <remarks>KEYS: 1 held, 2 this node's hash. ARGV: 1 the function's scope field, 2 from the unreserved pool (1/0).</remarks>
-    public const string Release = """
+    public const string Release = NotPersisted + """
         local fields = {'account', ARGV[1]}
         if ARGV[2] == '1' then fields[3] = 'pool' end
         for _, f in ipairs(fields) do
@@ -143,7 +154,7 @@ public static class AdmissionScripts
     /// deletes it. Reply: the account slots given back.
     /// </summary>
     /// <remarks>KEYS: 1 held, 2 the node's hash.</remarks>
-    public const string Reclaim = """
+    public const string Reclaim = NotPersisted + """
         local all = redis.call('HGETALL', KEYS[2])
         local slots = 0
         for i = 1, #all, 2 do
@@ -161,7 +172,7 @@ public static class AdmissionScripts
     /// dropped fire-and-forget release, or a reclaim of a node that was only slow left behind. Reply: scopes changed.
     /// </summary>
     /// <remarks>KEYS: 1 held, 2 the node's hash. ARGV: field, count, field, count, … (counts &gt; 0).</remarks>
-    public const string Resync = """
+    public const string Resync = NotPersisted + """
         local want = {}
         for i = 1, #ARGV, 2 do want[ARGV[i]] = tonumber(ARGV[i + 1]) end
         local changed = 0
