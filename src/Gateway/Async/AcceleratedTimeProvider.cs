@@ -7,9 +7,12 @@ namespace Gateway.Async;
 /// </summary>
 /// <remarks>
 /// Times it hands out (and so the ones written to the event store) are on the accelerated scale, which starts
-/// at the real start of the current UTC day: not at the gateway's own start, so that the nodes of a cluster (which
-/// share retry due times and event ages through Redis) read the same accelerated time whenever each started. It is a
-/// test knob, not something to run production with.
+/// at the real start of the current UTC year: not at the gateway's own start, so that the nodes of a cluster (which
+/// share retry due times and event ages through Redis) read the same accelerated time whenever each started. It was
+/// the start of the UTC day until a cluster proof ran across midnight: a node restarted after it read a clock 24 h ×
+/// (rate − 1) behind the others' and gave their events up as too old. A year keeps that to New Year's night, and
+/// at rate 1000 the scale stays within DateTimeOffset's range (a year becomes 1,000). It is a test knob, not
+/// something to run production with.
 /// </remarks>
 internal sealed class AcceleratedTimeProvider : TimeProvider
 {
@@ -25,7 +28,7 @@ internal sealed class AcceleratedTimeProvider : TimeProvider
         _rate = rate;
         var now = inner.GetUtcNow();
         long timestamp = inner.GetTimestamp();
-        _startUtc = new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero);
+        _startUtc = new DateTimeOffset(now.UtcDateTime.Year, 1, 1, 0, 0, 0, TimeSpan.Zero);
         _startTimestamp = timestamp - (long)((now - _startUtc).TotalSeconds * inner.TimestampFrequency);
     }
 
