@@ -7,9 +7,11 @@ namespace Gateway.Cluster.Tests;
 /// <summary>
 /// A real redis-server on a free loopback port, in its own folder, with AOF appendfsync always (as scripts/redis.sh
 /// runs it). Use as an xunit class fixture. <see cref="KillAsync"/>/<see cref="StartAsync"/> restart it on the same
-/// port and folder, so tests can prove what survives a Redis restart.
+/// port and folder, so tests can prove what survives a Redis restart; <see cref="CliAsync"/> plays membership (SET/DEL
+/// lease keys). Also linked into tests/Gateway.Tests, whose end-to-end tests start one per test with
+/// <see cref="StartNewAsync"/> and <c>await using</c>.
 /// </summary>
-public sealed class RedisServer : IAsyncLifetime
+public sealed class RedisServer : IAsyncLifetime, IAsyncDisposable
 {
     private Process? _process;
 
@@ -20,6 +22,30 @@ public sealed class RedisServer : IAsyncLifetime
     public string Url => $"redis://127.0.0.1:{Port}";
 
     public async Task InitializeAsync() => await StartAsync();
+
+    public static async Task<RedisServer> StartNewAsync()
+    {
+        var redis = new RedisServer();
+        await redis.StartAsync();
+        return redis;
+    }
+
+    async ValueTask IAsyncDisposable.DisposeAsync() => await DisposeAsync();
+
+    /// <summary>Runs one redis-cli command against this server and returns its output.</summary>
+    public async Task<string> CliAsync(params string[] command)
+    {
+        var start = new ProcessStartInfo("redis-cli") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { "-p", Port.ToString() }.Concat(command))
+        {
+            start.ArgumentList.Add(arg);
+        }
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("redis-cli did not start");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var output = await process.StandardOutput.ReadToEndAsync(timeout.Token);
+        await process.WaitForExitAsync(timeout.Token);
+        return output.Trim();
+    }
 
     public async Task DisposeAsync()
     {

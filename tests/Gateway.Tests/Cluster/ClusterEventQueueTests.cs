@@ -1,3 +1,4 @@
+using Gateway.Cluster.Tests;
 using System.Collections.Concurrent;
 using System.Text.Json;
 
@@ -15,14 +16,14 @@ public sealed class ClusterEventQueueTests(Xunit.Abstractions.ITestOutputHelper 
     private const int KillAfter = 500;
     private const int Senders = 16;
 
-    private static string[] Node(QueueRedis redis, string id) => ["--cluster", redis.Url, "--node-id", id, "--cluster-nodes", "2"];
+    private static string[] Node(RedisServer redis, string id) => ["--cluster", redis.Url, "--node-id", id, "--cluster-nodes", "2"];
 
     private static string Lease(string id) => "{gw:nodes}:lease:" + id;
 
     [Fact]
     public async Task Every_event_node_1_answered_202_before_its_SIGKILL_runs_on_node_2()
     {
-        await using var redis = await QueueRedis.StartNewAsync();
+        await using var redis = await RedisServer.StartNewAsync();
         await redis.CliAsync("SET", Lease("n1"), "alive");
         await redis.CliAsync("SET", Lease("n2"), "alive");
         var destination = Directory.CreateTempSubdirectory("gateway-cluster-destination-").FullName;
@@ -88,7 +89,7 @@ public sealed class ClusterEventQueueTests(Xunit.Abstractions.ITestOutputHelper 
     [Fact]
     public async Task While_Redis_is_down_an_Event_invoke_answers_503_ServiceUnavailable_and_202_again_once_it_is_back()
     {
-        await using var redis = await QueueRedis.StartNewAsync();
+        await using var redis = await RedisServer.StartNewAsync();
         await using var node = await GatewayProcess.StartAsync([TestFunction.Sample("echo")], Node(redis, "n1"));
         using (var accepted = await node.InvokeAsync("echo", """{"before":1}""", invocationType: "Event"))
         {
