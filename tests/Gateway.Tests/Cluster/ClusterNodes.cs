@@ -1,9 +1,10 @@
+using Gateway.Cluster.Tests;
 using System.Text.Json.Nodes;
 
 namespace Gateway.Tests.Cluster;
 
 /// <summary>
-/// A whole cluster for an end-to-end test: one redis-server (<see cref="RedisProcess"/>) and N real gateway nodes —
+/// A whole cluster for an end-to-end test: one redis-server (<see cref="RedisServer"/>) and N real gateway nodes —
 /// the published native binary (GATEWAY_BIN), each on its own free port and data folder, started with
 /// <c>--cluster redis://… --node-id nK --cluster-nodes N</c> (K from 1) and the same functions file. Helpers kill a
 /// node with SIGKILL, start it again on the same port, data and node id, and restart Redis on the same port and AOF
@@ -26,7 +27,7 @@ public sealed class ClusterNodes : IAsyncDisposable
     private readonly string[] _extraArgs;
     private readonly List<GatewayProcess> _killed = [];
 
-    private ClusterNodes(RedisProcess redis, int count, string[] extraArgs)
+    private ClusterNodes(RedisServer redis, int count, string[] extraArgs)
     {
         Redis = redis;
         _nodes = new GatewayProcess?[count];
@@ -35,7 +36,7 @@ public sealed class ClusterNodes : IAsyncDisposable
         _extraArgs = extraArgs;
     }
 
-    public RedisProcess Redis { get; }
+    public RedisServer Redis { get; }
 
     public int Count => _nodes.Length;
 
@@ -54,7 +55,7 @@ public sealed class ClusterNodes : IAsyncDisposable
     public static async Task<ClusterNodes> StartAsync(int count, IEnumerable<TestFunction> functions, params string[] extraArgs)
     {
         var file = new JsonObject { ["Functions"] = new JsonArray(functions.Select(f => (JsonNode)f.ToJson()).ToArray()) }.ToJsonString();
-        var redis = new RedisProcess();
+        var redis = new RedisServer();
         var cluster = new ClusterNodes(redis, count, extraArgs);
         try
         {
