@@ -48,6 +48,14 @@ public static class Program
         {
             return AllocationTrace.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 100_000);
         }
+        if (args is ["--sigv4-cpu-time", ..])
+        {
+            return SigV4CpuTime.Run(args);
+        }
+        if (args is ["--sigv4-hash-cpu-time", ..])
+        {
+            return SigV4HashCpuTime.Run(args);
+        }
         args = [.. args.SelectMany(a => a switch { "--fast" => FastArguments, "--fast-in-process" => FastInProcessArguments, _ => [a] })];
         var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args).ToList();
 

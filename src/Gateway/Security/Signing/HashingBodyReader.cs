@@ -167,13 +167,13 @@ internal sealed class HashingBodyReader : PipeReader, IRequestBodyPipeFeature, I
             var unseen = fresh == buffer.Length ? buffer : buffer.Slice(buffer.Length - fresh);
             if (unseen.IsSingleSegment)
             {
-                signed.Sha256.AppendData(unseen.FirstSpan);
+                signed.Sha256.Append(unseen.FirstSpan);
             }
             else
             {
                 foreach (var segment in unseen)
                 {
-                    signed.Sha256.AppendData(segment.Span);
+                    signed.Sha256.Append(segment.Span);
                 }
             }
             _hashedUpTo += fresh;

@@ -35,9 +35,10 @@ internal sealed class SignedRequest
         private byte _first;
     }
 
-    /// <summary>A SHA-256 instance kept with this object: the body's hash, then the canonical request's. A reused
-    /// instance costs only its hashing; a one-shot makes and frees an OpenSSL context each time.</summary>
-    public IncrementalHash Sha256 { get; } = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    /// <summary>A SHA-256 kept with this object: the body's hash, then the canonical request's. A reused one costs
+    /// only its hashing (libcrypto's low-level context, <see cref="Sha256Hasher"/>); a one-shot through the .NET API
+    /// makes and frees an OpenSSL context each time.</summary>
+    public Sha256Hasher Sha256 { get; } = new();
 
     /// <summary>Set while <see cref="Sha256"/> holds a body read only partly (a request that ended early): cleared
     /// before the next use.</summary>
@@ -85,7 +86,7 @@ internal sealed class SignedRequest
                 Text.Append(literal);
             }
             Span<byte> hash = stackalloc byte[32];
-            Sha256.AppendData(Text.Written[_canonicalStart..]);
+            Sha256.Append(Text.Written[_canonicalStart..]);
             Sha256.GetHashAndReset(hash);
             // The string to sign: its prefix (kept at the buffer's start) and the canonical request's hash in hex.
             var prefix = Text.Written[.._canonicalStart];
@@ -114,7 +115,7 @@ internal sealed class SignedRequest
             signed.Text.Dispose();
             if (signed.Sha256InUse)
             {
-                signed.Sha256.GetHashAndReset(stackalloc byte[32]);
+                signed.Sha256.Reset();
                 signed.Sha256InUse = false;
             }
             signed.Credential = null!;

@@ -46,6 +46,8 @@ internal static class SigningSetup
         try
         {
             var credentials = CredentialsFile.Parse(text, options.AccountId, options.Credentials);
+            // Loads libcrypto's SHA-256 and runs its self-test now, at start, rather than in the first request.
+            _ = LibCryptoSha256.Available;
             return new RequestSigning(new SigV4Verifier(credentials, options.Region, time));
         }
         catch (FormatException ex)
