@@ -1,3 +1,4 @@
+using Gateway.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 
@@ -67,7 +68,7 @@ internal sealed class FunctionUrlRouter(FunctionUrlRegistry urls, FunctionUrlDom
     /// without the first <paramref name="skip"/> characters (the path form's <c>/_url/&lt;id&gt;</c>); "/" when empty.</summary>
     private static string RawPath(HttpContext context, int skip)
     {
-        string target = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? "";
+        string target = context.Features.Fetch<IHttpRequestFeature>()?.RawTarget ?? "";
         if (!target.StartsWith('/'))
         {
             // Absolute-form or an unusual target: the decoded path is the best there is.

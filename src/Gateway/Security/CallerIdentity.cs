@@ -1,3 +1,4 @@
+using Gateway.Hosting;
 using Microsoft.AspNetCore.Http;
 
 namespace Gateway.Security;
@@ -30,5 +31,5 @@ internal static class CallerIdentityExtensions
 {
     /// <summary>The verified caller, or the gateway's own account when no middleware set one (authentication off).</summary>
     public static CallerIdentity CallerOf(this HttpContext context, GatewayOptions options) =>
-        context.Features.Get<ICallerIdentityFeature>()?.Caller ?? CallerIdentity.Unverified(options.AccountId);
+        context.Features.Fetch<ICallerIdentityFeature>()?.Caller ?? CallerIdentity.Unverified(options.AccountId);
 }

@@ -1,3 +1,4 @@
+using Gateway.Hosting;
 using Gateway.Functions;
 using Gateway.FunctionUrls;
 using Gateway.Invoke;
@@ -57,7 +58,7 @@ internal sealed class FunctionPolicies(PolicyRegistry policies, FunctionResolver
     /// </summary>
     public LambdaError? CheckInvoke(HttpContext context, in ResolvedTarget target)
     {
-        if (context.Features.Get<ICallerIdentityFeature>() is not { } feature || feature.Caller.AccountId == options.AccountId)
+        if (context.Features.Fetch<ICallerIdentityFeature>() is not { } feature || feature.Caller.AccountId == options.AccountId)
         {
             return null;
         }

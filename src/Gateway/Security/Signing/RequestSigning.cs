@@ -1,3 +1,4 @@
+using Gateway.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 
@@ -33,7 +34,7 @@ internal sealed class RequestSigning(SigV4Verifier verifier)
         var credential = signed.Credential;
         bool hasBody = request.ContentLength is long length
             ? length > 0
-            : context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? false;
+            : context.Features.Fetch<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? false;
         Span<byte> claimed = stackalloc byte[32];
         bool hasClaimed = false;
         if (request.Headers["x-amz-content-sha256"].ToString() is { Length: > 0 } contentSha256)
@@ -72,7 +73,7 @@ internal sealed class RequestSigning(SigV4Verifier verifier)
 
         var reader = HashingBodyReader.Rent(context, request.BodyReader, signed, shape, hasClaimed ? claimed : default);
         context.Response.RegisterForDispose(reader);
-        context.Features.Set<IRequestBodyPipeFeature>(reader);
+        context.Features.Put<IRequestBodyPipeFeature>(reader);
         request.Body = reader.Stream;
         if (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsDelete(request.Method) || HttpMethods.IsOptions(request.Method))
         {
@@ -108,7 +109,7 @@ internal sealed class RequestSigning(SigV4Verifier verifier)
     /// <summary>The caller's feature is the credential's own (made once): setting it allocates nothing.</summary>
     private static ValueTask<CallerIdentity?> Accept(HttpContext context, SigningCredential credential)
     {
-        context.Features.Set<ICallerIdentityFeature>(credential.CallerFeature);
+        context.Features.Put(credential.CallerFeature);
         return new ValueTask<CallerIdentity?>(credential.Caller);
     }
 }

@@ -1,3 +1,4 @@
+using Gateway.Hosting;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -81,7 +82,7 @@ internal sealed class SigV4Verifier(IReadOnlyDictionary<string, SigningCredentia
         text.Append(parameters.Scope);
         text.Append((byte)'\n');
         int canonicalStart = text.Length;
-        string rawTarget = request.HttpContext.Features.Get<IHttpRequestFeature>()?.RawTarget is { Length: > 0 } raw && raw[0] == '/'
+        string rawTarget = request.HttpContext.Features.Fetch<IHttpRequestFeature>()?.RawTarget is { Length: > 0 } raw && raw[0] == '/'
             ? raw
             : request.PathBase.Add(request.Path).ToUriComponent() + request.QueryString.ToUriComponent();
         CanonicalRequest.WriteWithoutPayload(ref text, request.Method, rawTarget, new RequestHeaders(request.Headers), parameters.SignedHeaders,
