@@ -45,10 +45,21 @@ internal sealed class SocketTransport : DuplexTransport
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
-        using var abort = new Timer(static s => ((Socket)s!).Dispose(), socket, timeout, Timeout.InfiniteTimeSpan);
+        var outcome = new int[1]; // 1: connected in time, 2: timed out (the timer closed the socket)
+        using var abort = new Timer(_ =>
+        {
+            if (Interlocked.CompareExchange(ref outcome[0], 2, 0) == 0)
+            {
+                socket.Dispose();
+            }
+        }, null, timeout, Timeout.InfiniteTimeSpan);
         try
         {
             await Task.Run(() => socket.Connect(endpoint)).ConfigureAwait(false);
+            if (Interlocked.CompareExchange(ref outcome[0], 1, 0) != 0)
+            {
+                throw new ObjectDisposedException(nameof(Socket), "timed out");
+            }
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
