@@ -10,8 +10,13 @@
 #   Redis CPU          µs of redis-server per invocation (/proc/<pid>/stat around the run) -> the admission rate one
 #                      Redis core would bound the cluster at (Redis runs scripts on one thread)
 #   Event acceptance   202/s, closed loop of Event invokes (--event-connections), single vs cluster1
+#   context switches   and system calls of the gateway process per invocation (perf stat -p, warm-up included, scaled
+#   and syscalls       as Redis CPU is), when perf can count them
+# With --baseline DIR (a copy of an older artifacts/gateway), cluster1 and cluster3 are also run on that binary
+# (cluster1-base, cluster3-base: their own Redis servers), interleaved with the others in every round: an A/B of one
+# change on a shared box.
 #
-#   loadtests/cluster-latency.sh [--rounds N (3)] [--duration S (5)] [--event-connections N (16)] [--out DIR]
+#   loadtests/cluster-latency.sh [--rounds N (3)] [--duration S (5)] [--event-connections N (16)] [--baseline DIR] [--out DIR]
 #
 # Prints a RESULT line per run, then SUMMARY lines (medians over the rounds). LT_NO_PUBLISH=1 measures
 # artifacts/gateway as it is. Outputs in --out (default artifacts/loadtests/cluster-latency-<UTC>).
@@ -23,14 +28,16 @@ root="$lt_root"
 rounds=3
 duration=5
 event_connections=16
+baseline=""
 out=""
 while (($#)); do
   case "$1" in
     --rounds) rounds="$2"; shift 2 ;;
     --duration) duration="$2"; shift 2 ;;
     --event-connections) event_connections="$2"; shift 2 ;;
+    --baseline) baseline="$(cd "$2" && pwd)"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     *) echo "cluster-latency.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -49,7 +56,7 @@ cat >"$tmp/functions.json" <<EOF
 EOF
 
 # Two Redis servers: cluster1's and cluster3's (a shared one would make cluster3's idle nodes consume cluster1's Events).
-declare -A redis_pid redis_url url pid
+declare -A redis_pid redis_url url pid bin
 start_redis() { # NAME
   local port; port="$(free_port)"
   scripts/redis.sh --port "$port" --dir "$tmp/redis-$1" --foreground >"$out/redis-$1.log" 2>&1 &
@@ -59,11 +66,15 @@ start_redis() { # NAME
 }
 start_redis cluster1
 start_redis cluster3
+if [[ -n "$baseline" ]]; then
+  start_redis cluster1-base
+  start_redis cluster3-base
+fi
 
 start_gateway() { # NAME [gateway args…]
   local name="$1"; shift
   local port; port="$(free_port)"
-  artifacts/gateway/Gateway --urls "http://127.0.0.1:$port" --data "$tmp/$name" --functions "$tmp/functions.json" --quiet \
+  "${bin[$name]:-artifacts/gateway/Gateway}" --urls "http://127.0.0.1:$port" --data "$tmp/$name" --functions "$tmp/functions.json" --quiet \
     --request-rate-multiplier 1000 "$@" >"$out/$name.log" 2>&1 &
   pid[$name]=$!; url[$name]="http://127.0.0.1:$port"; lt_stop_on_exit "${pid[$name]}"
   for _ in $(seq 300); do
@@ -78,6 +89,17 @@ start_gateway cluster1 --cluster "${redis_url[cluster1]}" --node-id c1-n1 --clus
 start_gateway cluster3 --cluster "${redis_url[cluster3]}" --node-id c3-n1 --cluster-nodes 3
 start_gateway cluster3b --cluster "${redis_url[cluster3]}" --node-id c3-n2 --cluster-nodes 3
 start_gateway cluster3c --cluster "${redis_url[cluster3]}" --node-id c3-n3 --cluster-nodes 3
+configs=(single cluster1 cluster3)
+if [[ -n "$baseline" ]]; then
+  for name in cluster1-base cluster3-base cluster3-base-b cluster3-base-c; do bin[$name]="$baseline/Gateway"; done
+  start_gateway cluster1-base --cluster "${redis_url[cluster1-base]}" --node-id b1-n1 --cluster-nodes 1
+  start_gateway cluster3-base --cluster "${redis_url[cluster3-base]}" --node-id b3-n1 --cluster-nodes 3
+  start_gateway cluster3-base-b --cluster "${redis_url[cluster3-base]}" --node-id b3-n2 --cluster-nodes 3
+  start_gateway cluster3-base-c --cluster "${redis_url[cluster3-base]}" --node-id b3-n3 --cluster-nodes 3
+  configs=(single cluster1 cluster1-base cluster3 cluster3-base)
+fi
+can_perf=0
+perf stat -e context-switches,raw_syscalls:sys_enter -p "${pid[single]}" -- sleep 0.2 >/dev/null 2>&1 && can_perf=1
 sleep 2
 
 {
@@ -88,28 +110,46 @@ sleep 2
 # run LABEL CONFIG [harness args…]: one harness run against CONFIG's node; appends its RESULT line plus redis_us.
 run() {
   local label="$1" config="$2"; shift 2
-  local r0=0 r1=0 line ok rpid="${redis_pid[$config]:-}"
+  local r0=0 r1=0 line ok rpid="${redis_pid[$config]:-}" perf_pid=""
   [[ -z "$rpid" ]] || r0="$(ticks "$rpid")"
+  if ((can_perf)); then
+    perf stat -x, -e context-switches,raw_syscalls:sys_enter -p "${pid[$config]}" -o "$tmp/perf-$label.txt" &
+    perf_pid=$!
+  fi
   line="$(dotnet "$harness_dll" --url "${url[$config]}" --label "$label" --function echo --payload-bytes 64 \
     --duration "$duration" --warmup 1 --cpu-pids "${pid[$config]}" --quiet "$@" 2>>"$out/harness.log" | grep '^RESULT')"
   [[ -z "$rpid" ]] || r1="$(ticks "$rpid")"
+  local cs=0 sc=0
+  if [[ -n "$perf_pid" ]]; then
+    kill -INT "$perf_pid" 2>/dev/null || true; wait "$perf_pid" 2>/dev/null || true
+    cs="$(awk -F, '$3 == "context-switches" { print $1 }' "$tmp/perf-$label.txt")"
+    sc="$(awk -F, '$3 == "raw_syscalls:sys_enter" { print $1 }' "$tmp/perf-$label.txt")"
+  fi
   ok="$(tr ' ' '\n' <<<"$line" | sed -n 's/^ok=//p')"
   # Redis ticks over the whole run (warmup included) ÷ the measured requests x (duration+1)/duration ≈ per request.
   local redis_us
   redis_us="$(echo "scale=1; ($r1 - $r0) * 1000000 / $hz / ($ok * ($duration + 1) / $duration)" | bc 2>/dev/null || echo 0)"
-  echo "$line redis_us=$redis_us config=$config" | tee -a "$out/results.txt" >&2
+  # Context switches and system calls of the gateway, per request, scaled as Redis CPU is.
+  local per="($ok * ($duration + 1) / $duration)" cs_inv sc_inv
+  cs_inv="$(echo "scale=2; ${cs:-0} / $per" | bc 2>/dev/null || echo 0)"
+  sc_inv="$(echo "scale=2; ${sc:-0} / $per" | bc 2>/dev/null || echo 0)"
+  echo "$line redis_us=$redis_us cs_inv=$cs_inv syscalls_inv=$sc_inv config=$config" | tee -a "$out/results.txt" >&2
 }
 
 for round in $(seq 1 "$rounds"); do
-  order=(single cluster1 cluster3)
-  ((round % 2 == 0)) && order=(cluster3 cluster1 single)
+  order=("${configs[@]}")
+  if ((round % 2 == 0)); then order=(); for ((i = ${#configs[@]} - 1; i >= 0; i--)); do order+=("${configs[i]}"); done; fi
   for config in "${order[@]}"; do
     run "sync-$config" "$config" --connections 1
   done
+  echo "LOADAVG label=round$round $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out/results.txt" >&2
+done
+# Event acceptance after every sync round: each run leaves thousands of accepted events that the node then runs for
+# a while, and a sync run measured during that drain measured the drain (one round of 2026-12-06 showed it: 3.3 ms).
+for round in $(seq 1 "$rounds"); do
   for config in single cluster1; do
     run "event-$config" "$config" --connections "$event_connections" --invocation-type Event
   done
-  echo "LOADAVG label=round$round $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out/results.txt" >&2
 done
 
 # Medians per label.
@@ -126,12 +166,24 @@ def med(label, key):
     values = [float(r[key]) for r in runs.get(label, []) if key in r]
     return statistics.median(values) if values else float("nan")
 base50, base99, basecpu = med("sync-single", "p50_ms"), med("sync-single", "p99_ms"), med("sync-single", "server_self_us")
-for config in ("single", "cluster1", "cluster3"):
+# The added p50 is also taken round by round (each cluster run against the single-node run of the same round), so a
+# noisy minute moves both sides of one difference; the median of those differences is printed beside the other.
+def paired(label):
+    single = [float(r["p50_ms"]) for r in runs.get("sync-single", [])]
+    other = [float(r["p50_ms"]) for r in runs.get(label, [])]
+    diffs = [(o - s) * 1000 for s, o in zip(single, other)]
+    return statistics.median(diffs) if diffs else float("nan"), diffs
+for config in ("single", "cluster1", "cluster1-base", "cluster3", "cluster3-base"):
     label = "sync-" + config
+    if label not in runs:
+        continue
     p50, p99, cpu, redis = med(label, "p50_ms"), med(label, "p99_ms"), med(label, "server_self_us"), med(label, "redis_us")
-    print(f"SUMMARY sync {config}: p50 {p50 * 1000:.0f} us (+{(p50 - base50) * 1000:.0f}), p99 {p99 * 1000:.0f} us (+{(p99 - base99) * 1000:.0f}), "
-          f"gateway CPU {cpu:.1f} us/inv (+{cpu - basecpu:.1f}), redis CPU {redis:.1f} us/inv, rps {med(label, 'rps'):.0f}")
-    if config != "single" and redis > 0:
+    pm, diffs = paired(label)
+    print(f"SUMMARY sync {config}: p50 {p50 * 1000:.0f} us ({(p50 - base50) * 1000:+.0f}; round by round {pm:+.0f}: {', '.join(f'{d:+.0f}' for d in diffs)}), "
+          f"p99 {p99 * 1000:.0f} us ({(p99 - base99) * 1000:+.0f}), "
+          f"gateway CPU {cpu:.1f} us/inv ({cpu - basecpu:+.1f}), context switches {med(label, 'cs_inv'):.2f}/inv, "
+          f"syscalls {med(label, 'syscalls_inv'):.2f}/inv, redis CPU {redis:.1f} us/inv, rps {med(label, 'rps'):.0f}")
+    if config != "single" and redis > 0 and not config.endswith("-base"):
         print(f"SUMMARY {config}: one Redis core at {redis:.1f} us per admission bounds the cluster near {1e6 / redis:,.0f} admissions/s")
 for config in ("single", "cluster1"):
     label = "event-" + config

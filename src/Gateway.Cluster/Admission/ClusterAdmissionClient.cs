@@ -31,12 +31,39 @@ public sealed class ClusterAdmissionClient
 
     /// <summary>A synchronous invoke (<paramref name="chargeRequest"/>) or a queued Event: rate, concurrency, and a
     /// burst token when <paramref name="needsNewEnvironment"/>.</summary>
-    public Task<AdmissionReply> AdmitAsync(string function, in AdmissionLimits limits, bool chargeRequest, bool needsNewEnvironment) =>
-        EvaluateAsync(function, limits, chargeRequest, needsNewEnvironment, "admit");
+    /// <remarks>
+    /// A synchronous invoke's caller (<paramref name="chargeRequest"/>) resumes on the thread that read the reply
+    /// (<see cref="ClusterConnection.Replies"/>), so its continuation must not block; a queued Event's resumes on the
+    /// thread pool, as any Task's. The script is sent by its SHA-1 (<c>EVALSHA</c>): the library's overload taking the
+    /// script's text wraps the command's Task in an async method, whose completion is one more thread-pool hop after
+    /// the reply; a Redis that does not know the script (first use, or restarted) answers NOSCRIPT without running it,
+    /// and the text is sent once (<c>EVAL</c>, which caches it).
+    /// </remarks>
+    public ValueTask<AdmissionReply> AdmitAsync(string function, in AdmissionLimits limits, bool chargeRequest, bool needsNewEnvironment)
+    {
+        var (keys, values) = Arguments(function, limits, chargeRequest, needsNewEnvironment, "admit");
+        var sent = _connection.Database.ScriptEvaluateAsync(AdmitSha1, keys, values);
+        var reply = chargeRequest ? _connection.Replies.Await(sent, ToReply) : new(ToReplyAsync(sent));
+        return reply.IsCompletedSuccessfully ? reply : LoadingScriptAsync(reply, keys, values);
+    }
+
+    private async ValueTask<AdmissionReply> LoadingScriptAsync(ValueTask<AdmissionReply> pending, RedisKey[] keys, RedisValue[] values)
+    {
+        try
+        {
+            return await pending.ConfigureAwait(false);
+        }
+        catch (RedisServerException ex) when (ex.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
+        {
+            return ToReply(await _connection.Database.ScriptEvaluateAsync(AdmissionScripts.Admit, keys, values).ConfigureAwait(false));
+        }
+    }
+
+    private static async Task<AdmissionReply> ToReplyAsync(Task<RedisResult> sent) => ToReply(await sent.ConfigureAwait(false));
 
     /// <summary>The request-rate checks only: an Event invoke's check before its 202. Nothing to release.</summary>
-    public Task<AdmissionReply> AcceptRequestAsync(string function, in AdmissionLimits limits) =>
-        EvaluateAsync(function, limits, chargeRequest: true, needsNewEnvironment: false, "rate");
+    public async Task<AdmissionReply> AcceptRequestAsync(string function, AdmissionLimits limits) =>
+        ToReply(await Evaluate(function, limits, chargeRequest: true, needsNewEnvironment: false, "rate").ConfigureAwait(false));
 
     /// <summary>Gives back one admitted invocation's slots, without waiting for the reply.</summary>
     public void Release(string function, bool fromUnreservedPool) =>
@@ -68,7 +95,13 @@ public sealed class ClusterAdmissionClient
     /// <summary>Slots held across the cluster for a scope (<c>account</c>, <c>pool</c>, <c>f:NAME</c>): for tests and status.</summary>
     public async Task<long> HeldAsync(string scope) => (long?)await _connection.Database.HashGetAsync(AdmissionKeys.Held, scope).ConfigureAwait(false) ?? 0;
 
-    private async Task<AdmissionReply> EvaluateAsync(string function, AdmissionLimits limits, bool chargeRequest, bool needsNewEnvironment, string mode)
+    private Task<RedisResult> Evaluate(string function, in AdmissionLimits limits, bool chargeRequest, bool needsNewEnvironment, string mode)
+    {
+        var (keys, values) = Arguments(function, limits, chargeRequest, needsNewEnvironment, mode);
+        return _connection.Database.ScriptEvaluateAsync(AdmissionScripts.Admit, keys, values);
+    }
+
+    private (RedisKey[] Keys, RedisValue[] Values) Arguments(string function, in AdmissionLimits limits, bool chargeRequest, bool needsNewEnvironment, string mode)
     {
         RedisKey[] keys =
         [
@@ -81,10 +114,18 @@ public sealed class ClusterAdmissionClient
             chargeRequest ? 1 : 0, needsNewEnvironment ? 1 : 0, limits.BurstCapacity,
             limits.BurstRefillPerSecond.ToString("R", CultureInfo.InvariantCulture), mode,
         ];
-        var task = _connection.Database.ScriptEvaluateAsync(AdmissionScripts.Admit, keys, values);
-        var reply = (RedisResult[])(await task.ConfigureAwait(false))!;
-        return new AdmissionReply((AdmissionOutcome)(int)reply[0], (int)reply[1], (int)reply[2] == 1);
+        return (keys, values);
     }
+
+#pragma warning disable CA5350 // SHA-1 is Redis's name for a script (EVALSHA), not a security measure
+    private static readonly byte[] AdmitSha1 = System.Security.Cryptography.SHA1.HashData(System.Text.Encoding.UTF8.GetBytes(AdmissionScripts.Admit));
+#pragma warning restore CA5350
+
+    private static readonly Func<RedisResult, AdmissionReply> ToReply = static result =>
+    {
+        var reply = (RedisResult[])result!;
+        return new AdmissionReply((AdmissionOutcome)(int)reply[0], (int)reply[1], (int)reply[2] == 1);
+    };
 
     private static RedisKey BurstKey(string function, in AdmissionLimits limits) =>
         limits.AccountBurst ? AdmissionKeys.AccountBurst : AdmissionKeys.FunctionBurst(function);

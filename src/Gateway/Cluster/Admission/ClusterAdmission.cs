@@ -106,7 +106,7 @@ internal sealed class ClusterAdmission : IAdmission
         }
         var limits = Limits(function);
         bool fromPool = limits.FromUnreservedPool;
-        Task<AdmissionReply> pending;
+        ValueTask<AdmissionReply> pending;
         lock (_order)
         {
             HoldLocked(state, fromPool);
