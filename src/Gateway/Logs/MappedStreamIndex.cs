@@ -15,6 +15,10 @@ namespace Gateway.Logs;
 /// record and the file's end are zero bytes: a record with time 0 is no record (<see cref="StreamIndex.ReadRecords"/>
 /// stops there), and a clean close cuts the file back to its records. After a crash the zeros stay; a reader skips
 /// them, and a writer that opens the file again starts after the last record.
+/// <para>
+/// A file system that cannot map the file for writing (some network and FUSE mounts) gets each record written with
+/// <c>pwrite(2)</c> as it is appended instead: the same file, the same guarantee, one system call more per record.
+/// </para>
 /// </remarks>
 internal sealed unsafe class MappedStreamIndex : IDisposable
 {
@@ -30,9 +34,11 @@ internal sealed unsafe class MappedStreamIndex : IDisposable
     private long _capacity;
     private long _end;
     private long _step = FirstStep;
+    private bool _mapped;
 
     /// <param name="path">The index file; created with <paramref name="header"/> when it is new or empty.</param>
-    public MappedStreamIndex(string path, byte[] header)
+    /// <param name="map">False: write each record instead of mapping the file (tests; what a mount that cannot map gets).</param>
+    public MappedStreamIndex(string path, byte[] header, bool map = true)
     {
         _file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
         if (_file.Length == 0)
@@ -44,8 +50,22 @@ internal sealed unsafe class MappedStreamIndex : IDisposable
         {
             _end = StreamIndex.RecordsEnd(_file);
         }
-        Map(Math.Max(_file.Length, _end + _step));
+        if (map)
+        {
+            try
+            {
+                Map(Math.Max(_file.Length, _end + _step));
+                _mapped = true;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                Unmap(); // e.g. ENODEV: records are written one by one instead
+            }
+        }
     }
+
+    /// <summary>Whether records are stored into a mapping (false: written with pwrite).</summary>
+    public bool IsMapped => _mapped;
 
     /// <summary>Where the next record goes (the header and the records before it).</summary>
     public long Length => _end;
@@ -54,9 +74,18 @@ internal sealed unsafe class MappedStreamIndex : IDisposable
     /// time beside a torn offset (x86-64 keeps stores in order; a time of 0 ends the records).</summary>
     public void Append(long offset, long unixMs)
     {
-        if (_end + StreamIndex.RecordSize > _capacity)
+        if (_mapped && _end + StreamIndex.RecordSize > _capacity && !TryGrow())
         {
-            Grow();
+            _mapped = false; // the file could not be grown or mapped again (a full disk): write from here on
+        }
+        if (!_mapped)
+        {
+            Span<byte> written = stackalloc byte[StreamIndex.RecordSize];
+            BinaryPrimitives.WriteInt64LittleEndian(written, offset);
+            BinaryPrimitives.WriteInt64LittleEndian(written[8..], unixMs);
+            RandomAccess.Write(_file.SafeFileHandle, written, _end);
+            _end += StreamIndex.RecordSize;
+            return;
         }
         byte* record = _base + _end;
         BinaryPrimitives.WriteInt64LittleEndian(new Span<byte>(record, 8), offset);
@@ -64,11 +93,20 @@ internal sealed unsafe class MappedStreamIndex : IDisposable
         _end += StreamIndex.RecordSize;
     }
 
-    private void Grow()
+    private bool TryGrow()
     {
         Unmap();
         _step = Math.Min(_step * 2, LargestStep);
-        Map(_end + _step);
+        try
+        {
+            Map(_end + _step);
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Unmap();
+            return false;
+        }
     }
 
     private void Map(long capacity)

@@ -29,6 +29,7 @@ public sealed class MappedStreamIndexTests : IDisposable
     public void Records_are_in_the_file_as_soon_as_they_are_appended_and_the_room_after_them_is_no_record()
     {
         using var index = new MappedStreamIndex(IndexPath, _header);
+        Assert.True(index.IsMapped);
         Assert.Empty(ReadAsAReader());
         index.Append(0, 1_767_225_600_000);
         index.Append(42, 1_767_225_600_003);
@@ -90,5 +91,23 @@ public sealed class MappedStreamIndexTests : IDisposable
             index.Append(300, 1_767_225_600_010);
         }
         Assert.Equal([(0L, 1_767_225_600_000L), (100L, 1_767_225_600_001L), (200L, 1_767_225_600_002L), (300L, 1_767_225_600_010L)], ReadAsAReader());
+    }
+
+    [Fact]
+    public void Without_a_mapping_each_record_is_written_at_once_to_the_same_file()
+    {
+        using (var index = new MappedStreamIndex(IndexPath, _header, map: false))
+        {
+            Assert.False(index.IsMapped);
+            index.Append(0, 1_767_225_600_000);
+            index.Append(42, 1_767_225_600_003);
+            Assert.Equal([(0L, 1_767_225_600_000L), (42L, 1_767_225_600_003L)], ReadAsAReader());
+            Assert.Equal(_header.Length + 2 * StreamIndex.RecordSize, new FileInfo(IndexPath).Length);
+        }
+        using (var reopened = new MappedStreamIndex(IndexPath, _header))
+        {
+            reopened.Append(50, 1_767_225_600_004);
+        }
+        Assert.Equal(3, ReadAsAReader().Count);
     }
 }
