@@ -366,6 +366,10 @@ if (signing is not null)
     Console.WriteLine("[gateway] auth: sigv4, " + signing.Verifier.Region + ", keys from " + options.Credentials);
 }
 var invoke = new InvokeEndpoint(resolver, host, invocations, events, bodyBudget, options, time) { Policies = functionPolicies };
+// Invocations are recognized here, after the URL front door, the probes and SigV4, and skip endpoint matching
+// (Invoke/InvokePath.cs); routing follows for everything else (nothing above reads the endpoint or route values).
+InvokePath.UseAheadOfRouting(app, invoke);
+app.UseRouting();
 app.MapPost("/2015-03-31/functions/{FunctionName}/invocations", invoke.HandleAsync);
 app.MapPost("/2021-11-15/functions/{FunctionName}/response-streaming-invocations", invoke.HandleStreamAsync);
 app.MapGet("/_gateway/status", async () => StatusReport.Build(host, environmentServices, invocations, await events.CountersAsync()));

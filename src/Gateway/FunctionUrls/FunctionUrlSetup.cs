@@ -16,9 +16,9 @@ internal static class FunctionUrlSetup
         var domain = new FunctionUrlDomain(options.Region, options.UrlDomainSuffix);
         FunctionUrlEndpoints.Map(app, urls, resolver, domain, time);
         var router = new FunctionUrlRouter(urls, domain, authorizer ?? new UnsignedFunctionUrlAuthorizer(), invoker);
+        // Routing comes after the front door (Program.cs calls UseRouting): a URL request never pays for matching the
+        // API's routes.
         app.Use(next => context => router.RouteAsync(context, next));
-        // Routing after the front door: a URL request never pays for matching the API's routes.
-        app.UseRouting();
         return store;
     }
 }

@@ -21,18 +21,21 @@ internal sealed class InvokeEndpoint(FunctionResolver resolver, Hosting.Function
 
     /// <summary>The route's handler. The work is a pooled-state-machine ValueTask, so an invocation that waits for
     /// its function (almost all do) costs a small Task wrapper instead of a heap-allocated state machine.</summary>
-    public Task HandleAsync(HttpContext context)
+    public Task HandleAsync(HttpContext context) => HandleAsync(context, context.GetRouteValue("FunctionName") as string ?? "");
+
+    /// <summary>The same, for a request recognized ahead of routing (<see cref="InvokePath"/>): the name segment given.</summary>
+    public Task HandleAsync(HttpContext context, string rawName)
     {
-        var handling = HandleCoreAsync(context, streaming: false);
+        var handling = HandleCoreAsync(context, rawName, streaming: false);
         return handling.IsCompletedSuccessfully ? Task.CompletedTask : handling.AsTask();
     }
 
     /// <summary><c>POST /2021-11-15/functions/{FunctionName}/response-streaming-invocations</c> (InvokeWithResponseStream):
     /// the same path, with the function's streamed response forwarded as event-stream PayloadChunk events.</summary>
-    public Task HandleStreamAsync(HttpContext context) => HandleCoreAsync(context, streaming: true).AsTask();
+    public Task HandleStreamAsync(HttpContext context) => HandleCoreAsync(context, context.GetRouteValue("FunctionName") as string ?? "", streaming: true).AsTask();
 
     [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask HandleCoreAsync(HttpContext context, bool streaming)
+    private async ValueTask HandleCoreAsync(HttpContext context, string rawName, bool streaming)
     {
         var request = context.Request;
         var response = context.Response;
@@ -43,7 +46,6 @@ internal sealed class InvokeEndpoint(FunctionResolver resolver, Hosting.Function
         response.Headers["x-amzn-RequestId"] = requestIdText;
 
         // 1. Which function and version (before reading any of the body).
-        var rawName = context.GetRouteValue("FunctionName") as string ?? "";
         // Only look at the query when there is one: request.Query builds a feature object per request.
         string? queryQualifier = request.QueryString.HasValue && request.Query.TryGetValue("Qualifier", out var qualifierValues) ? qualifierValues.ToString() : null;
         if (!SyncDispatch.TryResolve(resolver, host, rawName, queryQualifier, out var reference, out var target, out var function, out var pool, out var nameError))
@@ -146,7 +148,7 @@ internal sealed class InvokeEndpoint(FunctionResolver resolver, Hosting.Function
 
             invocation.RequestId = requestIdText;
             invocation.AcceptedTimestamp = time.GetTimestamp();
-            requestId.TryFormat(invocation.RequestIdBytes, out _);
+            System.Text.Encoding.ASCII.GetBytes(requestIdText, invocation.RequestIdBytes); // the text's bytes: no second Guid formatting
             invocation.Type = type;
             invocation.InvokedFunctionArn = target.InvokedArn;
             SyncDispatch.AssignTrace(invocation, pool, target, headers, received, type == InvocationType.Event, time);

@@ -20,7 +20,8 @@ namespace Gateway.Logs;
 /// worker wrote before /response are in the socket by the time /response arrives, so none can be missed.
 /// <para>
 /// Lines are buffered and pushed to the file by the flusher's timer (every 200 ms), except at an invocation's end:
-/// <see cref="End"/> writes the buffered index records and lines to the kernel before it returns, and the invocation's
+/// <see cref="End"/> writes the buffered lines to the kernel before it returns (their index records are stored into a
+/// shared mapping of the index file as they are emitted: in the page cache at once, <see cref="MappedStreamIndex"/>), and the invocation's
 /// response is released only after it. A completed invocation's START, its worker's lines, END and REPORT are then in
 /// the page cache, which a SIGKILL of the gateway does not lose (no fsync: a crash of the gateway, not of the machine).
 /// </para>
@@ -32,7 +33,7 @@ internal sealed class EnvironmentLog : IDisposable
     private readonly object _lock = new();
     private readonly Socket _output;
     private readonly FileStream _file;
-    private readonly FileStream _index;
+    private readonly MappedStreamIndex _index;
     private readonly TimeProvider _time;
     private readonly bool _json;
     private readonly int _systemLevel;
@@ -67,12 +68,7 @@ internal sealed class EnvironmentLog : IDisposable
         _position = _file.Length;
         var indexPath = StreamIndex.PathFor(filePath);
         Directory.CreateDirectory(Path.GetDirectoryName(indexPath)!);
-        _index = new FileStream(indexPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 4 * 1024);
-        if (_index.Length == 0)
-        {
-            _index.Write(StreamIndex.Header(logGroup, logStream));
-            _index.Flush(); // the stream is listed from its header: visible at once
-        }
+        _index = new MappedStreamIndex(indexPath, StreamIndex.Header(logGroup, logStream));
         _time = time;
         var effective = logging.Effective();
         _json = effective.IsJson;
@@ -247,13 +243,32 @@ internal sealed class EnvironmentLog : IDisposable
 
     /// <summary>
     /// Takes what the worker has written so far off the socket, without blocking: only the bytes already there when
-    /// called (FIONREAD), so a worker that keeps writing cannot hold the invocation's end (and the lock) for long.
+    /// called, so a worker that keeps writing cannot hold the invocation's end (and the lock) for long.
     /// </summary>
+    /// <remarks>
+    /// One non-blocking receive first: with nothing pending (most invocations) it finds EAGAIN at the cost FIONREAD had,
+    /// and with output it takes it without a FIONREAD before. Only a receive that filled the buffer asks how much more
+    /// is there (FIONREAD) and takes that much.
+    /// </remarks>
     private void TakePending()
     {
         if (_closed)
         {
             return;
+        }
+        int first = _output.Receive(_readBuffer, SocketFlags.None, out var firstError);
+        if (first <= 0)
+        {
+            if (firstError != SocketError.WouldBlock)
+            {
+                _closed = true; // the worker's end is closed (or broken): the pump sees the same and stops
+            }
+            return;
+        }
+        Process(_readBuffer.AsSpan(0, first));
+        if (first < _readBuffer.Length)
+        {
+            return; // less than asked for: the socket held no more when it was read
         }
         int pending = _output.Available;
         while (pending > 0)
@@ -281,14 +296,14 @@ internal sealed class EnvironmentLog : IDisposable
     }
 
     /// <summary>
-    /// Hands the buffered index records and lines to the kernel (write(2), no fsync), the index first: a line a reader
-    /// (or a restarted gateway) can see then has its timestamp record.
+    /// Hands the buffered lines to the kernel (one write(2), no fsync). Their index records are already in the page cache
+    /// (stored into the index's shared mapping as each line was emitted), so a line a reader (or a restarted gateway)
+    /// can see has its timestamp record.
     /// </summary>
     private void WriteThrough()
     {
         if (_dirty)
         {
-            _index.Flush();
             _file.Flush();
             _dirty = false;
         }
@@ -364,9 +379,7 @@ internal sealed class EnvironmentLog : IDisposable
         long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         if (now != _lastIndexedMs)
         {
-            Span<byte> record = stackalloc byte[StreamIndex.RecordSize];
-            StreamIndex.WriteRecord(record, _position, now);
-            _index.Write(record);
+            _index.Append(_position, now); // a store into the mapped index: no system call (MappedStreamIndex)
             _lastIndexedMs = now;
         }
         _file.Write(line);

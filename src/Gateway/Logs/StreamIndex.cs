@@ -9,6 +9,7 @@ namespace Gateway.Logs;
 /// <code>
 /// gateway-log-index 1\t{log group}\t{log stream}\n      one header line, UTF-8
 /// [offset: int64 LE][unix ms: int64 LE] …               16 bytes per record
+/// [zeros]                                               the writer's room for more (MappedStreamIndex)
 /// </code>
 /// A record says "the line starting at this byte offset, and every line after it until the next record, was written at
 /// this millisecond". A record is only written when the millisecond changes, so a burst of lines costs one record and
@@ -48,20 +49,53 @@ internal static class StreamIndex
         return true;
     }
 
-    /// <summary>The records after the header: (offset, unix ms) pairs in file order. A torn last record is ignored.</summary>
+    /// <summary>The records after the header: (offset, unix ms) pairs in file order. A torn last record is ignored, and
+    /// the records end at the first whose time is 0 (the zeros the writer grows the file by).</summary>
     public static List<(long Offset, long Time)> ReadRecords(ReadOnlySpan<byte> records)
     {
         var list = new List<(long, long)>(records.Length / RecordSize);
         for (int i = 0; i + RecordSize <= records.Length; i += RecordSize)
         {
-            list.Add((BinaryPrimitives.ReadInt64LittleEndian(records[i..]), BinaryPrimitives.ReadInt64LittleEndian(records[(i + 8)..])));
+            long time = BinaryPrimitives.ReadInt64LittleEndian(records[(i + 8)..]);
+            if (time == 0)
+            {
+                break;
+            }
+            list.Add((BinaryPrimitives.ReadInt64LittleEndian(records[i..]), time));
         }
         return list;
     }
 
-    public static void WriteRecord(Span<byte> destination, long offset, long unixMs)
+    /// <summary>The end of the header and the records: the writer grows the file ahead of its records (zero bytes, see
+    /// <see cref="MappedStreamIndex"/>), and a crash may leave them; records form a prefix, so the first zero record is
+    /// found by bisection.</summary>
+    public static long RecordsEnd(FileStream file)
     {
-        BinaryPrimitives.WriteInt64LittleEndian(destination, offset);
-        BinaryPrimitives.WriteInt64LittleEndian(destination[8..], unixMs);
+        Span<byte> head = stackalloc byte[4096];
+        file.Position = 0;
+        int n = file.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        int headerLength = head[..n].IndexOf((byte)'\n') + 1;
+        if (headerLength <= 0)
+        {
+            return file.Length; // not an index this writer knows: append after whatever is there
+        }
+        long count = (file.Length - headerLength) / StreamIndex.RecordSize;
+        long low = 0, high = count; // records [0, low) are set; [high, count) are zero
+        Span<byte> time = stackalloc byte[8];
+        while (low < high)
+        {
+            long middle = low + (high - low) / 2;
+            file.Position = headerLength + middle * StreamIndex.RecordSize + 8;
+            file.ReadExactly(time);
+            if (BinaryPrimitives.ReadInt64LittleEndian(time) != 0)
+            {
+                low = middle + 1;
+            }
+            else
+            {
+                high = middle;
+            }
+        }
+        return headerLength + low * StreamIndex.RecordSize;
     }
 }

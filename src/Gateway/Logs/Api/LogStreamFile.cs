@@ -45,7 +45,7 @@ internal sealed class LogStreamFile
         try
         {
             using var index = new FileStream(IndexPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            long records = (index.Length - HeaderLength) / StreamIndex.RecordSize;
+            long records = (StreamIndex.RecordsEnd(index) - HeaderLength) / StreamIndex.RecordSize; // not the zeros after them
             if (records <= 0)
             {
                 return (null, null);
