@@ -23,7 +23,7 @@ internal sealed class BuiltinRuntimeApiServer : IRuntimeApiServer
 
     public void Serve(Socket socket, ExecutionEnvironment environment)
     {
-        var connection = new RuntimeApiConnection(socket, environment);
+        var connection = new RuntimeApiConnection(RuntimeTransport.Create(socket, environment.Options.RuntimeApiEpoll), environment);
         environment.OnConnectionOpened(connection);
         _ = connection.RunAsync();
     }
