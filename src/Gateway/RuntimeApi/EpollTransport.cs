@@ -49,11 +49,19 @@ internal sealed class EpollTransport : RuntimeTransport
     /// <summary>The loop's thread: what epoll reported. Hang-ups and errors wake both directions (the next call reports them).</summary>
     public void OnEvents(uint events)
     {
-        if ((events & (LibC.EPOLLIN | LibC.EPOLLRDHUP | LibC.EPOLLHUP | LibC.EPOLLERR)) != 0)
+        if ((events & (LibC.EPOLLRDHUP | LibC.EPOLLHUP | LibC.EPOLLERR)) != 0)
+        {
+            _read.SignalFinal();
+        }
+        else if ((events & LibC.EPOLLIN) != 0)
         {
             _read.Signal();
         }
-        if ((events & (LibC.EPOLLOUT | LibC.EPOLLHUP | LibC.EPOLLERR)) != 0)
+        if ((events & (LibC.EPOLLHUP | LibC.EPOLLERR)) != 0)
+        {
+            _write.SignalFinal();
+        }
+        else if ((events & LibC.EPOLLOUT) != 0)
         {
             _write.Signal();
         }
@@ -384,9 +392,9 @@ internal sealed class EpollTransport : RuntimeTransport
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
         }
-        // Wake both directions even if the socket was already shut: the connection's loop disposes.
-        _read.Signal();
-        _write.Signal();
+        // Wake both directions for good, even if the socket was already shut: the connection's loop disposes.
+        _read.SignalFinal();
+        _write.SignalFinal();
     }
 
     public override void Dispose()

@@ -19,10 +19,12 @@ internal sealed class Readiness : IValueTaskSource<int>
     private const int Waiting = 2;
 
     private int _state;
+    private volatile bool _final;
     private ManualResetValueTaskSourceCore<int> _core = new() { RunContinuationsAsynchronously = false };
 
-    /// <summary>True when the kernel said "ready" since the last call; either way the state is now "not ready".</summary>
-    public bool TryConsume() => Interlocked.Exchange(ref _state, Idle) == Ready;
+    /// <summary>True when the kernel said "ready" since the last call (or the socket has hung up); either way the state
+    /// is now "not ready".</summary>
+    public bool TryConsume() => Interlocked.Exchange(ref _state, Idle) == Ready || _final;
 
     /// <summary>The last read filled its buffer: more may be waiting, and no new edge would say so.</summary>
     public void MarkReady() => Interlocked.CompareExchange(ref _state, Ready, Idle);
@@ -33,7 +35,7 @@ internal sealed class Readiness : IValueTaskSource<int>
     /// One waiter at a time: the connection that owns the socket.</summary>
     public ValueTask<int> WaitAsync()
     {
-        if (Volatile.Read(ref _state) == Ready)
+        if (Volatile.Read(ref _state) == Ready || _final)
         {
             return new ValueTask<int>(0);
         }
@@ -43,6 +45,15 @@ internal sealed class Readiness : IValueTaskSource<int>
             return new ValueTask<int>(this, _core.Version);
         }
         return new ValueTask<int>(0); // became ready in between
+    }
+
+    /// <summary>The socket hung up (or failed, or was shut down): ready for good. An edge-triggered set reports the
+    /// hang-up once, possibly together with data a short read then takes; without this, the end of stream that follows
+    /// that data would never be read.</summary>
+    public void SignalFinal()
+    {
+        _final = true;
+        Signal();
     }
 
     /// <summary>The loop's thread: the kernel said "ready". Resumes a waiter here, on this thread.</summary>
