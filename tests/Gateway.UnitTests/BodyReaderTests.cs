@@ -434,8 +434,8 @@ public class BodyReaderTests
     }
 
     [Theory]
-    [InlineData(true)] // the Runtime API's own event loop (--runtime-api-epoll, the default)
-    [InlineData(false)] // .NET's socket engine
+    [InlineData(true)] // the Runtime API's own event loop (--runtime-api-epoll true)
+    [InlineData(false)] // .NET's socket engine (the default)
     public async Task A_large_body_is_read_past_the_pipe_straight_from_the_socket(bool epoll)
     {
         // A real socket pair: the head and the first bytes of the body arrive through the pipe, the rest is received
@@ -467,8 +467,8 @@ public class BodyReaderTests
     }
 
     [Theory]
-    [InlineData(true)] // the Runtime API's own event loop (--runtime-api-epoll, the default)
-    [InlineData(false)] // .NET's socket engine
+    [InlineData(true)] // the Runtime API's own event loop (--runtime-api-epoll true)
+    [InlineData(false)] // .NET's socket engine (the default)
     public async Task A_large_body_cut_short_on_the_socket_is_truncated(bool epoll)
     {
         var (client, server) = await UnixSocketPairAsync();

@@ -5,7 +5,7 @@ using Gateway.Native;
 namespace Gateway.RuntimeApi;
 
 /// <summary>
-/// One thread and one epoll set for every runtime connection of the gateway (<c>--runtime-api-epoll</c>, the default):
+/// One thread and one epoll set for every runtime connection of the gateway (<c>--runtime-api-epoll true</c>; off by default, see docs/performance.md):
 /// it waits in <c>epoll_wait</c>, and for every ready socket of the batch resumes the connection that waits on it, on this
 /// thread. The connection then reads the runtime's request, completes the invocation, and the caller's HTTP response is
 /// written from here too (<c>Invocation.CompleteInline</c>), before the next ready socket of the same wake-up.

@@ -4,8 +4,8 @@ namespace Gateway.RuntimeApi;
 
 /// <summary>
 /// How a <see cref="RuntimeApiConnection"/> moves bytes on its socket: through the runtime's own event loop
-/// (<see cref="EpollTransport"/>, <c>--runtime-api-epoll true</c>, the default) or through .NET's socket engine
-/// (<see cref="SocketTransport"/>, <c>false</c>: as before, kept for the A/B and as the fallback).
+/// (<see cref="EpollTransport"/>, <c>--runtime-api-epoll true</c>) or through .NET's socket engine
+/// (<see cref="SocketTransport"/>, <c>false</c>, the default: as before).
 /// </summary>
 /// <remarks>One reader and one writer at a time (the connection reads in its loop, and writes either there or, while its
 /// /next is parked, from the delivering thread); reads and writes may run on any thread.</remarks>
