@@ -102,6 +102,11 @@ internal sealed class GatewayOptions
     /// accept, RuntimeApi/Kestrel/). Issue 15's A/B: docs/performance.md, loadtests/runtime-api-ab.sh.</summary>
     public string RuntimeApiServer { get; set; } = "builtin";
 
+    /// <summary>The builtin Runtime API server's I/O: one event-loop thread owning every runtime socket through epoll
+    /// (true), or .NET's socket engine (false, the default: the loop saves ~0.7 system calls per invocation but adds ~0.6
+    /// context switches, and measured no CPU gain). Issue 15: docs/performance.md, RuntimeApi/RuntimeEventLoop.cs.</summary>
+    public bool RuntimeApiEpoll { get; set; }
+
     /// <summary>Lambda's filesystem per environment: <c>auto</c> (a mount namespace through bubblewrap when it works
     /// here, else the host's folders), <c>bwrap</c> (a namespace or refuse to start), <c>none</c> (the host's folders).</summary>
     public string Sandbox { get; set; } = "auto";

@@ -4,8 +4,11 @@ namespace Gateway.Tests;
 /// The Runtime API as a runtime sees it, driven by hand: the test plays the runtime of an environment whose
 /// bootstrap only sleeps, over that environment's Unix socket (and its TCP port).
 /// </summary>
-public sealed class RuntimeApiTests : IAsyncLifetime
+public class RuntimeApiTests : IAsyncLifetime
 {
+    /// <summary>More gateway arguments: <see cref="RuntimeApiEventLoopTests"/> runs every test here on the epoll loop.</summary>
+    protected virtual string[] GatewayArgs => [];
+
     private const string Next = "/2018-06-01/runtime/invocation/next";
     private string _code = "";
     private GatewayProcess _gateway = null!;
@@ -20,7 +23,7 @@ public sealed class RuntimeApiTests : IAsyncLifetime
         _gateway = await GatewayProcess.StartAsync(
         [
             new TestFunction("manual", _code, "handler") { Provisioned = 0, MaxEnvironments = 2, Timeout = 30 },
-        ]);
+        ], GatewayArgs);
     }
 
     public async Task DisposeAsync()

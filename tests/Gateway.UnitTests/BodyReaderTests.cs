@@ -433,8 +433,10 @@ public class BodyReaderTests
         Assert.Equal(Next, rest);
     }
 
-    [Fact]
-    public async Task A_large_body_is_read_past_the_pipe_straight_from_the_socket()
+    [Theory]
+    [InlineData(true)] // the Runtime API's own event loop (--runtime-api-epoll true)
+    [InlineData(false)] // .NET's socket engine (the default)
+    public async Task A_large_body_is_read_past_the_pipe_straight_from_the_socket(bool epoll)
     {
         // A real socket pair: the head and the first bytes of the body arrive through the pipe, the rest is received
         // into the payload directly; the request after the body is left for the pipe.
@@ -446,14 +448,15 @@ public class BodyReaderTests
             new Random(7).NextBytes(body);
             var wire = Ascii("POST /x HTTP/1.1\r\n\r\n").Concat(body).Concat(Ascii(Next)).ToArray();
             var sending = Task.Run(() => client.Send(wire));
-            var reader = PipeReader.Create(new System.Net.Sockets.NetworkStream(server, ownsSocket: false),
+            using var transport = RuntimeTransport.Create(server, epoll);
+            var reader = PipeReader.Create(transport.Stream,
                 new StreamPipeReaderOptions(bufferSize: 4096, minimumReadSize: 1024, leaveOpen: true));
             var first = await reader.ReadAsync().WithTimeout();
             var headEnd = new SequenceReader<byte>(first.Buffer);
             Assert.True(headEnd.TryAdvanceTo((byte)'\n') && headEnd.TryAdvanceTo((byte)'\n'));
             reader.AdvanceTo(headEnd.Position);
             var target = new PooledPayload();
-            var status = await BodyReader.ReadAsync(reader, LengthHead(body.Length), target, int.MaxValue, server).WithTimeout();
+            var status = await BodyReader.ReadAsync(reader, LengthHead(body.Length), target, int.MaxValue, transport).WithTimeout();
             Assert.Equal(BodyStatus.Complete, status);
             Assert.Equal(body, target.ToArray());
             await sending.WithTimeout();
@@ -463,8 +466,10 @@ public class BodyReaderTests
         }
     }
 
-    [Fact]
-    public async Task A_large_body_cut_short_on_the_socket_is_truncated()
+    [Theory]
+    [InlineData(true)] // the Runtime API's own event loop (--runtime-api-epoll true)
+    [InlineData(false)] // .NET's socket engine (the default)
+    public async Task A_large_body_cut_short_on_the_socket_is_truncated(bool epoll)
     {
         var (client, server) = await UnixSocketPairAsync();
         using (client)
@@ -472,9 +477,10 @@ public class BodyReaderTests
         {
             client.Send(new byte[BodyReader.DirectReadBytes + 10]);
             client.Shutdown(System.Net.Sockets.SocketShutdown.Send);
-            var reader = PipeReader.Create(new System.Net.Sockets.NetworkStream(server, ownsSocket: false), new StreamPipeReaderOptions(leaveOpen: true));
+            using var transport = RuntimeTransport.Create(server, epoll);
+            var reader = PipeReader.Create(transport.Stream, new StreamPipeReaderOptions(leaveOpen: true));
             var target = new PooledPayload();
-            Assert.Equal(BodyStatus.Truncated, await BodyReader.ReadAsync(reader, LengthHead(BodyReader.DirectReadBytes * 2), target, int.MaxValue, server).WithTimeout());
+            Assert.Equal(BodyStatus.Truncated, await BodyReader.ReadAsync(reader, LengthHead(BodyReader.DirectReadBytes * 2), target, int.MaxValue, transport).WithTimeout());
             target.Reset();
         }
     }

@@ -36,6 +36,8 @@ internal static class GatewayOptionTable
             "Also serve each environment's Runtime API on a loopback TCP port (AWS_LAMBDA_RUNTIME_API), for stock runtimes."),
         Row(OptionGroup.Server, nameof(GatewayOptions.RuntimeApiServer), "--runtime-api-server", "SERVER", typeof(string), "builtin",
             "Who serves the Runtime API to workers: builtin (the hand-written HTTP/1.1 server) or kestrel (Kestrel, fed each environment's sockets); see docs/performance.md."),
+        Row(OptionGroup.Server, nameof(GatewayOptions.RuntimeApiEpoll), "--runtime-api-epoll", "BOOL", typeof(bool), "false",
+            "The builtin Runtime API server's sockets on one epoll event-loop thread (true: one system call fewer, more context switches per invocation) or .NET's socket engine (false); see docs/performance.md."),
         Row(OptionGroup.Server, nameof(GatewayOptions.Sandbox), "--sandbox", "MODE", typeof(string), "auto",
             "Lambda's filesystem per environment (/var/task, /opt, /var/runtime, a private /tmp): bwrap (a mount namespace each), "
             + "none (the host's folders), or auto (bwrap when it works here)."),

@@ -26,8 +26,8 @@ internal static class BodyReader
     internal const int DirectReadBytes = 64 * 1024;
 
     /// <param name="target">Where the bytes go; null to read and discard them.</param>
-    /// <param name="socket">The connection's socket, for reading a large body's bytes without the pipe; null: through the pipe.</param>
-    public static ValueTask<BodyStatus> ReadAsync(PipeReader reader, RuntimeRequestHead head, PooledPayload? target, int limit, System.Net.Sockets.Socket? socket = null)
+    /// <param name="socket">The connection's transport, for reading a large body's bytes without the pipe; null: through the pipe.</param>
+    public static ValueTask<BodyStatus> ReadAsync(PipeReader reader, RuntimeRequestHead head, PooledPayload? target, int limit, RuntimeTransport? socket = null)
     {
         if (head.Chunked)
         {
@@ -52,7 +52,7 @@ internal static class BodyReader
     /// socket straight into the payload's segments. Only while the pipe holds nothing: the pipe reads from the socket
     /// only inside its own ReadAsync, so bytes received here cannot be ones it has buffered.</summary>
     [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-    private static async ValueTask<BodyStatus> ReadLengthDirectAsync(PipeReader reader, System.Net.Sockets.Socket socket, long length, PooledPayload target)
+    private static async ValueTask<BodyStatus> ReadLengthDirectAsync(PipeReader reader, RuntimeTransport socket, long length, PooledPayload target)
     {
         long remaining = length;
         while (remaining > 0)
@@ -79,7 +79,7 @@ internal static class BodyReader
             {
                 memory = memory[..(int)remaining];
             }
-            int n = await socket.ReceiveAsync(memory, System.Net.Sockets.SocketFlags.None).ConfigureAwait(false);
+            int n = await socket.ReceiveAsync(memory).ConfigureAwait(false);
             if (n == 0)
             {
                 return BodyStatus.Truncated;

@@ -23,7 +23,19 @@ internal sealed class BuiltinRuntimeApiServer : IRuntimeApiServer
 
     public void Serve(Socket socket, ExecutionEnvironment environment)
     {
-        var connection = new RuntimeApiConnection(socket, environment);
+        RuntimeTransport transport;
+        try
+        {
+            transport = RuntimeTransport.Create(socket, environment.Options.RuntimeApiEpoll);
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            // epoll refused the socket (out of memory, descriptor limits): drop this connection, keep accepting.
+            Console.Error.WriteLine($"[gateway] Runtime API connection of {environment.Function.Name} refused: {ex.Message}");
+            socket.Dispose();
+            return;
+        }
+        var connection = new RuntimeApiConnection(transport, environment);
         environment.OnConnectionOpened(connection);
         _ = connection.RunAsync();
     }

@@ -21,13 +21,12 @@ namespace Gateway.RuntimeApi;
 /// </remarks>
 internal sealed partial class RuntimeApiConnection : IValueTaskSource<bool>, IRuntimeApiConnection
 {
-    private readonly Socket _socket;
+    private readonly RuntimeTransport _transport;
     private readonly ExecutionEnvironment _environment;
     private readonly PipeReader _reader;
     private readonly byte[] _id = new byte[64];
     private readonly byte[] _head = new byte[8 * 1024];
     private readonly List<ArraySegment<byte>> _sendList = new(4);
-    private readonly GatherSender _sender = new();
     private readonly Func<PooledPayload, PooledPayload> _swapScratch;
     private PooledPayload _scratch = new();
 
@@ -36,17 +35,17 @@ internal sealed partial class RuntimeApiConnection : IValueTaskSource<bool>, IRu
     private bool _owesAccepted;
     private ManualResetValueTaskSourceCore<bool> _delivered = new() { RunContinuationsAsynchronously = true };
 
-    public RuntimeApiConnection(Socket socket, ExecutionEnvironment environment)
+    public RuntimeApiConnection(RuntimeTransport transport, ExecutionEnvironment environment)
     {
-        _socket = socket;
+        _transport = transport;
         _environment = environment;
         _swapScratch = SwapScratch; // one delegate per connection, not one per result
         // A delivery resumes this connection's loop on the delivering thread (it only re-arms the read of the runtime's
         // answer) instead of queueing it to the thread pool: one hop and one wake-up less per invocation.
         _delivered.RunContinuationsAsynchronously = !environment.Options.InlineScheduling;
-        // No zero-byte reads in the pipe: RunAsync waits for the runtime's next request with its own zero-byte receive
-        // (an idle connection still holds no buffer), so the pipe's read then completes at once.
-        _reader = PipeReader.Create(new NetworkStream(socket, ownsSocket: false),
+        // No zero-byte reads in the pipe: RunAsync waits for the runtime's next request itself (WaitReadableAsync: an
+        // idle connection still holds no buffer), so the pipe's read then completes at once.
+        _reader = PipeReader.Create(transport.Stream,
             new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 4096, leaveOpen: true, useZeroByteReads: false));
     }
 
@@ -67,9 +66,9 @@ internal sealed partial class RuntimeApiConnection : IValueTaskSource<bool>, IRu
                 if (!_reader.TryRead(out var read))
                 {
                     await FlushDeferredAsync().ConfigureAwait(false);
-                    // Wait here, on the socket's cached receive (a 1-byte peek), for bytes: the pipe's read then completes
-                    // at once instead of suspending in its own pooled method.
-                    await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
+                    // Wait here for bytes (the event loop's readiness, or the socket engine's zero-byte receive): the pipe's
+                    // read then completes at once instead of suspending in its own pooled method.
+                    await _transport.WaitReadableAsync().ConfigureAwait(false);
                     read = await _reader.ReadAsync().ConfigureAwait(false);
                 }
                 var status = TakeHead(read, out var head);
@@ -130,8 +129,7 @@ internal sealed partial class RuntimeApiConnection : IValueTaskSource<bool>, IRu
         {
             _environment.OnConnectionClosed(this);
             await _reader.CompleteAsync().ConfigureAwait(false);
-            _socket.Dispose();
-            _sender.Dispose();
+            _transport.Dispose();
             _scratch.Reset();
         }
     }
@@ -188,7 +186,7 @@ internal sealed partial class RuntimeApiConnection : IValueTaskSource<bool>, IRu
         bool sent = false;
         try
         {
-            await _sender.SendAsync(_socket, _sendList).ConfigureAwait(false);
+            await _transport.SendAsync(_sendList).ConfigureAwait(false);
             sent = true;
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
@@ -279,7 +277,7 @@ internal sealed partial class RuntimeApiConnection : IValueTaskSource<bool>, IRu
         {
             _scratch.Reserve((int)head.ContentLength);
         }
-        var body = await BodyReader.ReadAsync(_reader, head, _scratch, limit, _socket).ConfigureAwait(false);
+        var body = await BodyReader.ReadAsync(_reader, head, _scratch, limit, _transport).ConfigureAwait(false);
         if (body == BodyStatus.Truncated)
         {
             await SendAsync(RuntimeReplies.TruncatedRequest).ConfigureAwait(false);
@@ -374,7 +372,7 @@ internal sealed partial class RuntimeApiConnection : IValueTaskSource<bool>, IRu
     {
         try
         {
-            await _sender.SendAsync(_socket, _sendList).ConfigureAwait(false);
+            await _transport.SendAsync(_sendList).ConfigureAwait(false);
         }
         finally
         {
@@ -382,25 +380,13 @@ internal sealed partial class RuntimeApiConnection : IValueTaskSource<bool>, IRu
         }
     }
 
-    /// <summary>The Memory overload: a ValueTask over the socket's cached args (the byte[] overload allocates a Task).</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask SendOneAsync(byte[] bytes)
-    {
-        await _socket.SendAsync(bytes.AsMemory(), SocketFlags.None, CancellationToken.None).ConfigureAwait(false);
-    }
+    private ValueTask SendOneAsync(byte[] bytes) => _transport.SendAsync(bytes);
 
     /// <summary>Closes the socket (the environment is ending); the loop then exits.</summary>
     public void Close()
     {
         Abandon();
-        try
-        {
-            _socket.Shutdown(SocketShutdown.Both);
-        }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
-        {
-        }
-        _socket.Dispose();
+        _transport.Shutdown();
     }
 
     bool IValueTaskSource<bool>.GetResult(short token) => _delivered.GetResult(token);
