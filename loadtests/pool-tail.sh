@@ -6,7 +6,10 @@
 # harness measures from the intended send time: no coordinated omission).
 #
 #   loadtests/pool-tail.sh [--rate R (1500)] [--sizes "1 2 4 8"] [--rounds N (2)] [--duration S (8)] [--warmup S (3)]
-#                          [--binary PATH (artifacts/gateway/Gateway)] [-- EXTRA GATEWAY ARGS…]
+#                          [--binary PATH (artifacts/gateway/Gateway)] [--kestrel] [-- EXTRA GATEWAY ARGS…]
+#
+# --kestrel also runs bare Kestrel's echo (loadtests/BareKestrel) in every round, at the same rate with each size's
+# connection count (label kestrel-N): issue 15's tail target compares the two in one run.
 #
 # Every round starts a fresh gateway per size (sizes interleaved round by round), warms it up at the same rate, then
 # measures. Prints one RESULT line per run (the harness's, plus size, round, gateway_cpu_us = the gateway process's
@@ -19,6 +22,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 rate=1500
 sizes="1 2 4 8"
+kestrel=0
 rounds=2
 duration=8
 warmup=3
@@ -32,6 +36,7 @@ while (($#)); do
     --duration) duration="$2"; shift 2 ;;
     --warmup) warmup="$2"; shift 2 ;;
     --binary) binary="$2"; shift 2 ;;
+    --kestrel) kestrel=1; shift ;;
     --) shift; extra=("$@"); break ;;
     -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "pool-tail.sh: unknown option $1" >&2; exit 2 ;;
@@ -39,6 +44,11 @@ while (($#)); do
 done
 
 if [[ -n "$binary" ]]; then LT_NO_PUBLISH=1; fi
+if ((kestrel)) && [[ ! -x "$lt_root/artifacts/bare-kestrel/BareKestrel" ]]; then
+  mkdir -p "$lt_root/artifacts/logs"
+  dotnet publish "$lt_root/loadtests/BareKestrel/BareKestrel.csproj" -c Release -o "$lt_root/artifacts/bare-kestrel" -nologo -tl:off \
+    >"$lt_root/artifacts/logs/publish-bare-kestrel.log" 2>&1 || { tail -n 30 "$lt_root/artifacts/logs/publish-bare-kestrel.log" >&2; exit 1; }
+fi
 lt_build_harness
 binary="${binary:-artifacts/gateway/Gateway}"
 out="$(lt_output_dir pool-tail)"
@@ -82,8 +92,30 @@ run() {
   echo "$result size=$n round=$round loadavg=$(cut -d' ' -f1 /proc/loadavg)" | tee -a "$out/results.txt" >&2
 }
 
+# run_kestrel N ROUND: bare Kestrel's echo at the same rate with N connections.
+run_kestrel() {
+  local n="$1" round="$2" pid result
+  "$lt_root/artifacts/bare-kestrel/BareKestrel" --urls "$url" >"$out/kestrel-$n-$round.log" 2>&1 &
+  pid=$!
+  lt_stop_on_exit "$pid"
+  for _ in $(seq 300); do
+    [[ "$(curl -s -o /dev/null -w '%{http_code}' --data '{}' "$url/2015-03-31/functions/echo/invocations" 2>/dev/null)" == 200 ]] && break
+    sleep 0.1
+  done
+  result="$(dotnet "$harness_dll" --url "$url" --function echo --payload-bytes 64 --quiet --rate "$rate" --connections "$n" \
+    --warmup "$warmup" --duration "$duration" --label "kestrel-$n" --cpu-pids "$pid" 2>/dev/null | grep '^RESULT' || echo "RESULT label=kestrel-$n failed")"
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  echo "$result size=$n round=$round loadavg=$(cut -d' ' -f1 /proc/loadavg)" | tee -a "$out/results.txt" >&2
+}
+
 for ((r = 1; r <= rounds; r++)); do
-  for n in $sizes; do run "$n" "$r"; done
+  for n in $sizes; do
+    run "$n" "$r"
+    if ((kestrel)); then run_kestrel "$n" "$r"; fi
+  done
 done
 
 median_range() {
@@ -100,5 +132,11 @@ for n in $sizes; do
     line+="  $f=$(median_range $vals)"
   done
   echo "$line" | tee -a "$out/results.txt" >&2
+  if ((kestrel)); then
+    k99="$(grep "^RESULT label=kestrel-$n " "$out/results.txt" | tr ' ' '\n' | sed -n 's/^p99_ms=//p' | sort -n | tr '\n' ' ')"
+    g99="$(grep "^RESULT label=pool-$n " "$out/results.txt" | tr ' ' '\n' | sed -n 's/^p99_ms=//p' | sort -n | tr '\n' ' ')"
+    km="$(median_range $k99)"; gm="$(median_range $g99)"
+    echo "kestrel connections=$n  p99_ms=$km  gateway/kestrel p99 (medians)=$(echo "scale=2; ${gm%% *} / ${km%% *}" | bc)" | tee -a "$out/results.txt" >&2
+  fi
 done
 echo "output: $out" >&2

@@ -45,6 +45,10 @@ internal sealed class SocketTransport : DuplexTransport
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
+        // A send blocks the issuing thread (often a request thread) only while the kernel's buffer is full: a Redis
+        // that stops reading (stopped, partitioned without a reset) fails the send after this long, which closes the
+        // connection, instead of holding that thread until the library's own timeout disposes the transport.
+        socket.SendTimeout = (int)Math.Clamp(timeout.TotalMilliseconds, 1, int.MaxValue);
         var outcome = new int[1]; // 1: connected in time, 2: timed out (the timer closed the socket)
         using var abort = new Timer(_ =>
         {
