@@ -71,20 +71,21 @@ JSON
   echo "$tmp/functions-$1.json"
 }
 
-run() {
-  local n="$1" round="$2" pid result
-  rm -rf "$tmp/data"
-  "$binary" --urls "$url" --data "$tmp/data" --functions "$(functions_file "$n")" --quiet \
-    --Gateway:RequestRateMultiplier=1000 "${extra[@]}" >"$out/gateway-$n-$round.log" 2>&1 &
+# measure LABEL N ROUND COMMAND…: starts COMMAND (a server on $url), waits for its first 200, loads it at the rate
+# with N connections, stops it, and records the harness's RESULT line with the size, round and load average.
+measure() {
+  local label="$1" n="$2" round="$3" pid result
+  shift 3
+  "$@" >"$out/$label-$round.log" 2>&1 &
   pid=$!
   lt_stop_on_exit "$pid"
   for _ in $(seq 300); do
     [[ "$(curl -s -o /dev/null -w '%{http_code}' --data '{}' "$url/2015-03-31/functions/echo/invocations" 2>/dev/null)" == 200 ]] && break
     sleep 0.1
   done
-  sleep 1 # the other pre-forked environments finish their init
+  [[ "$label" == pool-* ]] && sleep 1 # the gateway's other pre-forked environments finish their init
   result="$(dotnet "$harness_dll" --url "$url" --function echo --payload-bytes 64 --quiet --rate "$rate" --connections "$n" \
-    --warmup "$warmup" --duration "$duration" --label "pool-$n" --cpu-pids "$pid" 2>/dev/null | grep '^RESULT' || echo "RESULT label=pool-$n failed")"
+    --warmup "$warmup" --duration "$duration" --label "$label" --cpu-pids "$pid" 2>/dev/null | grep '^RESULT' || echo "RESULT label=$label failed")"
   kill -TERM "$pid" 2>/dev/null || true
   for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   kill -KILL "$pid" 2>/dev/null || true
@@ -92,24 +93,15 @@ run() {
   echo "$result size=$n round=$round loadavg=$(cut -d' ' -f1 /proc/loadavg)" | tee -a "$out/results.txt" >&2
 }
 
-# run_kestrel N ROUND: bare Kestrel's echo at the same rate with N connections.
-run_kestrel() {
-  local n="$1" round="$2" pid result
-  "$lt_root/artifacts/bare-kestrel/BareKestrel" --urls "$url" >"$out/kestrel-$n-$round.log" 2>&1 &
-  pid=$!
-  lt_stop_on_exit "$pid"
-  for _ in $(seq 300); do
-    [[ "$(curl -s -o /dev/null -w '%{http_code}' --data '{}' "$url/2015-03-31/functions/echo/invocations" 2>/dev/null)" == 200 ]] && break
-    sleep 0.1
-  done
-  result="$(dotnet "$harness_dll" --url "$url" --function echo --payload-bytes 64 --quiet --rate "$rate" --connections "$n" \
-    --warmup "$warmup" --duration "$duration" --label "kestrel-$n" --cpu-pids "$pid" 2>/dev/null | grep '^RESULT' || echo "RESULT label=kestrel-$n failed")"
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  echo "$result size=$n round=$round loadavg=$(cut -d' ' -f1 /proc/loadavg)" | tee -a "$out/results.txt" >&2
+# run N ROUND: the gateway with the echo function's pool fixed at N environments.
+run() {
+  rm -rf "$tmp/data"
+  measure "pool-$1" "$1" "$2" "$binary" --urls "$url" --data "$tmp/data" --functions "$(functions_file "$1")" --quiet \
+    --Gateway:RequestRateMultiplier=1000 "${extra[@]}"
 }
+
+# run_kestrel N ROUND: bare Kestrel's echo at the same rate with N connections.
+run_kestrel() { measure "kestrel-$1" "$1" "$2" "$lt_root/artifacts/bare-kestrel/BareKestrel" --urls "$url"; }
 
 for ((r = 1; r <= rounds; r++)); do
   for n in $sizes; do

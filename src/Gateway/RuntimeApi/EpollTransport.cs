@@ -120,23 +120,14 @@ internal sealed class EpollTransport : RuntimeTransport
         {
             fixed (byte* p = span)
             {
-                while (true)
+                nint n;
+                bool wouldBlock;
+                do
                 {
-                    nint n = LibC.recv(_fd, p, (nuint)span.Length, LibC.MSG_DONTWAIT);
-                    if (n >= 0)
-                    {
-                        return (int)n;
-                    }
-                    int errno = Marshal.GetLastPInvokeError();
-                    if (errno == LibC.EAGAIN)
-                    {
-                        return -1;
-                    }
-                    if (errno != LibC.EINTR)
-                    {
-                        throw Failure(errno);
-                    }
+                    n = LibC.recv(_fd, p, (nuint)span.Length, LibC.MSG_DONTWAIT);
                 }
+                while (!Settled(n, out wouldBlock));
+                return wouldBlock ? -1 : (int)n;
             }
         }
         finally
@@ -239,23 +230,14 @@ internal sealed class EpollTransport : RuntimeTransport
         {
             fixed (byte* p = span)
             {
-                while (true)
+                nint n;
+                bool wouldBlock;
+                do
                 {
-                    nint n = LibC.send(_fd, p, (nuint)span.Length, SendFlags);
-                    if (n >= 0)
-                    {
-                        return n;
-                    }
-                    int errno = Marshal.GetLastPInvokeError();
-                    if (errno == LibC.EAGAIN)
-                    {
-                        return 0;
-                    }
-                    if (errno != LibC.EINTR)
-                    {
-                        throw Failure(errno);
-                    }
+                    n = LibC.send(_fd, p, (nuint)span.Length, SendFlags);
                 }
+                while (!Settled(n, out wouldBlock));
+                return wouldBlock ? 0 : n;
             }
         }
         finally
@@ -300,23 +282,14 @@ internal sealed class EpollTransport : RuntimeTransport
             message.Iov = iov;
             message.IovLength = (nuint)count;
             _handle.DangerousAddRef(ref added);
-            while (true)
+            nint n;
+            bool wouldBlock;
+            do
             {
-                nint n = LibC.sendmsg(_fd, &message, SendFlags);
-                if (n >= 0)
-                {
-                    return n;
-                }
-                int errno = Marshal.GetLastPInvokeError();
-                if (errno == LibC.EAGAIN)
-                {
-                    return 0;
-                }
-                if (errno != LibC.EINTR)
-                {
-                    throw Failure(errno);
-                }
+                n = LibC.sendmsg(_fd, &message, SendFlags);
             }
+            while (!Settled(n, out wouldBlock));
+            return wouldBlock ? 0 : n;
         }
         finally
         {
@@ -374,6 +347,27 @@ internal sealed class EpollTransport : RuntimeTransport
                 _handle.DangerousRelease();
             }
         }
+    }
+
+    /// <summary>
+    /// What one non-blocking recv/send/sendmsg that returned <paramref name="n"/> came to: true when it is settled —
+    /// bytes moved (n ≥ 0), or <paramref name="wouldBlock"/> when the kernel had nothing to give or no room (EAGAIN) —
+    /// false when a signal interrupted it (EINTR: call again); any other error throws.
+    /// </summary>
+    private static bool Settled(nint n, out bool wouldBlock)
+    {
+        wouldBlock = false;
+        if (n >= 0)
+        {
+            return true;
+        }
+        int errno = Marshal.GetLastPInvokeError();
+        if (errno == LibC.EAGAIN)
+        {
+            wouldBlock = true;
+            return true;
+        }
+        return errno == LibC.EINTR ? false : throw Failure(errno);
     }
 
     private static SocketException Failure(int errno) => new(errno switch
