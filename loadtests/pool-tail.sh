@@ -6,7 +6,11 @@
 # harness measures from the intended send time: no coordinated omission).
 #
 #   loadtests/pool-tail.sh [--rate R (1500)] [--sizes "1 2 4 8"] [--rounds N (2)] [--duration S (8)] [--warmup S (3)]
-#                          [--binary PATH (artifacts/gateway/Gateway)] [--kestrel] [-- EXTRA GATEWAY ARGS…]
+#                          [--binary PATH (artifacts/gateway/Gateway)] [--kestrel]
+#                          [--variant 'LABEL|ENV=V …|GATEWAY ARGS…' …] [-- EXTRA GATEWAY ARGS…]
+#
+# --variant (repeatable) runs the gateway once per variant in every round and size, with that variant's environment
+# variables and arguments (after the EXTRA ones; label pool-N-LABEL): settings A/B'd in one interleaved run.
 #
 # --kestrel also runs bare Kestrel's echo (loadtests/BareKestrel) in every round, at the same rate with each size's
 # connection count (label kestrel-N): issue 15's tail target compares the two in one run.
@@ -28,6 +32,7 @@ duration=8
 warmup=3
 binary=""
 extra=()
+variants=()
 while (($#)); do
   case "$1" in
     --rate) rate="$2"; shift 2 ;;
@@ -37,8 +42,9 @@ while (($#)); do
     --warmup) warmup="$2"; shift 2 ;;
     --binary) binary="$2"; shift 2 ;;
     --kestrel) kestrel=1; shift ;;
+    --variant) variants+=("$2"); shift 2 ;;
     --) shift; extra=("$@"); break ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
     *) echo "pool-tail.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -93,11 +99,20 @@ measure() {
   echo "$result size=$n round=$round loadavg=$(cut -d' ' -f1 /proc/loadavg)" | tee -a "$out/results.txt" >&2
 }
 
-# run N ROUND: the gateway with the echo function's pool fixed at N environments.
+((${#variants[@]})) || variants=("||")
+
+# label_of N VARIANT: pool-N, or pool-N-LABEL for a named variant.
+label_of() { local v="${2%%|*}"; echo "pool-$1${v:+-$v}"; }
+
+# run N ROUND VARIANT: the gateway with the echo function's pool fixed at N environments, under VARIANT's environment
+# variables and arguments.
 run() {
+  local rest="${3#*|}" envs args
+  envs="${rest%%|*}"; args="${rest#*|}"; [[ "$rest" == *"|"* ]] || args=""
   rm -rf "$tmp/data"
-  measure "pool-$1" "$1" "$2" "$binary" --urls "$url" --data "$tmp/data" --functions "$(functions_file "$1")" --quiet \
-    --Gateway:RequestRateMultiplier=1000 "${extra[@]}"
+  # shellcheck disable=SC2086 # the variant's environment and arguments are word lists
+  measure "$(label_of "$1" "$3")" "$1" "$2" env $envs "$binary" --urls "$url" --data "$tmp/data" --functions "$(functions_file "$1")" --quiet \
+    --Gateway:RequestRateMultiplier=1000 "${extra[@]}" $args
 }
 
 # run_kestrel N ROUND: bare Kestrel's echo at the same rate with N connections.
@@ -105,7 +120,7 @@ run_kestrel() { measure "kestrel-$1" "$1" "$2" "$lt_root/artifacts/bare-kestrel/
 
 for ((r = 1; r <= rounds; r++)); do
   for n in $sizes; do
-    run "$n" "$r"
+    for v in "${variants[@]}"; do run "$n" "$r" "$v"; done
     if ((kestrel)); then run_kestrel "$n" "$r"; fi
   done
 done
@@ -118,17 +133,25 @@ median_range() {
 }
 echo "SUMMARY at $rate req/s (median, min–max over $rounds rounds)" | tee -a "$out/results.txt" >&2
 for n in $sizes; do
-  line="environments=$n"
-  for f in rps p50_ms p99_ms p999_ms server_self_us server_tree_us throttled unsent_due; do
-    vals="$(grep "^RESULT label=pool-$n " "$out/results.txt" | tr ' ' '\n' | sed -n "s/^$f=//p" | sort -n | tr '\n' ' ')"
-    line+="  $f=$(median_range $vals)"
-  done
-  echo "$line" | tee -a "$out/results.txt" >&2
   if ((kestrel)); then
     k99="$(grep "^RESULT label=kestrel-$n " "$out/results.txt" | tr ' ' '\n' | sed -n 's/^p99_ms=//p' | sort -n | tr '\n' ' ')"
-    g99="$(grep "^RESULT label=pool-$n " "$out/results.txt" | tr ' ' '\n' | sed -n 's/^p99_ms=//p' | sort -n | tr '\n' ' ')"
-    km="$(median_range $k99)"; gm="$(median_range $g99)"
-    echo "kestrel connections=$n  p99_ms=$km  gateway/kestrel p99 (medians)=$(echo "scale=2; ${gm%% *} / ${km%% *}" | bc)" | tee -a "$out/results.txt" >&2
+    km="$(median_range $k99)"
+    echo "kestrel connections=$n  p99_ms=$km" | tee -a "$out/results.txt" >&2
   fi
+  for v in "${variants[@]}"; do
+    label="$(label_of "$n" "$v")"
+    line="environments=$n"
+    [[ -n "${v%%|*}" ]] && line="environments=$n variant=${v%%|*}"
+    for f in rps p50_ms p99_ms p999_ms server_self_us server_tree_us throttled unsent_due; do
+      vals="$(grep "^RESULT label=$label " "$out/results.txt" | tr ' ' '\n' | sed -n "s/^$f=//p" | sort -n | tr '\n' ' ')"
+      line+="  $f=$(median_range $vals)"
+    done
+    if ((kestrel)); then
+      g99="$(grep "^RESULT label=$label " "$out/results.txt" | tr ' ' '\n' | sed -n 's/^p99_ms=//p' | sort -n | tr '\n' ' ')"
+      gm="$(median_range $g99)"
+      line+="  gateway/kestrel p99 (medians)=$(echo "scale=2; ${gm%% *} / ${km%% *}" | bc)"
+    fi
+    echo "$line" | tee -a "$out/results.txt" >&2
+  done
 done
 echo "output: $out" >&2
