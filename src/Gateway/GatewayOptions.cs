@@ -35,6 +35,13 @@ internal sealed class GatewayOptions
     /// measured it (docs/performance.md); false gives the thread-pool scheduling of before.</summary>
     public bool InlineScheduling { get; set; } = true;
 
+    /// <summary>The socket engine's event threads (DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT, unless that variable is given):
+    /// with inline scheduling they carry every invocation. 0 (the default): one on a machine of at most 2 processors,
+    /// where the gateway shares its cores with its workers and two event threads contend for the sockets (more
+    /// system calls, spin-yields and wake-ups per invocation), .NET's own choice elsewhere. Issue 15, wave 6:
+    /// docs/performance.md.</summary>
+    public int SocketThreads { get; set; }
+
     /// <summary>Start workers under the kernel's SCHED_BATCH policy (set on the spawner threads, inherited by every worker
     /// and the processes it starts): a worker woken by its next event does not preempt the gateway thread that woke it,
     /// which goes on with the other ready sockets instead of being switched out (issue 15: involuntary context switches

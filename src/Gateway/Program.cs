@@ -49,6 +49,14 @@ if (options.InlineScheduling && Environment.GetEnvironmentVariable(InlineSocketC
     // the first socket is registered: nothing has opened one yet (Kestrel binds and environments start later).
     Environment.SetEnvironmentVariable(InlineSocketCompletions, "1");
 }
+const string SocketThreadCount = "DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT";
+if (Environment.GetEnvironmentVariable(SocketThreadCount) is null
+    && (options.SocketThreads > 0 ? options.SocketThreads : Environment.ProcessorCount <= 2 ? 1 : 0) is > 0 and var socketThreads)
+{
+    // Read with the inline-completions variable, when the engine starts (issue 15, wave 6: on 2 cores one event thread
+    // takes every ready socket per wake-up instead of two threads contending; docs/performance.md).
+    Environment.SetEnvironmentVariable(SocketThreadCount, socketThreads.ToString(System.Globalization.CultureInfo.InvariantCulture));
+}
 string urls = builder.Configuration["urls"] is { Length: > 0 } givenUrls ? givenUrls : "http://127.0.0.1:9000";
 // --https / https:// addresses and their certificate (Listening/): refused at start, before anything is opened.
 var listeners = Gateway.Listening.GatewayListeners.Plan(urls, options, out string? listenError);

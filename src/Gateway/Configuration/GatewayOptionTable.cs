@@ -30,6 +30,8 @@ internal static class GatewayOptionTable
             "On SIGTERM: readiness fails, in-flight requests get this long to finish, then workers stop (0: stop at once)."),
         Row(OptionGroup.Server, nameof(GatewayOptions.InlineScheduling), "--inline-scheduling", "BOOL", typeof(bool), "true",
             "Run invokes on the socket engine's threads without thread-pool hops (Kestrel inline scheduling, inline socket completions); see docs/performance.md."),
+        Row(OptionGroup.Server, nameof(GatewayOptions.SocketThreads), "--socket-threads", "N", typeof(int), "0",
+            "The socket engine's event threads, which carry invokes (0: one on a machine of at most 2 processors, .NET's default elsewhere); see docs/performance.md."),
         Row(OptionGroup.Server, nameof(GatewayOptions.WorkerBatchScheduling), "--worker-batch-scheduling", "BOOL", typeof(bool), "true",
             "Start workers under SCHED_BATCH, so a woken worker does not preempt the gateway thread that woke it (fewer context switches); see docs/performance.md."),
         Row(OptionGroup.Server, nameof(GatewayOptions.RuntimeApiOverTcp), "--runtime-api-over-tcp", "BOOL", typeof(bool), "true",
