@@ -77,7 +77,7 @@ internal sealed class SigV4Verifier(IReadOnlyDictionary<string, SigningCredentia
             return SigningRefusal.UnknownKey; // a session token that is not this key's, or one missing (AWS: same answer)
         }
         Span<byte> provided = stackalloc byte[32];
-        if (parameters.Signature.Length != 64 || Convert.FromHexString(parameters.Signature, provided, out _, out int written) != System.Buffers.OperationStatus.Done || written != 32)
+        if (!Hex.TryDecode(parameters.Signature, provided))
         {
             return SigningRefusal.Mismatch;
         }

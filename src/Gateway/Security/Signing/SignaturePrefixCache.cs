@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text;
 
 namespace Gateway.Security.Signing;
@@ -96,18 +95,14 @@ internal sealed class SignaturePrefix
         => value.Length == Text.Length + 64
            && string.Equals(endpointService, Service, StringComparison.Ordinal)
            && value.StartsWith(Text, StringComparison.Ordinal)
-           && IsHex(value[Text.Length..]);
-
-    private static readonly SearchValues<char> HexDigits = SearchValues.Create("0123456789abcdefABCDEF");
-
-    private static bool IsHex(ReadOnlySpan<char> text) => !text.ContainsAnyExcept(HexDigits);
+           && Hex.IsHex(value[Text.Length..]);
 
     /// <summary>An entry for a header that was parsed in full and passed every check the prefix alone decides; null
     /// when the header's shape does not allow one (its signature not last, not 64 hex digits).</summary>
     public static SignaturePrefix? TryCreate(ReadOnlySpan<char> value, ReadOnlySpan<char> signature, ReadOnlySpan<char> credential,
         ReadOnlySpan<char> signedHeaders, string endpointService, SigningCredential key, SigningKey signingKey)
     {
-        if (signature.Length != 64 || !IsHex(signature) || !value.Overlaps(signature, out int offset) || offset + signature.Length != value.Length)
+        if (signature.Length != 64 || !Hex.IsHex(signature) || !value.Overlaps(signature, out int offset) || offset + signature.Length != value.Length)
         {
             return null;
         }
