@@ -40,8 +40,8 @@ internal struct ByteBuilder : IDisposable
     public void AppendHex(ReadOnlySpan<byte> bytes)
     {
         Ensure(bytes.Length * 2);
-        Convert.TryToHexStringLower(bytes, _buffer.AsSpan(Length), out int written);
-        Length += written;
+        Hex.EncodeLower(bytes, _buffer.AsSpan(Length));
+        Length += bytes.Length * 2;
     }
 
     private void Ensure(int more)

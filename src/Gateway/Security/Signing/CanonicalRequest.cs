@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 
 namespace Gateway.Security.Signing;
@@ -39,6 +40,34 @@ internal static class CanonicalRequest
         output.Append((byte)'\n');
         output.Append(signedHeaders);
         output.Append((byte)'\n');
+    }
+
+    /// <summary>The same, for a request whose Authorization prefix is cached: the signed headers' names, their
+    /// <c>name:</c> bytes and the signed-headers line come from <paramref name="prefix"/>, and the x-amz-date line
+    /// reuses the value already read (<paramref name="amzDate"/>) instead of a second lookup.</summary>
+    public static void WriteWithoutPayload(ref ByteBuilder output, string method, string rawTarget, IHeaderDictionary headers, SignaturePrefix prefix, StringValues amzDate)
+    {
+        output.Append(method);
+        output.Append((byte)'\n');
+        int queryStart = rawTarget.IndexOf('?');
+        var path = queryStart < 0 ? rawTarget.AsSpan() : rawTarget.AsSpan(0, queryStart);
+        WriteUri(ref output, path);
+        output.Append((byte)'\n');
+        if (queryStart >= 0)
+        {
+            WriteQuery(ref output, rawTarget.AsSpan(queryStart + 1), skipParameter: null);
+        }
+        output.Append((byte)'\n');
+        var names = prefix.LookupNames;
+        var lines = prefix.HeaderLines;
+        int amzDateIndex = prefix.AmzDateIndex;
+        for (int i = 0; i < names.Length; i++)
+        {
+            output.Append(lines[i]);
+            WriteHeaderValue(ref output, i == amzDateIndex ? amzDate : headers[names[i]]);
+            output.Append((byte)'\n');
+        }
+        output.Append(prefix.SignedHeadersLine);
     }
 
     /// <summary>

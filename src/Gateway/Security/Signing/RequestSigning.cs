@@ -42,7 +42,7 @@ internal sealed class RequestSigning(SigV4Verifier verifier)
             bool unsigned = contentSha256 == SignedRequest.UnsignedPayload;
             if (!unsigned)
             {
-                if (contentSha256.Length != 64 || Convert.FromHexString(contentSha256, claimed, out _, out int written) != System.Buffers.OperationStatus.Done || written != 32)
+                if (!Hex.TryDecode(contentSha256, claimed))
                 {
                     signed.Release();
                     return RefuseAsync(context, SigningRefusal.Mismatch, shape);

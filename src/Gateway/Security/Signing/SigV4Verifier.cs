@@ -29,6 +29,9 @@ internal sealed class SigV4Verifier(IReadOnlyDictionary<string, SigningCredentia
     private readonly Dictionary<string, SigningCredential>.AlternateLookup<ReadOnlySpan<char>> _byAccessKey =
         new Dictionary<string, SigningCredential>(credentials, StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
 
+    /// <summary>The Authorization headers' constant parts already checked (<see cref="SignaturePrefix"/>).</summary>
+    private readonly SignaturePrefixCache _prefixes = new();
+
     public string Region => region;
 
     /// <summary>Checks what can be checked before the body.</summary>
@@ -42,15 +45,20 @@ internal sealed class SigV4Verifier(IReadOnlyDictionary<string, SigningCredentia
         {
             return SigningRefusal.Missing;
         }
-        if (SignatureParameters.Read(request, out var parameters) is { } refusal)
+        if (SignatureParameters.Read(request, _prefixes, service, out var parameters) is { } refusal)
         {
             return refusal;
         }
+        // Found in the cache, the prefix passed these checks when its entry was made (the scope's region, service and
+        // terminator, the key id); the scope's date against this request's X-Amz-Date is this request's own and is
+        // checked again here, with the same message.
         if (ScopeProblems(parameters, service) is { } scope)
         {
             return SigningRefusal.InvalidSignature(scope);
         }
-        if (!_byAccessKey.TryGetValue(parameters.AccessKeyId, out var credential))
+        var prefix = parameters.Prefix;
+        SigningCredential? credential = prefix?.Credential;
+        if (credential is null && !_byAccessKey.TryGetValue(parameters.AccessKeyId, out credential))
         {
             return SigningRefusal.UnknownKey;
         }
@@ -69,29 +77,57 @@ internal sealed class SigV4Verifier(IReadOnlyDictionary<string, SigningCredentia
             return SigningRefusal.UnknownKey; // a session token that is not this key's, or one missing (AWS: same answer)
         }
         Span<byte> provided = stackalloc byte[32];
-        if (parameters.Signature.Length != 64 || Convert.FromHexString(parameters.Signature, provided, out _, out int written) != System.Buffers.OperationStatus.Done || written != 32)
+        if (!Hex.TryDecode(parameters.Signature, provided))
         {
             return SigningRefusal.Mismatch;
         }
+        var key = prefix?.Key;
+        if (key is null)
+        {
+            key = credential.Keys.Get(parameters.ScopeDate, parameters.Region, parameters.Service);
+            if (!parameters.Presigned && !parameters.HeaderValue.IsEmpty)
+            {
+                // Every check the prefix alone decides has passed: later requests with this prefix skip them.
+                if (SignaturePrefix.TryCreate(parameters.HeaderValue, parameters.Signature, parameters.CredentialText, parameters.SignedHeaders, service, credential, key) is { } made)
+                {
+                    _prefixes.Add(made);
+                }
+            }
+        }
         var signed = SignedRequest.Rent();
         ref var text = ref signed.Text;
-        text.Append(SignatureParameters.Algorithm);
-        text.Append((byte)'\n');
+        text.Append("AWS4-HMAC-SHA256\n"u8);
         text.Append(parameters.AmzDate);
-        text.Append((byte)'\n');
-        text.Append(parameters.Scope);
-        text.Append((byte)'\n');
+        if (prefix is not null)
+        {
+            text.Append(prefix.StringToSignScope);
+        }
+        else
+        {
+            text.Append((byte)'\n');
+            text.Append(parameters.Scope);
+            text.Append((byte)'\n');
+        }
         int canonicalStart = text.Length;
         string rawTarget = request.HttpContext.Features.Fetch<IHttpRequestFeature>()?.RawTarget is { Length: > 0 } raw && raw[0] == '/'
             ? raw
             : request.PathBase.Add(request.Path).ToUriComponent() + request.QueryString.ToUriComponent();
-        CanonicalRequest.WriteWithoutPayload(ref text, request.Method, rawTarget, new RequestHeaders(request.Headers), parameters.SignedHeaders,
-            parameters.Presigned ? "X-Amz-Signature" : null);
-        var key = credential.Keys.Get(parameters.ScopeDate, parameters.Region, parameters.Service);
+        if (prefix is not null)
+        {
+            CanonicalRequest.WriteWithoutPayload(ref text, request.Method, rawTarget, request.Headers, prefix, parameters.AmzDateValues);
+        }
+        else
+        {
+            CanonicalRequest.WriteWithoutPayload(ref text, request.Method, rawTarget, new RequestHeaders(request.Headers), parameters.SignedHeaders,
+                parameters.Presigned ? "X-Amz-Signature" : null);
+        }
         signed.Start(credential, key, canonicalStart, provided, parameters.Presigned);
         pending = signed;
         return null;
     }
+
+    /// <summary>For the tests: the Authorization prefixes held now.</summary>
+    internal SignaturePrefixCache Prefixes => _prefixes;
 
     private string? ScopeProblems(in SignatureParameters parameters, string service)
     {

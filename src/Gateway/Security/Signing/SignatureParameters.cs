@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Primitives;
 
 namespace Gateway.Security.Signing;
 
@@ -36,24 +37,72 @@ internal ref struct SignatureParameters
     /// <summary>The <c>X-Amz-Security-Token</c>; null when absent or empty.</summary>
     public string? SecurityToken;
     public bool Presigned;
+    /// <summary>The Authorization header, trimmed (header form only).</summary>
+    public ReadOnlySpan<char> HeaderValue;
+    /// <summary>The Credential parameter as sent (<c>AKID/scope</c>).</summary>
+    public ReadOnlySpan<char> CredentialText;
+    /// <summary>The X-Amz-Date header as read (header form only): the canonical request's x-amz-date line reuses it.</summary>
+    public StringValues AmzDateValues;
+    /// <summary>Set when the header's constant part was found in the cache (<see cref="SignaturePrefix"/>).</summary>
+    public SignaturePrefix? Prefix;
 
     /// <summary>No signature at all: neither an Authorization header nor a presigned query.</summary>
     public static bool IsUnsigned(HttpRequest request)
         => !request.Headers.ContainsKey("Authorization") && !request.Query.ContainsKey("X-Amz-Signature") && !request.Query.ContainsKey("X-Amz-Algorithm");
 
     /// <summary>Reads the signature's parameters; the refusal when they are incomplete.</summary>
-    public static SigningRefusal? Read(HttpRequest request, out SignatureParameters parameters)
+    /// <param name="cache">Headers whose constant part was seen before (<see cref="SignaturePrefix"/>): found there, the
+    /// header is not parsed again.</param>
+    /// <param name="service">The endpoint's signing name (an entry is only good for the service it was checked for).</param>
+    public static SigningRefusal? Read(HttpRequest request, SignaturePrefixCache? cache, string service, out SignatureParameters parameters)
     {
         parameters = default;
         // One header value is the server's own string (no copy); several are joined as before (a client that sends
         // Authorization twice gets the same answer it always got).
         var authorization = request.Headers.Authorization;
-        return authorization.Count switch
+        switch (authorization.Count)
         {
-            0 => parameters.ReadQuery(request),
-            1 => parameters.ReadHeader(authorization[0] ?? "", request),
-            _ => parameters.ReadHeader(authorization.ToString(), request),
-        };
+            case 0:
+                return parameters.ReadQuery(request);
+            case 1:
+                string header = authorization[0] ?? "";
+                if (cache?.Find(header.AsSpan().Trim(), service) is { } prefix)
+                {
+                    return parameters.ReadHeaderAfter(prefix, header, request);
+                }
+                return parameters.ReadHeader(header, request);
+            default:
+                return parameters.ReadHeader(authorization.ToString(), request);
+        }
+    }
+
+    /// <summary>A header whose constant part is <paramref name="prefix"/>: its parts are the entry's, the signature is
+    /// the 64 digits after it; what depends on the request (the date, the token) is read as <see cref="ReadHeader"/>
+    /// reads it, with the same answers.</summary>
+    private SigningRefusal? ReadHeaderAfter(SignaturePrefix prefix, string authorization, HttpRequest request)
+    {
+        Prefix = prefix;
+        var value = authorization.AsSpan().Trim();
+        HeaderValue = value;
+        var amzDateValues = request.Headers["X-Amz-Date"];
+        AmzDateValues = amzDateValues;
+        string? date = amzDateValues.ToString() is { Length: > 0 } amzDate ? amzDate : null;
+        string? httpDate = date is null && request.Headers.Date.ToString() is { Length: > 0 } d ? d : null;
+        if (date is null && httpDate is null)
+        {
+            return SigningRefusal.IncompleteSignature("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization=" + authorization);
+        }
+        SignedHeaders = prefix.SignedHeaders;
+        Signature = value[prefix.Text.Length..];
+        SecurityToken = request.Headers["X-Amz-Security-Token"].ToString() is { Length: > 0 } token ? token : null;
+        CredentialText = prefix.CredentialText;
+        AccessKeyId = prefix.Credential.AccessKeyId;
+        ScopeDate = prefix.ScopeDate;
+        Region = prefix.Region;
+        Service = prefix.ScopeService;
+        Terminator = prefix.Terminator;
+        Scope = prefix.Scope;
+        return ReadDate(date, httpDate);
     }
 
     private SigningRefusal? ReadHeader(string authorization, HttpRequest request)
@@ -61,6 +110,7 @@ internal ref struct SignatureParameters
         ReadOnlySpan<char> credential = default, signedHeaders = default, signature = default;
         bool hasCredential = false, hasSignedHeaders = false, hasSignature = false;
         var value = authorization.AsSpan().Trim();
+        HeaderValue = value;
         if (!value.StartsWith(Algorithm + " ", StringComparison.Ordinal))
         {
             int space = value.IndexOf(' ');
@@ -91,7 +141,9 @@ internal ref struct SignatureParameters
                 else if (name is "Signature") { signature = text; hasSignature = true; }
             }
         }
-        string? date = request.Headers["X-Amz-Date"].ToString() is { Length: > 0 } amzDate ? amzDate : null;
+        var amzDateValues = request.Headers["X-Amz-Date"];
+        AmzDateValues = amzDateValues;
+        string? date = amzDateValues.ToString() is { Length: > 0 } amzDate ? amzDate : null;
         string? httpDate = date is null && request.Headers.Date.ToString() is { Length: > 0 } d ? d : null;
         if (!hasCredential || !hasSignedHeaders || !hasSignature || (date is null && httpDate is null))
         {
@@ -164,6 +216,7 @@ internal ref struct SignatureParameters
         {
             return SigningRefusal.IncompleteSignature($"Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '{credential}'");
         }
+        CredentialText = credential;
         AccessKeyId = credential[parts[0]];
         ScopeDate = credential[parts[1]];
         Region = credential[parts[2]];

@@ -92,7 +92,7 @@ internal sealed class SignedRequest
             var prefix = Text.Written[.._canonicalStart];
             Span<byte> stringToSign = stackalloc byte[prefix.Length + 64];
             prefix.CopyTo(stringToSign);
-            Convert.TryToHexStringLower(hash, stringToSign[prefix.Length..], out _);
+            Hex.EncodeLower(hash, stringToSign[prefix.Length..]);
             Span<byte> signature = stackalloc byte[32];
             _key!.Sign(stringToSign, signature);
             return CryptographicOperations.FixedTimeEquals(signature, _provided);
