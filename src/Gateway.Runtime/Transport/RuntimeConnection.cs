@@ -30,6 +30,8 @@ internal sealed class RuntimeConnection : IDisposable
     private int _bodyLength;
     private bool _receivedAny;
     private bool _pipelinedOwed; // a pipelined request's response is still to be read (TryReadPipelined)
+    private bool _pollBeforeReceive; // a Unix stream socket: wait in poll, not in recv (Receive says why)
+    private int _receiveTimeoutMs;   // the socket's receive timeout, mirrored for that poll (0: none)
     private volatile bool _disposed;
 
     public RuntimeConnection(RuntimeApiEndpoint endpoint, int maxBodyBytes = HttpLimits.MaxBodyBytes)
@@ -160,6 +162,8 @@ internal sealed class RuntimeConnection : IDisposable
         try
         {
             _socket = _endpoint.Connect();
+            _pollBeforeReceive = _socket.AddressFamily == AddressFamily.Unix;
+            _receiveTimeoutMs = 0;
             LastError = null;
             return true;
         }
@@ -195,6 +199,7 @@ internal sealed class RuntimeConnection : IDisposable
 
             // Bounded, in case the send failed for a reason that left the peer neither answering nor gone.
             socket.ReceiveTimeout = 2000;
+            _receiveTimeoutMs = 2000;
         }
 
         try
@@ -347,6 +352,16 @@ internal sealed class RuntimeConnection : IDisposable
         if (_buffer.Length - _end < Math.Max(minFree, 1))
         {
             EnsureCapacity(_end + Math.Max(minFree, _buffer.Length));
+        }
+
+        // On a Unix stream socket a thread blocked in recv sleeps on the socket's single wait queue, which the kernel
+        // also wakes whenever the peer frees bytes this side sent (unix_write_space): every time the gateway reads
+        // this runtime's /response, the runtime waiting for its next event would be woken for nothing, and the
+        // gateway's read would pay for that wake-up. poll's waiter is woken only for what it asked for (POLLIN), so
+        // the runtime waits there and reads once data is in. TCP wakes writers only after the send buffer was full.
+        if (_pollBeforeReceive && !socket.Poll(_receiveTimeoutMs > 0 ? _receiveTimeoutMs * 1000 : -1, SelectMode.SelectRead))
+        {
+            throw new SocketException((int)SocketError.TimedOut);
         }
 
         int received = socket.Receive(_buffer.AsSpan(_end));
