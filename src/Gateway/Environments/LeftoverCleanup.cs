@@ -17,7 +17,7 @@ internal static class LeftoverCleanup
             foreach (var pidFile in Directory.GetFiles(runDirectory, "*.pid"))
             {
                 var environmentId = Path.GetFileNameWithoutExtension(pidFile);
-                if (int.TryParse(File.ReadAllText(pidFile).Trim(), out int pid) && (BelongsTo(pid, environmentId) || GroupBelongsTo(pid, environmentId)))
+                if (int.TryParse(ReadOrEmpty(pidFile).Trim(), out int pid) && (BelongsTo(pid, environmentId) || GroupBelongsTo(pid, environmentId)))
                 {
                     LibC.kill(-pid, LibC.SIGKILL);
                     LibC.kill(pid, LibC.SIGKILL);
@@ -44,6 +44,19 @@ internal static class LeftoverCleanup
             }
         }
         return killed;
+    }
+
+    /// <summary>A pid file's text, or "" when it went away after the listing (its environment stopped meanwhile).</summary>
+    internal static string ReadOrEmpty(string pidFile)
+    {
+        try
+        {
+            return File.ReadAllText(pidFile);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return "";
+        }
     }
 
     /// <summary>
