@@ -129,6 +129,14 @@ if (options.RequestBodyBufferBytes < largestPayload)
 }
 var bodyBudget = new RequestBodyBudget(options.RequestBodyBufferBytes);
 PayloadSegmentPool.Shared.SetMaxRetainedBytes(options.RequestBodyBufferBytes);
+// Before anything in the folder is touched: the clean-up of a killed run's leftovers below would otherwise kill the
+// workers of another gateway still using it (Hosting/DataFolderLock.cs). Held until the process exits.
+using var dataFolderLock = Gateway.Hosting.DataFolderLock.TryAcquire(Path.GetFullPath(options.DataDirectory), TimeSpan.FromSeconds(10), out string? dataFolderError);
+if (dataFolderLock is null)
+{
+    Console.Error.WriteLine("[gateway] " + dataFolderError);
+    return 1;
+}
 EnvironmentServices environmentServices;
 try
 {
