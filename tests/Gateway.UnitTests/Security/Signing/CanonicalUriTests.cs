@@ -46,10 +46,18 @@ public sealed class CanonicalUriTests
 
     private static string Written(string path)
     {
-        using var output = new ByteBuilder(64);
-        var builder = output;
-        CanonicalRequest.WriteUri(ref builder, path);
-        return Encoding.UTF8.GetString(builder.Written);
+        // One instance, written through and disposed: a copy of this struct disposed after the original grew would
+        // return a pooled array twice, and hand it to two renters at once.
+        var builder = new ByteBuilder(8); // small, so the growth path is taken too
+        try
+        {
+            CanonicalRequest.WriteUri(ref builder, path);
+            return Encoding.UTF8.GetString(builder.Written);
+        }
+        finally
+        {
+            builder.Dispose();
+        }
     }
 
     private static string Reference(string path)
