@@ -9,29 +9,30 @@
 #   loadtests/sigv4-profile.sh BASELINE_BIN [ROUNDS=3] [SECONDS=8] [CONNECTIONS=16] [RATE=6000] [FREQ=1999]
 # SIGV4_PROFILE_KEEP=DIR keeps each round's perf.data there (NAME-ROUND.data) for `perf report`.
 # Needs perf and Gateway.dbg beside each binary (scripts/publish.sh leaves it there). GATEWAY_BIN / GATEWAY_SAMPLES_DIR
-# override artifacts/gateway/Gateway and artifacts/samples.
+# override artifacts/gateway/Gateway and artifacts/samples, which are published first when stale (LT_NO_PUBLISH=1: as
+# they are).
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-baseline="$1" rounds="${2:-3}" seconds="${3:-8}" connections="${4:-16}" rate="${5:-6000}" freq="${6:-1999}"
-bin="${GATEWAY_BIN:-$root/artifacts/gateway/Gateway}"
-samples="${GATEWAY_SAMPLES_DIR:-$root/artifacts/samples}"
-work="$(mktemp -d)"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
+keep="${SIGV4_PROFILE_KEEP:+$(realpath -m "$SIGV4_PROFILE_KEEP")}" # resolved before lib.sh moves to the root
+baseline="$(realpath "$1")" rounds="${2:-3}" seconds="${3:-8}" connections="${4:-16}" rate="${5:-6000}" freq="${6:-1999}"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh" # the repository root, scratch folder, harness, stopping on exit
+bin="${GATEWAY_BIN:-$lt_root/artifacts/gateway/Gateway}"
+samples="${GATEWAY_SAMPLES_DIR:-$lt_root/artifacts/samples}"
+lt_scratch sigv4-profile
+work="$tmp"
 printf '{"Functions":[{"FunctionName":"echo","Code":"%s","Handler":"echo","MemorySize":128,"Timeout":3,"ProvisionedEnvironments":8,"MaxEnvironments":16}]}\n' \
   "$samples" > "$work/functions.json"
 printf '[load]\naws_access_key_id = AKIALOADTEST00000001\naws_secret_access_key = load-test-secret\n' > "$work/credentials"
-dotnet build "$root/loadtests/Gateway.LoadTests" -c Release -o "$work/harness" -nologo -v q >/dev/null
-start() { # name port binary
+lt_build_harness
+start() { # name port binary; sets started_pid
   "$3" --urls "http://127.0.0.1:$2" --data "$work/data-$1" --functions "$work/functions.json" --quiet \
     --Gateway:RequestRateMultiplier=1000 --auth sigv4 --credentials "$work/credentials" > "$work/$1.log" 2>&1 &
-  pids+=($!)
+  started_pid=$!
+  lt_stop_on_exit "$started_pid"
   for _ in $(seq 1 300); do grep -q "listening on" "$work/$1.log" && break; sleep 0.2; done
   sleep 3
 }
-start new 9321 "$bin"; new_pid="${pids[-1]}"
-start base 9322 "$baseline"; base_pid="${pids[-1]}"
+start new 9321 "$bin"; new_pid="$started_pid"
+start base 9322 "$baseline"; base_pid="$started_pid"
 classify() { # perf.data → "verifier_samples total_samples"
   perf script -i "$1" -F ip,sym 2>/dev/null | awk '
     function done_sample() { if (n) { total++; if (inner ~ /Security_Signing/) verifier++ } n = 0; inner = "" }
@@ -47,10 +48,10 @@ for round in $(seq 1 "$rounds"); do
     if [[ $name == new ]]; then port=9321 pid=$new_pid; else port=9322 pid=$base_pid; fi
     perf record -F "$freq" -g -p "$pid" -o "$work/$name.data" -- sleep "$((seconds + 1))" > /dev/null 2>&1 &
     perf_pid=$!
-    line="$(dotnet "$work/harness/Gateway.LoadTests.dll" --url "http://127.0.0.1:$port" --function echo --payload-bytes 64 \
+    line="$(dotnet "$harness_dll" --url "http://127.0.0.1:$port" --function echo --payload-bytes 64 \
       --connections "$connections" --duration "$seconds" --warmup 0 --quiet --rate "$rate" --sign AKIALOADTEST00000001:load-test-secret | grep '^RESULT')"
     wait "$perf_pid" || true
-    [[ -n "${SIGV4_PROFILE_KEEP:-}" ]] && mkdir -p "$SIGV4_PROFILE_KEEP" && cp "$work/$name.data" "$SIGV4_PROFILE_KEEP/$name-$round.data"
+    [[ -n "$keep" ]] && mkdir -p "$keep" && cp "$work/$name.data" "$keep/$name-$round.data"
     ok="$(sed -n 's/.* ok=\([0-9]*\).*/\1/p' <<< "$line")"
     read -r verifier total < <(classify "$work/$name.data")
     us[$round,$name]="$(awk -v v="$verifier" -v f="$freq" -v ok="$ok" 'BEGIN { printf "%.2f", v / f * 1e6 / ok }')"

@@ -21,14 +21,7 @@ internal static class CanonicalRequest
     public static void WriteWithoutPayload<THeaders>(ref ByteBuilder output, string method, string rawTarget, THeaders headers, ReadOnlySpan<char> signedHeaders, string? skipQueryParameter)
         where THeaders : IHeaderLookup
     {
-        output.Append(method);
-        output.Append((byte)'\n');
-        int queryStart = rawTarget.IndexOf('?');
-        var path = queryStart < 0 ? rawTarget.AsSpan() : rawTarget.AsSpan(0, queryStart);
-        WriteUri(ref output, path);
-        output.Append((byte)'\n');
-        WriteQuery(ref output, queryStart < 0 ? ReadOnlySpan<char>.Empty : rawTarget.AsSpan(queryStart + 1), skipQueryParameter);
-        output.Append((byte)'\n');
+        WriteTarget(ref output, method, rawTarget, skipQueryParameter);
         foreach (var range in signedHeaders.Split(';'))
         {
             var name = signedHeaders[range];
@@ -47,17 +40,7 @@ internal static class CanonicalRequest
     /// reuses the value already read (<paramref name="amzDate"/>) instead of a second lookup.</summary>
     public static void WriteWithoutPayload(ref ByteBuilder output, string method, string rawTarget, IHeaderDictionary headers, SignaturePrefix prefix, StringValues amzDate)
     {
-        output.Append(method);
-        output.Append((byte)'\n');
-        int queryStart = rawTarget.IndexOf('?');
-        var path = queryStart < 0 ? rawTarget.AsSpan() : rawTarget.AsSpan(0, queryStart);
-        WriteUri(ref output, path);
-        output.Append((byte)'\n');
-        if (queryStart >= 0)
-        {
-            WriteQuery(ref output, rawTarget.AsSpan(queryStart + 1), skipParameter: null);
-        }
-        output.Append((byte)'\n');
+        WriteTarget(ref output, method, rawTarget, skipQueryParameter: null);
         var names = prefix.LookupNames;
         var lines = prefix.HeaderLines;
         int amzDateIndex = prefix.AmzDateIndex;
@@ -68,6 +51,18 @@ internal static class CanonicalRequest
             output.Append((byte)'\n');
         }
         output.Append(prefix.SignedHeadersLine);
+    }
+
+    /// <summary>The first three lines, each ending in a newline: the method, the canonical URI and the canonical query.</summary>
+    private static void WriteTarget(ref ByteBuilder output, string method, string rawTarget, string? skipQueryParameter)
+    {
+        output.Append(method);
+        output.Append((byte)'\n');
+        int queryStart = rawTarget.IndexOf('?');
+        WriteUri(ref output, queryStart < 0 ? rawTarget.AsSpan() : rawTarget.AsSpan(0, queryStart));
+        output.Append((byte)'\n');
+        WriteQuery(ref output, queryStart < 0 ? ReadOnlySpan<char>.Empty : rawTarget.AsSpan(queryStart + 1), skipQueryParameter);
+        output.Append((byte)'\n');
     }
 
     /// <summary>

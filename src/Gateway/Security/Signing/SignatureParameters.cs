@@ -84,10 +84,7 @@ internal ref struct SignatureParameters
         Prefix = prefix;
         var value = authorization.AsSpan().Trim();
         HeaderValue = value;
-        var amzDateValues = request.Headers["X-Amz-Date"];
-        AmzDateValues = amzDateValues;
-        string? date = amzDateValues.ToString() is { Length: > 0 } amzDate ? amzDate : null;
-        string? httpDate = date is null && request.Headers.Date.ToString() is { Length: > 0 } d ? d : null;
+        var (date, httpDate) = ReadDateHeaders(request);
         if (date is null && httpDate is null)
         {
             return SigningRefusal.IncompleteSignature("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization=" + authorization);
@@ -103,6 +100,16 @@ internal ref struct SignatureParameters
         Terminator = prefix.Terminator;
         Scope = prefix.Scope;
         return ReadDate(date, httpDate);
+    }
+
+    /// <summary>The header form's date: X-Amz-Date (kept in <see cref="AmzDateValues"/> for the canonical request), else
+    /// the HTTP Date header; each null when absent or empty.</summary>
+    private (string? Date, string? HttpDate) ReadDateHeaders(HttpRequest request)
+    {
+        AmzDateValues = request.Headers["X-Amz-Date"];
+        string? date = AmzDateValues.ToString() is { Length: > 0 } amzDate ? amzDate : null;
+        string? httpDate = date is null && request.Headers.Date.ToString() is { Length: > 0 } d ? d : null;
+        return (date, httpDate);
     }
 
     private SigningRefusal? ReadHeader(string authorization, HttpRequest request)
@@ -141,10 +148,7 @@ internal ref struct SignatureParameters
                 else if (name is "Signature") { signature = text; hasSignature = true; }
             }
         }
-        var amzDateValues = request.Headers["X-Amz-Date"];
-        AmzDateValues = amzDateValues;
-        string? date = amzDateValues.ToString() is { Length: > 0 } amzDate ? amzDate : null;
-        string? httpDate = date is null && request.Headers.Date.ToString() is { Length: > 0 } d ? d : null;
+        var (date, httpDate) = ReadDateHeaders(request);
         if (!hasCredential || !hasSignedHeaders || !hasSignature || (date is null && httpDate is null))
         {
             // AWS lists every missing piece, then echoes the header (recorded API Gateway / Lambda front-end text).
