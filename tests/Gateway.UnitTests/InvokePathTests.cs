@@ -32,4 +32,16 @@ public sealed class InvokePathTests
     {
         Assert.False(InvokePath.TryGetFunctionName(path, out _));
     }
+
+    [Fact]
+    public void A_repeated_name_is_the_same_string_and_a_different_one_replaces_it()
+    {
+        Assert.True(InvokePath.TryGetFunctionName("/2015-03-31/functions/repeat-one/invocations", out var first));
+        Assert.True(InvokePath.TryGetFunctionName("/2015-03-31/functions/repeat-one/invocations", out var again));
+        Assert.Same(first, again); // no new string per invocation of the same function
+        Assert.True(InvokePath.TryGetFunctionName("/2015-03-31/functions/repeat-on/invocations", out var shorter));
+        Assert.Equal("repeat-on", shorter); // a prefix of the cached name is not taken for it
+        Assert.True(InvokePath.TryGetFunctionName("/2015-03-31/functions/repeat-one:live/invocations", out var longer));
+        Assert.Equal("repeat-one:live", longer);
+    }
 }

@@ -496,11 +496,14 @@ internal sealed class EnvironmentPool : IEnvironmentOwner
         bool stop = false;
         lock (_lock)
         {
-            if (!_all.Contains(environment))
+            if (!HoldsLocked(_all, environment))
             {
                 return;
             }
-            _startingUnclaimed.Remove(environment);
+            if (_startingUnclaimed.Count > 0)
+            {
+                _startingUnclaimed.Remove(environment);
+            }
             if (environment.ReservedByPool)
             {
                 return; // a dispatcher holds it: its commit (or roll-back) decides where it goes
@@ -512,7 +515,7 @@ internal sealed class EnvironmentPool : IEnvironmentOwner
                 _idleSince.Remove(environment);
                 stop = true;
             }
-            else if (!_idle.Contains(environment))
+            else if (!HoldsLocked(_idle, environment))
             {
                 _idle.Add(environment);
                 _idleSince[environment] = _services.Time.GetTimestamp();
@@ -530,8 +533,24 @@ internal sealed class EnvironmentPool : IEnvironmentOwner
         signal?.TrySetResult();
     }
 
+    /// <summary>The count of pre-forked environments can only exceed the target when all of them together do: the
+    /// common case (a pool at its provisioned size) is answered without the counting loop, on every invocation.</summary>
     private bool IsSurplusProvisionedLocked(ExecutionEnvironment environment) =>
-        environment.Provisioned && ProvisionedCurrentLocked() > ProvisionedTargetLocked;
+        environment.Provisioned && _all.Count > ProvisionedTargetLocked && ProvisionedCurrentLocked() > ProvisionedTargetLocked;
+
+    /// <summary>List.Contains by reference (what it means for this class, which keeps object's Equals) without the
+    /// default comparer's virtual Equals per element: <see cref="OnIdle"/> asks twice per invocation over the whole pool.</summary>
+    private static bool HoldsLocked(List<ExecutionEnvironment> list, ExecutionEnvironment environment)
+    {
+        foreach (var candidate in System.Runtime.InteropServices.CollectionsMarshal.AsSpan(list))
+        {
+            if (ReferenceEquals(candidate, environment))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
 
     /// <summary>Pre-forked environments of the current definition. A loop, not LINQ's Count with a lambda: the lambda
     /// reads <c>_definition</c>, so each call allocated a new delegate, and <see cref="OnIdle"/> asks on every invocation

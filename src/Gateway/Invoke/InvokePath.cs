@@ -30,9 +30,20 @@ internal static class InvokePath
         {
             return false;
         }
+        // The last name served is reused when the same function is invoked again (the common case under load): no
+        // new string per invocation. A race only makes a thread see an older name, which then does not match.
+        var last = _lastName;
+        if (segment.SequenceEqual(last))
+        {
+            name = last;
+            return true;
+        }
         name = segment.ToString();
+        _lastName = name;
         return true;
     }
+
+    private static string _lastName = "";
 
     /// <summary>Serves invocations before routing; placed after every middleware that must see them (the URL front
     /// door, the probes, SigV4) and right before <c>UseRouting</c>.</summary>

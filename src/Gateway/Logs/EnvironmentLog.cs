@@ -138,8 +138,9 @@ internal sealed class EnvironmentLog : IDisposable
         }
     }
 
-    /// <summary>START line; from here until <see cref="End"/>, lines also go to the invocation's tail.</summary>
-    public void Begin(string requestId, string version)
+    /// <summary>START line; from here until <see cref="End"/>, lines also go to the invocation's tail when
+    /// <paramref name="captureTail"/> (LogType Tail): an invocation that will not return its tail does not fill it.</summary>
+    public void Begin(string requestId, string version, bool captureTail = true)
     {
         Span<byte> line = stackalloc byte[256];
         int n;
@@ -154,7 +155,7 @@ internal sealed class EnvironmentLog : IDisposable
         lock (_lock)
         {
             _tail.Clear();
-            _capturing = true;
+            _capturing = captureTail;
             if (n > 0)
             {
                 Emit(line[..n]);

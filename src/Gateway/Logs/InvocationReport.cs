@@ -73,7 +73,7 @@ internal sealed class InvocationReport
         {
             _deliveredTimestamp = _time.GetTimestamp();
         }
-        Log?.Begin(invocation.RequestId, _version);
+        Log?.Begin(invocation.RequestId, _version, captureTail: invocation.WantsLogTail);
     }
 
     /// <summary><c>INIT_REPORT Init Duration: … Phase: init Status: {status}[ Error Type: …]</c> (platform.initReport in JSON format).</summary>
@@ -97,19 +97,33 @@ internal sealed class InvocationReport
         {
             double duration;
             double? init = null;
+            var log = Log;
+            int maxMemoryMb = 0;
+            bool readMemory = false;
             lock (_lock)
             {
                 _finishing++;
-                duration = _time.GetElapsedTime(_deliveredTimestamp).TotalMilliseconds;
+                long now = _time.GetTimestamp();
+                duration = _time.GetElapsedTime(_deliveredTimestamp, now).TotalMilliseconds;
                 if (_initDurationDue && initDurationMs is not null)
                 {
                     init = initDurationMs;
                     _initDurationDue = false;
                 }
+                if (log is not null)
+                {
+                    // Max Memory Used decided under the same lock and clock read (one lock per invocation, not two).
+                    readMemory = IsMemoryReadDueLocked(duration, now);
+                    maxMemoryMb = _maxMemoryMb;
+                }
             }
-            if (Log is { } log)
+            if (log is not null)
             {
-                var report = new ReportLine(invocation.RequestId, duration, init, _memorySizeMb, RefreshPeakMemory(duration), status, errorType);
+                if (readMemory)
+                {
+                    maxMemoryMb = ReadPeakMemory();
+                }
+                var report = new ReportLine(invocation.RequestId, duration, init, _memorySizeMb, maxMemoryMb, status, errorType);
                 // The one call at the response point: the worker's pending output, END and REPORT reach the file before
                 // Complete below releases the response (or lets an Event be marked done).
                 invocation.LogTail = log.End(report, invocation.WantsLogTail, platformLines);
@@ -154,19 +168,21 @@ internal sealed class InvocationReport
     /// <summary>
     /// Max Memory Used, without reading /proc on every invocation: re-read when <see cref="MemoryReadIntervalMs"/> have
     /// passed since the last read or the invocation itself ran that long (long enough to have grown). VmHWM is a
-    /// high-water mark, so a later read still sees an earlier peak.
+    /// high-water mark, so a later read still sees an earlier peak. A due read is claimed here (under the lock) and
+    /// made by <see cref="ReadPeakMemory"/> outside it.
     /// </summary>
-    private int RefreshPeakMemory(double invocationMs)
+    private bool IsMemoryReadDueLocked(double invocationMs, long now)
     {
-        long now = _time.GetTimestamp();
-        lock (_lock)
+        if (_lastMemoryRead != 0 && invocationMs < MemoryReadIntervalMs && _time.GetElapsedTime(_lastMemoryRead, now).TotalMilliseconds < MemoryReadIntervalMs)
         {
-            if (_lastMemoryRead != 0 && invocationMs < MemoryReadIntervalMs && _time.GetElapsedTime(_lastMemoryRead, now).TotalMilliseconds < MemoryReadIntervalMs)
-            {
-                return _maxMemoryMb;
-            }
-            _lastMemoryRead = now;
+            return false;
         }
+        _lastMemoryRead = now;
+        return true;
+    }
+
+    private int ReadPeakMemory()
+    {
         int mb = _readPeakMemoryMb();
         lock (_lock)
         {

@@ -29,13 +29,21 @@ internal static class JsonPlatformLines
 
     public static int Report(Span<byte> destination, DateTimeOffset time, in ReportLine report)
     {
+        // The durations through TwoDecimals, as on the Text REPORT line (F2's output without the double formatter).
         Utf8.TryWrite(destination,
-            $"{{\"time\":\"{time.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss.fff'Z'}\",\"type\":\"platform.report\",\"record\":{{\"requestId\":\"{report.RequestId}\",\"metrics\":{{\"durationMs\":{report.DurationMs:F2},\"billedDurationMs\":{report.BilledDurationMs},\"memorySizeMB\":{report.MemorySizeMb},\"maxMemoryUsedMB\":{report.MaxMemoryUsedMb}",
+            $"{{\"time\":\"{time.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss.fff'Z'}\",\"type\":\"platform.report\",\"record\":{{\"requestId\":\"{report.RequestId}\",\"metrics\":{{\"durationMs\":",
             out int n);
-        int m;
+        TwoDecimals.TryWrite(report.DurationMs, destination[n..], out int m);
+        n += m;
+        Utf8.TryWrite(destination[n..],
+            $",\"billedDurationMs\":{report.BilledDurationMs},\"memorySizeMB\":{report.MemorySizeMb},\"maxMemoryUsedMB\":{report.MaxMemoryUsedMb}",
+            out m);
+        n += m;
         if (report.InitDurationMs is { } init)
         {
-            Utf8.TryWrite(destination[n..], $",\"initDurationMs\":{init:F2}", out m);
+            Utf8.TryWrite(destination[n..], $",\"initDurationMs\":", out m);
+            n += m;
+            TwoDecimals.TryWrite(init, destination[n..], out m);
             n += m;
         }
         Utf8.TryWrite(destination[n..], $"}},\"status\":\"{report.Status ?? "success"}\"}}}}", out m);

@@ -14,22 +14,31 @@ internal readonly record struct ReportLine(string RequestId, double DurationMs, 
 
     public int Format(Span<byte> destination)
     {
-        Utf8.TryWrite(destination,
-            $"REPORT RequestId: {RequestId}\tDuration: {DurationMs:F2} ms\tBilled Duration: {BilledDurationMs} ms\tMemory Size: {MemorySizeMb} MB\tMax Memory Used: {MaxMemoryUsedMb} MB\t",
-            out int n);
+        // The durations go through TwoDecimals (F2's output without the double formatter's precision path).
+        Utf8.TryWrite(destination, $"REPORT RequestId: {RequestId}\tDuration: ", out int n);
+        TwoDecimals.TryWrite(DurationMs, destination[n..], out int m);
+        n += m;
+        Utf8.TryWrite(destination[n..],
+            $" ms\tBilled Duration: {BilledDurationMs} ms\tMemory Size: {MemorySizeMb} MB\tMax Memory Used: {MaxMemoryUsedMb} MB\t",
+            out m);
+        n += m;
         if (InitDurationMs is { } init)
         {
-            Utf8.TryWrite(destination[n..], $"Init Duration: {init:F2} ms\t", out int m);
+            "Init Duration: "u8.CopyTo(destination[n..]);
+            n += "Init Duration: ".Length;
+            TwoDecimals.TryWrite(init, destination[n..], out m);
             n += m;
+            " ms\t"u8.CopyTo(destination[n..]);
+            n += " ms\t".Length;
         }
         if (Status is not null)
         {
-            Utf8.TryWrite(destination[n..], $"Status: {Status}\t", out int m);
+            Utf8.TryWrite(destination[n..], $"Status: {Status}\t", out m);
             n += m;
         }
         if (ErrorType is not null)
         {
-            Utf8.TryWrite(destination[n..], $"Error Type: {ErrorType}\t", out int m);
+            Utf8.TryWrite(destination[n..], $"Error Type: {ErrorType}\t", out m);
             n += m;
         }
         return n;
