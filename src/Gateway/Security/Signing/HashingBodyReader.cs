@@ -186,9 +186,7 @@ internal sealed class HashingBodyReader : PipeReader, IRequestBodyPipeFeature, I
         Span<byte> sha256 = stackalloc byte[32];
         signed.Sha256.GetHashAndReset(sha256);
         signed.Sha256InUse = false;
-        bool matches = _hasClaimedSha256
-            ? CryptographicOperations.FixedTimeEquals(sha256, _claimedSha256)
-            : signed.Matches(sha256) || (signed.Presigned && signed.MatchesLiteral(SignedRequest.UnsignedPayload));
+        bool matches = signed.MatchesBody(sha256, _hasClaimedSha256 ? (ReadOnlySpan<byte>)_claimedSha256 : default);
         ReleaseSigned();
         if (!matches)
         {

@@ -12,6 +12,9 @@ namespace Gateway.Security.Signing;
 /// its body is hashed while the endpoint reads it: the read that reaches the end fails if the signature does not match
 /// (<see cref="HashingBodyReader"/>), before the endpoint can act on it. A GET, HEAD, DELETE or OPTIONS with a body
 /// (no Lambda operation reads one) has it read and dropped here, so an endpoint that never reads a body is covered too.
+/// A small body that is already all in the server's buffer when the request arrives (a 64 B invoke, nearly every
+/// management call) is hashed and decided here instead, without the wrapping reader (<see cref="BufferedBody"/>); when
+/// it does not match, the wrapping reader is installed all the same and refuses at the body's end as it always did.
 /// When the client signed an <c>x-amz-content-sha256</c> (the JS SDK v3 does), the signature is checked here against
 /// it, and the body must then hash to it.
 /// </para>
@@ -71,11 +74,17 @@ internal sealed class RequestSigning(SigV4Verifier verifier)
             return Accept(context, credential);
         }
 
+        bool getLike = HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsDelete(request.Method) || HttpMethods.IsOptions(request.Method);
+        if (!getLike && BufferedBody.Verifies(request, signed, hasClaimed ? claimed : default))
+        {
+            signed.Release();
+            return Accept(context, credential);
+        }
         var reader = HashingBodyReader.Rent(context, request.BodyReader, signed, shape, hasClaimed ? claimed : default);
         context.Response.RegisterForDispose(reader);
         context.Features.Put<IRequestBodyPipeFeature>(reader);
         request.Body = reader.Stream;
-        if (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsDelete(request.Method) || HttpMethods.IsOptions(request.Method))
+        if (getLike)
         {
             return DrainThenAcceptAsync(context, reader, credential);
         }

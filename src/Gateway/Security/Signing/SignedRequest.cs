@@ -72,6 +72,14 @@ internal sealed class SignedRequest
 
     public bool MatchesLiteral(string payloadLine) => Check(default, payloadLine);
 
+    /// <summary>The decision at a body's end: its SHA-256 against the <c>x-amz-content-sha256</c> the client signed
+    /// (<paramref name="claimedSha256"/>, already checked against the signature), else as the payload hash that
+    /// completes the signature (a presigned URL may have signed <c>UNSIGNED-PAYLOAD</c> instead).</summary>
+    public bool MatchesBody(ReadOnlySpan<byte> bodySha256, ReadOnlySpan<byte> claimedSha256)
+        => !claimedSha256.IsEmpty
+            ? CryptographicOperations.FixedTimeEquals(bodySha256, claimedSha256)
+            : Matches(bodySha256) || (Presigned && MatchesLiteral(UnsignedPayload));
+
     private bool Check(ReadOnlySpan<byte> payloadSha256, string? literal)
     {
         int canonicalEnd = Text.Length;
