@@ -49,13 +49,6 @@ internal sealed class GatewayOptions
     /// free core at once; on a busy core it runs when the waker blocks or its slice ends. False: the default policy.</summary>
     public bool WorkerBatchScheduling { get; set; } = true;
 
-    /// <summary>The scheduler slice the gateway's own threads ask the kernel for, in microseconds (Native/SchedulerSlice.cs,
-    /// Linux 6.12+; 0: the kernel's default). A shorter slice lets a thread woken by a request run sooner on a busy core.</summary>
-    public int SchedulerSliceMicroseconds { get; set; }
-
-    /// <summary>The same for the workers (set on the spawner threads, inherited by every worker); 0: the kernel's default.</summary>
-    public int WorkerSliceMicroseconds { get; set; }
-
     /// <summary>An address to serve HTTPS on besides --urls (<c>127.0.0.1:9443</c> or <c>https://127.0.0.1:9443</c>), with
     /// HTTP/1.1 and HTTP/2 negotiated by ALPN. Null: none (an https:// address in --urls also serves HTTPS).</summary>
     public string? Https { get; set; }

@@ -57,20 +57,6 @@ if (Environment.GetEnvironmentVariable(SocketThreadCount) is null
     // takes every ready socket per wake-up instead of two threads contending; docs/performance.md).
     Environment.SetEnvironmentVariable(SocketThreadCount, socketThreads.ToString(System.Globalization.CultureInfo.InvariantCulture));
 }
-foreach (var (name, slice) in new[] { ("SchedulerSliceMicroseconds", options.SchedulerSliceMicroseconds), ("WorkerSliceMicroseconds", options.WorkerSliceMicroseconds) })
-{
-    if (slice != 0 && slice is < Gateway.Native.SchedulerSlice.MinMicroseconds or > Gateway.Native.SchedulerSlice.MaxMicroseconds)
-    {
-        // The kernel would clamp it silently; say so instead.
-        Console.Error.WriteLine($"[gateway] Gateway:{name} must be 0 (the kernel's slice) or {Gateway.Native.SchedulerSlice.MinMicroseconds}-{Gateway.Native.SchedulerSlice.MaxMicroseconds}, not {slice}.");
-        return GatewayStartup.UsageError;
-    }
-}
-if (options.SchedulerSliceMicroseconds > 0)
-{
-    // Every thread that exists now; threads started later (the socket engine's, the pool's, Kestrel's) inherit it.
-    Gateway.Native.SchedulerSlice.SetForProcess(options.SchedulerSliceMicroseconds);
-}
 string urls = builder.Configuration["urls"] is { Length: > 0 } givenUrls ? givenUrls : "http://127.0.0.1:9000";
 // --https / https:// addresses and their certificate (Listening/): refused at start, before anything is opened.
 var listeners = Gateway.Listening.GatewayListeners.Plan(urls, options, out string? listenError);

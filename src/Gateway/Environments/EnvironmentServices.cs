@@ -18,7 +18,7 @@ internal sealed class EnvironmentServices : IDisposable
         DataDirectory = Path.GetFullPath(options.DataDirectory);
         RunDirectory = ChooseRunDirectory(DataDirectory);
         TmpDirectory = Path.Combine(DataDirectory, "tmp");
-        Spawner = new ProcessSpawner(batchScheduling: options.WorkerBatchScheduling, sliceMicroseconds: options.WorkerSliceMicroseconds);
+        Spawner = new ProcessSpawner(batchScheduling: options.WorkerBatchScheduling);
         Reaper = new ChildReaper();
         Logs = new FunctionLogs(DataDirectory, options.EchoFunctionLogs, time);
         Runtimes = new RuntimeCatalog(string.IsNullOrEmpty(options.RuntimesDirectory) ? RuntimeCatalog.DefaultDirectory : options.RuntimesDirectory,

@@ -54,15 +54,12 @@ internal sealed unsafe class ProcessSpawner : IDisposable
     private readonly BlockingCollection<(SpawnSpec Spec, TaskCompletionSource<SpawnedProcess> Done)> _requests = new();
     private readonly string? _setprivPath;
     private readonly bool _batchScheduling;
-    private readonly int _sliceMicroseconds;
 
     /// <param name="method">Null: the best available (tests force the fallbacks).</param>
     /// <param name="batchScheduling">Workers start under SCHED_BATCH (GatewayOptions.WorkerBatchScheduling).</param>
-    /// <param name="sliceMicroseconds">Workers' scheduler slice (GatewayOptions.WorkerSliceMicroseconds); 0: the kernel's.</param>
-    public ProcessSpawner(SpawnMethod? method = null, bool batchScheduling = false, int sliceMicroseconds = 0)
+    public ProcessSpawner(SpawnMethod? method = null, bool batchScheduling = false)
     {
         _batchScheduling = batchScheduling;
-        _sliceMicroseconds = sliceMicroseconds;
         _setprivPath = FindOnPath("setpriv");
         Method = method ?? (SpawnShim.IsAvailable ? SpawnMethod.NativeShim : _setprivPath is not null ? SpawnMethod.Setpriv : SpawnMethod.PosixSpawn);
         if (Method == SpawnMethod.NativeShim && !SpawnShim.IsAvailable)
@@ -103,11 +100,6 @@ internal sealed unsafe class ProcessSpawner : IDisposable
             // worker forks in turn. Lowering one's own policy needs no privilege; should it fail, workers run as before.
             var param = default(LibC.SchedParam);
             _ = LibC.sched_setscheduler(0, LibC.SCHED_BATCH, &param);
-        }
-        if (_sliceMicroseconds > 0)
-        {
-            // After the policy: sched_setscheduler resets a custom slice. Inherited by every worker the same way.
-            _ = SchedulerSlice.TrySet(0, _sliceMicroseconds);
         }
         foreach (var (spec, done) in _requests.GetConsumingEnumerable())
         {
