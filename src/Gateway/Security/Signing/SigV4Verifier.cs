@@ -45,7 +45,8 @@ internal sealed class SigV4Verifier(IReadOnlyDictionary<string, SigningCredentia
         {
             return SigningRefusal.Missing;
         }
-        if (SignatureParameters.Read(request, _prefixes, service, out var parameters) is { } refusal)
+        Span<byte> provided = stackalloc byte[32];
+        if (SignatureParameters.Read(request, _prefixes, service, provided, out var parameters) is { } refusal)
         {
             return refusal;
         }
@@ -76,8 +77,8 @@ internal sealed class SigV4Verifier(IReadOnlyDictionary<string, SigningCredentia
         {
             return SigningRefusal.UnknownKey; // a session token that is not this key's, or one missing (AWS: same answer)
         }
-        Span<byte> provided = stackalloc byte[32];
-        if (!Hex.TryDecode(parameters.Signature, provided))
+        // A cached prefix's header decoded its signature while it was matched (64 hex digits, so it decodes).
+        if (parameters.Prefix is null && !Hex.TryDecode(parameters.Signature, provided))
         {
             return SigningRefusal.Mismatch;
         }
