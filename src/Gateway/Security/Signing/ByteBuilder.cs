@@ -15,6 +15,11 @@ internal struct ByteBuilder : IDisposable
 
     public int Length { get; set; }
 
+    /// <summary>False for a default one, or one disposed.</summary>
+    public readonly bool HasBuffer => _buffer is { Length: > 0 };
+
+    public readonly int Capacity => _buffer?.Length ?? 0;
+
     public readonly ReadOnlySpan<byte> Written => _buffer.AsSpan(0, Length);
 
     public void Append(byte value)
