@@ -132,9 +132,12 @@ internal sealed class SigV4Verifier(IReadOnlyDictionary<string, SigningCredentia
 
     private string? ScopeProblems(in SignatureParameters parameters, string service)
     {
-        bool regionWrong = !parameters.Region.SequenceEqual(region);
-        bool serviceWrong = !parameters.Service.SequenceEqual(service);
-        bool terminatorWrong = !parameters.Terminator.SequenceEqual("aws4_request");
+        // A cached prefix's region, service and terminator passed these very checks when its entry was made (for this
+        // verifier's region and this service, which its lookup compares): only the date is this request's own.
+        bool fromPrefix = parameters.Prefix is not null;
+        bool regionWrong = !fromPrefix && !parameters.Region.SequenceEqual(region);
+        bool serviceWrong = !fromPrefix && !parameters.Service.SequenceEqual(service);
+        bool terminatorWrong = !fromPrefix && !parameters.Terminator.SequenceEqual("aws4_request");
         bool dateWrong = !parameters.AmzDate.StartsWith(parameters.ScopeDate) || parameters.ScopeDate.Length != 8;
         if (!regionWrong && !serviceWrong && !terminatorWrong && !dateWrong)
         {

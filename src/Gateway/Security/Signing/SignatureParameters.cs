@@ -48,8 +48,10 @@ internal ref struct SignatureParameters
     public SignaturePrefix? Prefix;
 
     /// <summary>No signature at all: neither an Authorization header nor a presigned query.</summary>
+    /// <remarks>The typed <c>Authorization</c> (Kestrel's own field) rather than a lookup by name: a header the client
+    /// sent always has a value there, even an empty one.</remarks>
     public static bool IsUnsigned(HttpRequest request)
-        => !request.Headers.ContainsKey("Authorization") && !request.Query.ContainsKey("X-Amz-Signature") && !request.Query.ContainsKey("X-Amz-Algorithm");
+        => request.Headers.Authorization.Count == 0 && !request.Query.ContainsKey("X-Amz-Signature") && !request.Query.ContainsKey("X-Amz-Algorithm");
 
     /// <summary>Reads the signature's parameters; the refusal when they are incomplete.</summary>
     /// <param name="cache">Headers whose constant part was seen before (<see cref="SignaturePrefix"/>): found there, the
