@@ -45,7 +45,8 @@ internal sealed class SigV4Verifier(IReadOnlyDictionary<string, SigningCredentia
         {
             return SigningRefusal.Missing;
         }
-        if (SignatureParameters.Read(request, _prefixes, service, out var parameters) is { } refusal)
+        Span<byte> provided = stackalloc byte[32];
+        if (SignatureParameters.Read(request, _prefixes, service, provided, out var parameters) is { } refusal)
         {
             return refusal;
         }
@@ -76,8 +77,8 @@ internal sealed class SigV4Verifier(IReadOnlyDictionary<string, SigningCredentia
         {
             return SigningRefusal.UnknownKey; // a session token that is not this key's, or one missing (AWS: same answer)
         }
-        Span<byte> provided = stackalloc byte[32];
-        if (!Hex.TryDecode(parameters.Signature, provided))
+        // A cached prefix's header decoded its signature while it was matched (64 hex digits, so it decodes).
+        if (parameters.Prefix is null && !Hex.TryDecode(parameters.Signature, provided))
         {
             return SigningRefusal.Mismatch;
         }
@@ -131,9 +132,12 @@ internal sealed class SigV4Verifier(IReadOnlyDictionary<string, SigningCredentia
 
     private string? ScopeProblems(in SignatureParameters parameters, string service)
     {
-        bool regionWrong = !parameters.Region.SequenceEqual(region);
-        bool serviceWrong = !parameters.Service.SequenceEqual(service);
-        bool terminatorWrong = !parameters.Terminator.SequenceEqual("aws4_request");
+        // A cached prefix's region, service and terminator passed these very checks when its entry was made (for this
+        // verifier's region and this service, which its lookup compares): only the date is this request's own.
+        bool fromPrefix = parameters.Prefix is not null;
+        bool regionWrong = !fromPrefix && !parameters.Region.SequenceEqual(region);
+        bool serviceWrong = !fromPrefix && !parameters.Service.SequenceEqual(service);
+        bool terminatorWrong = !fromPrefix && !parameters.Terminator.SequenceEqual("aws4_request");
         bool dateWrong = !parameters.AmzDate.StartsWith(parameters.ScopeDate) || parameters.ScopeDate.Length != 8;
         if (!regionWrong && !serviceWrong && !terminatorWrong && !dateWrong)
         {

@@ -43,18 +43,22 @@ internal ref struct SignatureParameters
     public ReadOnlySpan<char> CredentialText;
     /// <summary>The X-Amz-Date header as read (header form only): the canonical request's x-amz-date line reuses it.</summary>
     public StringValues AmzDateValues;
-    /// <summary>Set when the header's constant part was found in the cache (<see cref="SignaturePrefix"/>).</summary>
+    /// <summary>Set when the header's constant part was found in the cache (<see cref="SignaturePrefix"/>); the
+    /// <see cref="Signature"/> is then already decoded (into the span given to <see cref="Read"/>).</summary>
     public SignaturePrefix? Prefix;
 
     /// <summary>No signature at all: neither an Authorization header nor a presigned query.</summary>
+    /// <remarks>The typed <c>Authorization</c> (Kestrel's own field) rather than a lookup by name: a header the client
+    /// sent always has a value there, even an empty one.</remarks>
     public static bool IsUnsigned(HttpRequest request)
-        => !request.Headers.ContainsKey("Authorization") && !request.Query.ContainsKey("X-Amz-Signature") && !request.Query.ContainsKey("X-Amz-Algorithm");
+        => request.Headers.Authorization.Count == 0 && !request.Query.ContainsKey("X-Amz-Signature") && !request.Query.ContainsKey("X-Amz-Algorithm");
 
     /// <summary>Reads the signature's parameters; the refusal when they are incomplete.</summary>
     /// <param name="cache">Headers whose constant part was seen before (<see cref="SignaturePrefix"/>): found there, the
     /// header is not parsed again.</param>
     /// <param name="service">The endpoint's signing name (an entry is only good for the service it was checked for).</param>
-    public static SigningRefusal? Read(HttpRequest request, SignaturePrefixCache? cache, string service, out SignatureParameters parameters)
+    /// <param name="signature">32 bytes: the signature decoded, when the header was found in the cache (<see cref="Prefix"/> set).</param>
+    public static SigningRefusal? Read(HttpRequest request, SignaturePrefixCache? cache, string service, Span<byte> signature, out SignatureParameters parameters)
     {
         parameters = default;
         // One header value is the server's own string (no copy); several are joined as before (a client that sends
@@ -66,9 +70,10 @@ internal ref struct SignatureParameters
                 return parameters.ReadQuery(request);
             case 1:
                 string header = authorization[0] ?? "";
-                if (cache?.Find(header.AsSpan().Trim(), service) is { } prefix)
+                var trimmed = header.AsSpan().Trim(); // once, for the lookup and the entry's reading
+                if (cache?.Find(trimmed, service, signature) is { } prefix)
                 {
-                    return parameters.ReadHeaderAfter(prefix, header, request);
+                    return parameters.ReadHeaderAfter(prefix, header, trimmed, request);
                 }
                 return parameters.ReadHeader(header, request);
             default:
@@ -79,10 +84,9 @@ internal ref struct SignatureParameters
     /// <summary>A header whose constant part is <paramref name="prefix"/>: its parts are the entry's, the signature is
     /// the 64 digits after it; what depends on the request (the date, the token) is read as <see cref="ReadHeader"/>
     /// reads it, with the same answers.</summary>
-    private SigningRefusal? ReadHeaderAfter(SignaturePrefix prefix, string authorization, HttpRequest request)
+    private SigningRefusal? ReadHeaderAfter(SignaturePrefix prefix, string authorization, ReadOnlySpan<char> value, HttpRequest request)
     {
         Prefix = prefix;
-        var value = authorization.AsSpan().Trim();
         HeaderValue = value;
         var (date, httpDate) = ReadDateHeaders(request);
         if (date is null && httpDate is null)

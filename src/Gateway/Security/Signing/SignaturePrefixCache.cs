@@ -90,12 +90,14 @@ internal sealed class SignaturePrefix
     /// <summary>Where <c>x-amz-date</c> is in the signed headers (its value was already read), or -1.</summary>
     public int AmzDateIndex { get; }
 
-    /// <summary>True when <paramref name="value"/> (the trimmed header) is this prefix followed by exactly 64 hex digits.</summary>
-    public bool Matches(ReadOnlySpan<char> value, string endpointService)
+    /// <summary>True when <paramref name="value"/> (the trimmed header) is this prefix followed by exactly 64 hex digits;
+    /// they are decoded into <paramref name="signature"/> in the same pass (the verifier needs them decoded anyway, and
+    /// a check then a decode walked the 64 characters twice).</summary>
+    public bool Matches(ReadOnlySpan<char> value, string endpointService, Span<byte> signature)
         => value.Length == Text.Length + 64
            && string.Equals(endpointService, Service, StringComparison.Ordinal)
            && value.StartsWith(Text, StringComparison.Ordinal)
-           && Hex.IsHex(value[Text.Length..]);
+           && Hex.TryDecode(value[Text.Length..], signature);
 
     /// <summary>An entry for a header that was parsed in full and passed every check the prefix alone decides; null
     /// when the header's shape does not allow one (its signature not last, not 64 hex digits).</summary>
@@ -123,7 +125,9 @@ internal sealed class SignaturePrefixCache
     private readonly SignaturePrefix?[] _slots = new SignaturePrefix?[Capacity];
     private int _next;
 
-    public SignaturePrefix? Find(ReadOnlySpan<char> value, string endpointService)
+    /// <summary>The entry <paramref name="value"/> starts with, its 64-digit signature decoded into
+    /// <paramref name="signature"/> (32 bytes); null when none (<paramref name="signature"/> then holds nothing meant).</summary>
+    public SignaturePrefix? Find(ReadOnlySpan<char> value, string endpointService, Span<byte> signature)
     {
         var slots = _slots;
         for (int i = 0; i < slots.Length; i++)
@@ -133,7 +137,7 @@ internal sealed class SignaturePrefixCache
             {
                 return null; // slots fill in order and are never emptied
             }
-            if (entry.Matches(value, endpointService))
+            if (entry.Matches(value, endpointService, signature))
             {
                 return entry;
             }

@@ -48,11 +48,19 @@ internal sealed class SignedRequest
 
     public bool Presigned { get; private set; }
 
-    /// <summary>An empty one, its text buffer rented.</summary>
+    /// <summary>A text buffer grown past this (a request with unusually long signed headers) goes back to the shared
+    /// array pool when the request is released, rather than being kept by a pooled request.</summary>
+    private const int KeptTextCapacity = 4096;
+
+    /// <summary>An empty one. Its text buffer stays with it between requests (<see cref="Policy.Return"/> only empties
+    /// it): renting one from the shared array pool per request and giving it back cost both every time.</summary>
     public static SignedRequest Rent()
     {
         var signed = Pool.Get();
-        signed.Text = new ByteBuilder(1024);
+        if (!signed.Text.HasBuffer)
+        {
+            signed.Text = new ByteBuilder(1024);
+        }
         return signed;
     }
 
@@ -111,7 +119,7 @@ internal sealed class SignedRequest
         }
     }
 
-    /// <summary>Back to the pool: the text buffer returned, the hash reset, nothing of this request kept. Call once.</summary>
+    /// <summary>Back to the pool: the text buffer emptied, the hash reset, nothing of this request kept. Call once.</summary>
     public void Release() => Pool.Return(this);
 
     private sealed class Policy : IPooledObjectPolicy<SignedRequest>
@@ -120,7 +128,11 @@ internal sealed class SignedRequest
 
         public bool Return(SignedRequest signed)
         {
-            signed.Text.Dispose();
+            if (signed.Text.Capacity > KeptTextCapacity)
+            {
+                signed.Text.Dispose();
+            }
+            signed.Text.Length = 0;
             if (signed.Sha256InUse)
             {
                 signed.Sha256.Reset();
