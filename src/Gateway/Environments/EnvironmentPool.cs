@@ -500,10 +500,7 @@ internal sealed class EnvironmentPool : IEnvironmentOwner
             {
                 return;
             }
-            if (_startingUnclaimed.Count > 0)
-            {
-                _startingUnclaimed.Remove(environment);
-            }
+            _startingUnclaimed.Remove(environment); // usually empty: nothing to compare
             if (environment.ReservedByPool)
             {
                 return; // a dispatcher holds it: its commit (or roll-back) decides where it goes
