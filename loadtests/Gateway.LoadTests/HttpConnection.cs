@@ -73,88 +73,29 @@ internal sealed class HttpConnection : IDisposable
         }
         var head = _buffer.AsSpan(_start, headEnd);
         _start += headEnd + HeaderEnd.Length;
-
-        // "HTTP/1.1 200 OK"
-        if (head.Length < 12 || !Utf8Parser.TryParse(head.Slice(9, 3), out int status, out _))
+        if (!ResponseHead.TryParse(head, out var parsed))
         {
             return Fail();
         }
-        long contentLength = -1;
-        bool chunked = false, close = false, functionError = false;
-        int retryAfter = -1;
-        foreach (var range in head.Split("\r\n"u8))
-        {
-            var line = head[range];
-            int colon = line.IndexOf((byte)':');
-            if (colon <= 0)
-            {
-                continue;
-            }
-            var name = line[..colon];
-            var value = line[(colon + 1)..].Trim((byte)' ');
-            if (Ascii.EqualsIgnoreCase(name, "Content-Length"u8))
-            {
-                if (!Utf8Parser.TryParse(value, out contentLength, out _))
-                {
-                    return Fail();
-                }
-            }
-            else if (Ascii.EqualsIgnoreCase(name, "Transfer-Encoding"u8))
-            {
-                chunked = value.IndexOf("chunked"u8) >= 0;
-            }
-            else if (Ascii.EqualsIgnoreCase(name, "Connection"u8))
-            {
-                close = Ascii.EqualsIgnoreCase(value, "close"u8);
-            }
-            else if (Ascii.EqualsIgnoreCase(name, "X-Amz-Function-Error"u8))
-            {
-                functionError = true;
-            }
-            else if (Ascii.EqualsIgnoreCase(name, "Retry-After"u8) && Utf8Parser.TryParse(value, out int seconds, out _))
-            {
-                retryAfter = seconds;
-            }
-        }
+        var (status, contentLength, chunked, close, functionError, retryAfter) = parsed;
 
         // A throttle: keep (the start of) its body to learn the Reason. Only 429s pay for this.
         _capturing = status == 429;
         _captureLength = 0;
         bool ok = chunked ? await SkipChunkedAsync(cancellationToken).ConfigureAwait(false)
             : contentLength >= 0 ? await SkipAsync(contentLength, cancellationToken).ConfigureAwait(false)
-            : status is 204 or 304 || (status >= 100 && status < 200);
+            : parsed.Bodiless;
         _capturing = false;
         if (!ok)
         {
             return Fail();
         }
-        string? reason = status == 429 ? ThrottleReason(_capture.AsSpan(0, _captureLength)) : null;
+        string? reason = status == 429 ? ResponseHead.ThrottleReason(_capture.AsSpan(0, _captureLength)) : null;
         if (close)
         {
             Reset();
         }
         return new Exchange(status, functionError, false, reason, retryAfter);
-    }
-
-    /// <summary>The value of "Reason" in a 429 body such as {"Reason":"…","Type":"User","message":"Rate Exceeded."},
-    /// or "(none)".</summary>
-    private static string ThrottleReason(ReadOnlySpan<byte> body)
-    {
-        int at = body.IndexOf("\"Reason\""u8);
-        if (at >= 0)
-        {
-            var rest = body[(at + 8)..];
-            int open = rest.IndexOf((byte)'"');
-            if (open >= 0)
-            {
-                int close = rest[(open + 1)..].IndexOf((byte)'"');
-                if (close >= 0)
-                {
-                    return Encoding.ASCII.GetString(rest.Slice(open + 1, close));
-                }
-            }
-        }
-        return "(none)";
     }
 
     private async ValueTask<bool> SkipAsync(long count, CancellationToken cancellationToken)

@@ -174,7 +174,7 @@ internal static partial class LoadRunner
         }
     }
 
-    private static async Task ProgressAsync(Options options, Recorder recorder, CancellationToken cancellationToken)
+    internal static async Task ProgressAsync(Options options, Recorder recorder, CancellationToken cancellationToken)
     {
         bool terminal = !Console.IsErrorRedirected;
         int total = options.WarmupSeconds + options.DurationSeconds;

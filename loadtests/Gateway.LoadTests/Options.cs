@@ -18,6 +18,7 @@ internal sealed class Options
     public string Label { get; private set; } = "run";
     public bool Quiet { get; private set; }
     public string? Sign { get; private set; }              // KEY:SECRET: SigV4-sign the request (RequestSigner.cs)
+    public string Engine { get; private set; } = Environment.GetEnvironmentVariable("LT_ENGINE") ?? "epoll";
 
     // --scenario throttle (Throttle.cs)
     public string Scenario { get; private set; } = "load";
@@ -64,6 +65,9 @@ internal sealed class Options
                                  descendants (live and reaped) and this load generator; adds to the RESULT line
                                  server_self_us, server_tree_us and harness_us (CPU µs per measured request)
           --sign KEY:SECRET      SigV4-sign the request (for a gateway under --auth sigv4), once at start
+          --engine epoll|tasks   epoll (default; LT_ENGINE sets it too): non-blocking sockets, one epoll thread and
+                                 the pacer send and receive, no thread pool (EpollLoadRunner.cs); tasks: async
+                                 sockets on the thread pool (LoadRunner.cs), the engine before 2026-12-06
 
         Throttle scenario (--scenario throttle): open loop ramping linearly, second by second, from --ramp-from
         to --ramp-to requests/s over --duration seconds (no warmup); prints per second the sent, admitted and
@@ -113,6 +117,7 @@ internal sealed class Options
                 case "--quiet": o.Quiet = true; break;
                 case "--cpu-pids": o.CpuPids.AddRange(Next().Split(',', StringSplitOptions.RemoveEmptyEntries).Select(p => int.Parse(p, CultureInfo.InvariantCulture))); break;
                 case "--sign": o.Sign = Next(); break;
+                case "--engine": o.Engine = Next(); break;
                 case "--scenario": o.Scenario = Next(); break;
                 case "--ramp-from": o.RampFrom = double.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--ramp-to": o.RampTo = double.Parse(Next(), CultureInfo.InvariantCulture); break;
@@ -139,6 +144,10 @@ internal sealed class Options
             || o.PayloadBytes is < 0 or > 6 * 1024 * 1024 || o.Rate is < 0 or > 1_000_000)
         {
             throw new ArgumentException("out of range: connections 1..4096, duration 1..3600, warmup 0..600, payload-bytes 0..6 MB, rate 0..1e6");
+        }
+        if (o.Engine is not ("epoll" or "tasks"))
+        {
+            throw new ArgumentException("--engine is epoll or tasks");
         }
         if (o.Scenario is not ("load" or "throttle" or "oversize") || o.Model is not ("request-rate" or "burst"))
         {

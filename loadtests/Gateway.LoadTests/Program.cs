@@ -38,7 +38,9 @@ if (options.Scenario == "throttle")
     return await Throttle.RunAsync(options, request, endPoint);
 }
 
-var result = await LoadRunner.RunAsync(options, request, endPoint);
+var result = options.Engine == "epoll"
+    ? await EpollLoadRunner.RunAsync(options, request, endPoint)
+    : await LoadRunner.RunAsync(options, request, endPoint);
 var rows = Report.Rows(options, result.Recorder);
 var measured = Report.Measured(options, result.Recorder);
 if (options.OutDirectory is not null)
