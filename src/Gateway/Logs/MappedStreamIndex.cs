@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
-using System.IO.MemoryMappedFiles;
+using System.Runtime.InteropServices;
+using Gateway.Native;
 
 namespace Gateway.Logs;
 
@@ -28,9 +29,7 @@ internal sealed unsafe class MappedStreamIndex : IDisposable
     private const long LargestStep = 1024 * 1024;
 
     private readonly FileStream _file;
-    private MemoryMappedFile? _map;
-    private MemoryMappedViewAccessor? _view;
-    private byte* _base;
+    private byte* _base;   // the mapping of [0, _capacity), or null
     private long _capacity;
     private long _end;
     private long _step = FirstStep;
@@ -109,28 +108,31 @@ internal sealed unsafe class MappedStreamIndex : IDisposable
         }
     }
 
+    /// <remarks>mmap and munmap directly (LibC.Mapping.cs): unmapping must not write the pages back synchronously, since
+    /// it runs on the thread that completes invocations.</remarks>
     private void Map(long capacity)
     {
-        // Extends the file (sparse: no disk blocks until a page is written) when capacity is past its end.
-        _map = MemoryMappedFile.CreateFromFile(_file, mapName: null, capacity, MemoryMappedFileAccess.ReadWrite, HandleInheritability.None, leaveOpen: true);
-        _view = _map.CreateViewAccessor(0, capacity, MemoryMappedFileAccess.ReadWrite);
-        byte* pointer = null;
-        _view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
-        _base = pointer + _view.PointerOffset;
+        if (_file.Length < capacity)
+        {
+            _file.SetLength(capacity); // sparse: no disk blocks until a page is written
+        }
+        void* pointer = LibC.mmap(null, (nuint)capacity, LibC.PROT_READ | LibC.PROT_WRITE, LibC.MAP_SHARED,
+            (int)_file.SafeFileHandle.DangerousGetHandle(), 0);
+        if (pointer == LibC.MAP_FAILED)
+        {
+            throw new IOException($"mmap of the log index failed (errno {Marshal.GetLastPInvokeError()})");
+        }
+        _base = (byte*)pointer;
         _capacity = capacity;
     }
 
     private void Unmap()
     {
-        if (_view is not null)
+        if (_base is not null)
         {
-            _view.SafeMemoryMappedViewHandle.ReleasePointer();
-            _view.Dispose();
-            _view = null;
+            _ = LibC.munmap(_base, (nuint)_capacity);
+            _base = null;
         }
-        _map?.Dispose();
-        _map = null;
-        _base = null;
     }
 
     /// <summary>Unmaps and cuts the file back to its header and records.</summary>
