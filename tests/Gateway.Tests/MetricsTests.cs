@@ -42,6 +42,15 @@ public sealed class MetricsTests
         Assert.Equal(1, Value(text, "lambda_environments", "function=\"echo\",state=\"idle\""));
         Assert.Equal(0, Value(text, "gateway_invocations_outstanding", null));
         Assert.Contains("# TYPE lambda_duration_milliseconds histogram", text);
+
+        // The gateway's own collections and pauses (what a tail spike can be checked against): counts by generation,
+        // each younger one at least the older one's (a gen2 collection also collects gen0 and gen1).
+        double gen0 = Value(text, "gateway_gc_collections_total", "generation=\"0\"");
+        double gen1 = Value(text, "gateway_gc_collections_total", "generation=\"1\"");
+        double gen2 = Value(text, "gateway_gc_collections_total", "generation=\"2\"");
+        Assert.True(gen0 >= gen1 && gen1 >= gen2 && gen2 >= 0, text);
+        Assert.True(Value(text, "gateway_gc_pause_seconds_total", null) >= 0);
+        Assert.Contains("# TYPE gateway_gc_pause_seconds_total counter", text);
     }
 
     [Fact]
