@@ -18,7 +18,7 @@ internal sealed class Options
     public string Label { get; private set; } = "run";
     public bool Quiet { get; private set; }
     public string? Sign { get; private set; }              // KEY:SECRET: SigV4-sign the request (RequestSigner.cs)
-    public string Engine { get; private set; } = Environment.GetEnvironmentVariable("LT_ENGINE") ?? "epoll";
+    public string? Engine { get; private set; } = Environment.GetEnvironmentVariable("LT_ENGINE") is { Length: > 0 } e ? e : null;
 
     // --scenario throttle (Throttle.cs)
     public string Scenario { get; private set; } = "load";
@@ -65,9 +65,11 @@ internal sealed class Options
                                  descendants (live and reaped) and this load generator; adds to the RESULT line
                                  server_self_us, server_tree_us and harness_us (CPU µs per measured request)
           --sign KEY:SECRET      SigV4-sign the request (for a gateway under --auth sigv4), once at start
-          --engine epoll|tasks   epoll (default; LT_ENGINE sets it too): non-blocking sockets, one epoll thread and
-                                 the pacer send and receive, no thread pool (EpollLoadRunner.cs); tasks: async
-                                 sockets on the thread pool (LoadRunner.cs), the engine before 2026-12-06
+          --engine epoll|tasks   epoll: non-blocking sockets, one epoll thread and the pacer send and receive, no
+                                 thread pool (EpollLoadRunner.cs); tasks: async sockets on the thread pool
+                                 (LoadRunner.cs), the engine before 2026-12-06. Default (LT_ENGINE sets it too):
+                                 epoll for requests up to 64 KB; tasks above, where a send that fills the socket
+                                 buffer would hold up the epoll thread's other connections
 
         Throttle scenario (--scenario throttle): open loop ramping linearly, second by second, from --ramp-from
         to --ramp-to requests/s over --duration seconds (no warmup); prints per second the sent, admitted and
@@ -145,7 +147,7 @@ internal sealed class Options
         {
             throw new ArgumentException("out of range: connections 1..4096, duration 1..3600, warmup 0..600, payload-bytes 0..6 MB, rate 0..1e6");
         }
-        if (o.Engine is not ("epoll" or "tasks"))
+        if (o.Engine is not (null or "epoll" or "tasks"))
         {
             throw new ArgumentException("--engine is epoll or tasks");
         }

@@ -38,7 +38,10 @@ if (options.Scenario == "throttle")
     return await Throttle.RunAsync(options, request, endPoint);
 }
 
-var result = options.Engine == "epoll"
+// The epoll engine sends from its one thread and waits for room when a send fills the socket buffer, which a large
+// request would make every other connection's answer wait behind: large requests keep the task engine by default.
+string engine = options.Engine ?? (request.Length <= 64 * 1024 ? "epoll" : "tasks");
+var result = engine == "epoll"
     ? await EpollLoadRunner.RunAsync(options, request, endPoint)
     : await LoadRunner.RunAsync(options, request, endPoint);
 var rows = Report.Rows(options, result.Recorder);
