@@ -6,7 +6,7 @@
 # harness measures from the intended send time: no coordinated omission).
 #
 #   loadtests/pool-tail.sh [--rate R (1500)] [--sizes "1 2 4 8"] [--rounds N (2)] [--duration S (8)] [--warmup S (3)]
-#                          [--binary PATH (artifacts/gateway/Gateway)] [--kestrel]
+#                          [--binary PATH (artifacts/gateway/Gateway)] [--kestrel] [--memory MB (128)]
 #                          [--variant 'LABEL|ENV=V …|GATEWAY ARGS…' …] [-- EXTRA GATEWAY ARGS…]
 #
 # --variant (repeatable) runs the gateway once per variant in every round and size, with that variant's environment
@@ -14,6 +14,9 @@
 #
 # --kestrel also runs bare Kestrel's echo (loadtests/BareKestrel) in every round, at the same rate with each size's
 # connection count (label kestrel-N): issue 15's tail target compares the two in one run.
+#
+# --memory sets the echo function's MemorySize, and with it its environments' CPU weight (cpu.shares = 1,024 × MB /
+# 1,769 under the gateway's cgroup containment, as Lambda gives CPU in proportion to memory).
 #
 # Every round starts a fresh gateway per size (sizes interleaved round by round), warms it up at the same rate, then
 # measures. Prints one RESULT line per run (the harness's, plus size, round, gateway_cpu_us = the gateway process's
@@ -27,6 +30,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 rate=1500
 sizes="1 2 4 8"
 kestrel=0
+memory=128
 rounds=2
 duration=8
 warmup=3
@@ -41,6 +45,7 @@ while (($#)); do
     --duration) duration="$2"; shift 2 ;;
     --warmup) warmup="$2"; shift 2 ;;
     --binary) binary="$2"; shift 2 ;;
+    --memory) memory="$2"; shift 2 ;;
     --kestrel) kestrel=1; shift ;;
     --variant) variants+=("$2"); shift 2 ;;
     --) shift; extra=("$@"); break ;;
@@ -71,7 +76,7 @@ samples="$lt_root/artifacts/samples"
 # functions.json with the echo function's pool fixed at N environments.
 functions_file() {
   cat >"$tmp/functions-$1.json" <<JSON
-{ "Functions": [ { "FunctionName": "echo", "Code": "$samples", "Handler": "echo", "MemorySize": 128, "Timeout": 3,
+{ "Functions": [ { "FunctionName": "echo", "Code": "$samples", "Handler": "echo", "MemorySize": $memory, "Timeout": 3,
                    "ProvisionedEnvironments": $1, "MaxEnvironments": $1 } ] }
 JSON
   echo "$tmp/functions-$1.json"
