@@ -118,10 +118,14 @@ public sealed class SigV4Tests : IAsyncLifetime
         return JsonDocument.Parse(stdout.Trim().Split('\n')[^1]).RootElement;
     }
 
+    /// <summary>The JS SDK v3: tests/js-sdk's own install when present, else the clients scripts/build-node-runtime.sh
+    /// installs into this checkout's artifacts/node-sdk (part of the test command's set-up).</summary>
     private static string NodeModules()
     {
         var own = Path.Combine(TestPaths.RepoRoot, "tests", "js-sdk", "node_modules");
-        return Directory.Exists(Path.Combine(own, "@aws-sdk", "client-lambda")) ? own : "/work/main/artifacts/node-sdk/node_modules";
+        return Directory.Exists(Path.Combine(own, "@aws-sdk", "client-lambda"))
+            ? own
+            : Path.Combine(TestPaths.RepoRoot, "artifacts", "node-sdk", "node_modules");
     }
 
     private Task<JsonElement> BotoAsync(params string[] args) => RunJsonAsync("python3", [Path.Combine(Fixtures, "botocore_client.py"), .. args]);

@@ -150,9 +150,13 @@ internal sealed partial class ExecutionEnvironment
             return refusal;
         }
         await _endings.InitFailedAsync(step.Waiting, takeBody, errorType, InitDurationForReport()).ConfigureAwait(false);
-        Kill(); // AWS stops an environment whose init failed; the next invocation starts a new one.
+        // AWS stops an environment whose init failed and the next invocation starts a new one: the connection does,
+        // with StopAfterInitError, once its 202 is written (killed first, the runtime's socket could close before it).
         return RuntimeReplies.Accepted;
     }
+
+    /// <summary>Stops this environment after an accepted /init/error, once the runtime's 202 has been written.</summary>
+    public void StopAfterInitError() => Kill();
 
     private Invocation? TakeResult(ReadOnlySpan<byte> requestId, bool isError, out byte[]? refusal)
     {

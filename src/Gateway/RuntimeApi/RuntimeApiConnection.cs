@@ -309,6 +309,18 @@ internal sealed partial class RuntimeApiConnection : IValueTaskSource<bool>, IRu
         if (head.Route == RuntimeRoute.InitError)
         {
             reply = await _environment.OnInitErrorAsync(head.ErrorType, _swapScratch).ConfigureAwait(false);
+            if (reply == RuntimeReplies.Accepted)
+            {
+                try
+                {
+                    await SendAsync(reply).ConfigureAwait(false); // now, not deferred: the environment stops next
+                }
+                finally
+                {
+                    _environment.StopAfterInitError();
+                }
+                return true;
+            }
         }
         else if (body == BodyStatus.TooLarge)
         {

@@ -65,6 +65,19 @@ internal sealed partial class KestrelRuntimeConnection
             if (route == RuntimeRoute.InitError)
             {
                 reply = await _environment.OnInitErrorAsync(errorType, _swapScratch).ConfigureAwait(false);
+                if (ReferenceEquals(reply, RuntimeReplies.Accepted))
+                {
+                    try
+                    {
+                        KestrelReplies.Write(response, reply);
+                        await response.CompleteAsync().ConfigureAwait(false); // the 202 is out before the environment stops
+                    }
+                    finally
+                    {
+                        _environment.StopAfterInitError();
+                    }
+                    return;
+                }
             }
             else if (body == BodyStatus.TooLarge)
             {
