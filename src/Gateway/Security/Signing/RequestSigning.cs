@@ -21,6 +21,10 @@ namespace Gateway.Security.Signing;
 /// </summary>
 internal sealed class RequestSigning(SigV4Verifier verifier)
 {
+    /// <summary>The feature's key, read from a field (a <c>typeof</c> per request is a runtime type lookup under native
+    /// AOT, as in <see cref="SigV4Verifier"/>).</summary>
+    private static readonly Type CallerFeatureType = typeof(ICallerIdentityFeature);
+
     public SigV4Verifier Verifier => verifier;
 
     /// <summary>Completes synchronously for a request that verifies (or waits for its body, which the endpoint reads);
@@ -74,7 +78,11 @@ internal sealed class RequestSigning(SigV4Verifier verifier)
             return Accept(context, credential);
         }
 
-        bool getLike = HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsDelete(request.Method) || HttpMethods.IsOptions(request.Method);
+        // POST first: Kestrel's method string is HttpMethods.Post itself, so that test is one reference compare; each of
+        // the other four, for a POST, is a case-insensitive string compare through the comparer (~0.2 µs in all).
+        string method = request.Method;
+        bool getLike = !HttpMethods.IsPost(method)
+            && (HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsDelete(method) || HttpMethods.IsOptions(method));
         if (!getLike && BufferedBody.Verifies(request, signed, hasClaimed ? claimed : default))
         {
             signed.Release();
@@ -118,7 +126,7 @@ internal sealed class RequestSigning(SigV4Verifier verifier)
     /// <summary>The caller's feature is the credential's own (made once): setting it allocates nothing.</summary>
     private static ValueTask<CallerIdentity?> Accept(HttpContext context, SigningCredential credential)
     {
-        context.Features.Put(credential.CallerFeature);
+        context.Features[CallerFeatureType] = credential.CallerFeature;
         return new ValueTask<CallerIdentity?>(credential.Caller);
     }
 }

@@ -25,6 +25,10 @@ internal sealed class SigV4Verifier(IReadOnlyDictionary<string, SigningCredentia
         0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b, 0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55,
     ];
 
+    /// <summary>The feature's key, read from a field: a <c>typeof</c> in the hot path (also inside the generic
+    /// <c>Fetch&lt;T&gt;</c>) is a runtime type lookup under native AOT (<c>LdTokenHelpers.GetRuntimeType</c>).</summary>
+    private static readonly Type RequestFeatureType = typeof(IHttpRequestFeature);
+
     /// <summary>The keys by access key id, looked up with the span the Authorization header holds (no string).</summary>
     private readonly Dictionary<string, SigningCredential>.AlternateLookup<ReadOnlySpan<char>> _byAccessKey =
         new Dictionary<string, SigningCredential>(credentials, StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
@@ -110,7 +114,7 @@ internal sealed class SigV4Verifier(IReadOnlyDictionary<string, SigningCredentia
             text.Append((byte)'\n');
         }
         int canonicalStart = text.Length;
-        string rawTarget = request.HttpContext.Features.Fetch<IHttpRequestFeature>()?.RawTarget is { Length: > 0 } raw && raw[0] == '/'
+        string rawTarget = (request.HttpContext.Features[RequestFeatureType] as IHttpRequestFeature)?.RawTarget is { Length: > 0 } raw && raw[0] == '/'
             ? raw
             : request.PathBase.Add(request.Path).ToUriComponent() + request.QueryString.ToUriComponent();
         if (prefix is not null)

@@ -273,14 +273,28 @@ internal static class AmzDates
         if (text.Length == 16 && text[8] == 'T' && text[15] == 'Z'
             && Digits(text, 0, 4, out int year) && Digits(text, 4, 2, out int month) && Digits(text, 6, 2, out int day)
             && Digits(text, 9, 2, out int hour) && Digits(text, 11, 2, out int minute) && Digits(text, 13, 2, out int second)
-            && year >= 1 && month is >= 1 and <= 12 && day >= 1 && day <= DateTime.DaysInMonth(year, month)
-            && hour <= 23 && minute <= 59 && second <= 59)
+            && year >= 1 && month is >= 1 and <= 12 && day >= 1 && hour <= 23 && minute <= 59 && second <= 59)
         {
-            at = new DateTimeOffset(year, month, day, hour, minute, second, TimeSpan.Zero);
-            return true;
+            // The instant from the calendar directly, as DateTime counts it (days before the year, then before the month):
+            // DateTime.DaysInMonth and the (year, …, second) constructor validate each field again and showed at ~0.15 µs
+            // per request in a profile under load. A test compares this with TryParseExact over every day of many years.
+            var daysToMonth = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? DaysToMonth366 : DaysToMonth365;
+            if (day <= daysToMonth[month] - daysToMonth[month - 1])
+            {
+                int before = year - 1;
+                long days = before * 365L + before / 4 - before / 100 + before / 400 + daysToMonth[month - 1] + day - 1;
+                long seconds = days * 86_400 + hour * 3_600 + minute * 60 + second;
+                at = new DateTimeOffset(seconds * TimeSpan.TicksPerSecond, TimeSpan.Zero);
+                return true;
+            }
         }
         return DateTimeOffset.TryParseExact(text, Format, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out at);
     }
+
+    /// <summary>Days before each month (and the year's total), common and leap years.</summary>
+    private static ReadOnlySpan<short> DaysToMonth365 => [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334, 365];
+
+    private static ReadOnlySpan<short> DaysToMonth366 => [0, 31, 60, 91, 121, 152, 182, 213, 244, 274, 305, 335, 366];
 
     private static bool Digits(ReadOnlySpan<char> text, int start, int length, out int value)
     {

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Security.Cryptography;
 using Microsoft.Extensions.ObjectPool;
 
 namespace Gateway.Security.Signing;
@@ -85,9 +84,10 @@ internal sealed class SignedRequest
     /// completes the signature (a presigned URL may have signed <c>UNSIGNED-PAYLOAD</c> instead).</summary>
     public bool MatchesBody(ReadOnlySpan<byte> bodySha256, ReadOnlySpan<byte> claimedSha256)
         => !claimedSha256.IsEmpty
-            ? CryptographicOperations.FixedTimeEquals(bodySha256, claimedSha256)
+            ? ConstantTime.Equals32(bodySha256, claimedSha256)
             : Matches(bodySha256) || (Presigned && MatchesLiteral(UnsignedPayload));
 
+    [SkipLocalsInit] // every stack buffer here is written whole before it is read: no need to zero them per request
     private bool Check(ReadOnlySpan<byte> payloadSha256, string? literal)
     {
         int canonicalEnd = Text.Length;
@@ -111,7 +111,7 @@ internal sealed class SignedRequest
             Hex.EncodeLower(hash, stringToSign[prefix.Length..]);
             Span<byte> signature = stackalloc byte[32];
             _key!.Sign(stringToSign, signature);
-            return CryptographicOperations.FixedTimeEquals(signature, _provided);
+            return ConstantTime.Equals32(signature, _provided);
         }
         finally
         {
