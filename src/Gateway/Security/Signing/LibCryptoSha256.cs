@@ -29,9 +29,14 @@ internal static unsafe class LibCryptoSha256
     /// <summary>The sonames .NET's OpenSSL shim tries, in its order (the first it finds is already loaded).</summary>
     private static readonly string[] Candidates = ["libcrypto.so.3", "libcrypto.so.1.1", "libcrypto.so"];
 
-    private static readonly delegate* unmanaged<Sha256Context*, int> InitFunction;
-    private static readonly delegate* unmanaged<Sha256Context*, byte*, nuint, int> UpdateFunction;
-    private static readonly delegate* unmanaged<byte*, Sha256Context*, int> FinalFunction;
+    // Called without a GC transition (SuppressGCTransition), which suits functions that are short, never block and never
+    // call back: each call hashes pinned memory the caller holds — a few hundred bytes of canonical request, or one of
+    // the server's body segments (4 KB blocks: a few microseconds at most), during which a GC waits for this thread as
+    // it would for any managed loop. The transition in and out cost as much as a short hash's call
+    // (RhpPInvoke/RhpPInvokeReturn in a profile of the signed invoke; up to ten calls per request).
+    private static readonly delegate* unmanaged[SuppressGCTransition]<Sha256Context*, int> InitFunction;
+    private static readonly delegate* unmanaged[SuppressGCTransition]<Sha256Context*, byte*, nuint, int> UpdateFunction;
+    private static readonly delegate* unmanaged[SuppressGCTransition]<byte*, Sha256Context*, int> FinalFunction;
     private static readonly Sha256Context InitialState;
 
     /// <summary>True when libcrypto's SHA-256 is loaded and passed the self-test; false: use the .NET API.</summary>
@@ -65,9 +70,9 @@ internal static unsafe class LibCryptoSha256
                 Description = name + " has no SHA256_Init/Update/Final";
                 continue;
             }
-            InitFunction = (delegate* unmanaged<Sha256Context*, int>)init;
-            UpdateFunction = (delegate* unmanaged<Sha256Context*, byte*, nuint, int>)update;
-            FinalFunction = (delegate* unmanaged<byte*, Sha256Context*, int>)final;
+            InitFunction = (delegate* unmanaged[SuppressGCTransition]<Sha256Context*, int>)init;
+            UpdateFunction = (delegate* unmanaged[SuppressGCTransition]<Sha256Context*, byte*, nuint, int>)update;
+            FinalFunction = (delegate* unmanaged[SuppressGCTransition]<byte*, Sha256Context*, int>)final;
             Sha256Context initial = default;
             if (InitFunction(&initial) != 1)
             {
@@ -107,6 +112,14 @@ internal static unsafe class LibCryptoSha256
     /// <summary>Writes the hash (32 bytes) and starts <paramref name="context"/> over (a copy of <see cref="Initial"/>).</summary>
     public static void Final(ref Sha256Context context, Span<byte> hash)
     {
+        FinalThenDiscard(ref context, hash);
+        context = InitialState;
+    }
+
+    /// <summary>Writes the hash (32 bytes) and leaves <paramref name="context"/> spent: for a copy on the stack that is
+    /// dropped at once (an HMAC's halves), which need not be started over (a 128-byte copy each).</summary>
+    public static void FinalThenDiscard(ref Sha256Context context, Span<byte> hash)
+    {
         if (hash.Length < 32)
         {
             ThrowTooShort();
@@ -116,7 +129,6 @@ internal static unsafe class LibCryptoSha256
         {
             FinalFunction(output, state);
         }
-        context = InitialState;
     }
 
     [System.Diagnostics.CodeAnalysis.DoesNotReturn]

@@ -113,10 +113,10 @@ internal sealed class SigningKey
         Span<byte> innerHash = stackalloc byte[32];
         var state = _inner;
         LibCryptoSha256.Update(ref state, message);
-        LibCryptoSha256.Final(ref state, innerHash);
+        LibCryptoSha256.FinalThenDiscard(ref state, innerHash);
         state = _outer;
         LibCryptoSha256.Update(ref state, innerHash);
-        LibCryptoSha256.Final(ref state, signature);
+        LibCryptoSha256.FinalThenDiscard(ref state, signature);
     }
 
     private void SignWithDotnet(ReadOnlySpan<byte> message, Span<byte> signature)
