@@ -44,7 +44,7 @@ internal sealed class RequestSigning(SigV4Verifier verifier)
             : context.Features.Fetch<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? false;
         Span<byte> claimed = stackalloc byte[32];
         bool hasClaimed = false;
-        if (signed.ContentSha256.ToString() is { Length: > 0 } contentSha256)
+        if (request.Headers["x-amz-content-sha256"].ToString() is { Length: > 0 } contentSha256)
         {
             bool unsigned = contentSha256 == SignedRequest.UnsignedPayload;
             if (!unsigned)

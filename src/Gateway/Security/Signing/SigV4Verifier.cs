@@ -126,7 +126,7 @@ internal sealed class SigV4Verifier(IReadOnlyDictionary<string, SigningCredentia
             CanonicalRequest.WriteWithoutPayload(ref text, request.Method, rawTarget, new RequestHeaders(request.Headers), parameters.SignedHeaders,
                 parameters.Presigned ? "X-Amz-Signature" : null);
         }
-        signed.Start(credential, key, canonicalStart, provided, parameters.Presigned, parameters.ContentSha256Values);
+        signed.Start(credential, key, canonicalStart, provided, parameters.Presigned);
         pending = signed;
         return null;
     }

@@ -43,8 +43,6 @@ internal ref struct SignatureParameters
     public ReadOnlySpan<char> CredentialText;
     /// <summary>The X-Amz-Date header as read (header form only): the canonical request's x-amz-date line reuses it.</summary>
     public StringValues AmzDateValues;
-    /// <summary>The <c>x-amz-content-sha256</c> header as read (for the header form, in the same pass as X-Amz-Date).</summary>
-    public StringValues ContentSha256Values;
     /// <summary>Set when the header's constant part was found in the cache (<see cref="SignaturePrefix"/>); the
     /// <see cref="Signature"/> is then already decoded (into the span given to <see cref="Read"/>).</summary>
     public SignaturePrefix? Prefix;
@@ -66,41 +64,38 @@ internal ref struct SignatureParameters
         // One header value is the server's own string (no copy); several are joined as before (a client that sends
         // Authorization twice gets the same answer it always got).
         var authorization = request.Headers.Authorization;
-        if (authorization.Count == 0)
+        switch (authorization.Count)
         {
-            parameters.ContentSha256Values = request.Headers["x-amz-content-sha256"];
-            return parameters.ReadQuery(request);
+            case 0:
+                return parameters.ReadQuery(request);
+            case 1:
+                string header = authorization[0] ?? "";
+                var trimmed = header.AsSpan().Trim(); // once, for the lookup and the entry's reading
+                if (cache?.Find(trimmed, service, signature) is { } prefix)
+                {
+                    return parameters.ReadHeaderAfter(prefix, header, trimmed, request);
+                }
+                return parameters.ReadHeader(header, request);
+            default:
+                return parameters.ReadHeader(authorization.ToString(), request);
         }
-        var amz = AmzHeaders.Read(request.Headers);
-        parameters.ContentSha256Values = amz.ContentSha256;
-        if (authorization.Count == 1)
-        {
-            string header = authorization[0] ?? "";
-            var trimmed = header.AsSpan().Trim(); // once, for the lookup and the entry's reading
-            if (cache?.Find(trimmed, service, signature) is { } prefix)
-            {
-                return parameters.ReadHeaderAfter(prefix, header, trimmed, request, amz);
-            }
-            return parameters.ReadHeader(header, request, amz);
-        }
-        return parameters.ReadHeader(authorization.ToString(), request, amz);
     }
 
     /// <summary>A header whose constant part is <paramref name="prefix"/>: its parts are the entry's, the signature is
     /// the 64 digits after it; what depends on the request (the date, the token) is read as <see cref="ReadHeader"/>
     /// reads it, with the same answers.</summary>
-    private SigningRefusal? ReadHeaderAfter(SignaturePrefix prefix, string authorization, ReadOnlySpan<char> value, HttpRequest request, in AmzHeaders amz)
+    private SigningRefusal? ReadHeaderAfter(SignaturePrefix prefix, string authorization, ReadOnlySpan<char> value, HttpRequest request)
     {
         Prefix = prefix;
         HeaderValue = value;
-        var (date, httpDate) = ReadDateHeaders(request, amz);
+        var (date, httpDate) = ReadDateHeaders(request);
         if (date is null && httpDate is null)
         {
             return SigningRefusal.IncompleteSignature("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization=" + authorization);
         }
         SignedHeaders = prefix.SignedHeaders;
         Signature = value[prefix.Text.Length..];
-        SecurityToken = amz.SecurityToken.ToString() is { Length: > 0 } token ? token : null;
+        SecurityToken = request.Headers["X-Amz-Security-Token"].ToString() is { Length: > 0 } token ? token : null;
         CredentialText = prefix.CredentialText;
         AccessKeyId = prefix.Credential.AccessKeyId;
         ScopeDate = prefix.ScopeDate;
@@ -113,15 +108,15 @@ internal ref struct SignatureParameters
 
     /// <summary>The header form's date: X-Amz-Date (kept in <see cref="AmzDateValues"/> for the canonical request), else
     /// the HTTP Date header; each null when absent or empty.</summary>
-    private (string? Date, string? HttpDate) ReadDateHeaders(HttpRequest request, in AmzHeaders amz)
+    private (string? Date, string? HttpDate) ReadDateHeaders(HttpRequest request)
     {
-        AmzDateValues = amz.Date;
+        AmzDateValues = request.Headers["X-Amz-Date"];
         string? date = AmzDateValues.ToString() is { Length: > 0 } amzDate ? amzDate : null;
         string? httpDate = date is null && request.Headers.Date.ToString() is { Length: > 0 } d ? d : null;
         return (date, httpDate);
     }
 
-    private SigningRefusal? ReadHeader(string authorization, HttpRequest request, in AmzHeaders amz)
+    private SigningRefusal? ReadHeader(string authorization, HttpRequest request)
     {
         ReadOnlySpan<char> credential = default, signedHeaders = default, signature = default;
         bool hasCredential = false, hasSignedHeaders = false, hasSignature = false;
@@ -157,7 +152,7 @@ internal ref struct SignatureParameters
                 else if (name is "Signature") { signature = text; hasSignature = true; }
             }
         }
-        var (date, httpDate) = ReadDateHeaders(request, amz);
+        var (date, httpDate) = ReadDateHeaders(request);
         if (!hasCredential || !hasSignedHeaders || !hasSignature || (date is null && httpDate is null))
         {
             // AWS lists every missing piece, then echoes the header (recorded API Gateway / Lambda front-end text).
@@ -171,7 +166,7 @@ internal ref struct SignatureParameters
         }
         SignedHeaders = signedHeaders;
         Signature = signature;
-        SecurityToken = amz.SecurityToken.ToString() is { Length: > 0 } token ? token : null;
+        SecurityToken = request.Headers["X-Amz-Security-Token"].ToString() is { Length: > 0 } token ? token : null;
         return ReadCredential(credential) ?? ReadDate(date, httpDate);
     }
 

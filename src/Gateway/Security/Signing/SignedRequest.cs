@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.ObjectPool;
-using Microsoft.Extensions.Primitives;
 
 namespace Gateway.Security.Signing;
 
@@ -48,9 +47,6 @@ internal sealed class SignedRequest
 
     public bool Presigned { get; private set; }
 
-    /// <summary>The request's <c>x-amz-content-sha256</c> header (none: empty), read with the signature's other headers.</summary>
-    public StringValues ContentSha256 { get; private set; }
-
     /// <summary>A text buffer grown past this (a request with unusually long signed headers) goes back to the shared
     /// array pool when the request is released, rather than being kept by a pooled request.</summary>
     private const int KeptTextCapacity = 4096;
@@ -68,9 +64,8 @@ internal sealed class SignedRequest
     }
 
     /// <summary>Completes the rented request once <see cref="Text"/> holds the canonical request without its payload.</summary>
-    public void Start(SigningCredential credential, SigningKey key, int canonicalStart, ReadOnlySpan<byte> providedSignature, bool presigned, StringValues contentSha256)
+    public void Start(SigningCredential credential, SigningKey key, int canonicalStart, ReadOnlySpan<byte> providedSignature, bool presigned)
     {
-        ContentSha256 = contentSha256;
         Credential = credential;
         _key = key;
         _canonicalStart = canonicalStart;
@@ -144,7 +139,6 @@ internal sealed class SignedRequest
                 signed.Sha256InUse = false;
             }
             signed.Credential = null!;
-            signed.ContentSha256 = default;
             signed._key = null;
             signed._provided = default;
             return true;
