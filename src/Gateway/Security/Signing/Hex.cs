@@ -12,25 +12,42 @@ namespace Gateway.Security.Signing;
 /// </summary>
 internal static class Hex
 {
-    /// <summary>Each byte value's two lowercase digits, in order (512 bytes): one 2-byte load and store per byte.</summary>
-    private static ReadOnlySpan<byte> Pairs => "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9fa0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebfc0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedfe0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff"u8;
+    private static ReadOnlySpan<byte> Digits => "0123456789abcdef"u8;
 
     /// <summary>Each byte of <paramref name="bytes"/> as two lowercase hex digits into <paramref name="utf8"/> (twice as long).
-    /// One table read per byte with no bounds checks (a byte indexes 256 pairs; the length is checked once): a digit
-    /// table read twice per byte, with its checks, showed at ~0.2 µs per verification in a profile under load.</summary>
+    /// Four bytes at a time in one 64-bit register, without a table: a digit table read twice per byte, with its bounds
+    /// checks and its cache lines, was ~0.15 µs per verification (two 32-byte hashes) in a profile under load.</summary>
     public static void EncodeLower(ReadOnlySpan<byte> bytes, Span<byte> utf8)
     {
         if (utf8.Length < bytes.Length * 2)
         {
             ThrowTooShort();
         }
-        ref byte pairs = ref MemoryMarshal.GetReference(Pairs);
         ref byte source = ref MemoryMarshal.GetReference(bytes);
         ref byte destination = ref MemoryMarshal.GetReference(utf8);
-        for (int i = 0; i < bytes.Length; i++)
+        int i = 0;
+        if (BitConverter.IsLittleEndian)
         {
-            ushort pair = Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref pairs, Unsafe.Add(ref source, i) * 2));
-            Unsafe.WriteUnaligned(ref Unsafe.Add(ref destination, 2 * i), pair);
+            for (; i + 4 <= bytes.Length; i += 4)
+            {
+                // Each input byte into its own 16-bit lane, then its high nibble into the lane's first byte (written
+                // first) and its low nibble into the second: eight nibbles, one per byte, in output order.
+                ulong spread = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref source, i));
+                spread = (spread | (spread << 16)) & 0x0000_FFFF_0000_FFFF;
+                spread = (spread | (spread << 8)) & 0x00FF_00FF_00FF_00FF;
+                ulong nibbles = ((spread >> 4) & 0x000F_000F_000F_000F) | ((spread & 0x000F_000F_000F_000F) << 8);
+                // '0' + n, and 'a' - '0' - 10 (0x27) more where n ≥ 10, which is where n + 6 has its bit 4 set. No byte
+                // carries into the next: the largest is 'f'.
+                ulong letters = ((nibbles + 0x0606_0606_0606_0606) >> 4) & 0x0101_0101_0101_0101;
+                Unsafe.WriteUnaligned(ref Unsafe.Add(ref destination, 2 * i), nibbles + 0x3030_3030_3030_3030 + letters * 0x27);
+            }
+        }
+        var digits = Digits;
+        for (; i < bytes.Length; i++)
+        {
+            byte b = Unsafe.Add(ref source, i);
+            Unsafe.Add(ref destination, 2 * i) = digits[b >> 4];
+            Unsafe.Add(ref destination, 2 * i + 1) = digits[b & 0xF];
         }
     }
 
