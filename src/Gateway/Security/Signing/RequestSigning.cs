@@ -32,19 +32,22 @@ internal sealed class RequestSigning(SigV4Verifier verifier)
     public ValueTask<CallerIdentity?> VerifyAsync(HttpContext context, string service, RefusalShape shape)
     {
         var request = context.Request;
-        var refusal = verifier.Begin(request, service, out var pending);
+        // Read once and passed on: each request.Headers is a virtual call, a feature-cache check and an interface call.
+        var headers = request.Headers;
+        var refusal = verifier.Begin(request, headers, service, out var pending);
         if (refusal is not null)
         {
             return RefuseAsync(context, refusal, shape);
         }
         var signed = pending!;
         var credential = signed.Credential;
-        bool hasBody = request.ContentLength is long length
+        long? contentLength = headers.ContentLength;
+        bool hasBody = contentLength is long length
             ? length > 0
             : context.Features.Fetch<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? false;
         Span<byte> claimed = stackalloc byte[32];
         bool hasClaimed = false;
-        if (request.Headers["x-amz-content-sha256"].ToString() is { Length: > 0 } contentSha256)
+        if (headers["x-amz-content-sha256"].ToString() is { Length: > 0 } contentSha256)
         {
             bool unsigned = contentSha256 == SignedRequest.UnsignedPayload;
             if (!unsigned)
@@ -83,7 +86,7 @@ internal sealed class RequestSigning(SigV4Verifier verifier)
         string method = request.Method;
         bool getLike = !HttpMethods.IsPost(method)
             && (HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsDelete(method) || HttpMethods.IsOptions(method));
-        if (!getLike && BufferedBody.Verifies(request, signed, hasClaimed ? claimed : default))
+        if (!getLike && BufferedBody.Verifies(request, headers, contentLength, signed, hasClaimed ? claimed : default))
         {
             signed.Release();
             return Accept(context, credential);

@@ -42,15 +42,17 @@ internal sealed class SigV4Verifier(IReadOnlyDictionary<string, SigningCredentia
     /// <param name="service">The signing name this endpoint answers to: <c>lambda</c>, or <c>logs</c> for the Logs API.</param>
     /// <returns>Null with the pending request (rented: whoever holds it calls <see cref="SignedRequest.Release"/>),
     /// or the refusal.</returns>
-    public SigningRefusal? Begin(HttpRequest request, string service, out SignedRequest? pending)
+    /// <param name="headers">The request's headers, read once by the caller and used for every lookup here.</param>
+    public SigningRefusal? Begin(HttpRequest request, IHeaderDictionary headers, string service, out SignedRequest? pending)
     {
         pending = null;
-        if (SignatureParameters.IsUnsigned(request))
+        var authorization = headers.Authorization;
+        if (SignatureParameters.IsUnsigned(request, authorization))
         {
             return SigningRefusal.Missing;
         }
         Span<byte> provided = stackalloc byte[32];
-        if (SignatureParameters.Read(request, _prefixes, service, provided, out var parameters) is { } refusal)
+        if (SignatureParameters.Read(request, headers, authorization, _prefixes, service, provided, out var parameters) is { } refusal)
         {
             return refusal;
         }
@@ -67,15 +69,17 @@ internal sealed class SigV4Verifier(IReadOnlyDictionary<string, SigningCredentia
         {
             return SigningRefusal.UnknownKey;
         }
+        // Compared in UTC ticks, as DateTimeOffset's operators compare, without their validating constructors.
         var now = time.GetUtcNow();
-        if (parameters.SignedAt > now + SkewWindow)
+        long nowTicks = now.UtcTicks, signedTicks = parameters.SignedAt.UtcTicks;
+        if (signedTicks > nowTicks + SkewWindow.Ticks)
         {
             return SigningRefusal.NotYetCurrent(parameters.SignedAt, now, SkewWindow);
         }
-        var validFor = parameters.ExpiresSeconds is int expires ? TimeSpan.FromSeconds(expires) : SkewWindow;
-        if (parameters.SignedAt < now - validFor)
+        long validTicks = parameters.ExpiresSeconds is int expires ? expires * TimeSpan.TicksPerSecond : SkewWindow.Ticks;
+        if (signedTicks < nowTicks - validTicks)
         {
-            return SigningRefusal.Expired(parameters.SignedAt, now, validFor);
+            return SigningRefusal.Expired(parameters.SignedAt, now, TimeSpan.FromTicks(validTicks));
         }
         if (!string.Equals(parameters.SecurityToken, credential.SessionToken, StringComparison.Ordinal))
         {
@@ -114,16 +118,17 @@ internal sealed class SigV4Verifier(IReadOnlyDictionary<string, SigningCredentia
             text.Append((byte)'\n');
         }
         int canonicalStart = text.Length;
+        string method = request.Method;
         string rawTarget = (request.HttpContext.Features[RequestFeatureType] as IHttpRequestFeature)?.RawTarget is { Length: > 0 } raw && raw[0] == '/'
             ? raw
             : request.PathBase.Add(request.Path).ToUriComponent() + request.QueryString.ToUriComponent();
         if (prefix is not null)
         {
-            CanonicalRequest.WriteWithoutPayload(ref text, request.Method, rawTarget, request.Headers, prefix, parameters.AmzDateValues);
+            CanonicalRequest.WriteWithoutPayload(ref text, method, rawTarget, headers, prefix, parameters.AmzDateValues);
         }
         else
         {
-            CanonicalRequest.WriteWithoutPayload(ref text, request.Method, rawTarget, new RequestHeaders(request.Headers), parameters.SignedHeaders,
+            CanonicalRequest.WriteWithoutPayload(ref text, method, rawTarget, new RequestHeaders(headers), parameters.SignedHeaders,
                 parameters.Presigned ? "X-Amz-Signature" : null);
         }
         signed.Start(credential, key, canonicalStart, provided, parameters.Presigned);

@@ -55,7 +55,15 @@ internal sealed class SignedRequest
     /// it): renting one from the shared array pool per request and giving it back cost both every time.</summary>
     public static SignedRequest Rent()
     {
-        var signed = Pool.Get();
+        var signed = t_spare;
+        if (signed is not null)
+        {
+            t_spare = null;
+        }
+        else
+        {
+            signed = Pool.Get();
+        }
         if (!signed.Text.HasBuffer)
         {
             signed.Text = new ByteBuilder(1024);
@@ -120,7 +128,41 @@ internal sealed class SignedRequest
     }
 
     /// <summary>Back to the pool: the text buffer emptied, the hash reset, nothing of this request kept. Call once.</summary>
-    public void Release() => Pool.Return(this);
+    public void Release()
+    {
+        if (t_spare is null)
+        {
+            Clear(this);
+            t_spare = this;
+        }
+        else
+        {
+            Pool.Return(this);
+        }
+    }
+
+    /// <summary>One emptied request kept per thread. A request verified before its endpoint (nearly all) is released on
+    /// the thread that rented it, so the next one there takes it back without the shared pool's interlocked exchanges
+    /// and policy calls (~0.1 µs per request in situ). One per thread, so at most a few more than the pool holds.</summary>
+    [ThreadStatic]
+    private static SignedRequest? t_spare;
+
+    private static void Clear(SignedRequest signed)
+    {
+        if (signed.Text.Capacity > KeptTextCapacity)
+        {
+            signed.Text.Dispose();
+        }
+        signed.Text.Length = 0;
+        if (signed.Sha256InUse)
+        {
+            signed.Sha256.Reset();
+            signed.Sha256InUse = false;
+        }
+        signed.Credential = null!;
+        signed._key = null;
+        signed._provided = default;
+    }
 
     private sealed class Policy : IPooledObjectPolicy<SignedRequest>
     {
@@ -128,19 +170,7 @@ internal sealed class SignedRequest
 
         public bool Return(SignedRequest signed)
         {
-            if (signed.Text.Capacity > KeptTextCapacity)
-            {
-                signed.Text.Dispose();
-            }
-            signed.Text.Length = 0;
-            if (signed.Sha256InUse)
-            {
-                signed.Sha256.Reset();
-                signed.Sha256InUse = false;
-            }
-            signed.Credential = null!;
-            signed._key = null;
-            signed._provided = default;
+            Clear(signed);
             return true;
         }
     }

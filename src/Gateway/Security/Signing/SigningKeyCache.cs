@@ -50,8 +50,9 @@ internal sealed class SigningKeyCache(byte[] secretKeyBytes)
 /// A derived signing key, ready to sign: HMAC-SHA256 (RFC 2104) is <c>H((K ⊕ opad) ‖ H((K ⊕ ipad) ‖ m))</c>, and the
 /// two keyed blocks <c>K ⊕ ipad</c>, <c>K ⊕ opad</c> are the same for every message, so their SHA-256 states are
 /// hashed once here (a key lives a day) and each signature starts from copies of them: one block fewer per half,
-/// no MAC object, no lock, the message's whole blocks then its padded last block per half (<see cref="LibCryptoSha256.HashRest"/>). Where libcrypto's low-level
-/// API is not available, keyed <see cref="IncrementalHash"/> instances are reused instead (a one-shot
+/// no MAC object, no lock, per half the message's whole blocks then its padded last one
+/// (<see cref="LibCryptoSha256.HashRest"/>). Where libcrypto's low-level API is not available, keyed
+/// <see cref="IncrementalHash"/> instances are reused instead (a one-shot
 /// <c>HMACSHA256.HashData</c> costs ≈ 4.7 µs on OpenSSL 3: it fetches the MAC again each time).
 /// </summary>
 internal sealed class SigningKey
