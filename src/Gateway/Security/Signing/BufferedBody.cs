@@ -33,9 +33,10 @@ internal static class BufferedBody
     /// <summary>True when the whole body is already buffered and its hash completes <paramref name="signed"/>'s
     /// signature (or equals the signed <paramref name="claimedSha256"/>). The body is left unread either way; the
     /// caller still owns <paramref name="signed"/>.</summary>
-    public static bool Verifies(HttpRequest request, SignedRequest signed, ReadOnlySpan<byte> claimedSha256)
+    /// <param name="headers">The request's headers and their Content-Length, as the caller read them.</param>
+    public static bool Verifies(HttpRequest request, IHeaderDictionary headers, long? contentLength, SignedRequest signed, ReadOnlySpan<byte> claimedSha256)
     {
-        if (request.ContentLength is not (> 0 and <= Limit) || request.Headers.Expect.Count != 0)
+        if (contentLength is not (> 0 and <= Limit) || headers.Expect.Count != 0)
         {
             return false;
         }

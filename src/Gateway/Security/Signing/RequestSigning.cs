@@ -21,6 +21,10 @@ namespace Gateway.Security.Signing;
 /// </summary>
 internal sealed class RequestSigning(SigV4Verifier verifier)
 {
+    /// <summary>The feature's key, read from a field (a <c>typeof</c> per request is a runtime type lookup under native
+    /// AOT, as in <see cref="SigV4Verifier"/>).</summary>
+    private static readonly Type CallerFeatureType = typeof(ICallerIdentityFeature);
+
     public SigV4Verifier Verifier => verifier;
 
     /// <summary>Completes synchronously for a request that verifies (or waits for its body, which the endpoint reads);
@@ -28,19 +32,22 @@ internal sealed class RequestSigning(SigV4Verifier verifier)
     public ValueTask<CallerIdentity?> VerifyAsync(HttpContext context, string service, RefusalShape shape)
     {
         var request = context.Request;
-        var refusal = verifier.Begin(request, service, out var pending);
+        // Read once and passed on: each request.Headers is a virtual call, a feature-cache check and an interface call.
+        var headers = request.Headers;
+        var refusal = verifier.Begin(request, headers, service, out var pending);
         if (refusal is not null)
         {
             return RefuseAsync(context, refusal, shape);
         }
         var signed = pending!;
         var credential = signed.Credential;
-        bool hasBody = request.ContentLength is long length
+        long? contentLength = headers.ContentLength;
+        bool hasBody = contentLength is long length
             ? length > 0
             : context.Features.Fetch<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? false;
         Span<byte> claimed = stackalloc byte[32];
         bool hasClaimed = false;
-        if (request.Headers["x-amz-content-sha256"].ToString() is { Length: > 0 } contentSha256)
+        if (headers["x-amz-content-sha256"].ToString() is { Length: > 0 } contentSha256)
         {
             bool unsigned = contentSha256 == SignedRequest.UnsignedPayload;
             if (!unsigned)
@@ -74,8 +81,12 @@ internal sealed class RequestSigning(SigV4Verifier verifier)
             return Accept(context, credential);
         }
 
-        bool getLike = HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsDelete(request.Method) || HttpMethods.IsOptions(request.Method);
-        if (!getLike && BufferedBody.Verifies(request, signed, hasClaimed ? claimed : default))
+        // POST first: Kestrel's method string is HttpMethods.Post itself, so that test is one reference compare; each of
+        // the other four, for a POST, is a case-insensitive string compare through the comparer (~0.2 µs in all).
+        string method = request.Method;
+        bool getLike = !HttpMethods.IsPost(method)
+            && (HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsDelete(method) || HttpMethods.IsOptions(method));
+        if (!getLike && BufferedBody.Verifies(request, headers, contentLength, signed, hasClaimed ? claimed : default))
         {
             signed.Release();
             return Accept(context, credential);
@@ -118,7 +129,7 @@ internal sealed class RequestSigning(SigV4Verifier verifier)
     /// <summary>The caller's feature is the credential's own (made once): setting it allocates nothing.</summary>
     private static ValueTask<CallerIdentity?> Accept(HttpContext context, SigningCredential credential)
     {
-        context.Features.Put(credential.CallerFeature);
+        context.Features[CallerFeatureType] = credential.CallerFeature;
         return new ValueTask<CallerIdentity?>(credential.Caller);
     }
 }

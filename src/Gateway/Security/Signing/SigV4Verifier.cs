@@ -25,6 +25,10 @@ internal sealed class SigV4Verifier(IReadOnlyDictionary<string, SigningCredentia
         0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b, 0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55,
     ];
 
+    /// <summary>The feature's key, read from a field: a <c>typeof</c> in the hot path (also inside the generic
+    /// <c>Fetch&lt;T&gt;</c>) is a runtime type lookup under native AOT (<c>LdTokenHelpers.GetRuntimeType</c>).</summary>
+    private static readonly Type RequestFeatureType = typeof(IHttpRequestFeature);
+
     /// <summary>The keys by access key id, looked up with the span the Authorization header holds (no string).</summary>
     private readonly Dictionary<string, SigningCredential>.AlternateLookup<ReadOnlySpan<char>> _byAccessKey =
         new Dictionary<string, SigningCredential>(credentials, StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
@@ -38,15 +42,17 @@ internal sealed class SigV4Verifier(IReadOnlyDictionary<string, SigningCredentia
     /// <param name="service">The signing name this endpoint answers to: <c>lambda</c>, or <c>logs</c> for the Logs API.</param>
     /// <returns>Null with the pending request (rented: whoever holds it calls <see cref="SignedRequest.Release"/>),
     /// or the refusal.</returns>
-    public SigningRefusal? Begin(HttpRequest request, string service, out SignedRequest? pending)
+    /// <param name="headers">The request's headers, read once by the caller and used for every lookup here.</param>
+    public SigningRefusal? Begin(HttpRequest request, IHeaderDictionary headers, string service, out SignedRequest? pending)
     {
         pending = null;
-        if (SignatureParameters.IsUnsigned(request))
+        var authorization = headers.Authorization;
+        if (SignatureParameters.IsUnsigned(request, authorization))
         {
             return SigningRefusal.Missing;
         }
         Span<byte> provided = stackalloc byte[32];
-        if (SignatureParameters.Read(request, _prefixes, service, provided, out var parameters) is { } refusal)
+        if (SignatureParameters.Read(request, headers, authorization, _prefixes, service, provided, out var parameters) is { } refusal)
         {
             return refusal;
         }
@@ -63,15 +69,17 @@ internal sealed class SigV4Verifier(IReadOnlyDictionary<string, SigningCredentia
         {
             return SigningRefusal.UnknownKey;
         }
+        // Compared in UTC ticks, as DateTimeOffset's operators compare, without their validating constructors.
         var now = time.GetUtcNow();
-        if (parameters.SignedAt > now + SkewWindow)
+        long nowTicks = now.UtcTicks, signedTicks = parameters.SignedAt.UtcTicks;
+        if (signedTicks > nowTicks + SkewWindow.Ticks)
         {
             return SigningRefusal.NotYetCurrent(parameters.SignedAt, now, SkewWindow);
         }
-        var validFor = parameters.ExpiresSeconds is int expires ? TimeSpan.FromSeconds(expires) : SkewWindow;
-        if (parameters.SignedAt < now - validFor)
+        long validTicks = parameters.ExpiresSeconds is int expires ? expires * TimeSpan.TicksPerSecond : SkewWindow.Ticks;
+        if (signedTicks < nowTicks - validTicks)
         {
-            return SigningRefusal.Expired(parameters.SignedAt, now, validFor);
+            return SigningRefusal.Expired(parameters.SignedAt, now, TimeSpan.FromTicks(validTicks));
         }
         if (!string.Equals(parameters.SecurityToken, credential.SessionToken, StringComparison.Ordinal))
         {
@@ -110,16 +118,17 @@ internal sealed class SigV4Verifier(IReadOnlyDictionary<string, SigningCredentia
             text.Append((byte)'\n');
         }
         int canonicalStart = text.Length;
-        string rawTarget = request.HttpContext.Features.Fetch<IHttpRequestFeature>()?.RawTarget is { Length: > 0 } raw && raw[0] == '/'
+        string method = request.Method;
+        string rawTarget = (request.HttpContext.Features[RequestFeatureType] as IHttpRequestFeature)?.RawTarget is { Length: > 0 } raw && raw[0] == '/'
             ? raw
             : request.PathBase.Add(request.Path).ToUriComponent() + request.QueryString.ToUriComponent();
         if (prefix is not null)
         {
-            CanonicalRequest.WriteWithoutPayload(ref text, request.Method, rawTarget, request.Headers, prefix, parameters.AmzDateValues);
+            CanonicalRequest.WriteWithoutPayload(ref text, method, rawTarget, headers, prefix, parameters.AmzDateValues);
         }
         else
         {
-            CanonicalRequest.WriteWithoutPayload(ref text, request.Method, rawTarget, new RequestHeaders(request.Headers), parameters.SignedHeaders,
+            CanonicalRequest.WriteWithoutPayload(ref text, method, rawTarget, new RequestHeaders(headers), parameters.SignedHeaders,
                 parameters.Presigned ? "X-Amz-Signature" : null);
         }
         signed.Start(credential, key, canonicalStart, provided, parameters.Presigned);

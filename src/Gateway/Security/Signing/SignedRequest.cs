@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Security.Cryptography;
 using Microsoft.Extensions.ObjectPool;
 
 namespace Gateway.Security.Signing;
@@ -56,7 +55,15 @@ internal sealed class SignedRequest
     /// it): renting one from the shared array pool per request and giving it back cost both every time.</summary>
     public static SignedRequest Rent()
     {
-        var signed = Pool.Get();
+        var signed = t_spare;
+        if (signed is not null)
+        {
+            t_spare = null;
+        }
+        else
+        {
+            signed = Pool.Get();
+        }
         if (!signed.Text.HasBuffer)
         {
             signed.Text = new ByteBuilder(1024);
@@ -85,9 +92,10 @@ internal sealed class SignedRequest
     /// completes the signature (a presigned URL may have signed <c>UNSIGNED-PAYLOAD</c> instead).</summary>
     public bool MatchesBody(ReadOnlySpan<byte> bodySha256, ReadOnlySpan<byte> claimedSha256)
         => !claimedSha256.IsEmpty
-            ? CryptographicOperations.FixedTimeEquals(bodySha256, claimedSha256)
+            ? ConstantTime.Equals32(bodySha256, claimedSha256)
             : Matches(bodySha256) || (Presigned && MatchesLiteral(UnsignedPayload));
 
+    [SkipLocalsInit] // every stack buffer here is written whole before it is read: no need to zero them per request
     private bool Check(ReadOnlySpan<byte> payloadSha256, string? literal)
     {
         int canonicalEnd = Text.Length;
@@ -111,7 +119,7 @@ internal sealed class SignedRequest
             Hex.EncodeLower(hash, stringToSign[prefix.Length..]);
             Span<byte> signature = stackalloc byte[32];
             _key!.Sign(stringToSign, signature);
-            return CryptographicOperations.FixedTimeEquals(signature, _provided);
+            return ConstantTime.Equals32(signature, _provided);
         }
         finally
         {
@@ -120,7 +128,41 @@ internal sealed class SignedRequest
     }
 
     /// <summary>Back to the pool: the text buffer emptied, the hash reset, nothing of this request kept. Call once.</summary>
-    public void Release() => Pool.Return(this);
+    public void Release()
+    {
+        if (t_spare is null)
+        {
+            Clear(this);
+            t_spare = this;
+        }
+        else
+        {
+            Pool.Return(this);
+        }
+    }
+
+    /// <summary>One emptied request kept per thread. A request verified before its endpoint (nearly all) is released on
+    /// the thread that rented it, so the next one there takes it back without the shared pool's interlocked exchanges
+    /// and policy calls (~0.1 µs per request in situ). One per thread, so at most a few more than the pool holds.</summary>
+    [ThreadStatic]
+    private static SignedRequest? t_spare;
+
+    private static void Clear(SignedRequest signed)
+    {
+        if (signed.Text.Capacity > KeptTextCapacity)
+        {
+            signed.Text.Dispose();
+        }
+        signed.Text.Length = 0;
+        if (signed.Sha256InUse)
+        {
+            signed.Sha256.Reset();
+            signed.Sha256InUse = false;
+        }
+        signed.Credential = null!;
+        signed._key = null;
+        signed._provided = default;
+    }
 
     private sealed class Policy : IPooledObjectPolicy<SignedRequest>
     {
@@ -128,19 +170,7 @@ internal sealed class SignedRequest
 
         public bool Return(SignedRequest signed)
         {
-            if (signed.Text.Capacity > KeptTextCapacity)
-            {
-                signed.Text.Dispose();
-            }
-            signed.Text.Length = 0;
-            if (signed.Sha256InUse)
-            {
-                signed.Sha256.Reset();
-                signed.Sha256InUse = false;
-            }
-            signed.Credential = null!;
-            signed._key = null;
-            signed._provided = default;
+            Clear(signed);
             return true;
         }
     }

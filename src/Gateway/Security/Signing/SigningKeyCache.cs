@@ -50,8 +50,9 @@ internal sealed class SigningKeyCache(byte[] secretKeyBytes)
 /// A derived signing key, ready to sign: HMAC-SHA256 (RFC 2104) is <c>H((K ⊕ opad) ‖ H((K ⊕ ipad) ‖ m))</c>, and the
 /// two keyed blocks <c>K ⊕ ipad</c>, <c>K ⊕ opad</c> are the same for every message, so their SHA-256 states are
 /// hashed once here (a key lives a day) and each signature starts from copies of them: one block fewer per half,
-/// no MAC object, no lock, two libcrypto calls per half (<see cref="LibCryptoSha256"/>). Where libcrypto's low-level
-/// API is not available, keyed <see cref="IncrementalHash"/> instances are reused instead (a one-shot
+/// no MAC object, no lock, per half the message's whole blocks then its padded last one
+/// (<see cref="LibCryptoSha256.HashRest"/>). Where libcrypto's low-level API is not available, keyed
+/// <see cref="IncrementalHash"/> instances are reused instead (a one-shot
 /// <c>HMACSHA256.HashData</c> costs ≈ 4.7 µs on OpenSSL 3: it fetches the MAC again each time).
 /// </summary>
 internal sealed class SigningKey
@@ -110,13 +111,12 @@ internal sealed class SigningKey
             SignWithDotnet(message, signature);
             return;
         }
+        // Each half starts after its one keyed block: the message's length in the padding counts that block too.
         Span<byte> innerHash = stackalloc byte[32];
         var state = _inner;
-        LibCryptoSha256.Update(ref state, message);
-        LibCryptoSha256.Final(ref state, innerHash);
+        LibCryptoSha256.HashRest(ref state, message, (ulong)(BlockSize + message.Length), innerHash);
         state = _outer;
-        LibCryptoSha256.Update(ref state, innerHash);
-        LibCryptoSha256.Final(ref state, signature);
+        LibCryptoSha256.HashRest(ref state, innerHash, BlockSize + 32, signature);
     }
 
     private void SignWithDotnet(ReadOnlySpan<byte> message, Span<byte> signature)

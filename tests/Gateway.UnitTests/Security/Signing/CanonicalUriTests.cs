@@ -23,6 +23,13 @@ public sealed class CanonicalUriTests
     [InlineData("/..")]
     [InlineData("/2015-03-31/functions/arn%3Aaws%3Alambda%3Aus-east-1%3A123456789012%3Afunction%3Aecho/invocations")]
     [InlineData("/caf\u00e9/~x_y-z.")]
+    [InlineData("/a/.b/..c/...")]
+    [InlineData("/a/./")]
+    [InlineData("/a/../")]
+    [InlineData("//")]
+    [InlineData("/%41")]
+    [InlineData("/a b")]
+    [InlineData("/a+b")]
     public void A_path_is_written_as_SigV4_canonicalises_it(string path)
         => Assert.Equal(Reference(path), Written(path));
 

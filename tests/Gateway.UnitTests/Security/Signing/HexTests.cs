@@ -16,6 +16,24 @@ public sealed class HexTests
     }
 
     [Fact]
+    public void Encoding_matches_Convert_for_every_length_and_offset()
+    {
+        var random = new Random(64);
+        for (int length = 0; length <= 70; length++)
+        {
+            for (int offset = 0; offset < 4; offset++)
+            {
+                var bytes = new byte[offset + length];
+                random.NextBytes(bytes);
+                var utf8 = new byte[offset + 2 * length + 3];
+                Hex.EncodeLower(bytes.AsSpan(offset), utf8.AsSpan(offset));
+                Assert.Equal(Convert.ToHexStringLower(bytes, offset, length), System.Text.Encoding.ASCII.GetString(utf8, offset, 2 * length));
+                Assert.All(utf8[..offset].Concat(utf8[(offset + 2 * length)..]), b => Assert.Equal(0, b)); // nothing written outside
+            }
+        }
+    }
+
+    [Fact]
     public void Decoding_accepts_and_refuses_what_Convert_does()
     {
         var random = new Random(13);

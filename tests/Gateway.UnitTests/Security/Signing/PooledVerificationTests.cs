@@ -158,4 +158,24 @@ public sealed class PooledVerificationTests
         Assert.Equal(expectedAt, at);
         Assert.Equal(expectedAt.Offset, at.Offset);
     }
+
+    /// <summary>The hand-computed instant (days before the year and month, no DateTime constructor) over every day
+    /// 0–32 of every month of years around each leap rule (4, 100, 400) and the range's ends, at random times.</summary>
+    [Fact]
+    public void The_hand_read_amz_date_agrees_with_TryParseExact_on_every_day_of_many_years()
+    {
+        var random = new Random(8);
+        int[] years = [1, 2, 3, 4, 5, 99, 100, 101, 399, 400, 401, 1600, 1700, 1899, 1900, 1970, 1999, 2000, 2023, 2024, 2025, 2026, 2100, 2400, 9996, 9999];
+        foreach (int year in years)
+        {
+            for (int month = 0; month <= 13; month++)
+            {
+                for (int day = 0; day <= 32; day++)
+                {
+                    string text = $"{year:D4}{month:D2}{day:D2}T{random.Next(24):D2}{random.Next(60):D2}{random.Next(60):D2}Z";
+                    The_hand_read_amz_date_agrees_with_TryParseExact(text);
+                }
+            }
+        }
+    }
 }
