@@ -20,7 +20,8 @@
 #
 # Every round starts a fresh gateway per size (sizes interleaved round by round), warms it up at the same rate, then
 # measures. Prints one RESULT line per run (the harness's, plus size, round, gateway_cpu_us = the gateway process's
-# CPU per request from its own /proc accounting, server_tree_us with the workers, and the load average) and a table of
+# CPU per request from its own /proc accounting, server_tree_us with the workers, the gateway's garbage collections
+# since it started and their total pause from /metrics, and the load average) and a table of
 # medians (min–max) per size. Everything goes to artifacts/loadtests/pool-tail-<UTC time>/.
 # LT_NO_PUBLISH=1 measures whatever artifacts/gateway holds.
 set -euo pipefail
@@ -97,6 +98,9 @@ measure() {
   [[ "$label" == pool-* ]] && sleep 1 # the gateway's other pre-forked environments finish their init
   result="$(dotnet "$harness_dll" --url "$url" --function echo --payload-bytes 64 --quiet --rate "$rate" --connections "$n" \
     --warmup "$warmup" --duration "$duration" --label "$label" --cpu-pids "$pid" 2>/dev/null | grep '^RESULT' || echo "RESULT label=$label failed")"
+  # The gateway's own garbage collections since it started (warmup included): a stall every collection makes.
+  [[ "$label" == pool-* ]] && result+="$(curl -s "$url/metrics" | awk '$1 == "gateway_gc_collections_total{generation=\"0\"}" { printf " gc_count=%d", $2 }
+    $1 == "gateway_gc_pause_seconds_total" { printf " gc_pause_ms=%.1f", $2 * 1000 }')"
   kill -TERM "$pid" 2>/dev/null || true
   for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   kill -KILL "$pid" 2>/dev/null || true
