@@ -100,16 +100,7 @@ internal static class EpollLoadRunner
             pacer.Start();
         }
 
-        (CpuSample Sample, long At)? cpuStart = null;
-        if (options.CpuPids.Count > 0)
-        {
-            await DelayUntil(origin + options.WarmupSeconds * freq).ConfigureAwait(false);
-            cpuStart = (ProcessCpu.Sample(options.CpuPids), Stopwatch.GetTimestamp());
-        }
-        await DelayUntil(end).ConfigureAwait(false);
-        CpuWindow? cpu = cpuStart is { } s0
-            ? new CpuWindow(s0.Sample, ProcessCpu.Sample(options.CpuPids), (Stopwatch.GetTimestamp() - s0.At) / (double)freq)
-            : null;
+        CpuWindow? cpu = await LoadRunner.WaitOutRunAsync(options, origin, end).ConfigureAwait(false);
         long unsent, inFlight;
         lock (run.Gate)
         {
@@ -127,15 +118,6 @@ internal static class EpollLoadRunner
             lane.Socket?.Dispose();
         }
         return new RunResult(run.Recorder, run.SendLag, unsent, inFlight, elapsed, cpu);
-    }
-
-    private static async Task DelayUntil(long timestamp)
-    {
-        var remaining = TimeSpan.FromSeconds((timestamp - Stopwatch.GetTimestamp()) / (double)Stopwatch.Frequency);
-        if (remaining > TimeSpan.Zero)
-        {
-            await Task.Delay(remaining).ConfigureAwait(false);
-        }
     }
 
     /// <summary>Open loop: releases ticket i at origin + i × period (nanosleep in between) and sends it on an idle lane,

@@ -55,18 +55,7 @@ internal static partial class LoadRunner
                 : Task.Run(() => ClosedWorkerAsync(endPoint, request, recorder, end, stop.Token));
         }
 
-        // The servers' CPU is read at the measured window's edges (the warmup's end and the run's end), from this
-        // process, so the window is the one the request counts come from.
-        (CpuSample Sample, long At)? cpuStart = null;
-        if (options.CpuPids.Count > 0)
-        {
-            await DelayUntil(origin + options.WarmupSeconds * freq).ConfigureAwait(false);
-            cpuStart = (ProcessCpu.Sample(options.CpuPids), Stopwatch.GetTimestamp());
-        }
-        await DelayUntil(end).ConfigureAwait(false);
-        CpuWindow? cpu = cpuStart is { } s0
-            ? new CpuWindow(s0.Sample, ProcessCpu.Sample(options.CpuPids), (Stopwatch.GetTimestamp() - s0.At) / (double)freq)
-            : null;
+        CpuWindow? cpu = await WaitOutRunAsync(options, origin, end).ConfigureAwait(false);
         long unsent = options.OpenLoop ? tickets.CurrentCount : 0;
         long inFlight = Interlocked.Read(ref recorder.InFlight);
         double elapsed = (Stopwatch.GetTimestamp() - origin) / (double)freq;
@@ -75,6 +64,23 @@ internal static partial class LoadRunner
         await progress.ConfigureAwait(false);
         pacer?.Join(TimeSpan.FromSeconds(2));
         return new RunResult(recorder, sendLag, unsent, inFlight, elapsed, cpu);
+    }
+
+    /// <summary>Waits until the run's end. The servers' CPU is read at the measured window's edges (the warmup's end
+    /// and the run's end), from this process, so the window is the one the request counts come from; null without
+    /// --cpu-pids. Both engines end their runs through this.</summary>
+    internal static async Task<CpuWindow?> WaitOutRunAsync(Options options, long origin, long end)
+    {
+        (CpuSample Sample, long At)? cpuStart = null;
+        if (options.CpuPids.Count > 0)
+        {
+            await DelayUntil(origin + options.WarmupSeconds * Stopwatch.Frequency).ConfigureAwait(false);
+            cpuStart = (ProcessCpu.Sample(options.CpuPids), Stopwatch.GetTimestamp());
+        }
+        await DelayUntil(end).ConfigureAwait(false);
+        return cpuStart is { } s0
+            ? new CpuWindow(s0.Sample, ProcessCpu.Sample(options.CpuPids), (Stopwatch.GetTimestamp() - s0.At) / (double)Stopwatch.Frequency)
+            : null;
     }
 
     private static async Task DelayUntil(long timestamp)
