@@ -414,7 +414,12 @@ if (environmentServices.Containment.Users is not null)
     // Now that every store exists: closes the data folder to workers (Containment/DataFolderAccess.cs).
     Gateway.Environments.Containment.DataFolderAccess.Apply(environmentServices.DataDirectory, environmentServices.RunDirectory, environmentServices.TmpDirectory);
 }
-app.Lifetime.ApplicationStarted.Register(() => host.Start(TimeSpan.FromSeconds(options.EnvironmentKeepAliveSeconds)));
+app.Lifetime.ApplicationStarted.Register(() =>
+{
+    Gateway.Hosting.StartupHeap.Settle(); // first, while nothing is in flight (StartupHeap.cs)
+    host.Start(TimeSpan.FromSeconds(options.EnvironmentKeepAliveSeconds));
+    _ = Gateway.Hosting.StartupHeap.SettleWhenProvisionedAsync(host, time, app.Lifetime.ApplicationStopping);
+});
 await events.StartAsync(); // resumes what an earlier run left in the queue
 switch (environmentServices.Spawner.Method)
 {

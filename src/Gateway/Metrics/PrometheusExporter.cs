@@ -127,15 +127,7 @@ internal static class PrometheusExporter
         Sample(text, "gateway_environments_live", null, host.MachineLimit.Live);
         Family(text, "gateway_environments_limit", "gauge", "Gateway:MaxEnvironments: the machine-wide cap on live environments (a safety limit of this machine, not a Lambda limit).");
         Sample(text, "gateway_environments_limit", null, host.MachineLimit.Limit);
-        Family(text, "gateway_gc_allocated_bytes_total", "counter", "Bytes the gateway process has allocated on the managed heap (divide by invocations for bytes per invocation).");
-        Sample(text, "gateway_gc_allocated_bytes_total", null, GC.GetTotalAllocatedBytes(precise: false));
-        Family(text, "gateway_gc_collections_total", "counter", "Garbage collections of the gateway's heap by generation (a gen0 count also counts the gen1 and gen2 ones, as GC.CollectionCount does).");
-        for (int generation = 0; generation <= GC.MaxGeneration; generation++)
-        {
-            Sample(text, "gateway_gc_collections_total", GenerationLabels[generation], GC.CollectionCount(generation));
-        }
-        Family(text, "gateway_gc_pause_seconds_total", "counter", "Time the gateway's threads spent suspended for garbage collection (every request in flight waits that long).");
-        Sample(text, "gateway_gc_pause_seconds_total", null, GC.GetTotalPauseDuration().TotalSeconds);
+        GcMetrics.Render(text, Family, Sample);
         Family(text, "gateway_threadpool_completed_work_items_total", "counter", "Work items the .NET thread pool has run (divide by invocations for thread-pool hops per invocation).");
         Sample(text, "gateway_threadpool_completed_work_items_total", null, ThreadPool.CompletedWorkItemCount);
         Family(text, "gateway_invocations_outstanding", "gauge", "Invocation objects rented from the pool and not yet returned (0 when idle).");
@@ -161,8 +153,6 @@ internal static class PrometheusExporter
     }
 
     private static string Label(FunctionRuntime function) => $"function=\"{function.Name}\"";
-
-    private static readonly string[] GenerationLabels = ["generation=\"0\"", "generation=\"1\"", "generation=\"2\""];
 
     private static void Family(StringBuilder text, string name, string type, string help)
         => text.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n').Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
