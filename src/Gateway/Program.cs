@@ -416,8 +416,9 @@ if (environmentServices.Containment.Users is not null)
 }
 app.Lifetime.ApplicationStarted.Register(() =>
 {
-    Gateway.Hosting.StartupHeap.Settle(); // first, while nothing is in flight (StartupHeap.cs)
     host.Start(TimeSpan.FromSeconds(options.EnvironmentKeepAliveSeconds));
+    // While the bootstraps start in their own processes and nothing is in flight yet (Hosting/StartupHeap.cs).
+    Gateway.Hosting.StartupHeap.Settle();
     _ = Gateway.Hosting.StartupHeap.SettleWhenProvisionedAsync(host, time, app.Lifetime.ApplicationStopping);
 });
 await events.StartAsync(); // resumes what an earlier run left in the queue

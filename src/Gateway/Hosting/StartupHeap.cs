@@ -9,15 +9,19 @@ namespace Gateway.Hosting;
 /// gen0 collection under load copies all of it into gen1 and the first gen1 collection copies it again into gen2:
 /// two stops of 10-20 ms each, with every request in flight waiting, and the worst of the open-loop tail at
 /// 8,000/s (measured with <c>gateway_gc_last_promoted_bytes</c> and uprobes on the collector; docs/performance.md).
-/// Later collections under load promote ~15 KB and take about a millisecond.
+/// Settled, the first collection under load promotes only what the load itself brought (~0.8 MB: its connections,
+/// the pools it grew; 2.6 ms) and later ones ~15 KB (about a millisecond).
 ///
-/// So the heap is settled twice: once when the server has started (nothing can be in flight yet), and once when
+/// So the heap is settled twice: once when the server has started and the pre-forks are under way (the server has
+/// only just begun listening; the bootstraps start in their own processes meanwhile), and once when
 /// every pool's pre-forked environments have reached /next (or after <see cref="ReadyWait"/>, if some never do).
 /// Requests that arrive during the second wait as they would for any collection, once.
 ///
 /// Each settle is two gen1 collections: one promotes gen0's survivors to gen1, the next promotes them to gen2. Not
-/// full collections: a forced gen2 collection sizes gen2's budget to the small heap it just found, and the next
-/// promotion into gen2 then triggered a blocking full collection under load (12-20 ms, measured).
+/// forced full collections: one at the first settle sized gen2's budget to the 1.6 MB it found, and the promotions
+/// into gen2 that followed triggered a blocking full collection under load (12-20 ms, measured). The collector may
+/// still turn one of these gen1 collections into a full one when gen2 has outgrown its budget (it did at the second
+/// settle, 2.4 ms with nothing in flight); gen2's next budget then fits the settled heap.
 /// </remarks>
 internal static class StartupHeap
 {
