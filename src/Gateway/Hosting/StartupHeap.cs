@@ -7,7 +7,7 @@ namespace Gateway.Hosting;
 /// About 3.4 MB survive the gateway's start-up: the host, configuration, routing, Kestrel and the stores (~1.6 MB),
 /// then each pre-forked environment's process, connection and log objects (~120 KB each). Left alone, the first
 /// gen0 collection under load copies all of it into gen1 and the first gen1 collection copies it again into gen2:
-/// two stops of 10-20 ms each, with every request in flight waiting, and the worst of the open-loop tail at
+/// two stops of 10-20 ms each, with every request in flight waiting: the collector's longest stops under load at
 /// 8,000/s (measured with <c>gateway_gc_last_promoted_bytes</c> and uprobes on the collector; docs/performance.md).
 /// Settled, the first collection under load promotes only what the load itself brought (~0.8 MB: its connections,
 /// the pools it grew; 2.6 ms) and later ones ~15 KB (about a millisecond).
