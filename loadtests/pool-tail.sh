@@ -21,7 +21,8 @@
 # Every round starts a fresh gateway per size (sizes interleaved round by round), warms it up at the same rate, then
 # measures. Prints one RESULT line per run (the harness's, plus size, round, gateway_cpu_us = the gateway process's
 # CPU per request from its own /proc accounting, server_tree_us with the workers, the gateway's garbage collections
-# since it started and their total pause from /metrics, and the load average) and a table of
+# since it started and their total pause from /metrics (4 of them, ~15 ms, are the start-up settle's before any load:
+# Hosting/StartupHeap.cs), and the load average) and a table of
 # medians (min–max) per size. Everything goes to artifacts/loadtests/pool-tail-<UTC time>/.
 # LT_NO_PUBLISH=1 measures whatever artifacts/gateway holds.
 set -euo pipefail

@@ -12,8 +12,8 @@ namespace Gateway.Hosting;
 /// Settled, the first collection under load promotes only what the load itself brought (~0.8 MB: its connections,
 /// the pools it grew; 2.6 ms) and later ones ~15 KB (about a millisecond).
 ///
-/// So the heap is settled twice: once when the server has started and the pre-forks are under way (the server has
-/// only just begun listening; the bootstraps start in their own processes meanwhile), and once when
+/// So the heap is settled twice: once as the server begins listening, right after the pre-forks are started (the
+/// bootstraps start in their own processes meanwhile), and once when
 /// every pool's pre-forked environments have reached /next (or after <see cref="ReadyWait"/>, if some never do).
 /// Requests that arrive during the second wait as they would for any collection, once.
 ///

@@ -127,7 +127,7 @@ internal static class PrometheusExporter
         Sample(text, "gateway_environments_live", null, host.MachineLimit.Live);
         Family(text, "gateway_environments_limit", "gauge", "Gateway:MaxEnvironments: the machine-wide cap on live environments (a safety limit of this machine, not a Lambda limit).");
         Sample(text, "gateway_environments_limit", null, host.MachineLimit.Limit);
-        GcMetrics.Render(text, Family, Sample);
+        GcMetrics.Render(text);
         Family(text, "gateway_threadpool_completed_work_items_total", "counter", "Work items the .NET thread pool has run (divide by invocations for thread-pool hops per invocation).");
         Sample(text, "gateway_threadpool_completed_work_items_total", null, ThreadPool.CompletedWorkItemCount);
         Family(text, "gateway_invocations_outstanding", "gauge", "Invocation objects rented from the pool and not yet returned (0 when idle).");
@@ -154,10 +154,10 @@ internal static class PrometheusExporter
 
     private static string Label(FunctionRuntime function) => $"function=\"{function.Name}\"";
 
-    private static void Family(StringBuilder text, string name, string type, string help)
+    internal static void Family(StringBuilder text, string name, string type, string help)
         => text.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n').Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
 
-    private static void Sample(StringBuilder text, string name, string? labels, double value)
+    internal static void Sample(StringBuilder text, string name, string? labels, double value)
     {
         text.Append(name);
         if (labels is not null)
