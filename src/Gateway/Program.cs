@@ -391,7 +391,9 @@ app.MapPost("/2021-11-15/functions/{FunctionName}/response-streaming-invocations
 app.MapGet("/_gateway/status", async () => StatusReport.Build(host, environmentServices, invocations, await events.CountersAsync()));
 app.MapGet("/metrics", async () => Results.Text(Gateway.Metrics.PrometheusExporter.Render(host, admission, invocations, await events.CountersAsync(), bodyBudget), Gateway.Metrics.PrometheusExporter.ContentType));
 // Lambda's management API: each resource in its own file under Management/ (docs/architecture.md).
-ManagementEndpoints.MapFunctions(app, new ManagementContext { Registry = registry, Resolver = resolver, CodeStore = codeStore, Layers = functionLayers, Options = options, Time = time, Runtimes = environmentServices.Runtimes });
+var management = new ManagementContext { Registry = registry, Resolver = resolver, CodeStore = codeStore, Layers = functionLayers, Options = options, Time = time, Runtimes = environmentServices.Runtimes };
+ManagementEndpoints.MapFunctions(app, management);
+UnsetConfigEndpoints.Map(app, management);
 AccountSettingsEndpoint.Map(app, registry, options);
 AliasEndpoints.Map(app, registry, resolver);
 ConcurrencyEndpoints.Map(app, registry, resolver, options);

@@ -32,6 +32,9 @@ public sealed class FunctionErrorTests(SharedGateway shared)
         Assert.Equal($$"""{"errorType":"Runtime.ExitError","errorMessage":"RequestId: {{requestId}} Error: Runtime exited with error: exit status 3"}""", await response.Content.ReadAsStringAsync());
         var tail = Encoding.UTF8.GetString(Convert.FromBase64String(response.Headers.GetValues("X-Amz-Log-Result").Single()));
         Assert.Contains("crash", tail); // the line the function wrote to stderr before exiting
+        // The REPORT names the error after its status, as AWS writes it for a failure during the invoke phase.
+        var report = tail.Split('\n').Single(l => l.StartsWith("REPORT RequestId: " + requestId, StringComparison.Ordinal));
+        Assert.EndsWith("\tStatus: error\tError Type: Runtime.ExitError\t", report);
 
         // The dead environment is replaced by a new pre-forked one, which serves the next invocation.
         await Poll.UntilAsync(async () => (await Gateway.WorkerPidsAsync("crash")) is [var pid] && !before.Contains(pid) && Processes.IsAlive(pid), "a replacement crash environment");

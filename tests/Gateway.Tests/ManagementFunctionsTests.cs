@@ -155,9 +155,58 @@ public sealed class ManagementFunctionsTests : IAsyncLifetime, IDisposable
         Assert.Contains("InvalidParameterValueException", java.Stderr);
         var timeout = await AwsAsync("update-function-configuration", "--function-name", name, "--timeout", "901");
         Assert.Contains("Value '901' at 'timeout' failed to satisfy constraint", timeout.Stderr);
+        // A key outside the pattern is the request's shape (ValidationException, AWS's text naming no key); a reserved
+        // key is a parameter value AWS will not take (InvalidParameterValueException).
+        var badKey = await AwsAsync("update-function-configuration", "--function-name", name, "--environment", "Variables={A=1}");
+        Assert.Contains("An error occurred (ValidationException) when calling the UpdateFunctionConfiguration operation: 1 validation error detected: Value at 'environment.variables' failed to satisfy constraint: Map keys must satisfy constraint: [Member must satisfy regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+]", badKey.Stderr);
+        Assert.DoesNotContain("(key", badKey.Stderr);
+        var reserved = await AwsAsync("update-function-configuration", "--function-name", name, "--environment", "Variables={AWS_REGION=x}");
+        Assert.Contains("An error occurred (InvalidParameterValueException) when calling the UpdateFunctionConfiguration operation: Lambda was unable to configure your environment variables because", reserved.Stderr);
         var stale = await AwsAsync("update-function-configuration", "--function-name", name, "--description", "x", "--revision-id", "00000000-0000-0000-0000-000000000000");
         Assert.Contains("PreconditionFailedException", stale.Stderr);
 
+        Assert.Equal(0, (await AwsAsync("delete-function", "--function-name", name)).ExitCode);
+    }
+    /// <summary>Settings the gateway has no part of read as AWS reads them for a function that never set them (what
+    /// Terraform's provider reads for every function it manages), through the CLI where its 2.9 model has the
+    /// operation and over HTTP where it does not; a missing function is the usual 404.</summary>
+    [Fact]
+    public async Task Unset_settings_read_as_AWS_answers_a_function_without_them()
+    {
+        const string name = "mgmt-cli-unset";
+        var created = await AwsJsonAsync("create-function", "--function-name", name, "--runtime", "provided.al2023", "--role", Role,
+            "--handler", "function.handler", "--zip-file", WriteZip("u1"));
+        string arn = created.GetProperty("FunctionArn").GetString()!;
+
+        var signing = await AwsAsync("get-function-code-signing-config", "--function-name", name);
+        Assert.True(signing.ExitCode == 0, signing.Stderr);
+        Assert.Equal("", signing.Stdout.Trim()); // the CLI prints nothing for an answer with no members
+        using (var raw = await _gateway.Client.GetAsync($"/2020-06-30/functions/{name}/code-signing-config"))
+        {
+            Assert.Equal("{}", await raw.Content.ReadAsStringAsync()); // no config attached
+        }
+        var mappings = await AwsJsonAsync("list-event-source-mappings", "--function-name", name);
+        Assert.Equal(0, mappings.GetProperty("EventSourceMappings").GetArrayLength());
+
+        using (var recursion = await _gateway.Client.GetAsync($"/2024-08-31/functions/{name}/recursion-config"))
+        {
+            Assert.Equal(HttpStatusCode.OK, recursion.StatusCode);
+            Assert.True(recursion.Headers.Contains("x-amzn-RequestId"));
+            Assert.Equal("""{"RecursiveLoop":"Terminate"}""", await recursion.Content.ReadAsStringAsync());
+        }
+        using (var runtime = await _gateway.Client.GetAsync($"/2021-07-20/functions/{name}/runtime-management-config"))
+        {
+            Assert.Equal(HttpStatusCode.OK, runtime.StatusCode);
+            Assert.Equal($$"""{"UpdateRuntimeOn":"Auto","FunctionArn":"{{arn}}"}""", await runtime.Content.ReadAsStringAsync());
+        }
+
+        var missing = await AwsAsync("get-function-code-signing-config", "--function-name", "mgmt-cli-no-such");
+        Assert.Contains("ResourceNotFoundException", missing.Stderr);
+        using (var missingRecursion = await _gateway.Client.GetAsync("/2024-08-31/functions/mgmt-cli-no-such/recursion-config"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, missingRecursion.StatusCode);
+            Assert.Equal("ResourceNotFoundException", missingRecursion.Headers.GetValues("x-amzn-ErrorType").Single());
+        }
         Assert.Equal(0, (await AwsAsync("delete-function", "--function-name", name)).ExitCode);
     }
 }

@@ -84,6 +84,9 @@ public sealed class MetricsTests
             "--Gateway:AccountConcurrencyLimit=400");
 
         using var response = await gateway.Client.GetAsync("/2016-08-19/account-settings");
+        // A request id (boto3's ResponseMetadata.RequestId) and plain application/json, as every management answer.
+        Assert.True(Guid.TryParse(response.Headers.GetValues("x-amzn-RequestId").Single(), out _));
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.ToString());
         var json = await GatewayProcess.ReadJsonAsync(response);
 
         Assert.Equal(400, json.GetProperty("AccountLimit").GetProperty("ConcurrentExecutions").GetInt32());

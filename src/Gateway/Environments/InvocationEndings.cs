@@ -97,14 +97,14 @@ internal sealed class InvocationEndings
     /// <summary>
     /// The process exited: Runtime.ExitError for the invocation it was running and the one waiting for it, or, when the
     /// environment's cgroup saw the OOM killer strike (<paramref name="outOfMemory"/>), Runtime.OutOfMemory with the same
-    /// message ("Runtime exited with error: signal: killed"), a REPORT with <c>Status: error  Error Type:
-    /// Runtime.OutOfMemory</c> and Max Memory Used at the memory size, as AWS reports it.
+    /// message ("Runtime exited with error: signal: killed") and Max Memory Used at the memory size. Either way the REPORT
+    /// says <c>Status: error  Error Type: {type}</c>, as AWS's "Failures during the invoke phase" shows it
+    /// (lambda-runtime-environment.html).
     /// </summary>
     public void Exited(ExitStep step, ChildExit exit, double initReportMs, double? initDurationMs, bool outOfMemory = false)
     {
         var reason = exit is { Signaled: false, Code: 0 } ? "Runtime exited without providing a reason" : "Runtime exited with error: " + exit.Describe();
         var type = outOfMemory ? OutOfMemoryType : ExitErrorType;
-        string? reportType = outOfMemory ? OutOfMemoryType : null;
         if (outOfMemory)
         {
             _report.ReachedMemoryLimit();
@@ -113,12 +113,12 @@ internal sealed class InvocationEndings
         {
             _report.WriteInitReport(initReportMs, "error", type);
             Fail(pending, type, $"RequestId: {pending.RequestId} Error: {reason}");
-            Finish(pending, undelivered: true, initDurationMs, null, "error", reportType);
+            Finish(pending, undelivered: true, initDurationMs, null, "error", type);
         }
         if (step.Current is { } current)
         {
             Fail(current, type, $"RequestId: {current.RequestId} Error: {reason}");
-            Finish(current, undelivered: false, initDurationMs, $"RequestId: {current.RequestId} Error: {reason}\n{type}", "error", reportType);
+            Finish(current, undelivered: false, initDurationMs, $"RequestId: {current.RequestId} Error: {reason}\n{type}", "error", type);
         }
     }
 

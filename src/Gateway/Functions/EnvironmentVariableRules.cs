@@ -21,15 +21,20 @@ internal static class EnvironmentVariableRules
     /// <summary>The limit AWS applies to the compact JSON of the Variables map.</summary>
     public const int MaxJsonBytes = 4096;
 
-    /// <summary>Returns null when the variables are acceptable, else AWS's InvalidParameterValueException message.</summary>
+    /// <summary>AWS's answer to a key outside the pattern: a <c>ValidationException</c> (the request's shape), naming no
+    /// key (recorded CLI output: "An error occurred (ValidationException) when calling the UpdateFunctionConfiguration
+    /// operation: 1 validation error detected: …").</summary>
+    public const string KeyPatternMessage =
+        "1 validation error detected: Value at 'environment.variables' failed to satisfy constraint: Map keys must satisfy constraint: [Member must satisfy regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+]";
+
+    /// <summary>Returns null when the variables are acceptable, else AWS's message: <see cref="KeyPatternMessage"/>
+    /// (a ValidationException, see <see cref="ErrorCodeOf"/>), or the reserved-key or size message (an
+    /// InvalidParameterValueException).</summary>
     public static string? Validate(IReadOnlyDictionary<string, string> variables)
     {
-        foreach (var key in variables.Keys)
+        if (FirstInvalidKey(variables) is not null)
         {
-            if (!IsValidKey(key))
-            {
-                return $"1 validation error detected: Value at 'environment.variables' failed to satisfy constraint: Map keys must satisfy constraint: [Member must satisfy regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+] (key '{key}')";
-            }
+            return KeyPatternMessage;
         }
 
         var reserved = variables.Keys.Where(ReservedKeys.Contains).ToArray();
@@ -61,6 +66,14 @@ internal static class EnvironmentVariableRules
         }
         return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
+
+    /// <summary>The error code AWS answers <paramref name="message"/> (from <see cref="Validate"/>) with.</summary>
+    public static string ErrorCodeOf(string message)
+        => message == KeyPatternMessage ? "ValidationException" : "InvalidParameterValueException";
+
+    /// <summary>The first key outside the pattern, or null: the functions file's error names it (AWS's does not).</summary>
+    public static string? FirstInvalidKey(IReadOnlyDictionary<string, string> variables)
+        => variables.Keys.FirstOrDefault(key => !IsValidKey(key));
 
     /// <summary>[a-zA-Z]([a-zA-Z0-9_])+ : a letter, then at least one letter, digit or underscore.</summary>
     public static bool IsValidKey(string key)

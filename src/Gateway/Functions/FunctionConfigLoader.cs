@@ -145,7 +145,9 @@ internal static class FunctionConfigLoader
         var variables = config.Environment?.Variables ?? [];
         if (EnvironmentVariableRules.Validate(variables) is { } envError)
         {
-            Fail("InvalidParameterValueException: " + envError);
+            // AWS's code and text, and here (a file the user edits) the key it is about.
+            string key = EnvironmentVariableRules.FirstInvalidKey(variables) is { } invalid ? $" (key '{invalid}')" : "";
+            Fail($"{EnvironmentVariableRules.ErrorCodeOf(envError)}: {envError}{key}");
         }
 
         FunctionEventInvokeConfig? eventInvokeConfig = null;

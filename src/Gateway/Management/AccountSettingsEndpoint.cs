@@ -17,7 +17,13 @@ internal static class AccountSettingsEndpoint
         var limits = ConcurrencyLimits.From(options);
         // One route serves both forms: routing matches a path with or without its trailing slash (a second route
         // for "…/" would make every request ambiguous, a 500).
-        app.MapGet("/2016-08-19/account-settings", () => Results.Json(Build(registry.Current, limits), AwsJsonContext.Default.AccountSettings));
+        // A request id and plain application/json, as every other management answer (SDKs read the id into their
+        // response metadata).
+        app.MapGet("/2016-08-19/account-settings", (RequestDelegate)(context =>
+        {
+            ManagementHttp.Begin(context);
+            return ManagementHttp.WriteAsync(context, StatusCodes.Status200OK, Build(registry.Current, limits), AwsJsonContext.Default.AccountSettings);
+        }));
     }
 
     public static AccountSettings Build(RegistrySnapshot snapshot, ConcurrencyLimits limits)

@@ -205,10 +205,11 @@ internal static partial class FunctionRules
         return LambdaError.InvalidParameterValue($"The runtime parameter of {runtime} is not supported for creating or updating functions on this gateway. It runs provided.al2023 and provided.al2 (a bootstrap executable in the zip), nodejs18.x, nodejs20.x and nodejs22.x, and python3.9 to python3.13; for Java, .NET or Ruby use provided.al2023 with a bootstrap (or the gateway's C# runtime client).");
     }
 
-    /// <summary>Environment.Variables: the key pattern, reserved keys and the 4 KB limit (<see cref="EnvironmentVariableRules"/>).</summary>
+    /// <summary>Environment.Variables: the key pattern (a ValidationException, as on AWS), reserved keys and the 4 KB limit
+    /// (InvalidParameterValueException; <see cref="EnvironmentVariableRules"/>).</summary>
     public static LambdaError? ValidateEnvironment(EnvironmentRequest? environment) =>
         environment?.Variables is { } variables && EnvironmentVariableRules.Validate(variables) is { } message
-            ? LambdaError.InvalidParameterValue(message)
+            ? message == EnvironmentVariableRules.KeyPatternMessage ? LambdaError.Validation(message) : LambdaError.InvalidParameterValue(message)
             : null;
 
     /// <summary>DeadLetterConfig.TargetArn: an SQS queue or SNS topic ARN; empty removes it (UpdateFunctionConfiguration).</summary>

@@ -10,6 +10,8 @@ namespace Gateway.Streaming;
 /// <c>X-Amz-Executed-Version</c>, then a <c>PayloadChunk</c> event per piece of the runtime's body, each flushed as it
 /// arrives, and one <c>InvokeComplete</c> event at the end (errors included: once the stream has begun, the HTTP status
 /// is 200 and a failure is told in <c>ErrorCode</c> ("Unhandled") and <c>ErrorDetails</c> (the error document)).
+/// A function that does not stream (its runtime posts an ordinary /response) is invoked all the same, as on AWS: its
+/// whole response goes out as PayloadChunk events just before InvokeComplete.
 /// </summary>
 /// <remarks>
 /// Two parties write: the runtime's connection (chunks) and the invoke request (the end, which may come from a timeout
@@ -22,6 +24,7 @@ internal sealed class EventStreamResponse(HttpResponse response, Invocation invo
     private readonly SemaphoreSlim _gate = new(1, 1);
     private bool _started;
     private bool _ended;
+    private bool _chunked; // a chunk was streamed: the buffered response is not this invocation's body
 
     public async ValueTask<bool> WriteAsync(ReadOnlySequence<byte> chunk, string? contentType)
     {
@@ -33,6 +36,7 @@ internal sealed class EventStreamResponse(HttpResponse response, Invocation invo
                 return false;
             }
             Start();
+            _chunked = true;
             EventStreamMessage.Write(response.BodyWriter, EventStreamMessage.PayloadChunkHeaders, chunk);
             var flushed = await response.BodyWriter.FlushAsync().ConfigureAwait(false);
             if (flushed.IsCanceled || flushed.IsCompleted)
@@ -64,6 +68,10 @@ internal sealed class EventStreamResponse(HttpResponse response, Invocation invo
             }
             _ended = true;
             Start();
+            if (!_chunked && invocation.FunctionError is null)
+            {
+                WriteBufferedResponse();
+            }
             var payload = new ArrayBufferWriter<byte>(256);
             using (var json = new Utf8JsonWriter(payload))
             {
@@ -91,6 +99,17 @@ internal sealed class EventStreamResponse(HttpResponse response, Invocation invo
         finally
         {
             _gate.Release();
+        }
+    }
+
+    /// <summary>An ordinary /response (a handler that does not stream): its body as PayloadChunk events, one per pooled
+    /// piece (a 6 MB response is not one 6 MB event message).</summary>
+    private void WriteBufferedResponse()
+    {
+        var body = invocation.Response;
+        for (int i = 0; i < body.ChunkCount; i++)
+        {
+            EventStreamMessage.Write(response.BodyWriter, EventStreamMessage.PayloadChunkHeaders, new ReadOnlySequence<byte>(body.Chunk(i)));
         }
     }
 

@@ -54,7 +54,7 @@ public sealed class ResponseStreamingTests : IAsyncLifetime
         RuntimeFunctions.RequireNodeRuntime();
         // Host folders, no mount namespace: the handlers wait on a signal file the test creates in the host's temp folder,
         // which an environment's namespace (its own /tmp, no host paths) would not show.
-        _gateway = await GatewayProcess.StartAsync([TestFunction.Sample("csharp-stream", "stream")], "--sandbox", "none");
+        _gateway = await GatewayProcess.StartAsync([TestFunction.Sample("csharp-stream", "stream"), TestFunction.Sample("csharp-echo", "echo")], "--sandbox", "none");
         await _gateway.CreateRuntimeFunctionAsync("stream-ttfb", "nodejs20.x", "index.handler", RuntimeFunctions.Sources(("index.js", Ttfb)), timeout: 20);
         await _gateway.CreateRuntimeFunctionAsync("stream-fails", "nodejs20.x", "index.handler", RuntimeFunctions.Sources(("index.js", Fails)));
         await _gateway.CreateRuntimeFunctionAsync("stream-big", "nodejs20.x", "index.handler", RuntimeFunctions.Sources(("index.js", Big)));
@@ -144,6 +144,59 @@ public sealed class ResponseStreamingTests : IAsyncLifetime
         var details = JsonDocument.Parse(body.GetProperty("ErrorDetails").GetString()!).RootElement;
         Assert.Equal("boom mid-stream", details.GetProperty("errorMessage").GetString());
         Assert.Equal(errorType, details.GetProperty("errorType").GetString());
+    }
+
+    /// <summary>AWS invokes any function through InvokeWithResponseStream; one whose handler does not stream (an ordinary
+    /// /response) has its whole response sent as PayloadChunk events before InvokeComplete. A 200 KB echo spans
+    /// several of the gateway's pooled pieces, so their order and joins are checked too.</summary>
+    [Fact]
+    public async Task A_function_that_does_not_stream_answers_InvokeWithResponseStream_with_its_whole_response()
+    {
+        var payload = JsonSerializer.Serialize(new { text = string.Concat(Enumerable.Range(0, 20_000).Select(i => (i % 10).ToString() + "abcdefghi")) });
+        using var response = await StreamAsync(_gateway, "csharp-echo", payload);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/vnd.amazon.eventstream", response.Content.Headers.ContentType?.MediaType);
+        var events = new EventStreamReader(await response.Content.ReadAsStreamAsync());
+        var body = new MemoryStream();
+        EventStreamEvent? complete = null;
+        while (await events.ReadAsync() is { } next)
+        {
+            if (next.EventType == "InvokeComplete")
+            {
+                complete = next;
+                continue;
+            }
+            Assert.Equal("PayloadChunk", next.EventType);
+            Assert.Null(complete); // no chunk after InvokeComplete
+            body.Write(next.Payload);
+        }
+        Assert.Equal(payload, Encoding.UTF8.GetString(body.ToArray()));
+        Assert.NotNull(complete);
+        Assert.False(JsonDocument.Parse(complete!.Payload).RootElement.TryGetProperty("ErrorCode", out _), complete.Text);
+    }
+
+    [Fact]
+    public async Task Boto3_gets_the_response_of_a_function_that_does_not_stream()
+    {
+        const string script = """
+            import boto3, json, sys
+            client = boto3.client('lambda', endpoint_url=sys.argv[1], region_name='us-east-1',
+                                  aws_access_key_id='test', aws_secret_access_key='test')
+            response = client.invoke_with_response_stream(FunctionName='csharp-echo', Payload=b'{"s":1}')
+            body = b''
+            complete = None
+            for event in response['EventStream']:
+                if 'PayloadChunk' in event:
+                    body += event['PayloadChunk']['Payload']
+                if 'InvokeComplete' in event:
+                    complete = event['InvokeComplete']
+            print(json.dumps({'body': body.decode(), 'complete': complete}))
+            """;
+        var (exit, stdout, stderr) = await RunAsync("python3", "-c", script, _gateway.BaseAddress.ToString());
+        Assert.True(exit == 0, stderr);
+        var result = JsonDocument.Parse(stdout).RootElement;
+        Assert.Equal("""{"s":1}""", result.GetProperty("body").GetString());
+        Assert.False(result.GetProperty("complete").TryGetProperty("ErrorCode", out _));
     }
 
     [Fact]
