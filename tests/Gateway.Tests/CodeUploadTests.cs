@@ -12,6 +12,36 @@ public sealed class CodeUploadTests
 {
     private const long MiB = 1024 * 1024;
 
+    /// <summary>GetFunction's Code.Location downloads the package for a function of the functions file too (its code
+    /// is a folder): a zip of the folder, file modes kept, that CreateFunction takes back as it is and that runs.</summary>
+    [Fact]
+    public async Task Code_Location_of_a_functions_file_function_downloads_its_folder_as_a_zip_that_deploys_again()
+    {
+        await using var gateway = await GatewayProcess.StartAsync([new TestFunction("bash-echo", TestPaths.BashEchoDirectory, "function.handler")]);
+        using var got = await gateway.Client.GetAsync("/2015-03-31/functions/bash-echo");
+        var location = JsonNode.Parse(await got.Content.ReadAsStringAsync())!["Code"]!["Location"]!.GetValue<string>();
+
+        var zip = await gateway.Client.GetByteArrayAsync(location).WithTimeout();
+        using (var archive = new ZipArchive(new MemoryStream(zip)))
+        {
+            var bootstrap = archive.GetEntry("bootstrap");
+            Assert.NotNull(bootstrap);
+            Assert.Equal(Convert.ToInt32("755", 8), (bootstrap!.ExternalAttributes >> 16) & 0x1FF);
+            using var content = new StreamReader(bootstrap.Open());
+            Assert.Equal(await File.ReadAllTextAsync(Path.Combine(TestPaths.BashEchoDirectory, "bootstrap")), await content.ReadToEndAsync());
+        }
+        Assert.Equal(zip, await gateway.Client.GetByteArrayAsync(location).WithTimeout()); // made once, then served as kept
+
+        await gateway.CreateFunctionAsync("redeployed", zip);
+        await gateway.WaitUntilReadyAsync("redeployed");
+        using var invoked = await gateway.InvokeAsync("redeployed", """{"again":true}""");
+        Assert.Equal(HttpStatusCode.OK, invoked.StatusCode);
+        Assert.False(invoked.Headers.Contains("X-Amz-Function-Error"), await invoked.Content.ReadAsStringAsync());
+
+        using var unknown = await gateway.Client.GetAsync("/_gateway/code/" + new string('0', 64) + ".zip");
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+    }
+
     [Fact]
     public async Task A_48_MB_zip_streams_to_disk_and_runs_and_one_over_50_MB_is_refused_with_AWSs_413()
     {

@@ -35,6 +35,11 @@ public sealed partial class ExecutionEnvironmentTests(SharedGateway shared)
         Assert.Equal("Europe/Paris", Var("TZ")); // TZ is not reserved: a function may set it
         Assert.False(string.IsNullOrEmpty(Var("AWS_ACCESS_KEY_ID")));
         Assert.Equal("en_US.UTF-8", Var("LANG"));
+        Assert.Equal("LOG_ERROR", Var("AWS_XRAY_CONTEXT_MISSING"));
+        // AWS's documented order: the runtime's libraries, the function's, then the layers'.
+        var runtimeDir = Var("LAMBDA_RUNTIME_DIR");
+        Assert.StartsWith($"/lib64:/usr/lib64:{runtimeDir}:{runtimeDir}/lib:{taskRoot}:{taskRoot}/lib:", Var("LD_LIBRARY_PATH"));
+        Assert.EndsWith("/lib", Var("LD_LIBRARY_PATH"));
 
         // A private temporary folder per environment: its own /tmp in a namespace, else a folder of the data folder.
         var tmp = Var("TMPDIR");

@@ -83,6 +83,14 @@ public sealed class FunctionErrorTests(SharedGateway shared)
         Assert.Contains("init", body.GetProperty("errorMessage").GetString(), StringComparison.OrdinalIgnoreCase);
         var logs = await Gateway.WaitForLogAsync("initfail", "INIT_REPORT Init Duration:");
         Assert.Contains("Phase: init\tStatus: error", logs);
+        var requestId = response.Headers.GetValues("x-amzn-RequestId").Single();
+        // The invocation's REPORT names the error too, as AWS's does after a failed init: the type the runtime posted
+        // with /init/error (Lambda-Runtime-Function-Error-Type), as in INIT_REPORT.
+        var logLines = (await Gateway.WaitForLogAsync("initfail", "REPORT RequestId: " + requestId)).Split('\n');
+        var report = logLines.Single(l => l.StartsWith("REPORT RequestId: " + requestId, StringComparison.Ordinal)).TrimEnd('\r');
+        var initReport = logLines.Last(l => l.StartsWith("INIT_REPORT", StringComparison.Ordinal)).TrimEnd('\r');
+        var errorType = initReport[(initReport.IndexOf("Error Type: ", StringComparison.Ordinal) + "Error Type: ".Length)..];
+        Assert.EndsWith($"\tStatus: error\tError Type: {errorType}\t", report);
     }
 
     [Fact]

@@ -20,7 +20,7 @@ public sealed class InvokeApiTests(SharedGateway shared)
         using var response = await Gateway.InvokeAsync("echo", payload);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(payload, await response.Content.ReadAsByteArrayAsync());
+        Assert.Equal(JsonPayload.AsDelivered(payload), await response.Content.ReadAsByteArrayAsync());
         Assert.Equal("$LATEST", response.Headers.GetValues("X-Amz-Executed-Version").Single());
         Assert.False(response.Headers.Contains("X-Amz-Function-Error"));
         Assert.True(Guid.TryParse(response.Headers.GetValues("x-amzn-RequestId").Single(), out _));
@@ -38,7 +38,7 @@ public sealed class InvokeApiTests(SharedGateway shared)
         {
             var payload = JsonPayload.OfSize(i * 1000, seed: i);
             using var echoed = await Gateway.InvokeAsync(echo, payload);
-            Assert.Equal(payload, await echoed.Content.ReadAsByteArrayAsync());
+            Assert.Equal(JsonPayload.AsDelivered(payload), await echoed.Content.ReadAsByteArrayAsync());
 
             using var failed = await Gateway.InvokeAsync(fail, "{}");
             Assert.Equal("Unhandled", failed.Headers.GetValues("X-Amz-Function-Error").Single());
@@ -156,7 +156,12 @@ public sealed class InvokeApiTests(SharedGateway shared)
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("ValidationException", response.Headers.GetValues("x-amzn-ErrorType").Single());
-        var message = (await GatewayProcess.ReadJsonAsync(response)).GetProperty("message").GetString();
+        // The raw body has the quotes and the pattern's '+' as AWS's does (a curl user reads it), not \u0027 / \u002B.
+        var raw = await response.Content.ReadAsStringAsync();
+        Assert.Equal(Encoding.UTF8.GetByteCount(raw), response.Content.Headers.ContentLength); // a length, not chunked, as AWS sends
+        Assert.Contains("Value 'bad name!' at 'functionName'", raw);
+        Assert.Contains("_]+", raw);
+        var message = JsonDocument.Parse(raw).RootElement.GetProperty("message").GetString();
         Assert.StartsWith("1 validation error detected: Value 'bad name!' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:", message);
     }
 

@@ -324,6 +324,23 @@ public sealed class LogsApiTests(LogsGateway fixture) : IClassFixture<LogsGatewa
         await LogsOkAsyncRaw("delete-retention-policy", "--log-group-name", "/aws/lambda/logger");
     }
 
+    /// <summary>logGroupNamePattern: a case-sensitive substring anywhere in the name; then only the name, creationTime
+    /// and arn are answered (the API reference; AWS's team confirmed it in aws/aws-sdk#608); with a prefix as well,
+    /// refused.</summary>
+    [Fact]
+    public async Task DescribeLogGroups_by_pattern_matches_a_substring_and_answers_only_name_time_and_arn()
+    {
+        await InvokeAsync("logger", "pattern");
+        var groups = await LogsOkAsync("/usr/bin/aws", "describe-log-groups", "--log-group-name-pattern", "ogge");
+        var group = Assert.Single(groups.GetProperty("logGroups").EnumerateArray(), g => g.GetProperty("logGroupName").GetString() == "/aws/lambda/logger");
+        Assert.Equal(["arn", "creationTime", "logGroupName"], group.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+        Assert.All(groups.GetProperty("logGroups").EnumerateArray(), g => Assert.Contains("ogge", g.GetProperty("logGroupName").GetString()));
+        Assert.Empty((await LogsOkAsync("/usr/bin/aws", "describe-log-groups", "--log-group-name-pattern", "OGGE")).GetProperty("logGroups").EnumerateArray());
+
+        var both = await _v1.LogsAsync(Gateway, "describe-log-groups", "--log-group-name-pattern", "ogge", "--log-group-name-prefix", "/aws");
+        Assert.Contains("(InvalidParameterException) when calling the DescribeLogGroups operation", both.Stderr);
+    }
+
     private async Task LogsOkAsyncRaw(params string[] args)
     {
         var (exit, _, stderr) = await _v1.LogsAsync(Gateway, args);

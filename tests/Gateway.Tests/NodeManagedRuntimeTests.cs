@@ -64,6 +64,13 @@ public sealed class NodeManagedRuntimeTests : IAsyncLifetime
 
         var config = await Ok(aws, "get-function-configuration", "--function-name", name);
         Assert.Equal("nodejs20.x", config.GetProperty("Runtime").GetString());
+
+        // No --payload: the CLI sends no body, and the handler gets {} (AWS's runtime client would fail on an empty one).
+        var bare = await Ok(aws, "invoke", "--function-name", name, "bare.json");
+        Assert.False(bare.TryGetProperty("FunctionError", out _), await File.ReadAllTextAsync(Path.Combine(aws.Directory, "bare.json")));
+        var bareBody = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(aws.Directory, "bare.json"))).RootElement;
+        Assert.Equal(JsonValueKind.Object, bareBody.GetProperty("event").ValueKind);
+        Assert.Empty(bareBody.GetProperty("event").EnumerateObject());
     }
 
     [Fact]

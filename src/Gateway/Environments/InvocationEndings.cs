@@ -58,7 +58,9 @@ internal sealed class InvocationEndings
         return _report.FinishAsync(invocation, initDurationMs, null, "error");
     }
 
-    /// <summary>/init/error: INIT_REPORT, and the invocation waiting for init (if any) gets the runtime's error document verbatim.</summary>
+    /// <summary>/init/error: INIT_REPORT, and the invocation waiting for init (if any) gets the runtime's error document
+    /// verbatim; its REPORT names the error after its status, as AWS's does ("Status: error  Error Type:
+    /// Runtime.ImportModuleError", recorded CloudWatch output).</summary>
     public Task InitFailedAsync(Invocation? waiting, Func<PooledPayload, PooledPayload> takeBody, string? errorType, double initDurationMs)
     {
         var type = ErrorTypes.Sanitize(errorType);
@@ -71,7 +73,7 @@ internal sealed class InvocationEndings
         waiting.ReplaceResponse(body);
         SetRuntimeError(waiting, body, type);
         _report.Begin(waiting); // it never reached the runtime, but still gets its START line
-        return _report.FinishAsync(waiting, initDurationMs, null, "error");
+        return _report.FinishAsync(waiting, initDurationMs, null, "error", type);
     }
 
     /// <summary>The init deadline passed: INIT_REPORT, and Sandbox.Timedout for the invocation waiting for init.</summary>

@@ -26,8 +26,12 @@ internal static class WorkerEnvironment
             // A managed runtime's interpreter first, as AWS puts /var/lang/bin first (it finds the node/python3 the
             // catalog probed, not another one or a version manager's shim).
             ["PATH"] = (interpreter is null ? "" : interpreter.Directory + ":") + $"/usr/local/bin:/usr/bin/:/bin:{layout.OptDirectory}/bin",
-            ["LD_LIBRARY_PATH"] = $"/lib64:/usr/lib64:{layout.TaskRoot}:{layout.TaskRoot}/lib:{layout.OptDirectory}/lib",
+            // AWS's order: the runtime's own libraries, then the function's, then the layers'.
+            ["LD_LIBRARY_PATH"] = $"/lib64:/usr/lib64:{layout.RuntimeDirectory}:{layout.RuntimeDirectory}/lib:{layout.TaskRoot}:{layout.TaskRoot}/lib:{layout.OptDirectory}/lib",
             ["TZ"] = ":UTC",
+            // What Lambda sets so an X-Ray SDK without a segment logs instead of throwing. (No AWS_XRAY_DAEMON_ADDRESS:
+            // there is no X-Ray daemon here to name; traces go out as OTLP, Tracing/.)
+            ["AWS_XRAY_CONTEXT_MISSING"] = "LOG_ERROR",
             ["TMPDIR"] = layout.TmpDirectory,
         };
         foreach (var (key, value) in function.Environment)

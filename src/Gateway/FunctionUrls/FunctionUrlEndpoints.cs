@@ -47,7 +47,9 @@ internal sealed class FunctionUrlEndpoints(FunctionUrlRegistry urls, FunctionRes
             var created = FunctionUrlRules.Create(functions, snapshot, reference.Name, reference.Qualifier, arn, document, now);
             return (created.Value, null, created);
         });
-        await WriteAsync(context, StatusCodes.Status201Created, outcome, withLastModified: false).ConfigureAwait(false);
+        // InvokeMode only when the request set it, as AWS's recorded create and update answers have it (GetFunctionUrlConfig
+        // always shows it).
+        await WriteAsync(context, StatusCodes.Status201Created, outcome, withLastModified: false, withInvokeMode: document.InvokeMode is not null).ConfigureAwait(false);
     }
 
     public async Task UpdateAsync(HttpContext context)
@@ -64,7 +66,7 @@ internal sealed class FunctionUrlEndpoints(FunctionUrlRegistry urls, FunctionRes
             var updated = FunctionUrlRules.Update(functions, snapshot, reference.Name, reference.Qualifier, arn, document, now);
             return (updated.Value, null, updated);
         });
-        await WriteAsync(context, StatusCodes.Status200OK, outcome, withLastModified: true).ConfigureAwait(false);
+        await WriteAsync(context, StatusCodes.Status200OK, outcome, withLastModified: true, withInvokeMode: document.InvokeMode is not null).ConfigureAwait(false);
     }
 
     public async Task GetAsync(HttpContext context)
@@ -75,7 +77,7 @@ internal sealed class FunctionUrlEndpoints(FunctionUrlRegistry urls, FunctionRes
             return;
         }
         var notFound = FunctionUrlRules.Find(resolver.Registry.Current, urls.Current, reference.Name, reference.Qualifier, resolver.ArnOf(reference.Name), out var config);
-        await WriteAsync(context, StatusCodes.Status200OK, notFound ?? Outcome<FunctionUrlConfig>.Ok(config), withLastModified: true).ConfigureAwait(false);
+        await WriteAsync(context, StatusCodes.Status200OK, notFound ?? Outcome<FunctionUrlConfig>.Ok(config), withLastModified: true, withInvokeMode: true).ConfigureAwait(false);
     }
 
     public async Task DeleteAsync(HttpContext context)
@@ -117,7 +119,7 @@ internal sealed class FunctionUrlEndpoints(FunctionUrlRegistry urls, FunctionRes
         var all = urls.Current.OfFunction(reference.Name);
         var (page, next) = Paging.Page(all, c => c.Qualifier ?? "", marker, pageSize);
         await ManagementHttp.WriteAsync(context, StatusCodes.Status200OK,
-            new ListFunctionUrlConfigsResponse { FunctionUrlConfigs = page.ConvertAll(c => Response(context, c, withLastModified: true)), NextMarker = next },
+            new ListFunctionUrlConfigsResponse { FunctionUrlConfigs = page.ConvertAll(c => Response(context, c, withLastModified: true, withInvokeMode: true)), NextMarker = next },
             FunctionUrlJsonContext.Default.ListFunctionUrlConfigsResponse).ConfigureAwait(false);
     }
 
@@ -185,14 +187,14 @@ internal sealed class FunctionUrlEndpoints(FunctionUrlRegistry urls, FunctionRes
         }
     }
 
-    private Task WriteAsync(HttpContext context, int status, Outcome<FunctionUrlConfig> outcome, bool withLastModified) =>
+    private Task WriteAsync(HttpContext context, int status, Outcome<FunctionUrlConfig> outcome, bool withLastModified, bool withInvokeMode) =>
         outcome.IsOk
-            ? ManagementHttp.WriteAsync(context, status, Response(context, outcome.Value!, withLastModified), FunctionUrlJsonContext.Default.FunctionUrlConfigResponse)
+            ? ManagementHttp.WriteAsync(context, status, Response(context, outcome.Value!, withLastModified, withInvokeMode), FunctionUrlJsonContext.Default.FunctionUrlConfigResponse)
             : ManagementHttp.WriteErrorAsync(context, outcome.Error);
 
     /// <summary>The answer's FunctionUrl is on the scheme and port this API call came in on: a URL that works
     /// against this gateway as it is reached.</summary>
-    private FunctionUrlConfigResponse Response(HttpContext context, FunctionUrlConfig config, bool withLastModified)
+    private FunctionUrlConfigResponse Response(HttpContext context, FunctionUrlConfig config, bool withLastModified, bool withInvokeMode)
     {
         string arn = resolver.ArnOf(config.FunctionName);
         return new FunctionUrlConfigResponse
@@ -203,7 +205,7 @@ internal sealed class FunctionUrlEndpoints(FunctionUrlRegistry urls, FunctionRes
             Cors = CorsDocument.From(config.Cors),
             CreationTime = FunctionUrlNames.Timestamp(config.CreationTime),
             LastModifiedTime = withLastModified ? FunctionUrlNames.Timestamp(config.LastModifiedTime) : null,
-            InvokeMode = FunctionUrlNames.Of(config.InvokeMode),
+            InvokeMode = withInvokeMode ? FunctionUrlNames.Of(config.InvokeMode) : null,
         };
     }
 }

@@ -145,6 +145,7 @@ internal sealed class InvokeEndpoint(FunctionResolver resolver, Hosting.Function
                 bodyBudget.Return(share - invocation.Request.Length);
                 share = invocation.Request.Length;
             }
+            NoPayload.BecomesEmptyObject(invocation.Request); // no payload: the function gets {}, as on AWS
 
             invocation.RequestId = requestIdText;
             invocation.AcceptedTimestamp = time.GetTimestamp();

@@ -10,6 +10,10 @@ namespace Gateway.Invoke;
 /// </summary>
 internal static class LambdaErrors
 {
+    /// <summary>Quotes, <c>+</c>, <c>&lt;</c> and the like written as themselves, as AWS's bodies have them ("Value
+    /// 'bad name!' … [a-zA-Z0-9-_]+"), not as <c>\u0027</c>: the body is JSON for API clients, never HTML.</summary>
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static Task ResourceNotFound(HttpContext context, string message)
         => WriteAsync(context, 404, "ResourceNotFoundException", message, capitalMessage: true, type: "User");
 
@@ -58,17 +62,19 @@ internal static class LambdaErrors
         response.StatusCode = 429;
         response.Headers["x-amzn-ErrorType"] = "TooManyRequestsException";
         response.Headers.RetryAfter = retryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        response.ContentType = "application/json";
-        using var writer = new Utf8JsonWriter(response.BodyWriter);
-        writer.WriteStartObject();
-        writer.WriteString("Reason", reason);
-        writer.WriteString("Type", "User");
-        // Lambda's text for its own reasons; the gateway's cap says what it is, so nobody takes it for a Lambda limit.
-        writer.WriteString("message", reason == "GatewayEnvironmentLimitExceeded"
-            ? "Rate Exceeded. This gateway's machine-wide limit on execution environments (Gateway:MaxEnvironments) is reached: no new environment can start until one stops. This is a limit of this machine, not a Lambda limit."
-            : "Rate Exceeded.");
-        writer.WriteEndObject();
-        await writer.FlushAsync().ConfigureAwait(false);
+        var body = new System.Buffers.ArrayBufferWriter<byte>(128);
+        using (var writer = new Utf8JsonWriter(body, WriterOptions))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("Reason", reason);
+            writer.WriteString("Type", "User");
+            // Lambda's text for its own reasons; the gateway's cap says what it is, so nobody takes it for a Lambda limit.
+            writer.WriteString("message", reason == "GatewayEnvironmentLimitExceeded"
+                ? "Rate Exceeded. This gateway's machine-wide limit on execution environments (Gateway:MaxEnvironments) is reached: no new environment can start until one stops. This is a limit of this machine, not a Lambda limit."
+                : "Rate Exceeded.");
+            writer.WriteEndObject();
+        }
+        await SendAsync(response, body).ConfigureAwait(false);
     }
 
     /// <summary>Writes a refusal value (status, exception name, body).</summary>
@@ -89,15 +95,26 @@ internal static class LambdaErrors
         var response = context.Response;
         response.StatusCode = status;
         response.Headers["x-amzn-ErrorType"] = errorType;
-        response.ContentType = "application/json";
-        using var writer = new Utf8JsonWriter(response.BodyWriter);
-        writer.WriteStartObject();
-        if (type is not null)
+        var body = new System.Buffers.ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(body, WriterOptions))
         {
-            writer.WriteString("Type", type);
+            writer.WriteStartObject();
+            if (type is not null)
+            {
+                writer.WriteString("Type", type);
+            }
+            writer.WriteString(capitalMessage ? "Message" : "message", message);
+            writer.WriteEndObject();
         }
-        writer.WriteString(capitalMessage ? "Message" : "message", message);
-        writer.WriteEndObject();
-        await writer.FlushAsync().ConfigureAwait(false);
+        await SendAsync(response, body).ConfigureAwait(false);
+    }
+
+    /// <summary>The body with its Content-Length, as AWS sends its errors (not chunked): made whole first, it is
+    /// small.</summary>
+    private static async Task SendAsync(HttpResponse response, System.Buffers.ArrayBufferWriter<byte> body)
+    {
+        response.ContentType = "application/json";
+        response.ContentLength = body.WrittenCount;
+        await response.Body.WriteAsync(body.WrittenMemory).ConfigureAwait(false);
     }
 }

@@ -113,16 +113,27 @@ internal sealed class CodePackages(CodeStore store)
         }
     }
 
-    /// <summary>The kept zip named <c>{sha256-hex}.zip</c>, or null.</summary>
-    public string? ZipFileFor(string fileName) =>
-        fileName.EndsWith(".zip", StringComparison.Ordinal) && Store.TryGet(fileName[..^4], out var code) ? code.ZipPath : null;
+    /// <summary>The zip named <c>{sha256-hex}.zip</c>: a kept upload, else the zip of a functions-file folder with that
+    /// hash (<see cref="FolderZips"/>); null when neither.</summary>
+    public string? ZipFileFor(string fileName, Functions.Registry.RegistrySnapshot snapshot)
+    {
+        if (!fileName.EndsWith(".zip", StringComparison.Ordinal))
+        {
+            return null;
+        }
+        var hex = fileName[..^4];
+        return Store.TryGet(hex, out var code) ? code.ZipPath : _folders.ZipFor(snapshot, hex);
+    }
+
+    /// <summary>Zips of functions-file folders, made on their first download.</summary>
+    private readonly FolderZips _folders = new(store.Root);
 
     /// <summary>Where GetFunction's Code.Location points: this gateway's <c>/_gateway/code/{hex}.zip</c>.</summary>
     public static string LocationOf(HttpRequest request, string codeSha256) =>
         $"{request.Scheme}://{request.Host}/_gateway/code/{HexOf(codeSha256)}.zip";
 
-    /// <summary>The file name form of a base64 SHA-256 (lower-case hex); a hash that is not base64 (a folder hash from
-    /// the functions file) is hashed again so the name stays safe (and finds nothing).</summary>
+    /// <summary>The file name form of a base64 SHA-256 (lower-case hex); a hash that is not base64 is hashed again so the
+    /// name stays safe.</summary>
     public static string HexOf(string codeSha256)
     {
         Span<byte> hash = stackalloc byte[32];

@@ -45,7 +45,7 @@ internal static class ManagementEndpoints
         app.MapPost("/2017-03-31/tags/{Resource}", tags.TagAsync);
         app.MapGet("/2017-03-31/tags/{Resource}", tags.ListAsync);
         app.MapDelete("/2017-03-31/tags/{Resource}", tags.UntagAsync);
-        app.MapGet("/_gateway/code/{File}", (HttpContext http) => ServeZipAsync(http, context.Code));
+        app.MapGet("/_gateway/code/{File}", (HttpContext http) => ServeZipAsync(http, context));
         LayerEndpoints.Map(app, context);
     }
 
@@ -108,10 +108,10 @@ internal static class ManagementEndpoints
         return (null, null, null, error);
     }
 
-    private static async Task ServeZipAsync(HttpContext http, CodePackages code)
+    private static async Task ServeZipAsync(HttpContext http, ManagementContext context)
     {
         ManagementHttp.Begin(http);
-        if (code.ZipFileFor(http.GetRouteValue("File") as string ?? "") is not { } path)
+        if (context.Code.ZipFileFor(http.GetRouteValue("File") as string ?? "", context.Registry.Current) is not { } path)
         {
             await ManagementHttp.ErrorAsync(http, LambdaError.ResourceNotFound("The resource you requested does not exist.")).ConfigureAwait(false);
             return;

@@ -15,6 +15,9 @@ internal static class UnixModes
         }
     }
 
+    /// <summary>The file's permission bits (0644 where there are none to read).</summary>
+    public static UnixFileMode Get(string path) => OperatingSystem.IsWindows() ? File0644 : File.GetUnixFileMode(path);
+
     public static void AddOwnerRwx(DirectoryInfo directory)
     {
         if (!OperatingSystem.IsWindows())

@@ -11,6 +11,7 @@ internal sealed class LogsRequest
     public string? LogGroupName { get; set; }
     public string? LogGroupIdentifier { get; set; }
     public string? LogGroupNamePrefix { get; set; }
+    public string? LogGroupNamePattern { get; set; }
     public string? LogStreamName { get; set; }
     public string? LogStreamNamePrefix { get; set; }
     public List<string>? LogStreamNames { get; set; }
@@ -26,15 +27,17 @@ internal sealed class LogsRequest
     public int? RetentionInDays { get; set; }
 }
 
+/// <summary>A log group as DescribeLogGroups lists it; with a logGroupNamePattern AWS answers only the name, the
+/// creation time and <c>arn</c>, so every other member is nullable (and left out).</summary>
 internal sealed class LogGroupJson
 {
     public string? LogGroupName { get; set; }
     public long CreationTime { get; set; }
     public int? RetentionInDays { get; set; }
-    public int MetricFilterCount { get; set; }
+    public int? MetricFilterCount { get; set; }
     public string? Arn { get; set; }
-    public long StoredBytes { get; set; }
-    public string LogGroupClass { get; set; } = "STANDARD";
+    public long? StoredBytes { get; set; }
+    public string? LogGroupClass { get; set; }
     public string? LogGroupArn { get; set; }
 }
 

@@ -32,15 +32,24 @@ internal sealed class LogsService
 
     public object DescribeLogGroups(LogsRequest request, out LogsError? error)
     {
-        error = CheckLimit(request.Limit, 50) ?? CheckLength("logGroupNamePrefix", request.LogGroupNamePrefix, 512);
+        error = CheckLimit(request.Limit, 50) ?? CheckLength("logGroupNamePrefix", request.LogGroupNamePrefix, 512)
+            ?? CheckLength("logGroupNamePattern", request.LogGroupNamePattern, 512);
+        if (error is null && request.LogGroupNamePrefix is not null && request.LogGroupNamePattern is not null)
+        {
+            // The API reference: "logGroupNamePattern and logGroupNamePrefix are mutually exclusive".
+            error = LogsError.InvalidParameter("logGroupNamePattern and logGroupNamePrefix are mutually exclusive. Only one of these parameters can be passed.");
+        }
         if (error is not null)
         {
             return null!;
         }
         _flush();
+        // A pattern is a case-sensitive substring anywhere in the name ("DataLogs" matches aws/DataLogs, not datalogs).
+        string? pattern = request.LogGroupNamePattern;
         var groups = _catalog.Streams()
             .GroupBy(s => s.LogGroup, StringComparer.Ordinal)
             .Where(g => request.LogGroupNamePrefix is not { } prefix || g.Key.StartsWith(prefix, StringComparison.Ordinal))
+            .Where(g => pattern is null || g.Key.Contains(pattern, StringComparison.Ordinal))
             .OrderBy(g => g.Key, StringComparer.Ordinal)
             .ToList();
         int skip = 0;
@@ -60,15 +69,21 @@ internal sealed class LogsService
         var response = new DescribeLogGroupsResponse();
         foreach (var group in page)
         {
-            response.LogGroups.Add(new LogGroupJson
+            var json = new LogGroupJson
             {
                 LogGroupName = group.Key,
                 CreationTime = group.Min(s => s.CreationTime()),
-                RetentionInDays = _retention.DaysOf(group.Key),
                 Arn = GroupArn(group.Key) + ":*",
-                LogGroupArn = GroupArn(group.Key),
-                StoredBytes = group.Sum(s => s.Size()),
-            });
+            };
+            if (pattern is null) // with a pattern, AWS answers only the name, creationTime and arn (API reference)
+            {
+                json.RetentionInDays = _retention.DaysOf(group.Key);
+                json.MetricFilterCount = 0;
+                json.StoredBytes = group.Sum(s => s.Size());
+                json.LogGroupClass = "STANDARD";
+                json.LogGroupArn = GroupArn(group.Key);
+            }
+            response.LogGroups.Add(json);
         }
         if (skip + page.Count < groups.Count)
         {
