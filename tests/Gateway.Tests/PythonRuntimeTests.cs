@@ -25,6 +25,11 @@ public sealed partial class PythonRuntimeTests : IAsyncLifetime
         def lambda_handler(event, context):
             print("printed " + json.dumps(event))
             logger.warning("warned %s", event["n"])
+            logger.warning("first\nsecond %s", event["n"])
+            try:
+                1 / 0
+            except ZeroDivisionError:
+                logger.exception("caught %s", event["n"])
             return {
                 "event": event,
                 "function_name": context.function_name,
@@ -71,6 +76,11 @@ public sealed partial class PythonRuntimeTests : IAsyncLifetime
         var logs = await _gateway.WaitForLogAsync(name, "\twarned 1");
         Assert.Matches($@"(?m)^\[WARNING\]\t\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{{3}}Z\t{requestId}\twarned 1$", logs);
         Assert.Contains("printed {\"n\": 1}", logs);
+        // One logging call, one event: a record's newlines (a multi-line message, logger.exception's traceback) are
+        // CR within its line, as AWS's runtime clients write them on stdout.
+        logs = await _gateway.WaitForLogAsync(name, "\tcaught 1");
+        Assert.Matches($@"(?m)^\[WARNING\]\t[^\t]+\t{requestId}\tfirst\rsecond 1$", logs);
+        Assert.Matches($@"(?m)^\[ERROR\]\t[^\t]+\t{requestId}\tcaught 1\rTraceback \(most recent call last\):\r.*ZeroDivisionError: division by zero$", logs);
     }
 
     [Theory]

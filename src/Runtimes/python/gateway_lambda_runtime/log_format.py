@@ -1,6 +1,7 @@
 """The root logger as awslambdaric sets it up: AWS's text line or, with AWS_LAMBDA_LOG_FORMAT=JSON, one JSON
 object a line; AWS_LAMBDA_LOG_LEVEL sets the root level. Everything goes to stdout, which the gateway captures
-as the function's log stream (awslambdaric writes to a telemetry descriptor on AWS, stdout elsewhere)."""
+as the function's log stream (awslambdaric writes to a telemetry descriptor on AWS, stdout elsewhere); a record's
+own newlines are written as CR, so one logging call stays one event."""
 
 import json
 import logging
@@ -61,7 +62,13 @@ class LambdaLoggerHandler(logging.Handler):
         self.log_sink = log_sink
 
     def emit(self, record):
-        self.log_sink.log(self.format(record))
+        # One logging call is one log event, as on AWS (where the runtime writes each record to its telemetry
+        # descriptor): on stdout, which the gateway reads line by line, the record's own newlines (a multi-line
+        # message, logger.exception's traceback) become CR, as AWS's Node runtime client writes them on stdout.
+        message = self.format(record)
+        if message.endswith("\n"):
+            message = message[:-1]
+        self.log_sink.log(message.replace("\n", "\r") + "\n")
 
 
 class LambdaLoggerFilter(logging.Filter):
