@@ -41,6 +41,8 @@ public sealed class DashboardTests
             var html = await page.Content.ReadAsStringAsync();
             Assert.Contains("new EventSource(\"/_gateway/events\")", html);
             Assert.DoesNotMatch(new Regex("(src|href)=\"(https?:)?//"), html);
+            // An icon of its own (empty), so a browser does not ask for /favicon.ico and log the 404 as an error.
+            Assert.Contains("<link rel=\"icon\" href=\"data:,\">", html);
         }
 
         // A throttle prediction for slow, posted as loadtests' harness does, before any of slow's invocations.

@@ -9,7 +9,8 @@ namespace Gateway.Logs;
 /// </summary>
 internal readonly record struct ReportLine(string RequestId, double DurationMs, double? InitDurationMs, int MemorySizeMb, int MaxMemoryUsedMb, string? Status, string? ErrorType = null)
 {
-    /// <summary>Billed in 1 ms units, rounded up (since Dec 2020). A custom runtime's init is billed too.</summary>
+    /// <summary>Billed in 1 ms units, rounded up (since Dec 2020), init included: AWS bills a cold start's init for
+    /// every on-demand function since 2025-08-01 (custom runtimes' always).</summary>
     public long BilledDurationMs => (long)Math.Ceiling(DurationMs + (InitDurationMs ?? 0));
 
     public int Format(Span<byte> destination)
