@@ -17,29 +17,51 @@ public sealed class CodeUploadTests
     [Fact]
     public async Task Code_Location_of_a_functions_file_function_downloads_its_folder_as_a_zip_that_deploys_again()
     {
-        await using var gateway = await GatewayProcess.StartAsync([new TestFunction("bash-echo", TestPaths.BashEchoDirectory, "function.handler")]);
-        using var got = await gateway.Client.GetAsync("/2015-03-31/functions/bash-echo");
-        var location = JsonNode.Parse(await got.Content.ReadAsStringAsync())!["Code"]!["Location"]!.GetValue<string>();
-
-        var zip = await gateway.Client.GetByteArrayAsync(location).WithTimeout();
-        using (var archive = new ZipArchive(new MemoryStream(zip)))
+        // bash-echo's files, plus symbolic links to a file and a folder outside it: neither may reach the download.
+        var folder = Directory.CreateTempSubdirectory("gw-folder-zip-").FullName;
+        File.SetUnixFileMode(folder, (UnixFileMode)Convert.ToInt32("755", 8)); // readable by the functions' own user
+        foreach (var file in Directory.EnumerateFiles(TestPaths.BashEchoDirectory))
         {
-            var bootstrap = archive.GetEntry("bootstrap");
-            Assert.NotNull(bootstrap);
-            Assert.Equal(Convert.ToInt32("755", 8), (bootstrap!.ExternalAttributes >> 16) & 0x1FF);
-            using var content = new StreamReader(bootstrap.Open());
-            Assert.Equal(await File.ReadAllTextAsync(Path.Combine(TestPaths.BashEchoDirectory, "bootstrap")), await content.ReadToEndAsync());
+            File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
+            File.SetUnixFileMode(Path.Combine(folder, Path.GetFileName(file)), File.GetUnixFileMode(file));
         }
-        Assert.Equal(zip, await gateway.Client.GetByteArrayAsync(location).WithTimeout()); // made once, then served as kept
+        File.CreateSymbolicLink(Path.Combine(folder, "hosts"), "/etc/hosts");
+        Directory.CreateSymbolicLink(Path.Combine(folder, "etc"), "/etc");
+        try
+        {
+            await using var gateway = await GatewayProcess.StartAsync([new TestFunction("bash-echo", folder, "function.handler")]);
+            using var got = await gateway.Client.GetAsync("/2015-03-31/functions/bash-echo");
+            var location = JsonNode.Parse(await got.Content.ReadAsStringAsync())!["Code"]!["Location"]!.GetValue<string>();
 
-        await gateway.CreateFunctionAsync("redeployed", zip);
-        await gateway.WaitUntilReadyAsync("redeployed");
-        using var invoked = await gateway.InvokeAsync("redeployed", """{"again":true}""");
-        Assert.Equal(HttpStatusCode.OK, invoked.StatusCode);
-        Assert.False(invoked.Headers.Contains("X-Amz-Function-Error"), await invoked.Content.ReadAsStringAsync());
+            var zip = await gateway.Client.GetByteArrayAsync(location).WithTimeout();
+            using (var archive = new ZipArchive(new MemoryStream(zip)))
+            {
+                var bootstrap = archive.GetEntry("bootstrap");
+                Assert.NotNull(bootstrap);
+                Assert.Equal(Convert.ToInt32("755", 8), (bootstrap!.ExternalAttributes >> 16) & 0x1FF);
+                using var content = new StreamReader(bootstrap.Open());
+                Assert.Equal(await File.ReadAllTextAsync(Path.Combine(TestPaths.BashEchoDirectory, "bootstrap")), await content.ReadToEndAsync());
+                Assert.Equal(["bootstrap", "function.sh"], archive.Entries.Select(e => e.FullName).Order(StringComparer.Ordinal));
+            }
+            // Made once and kept: the second download is the same file, not a new zip.
+            var kept = Assert.Single(Directory.GetFiles(Path.Combine(gateway.DataDirectory, "code", "folders")));
+            var madeAt = File.GetLastWriteTimeUtc(kept);
+            Assert.Equal(zip, await gateway.Client.GetByteArrayAsync(location).WithTimeout());
+            Assert.Equal(madeAt, File.GetLastWriteTimeUtc(Assert.Single(Directory.GetFiles(Path.Combine(gateway.DataDirectory, "code", "folders")))));
 
-        using var unknown = await gateway.Client.GetAsync("/_gateway/code/" + new string('0', 64) + ".zip");
-        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+            await gateway.CreateFunctionAsync("redeployed", zip);
+            await gateway.WaitUntilReadyAsync("redeployed");
+            using var invoked = await gateway.InvokeAsync("redeployed", """{"again":true}""");
+            Assert.Equal(HttpStatusCode.OK, invoked.StatusCode);
+            Assert.False(invoked.Headers.Contains("X-Amz-Function-Error"), await invoked.Content.ReadAsStringAsync());
+
+            using var unknown = await gateway.Client.GetAsync("/_gateway/code/" + new string('0', 64) + ".zip");
+            Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true); // the links themselves go, not what they point to
+        }
     }
 
     [Fact]

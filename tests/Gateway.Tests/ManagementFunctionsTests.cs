@@ -167,6 +167,7 @@ public sealed class ManagementFunctionsTests : IAsyncLifetime, IDisposable
 
         Assert.Equal(0, (await AwsAsync("delete-function", "--function-name", name)).ExitCode);
     }
+
     /// <summary>Settings the gateway has no part of read as AWS reads them for a function that never set them (what
     /// Terraform's provider reads for every function it manages), through the CLI where its 2.9 model has the
     /// operation and over HTTP where it does not; a missing function is the usual 404.</summary>

@@ -40,6 +40,9 @@ internal sealed class CodePackages(CodeStore store)
 {
     public CodeStore Store { get; } = store;
 
+    /// <summary>Zips of functions-file folders, made on their first download.</summary>
+    private readonly FolderZips _folders = new(store.Root);
+
     /// <summary>
     /// Reads a CreateFunction/UpdateFunctionCode body within <paramref name="limits"/>. The zip counts only where the
     /// operation expects it (<paramref name="zipLocation"/>). A long string in any other member was left out of the
@@ -125,8 +128,6 @@ internal sealed class CodePackages(CodeStore store)
         return Store.TryGet(hex, out var code) ? code.ZipPath : _folders.ZipFor(snapshot, hex);
     }
 
-    /// <summary>Zips of functions-file folders, made on their first download.</summary>
-    private readonly FolderZips _folders = new(store.Root);
 
     /// <summary>Where GetFunction's Code.Location points: this gateway's <c>/_gateway/code/{hex}.zip</c>.</summary>
     public static string LocationOf(HttpRequest request, string codeSha256) =>

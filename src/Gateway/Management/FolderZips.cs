@@ -10,8 +10,13 @@ namespace Gateway.Management;
 /// for these, <see cref="RegistrySeed.HashFolder"/>). Each entry keeps its file's Unix mode, so the zip can be
 /// uploaded again as it is (an executable <c>bootstrap</c> stays executable).
 /// </summary>
-/// <remarks>The zip's own SHA-256 is not the version's CodeSha256 (that hash is over the folder's files, not a zip); a
-/// changed folder has a new hash and so a new file.</remarks>
+/// <remarks>
+/// The zip's own SHA-256 is not the version's CodeSha256 (that hash is over the folder's files, not a zip). The kept
+/// zip is named by the folder's hash as it is now, not as the registry last recorded it: environments run the folder
+/// as it is, so an edited folder downloads as edited. Only the folder's own regular files go in: symbolic links, to
+/// files or folders, are skipped (neither followed nor stored), so a download can never carry a file from elsewhere
+/// on the machine.
+/// </remarks>
 internal sealed class FolderZips(string codeRoot)
 {
     private readonly string _directory = Path.Combine(codeRoot, "folders");
@@ -29,18 +34,26 @@ internal sealed class FolderZips(string codeRoot)
         {
             return null;
         }
-        var path = Path.Combine(_directory, hex + ".zip");
         lock (_lock)
         {
+            var path = Path.Combine(_directory, CodePackages.HexOf(Functions.Registry.RegistrySeed.HashFolder(folder).CodeSha256) + ".zip");
             if (!File.Exists(path))
             {
                 Directory.CreateDirectory(_directory);
-                var temporary = path + ".tmp";
-                Write(folder, temporary);
-                File.Move(temporary, path, overwrite: true); // whole or absent, never half a zip
+                // A name of its own per attempt, deleted if the attempt fails: a failed zip never blocks the next one.
+                var temporary = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
+                try
+                {
+                    Write(folder, temporary);
+                    File.Move(temporary, path, overwrite: true); // whole or absent, never half a zip
+                }
+                finally
+                {
+                    File.Delete(temporary); // nothing left after the move; the half-written file after a failure
+                }
             }
+            return path;
         }
-        return path;
     }
 
     private static string? FolderOf(RegistrySnapshot snapshot, string hex)
@@ -62,12 +75,10 @@ internal sealed class FolderZips(string codeRoot)
     private static void Write(string folder, string zipPath)
     {
         using var archive = ZipFile.Open(zipPath, ZipArchiveMode.Create);
-        foreach (var file in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        // Symbolic links (to files or folders) are skipped: not followed into, not stored.
+        var ownFiles = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint };
+        foreach (var file in Directory.EnumerateFiles(folder, "*", ownFiles).Order(StringComparer.Ordinal))
         {
-            if (new FileInfo(file).LinkTarget is not null)
-            {
-                continue; // a symbolic link could name any file of the machine: only the folder's own files go out
-            }
             var name = Path.GetRelativePath(folder, file).Replace(Path.DirectorySeparatorChar, '/');
             var entry = archive.CreateEntryFromFile(file, name, CompressionLevel.Fastest);
             // The Unix mode in the high 16 bits, with the regular-file type, as zip(1) on Linux writes it.

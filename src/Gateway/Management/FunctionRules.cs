@@ -209,7 +209,7 @@ internal static partial class FunctionRules
     /// (InvalidParameterValueException; <see cref="EnvironmentVariableRules"/>).</summary>
     public static LambdaError? ValidateEnvironment(EnvironmentRequest? environment) =>
         environment?.Variables is { } variables && EnvironmentVariableRules.Validate(variables) is { } message
-            ? message == EnvironmentVariableRules.KeyPatternMessage ? LambdaError.Validation(message) : LambdaError.InvalidParameterValue(message)
+            ? EnvironmentVariableRules.ErrorCodeOf(message) == "ValidationException" ? LambdaError.Validation(message) : LambdaError.InvalidParameterValue(message)
             : null;
 
     /// <summary>DeadLetterConfig.TargetArn: an SQS queue or SNS topic ARN; empty removes it (UpdateFunctionConfiguration).</summary>

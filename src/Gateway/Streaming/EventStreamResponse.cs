@@ -68,9 +68,9 @@ internal sealed class EventStreamResponse(HttpResponse response, Invocation invo
             }
             _ended = true;
             Start();
-            if (!_chunked && invocation.FunctionError is null)
+            if (!_chunked && invocation.FunctionError is null && !await WriteBufferedResponseAsync().ConfigureAwait(false))
             {
-                WriteBufferedResponse();
+                return; // the caller left while the response went out: no one to tell it is complete
             }
             var payload = new ArrayBufferWriter<byte>(256);
             using (var json = new Utf8JsonWriter(payload))
@@ -103,14 +103,21 @@ internal sealed class EventStreamResponse(HttpResponse response, Invocation invo
     }
 
     /// <summary>An ordinary /response (a handler that does not stream): its body as PayloadChunk events, one per pooled
-    /// piece (a 6 MB response is not one 6 MB event message).</summary>
-    private void WriteBufferedResponse()
+    /// piece, each flushed before the next is framed (a 6 MB response is neither one 6 MB event message nor a second
+    /// 6 MB copy in the server's pipe). False when the caller has gone.</summary>
+    private async ValueTask<bool> WriteBufferedResponseAsync()
     {
         var body = invocation.Response;
         for (int i = 0; i < body.ChunkCount; i++)
         {
             EventStreamMessage.Write(response.BodyWriter, EventStreamMessage.PayloadChunkHeaders, new ReadOnlySequence<byte>(body.Chunk(i)));
+            var flushed = await response.BodyWriter.FlushAsync().ConfigureAwait(false);
+            if (flushed.IsCanceled || flushed.IsCompleted)
+            {
+                return false;
+            }
         }
+        return true;
     }
 
     private void Start()

@@ -59,7 +59,8 @@ internal static class RegistrySeed
     private static string AccountOf(string arn) => arn.Split(':')[4];
 
     /// <summary>A code folder's CodeSha256 and size: SHA-256 over each file's relative path and bytes, in name order
-    /// (a stand-in for the zip's hash: the same folder gives the same value, a changed file a new one).</summary>
+    /// (a stand-in for the zip's hash: the same folder gives the same value, a changed file a new one). The folder's
+    /// own files only, as its download zips them (Management/FolderZips.cs): symbolic links are not followed.</summary>
     public static (string CodeSha256, long Size) HashFolder(string directory)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -67,7 +68,8 @@ internal static class RegistrySeed
         var buffer = new byte[64 * 1024];
         if (Directory.Exists(directory))
         {
-            foreach (var file in Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+            var ownFiles = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint };
+            foreach (var file in Directory.EnumerateFiles(directory, "*", ownFiles).Order(StringComparer.Ordinal))
             {
                 hash.AppendData(System.Text.Encoding.UTF8.GetBytes(Path.GetRelativePath(directory, file)));
                 using var stream = File.OpenRead(file);

@@ -32,7 +32,9 @@ internal static class RefusalWriter
         response.Headers["x-amzn-ErrorType"] = refusal.ErrorType;
         response.Headers["x-amzn-RequestId"] = Guid.NewGuid().ToString();
         response.ContentType = shape == RefusalShape.AwsJson ? "application/x-amz-json-1.1" : "application/json";
-        using (var writer = new Utf8JsonWriter(response.BodyWriter, WriterOptions))
+        // Made whole first, so it goes out with a Content-Length as AWS's does (not chunked); it is small.
+        var body = new System.Buffers.ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(body, WriterOptions))
         {
             writer.WriteStartObject();
             if (shape == RefusalShape.AwsJson)
@@ -42,6 +44,7 @@ internal static class RefusalWriter
             writer.WriteString("message", refusal.Message);
             writer.WriteEndObject();
         }
-        await response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+        response.ContentLength = body.WrittenCount;
+        await response.Body.WriteAsync(body.WrittenMemory, context.RequestAborted).ConfigureAwait(false);
     }
 }
