@@ -251,7 +251,8 @@ try
 {
     eventInvokeConfigs = new EventInvokeConfigRegistry(definitions, options.Region, options.AccountId,
         new EventInvokeConfigStore(Path.Combine(environmentServices.DataDirectory, EventInvokeConfigStore.FileName)), time,
-        note => Console.WriteLine("[gateway] " + note), functionExists: name => registry.Current.TryGet(name, out _));
+        note => Console.WriteLine("[gateway] " + note), functionExists: name => registry.Current.TryGet(name, out _),
+        deadLetterOf: (name, qualifier) => registry.Current.TryGet(name, out var function) ? DeadLetters.Of(function, qualifier) : null);
 }
 catch (FunctionConfigurationException ex)
 {

@@ -163,6 +163,33 @@ public sealed class AsyncInvocationTests
         Assert.Contains("\"dead\":\"letter\"", File.ReadAllText(file), StringComparison.Ordinal);
     }
 
+    /// <summary>The dead-letter queue is the version's as it is now: one set with UpdateFunctionConfiguration receives
+    /// the next failed event, not the functions file's (AWS: "configure a dead-letter queue with
+    /// UpdateFunctionConfiguration").</summary>
+    [Fact]
+    public async Task A_dead_letter_queue_set_with_UpdateFunctionConfiguration_receives_the_next_failed_event()
+    {
+        var fail = TestFunction.Sample("fail") with
+        {
+            Extra = new JsonObject
+            {
+                ["EventInvokeConfig"] = new JsonObject { ["MaximumRetryAttempts"] = 0 },
+                ["DeadLetterConfig"] = new JsonObject { ["TargetArn"] = "arn:aws:sqs:us-east-1:000000000000:file-dlq" },
+            },
+        };
+        await using var gateway = await GatewayProcess.StartAsync([fail], FastClock);
+        await gateway.SendAsync(HttpMethod.Put, "/2015-03-31/functions/fail/configuration",
+            new JsonObject { ["DeadLetterConfig"] = new JsonObject { ["TargetArn"] = "arn:aws:sns:us-east-1:000000000000:api-topic" } }, HttpStatusCode.OK);
+        await gateway.WaitUntilReadyAsync("fail");
+
+        var requestId = await SendEventAsync(gateway, "fail", """{"to":"the api's queue"}""");
+
+        var topic = Path.Combine(gateway.DataDirectory, "destinations", "sns", "api-topic.jsonl");
+        await Poll.UntilAsync(() => File.Exists(topic) && File.ReadAllText(topic).Contains(requestId, StringComparison.Ordinal), "the dead-letter message on the API's topic");
+        var fileQueue = Path.Combine(gateway.DataDirectory, "destinations", "sqs", "file-dlq.jsonl");
+        Assert.False(File.Exists(fileQueue) && File.ReadAllText(fileQueue).Contains(requestId, StringComparison.Ordinal));
+    }
+
     /// <summary>A function's EventInvokeConfig as in the functions file.</summary>
     internal static JsonObject Config(int? maximumRetryAttempts = null, int? maximumEventAgeInSeconds = null, string? onSuccess = null, string? onFailure = null)
     {

@@ -5,8 +5,9 @@ namespace Gateway.Async.EventInvokeConfig;
 /// <summary>
 /// Per function and qualifier (a version, an alias or <c>$LATEST</c>; an unqualified name is <c>$LATEST</c>, as on
 /// AWS): its FunctionEventInvokeConfig (or none), and the <see cref="AsyncInvokeSettings"/> the Event queue applies
-/// with the function's DeadLetterConfig target. <see cref="Effective(string, string?)"/> is one dictionary lookup on
-/// a volatile reference (called per event, allocation-free); a change builds a new dictionary and swaps it in.
+/// with the DeadLetterConfig target of the version the event runs on. <see cref="Effective(string, string?)"/> is one
+/// dictionary lookup on a volatile reference and one dead-letter lookup (called per event; it allocates only when the
+/// dead-letter target differs from the one the stored settings carry); a change builds a new dictionary and swaps it in.
 /// <para>
 /// Where a config comes from (precedence): the functions file gives each function's initial <c>$LATEST</c> config; a
 /// change through the API (Put, Update, Delete) is persisted in <c>{DataDirectory}/event-invoke-config.json</c>
@@ -22,9 +23,14 @@ internal sealed class EventInvokeConfigRegistry
     /// <summary>(function, qualifier) → state; replaced whole under <see cref="_gate"/>, read without a lock.</summary>
     private volatile Dictionary<(string Function, string Qualifier), State> _states = [];
 
-    /// <summary>Per function with a DeadLetterConfig: AWS's defaults with that target (so a lookup allocates nothing).</summary>
+    /// <summary>Per function with a DeadLetterConfig in the functions file: AWS's defaults with that target (so a lookup
+    /// of a function whose target never changed allocates nothing).</summary>
     private readonly Dictionary<string, AsyncInvokeSettings> _defaults = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string?> _deadLetters = new(StringComparer.Ordinal);
+
+    /// <summary>The DeadLetterConfig target of (function, qualifier) as it is now: UpdateFunctionConfiguration changes
+    /// it, and each version keeps its own, as on AWS.</summary>
+    private readonly Func<string, string, string?> _deadLetterOf;
 
     /// <summary>Persisted entries of functions that do not exist in this run, written back unchanged.</summary>
     private readonly List<PersistedEventInvokeConfig> _unregistered = [];
@@ -38,8 +44,10 @@ internal sealed class EventInvokeConfigRegistry
     /// <param name="log">Startup notes (which functions the persisted state overrides).</param>
     /// <param name="functionExists">Whether a function exists now (the function registry); default: the names in
     /// <paramref name="functions"/>.</param>
+    /// <param name="deadLetterOf">The dead-letter target of (function, qualifier) now (the function registry's
+    /// version); default: each function's target in <paramref name="functions"/>.</param>
     public EventInvokeConfigRegistry(IEnumerable<FunctionDefinition> functions, string region, string accountId, EventInvokeConfigStore? store, TimeProvider time,
-        Action<string>? log = null, Func<string, bool>? functionExists = null)
+        Action<string>? log = null, Func<string, bool>? functionExists = null, Func<string, string, string?>? deadLetterOf = null)
     {
         Region = region;
         AccountId = accountId;
@@ -61,6 +69,7 @@ internal sealed class EventInvokeConfigRegistry
             }
         }
         _functionExists = functionExists ?? names.Contains;
+        _deadLetterOf = deadLetterOf ?? ((function, _) => _deadLetters.GetValueOrDefault(function));
         if (store is not null)
         {
             foreach (var persisted in store.Load())
@@ -93,11 +102,16 @@ internal sealed class EventInvokeConfigRegistry
 
     /// <summary>The settings for the next Event attempt of the function as invoked (<paramref name="qualifier"/>: the
     /// version or alias named, null for an unqualified name): AWS's defaults when nothing is configured for it (or the
-    /// function is unknown). Lock-free, allocation-free.</summary>
-    public AsyncInvokeSettings Effective(string functionName, string? qualifier) =>
-        _states.TryGetValue((functionName, qualifier ?? FunctionVersions.Latest), out var state)
+    /// function is unknown), with the dead-letter target of that version as it is now. Lock-free.</summary>
+    public AsyncInvokeSettings Effective(string functionName, string? qualifier)
+    {
+        string key = qualifier ?? FunctionVersions.Latest;
+        var settings = _states.TryGetValue((functionName, key), out var state)
             ? state.Settings
             : _defaults.TryGetValue(functionName, out var defaults) ? defaults : AsyncInvokeSettings.Default;
+        string? deadLetter = _deadLetterOf(functionName, key);
+        return deadLetter == settings.DeadLetterTargetArn ? settings : settings with { DeadLetterTargetArn = deadLetter };
+    }
 
     /// <summary>The config of the function and qualifier, or null when it has none (or is unknown).</summary>
     public FunctionEventInvokeConfig? Get(string functionName, string? qualifier = null) =>
