@@ -68,10 +68,10 @@ public sealed class MetricsTests
                 && Value(text, "lambda_environments", "function=\"echo\",state=\"idle\"") == 2;
         }, "the start-up heap to be settled with the pre-forked environments ready");
 
-        // Start-up's objects are in gen2 and the young generations are nearly empty: all a collection under load
-        // still finds alive is what requests left.
+        // Start-up's objects (~3.4 MB, which gen1 held before the settle) are in gen2, and gen1 holds only what was
+        // allocated since the last settle: a few hundred KB when a loaded box spawns the environments between them.
         Assert.True(Value(text, "gateway_gc_heap_bytes", "generation=\"2\"") > 1_000_000, text);
-        Assert.True(Value(text, "gateway_gc_heap_bytes", "generation=\"1\"") < 256 * 1024, text);
+        Assert.True(Value(text, "gateway_gc_heap_bytes", "generation=\"1\"") < 1_000_000, text);
         Assert.True(Value(text, "gateway_gc_last_promoted_bytes", "kind=\"ephemeral\"") + Value(text, "gateway_gc_last_promoted_bytes", "kind=\"full_blocking\"") > 0, text);
         Assert.True(Value(text, "gateway_gc_last_pause_seconds", "kind=\"ephemeral\"") + Value(text, "gateway_gc_last_pause_seconds", "kind=\"full_blocking\"") > 0, text);
     }
