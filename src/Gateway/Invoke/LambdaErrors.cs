@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 
 namespace Gateway.Invoke;
@@ -10,10 +9,6 @@ namespace Gateway.Invoke;
 /// </summary>
 internal static class LambdaErrors
 {
-    /// <summary>Quotes, <c>+</c>, <c>&lt;</c> and the like written as themselves, as AWS's bodies have them ("Value
-    /// 'bad name!' … [a-zA-Z0-9-_]+"), not as <c>\u0027</c>: the body is JSON for API clients, never HTML.</summary>
-    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
     public static Task ResourceNotFound(HttpContext context, string message)
         => WriteAsync(context, 404, "ResourceNotFoundException", message, capitalMessage: true, type: "User");
 
@@ -62,19 +57,16 @@ internal static class LambdaErrors
         response.StatusCode = 429;
         response.Headers["x-amzn-ErrorType"] = "TooManyRequestsException";
         response.Headers.RetryAfter = retryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var body = new System.Buffers.ArrayBufferWriter<byte>(128);
-        using (var writer = new Utf8JsonWriter(body, WriterOptions))
+        // Lambda's text for its own reasons; the gateway's cap says what it is, so nobody takes it for a Lambda limit.
+        string message = reason == "GatewayEnvironmentLimitExceeded"
+            ? "Rate Exceeded. This gateway's machine-wide limit on execution environments (Gateway:MaxEnvironments) is reached: no new environment can start until one stops. This is a limit of this machine, not a Lambda limit."
+            : "Rate Exceeded.";
+        await Json.ErrorBody.SendAsync(response, "application/json", (reason, message), static (writer, body) =>
         {
-            writer.WriteStartObject();
-            writer.WriteString("Reason", reason);
+            writer.WriteString("Reason", body.reason);
             writer.WriteString("Type", "User");
-            // Lambda's text for its own reasons; the gateway's cap says what it is, so nobody takes it for a Lambda limit.
-            writer.WriteString("message", reason == "GatewayEnvironmentLimitExceeded"
-                ? "Rate Exceeded. This gateway's machine-wide limit on execution environments (Gateway:MaxEnvironments) is reached: no new environment can start until one stops. This is a limit of this machine, not a Lambda limit."
-                : "Rate Exceeded.");
-            writer.WriteEndObject();
-        }
-        await SendAsync(response, body).ConfigureAwait(false);
+            writer.WriteString("message", body.message);
+        }).ConfigureAwait(false);
     }
 
     /// <summary>Writes a refusal value (status, exception name, body).</summary>
@@ -95,26 +87,13 @@ internal static class LambdaErrors
         var response = context.Response;
         response.StatusCode = status;
         response.Headers["x-amzn-ErrorType"] = errorType;
-        var body = new System.Buffers.ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(body, WriterOptions))
+        await Json.ErrorBody.SendAsync(response, "application/json", (type, name: capitalMessage ? "Message" : "message", message), static (writer, body) =>
         {
-            writer.WriteStartObject();
-            if (type is not null)
+            if (body.type is not null)
             {
-                writer.WriteString("Type", type);
+                writer.WriteString("Type", body.type);
             }
-            writer.WriteString(capitalMessage ? "Message" : "message", message);
-            writer.WriteEndObject();
-        }
-        await SendAsync(response, body).ConfigureAwait(false);
-    }
-
-    /// <summary>The body with its Content-Length, as AWS sends its errors (not chunked): made whole first, it is
-    /// small.</summary>
-    private static async Task SendAsync(HttpResponse response, System.Buffers.ArrayBufferWriter<byte> body)
-    {
-        response.ContentType = "application/json";
-        response.ContentLength = body.WrittenCount;
-        await response.Body.WriteAsync(body.WrittenMemory).ConfigureAwait(false);
+            writer.WriteString(body.name, body.message);
+        }).ConfigureAwait(false);
     }
 }

@@ -62,6 +62,27 @@ public sealed class ResponseStreamingTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _gateway.DisposeAsync();
 
+    /// <summary>The stream read to its end: every event but InvokeComplete, in order; InvokeComplete; and how many
+    /// events came after it (0 when the gateway ends the stream as it should).</summary>
+    private static async Task<(List<EventStreamEvent> Chunks, EventStreamEvent? Complete, int ChunksAfterComplete)> ReadStreamAsync(HttpResponseMessage response)
+    {
+        var events = new EventStreamReader(await response.Content.ReadAsStreamAsync());
+        var chunks = new List<EventStreamEvent>();
+        EventStreamEvent? complete = null;
+        int afterComplete = 0;
+        while (await events.ReadAsync() is { } next)
+        {
+            if (next.EventType == "InvokeComplete")
+            {
+                complete = next;
+                continue;
+            }
+            chunks.Add(next);
+            afterComplete += complete is null ? 0 : 1;
+        }
+        return (chunks, complete, afterComplete);
+    }
+
     private static async Task<HttpResponseMessage> StreamAsync(GatewayProcess gateway, string function, string payload)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, $"/2021-11-15/functions/{function}/response-streaming-invocations")
@@ -125,19 +146,8 @@ public sealed class ResponseStreamingTests : IAsyncLifetime
     {
         using var response = await StreamAsync(_gateway, function, payload);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var events = new EventStreamReader(await response.Content.ReadAsStreamAsync());
-        var chunks = new StringBuilder();
-        EventStreamEvent? complete = null;
-        while (await events.ReadAsync() is { } next)
-        {
-            if (next.EventType == "InvokeComplete")
-            {
-                complete = next;
-                continue;
-            }
-            chunks.Append(next.Text);
-        }
-        Assert.Equal(partial ?? new string('A', 1024), chunks.ToString());
+        var (chunks, complete, _) = await ReadStreamAsync(response);
+        Assert.Equal(partial ?? new string('A', 1024), string.Concat(chunks.Select(c => c.Text)));
         Assert.NotNull(complete);
         var body = JsonDocument.Parse(complete!.Payload).RootElement;
         Assert.Equal("Unhandled", body.GetProperty("ErrorCode").GetString());
@@ -156,21 +166,10 @@ public sealed class ResponseStreamingTests : IAsyncLifetime
         using var response = await StreamAsync(_gateway, "csharp-echo", payload);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("application/vnd.amazon.eventstream", response.Content.Headers.ContentType?.MediaType);
-        var events = new EventStreamReader(await response.Content.ReadAsStreamAsync());
-        var body = new MemoryStream();
-        EventStreamEvent? complete = null;
-        while (await events.ReadAsync() is { } next)
-        {
-            if (next.EventType == "InvokeComplete")
-            {
-                complete = next;
-                continue;
-            }
-            Assert.Equal("PayloadChunk", next.EventType);
-            Assert.Null(complete); // no chunk after InvokeComplete
-            body.Write(next.Payload);
-        }
-        Assert.Equal(payload, Encoding.UTF8.GetString(body.ToArray()));
+        var (chunks, complete, chunksAfterComplete) = await ReadStreamAsync(response);
+        Assert.All(chunks, c => Assert.Equal("PayloadChunk", c.EventType));
+        Assert.Equal(0, chunksAfterComplete); // no chunk after InvokeComplete
+        Assert.Equal(payload, Encoding.UTF8.GetString(chunks.SelectMany(c => c.Payload).ToArray()));
         Assert.NotNull(complete);
         Assert.False(JsonDocument.Parse(complete!.Payload).RootElement.TryGetProperty("ErrorCode", out _), complete.Text);
     }

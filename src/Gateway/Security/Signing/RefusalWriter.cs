@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 
 namespace Gateway.Security.Signing;
@@ -17,9 +16,6 @@ internal enum RefusalShape
 
 internal static class RefusalWriter
 {
-    /// <summary>AWS's bodies carry ' and + as they are (the default encoder would write \u0027 and \u002B).</summary>
-    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
     public static async Task WriteAsync(HttpContext context, SigningRefusal refusal, RefusalShape shape)
     {
         var response = context.Response;
@@ -31,20 +27,15 @@ internal static class RefusalWriter
         response.StatusCode = shape == RefusalShape.AwsJson ? StatusCodes.Status400BadRequest : refusal.Status;
         response.Headers["x-amzn-ErrorType"] = refusal.ErrorType;
         response.Headers["x-amzn-RequestId"] = Guid.NewGuid().ToString();
-        response.ContentType = shape == RefusalShape.AwsJson ? "application/x-amz-json-1.1" : "application/json";
-        // Made whole first, so it goes out with a Content-Length as AWS's does (not chunked); it is small.
-        var body = new System.Buffers.ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(body, WriterOptions))
-        {
-            writer.WriteStartObject();
-            if (shape == RefusalShape.AwsJson)
+        // ' and + as they are, and a Content-Length (Json/ErrorBody.cs), as AWS sends its refusals.
+        await Json.ErrorBody.SendAsync(response, shape == RefusalShape.AwsJson ? "application/x-amz-json-1.1" : "application/json", (refusal, shape),
+            static (writer, body) =>
             {
-                writer.WriteString("__type", refusal.ErrorType);
-            }
-            writer.WriteString("message", refusal.Message);
-            writer.WriteEndObject();
-        }
-        response.ContentLength = body.WrittenCount;
-        await response.Body.WriteAsync(body.WrittenMemory, context.RequestAborted).ConfigureAwait(false);
+                if (body.shape == RefusalShape.AwsJson)
+                {
+                    writer.WriteString("__type", body.refusal.ErrorType);
+                }
+                writer.WriteString("message", body.refusal.Message);
+            }, context.RequestAborted).ConfigureAwait(false);
     }
 }
