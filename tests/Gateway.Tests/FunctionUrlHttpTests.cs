@@ -84,7 +84,7 @@ public sealed class FunctionUrlHttpTests : IAsyncLifetime
     [Fact]
     public async Task Curl_with_query_repeated_headers_and_cookies_reaches_the_function_as_AWSs_event()
     {
-        var (_, head, body) = await CurlAsync("-X", "POST", $"{_functionUrl}echo/x%2Fy?a=1&a=2&b=%2Fc",
+        var (_, head, body) = await CurlAsync("-X", "POST", $"{_functionUrl}echo/x%2Fy%20z?a=1&a=2&b=%2Fc&p=a+b&q=a%2Bb",
             "-H", "X-Multi: one", "-H", "X-Multi: two", "-H", "Cookie: c1=v1; c2=v2",
             "-H", "Content-Type: application/json", "-A", "curl-test/1", "--data-binary", "{\"n\":1}");
         Assert.StartsWith("HTTP/1.1 200", head);
@@ -94,15 +94,19 @@ public sealed class FunctionUrlHttpTests : IAsyncLifetime
         var e = JsonDocument.Parse(body).RootElement;
         Assert.Equal("2.0", e.GetProperty("version").GetString());
         Assert.Equal("$default", e.GetProperty("routeKey").GetString());
-        Assert.Equal("/echo/x%2Fy", e.GetProperty("rawPath").GetString());
-        Assert.Equal("a=1&a=2&b=%2Fc", e.GetProperty("rawQueryString").GetString());
-        Assert.Equal("1,2", e.GetProperty("queryStringParameters").GetProperty("a").GetString());
-        Assert.Equal("/c", e.GetProperty("queryStringParameters").GetProperty("b").GetString());
+        Assert.Equal("/echo/x%2Fy%20z", e.GetProperty("rawPath").GetString());
+        Assert.Equal("a=1&a=2&b=%2Fc&p=a+b&q=a%2Bb", e.GetProperty("rawQueryString").GetString());
+        var query = e.GetProperty("queryStringParameters");
+        Assert.Equal("1,2", query.GetProperty("a").GetString());
+        Assert.Equal("/c", query.GetProperty("b").GetString());
+        // As a real function URL hands them over (an event captured in 2026): '+' is a space, %2B a plus.
+        Assert.Equal("a b", query.GetProperty("p").GetString());
+        Assert.Equal("a+b", query.GetProperty("q").GetString());
         Assert.Equal(["c1=v1", "c2=v2"], e.GetProperty("cookies").EnumerateArray().Select(c => c.GetString()!).ToArray());
         var headers = e.GetProperty("headers");
         Assert.Equal("one,two", headers.GetProperty("x-multi").GetString());
         Assert.Equal("application/json", headers.GetProperty("content-type").GetString());
-        Assert.False(headers.TryGetProperty("cookie", out _));
+        Assert.Equal("c1=v1; c2=v2", headers.GetProperty("cookie").GetString()); // kept as well as split, as AWS does
         Assert.Equal("127.0.0.1", headers.GetProperty("x-forwarded-for").GetString());
         Assert.Equal("{\"n\":1}", e.GetProperty("body").GetString());
         Assert.False(e.GetProperty("isBase64Encoded").GetBoolean());
@@ -114,10 +118,23 @@ public sealed class FunctionUrlHttpTests : IAsyncLifetime
         Assert.Matches(@"^\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d \+0000$", rc.GetProperty("time").GetString());
         var http = rc.GetProperty("http");
         Assert.Equal("POST", http.GetProperty("method").GetString());
-        Assert.Equal("/echo/x%2Fy", http.GetProperty("path").GetString());
+        Assert.Equal("/echo/x/y z", http.GetProperty("path").GetString()); // rawPath decoded
         Assert.Equal("HTTP/1.1", http.GetProperty("protocol").GetString());
         Assert.Equal("curl-test/1", http.GetProperty("userAgent").GetString());
         Assert.Matches(@"(?im)^x-amzn-RequestId: " + rc.GetProperty("requestId").GetString(), head);
+    }
+
+    [Fact]
+    public async Task Errors_carry_the_CORS_headers_too()
+    {
+        // "Lambda automatically adds the CORS headers to all responses through the function URL": a browser must see
+        // the 502, not a CORS failure.
+        using var request = new HttpRequestMessage(HttpMethod.Get, PathForm("/error"));
+        request.Headers.Add("Origin", "https://app.example.com");
+        using var failed = await _gateway.Client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.BadGateway, failed.StatusCode);
+        Assert.Equal("https://app.example.com", failed.Headers.GetValues("Access-Control-Allow-Origin").Single());
+        Assert.Equal("x-echo", failed.Headers.GetValues("Access-Control-Expose-Headers").Single());
     }
 
     [Fact]

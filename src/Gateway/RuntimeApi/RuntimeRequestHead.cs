@@ -43,6 +43,9 @@ internal struct RuntimeRequestHead
     /// with a JSON prelude and 8 NUL bytes (function URLs). A flag, not a string: the hot path allocates nothing.</summary>
     public bool HttpIntegrationResponse;
 
+    /// <summary>Content-Type, when sent: what a plain stream is served as through a function URL.</summary>
+    public string? ContentType;
+
     /// <summary>True when the request id in the path did not fit the id buffer (it cannot be a valid id).</summary>
     public bool RequestIdTooLong;
 }

@@ -139,12 +139,32 @@ internal static class RuntimeRequestParser
         else if (Ascii.EqualsIgnoreCase(name, "Content-Type"u8))
         {
             result.HttpIntegrationResponse = Ascii.EqualsIgnoreCase(value, "application/vnd.awslambda.http-integration-response"u8);
+            result.ContentType = KnownContentType(value);
         }
         else if (Ascii.EqualsIgnoreCase(name, "Lambda-Runtime-Function-Response-Mode"u8))
         {
             result.ResponseMode = System.Text.Encoding.UTF8.GetString(value);
         }
         return true;
+    }
+
+    /// <summary>The Content-Type a runtime sent (a streamed body's type: responseStream.setContentType). The common ones
+    /// are shared strings, so a runtime that labels every /response allocates nothing for it.</summary>
+    private static string KnownContentType(ReadOnlySpan<byte> value)
+    {
+        if (Ascii.EqualsIgnoreCase(value, "application/json"u8))
+        {
+            return "application/json";
+        }
+        if (Ascii.EqualsIgnoreCase(value, "application/octet-stream"u8))
+        {
+            return Streaming.StreamContentTypes.Default;
+        }
+        if (Ascii.EqualsIgnoreCase(value, "application/vnd.awslambda.http-integration-response"u8))
+        {
+            return Streaming.StreamContentTypes.HttpIntegration;
+        }
+        return System.Text.Encoding.UTF8.GetString(value);
     }
 
     /// <summary>Maps the path to a route; copies the request id of /invocation/{id}/… into <paramref name="idBuffer"/>.</summary>

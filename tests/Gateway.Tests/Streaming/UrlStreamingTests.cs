@@ -19,6 +19,18 @@ public sealed class UrlStreamingTests : IAsyncLifetime
             responseStream.end();
             return;
           }
+          if (event.rawPath === '/typed') {
+            responseStream.setContentType('text/html');
+            responseStream.write('<p>typed</p>');
+            responseStream.end();
+            return;
+          }
+          if (event.rawPath === '/length') {
+            const http = awslambda.HttpResponseStream.from(responseStream, { statusCode: 200, headers: { 'content-length': '3' } });
+            http.write('abcdef');
+            http.end();
+            return;
+          }
           const http = awslambda.HttpResponseStream.from(responseStream, {
             statusCode: 201, headers: { 'content-type': 'text/plain', 'x-streamed': 'yes' }, cookies: ['a=1; Path=/'],
           });
@@ -29,8 +41,14 @@ public sealed class UrlStreamingTests : IAsyncLifetime
         });
         """;
 
+    /// <summary>An ordinary handler (no streamifyResponse) behind a RESPONSE_STREAM URL.</summary>
+    private const string BufferedHandler = """
+        exports.handler = async (event) => ({ statusCode: 201, headers: { 'x-mapped': 'yes' }, body: 'from ' + event.rawPath });
+        """;
+
     private GatewayProcess _gateway = null!;
     private string _urlId = "";
+    private string _bufferedUrlId = "";
 
     public async Task InitializeAsync()
     {
@@ -42,6 +60,12 @@ public sealed class UrlStreamingTests : IAsyncLifetime
             new JsonObject { ["AuthType"] = "NONE", ["InvokeMode"] = "RESPONSE_STREAM" }, HttpStatusCode.Created);
         await _gateway.AllowPublicUrlAsync("url-stream");
         _urlId = new Uri(created["FunctionUrl"]!.GetValue<string>()).Host.Split('.')[0];
+
+        await _gateway.CreateRuntimeFunctionAsync("url-not-streaming", "nodejs20.x", "index.handler", RuntimeFunctions.Sources(("index.js", BufferedHandler)));
+        var buffered = await _gateway.SendAsync(HttpMethod.Post, "/2021-10-31/functions/url-not-streaming/url",
+            new JsonObject { ["AuthType"] = "NONE", ["InvokeMode"] = "RESPONSE_STREAM" }, HttpStatusCode.Created);
+        await _gateway.AllowPublicUrlAsync("url-not-streaming");
+        _bufferedUrlId = new Uri(buffered["FunctionUrl"]!.GetValue<string>()).Host.Split('.')[0];
     }
 
     public async Task DisposeAsync() => await _gateway.DisposeAsync();
@@ -86,5 +110,36 @@ public sealed class UrlStreamingTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("application/octet-stream", response.Content.Headers.ContentType!.MediaType);
         Assert.Equal("plain body", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task A_plain_stream_keeps_the_content_type_the_function_set()
+    {
+        using var response = await _gateway.Client.GetAsync($"/_url/{_urlId}/typed").WithTimeout(60_000);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/html", response.Content.Headers.ContentType!.MediaType);
+        Assert.Equal("<p>typed</p>", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task A_prelude_content_length_is_passed_on_renamed_and_does_not_cut_the_body()
+    {
+        using var response = await _gateway.Client.GetAsync($"/_url/{_urlId}/length").WithTimeout(60_000);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("abcdef", await response.Content.ReadAsStringAsync());
+        Assert.Equal("3", response.Headers.GetValues("x-amzn-Remapped-Content-Length").Single());
+    }
+
+    [Fact]
+    public async Task A_function_that_does_not_stream_has_its_result_sent_as_it_is()
+    {
+        // As AWS answers (LocalStack's AWS-validated test_lambda_url_echo_invoke[RESPONSE_STREAM]): the envelope is
+        // the body, not taken apart into a status and headers as a BUFFERED URL would.
+        using var response = await _gateway.Client.GetAsync($"/_url/{_bufferedUrlId}/x").WithTimeout(60_000);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.False(response.Headers.Contains("x-mapped"));
+        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.Equal(201, body["statusCode"]!.GetValue<int>());
+        Assert.Equal("from /x", body["body"]!.GetValue<string>());
     }
 }

@@ -46,6 +46,10 @@ internal sealed class FunctionUrlInvoker(FunctionResolver resolver, Hosting.Func
             UrlCors.WritePreflight(request, response, route.Cors!);
             return;
         }
+        // "Lambda automatically adds the CORS headers to all responses through the function URL" (urls-configuration):
+        // the 413, 429 and 502 below carry them too, so a browser sees the status rather than a CORS failure. The
+        // function's own answer sets them again after its headers, so the configured ones win there.
+        UrlCors.AddToResponse(request, response, route.Cors);
 
         // 2. The function behind the URL ($LATEST or the URL's alias).
         if (!SyncDispatch.TryResolve(resolver, host, route.FunctionName, route.Qualifier, out var reference, out var target, out var function, out var pool, out var error))
@@ -156,9 +160,10 @@ internal sealed class FunctionUrlInvoker(FunctionResolver resolver, Hosting.Func
             await lease.RunAsync().ConfigureAwait(false);
             Tracing.InvocationTracing.RunEnded(invocation);
 
-            // 5. The function's result as an HTTP response (streamed already, for a function that streamed).
-            if (stream is not null && await FunctionUrlStreaming.EndAsync(stream).ConfigureAwait(false))
+            // 5. The function's result as an HTTP response: streamed already (RESPONSE_STREAM), else mapped (BUFFERED).
+            if (stream is not null)
             {
+                await FunctionUrlStreaming.EndAsync(stream).ConfigureAwait(false);
                 return;
             }
             await WriteResponseAsync(context, route, invocation).ConfigureAwait(false);

@@ -24,7 +24,6 @@ internal static class FunctionUrlStreaming
         return sink;
     }
 
-    /// <summary>Ends the streamed response; false when the function did not stream and its result is to be mapped
-    /// as a BUFFERED URL's.</summary>
-    public static ValueTask<bool> EndAsync(UrlStreamResponse sink) => sink.CompleteAsync();
+    /// <summary>Ends the streamed response (a function that did not stream has its whole result sent as the body).</summary>
+    public static ValueTask EndAsync(UrlStreamResponse sink) => sink.CompleteAsync();
 }

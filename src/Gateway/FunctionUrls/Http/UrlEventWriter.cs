@@ -24,7 +24,11 @@ internal readonly record struct UrlEventContext(FunctionUrlRoute Route, string R
 /// and there is no <c>authorizer</c>/<c>authentication</c> member for NONE.</item>
 /// <item><c>cookies</c>, <c>queryStringParameters</c> and <c>body</c> are left out when there are none;
 /// <c>pathParameters</c>/<c>stageVariables</c> are never written.</item>
-/// <item>The <c>cookie</c> header moves to <c>cookies</c>; hop-by-hop headers (<c>connection</c>, …) are dropped;
+/// <item>The <c>cookie</c> header is split into <c>cookies</c> and also kept in <c>headers</c>; <c>http.path</c> is
+/// <c>rawPath</c> percent-decoded; a <c>+</c> in the query string is a space in <c>queryStringParameters</c> (an event
+/// captured from a real function URL in 2026: hotsock/voker <c>vokerhttp/testdata/functionurl-request.json</c>, where
+/// <c>literalPlus=a+b</c> arrives as <c>"a b"</c> and <c>/capture/space%20value</c> as <c>"/capture/space value"</c>).
+/// Hop-by-hop headers (<c>connection</c>, …) are dropped;
 /// <c>x-amzn-trace-id</c>, <c>x-forwarded-for</c>, <c>x-forwarded-port</c>, <c>x-forwarded-proto</c> are the
 /// platform's (a client's own values are replaced).</item>
 /// </list>
@@ -104,6 +108,11 @@ internal static class UrlEventWriter
                 continue;
             }
             WriteLowerName(w, header.Key, lower);
+            if (header.Value.Count > 1 && header.Key.Equals("Cookie", StringComparison.OrdinalIgnoreCase))
+            {
+                w.WriteStringValue(string.Join("; ", header.Value.ToArray())); // cookie pieces join with "; " (RFC 9113 §8.2.3)
+                continue;
+            }
             WriteJoined(w, header.Value);
         }
         w.WriteString("x-amzn-trace-id"u8, context.TraceId);
@@ -128,7 +137,7 @@ internal static class UrlEventWriter
         w.WriteString("domainPrefix"u8, context.Route.UrlId);
         w.WriteStartObject("http"u8);
         w.WriteString("method"u8, request.Method);
-        w.WriteString("path"u8, context.RawPath);
+        w.WriteString("path"u8, DecodePath(context.RawPath));
         w.WriteString("protocol"u8, request.Protocol);
         w.WriteString("sourceIp"u8, sourceIp);
         w.WriteString("userAgent"u8, headers.UserAgent.ToString());
@@ -172,8 +181,7 @@ internal static class UrlEventWriter
     }
 
     private static bool IsLeftOut(string name) =>
-        name.Equals("Cookie", StringComparison.OrdinalIgnoreCase)
-        || name.Equals("Connection", StringComparison.OrdinalIgnoreCase)
+        name.Equals("Connection", StringComparison.OrdinalIgnoreCase)
         || name.Equals("Keep-Alive", StringComparison.OrdinalIgnoreCase)
         || name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase)
         || name.Equals("Upgrade", StringComparison.OrdinalIgnoreCase)
@@ -242,8 +250,20 @@ internal static class UrlEventWriter
         w.WriteEndObject();
     }
 
-    /// <summary>Percent-decoding only: a '+' stays a '+', as AWS leaves it (it is not form decoding).</summary>
-    private static string Decode(ReadOnlySpan<char> part) => part.Contains('%') ? Uri.UnescapeDataString(part) : part.ToString();
+    /// <summary>A query key or value as AWS hands it over: '+' is a space and %XX is decoded, so <c>a+b</c> is
+    /// <c>"a b"</c> and <c>a%2Bb</c> is <c>"a+b"</c> (the recorded event in the class remarks).</summary>
+    private static string Decode(ReadOnlySpan<char> part)
+    {
+        if (!part.ContainsAny('%', '+'))
+        {
+            return part.ToString();
+        }
+        string spaced = part.ToString().Replace('+', ' ');
+        return spaced.Contains('%') ? Uri.UnescapeDataString(spaced) : spaced;
+    }
+
+    /// <summary><c>requestContext.http.path</c>: the raw path percent-decoded ('+' stays: it is not form data).</summary>
+    private static string DecodePath(string rawPath) => rawPath.Contains('%') ? Uri.UnescapeDataString(rawPath) : rawPath;
 
     /// <returns>Whether the body went in base64.</returns>
     private static bool WriteBody(Utf8JsonWriter w, PooledPayload body, bool text)

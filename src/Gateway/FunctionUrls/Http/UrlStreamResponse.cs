@@ -11,7 +11,10 @@ namespace Gateway.FunctionUrls.Http;
 /// <c>Content-Type: application/vnd.awslambda.http-integration-response</c> (aws-lambda-ric's
 /// <c>awslambda.HttpResponseStream.from(stream, {statusCode, headers, cookies})</c>) begins its body with a JSON prelude
 /// and 8 NUL bytes: the prelude sets the status, headers and Set-Cookie lines, and only the bytes after the NULs are the
-/// body. Any other stream is the body itself, sent as 200 with <c>Content-Type: application/octet-stream</c>.
+/// body. Any other stream is the body itself, sent as 200 with the runtime's Content-Type (<c>responseStream.setContentType</c>),
+/// <c>application/octet-stream</c> when it set none. A function that does not stream at all has its result sent as it
+/// is, not taken apart as a BUFFERED URL's would be: LocalStack's AWS-validated
+/// <c>test_lambda_url_echo_invoke[RESPONSE_STREAM]</c> reads <c>{"statusCode":200,"body":"…"}</c> back as the body.
 /// </summary>
 /// <remarks>
 /// The prelude is the only part held back (at most <see cref="MaxPrelude"/> bytes, until its 8 NULs arrive); every body
@@ -66,7 +69,7 @@ internal sealed class UrlStreamResponse(HttpResponse response, Invocation invoca
                     _prelude = null;
                     return await FlushAsync().ConfigureAwait(false);
                 }
-                StartPlain(StatusCodes.Status200OK);
+                StartPlain(StatusCodes.Status200OK, contentType);
             }
             foreach (var segment in chunk)
             {
@@ -86,39 +89,38 @@ internal sealed class UrlStreamResponse(HttpResponse response, Invocation invoca
     }
 
     /// <summary>Ends the response once the invocation is complete. A failure before any byte was sent is a 502
-    /// (as a buffered URL answers it); after that the status is out, and the body just ends. False when the function
-    /// did not stream at all (an ordinary /response): the caller then maps its result as for a BUFFERED URL.</summary>
-    public async ValueTask<bool> CompleteAsync()
+    /// (as a buffered URL answers it); after that the status is out, and the body just ends. A function that did not
+    /// stream (an ordinary /response) has its result sent now, whole, as the body.</summary>
+    public async ValueTask CompleteAsync()
     {
         await _gate.WaitAsync().ConfigureAwait(false);
         try
         {
             if (_ended)
             {
-                return true;
+                return;
             }
             _ended = true;
-            if (!_started && invocation.FunctionError is null && _prelude is null && invocation.Response.Length > 0)
-            {
-                return false;
-            }
             if (!_started)
             {
                 if (invocation.FunctionError is not null || _prelude is not null)
                 {
-                    StartPlain(StatusCodes.Status502BadGateway);
-                    response.ContentType = "application/json";
+                    StartPlain(StatusCodes.Status502BadGateway, "application/json");
                     await response.Body.WriteAsync("""{"Message":"Internal Server Error"}"""u8.ToArray()).ConfigureAwait(false);
-                    return true;
+                    return;
                 }
-                StartPlain(StatusCodes.Status200OK);
+                // Did not stream: the result as it is (a runtime's buffered /response is JSON).
+                StartPlain(StatusCodes.Status200OK, "application/json");
+                foreach (var segment in invocation.Response.Segments)
+                {
+                    response.BodyWriter.Write(segment);
+                }
             }
             await response.BodyWriter.FlushAsync().ConfigureAwait(false);
-            return true;
         }
         catch (Exception ex) when (ex is IOException or InvalidOperationException or OperationCanceledException)
         {
-            return true;
+            // The caller left: nothing more to send.
         }
         finally
         {
@@ -136,11 +138,11 @@ internal sealed class UrlStreamResponse(HttpResponse response, Invocation invoca
         return !_ended;
     }
 
-    private void StartPlain(int status)
+    private void StartPlain(int status, string? contentType = null)
     {
         _started = true;
         response.StatusCode = status;
-        response.ContentType = StreamContentTypes.Default;
+        response.ContentType = string.IsNullOrEmpty(contentType) ? StreamContentTypes.Default : contentType;
     }
 
     /// <summary>Status, headers and cookies from the prelude <c>{"statusCode":…,"headers":{…},"cookies":[…]}</c>;
@@ -160,7 +162,18 @@ internal sealed class UrlStreamResponse(HttpResponse response, Invocation invoca
             {
                 foreach (var header in headers.EnumerateObject())
                 {
-                    response.Headers[header.Name] = header.Value.ValueKind == JsonValueKind.String ? header.Value.GetString() : header.Value.GetRawText();
+                    string? value = header.Value.ValueKind == JsonValueKind.String ? header.Value.GetString() : header.Value.GetRawText();
+                    if (IsFraming(header.Name))
+                    {
+                        // The gateway frames the stream (chunked). A function's Content-Length, sent on, would cut the
+                        // body short; AWS passes it on renamed (cargo-lambda#862: "the header becomes x-amzn-remapped-…").
+                        if (header.Name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
+                        {
+                            response.Headers["x-amzn-Remapped-Content-Length"] = value;
+                        }
+                        continue;
+                    }
+                    response.Headers[header.Name] = value;
                 }
             }
             if (root.TryGetProperty("cookies", out var cookies) && cookies.ValueKind == JsonValueKind.Array)
@@ -184,4 +197,9 @@ internal sealed class UrlStreamResponse(HttpResponse response, Invocation invoca
             StartPlain(StatusCodes.Status502BadGateway);
         }
     }
+
+    private static bool IsFraming(string name) =>
+        name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Connection", StringComparison.OrdinalIgnoreCase);
 }
