@@ -90,8 +90,13 @@ internal sealed class GatewayOptions
     /// <summary>Bandwidth cap on the rest of a streamed response, bytes per second (AWS: 2 MBps); 0 for none.</summary>
     public long StreamBytesPerSecond { get; set; } = 2L * 1024 * 1024;
 
-    /// <summary>How long an environment may take from spawn to its first /next (AWS: 10 s).</summary>
+    /// <summary>How long an on-demand environment's init may take before it goes on in the invoke phase, within the
+    /// function's timeout (AWS: 10 s).</summary>
     public double InitTimeoutSeconds { get; set; } = 10;
+
+    /// <summary>How long a pre-forked (provisioned) environment's init may take; the function's timeout when that is
+    /// longer (AWS: "130 seconds or the configured function timeout (maximum 900 seconds), whichever is higher").</summary>
+    public double ProvisionedInitTimeoutSeconds { get; set; } = 130;
 
     /// <summary>Echo every function log line to the gateway's console (prefixed with the function name).</summary>
     public bool EchoFunctionLogs { get; set; } = true;

@@ -24,7 +24,9 @@ public sealed partial class LayerTests : IAsyncLifetime
     /// <summary>A bash custom runtime answering with the contents of one.txt, two.txt and shared.txt from its /opt:
     /// <c>GATEWAY_OPT_DIR</c> where the worker's environment names it, else the last LD_LIBRARY_PATH entry
     /// (<c>{opt}/lib</c>, which the gateway has always set).</summary>
-    private static byte[] OptReader() => FunctionZip.Build(("bootstrap", """
+    private static byte[] OptReader() => FunctionZip.Build(("bootstrap", OptReaderScript, 0b111_101_101));
+
+    private const string OptReaderScript = """
         #!/bin/bash
         set -euo pipefail
         api="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime"
@@ -37,7 +39,8 @@ public sealed partial class LayerTests : IAsyncLifetime
           body="{\"one\":\"$(cat "$opt/one.txt" 2>/dev/null || echo missing)\",\"two\":\"$(cat "$opt/two.txt" 2>/dev/null || echo missing)\",\"shared\":\"$(cat "$opt/shared.txt")\"}"
           curl -sS -o /dev/null -X POST --data-binary "$body" "$api/invocation/$id/response"
         done
-        """.Replace("\r", ""), 0b111_101_101));
+
+        """;
 
     private static byte[] LayerOne() => FunctionZip.Build(("one.txt", "one", Mode644), ("shared.txt", "from layer one", Mode644));
 
@@ -193,6 +196,22 @@ public sealed partial class LayerTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
         }
         Assert.Equal("""{"LayerVersions":[]}""", await _gateway.Client.GetStringAsync("/2018-10-31/layers/layerdoesnotexist/versions").WithTimeout());
+    }
+
+    [Fact]
+    public async Task A_custom_runtime_in_a_layer_runs_a_function_whose_code_has_no_bootstrap()
+    {
+        // AWS's custom-runtime tutorial: the bootstrap in a layer (/opt/bootstrap), "Lambda uses this runtime, but only
+        // if you remove it from the function's deployment package".
+        var runtime = await PublishAsync("bash-runtime", FunctionZip.Build(
+            ("bootstrap", OptReaderScript, 0b111_101_101), ("one.txt", "one", Mode644), ("shared.txt", "from the runtime layer", Mode644)));
+        using (var created = await CreateAsync("runtime-from-layer", [runtime["LayerVersionArn"]!.GetValue<string>()],
+            FunctionZip.Build(("function.sh", "function handler () { :; }\n", Mode644))))
+        {
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
+        await _gateway.WaitUntilReadyAsync("runtime-from-layer");
+        Assert.Equal("""{"one":"one","two":"missing","shared":"from the runtime layer"}""", await InvokeTextAsync(_gateway, "runtime-from-layer"));
     }
 
     [Fact]

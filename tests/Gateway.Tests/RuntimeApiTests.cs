@@ -204,6 +204,26 @@ public class RuntimeApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_oversized_error_ends_the_invocation_too_and_is_not_delivered_again()
+    {
+        var (invoke, socket, _) = await StartInvocationAsync("{}");
+        using var runtime = await RawHttp.ConnectUnixAsync(socket);
+        var requestId = (await runtime.RequestAsync("GET", Next)).Headers["Lambda-Runtime-Aws-Request-Id"];
+
+        await runtime.SendAsync($"POST /2018-06-01/runtime/invocation/{requestId}/error HTTP/1.1\r\nHost: x\r\nContent-Length: 104857600\r\n\r\n");
+        var refused = await runtime.ReadResponseAsync().WithTimeout();
+
+        Assert.Equal(413, refused.Status);
+        using var response = await invoke.WithTimeout();
+        Assert.Equal("Unhandled", response.Headers.GetValues("X-Amz-Function-Error").Single());
+        Assert.Equal("""{"errorMessage":"Response payload size exceeded maximum allowed payload size (6291556 bytes).","errorType":"Function.ResponseSizeTooLarge"}""", await response.Content.ReadAsStringAsync());
+        // The runtime's next /next waits for a new invocation: the refused one is over, not handed out again.
+        using var again = await RawHttp.ConnectUnixAsync(socket);
+        await again.SendAsync("GET " + Next + " HTTP/1.1\r\nHost: x\r\n\r\n");
+        await Assert.ThrowsAnyAsync<TimeoutException>(() => again.ReadResponseAsync().WithTimeout(1_000));
+    }
+
+    [Fact]
     public async Task A_runtime_cannot_answer_for_another_environments_invocation()
     {
         var (invokeA, socketA, _) = await StartInvocationAsync("\"a\"");

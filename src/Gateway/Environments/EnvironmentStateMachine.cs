@@ -22,6 +22,14 @@ namespace Gateway.Environments;
 /// Deadlines are a due timestamp, and the timer is only a prompt to look at the clock: a timer that fires after its
 /// deadline was cleared or replaced (the invocation ended first, a new one began) finds nothing due and does nothing.
 /// </para>
+/// <para>
+/// An on-demand environment's init that outlives the init phase's limit (AWS: 10 s) is not the end of it: "Lambda retries
+/// the Init phase at the time of the first function invocation with the configured function timeout"
+/// (lambda-runtime-environment.html). Here init goes on in the invoke phase (<see cref="InitInInvokePhase"/>): from the
+/// moment an invocation waits for it, init and that invocation together have the function's timeout, and a REPORT
+/// after it has no Init Duration. AWS starts that second init afresh; this one lets the first run on (a process that
+/// has done 10 s of work is not thrown away), so the caller waits less than on AWS, never more.
+/// </para>
 /// </remarks>
 internal sealed class EnvironmentStateMachine : IDisposable
 {
@@ -30,6 +38,7 @@ internal sealed class EnvironmentStateMachine : IDisposable
     private readonly TimeProvider _time;
     private readonly TimeSpan _initTimeout;
     private readonly TimeSpan _invocationTimeout;
+    private readonly bool _initGoesOnInInvoke;
     private readonly Action _onDeadline;
     private readonly ITimer _timer;
 
@@ -39,14 +48,20 @@ internal sealed class EnvironmentStateMachine : IDisposable
     private long _spawnTimestamp;
     private DeadlineKind _deadlineKind;
     private long _deadlineTimestamp;
+    private long _invokePhaseTimestamp;
+    private bool _invokePhaseClockStarted;
+    private TimeSpan _initSpentInInvoke;
 
     /// <param name="onDeadline">Called (on a timer thread) when a deadline may have passed; the owner then calls
     /// <see cref="OnDeadline"/> under its lock.</param>
-    public EnvironmentStateMachine(TimeProvider time, TimeSpan initTimeout, TimeSpan invocationTimeout, Action onDeadline)
+    /// <param name="initGoesOnInInvoke">On demand: an init past <paramref name="initTimeout"/> goes on in the invoke phase
+    /// (see the remarks). Provisioned: <paramref name="initTimeout"/> is the end of it.</param>
+    public EnvironmentStateMachine(TimeProvider time, TimeSpan initTimeout, TimeSpan invocationTimeout, Action onDeadline, bool initGoesOnInInvoke = false)
     {
         _time = time;
         _initTimeout = initTimeout;
         _invocationTimeout = invocationTimeout;
+        _initGoesOnInInvoke = initGoesOnInInvoke;
         _onDeadline = onDeadline;
         _timer = time.CreateTimer(static s => ((EnvironmentStateMachine)s!)._onDeadline(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
@@ -56,8 +71,15 @@ internal sealed class EnvironmentStateMachine : IDisposable
     /// <summary>The runtime reached its first /next (init succeeded) at some point.</summary>
     public bool EverReady { get; private set; }
 
-    /// <summary>Spawn to first /next, /init/error or exit during init; null until one of those (and after an init timeout).</summary>
+    /// <summary>Spawn to first /next, /init/error or exit during init; null until one of those (and after an init timeout,
+    /// and for an init that went on in the invoke phase: its time is the invocation's).</summary>
     public double? InitDurationMs { get; private set; }
+
+    /// <summary>Init outlived the init phase's limit and goes on in the invoke phase (see the remarks).</summary>
+    public bool InitInInvokePhase { get; private set; }
+
+    /// <summary>Milliseconds of init in the invoke phase so far: since an invocation began waiting for it.</summary>
+    public double MillisecondsInInvokePhase => _invokePhaseClockStarted ? _time.GetElapsedTime(_invokePhaseTimestamp).TotalMilliseconds : 0;
 
     /// <summary>Delivered to the runtime and not answered yet.</summary>
     public Invocation? Current => _current;
@@ -93,6 +115,10 @@ internal sealed class EnvironmentStateMachine : IDisposable
                 return AssignResult.DeliverNow;
             case EnvironmentState.Starting or EnvironmentState.Idle or EnvironmentState.AwaitingNext:
                 _pending = invocation;
+                if (State == EnvironmentState.Starting && InitInInvokePhase && _deadlineKind == DeadlineKind.None)
+                {
+                    StartInvokePhaseClock(); // the first invocation after the init phase's limit: its timeout starts now
+                }
                 return AssignResult.Pending;
             default:
                 return AssignResult.Refused;
@@ -106,7 +132,15 @@ internal sealed class EnvironmentStateMachine : IDisposable
         switch (State)
         {
             case EnvironmentState.Starting:
-                InitDurationMs = MillisecondsSinceSpawn;
+                if (InitInInvokePhase)
+                {
+                    // The waiting invocation's timeout has been running since it began waiting for this init.
+                    _initSpentInInvoke = _pending is null ? TimeSpan.Zero : TimeSpan.FromMilliseconds(MillisecondsInInvokePhase);
+                }
+                else
+                {
+                    InitDurationMs = MillisecondsSinceSpawn;
+                }
                 EverReady = true;
                 firstReady = true;
                 Disarm();
@@ -217,6 +251,15 @@ internal sealed class EnvironmentStateMachine : IDisposable
         _deadlineKind = DeadlineKind.None;
         if (kind == DeadlineKind.Init && State == EnvironmentState.Starting)
         {
+            if (_initGoesOnInInvoke && !InitInInvokePhase)
+            {
+                InitInInvokePhase = true;
+                if (_pending is not null)
+                {
+                    StartInvokePhaseClock();
+                }
+                return new DeadlineStep(DeadlineKind.InitMovedToInvoke, null);
+            }
             State = EnvironmentState.Dead;
             return new DeadlineStep(DeadlineKind.Init, TakePending());
         }
@@ -232,7 +275,7 @@ internal sealed class EnvironmentStateMachine : IDisposable
     /// <summary>The process exited: the invocations it held (claimed), the one in progress and the one waiting.</summary>
     public ExitStep OnExit()
     {
-        if (State == EnvironmentState.Starting)
+        if (State == EnvironmentState.Starting && !InitInInvokePhase)
         {
             InitDurationMs ??= MillisecondsSinceSpawn;
         }
@@ -257,8 +300,23 @@ internal sealed class EnvironmentStateMachine : IDisposable
     {
         State = EnvironmentState.Busy;
         _current = invocation;
-        invocation.DeadlineUnixMs = _time.GetUtcNow().ToUnixTimeMilliseconds() + (long)_invocationTimeout.TotalMilliseconds;
-        Arm(DeadlineKind.Invocation, _invocationTimeout);
+        // After an init in the invoke phase, the first invocation has what that init left of its timeout.
+        var timeout = _invocationTimeout - _initSpentInInvoke;
+        _initSpentInInvoke = TimeSpan.Zero;
+        if (timeout < MinimumWait)
+        {
+            timeout = MinimumWait;
+        }
+        invocation.DeadlineUnixMs = _time.GetUtcNow().ToUnixTimeMilliseconds() + (long)timeout.TotalMilliseconds;
+        Arm(DeadlineKind.Invocation, timeout);
+    }
+
+    /// <summary>An invocation waits for an init in the invoke phase: the function's timeout covers that init from now.</summary>
+    private void StartInvokePhaseClock()
+    {
+        _invokePhaseTimestamp = _time.GetTimestamp();
+        _invokePhaseClockStarted = true;
+        Arm(DeadlineKind.Init, _invocationTimeout);
     }
 
     private Invocation? TakePending()

@@ -43,6 +43,9 @@ internal enum DeadlineKind
 {
     None,
     Init,
+
+    /// <summary>The init phase's limit passed on demand: init goes on in the invoke phase (nothing ends).</summary>
+    InitMovedToInvoke,
     Invocation,
 }
 

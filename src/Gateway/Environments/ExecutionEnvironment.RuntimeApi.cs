@@ -113,13 +113,19 @@ internal sealed partial class ExecutionEnvironment
         }
     }
 
-    /// <summary>A /response body over the limit: the caller gets Function.ResponseSizeTooLarge.</summary>
-    public ValueTask<byte[]> OnResponseTooLargeAsync(ReadOnlyMemory<byte> requestId) => OnResponseTooLargeAsync(requestId, ResponseLimit);
+    /// <summary>A /response (or /error: <paramref name="isError"/>) body over the limit: the invocation ends, and the
+    /// caller gets Function.ResponseSizeTooLarge.</summary>
+    public ValueTask<byte[]> OnResponseTooLargeAsync(ReadOnlyMemory<byte> requestId, bool isError = false) =>
+        OnResponseTooLargeAsync(requestId, ResponseLimit, isError);
 
-    /// <summary>A /response body over <paramref name="limit"/>: the caller gets Function.ResponseSizeTooLarge.</summary>
-    public async ValueTask<byte[]> OnResponseTooLargeAsync(ReadOnlyMemory<byte> requestId, int limit)
+    /// <summary>A /response (or /error) body over <paramref name="limit"/>: the caller gets Function.ResponseSizeTooLarge.</summary>
+    /// <remarks>AWS documents only the /response case. An /error over the limit ends the same way here, since its
+    /// document cannot be delivered either, and a 413 that left the invocation open would have the runtime's next /next
+    /// deliver the same event again (after a 413, AWS's runtime API has already ended the invocation: a later /error
+    /// for it gets 403, brefphp/bref#1483).</remarks>
+    public async ValueTask<byte[]> OnResponseTooLargeAsync(ReadOnlyMemory<byte> requestId, int limit, bool isError = false)
     {
-        var invocation = TakeResult(requestId.Span, isError: false, out var refusal);
+        var invocation = TakeResult(requestId.Span, isError, out var refusal);
         if (invocation is null)
         {
             return refusal!;
@@ -149,7 +155,7 @@ internal sealed partial class ExecutionEnvironment
         {
             return refusal;
         }
-        await _endings.InitFailedAsync(step.Waiting, takeBody, errorType, InitDurationForReport()).ConfigureAwait(false);
+        await _endings.InitFailedAsync(step.Waiting, takeBody, errorType, InitDurationForReport(), InitPhase()).ConfigureAwait(false);
         // AWS stops an environment whose init failed and the next invocation starts a new one: the connection does,
         // with StopAfterInitError, once its 202 is written (killed first, the runtime's socket could close before it).
         return RuntimeReplies.Accepted;

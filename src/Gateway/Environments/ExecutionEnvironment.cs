@@ -40,13 +40,18 @@ internal sealed partial class ExecutionEnvironment
         Provisioned = provisioned;
         Id = Guid.NewGuid().ToString("N");
         _createdUtc = services.Time.GetUtcNow().UtcDateTime;
-        _machine = new EnvironmentStateMachine(services.Time, TimeSpan.FromSeconds(services.Options.InitTimeoutSeconds),
-            TimeSpan.FromSeconds(function.TimeoutSeconds), OnDeadline);
+        // On demand, init has the init phase's limit and then goes on in the invoke phase; provisioned, it has
+        // AWS's "130 seconds or the configured function timeout …, whichever is higher" (lambda-runtime-environment).
+        double initTimeoutSeconds = provisioned
+            ? Math.Max(services.Options.ProvisionedInitTimeoutSeconds, function.TimeoutSeconds)
+            : services.Options.InitTimeoutSeconds;
+        _machine = new EnvironmentStateMachine(services.Time, TimeSpan.FromSeconds(initTimeoutSeconds),
+            TimeSpan.FromSeconds(function.TimeoutSeconds), OnDeadline, initGoesOnInInvoke: !provisioned);
         _process = new WorkerProcess(services, Id, $"environment {Id} of {function.Name}",
             measureChild: services.Sandbox.Mode == SandboxMode.MountNamespace);
         // An on-demand environment's first invocation is a cold start and reports Init Duration.
         _report = new InvocationReport(services.Time, function.Version, function.MemorySizeMb, owner.Metrics, _process.ReadPeakMemoryMb, coldStart: !provisioned);
-        _endings = new InvocationEndings(_report, function, services.Time, services.Options.InitTimeoutSeconds);
+        _endings = new InvocationEndings(_report, function, services.Time, initTimeoutSeconds);
         _containment = services.Containment.ForEnvironment(Id, function);
     }
 
@@ -89,6 +94,7 @@ internal sealed partial class ExecutionEnvironment
     public async Task StartAsync()
     {
         OutputChannel? output = null;
+        string[]? bootstrapCandidates = null;
         try
         {
             Directory.CreateDirectory(_services.RunDirectory);
@@ -101,6 +107,7 @@ internal sealed partial class ExecutionEnvironment
 
             // Where the process sees its code, layers, runtime and /tmp: Lambda's paths in a mount namespace, else the host's.
             var layout = sandbox.Layout(Function, tmpDirectory);
+            bootstrapCandidates = Runtimes.RuntimeCatalog.BootstrapCandidates(Function, layout);
             var environment = WorkerEnvironment.Build(Function, layout, _services.Options, Id, LogStreamName, Provisioned,
                 sandbox.SeenSocketPath(_listener.SocketPath), _listener.TcpEndpoint, _services.Runtimes.InterpreterOf(Function.Runtime));
             // The function's bootstrap (provided.*) or the managed runtime's (nodejs*, python3.*), as the process sees it.
@@ -118,7 +125,7 @@ internal sealed partial class ExecutionEnvironment
         catch (Exception ex)
         {
             // Could not even start (missing or non-executable bootstrap, no socket): as an init failure without /init/error.
-            FailToStart(InvalidEntrypoint.ErrorType, InvalidEntrypoint.Message(ex));
+            FailToStart(InvalidEntrypoint.ErrorType, InvalidEntrypoint.Message(ex, bootstrapCandidates));
             return;
         }
         finally
@@ -164,9 +171,16 @@ internal sealed partial class ExecutionEnvironment
         {
             step = _machine.OnDeadline();
         }
-        if (step.Expired == DeadlineKind.Init)
+        if (step.Expired == DeadlineKind.InitMovedToInvoke)
         {
-            _endings.InitTimedOut(step.Invocation, InitDurationForReport(), InitDuration());
+            // Nothing ends: init goes on in the invoke phase, within the function's timeout (EnvironmentStateMachine).
+            _report.WriteInitReport(InitDurationForReport(), "timeout", null);
+        }
+        else if (step.Expired == DeadlineKind.Init)
+        {
+            bool invokePhase = Locked(static m => m.InitInInvokePhase);
+            _endings.InitTimedOut(step.Invocation, invokePhase ? Locked(static m => m.MillisecondsInInvokePhase) : InitDurationForReport(),
+                InitDuration(), invokePhase);
             Kill();
         }
         else if (step.Expired == DeadlineKind.Invocation)
@@ -191,7 +205,7 @@ internal sealed partial class ExecutionEnvironment
             connections = [.. _connections];
         }
         exit = _services.Sandbox.SeenExit(exit);
-        _endings.Exited(step, exit, InitDurationForReport(), InitDuration(), _containment.RanOutOfMemory());
+        _endings.Exited(step, exit, InitDurationForReport(), InitDuration(), _containment.RanOutOfMemory(), InitPhase());
         foreach (var connection in connections)
         {
             connection.Close();
@@ -238,6 +252,9 @@ internal sealed partial class ExecutionEnvironment
             _exited.TrySetResult();
         }
     }
+
+    /// <summary>The phase an init that ends now ends in: <c>invoke</c> once it went past the init phase's limit.</summary>
+    private string InitPhase() => Locked(static m => m.InitInInvokePhase) ? "invoke" : "init";
 
     /// <summary>Init's duration once known (a cold start's first REPORT carries it).</summary>
     private double? InitDuration() => Locked(static m => m.InitDurationMs);

@@ -14,7 +14,9 @@ internal static class InvalidEntrypoint
 
     private const int ENOENT = 2;
 
-    public static string Message(Exception exception)
+    /// <param name="candidates">Every path a bootstrap was looked for at (an OS-only runtime: the code's, then /opt's);
+    /// AWS's message lists them all: <c>[/var/task/bootstrap /opt/bootstrap]</c> (aws/aws-lambda-dotnet#1671).</param>
+    public static string Message(Exception exception, IReadOnlyList<string>? candidates = null)
     {
         if (exception is not SpawnException { ExecutablePath.Length: > 0 } spawn)
         {
@@ -22,7 +24,7 @@ internal static class InvalidEntrypoint
         }
         if (spawn.Step == SpawnStep.Exec && spawn.Errno == ENOENT && !File.Exists(spawn.ExecutablePath))
         {
-            return $"Couldn't find valid bootstrap(s): [{spawn.ExecutablePath}]";
+            return $"Couldn't find valid bootstrap(s): [{(candidates is { Count: > 0 } ? string.Join(' ', candidates) : spawn.ExecutablePath)}]";
         }
         return $"fork/exec {spawn.ExecutablePath}: {GoErrorText(spawn.Errno)}";
     }

@@ -176,7 +176,7 @@ internal sealed class EnvironmentLog : IDisposable
     }
 
     /// <summary><c>INIT_REPORT Init Duration: … Phase: init Status: {status}[ Error Type: …]</c>, or JSON's platform.initReport.</summary>
-    public void WriteInitReport(double initDurationMs, string status, string? errorType)
+    public void WriteInitReport(double initDurationMs, string status, string? errorType, string phase = "init")
     {
         Span<byte> line = stackalloc byte[512];
         int n;
@@ -186,11 +186,11 @@ internal sealed class EnvironmentLog : IDisposable
             {
                 return;
             }
-            n = JsonPlatformLines.InitReport(line, _time.GetUtcNow(), initDurationMs, status, errorType);
+            n = JsonPlatformLines.InitReport(line, _time.GetUtcNow(), initDurationMs, status, errorType, phase);
         }
         else
         {
-            Utf8.TryWrite(line, $"INIT_REPORT Init Duration: {initDurationMs:F2} ms\tPhase: init\tStatus: {status}", out n);
+            Utf8.TryWrite(line, $"INIT_REPORT Init Duration: {initDurationMs:F2} ms\tPhase: {phase}\tStatus: {status}", out n);
             if (errorType is not null)
             {
                 Utf8.TryWrite(line[n..], $"\tError Type: {errorType}", out int m);

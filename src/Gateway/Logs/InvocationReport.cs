@@ -76,10 +76,11 @@ internal sealed class InvocationReport
         Log?.Begin(invocation.RequestId, _version, captureTail: invocation.WantsLogTail);
     }
 
-    /// <summary><c>INIT_REPORT Init Duration: … Phase: init Status: {status}[ Error Type: …]</c> (platform.initReport in JSON format).</summary>
-    public void WriteInitReport(double initDurationMs, string status, string? errorType)
+    /// <summary><c>INIT_REPORT Init Duration: … Phase: {phase} Status: {status}[ Error Type: …]</c> (platform.initReport in
+    /// JSON format). Phase <c>invoke</c>: an init that went past the init phase's limit and went on in the invoke phase.</summary>
+    public void WriteInitReport(double initDurationMs, string status, string? errorType, string phase = "init")
     {
-        Log?.WriteInitReport(initDurationMs, status, errorType);
+        Log?.WriteInitReport(initDurationMs, status, errorType, phase);
     }
 
     /// <summary>

@@ -324,9 +324,9 @@ internal sealed partial class RuntimeApiConnection : IValueTaskSource<bool>, IRu
         }
         else if (body == BodyStatus.TooLarge)
         {
-            reply = head.Route == RuntimeRoute.Response
-                ? await _environment.OnResponseTooLargeAsync(idSpan).ConfigureAwait(false)
-                : RuntimeReplies.PayloadTooLarge(limit);
+            // An /error too large ends the invocation as a /response too large does: left open, the runtime's
+            // next /next would get the same event again, and run it again, until the deadline.
+            reply = await _environment.OnResponseTooLargeAsync(idSpan, head.Route == RuntimeRoute.Error).ConfigureAwait(false);
             await SendAsync(reply == RuntimeReplies.Accepted ? RuntimeReplies.PayloadTooLarge(limit) : reply).ConfigureAwait(false);
             return false; // the rest of the body was never read: this connection cannot be reused
         }

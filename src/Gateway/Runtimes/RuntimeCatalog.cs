@@ -118,10 +118,31 @@ internal sealed class RuntimeCatalog
 
     /// <summary>The executable an environment starts, as its process sees it (<paramref name="layout"/>'s paths):
     /// the function's bootstrap inside TaskRoot, or the managed runtime's bootstrap inside RuntimeDirectory.</summary>
-    public static string Executable(FunctionDefinition function, EnvironmentLayout layout) =>
+    /// <remarks>
+    /// An OS-only runtime whose code has no bootstrap starts the one a layer put at <c>/opt/bootstrap</c>, as Lambda
+    /// does ("Lambda uses this runtime, but only if you remove it from the function's deployment package": the
+    /// custom-runtime tutorial, runtimes-walkthrough). With neither, the TaskRoot path is spawned and fails with
+    /// Runtime.InvalidEntrypoint, naming both (<see cref="Environments.InvalidEntrypoint"/>).
+    /// </remarks>
+    public static string Executable(FunctionDefinition function, EnvironmentLayout layout)
+    {
+        if (FamilyOf(function.Runtime) != RuntimeFamily.Provided)
+        {
+            return Path.Combine(layout.RuntimeDirectory, "bootstrap");
+        }
+        if (!File.Exists(function.Bootstrap) && function.LayersDirectory is { Length: > 0 } layers && File.Exists(Path.Combine(layers, "bootstrap")))
+        {
+            return Path.Combine(layout.OptDirectory, "bootstrap");
+        }
+        return Path.Combine(layout.TaskRoot, Path.GetRelativePath(function.CodeDirectory, function.Bootstrap));
+    }
+
+    /// <summary>Where Lambda looks for an OS-only runtime's bootstrap, in order, as its process sees them: the
+    /// message of a Runtime.InvalidEntrypoint lists them (<c>[/var/task/bootstrap /opt/bootstrap]</c>).</summary>
+    public static string[] BootstrapCandidates(FunctionDefinition function, EnvironmentLayout layout) =>
         FamilyOf(function.Runtime) == RuntimeFamily.Provided
-            ? Path.Combine(layout.TaskRoot, Path.GetRelativePath(function.CodeDirectory, function.Bootstrap))
-            : Path.Combine(layout.RuntimeDirectory, "bootstrap");
+            ? [Path.Combine(layout.TaskRoot, Path.GetRelativePath(function.CodeDirectory, function.Bootstrap)), Path.Combine(layout.OptDirectory, "bootstrap")]
+            : [Path.Combine(layout.RuntimeDirectory, "bootstrap")];
 
     /// <summary>Says once per family, the first time a function of it is served, which interpreter runs it:
     /// <c>[gateway] nodejs20.x runs on Node v20.20.2 (/usr/bin/node)</c>.</summary>

@@ -81,9 +81,8 @@ internal sealed partial class KestrelRuntimeConnection
             }
             else if (body == BodyStatus.TooLarge)
             {
-                reply = route == RuntimeRoute.Response
-                    ? await _environment.OnResponseTooLargeAsync(id).ConfigureAwait(false)
-                    : RuntimeReplies.PayloadTooLarge(limit);
+                // An /error too large ends the invocation too (see RuntimeApiConnection).
+                reply = await _environment.OnResponseTooLargeAsync(id, route == RuntimeRoute.Error).ConfigureAwait(false);
                 // Connection: close (in the reply): the rest of the body is never read.
                 KestrelReplies.Write(response, ReferenceEquals(reply, RuntimeReplies.Accepted) ? RuntimeReplies.PayloadTooLarge(limit) : reply);
                 return;
@@ -138,7 +137,7 @@ internal sealed partial class KestrelRuntimeConnection
         // A caller of Invoke (not the streaming API) gets the body buffered, within the ordinary response limit.
         long limit = sink is null ? _environment.ResponseLimit : options.StreamResponseLimit;
         string contentType = string.Equals(request.ContentType, StreamContentTypes.HttpIntegration, StringComparison.OrdinalIgnoreCase)
-            ? StreamContentTypes.HttpIntegration : StreamContentTypes.Default;
+            ? StreamContentTypes.HttpIntegration : request.ContentType ?? StreamContentTypes.Default;
         var pacer = new StreamPacer(options.StreamUncappedBytes, options.StreamBytesPerSecond, TimeProvider.System);
         bool forwarding = sink is not null;
         var reader = request.BodyReader;
