@@ -98,7 +98,8 @@ internal static class FunctionChanges
             return (snapshot, new ChangeOutcome(newest, null));
         }
         var (published, version) = PublishFrom(function, description, pending: false);
-        return (snapshot.With(published), new ChangeOutcome(version, null));
+        // "publish_version changes the revision id of $LATEST" (LS-REC test_function_revisions_version_and_alias).
+        return (snapshot.With(WithNewLatestRevision(published)), new ChangeOutcome(version, null));
     }
 
     /// <summary>
@@ -171,7 +172,8 @@ internal static class FunctionChanges
         {
             return (snapshot, ChangeOutcome.Refused(tooMany));
         }
-        return (snapshot.With(function with { Tags = merged, Origin = FunctionOrigin.Api }), default);
+        // Each tag change is a new revision of $LATEST (LS-REC TestLambdaTags.test_tag_lifecycle).
+        return (snapshot.With(WithNewLatestRevision(function with { Tags = merged, Origin = FunctionOrigin.Api })), default);
     }
 
     /// <summary>UntagResource: removes the keys; keys that are not there are ignored (LS-REC untag_nonexisting_response).</summary>
@@ -184,8 +186,13 @@ internal static class FunctionChanges
         var remaining = function.Tags.RemoveRange(keys);
         return remaining.Count == function.Tags.Count
             ? (snapshot, default)
-            : (snapshot.With(function with { Tags = remaining, Origin = FunctionOrigin.Api }), default);
+            : (snapshot.With(WithNewLatestRevision(function with { Tags = remaining, Origin = FunctionOrigin.Api })), default);
     }
+
+    /// <summary>$LATEST under a new RevisionId, so a RevisionId read before the change is refused after it (412). Not
+    /// while an update is settling: <see cref="Settle"/> finds that update by the RevisionId it made.</summary>
+    private static FunctionRecord WithNewLatestRevision(FunctionRecord function) =>
+        FunctionStates.IsSettled(function.Latest) ? function with { Latest = function.Latest with { RevisionId = NewRevision() } } : function;
 
     /// <summary>
     /// Whether <paramref name="latest"/> is unchanged since <paramref name="published"/> was published from it. A

@@ -140,6 +140,13 @@ internal sealed class FunctionEndpoints(ManagementContext context)
             return;
         }
         var qualifier = reference.Qualifier;
+        if (!context.Registry.Current.TryGet(reference.Name, out _)
+            && string.Equals(qualifier, FunctionVersions.Latest, StringComparison.OrdinalIgnoreCase) && qualifier != FunctionVersions.Latest)
+        {
+            // "$latest" is no alias: a missing function is just not found (LS-REC lowercase_latest_qualifier-delete_function).
+            await ManagementHttp.ErrorAsync(http, LambdaError.ResourceNotFound("Function not found: " + context.Resolver.ArnOf(reference.Name))).ConfigureAwait(false);
+            return;
+        }
         if (qualifier is not null && qualifier != FunctionVersions.Latest && !FunctionVersions.IsPublishedVersion(qualifier))
         {
             await ManagementHttp.ErrorAsync(http, LambdaError.InvalidParameterValue("Deletion of aliases is not currently supported.")).ConfigureAwait(false);

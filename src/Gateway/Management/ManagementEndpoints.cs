@@ -93,15 +93,24 @@ internal static class ManagementEndpoints
 
     /// <summary>Name (+ Qualifier) → the function, the version to show and the ARN to echo (AWS echoes the form asked
     /// for: unqualified, <c>:$LATEST</c>, <c>:N</c>, <c>:alias</c>); or AWS's error (a missing version or alias:
-    /// "Function not found: {arn}:{qualifier}", LS-REC test_ops_on_nonexisting_version).</summary>
+    /// "Function not found: {arn}:{qualifier}", LS-REC test_ops_on_nonexisting_version). A missing function asked for
+    /// with a qualifier names it too, as asked (LS-REC test_ops_with_arn_qualifier_mismatch[get_function]:
+    /// "…:function:some-function:$LATEST"; lowercase_latest_qualifier-get_function: "…:my-function:$latest").</summary>
     public static (FunctionRecord? Function, VersionRecord? Version, string? Arn, LambdaError? Error) Resolve(HttpContext http, ManagementContext context)
     {
         var rawName = http.GetRouteValue("FunctionName") as string ?? "";
         var resolver = context.Resolver;
-        LambdaError? error;
-        if (resolver.TryParse(rawName, ManagementHttp.Qualifier(http), out var reference, out error)
-            && resolver.TryFindFunction(resolver.Registry.Current, reference, out var function, out error)
-            && resolver.TryResolveQualifier(function, reference.Qualifier, pickWeighted: false, out var target, out error))
+        if (!resolver.TryParse(rawName, ManagementHttp.Qualifier(http), out var reference, out var error))
+        {
+            return (null, null, null, error);
+        }
+        if (!resolver.TryFindFunction(resolver.Registry.Current, reference, out var function, out error))
+        {
+            return (null, null, null, reference.Qualifier is { } qualifier
+                ? LambdaError.ResourceNotFound($"Function not found: {resolver.ArnOf(reference.Name)}:{qualifier}")
+                : error);
+        }
+        if (resolver.TryResolveQualifier(function, reference.Qualifier, pickWeighted: false, out var target, out error))
         {
             return (function, target.Version, target.InvokedArn, null);
         }

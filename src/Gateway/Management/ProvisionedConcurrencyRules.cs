@@ -69,6 +69,11 @@ internal static class ProvisionedConcurrencyRules
         }
         var target = resolved.Value;
         var function = target.Function;
+        if (target.Alias is { } alias && (alias.FunctionVersion == FunctionVersions.Latest || alias.AdditionalVersionWeights.ContainsKey(FunctionVersions.Latest)))
+        {
+            // An alias of $LATEST is still $LATEST underneath (amplify-cli#4865 quotes AWS refusing it in these words).
+            return (snapshot, LambdaError.InvalidParameterValue("Provisioned Concurrency Configs cannot be applied to unpublished function versions."));
+        }
         if (Conflict(function, target) is { } conflict)
         {
             return (snapshot, conflict);

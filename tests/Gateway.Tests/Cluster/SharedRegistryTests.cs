@@ -76,6 +76,28 @@ public sealed class SharedRegistryTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_change_while_Redis_is_down_is_a_short_ServiceException_without_the_Redis_clients_diagnostics()
+    {
+        await using var redis = await RegistryRedis.StartAsync();
+        await using var node = await GatewayProcess.StartAsync([], redis.NodeArgs("n1"));
+        await node.CreateFunctionAsync("kept", FunctionZip.BashAnswering("""{"ok":true}"""));
+        await redis.KillAsync();
+
+        using var response = await node.Client.PutAsync("/2017-10-31/functions/kept/concurrency",
+            new StringContent("""{"ReservedConcurrentExecutions":1}""", Encoding.UTF8, "application/json")).WithTimeout();
+        var body = await response.Content.ReadAsStringAsync();
+
+        // AWS's ServiceException (500), with a message a caller can read: the Redis client's own message carries about
+        // 1 KB of its diagnostics (thread-pool counters, its version, a help link), which stay in the gateway.
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.Equal("ServiceException", response.Headers.GetValues("x-amzn-ErrorType").Single());
+        var message = JsonNode.Parse(body)!["Message"]!.GetValue<string>(); // ServiceException: capital M, as AWS writes it
+        Assert.StartsWith("The change could not be saved: the cluster registry (Redis) ", message);
+        Assert.True(message.Length < 120, message);
+        Assert.DoesNotContain("deployment package", message);
+    }
+
+    [Fact]
     public async Task Concurrent_changes_on_two_nodes_lose_none_and_a_name_taken_twice_is_created_once()
     {
         await using var redis = await RegistryRedis.StartAsync();
@@ -249,6 +271,13 @@ public sealed class SharedRegistryTests(ITestOutputHelper output)
                 }
             }, $"redis-server to listen on {port}", 10_000);
             return redis;
+        }
+
+        /// <summary>SIGKILL: Redis is gone until the test ends.</summary>
+        public async Task KillAsync()
+        {
+            _process.Kill();
+            await _process.WaitForExitAsync().WithTimeout(10_000);
         }
 
         public async ValueTask DisposeAsync()

@@ -242,4 +242,25 @@ public class FunctionChangesTests
         snapshot = FunctionChanges.Untag(snapshot, "fn", ArnOf("fn"), ["A", "nope"]).Next;
         Assert.Equal(["B"], Get(snapshot).Tags.Keys);
     }
+
+    [Fact]
+    public void Publishing_and_tagging_give_LATEST_a_new_RevisionId()
+    {
+        // LS-REC test_function_revisions_version_and_alias ("publish_version changes the revision id of $LATEST") and
+        // TestLambdaTags.test_tag_lifecycle (a new revision per tag and untag): a RevisionId read before is stale after.
+        var snapshot = Settled(Update(Snapshot(Function("fn"))).Next);
+        var before = Get(snapshot).Latest.RevisionId;
+        var (published, outcome) = FunctionChanges.Publish(snapshot, "fn", ArnOf("fn"), null, null, null);
+        Assert.Equal("1", outcome.Version!.Version);
+        var afterPublish = Get(published).Latest.RevisionId;
+        Assert.NotEqual(before, afterPublish);
+        Assert.Equal(412, FunctionChanges.Publish(published, "fn", ArnOf("fn"), null, before, null).Outcome.Error!.Status);
+
+        var tagged = FunctionChanges.Tag(published, "fn", ArnOf("fn"), new Dictionary<string, string> { ["A"] = "a" }).Next;
+        var afterTag = Get(tagged).Latest.RevisionId;
+        Assert.NotEqual(afterPublish, afterTag);
+        var untagged = FunctionChanges.Untag(tagged, "fn", ArnOf("fn"), ["A"]).Next;
+        Assert.NotEqual(afterTag, Get(untagged).Latest.RevisionId);
+        Assert.Same(untagged, FunctionChanges.Untag(untagged, "fn", ArnOf("fn"), ["nope"]).Next); // nothing removed, nothing changed
+    }
 }

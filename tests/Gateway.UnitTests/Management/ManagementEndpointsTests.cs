@@ -102,6 +102,16 @@ public class ManagementEndpointsTests
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         Assert.Equal("ResourceNotFoundException", ErrorType(missing));
         Assert.Equal("Function not found: " + Arn + "nope", body.GetProperty("Message").GetString());
+        // Asked for with a qualifier, a missing function is named with it (LS-REC test_ops_with_arn_qualifier_mismatch,
+        // lowercase_latest_qualifier-get_function) ...
+        var (_, qualifiedBody) = await server.SendAsync(HttpMethod.Get, "/2015-03-31/functions/nope?Qualifier=$LATEST");
+        Assert.Equal("Function not found: " + Arn + "nope:$LATEST", qualifiedBody.GetProperty("Message").GetString());
+        var (_, lowerBody) = await server.SendAsync(HttpMethod.Get, "/2015-03-31/functions/nope/configuration?Qualifier=$latest");
+        Assert.Equal("Function not found: " + Arn + "nope:$latest", lowerBody.GetProperty("Message").GetString());
+        // ... and "$latest" is no alias to DeleteFunction: not found (LS-REC lowercase_latest_qualifier-delete_function).
+        var (deleted, deletedBody) = await server.SendAsync(HttpMethod.Delete, "/2015-03-31/functions/nope?Qualifier=$latest");
+        Assert.Equal(HttpStatusCode.NotFound, deleted.StatusCode);
+        Assert.Equal("Function not found: " + Arn + "nope", deletedBody.GetProperty("Message").GetString());
 
         await server.SendAsync(HttpMethod.Post, "/2015-03-31/functions", CreateBody("fn", Zip("#!/bin/sh\n")));
         var (version, versionBody) = await server.SendAsync(HttpMethod.Get, "/2015-03-31/functions/fn/configuration?Qualifier=1221");

@@ -164,4 +164,15 @@ public sealed class ProvisionedConcurrencyRulesTests
         Assert.Equal([FnArn + ":2", FnArn + ":live"], targets.Select(ProvisionedConcurrencyRules.QualifiedArn));
         Assert.Empty(ProvisionedConcurrencyRules.List(Snapshot(Function(Fn)), Fn, FnArn).Value!);
     }
+
+    [Fact]
+    public void Put_on_an_alias_of_LATEST_is_refused_as_on_an_unpublished_version()
+    {
+        // An alias may point at $LATEST, but provisioned concurrency needs a published version under it (amplify-cli#4865
+        // quotes AWS's refusal of exactly this case in these words).
+        var snapshot = Snapshot(Function(Fn, published: 1).WithAlias(Alias(Fn, "live", "$LATEST")));
+        var (next, result) = Put(snapshot, "live", 1);
+        Assert.Same(snapshot, next);
+        AssertError(result.Error, 400, "InvalidParameterValueException", "Provisioned Concurrency Configs cannot be applied to unpublished function versions.");
+    }
 }

@@ -78,7 +78,7 @@ internal sealed class ClusterRegistryStore(RedisRegistry redis, RegistryDocument
         }
         catch (Exception ex) when (ex is RedisException or RedisTimeoutException)
         {
-            throw new RegistryStoreException("the cluster registry (Redis) could not be reached: " + ex.Message, ex);
+            throw new RegistryStoreException("the cluster registry (Redis) " + RedisFailure.Describe(ex) + ".", ex);
         }
         if (!commit.Committed)
         {
@@ -110,7 +110,7 @@ internal sealed class ClusterRegistryStore(RedisRegistry redis, RegistryDocument
         }
         catch (Exception ex) when (ex is RedisException or RedisTimeoutException or CodeUnavailableException or JsonException)
         {
-            throw new RegistryStoreException("the cluster registry changed and this node could not catch up: " + ex.Message, ex);
+            throw new RegistryStoreException("the cluster registry changed and this node could not catch up: Redis " + RedisFailure.Describe(ex) + ".", ex);
         }
         return Apply(current, prepared) ?? current;
     }
