@@ -52,6 +52,18 @@ public sealed class SpawnFailureTests : IDisposable
             Assert.StartsWith($"RequestId: {requestId} Error: Couldn't find valid bootstrap(s): [{SeenBootstrap(gateway)} /", message);
             Assert.EndsWith("/bootstrap]", message);
         }
+
+        // The log says why, as CloudWatch does for AWS's Runtime.InvalidEntrypoint, and a Tail caller gets it.
+        using var tailed = await gateway.InvokeAsync("broken", "{}", logType: "Tail");
+        var tailedId = tailed.Headers.GetValues("x-amzn-RequestId").Single();
+        var tail = Encoding.UTF8.GetString(Convert.FromBase64String(tailed.Headers.GetValues("X-Amz-Log-Result").Single()));
+        Assert.Contains($"START RequestId: {tailedId}", tail);
+        Assert.Contains($"RequestId: {tailedId} Error: Couldn't find valid bootstrap(s): [", tail);
+        Assert.Contains("\nRuntime.InvalidEntrypoint\n", tail);
+        Assert.Contains("\tStatus: error\tError Type: Runtime.InvalidEntrypoint\t", tail);
+        var logs = await gateway.WaitForLogAsync("broken", "REPORT RequestId: " + tailedId);
+        Assert.Contains("INIT_REPORT Init Duration: ", logs);
+        Assert.Contains("\tPhase: init\tStatus: error\tError Type: Runtime.InvalidEntrypoint", logs);
     }
 
     /// <summary>The bootstrap's path as the function sees it: Lambda's /var/task/bootstrap in a mount namespace (the

@@ -95,6 +95,7 @@ internal sealed partial class ExecutionEnvironment
     {
         OutputChannel? output = null;
         string[]? bootstrapCandidates = null;
+        bool spawning = false;
         try
         {
             Directory.CreateDirectory(_services.RunDirectory);
@@ -120,12 +121,13 @@ internal sealed partial class ExecutionEnvironment
             {
                 _machine.Spawning();
             }
+            spawning = true;
             await _process.SpawnAsync(spec).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
             // Could not even start (missing or non-executable bootstrap, no socket): as an init failure without /init/error.
-            FailToStart(InvalidEntrypoint.ErrorType, InvalidEntrypoint.Message(ex, bootstrapCandidates));
+            FailToStart(InvalidEntrypoint.ErrorType, InvalidEntrypoint.Message(ex, bootstrapCandidates), spawning ? InitDurationForReport() : 0);
             return;
         }
         finally
@@ -213,7 +215,7 @@ internal sealed partial class ExecutionEnvironment
         _ = CleanUpAsync();
     }
 
-    private void FailToStart(string errorType, string message)
+    private void FailToStart(string errorType, string message, double initReportMs)
     {
         Invocation? pending;
         lock (_lock)
@@ -222,7 +224,14 @@ internal sealed partial class ExecutionEnvironment
         }
         if (pending is not null)
         {
-            InvocationEndings.FailedToStart(pending, errorType, message);
+            if (_report.Log is not null)
+            {
+                _endings.FailedToStartLogged(pending, errorType, message, initReportMs);
+            }
+            else
+            {
+                InvocationEndings.FailedToStart(pending, errorType, message);
+            }
         }
         _ = CleanUpAsync();
     }

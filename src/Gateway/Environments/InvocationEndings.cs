@@ -143,7 +143,21 @@ internal sealed class InvocationEndings
         }
     }
 
-    /// <summary>The bootstrap could not be started: the waiting invocation fails at once (there is no log stream to write).</summary>
+    /// <summary>
+    /// The bootstrap could not be started, with the log stream open: INIT_REPORT with the error, then the invocation's
+    /// START, the error as the platform logs it (<c>RequestId: … Error: Couldn't find valid bootstrap(s): […]</c> and the
+    /// type on the next line, as CloudWatch shows a Runtime.InvalidEntrypoint), END and REPORT, so the logs and a
+    /// <c>LogType: Tail</c> caller see why.
+    /// </summary>
+    public void FailedToStartLogged(Invocation pending, string errorType, string message, double initReportMs)
+    {
+        _report.WriteInitReport(initReportMs, "error", errorType);
+        var text = $"RequestId: {pending.RequestId} Error: {message}";
+        Fail(pending, errorType, text);
+        Finish(pending, undelivered: true, null, $"{text}\n{errorType}", "error", errorType);
+    }
+
+    /// <summary>The bootstrap could not be started before its log stream was open: the waiting invocation fails at once.</summary>
     public static void FailedToStart(Invocation pending, string errorType, string message)
     {
         Fail(pending, errorType, $"RequestId: {pending.RequestId} Error: {message}");
