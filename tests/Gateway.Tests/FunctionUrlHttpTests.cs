@@ -131,7 +131,7 @@ public sealed class FunctionUrlHttpTests : IAsyncLifetime
         // the 502, not a CORS failure.
         using var request = new HttpRequestMessage(HttpMethod.Get, PathForm("/error"));
         request.Headers.Add("Origin", "https://app.example.com");
-        using var failed = await _gateway.Client.SendAsync(request);
+        using var failed = await _gateway.Client.SendAsync(request).WithTimeout();
         Assert.Equal(HttpStatusCode.BadGateway, failed.StatusCode);
         Assert.Equal("https://app.example.com", failed.Headers.GetValues("Access-Control-Allow-Origin").Single());
         Assert.Equal("x-echo", failed.Headers.GetValues("Access-Control-Expose-Headers").Single());

@@ -26,7 +26,8 @@ public sealed partial class LayerTests : IAsyncLifetime
     /// (<c>{opt}/lib</c>, which the gateway has always set).</summary>
     private static byte[] OptReader() => FunctionZip.Build(("bootstrap", OptReaderScript, 0b111_101_101));
 
-    private const string OptReaderScript = """
+    /// <summary>The bash script of <see cref="OptReader"/> (LF endings whatever the checkout's: bash reads a CR as part of a word).</summary>
+    private static readonly string OptReaderScript = """
         #!/bin/bash
         set -euo pipefail
         api="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime"
@@ -40,7 +41,7 @@ public sealed partial class LayerTests : IAsyncLifetime
           curl -sS -o /dev/null -X POST --data-binary "$body" "$api/invocation/$id/response"
         done
 
-        """;
+        """.Replace("\r", "");
 
     private static byte[] LayerOne() => FunctionZip.Build(("one.txt", "one", Mode644), ("shared.txt", "from layer one", Mode644));
 

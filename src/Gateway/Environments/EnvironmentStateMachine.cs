@@ -25,10 +25,12 @@ namespace Gateway.Environments;
 /// <para>
 /// An on-demand environment's init that outlives the init phase's limit (AWS: 10 s) is not the end of it: "Lambda retries
 /// the Init phase at the time of the first function invocation with the configured function timeout"
-/// (lambda-runtime-environment.html). Here init goes on in the invoke phase (<see cref="InitInInvokePhase"/>): from the
-/// moment an invocation waits for it, init and that invocation together have the function's timeout, and a REPORT
-/// after it has no Init Duration. AWS starts that second init afresh; this one lets the first run on (a process that
-/// has done 10 s of work is not thrown away), so the caller waits less than on AWS, never more.
+/// (lambda-runtime-environment.html). AWS starts that second init afresh, so the first invocation succeeds only if a
+/// whole init and its handler fit in the function's timeout. Here the process is not thrown away: init goes on in the
+/// invoke phase (<see cref="InitInInvokePhase"/>), and the whole of it, from the spawn, is charged to the first
+/// invocation's timeout, as AWS's fresh init would be. So the same functions succeed and fail as on AWS (an init
+/// longer than the timeout always fails), the caller learns it up to 10 s sooner, and that invocation's REPORT has no
+/// Init Duration: its Duration counts the init (<see cref="SpawnTimestamp"/>).
 /// </para>
 /// </remarks>
 internal sealed class EnvironmentStateMachine : IDisposable
@@ -48,8 +50,6 @@ internal sealed class EnvironmentStateMachine : IDisposable
     private long _spawnTimestamp;
     private DeadlineKind _deadlineKind;
     private long _deadlineTimestamp;
-    private long _invokePhaseTimestamp;
-    private bool _invokePhaseClockStarted;
     private TimeSpan _initSpentInInvoke;
 
     /// <param name="onDeadline">Called (on a timer thread) when a deadline may have passed; the owner then calls
@@ -78,8 +78,9 @@ internal sealed class EnvironmentStateMachine : IDisposable
     /// <summary>Init outlived the init phase's limit and goes on in the invoke phase (see the remarks).</summary>
     public bool InitInInvokePhase { get; private set; }
 
-    /// <summary>Milliseconds of init in the invoke phase so far: since an invocation began waiting for it.</summary>
-    public double MillisecondsInInvokePhase => _invokePhaseClockStarted ? _time.GetElapsedTime(_invokePhaseTimestamp).TotalMilliseconds : 0;
+    /// <summary>When the bootstrap was spawned: where the first invocation's Duration starts after an init in the invoke
+    /// phase (its init is its own time, as on AWS).</summary>
+    public long SpawnTimestamp => _spawnTimestamp;
 
     /// <summary>Delivered to the runtime and not answered yet.</summary>
     public Invocation? Current => _current;
@@ -117,7 +118,7 @@ internal sealed class EnvironmentStateMachine : IDisposable
                 _pending = invocation;
                 if (State == EnvironmentState.Starting && InitInInvokePhase && _deadlineKind == DeadlineKind.None)
                 {
-                    StartInvokePhaseClock(); // the first invocation after the init phase's limit: its timeout starts now
+                    ArmInitInInvokePhase(); // the first invocation after the init phase's limit: init is on its clock
                 }
                 return AssignResult.Pending;
             default:
@@ -134,8 +135,8 @@ internal sealed class EnvironmentStateMachine : IDisposable
             case EnvironmentState.Starting:
                 if (InitInInvokePhase)
                 {
-                    // The waiting invocation's timeout has been running since it began waiting for this init.
-                    _initSpentInInvoke = _pending is null ? TimeSpan.Zero : TimeSpan.FromMilliseconds(MillisecondsInInvokePhase);
+                    // The whole init is the waiting invocation's: its handler has what is left of the timeout.
+                    _initSpentInInvoke = _pending is null ? TimeSpan.Zero : TimeSpan.FromMilliseconds(MillisecondsSinceSpawn);
                 }
                 else
                 {
@@ -227,7 +228,10 @@ internal sealed class EnvironmentStateMachine : IDisposable
             return new InitErrorStep(CheckInitError() ?? RuntimeReplies.ContainerError, null);
         }
         State = EnvironmentState.InitFailed;
-        InitDurationMs = MillisecondsSinceSpawn;
+        if (!InitInInvokePhase)
+        {
+            InitDurationMs = MillisecondsSinceSpawn;
+        }
         Disarm();
         return new InitErrorStep(null, TakePending());
     }
@@ -256,7 +260,7 @@ internal sealed class EnvironmentStateMachine : IDisposable
                 InitInInvokePhase = true;
                 if (_pending is not null)
                 {
-                    StartInvokePhaseClock();
+                    ArmInitInInvokePhase();
                 }
                 return new DeadlineStep(DeadlineKind.InitMovedToInvoke, null);
             }
@@ -311,12 +315,12 @@ internal sealed class EnvironmentStateMachine : IDisposable
         Arm(DeadlineKind.Invocation, timeout);
     }
 
-    /// <summary>An invocation waits for an init in the invoke phase: the function's timeout covers that init from now.</summary>
-    private void StartInvokePhaseClock()
+    /// <summary>An invocation waits for an init in the invoke phase: the whole init, from the spawn, must fit in the
+    /// function's timeout (at once, when it already does not).</summary>
+    private void ArmInitInInvokePhase()
     {
-        _invokePhaseTimestamp = _time.GetTimestamp();
-        _invokePhaseClockStarted = true;
-        Arm(DeadlineKind.Init, _invocationTimeout);
+        var left = _invocationTimeout - _time.GetElapsedTime(_spawnTimestamp);
+        Arm(DeadlineKind.Init, left > MinimumWait ? left : MinimumWait);
     }
 
     private Invocation? TakePending()

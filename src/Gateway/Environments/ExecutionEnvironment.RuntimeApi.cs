@@ -41,12 +41,20 @@ internal sealed partial class ExecutionEnvironment
             step = _machine.OnNext();
             if (step.FirstReady)
             {
-                _owner.Metrics.RecordEnvironmentReady(_machine.InitDurationMs.GetValueOrDefault());
+                // Spawn to ready, also for an init that went on in the invoke phase (no Init Duration in its REPORT).
+                _owner.Metrics.RecordEnvironmentReady(_machine.InitDurationMs ?? _machine.MillisecondsSinceSpawn);
                 _report.SamplePeakMemory();
             }
             if (step.Began)
             {
-                _report.Begin(step.Invocation!);
+                if (step.FirstReady && _machine.InitInInvokePhase)
+                {
+                    _report.Begin(step.Invocation!, _machine.SpawnTimestamp); // the init was this invocation's time
+                }
+                else
+                {
+                    _report.Begin(step.Invocation!);
+                }
             }
             if (step.Decision == NextDecision.Parked)
             {
@@ -155,7 +163,7 @@ internal sealed partial class ExecutionEnvironment
         {
             return refusal;
         }
-        await _endings.InitFailedAsync(step.Waiting, takeBody, errorType, InitDurationForReport(), InitPhase()).ConfigureAwait(false);
+        await _endings.InitFailedAsync(step.Waiting, takeBody, errorType, InitDurationForReport(), InitDuration(), CurrentInitPhase()).ConfigureAwait(false);
         // AWS stops an environment whose init failed and the next invocation starts a new one: the connection does,
         // with StopAfterInitError, once its 202 is written (killed first, the runtime's socket could close before it).
         return RuntimeReplies.Accepted;

@@ -169,20 +169,26 @@ internal sealed partial class ExecutionEnvironment
     private void OnDeadline()
     {
         DeadlineStep step;
+        double initReportMs;
+        bool invokePhase;
         lock (_lock)
         {
             step = _machine.OnDeadline();
+            initReportMs = _machine.InitDurationMs ?? _machine.MillisecondsSinceSpawn;
+            invokePhase = _machine.InitInInvokePhase;
+            if (step.Expired == DeadlineKind.InitMovedToInvoke)
+            {
+                // Nothing ends: init goes on in the invoke phase, within the function's timeout (EnvironmentStateMachine).
+                // Written under the lock, so it precedes the START a /next right after it writes (also under it).
+                _report.WriteInitReport(initReportMs, "timeout", null);
+                return;
+            }
         }
-        if (step.Expired == DeadlineKind.InitMovedToInvoke)
+        if (step.Expired == DeadlineKind.Init)
         {
-            // Nothing ends: init goes on in the invoke phase, within the function's timeout (EnvironmentStateMachine).
-            _report.WriteInitReport(InitDurationForReport(), "timeout", null);
-        }
-        else if (step.Expired == DeadlineKind.Init)
-        {
-            bool invokePhase = Locked(static m => m.InitInInvokePhase);
-            _endings.InitTimedOut(step.Invocation, invokePhase ? Locked(static m => m.MillisecondsInInvokePhase) : InitDurationForReport(),
-                InitDuration(), invokePhase);
+            // In the invoke phase the init had the function's timeout (AWS's retried init ran that long).
+            _endings.InitTimedOut(step.Invocation, invokePhase ? Math.Min(initReportMs, Function.TimeoutSeconds * 1000.0) : initReportMs,
+                InitDuration(), invokePhase ? InitPhase.Invoke : InitPhase.Init);
             Kill();
         }
         else if (step.Expired == DeadlineKind.Invocation)
@@ -207,7 +213,7 @@ internal sealed partial class ExecutionEnvironment
             connections = [.. _connections];
         }
         exit = _services.Sandbox.SeenExit(exit);
-        _endings.Exited(step, exit, InitDurationForReport(), InitDuration(), _containment.RanOutOfMemory(), InitPhase());
+        _endings.Exited(step, exit, InitDurationForReport(), InitDuration(), _containment.RanOutOfMemory(), CurrentInitPhase());
         foreach (var connection in connections)
         {
             connection.Close();
@@ -263,7 +269,7 @@ internal sealed partial class ExecutionEnvironment
     }
 
     /// <summary>The phase an init that ends now ends in: <c>invoke</c> once it went past the init phase's limit.</summary>
-    private string InitPhase() => Locked(static m => m.InitInInvokePhase) ? "invoke" : "init";
+    private InitPhase CurrentInitPhase() => Locked(static m => m.InitInInvokePhase) ? InitPhase.Invoke : InitPhase.Init;
 
     /// <summary>Init's duration once known (a cold start's first REPORT carries it).</summary>
     private double? InitDuration() => Locked(static m => m.InitDurationMs);

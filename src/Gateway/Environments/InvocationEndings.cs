@@ -61,49 +61,30 @@ internal sealed class InvocationEndings
     /// <summary>/init/error: INIT_REPORT, and the invocation waiting for init (if any) gets the runtime's error document
     /// verbatim; its REPORT names the error after its status, as AWS's does ("Status: error  Error Type:
     /// Runtime.ImportModuleError", recorded CloudWatch output).</summary>
-    public Task InitFailedAsync(Invocation? waiting, Func<PooledPayload, PooledPayload> takeBody, string? errorType, double initDurationMs, string phase = "init")
+    public Task InitFailedAsync(Invocation? waiting, Func<PooledPayload, PooledPayload> takeBody, string? errorType, double initReportMs, double? initDurationMs, InitPhase phase)
     {
         var type = ErrorTypes.Sanitize(errorType);
-        _report.WriteInitReport(initDurationMs, "error", type, phase);
-        if (waiting is null)
+        if (waiting is not null)
         {
-            return Task.CompletedTask;
+            var body = takeBody(waiting.Response);
+            waiting.ReplaceResponse(body);
+            SetRuntimeError(waiting, body, type);
         }
-        var body = takeBody(waiting.Response);
-        waiting.ReplaceResponse(body);
-        SetRuntimeError(waiting, body, type);
-        _report.Begin(waiting); // it never reached the runtime, but still gets its START line
-        return _report.FinishAsync(waiting, initDurationMs, null, "error", type);
+        return EndAfterFailedInit(waiting, initReportMs, "error", type, phase, initDurationMs);
     }
 
     /// <summary>The init deadline passed: INIT_REPORT, and Sandbox.Timedout for the invocation waiting for init.</summary>
-    /// <param name="inInvokePhase">An init that went on in the invoke phase ran out of the function's timeout: the caller
+    /// <param name="phase">Invoke: an init that went on in the invoke phase ran out of the function's timeout: the caller
     /// is told that timeout ("Task timed out after 30.00 seconds", as LocalStack's AWS recording of an init that never
     /// finishes, <c>test_lambda_runtime_exit_segfault</c>, shows), and the log reads START, INIT_REPORT … Phase: invoke,
     /// END, REPORT.</param>
-    public void InitTimedOut(Invocation? waiting, double initReportMs, double? initDurationMs, bool inInvokePhase = false)
+    public void InitTimedOut(Invocation? waiting, double initReportMs, double? initDurationMs, InitPhase phase)
     {
-        if (!inInvokePhase)
+        if (waiting is not null)
         {
-            _report.WriteInitReport(initReportMs, "timeout", null);
+            Fail(waiting, TimedOutType, TimedOut(waiting.RequestId, phase == InitPhase.Invoke ? _function.TimeoutSeconds : _initTimeoutSeconds));
         }
-        if (waiting is null)
-        {
-            if (inInvokePhase)
-            {
-                _report.WriteInitReport(initReportMs, "timeout", null, "invoke");
-            }
-            return;
-        }
-        Fail(waiting, TimedOutType, TimedOut(waiting.RequestId, inInvokePhase ? _function.TimeoutSeconds : _initTimeoutSeconds));
-        if (inInvokePhase)
-        {
-            _report.Begin(waiting);
-            _report.WriteInitReport(initReportMs, "timeout", null, "invoke");
-            _ = _report.FinishAsync(waiting, initDurationMs, null, "timeout", null);
-            return;
-        }
-        Finish(waiting, undelivered: true, initDurationMs, null, "timeout");
+        _ = EndAfterFailedInit(waiting, initReportMs, "timeout", null, phase, initDurationMs);
     }
 
     /// <summary>The invocation deadline passed: Sandbox.Timedout, and the platform's timeout line in the log.</summary>
@@ -122,7 +103,7 @@ internal sealed class InvocationEndings
     /// says <c>Status: error  Error Type: {type}</c>, as AWS's "Failures during the invoke phase" shows it
     /// (lambda-runtime-environment.html).
     /// </summary>
-    public void Exited(ExitStep step, ChildExit exit, double initReportMs, double? initDurationMs, bool outOfMemory = false, string initPhase = "init")
+    public void Exited(ExitStep step, ChildExit exit, double initReportMs, double? initDurationMs, bool outOfMemory = false, InitPhase initPhase = InitPhase.Init)
     {
         var reason = exit is { Signaled: false, Code: 0 } ? "Runtime exited without providing a reason" : "Runtime exited with error: " + exit.Describe();
         var type = outOfMemory ? OutOfMemoryType : ExitErrorType;
@@ -132,9 +113,8 @@ internal sealed class InvocationEndings
         }
         if (step.Pending is { } pending)
         {
-            _report.WriteInitReport(initReportMs, "error", type, initPhase);
             Fail(pending, type, $"RequestId: {pending.RequestId} Error: {reason}");
-            Finish(pending, undelivered: true, initDurationMs, null, "error", type);
+            _ = EndAfterFailedInit(pending, initReportMs, "error", type, initPhase, initDurationMs);
         }
         if (step.Current is { } current)
         {
@@ -162,6 +142,31 @@ internal sealed class InvocationEndings
     {
         Fail(pending, errorType, $"RequestId: {pending.RequestId} Error: {message}");
         pending.Complete();
+    }
+
+    /// <summary>
+    /// The log of an init that failed (error, exit, timeout) and of the invocation that waited for it (already given its
+    /// answer). An init in the init phase is reported first and the invocation then gets its START; an init that went
+    /// on in the invoke phase was that invocation's own, so it reads START, INIT_REPORT … Phase: invoke, END, REPORT.
+    /// </summary>
+    private Task EndAfterFailedInit(Invocation? waiting, double initReportMs, string status, string? errorType, InitPhase phase, double? initDurationMs)
+    {
+        if (waiting is null)
+        {
+            _report.WriteInitReport(initReportMs, status, errorType, phase);
+            return Task.CompletedTask;
+        }
+        if (phase == InitPhase.Invoke)
+        {
+            _report.Begin(waiting);
+            _report.WriteInitReport(initReportMs, status, errorType, phase);
+        }
+        else
+        {
+            _report.WriteInitReport(initReportMs, status, errorType, phase);
+            _report.Begin(waiting); // it never reached the runtime, but still gets its START line
+        }
+        return _report.FinishAsync(waiting, initDurationMs, null, status, errorType);
     }
 
     private static string TimedOut(string requestId, double seconds) => string.Format(CultureInfo.InvariantCulture, TimedOutMessage, requestId, seconds);

@@ -67,20 +67,24 @@ internal sealed class InvocationReport
     }
 
     /// <summary>START: the invocation's Duration counts from here (also for one that failed before it reached the runtime).</summary>
-    public void Begin(Invocation invocation)
+    public void Begin(Invocation invocation) => Begin(invocation, _time.GetTimestamp());
+
+    /// <summary>START, with the invocation's Duration counted from <paramref name="startTimestamp"/>: the spawn, for the
+    /// first invocation after an init in the invoke phase (that init is its time, as AWS bills and reports it).</summary>
+    public void Begin(Invocation invocation, long startTimestamp)
     {
         lock (_lock)
         {
-            _deliveredTimestamp = _time.GetTimestamp();
+            _deliveredTimestamp = startTimestamp;
         }
         Log?.Begin(invocation.RequestId, _version, captureTail: invocation.WantsLogTail);
     }
 
     /// <summary><c>INIT_REPORT Init Duration: … Phase: {phase} Status: {status}[ Error Type: …]</c> (platform.initReport in
     /// JSON format). Phase <c>invoke</c>: an init that went past the init phase's limit and went on in the invoke phase.</summary>
-    public void WriteInitReport(double initDurationMs, string status, string? errorType, string phase = "init")
+    public void WriteInitReport(double initDurationMs, string status, string? errorType, InitPhase phase = InitPhase.Init)
     {
-        Log?.WriteInitReport(initDurationMs, status, errorType, phase);
+        Log?.WriteInitReport(initDurationMs, status, errorType, InitPhaseText.Of(phase));
     }
 
     /// <summary>

@@ -164,6 +164,14 @@ internal static class RuntimeRequestParser
         {
             return Streaming.StreamContentTypes.HttpIntegration;
         }
+        if (Ascii.EqualsIgnoreCase(value, "application/vnd.aws.lambda.error+json"u8))
+        {
+            return "application/vnd.aws.lambda.error+json"; // every /error of the C# runtime client
+        }
+        if (Ascii.EqualsIgnoreCase(value, "application/unknown"u8))
+        {
+            return "application/unknown"; // the Python runtime's bytes results
+        }
         return System.Text.Encoding.UTF8.GetString(value);
     }
 

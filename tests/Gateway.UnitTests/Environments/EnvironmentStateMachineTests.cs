@@ -226,65 +226,83 @@ public sealed class EnvironmentStateMachineTests : IDisposable
         Assert.Equal(ContainerError, Encoding.UTF8.GetString(_machine.OnNext().Rejection!));
     }
 
-    [Fact]
-    public void On_demand_an_init_past_the_init_limit_goes_on_and_its_invocation_gets_what_is_left_of_the_timeout()
+    /// <summary>An on-demand machine (its init goes on in the invoke phase) with its own invocation timeout.</summary>
+    private EnvironmentStateMachine OnDemand(TimeSpan invocationTimeout, List<DeadlineStep> deadlines)
     {
-        var deadlines = new List<DeadlineStep>();
         EnvironmentStateMachine? machine = null;
-        machine = new EnvironmentStateMachine(_clock, InitTimeout, InvocationTimeout, () => deadlines.Add(machine!.OnDeadline()), initGoesOnInInvoke: true);
-        using (machine)
-        {
-            machine.Spawning();
-            var waiting = Rent("11111111-1111-1111-1111-111111111111");
-            machine.TryAssign(waiting, runtimeWaiting: false);
-
-            _clock.Advance(InitTimeout);
-
-            // AWS: "Lambda retries the Init phase at the time of the first function invocation with the configured
-            // function timeout". Nothing ends: init goes on, and the waiting invocation's timeout starts now.
-            Assert.Equal(new DeadlineStep(DeadlineKind.InitMovedToInvoke, null), Assert.Single(deadlines));
-            Assert.Equal(EnvironmentState.Starting, machine.State);
-            Assert.True(machine.InitInInvokePhase);
-            Assert.Same(waiting, machine.Pending);
-
-            _clock.AdvanceMilliseconds(1_000);
-            var step = machine.OnNext();
-
-            Assert.Equal(new NextStep(NextDecision.Deliver, waiting, null, Began: true, FirstReady: true, BecameIdle: false), step);
-            Assert.Null(machine.InitDurationMs); // its REPORT has no Init Duration: the init was the invocation's
-            Assert.Equal(_clock.GetUtcNow().ToUnixTimeMilliseconds() + 2_000, waiting.DeadlineUnixMs); // 3 s less the 1 s of init
-            _clock.AdvanceMilliseconds(1_999);
-            Assert.Single(deadlines);
-            _clock.AdvanceMilliseconds(1);
-            Assert.Equal(new DeadlineStep(DeadlineKind.Invocation, waiting), deadlines[^1]);
-        }
+        machine = new EnvironmentStateMachine(_clock, InitTimeout, invocationTimeout, () => deadlines.Add(machine!.OnDeadline()), initGoesOnInInvoke: true);
+        return machine;
     }
 
     [Fact]
-    public void On_demand_an_init_in_the_invoke_phase_that_outlasts_the_function_timeout_ends_its_invocation()
+    public void On_demand_an_init_past_the_init_limit_goes_on_and_the_whole_init_is_charged_to_the_invocation()
     {
         var deadlines = new List<DeadlineStep>();
-        EnvironmentStateMachine? machine = null;
-        machine = new EnvironmentStateMachine(_clock, InitTimeout, InvocationTimeout, () => deadlines.Add(machine!.OnDeadline()), initGoesOnInInvoke: true);
-        using (machine)
-        {
-            machine.Spawning();
-            _clock.Advance(InitTimeout); // no invocation is waiting yet: init just goes on, with no deadline
-            Assert.Equal(new DeadlineStep(DeadlineKind.InitMovedToInvoke, null), Assert.Single(deadlines));
-            _clock.Advance(TimeSpan.FromMinutes(1));
-            Assert.Single(deadlines);
+        using var machine = OnDemand(TimeSpan.FromSeconds(15), deadlines);
+        machine.Spawning();
+        var waiting = Rent("11111111-1111-1111-1111-111111111111");
+        machine.TryAssign(waiting, runtimeWaiting: false);
 
-            var waiting = Rent("11111111-1111-1111-1111-111111111111");
-            Assert.Equal(AssignResult.Pending, machine.TryAssign(waiting, runtimeWaiting: false));
-            _clock.Advance(InvocationTimeout - TimeSpan.FromMilliseconds(1));
-            Assert.Single(deadlines);
-            _clock.AdvanceMilliseconds(1);
+        _clock.Advance(InitTimeout);
 
-            Assert.Equal(new DeadlineStep(DeadlineKind.Init, waiting), deadlines[^1]);
-            Assert.Equal(EnvironmentState.Dead, machine.State);
-            Assert.Equal(3_000, machine.MillisecondsInInvokePhase);
-            Assert.False(waiting.TryClaimCompletion());
-        }
+        // AWS: "Lambda retries the Init phase at the time of the first function invocation with the configured
+        // function timeout". Nothing ends: init goes on, on the waiting invocation's clock.
+        Assert.Equal(new DeadlineStep(DeadlineKind.InitMovedToInvoke, null), Assert.Single(deadlines));
+        Assert.Equal(EnvironmentState.Starting, machine.State);
+        Assert.True(machine.InitInInvokePhase);
+        Assert.Same(waiting, machine.Pending);
+
+        _clock.AdvanceMilliseconds(1_000);
+        var step = machine.OnNext();
+
+        Assert.Equal(new NextStep(NextDecision.Deliver, waiting, null, Began: true, FirstReady: true, BecameIdle: false), step);
+        Assert.Null(machine.InitDurationMs); // its REPORT has no Init Duration: the init was the invocation's
+        // 15 s less the whole 11 s of init, as AWS's fresh init would have taken them from the timeout.
+        Assert.Equal(_clock.GetUtcNow().ToUnixTimeMilliseconds() + 4_000, waiting.DeadlineUnixMs);
+        _clock.AdvanceMilliseconds(3_999);
+        Assert.Single(deadlines);
+        _clock.AdvanceMilliseconds(1);
+        Assert.Equal(new DeadlineStep(DeadlineKind.Invocation, waiting), deadlines[^1]);
+    }
+
+    [Fact]
+    public void On_demand_an_init_longer_than_the_function_timeout_ends_its_invocation()
+    {
+        var deadlines = new List<DeadlineStep>();
+        using var machine = OnDemand(TimeSpan.FromSeconds(12), deadlines);
+        machine.Spawning();
+        var waiting = Rent("11111111-1111-1111-1111-111111111111");
+        machine.TryAssign(waiting, runtimeWaiting: false);
+
+        _clock.Advance(InitTimeout);
+        Assert.Equal(DeadlineKind.InitMovedToInvoke, Assert.Single(deadlines).Expired);
+        _clock.AdvanceMilliseconds(1_999);
+        Assert.Single(deadlines);
+        _clock.AdvanceMilliseconds(1); // 12 s since the spawn: the whole timeout
+
+        Assert.Equal(new DeadlineStep(DeadlineKind.Init, waiting), deadlines[^1]);
+        Assert.Equal(EnvironmentState.Dead, machine.State);
+        Assert.False(waiting.TryClaimCompletion());
+    }
+
+    [Fact]
+    public void On_demand_an_invocation_arriving_after_an_init_longer_than_its_timeout_fails_at_once()
+    {
+        var deadlines = new List<DeadlineStep>();
+        using var machine = OnDemand(InvocationTimeout, deadlines);
+        machine.Spawning();
+        _clock.Advance(InitTimeout); // no invocation is waiting yet: init just goes on, with no deadline
+        Assert.Equal(new DeadlineStep(DeadlineKind.InitMovedToInvoke, null), Assert.Single(deadlines));
+        _clock.Advance(TimeSpan.FromMinutes(1));
+        Assert.Single(deadlines);
+
+        // Init has run for 70 s, more than the 3 s timeout: on AWS the fresh init could not fit either.
+        var waiting = Rent("11111111-1111-1111-1111-111111111111");
+        Assert.Equal(AssignResult.Pending, machine.TryAssign(waiting, runtimeWaiting: false));
+        _clock.AdvanceMilliseconds(1);
+
+        Assert.Equal(new DeadlineStep(DeadlineKind.Init, waiting), deadlines[^1]);
+        Assert.Equal(EnvironmentState.Dead, machine.State);
     }
 
     [Fact]

@@ -45,7 +45,7 @@ internal sealed class ClusterCode(CodeStore store, RedisCodeBlobs blobs)
         }
         catch (Exception ex) when (ex is StackExchange.Redis.RedisException or StackExchange.Redis.RedisTimeoutException)
         {
-            throw new RegistryStoreException("the cluster registry (Redis) " + RedisFailure.Describe(ex) + ".", ex);
+            throw new RegistryStoreException("the deployment package could not be stored: the cluster registry (Redis) " + RedisFailure.Describe(ex) + ".", ex);
         }
     }
 

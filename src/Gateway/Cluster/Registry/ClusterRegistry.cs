@@ -79,7 +79,7 @@ internal sealed class ClusterRegistry : IDisposable
             }
             catch (Exception ex) when ((ex is RedisException or RedisTimeoutException) && DateTime.UtcNow < deadline)
             {
-                log("cluster registry: waiting for Redis: " + ex.Message);
+                log("cluster registry: waiting for Redis: it " + RedisFailure.Describe(ex)); // every 500 ms: a few words, not the client's 1 KB
                 Thread.Sleep(500);
             }
             catch (Exception ex) when (ex is RedisException or RedisTimeoutException or CodeUnavailableException or JsonException)

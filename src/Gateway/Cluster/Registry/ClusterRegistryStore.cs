@@ -110,7 +110,8 @@ internal sealed class ClusterRegistryStore(RedisRegistry redis, RegistryDocument
         }
         catch (Exception ex) when (ex is RedisException or RedisTimeoutException or CodeUnavailableException or JsonException)
         {
-            throw new RegistryStoreException("the cluster registry changed and this node could not catch up: Redis " + RedisFailure.Describe(ex) + ".", ex);
+            throw new RegistryStoreException("the cluster registry changed and this node could not catch up: "
+                + (RedisFailure.IsRedis(ex) ? "Redis " : "") + RedisFailure.Describe(ex) + ".", ex);
         }
         return Apply(current, prepared) ?? current;
     }

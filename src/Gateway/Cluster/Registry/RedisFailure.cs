@@ -15,11 +15,15 @@ internal static class RedisFailure
         RedisTimeoutException => "did not answer in time",
         RedisConnectionException => "cannot be reached",
         RedisException => "refused the request",
-        _ => FirstSentence(exception.Message),
+        _ => FirstPart(exception.Message),
     };
 
-    /// <summary>Non-Redis failures (a corrupt document, a missing package) say what they are in their first sentence.</summary>
-    private static string FirstSentence(string message)
+    /// <summary>Whether <paramref name="exception"/> came from the Redis client (then "Redis …" leads its description).</summary>
+    public static bool IsRedis(Exception exception) => exception is RedisException or RedisTimeoutException;
+
+    /// <summary>Non-Redis failures (a corrupt document, a missing package) say what they are before any detail that
+    /// follows a line break or a ';'.</summary>
+    private static string FirstPart(string message)
     {
         int end = message.IndexOfAny(['\n', ';']);
         return end < 0 ? message : message[..end];

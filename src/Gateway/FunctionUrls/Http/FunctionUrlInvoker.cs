@@ -47,8 +47,8 @@ internal sealed class FunctionUrlInvoker(FunctionResolver resolver, Hosting.Func
             return;
         }
         // "Lambda automatically adds the CORS headers to all responses through the function URL" (urls-configuration):
-        // the 413, 429 and 502 below carry them too, so a browser sees the status rather than a CORS failure. The
-        // function's own answer sets them again after its headers, so the configured ones win there.
+        // the 413, 429 and 502 below carry them too, so a browser sees the status rather than a CORS failure. A
+        // function's own answer (mapped, or a stream's prelude) sets them again after its headers: the configured win.
         UrlCors.AddToResponse(request, response, route.Cors);
 
         // 2. The function behind the URL ($LATEST or the URL's alias).

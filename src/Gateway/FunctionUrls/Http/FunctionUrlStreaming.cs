@@ -19,7 +19,7 @@ internal static class FunctionUrlStreaming
             return null;
         }
         UrlCors.AddToResponse(context.Request, context.Response, route.Cors);
-        var sink = new UrlStreamResponse(context.Response, invocation);
+        var sink = new UrlStreamResponse(context.Request, context.Response, invocation, route.Cors);
         invocation.Stream = sink;
         return sink;
     }

@@ -21,8 +21,12 @@ namespace Gateway.FunctionUrls.Http;
 /// byte is flushed as it comes. The runtime's connection writes the chunks; the URL request ends the response
 /// (<see cref="CompleteAsync"/>); a gate orders the two, as in <see cref="EventStreamResponse"/>.
 /// </remarks>
-internal sealed class UrlStreamResponse(HttpResponse response, Invocation invocation) : IResponseStreamSink
+/// <param name="cors">The URL's CORS config: its headers are set again after a prelude's, so the configured ones win
+/// over a function's own, as for a BUFFERED URL.</param>
+internal sealed class UrlStreamResponse(HttpRequest request, HttpResponse response, Invocation invocation, FunctionUrlCors? cors) : IResponseStreamSink
 {
+    private static readonly byte[] InternalServerError = """{"Message":"Internal Server Error"}"""u8.ToArray();
+
     private const int MaxPrelude = 64 * 1024;
     private const int DelimiterLength = 8;
 
@@ -106,7 +110,7 @@ internal sealed class UrlStreamResponse(HttpResponse response, Invocation invoca
                 if (invocation.FunctionError is not null || _prelude is not null)
                 {
                     StartPlain(StatusCodes.Status502BadGateway, "application/json");
-                    await response.Body.WriteAsync("""{"Message":"Internal Server Error"}"""u8.ToArray()).ConfigureAwait(false);
+                    await response.Body.WriteAsync(InternalServerError).ConfigureAwait(false);
                     return;
                 }
                 // Did not stream: the result as it is (a runtime's buffered /response is JSON).
@@ -190,6 +194,7 @@ internal sealed class UrlStreamResponse(HttpResponse response, Invocation invoca
             {
                 response.ContentType = StreamContentTypes.Default;
             }
+            UrlCors.AddToResponse(request, response, cors);
         }
         catch (JsonException)
         {
