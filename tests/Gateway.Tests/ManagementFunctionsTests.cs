@@ -126,6 +126,26 @@ public sealed class ManagementFunctionsTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Provisioned_concurrency_counts_towards_the_reservation_so_LATEST_is_throttled()
+    {
+        // LocalStack's AWS recording test_lambda_concurrency_block: reserved 1 and 1 provisioned on version 1 leave
+        // nothing on demand: $LATEST gets 429 ReservedFunctionConcurrentInvocationLimitExceeded, version 1 answers.
+        await AwsJsonAsync("create-function", "--function-name", "pc-block", "--runtime", "provided.al2023", "--handler", "x",
+            "--role", Role, "--zip-file", WriteZip("pc"), "--publish");
+        var (waited, _, waitError) = await AwsAsync("wait", "function-active-v2", "--function-name", "pc-block");
+        Assert.True(waited == 0, waitError);
+        await AwsJsonAsync("put-function-concurrency", "--function-name", "pc-block", "--reserved-concurrent-executions", "1");
+        await AwsJsonAsync("put-provisioned-concurrency-config", "--function-name", "pc-block", "--qualifier", "1", "--provisioned-concurrent-executions", "1");
+        await Poll.UntilAsync(async () => (await AwsJsonAsync("get-provisioned-concurrency-config", "--function-name", "pc-block", "--qualifier", "1"))
+            .GetProperty("Status").GetString() == "READY", "provisioned concurrency READY", 60_000);
+
+        Assert.Equal("pc", await InvokeAsync("pc-block", "1"));
+        using var latest = await _gateway.InvokeAsync("pc-block", "{}");
+        Assert.Equal(HttpStatusCode.TooManyRequests, latest.StatusCode);
+        Assert.Contains("\"Reason\":\"ReservedFunctionConcurrentInvocationLimitExceeded\"", await latest.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task Configuration_updates_reach_the_function_and_refusals_are_AWS_errors()
     {
         const string name = "mgmt-cli-config";

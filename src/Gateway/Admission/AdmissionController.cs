@@ -197,16 +197,17 @@ internal sealed class AdmissionController : IAdmission
     /// </summary>
     /// <param name="needsNewEnvironment">True when the invocation will start a new execution environment; an
     /// invocation that a warm (or already starting) environment takes needs no burst token.</param>
-    public ThrottleDecision TryAdmit(FunctionAdmission function, bool needsNewEnvironment, out AdmissionTicket ticket) =>
-        Admit(function, needsNewEnvironment, chargeRequest: true, out ticket);
+    /// <param name="onProvisionedEnvironment">A provisioned environment takes it (see <see cref="FunctionAdmission.ProvisionedConcurrency"/>).</param>
+    public ThrottleDecision TryAdmit(FunctionAdmission function, bool needsNewEnvironment, out AdmissionTicket ticket, bool onProvisionedEnvironment = false) =>
+        Admit(function, needsNewEnvironment, chargeRequest: true, onProvisionedEnvironment, out ticket);
 
     /// <summary>
     /// Admits an invocation that was already accepted as a request (an Event taken from the function's queue):
     /// concurrency and burst only. A throttle here means "wait <see cref="ThrottleDecision.RetryAfter"/> and try
     /// again", as Lambda's async poller does; it is never returned to a caller.
     /// </summary>
-    public ThrottleDecision TryAdmitQueued(FunctionAdmission function, bool needsNewEnvironment, out AdmissionTicket ticket) =>
-        Admit(function, needsNewEnvironment, chargeRequest: false, out ticket);
+    public ThrottleDecision TryAdmitQueued(FunctionAdmission function, bool needsNewEnvironment, out AdmissionTicket ticket, bool onProvisionedEnvironment = false) =>
+        Admit(function, needsNewEnvironment, chargeRequest: false, onProvisionedEnvironment, out ticket);
 
     /// <summary>
     /// Charges the request rate only: the check an Event invoke passes before its 202 (LAMBDA.md §7: the request-rate
@@ -232,7 +233,7 @@ internal sealed class AdmissionController : IAdmission
     /// <summary>Not used on a single node (<see cref="IsRemote"/> is false); answers synchronously.</summary>
     public ValueTask<RemoteAdmission> AdmitRemoteAsync(FunctionAdmission function, bool needsNewEnvironment, bool chargeRequest)
     {
-        var decision = Admit(function, needsNewEnvironment, chargeRequest, out var ticket);
+        var decision = Admit(function, needsNewEnvironment, chargeRequest, onProvisionedEnvironment: false, out var ticket);
         return new(new RemoteAdmission(decision, ticket.IsHeld && needsNewEnvironment
             ? new AdmissionTicket(ticket.Holder!, ticket.Data | AdmissionTicket.BurstTokenIncluded)
             : ticket));
@@ -249,16 +250,27 @@ internal sealed class AdmissionController : IAdmission
         {
             return;
         }
-        bool fromUnreservedPool = (ticket.Data & 1) != 0;
+        bool fromUnreservedPool = (ticket.Data & UnreservedPoolUnit) != 0;
+        bool onDemand = (ticket.Data & OnDemandUnit) != 0;
         ticket = default;
         Debug.Assert(function.Owner == this, "A ticket from another controller.");
         int account = Interlocked.Decrement(ref _inFlight);
         int own = function.Exit();
+        if (onDemand)
+        {
+            function.ExitOnDemand();
+        }
         int pool = fromUnreservedPool ? Interlocked.Decrement(ref _unreservedInFlight) : 0;
         Debug.Assert(account >= 0 && own >= 0 && pool >= 0, "Released more than was admitted.");
     }
 
-    private ThrottleDecision Admit(FunctionAdmission function, bool needsNewEnvironment, bool chargeRequest, out AdmissionTicket ticket)
+    /// <summary>Ticket data: the unit came from the unreserved pool.</summary>
+    private const long UnreservedPoolUnit = 1;
+
+    /// <summary>Ticket data: the unit counts against what a reservation leaves to on-demand environments.</summary>
+    private const long OnDemandUnit = 2;
+
+    private ThrottleDecision Admit(FunctionAdmission function, bool needsNewEnvironment, bool chargeRequest, bool onProvisionedEnvironment, out AdmissionTicket ticket)
     {
         ticket = default;
         long now = _time.GetTimestamp();
@@ -274,11 +286,23 @@ internal sealed class AdmissionController : IAdmission
         }
 
         bool fromUnreservedPool;
+        bool onDemand = false;
         if (reservation is not null)
         {
             if (!function.TryEnterBelow(reservation.Limit))
             {
                 return Refuse(ThrottleReason.ReservedFunctionConcurrentInvocationLimitExceeded, 1, chargeRequest, reservedRate);
+            }
+            int provisioned = function.ProvisionedConcurrency;
+            if (provisioned > 0 && !onProvisionedEnvironment)
+            {
+                // Provisioned concurrency counts towards the reservation: on-demand environments get what it leaves.
+                if (!function.TryEnterOnDemandBelow(reservation.Limit - provisioned))
+                {
+                    function.Exit();
+                    return Refuse(ThrottleReason.ReservedFunctionConcurrentInvocationLimitExceeded, 1, chargeRequest, reservedRate);
+                }
+                onDemand = true;
             }
             fromUnreservedPool = false;
         }
@@ -294,18 +318,18 @@ internal sealed class AdmissionController : IAdmission
 
         if (!AtomicCounter.TryIncrementBelow(ref _inFlight, _accountLimit))
         {
-            ExitFunction(function, fromUnreservedPool);
+            ExitFunction(function, fromUnreservedPool, onDemand);
             return Refuse(ThrottleReason.ConcurrentInvocationLimitExceeded, 1, chargeRequest, reservedRate);
         }
 
         if (needsNewEnvironment && !(function.Burst ?? _accountBurst!).TryTake(now, out long wait))
         {
             Interlocked.Decrement(ref _inFlight);
-            ExitFunction(function, fromUnreservedPool);
+            ExitFunction(function, fromUnreservedPool, onDemand);
             return Refuse(ThrottleReason.ConcurrentInvocationLimitExceeded, Seconds(wait), chargeRequest, reservedRate);
         }
 
-        ticket = new AdmissionTicket(function, fromUnreservedPool ? 1 : 0);
+        ticket = new AdmissionTicket(function, (fromUnreservedPool ? UnreservedPoolUnit : 0) | (onDemand ? OnDemandUnit : 0));
         function.CountAdmitted();
         return ThrottleDecision.Admitted;
     }
@@ -341,9 +365,13 @@ internal sealed class AdmissionController : IAdmission
         return ThrottleDecision.Throttled(reason, retryAfterSeconds);
     }
 
-    private void ExitFunction(FunctionAdmission function, bool fromUnreservedPool)
+    private void ExitFunction(FunctionAdmission function, bool fromUnreservedPool, bool onDemand)
     {
         function.Exit();
+        if (onDemand)
+        {
+            function.ExitOnDemand();
+        }
         if (fromUnreservedPool)
         {
             Interlocked.Decrement(ref _unreservedInFlight);

@@ -10,6 +10,8 @@ internal sealed class FunctionAdmission
 {
     private Reservation? _reservation;
     private int _inFlight;
+    private int _onDemandInFlight;
+    private int _provisioned;
     private long _admitted;
 
     internal FunctionAdmission(AdmissionController owner, string name, ContinuousTokenBucket? burst)
@@ -23,6 +25,19 @@ internal sealed class FunctionAdmission
 
     /// <summary>The function's reserved concurrency, or null when it draws from the unreserved pool.</summary>
     public int? ReservedConcurrentExecutions => Volatile.Read(ref _reservation)?.Limit;
+
+    /// <summary>
+    /// The provisioned concurrency configured on the function's versions and aliases (PutProvisionedConcurrencyConfig),
+    /// set by the host as the registry changes. With a reservation it is taken out of what on-demand environments may
+    /// run: "provisioned concurrency counts towards a function's reserved concurrency", so reserved 1 with 1 provisioned
+    /// leaves $LATEST nothing (LocalStack's AWS recording test_lambda_concurrency_block: a 429 with
+    /// ReservedFunctionConcurrentInvocationLimitExceeded).
+    /// </summary>
+    public int ProvisionedConcurrency
+    {
+        get => Volatile.Read(ref _provisioned);
+        internal set => Volatile.Write(ref _provisioned, value);
+    }
 
     /// <summary>Invocations of this function in flight (admitted, not yet released).</summary>
     public int ConcurrentExecutions => Volatile.Read(ref _inFlight);
@@ -48,6 +63,12 @@ internal sealed class FunctionAdmission
     internal void Enter() => Interlocked.Increment(ref _inFlight);
 
     internal int Exit() => Interlocked.Decrement(ref _inFlight);
+
+    /// <summary>One more invocation on an on-demand environment, if fewer than <paramref name="limit"/> are (reserved
+    /// less provisioned).</summary>
+    internal bool TryEnterOnDemandBelow(int limit) => AtomicCounter.TryIncrementBelow(ref _onDemandInFlight, limit);
+
+    internal void ExitOnDemand() => Interlocked.Decrement(ref _onDemandInFlight);
 
     /// <summary>One interlocked add per admission: no allocation, no lock.</summary>
     internal void CountAdmitted() => Interlocked.Increment(ref _admitted);

@@ -28,10 +28,12 @@ internal interface IAdmission
     bool TrySetReservedConcurrency(FunctionAdmission function, int? reservedConcurrentExecutions, [NotNullWhen(false)] out ConcurrencyConfigurationError? error);
 
     /// <summary>A synchronous invoke: request rate, concurrency, and a burst token when it needs a new environment.</summary>
-    ThrottleDecision TryAdmit(FunctionAdmission function, bool needsNewEnvironment, out AdmissionTicket ticket);
+    /// <param name="onProvisionedEnvironment">A provisioned (pre-forked) environment takes it: it runs on the function's
+    /// provisioned concurrency, not on what its reservation leaves to on-demand environments.</param>
+    ThrottleDecision TryAdmit(FunctionAdmission function, bool needsNewEnvironment, out AdmissionTicket ticket, bool onProvisionedEnvironment = false);
 
     /// <summary>A queued Event (its request was charged at its 202): concurrency and burst only.</summary>
-    ThrottleDecision TryAdmitQueued(FunctionAdmission function, bool needsNewEnvironment, out AdmissionTicket ticket);
+    ThrottleDecision TryAdmitQueued(FunctionAdmission function, bool needsNewEnvironment, out AdmissionTicket ticket, bool onProvisionedEnvironment = false);
 
     /// <summary>The request-rate check an Event invoke passes before its 202. Nothing to release.</summary>
     ThrottleDecision TryAcceptRequest(FunctionAdmission function);

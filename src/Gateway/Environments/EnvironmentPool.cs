@@ -257,8 +257,8 @@ internal sealed class EnvironmentPool : IEnvironmentOwner
             if (!invocation.Admission.IsHeld)
             {
                 throttle = chargeRequest
-                    ? _admission.TryAdmit(Admission, needsNew, out invocation.Admission)
-                    : _admission.TryAdmitQueued(Admission, needsNew, out invocation.Admission);
+                    ? _admission.TryAdmit(Admission, needsNew, out invocation.Admission, environment?.Provisioned == true)
+                    : _admission.TryAdmitQueued(Admission, needsNew, out invocation.Admission, environment?.Provisioned == true);
                 burstTokenHeld = needsNew;
             }
             else if (needsNew && !burstTokenHeld)

@@ -183,6 +183,8 @@ internal sealed class FunctionHost : IRegistryListener, IProvisionedStatus
         {
             pool.SetProvisionedConcurrency(provisioned.GetValueOrDefault(version));
         }
+        // What the reservation leaves to on-demand environments is the rest (FunctionAdmission.ProvisionedConcurrency).
+        runtime.Admission.ProvisionedConcurrency = record.ProvisionedConcurrency.Values.Sum(static c => c.Requested);
         runtime.SetPools(builder.ToImmutable());
     }
 

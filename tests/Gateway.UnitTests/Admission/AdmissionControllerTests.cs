@@ -332,6 +332,37 @@ public class AdmissionControllerTests
     }
 
     [Fact]
+    public void Provisioned_concurrency_is_taken_out_of_what_a_reservation_leaves_to_on_demand_environments()
+    {
+        // AWS (LocalStack's recordings test_lambda_concurrency_block, test_reserved_provisioned_overlap): provisioned
+        // concurrency counts towards the reservation, so reserved 2 with 1 provisioned runs 1 on demand and 1 provisioned.
+        var (controller, _) = Create();
+        var function = Reserved(controller, "pc", 2);
+        function.ProvisionedConcurrency = 1;
+
+        Assert.True(controller.TryAdmit(function, false, out var onDemand).IsAdmitted);
+        var second = controller.TryAdmit(function, false, out _);
+        Assert.Equal(ThrottleReason.ReservedFunctionConcurrentInvocationLimitExceeded, second.Reason);
+        Assert.True(controller.TryAdmit(function, false, out var provisioned, onProvisionedEnvironment: true).IsAdmitted);
+        Assert.Equal(ThrottleReason.ReservedFunctionConcurrentInvocationLimitExceeded,
+            controller.TryAdmit(function, false, out _, onProvisionedEnvironment: true).Reason); // the reservation still caps the whole
+        Assert.Equal(2, function.ConcurrentExecutions);
+
+        controller.Release(ref onDemand);
+        Assert.True(controller.TryAdmit(function, false, out var again).IsAdmitted); // its on-demand unit came back
+        controller.Release(ref again);
+        controller.Release(ref provisioned);
+        Assert.Equal(0, function.ConcurrentExecutions);
+        Assert.Equal(0, controller.ConcurrentExecutions);
+
+        // All of it provisioned: nothing is left on demand ($LATEST gets the 429).
+        function.ProvisionedConcurrency = 2;
+        Assert.Equal(ThrottleReason.ReservedFunctionConcurrentInvocationLimitExceeded, controller.TryAdmit(function, false, out _).Reason);
+        Assert.True(controller.TryAdmit(function, false, out var onProvisioned, onProvisionedEnvironment: true).IsAdmitted);
+        controller.Release(ref onProvisioned);
+    }
+
+    [Fact]
     public void A_new_reservation_starts_a_full_rate_bucket_and_an_unchanged_one_keeps_its_state()
     {
         var (controller, _) = Create();

@@ -54,13 +54,13 @@ internal sealed class FakeAdmission : IAdmission
         return true;
     }
 
-    public ThrottleDecision TryAdmit(FunctionAdmission function, bool needsNewEnvironment, out AdmissionTicket ticket)
+    public ThrottleDecision TryAdmit(FunctionAdmission function, bool needsNewEnvironment, out AdmissionTicket ticket, bool onProvisionedEnvironment = false)
     {
         Interlocked.Increment(ref _syncAdmits);
         return Admit(out ticket);
     }
 
-    public ThrottleDecision TryAdmitQueued(FunctionAdmission function, bool needsNewEnvironment, out AdmissionTicket ticket)
+    public ThrottleDecision TryAdmitQueued(FunctionAdmission function, bool needsNewEnvironment, out AdmissionTicket ticket, bool onProvisionedEnvironment = false)
     {
         Interlocked.Increment(ref _syncAdmits);
         return Admit(out ticket);

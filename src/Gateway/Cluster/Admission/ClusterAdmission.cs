@@ -163,7 +163,8 @@ internal sealed class ClusterAdmission : IAdmission
 
     /// <summary>Only for a caller that cannot await (the invoke paths await <see cref="AdmitRemoteAsync"/>): this
     /// node's static share decides.</summary>
-    public ThrottleDecision TryAdmit(FunctionAdmission function, bool needsNewEnvironment, out AdmissionTicket ticket)
+    /// <remarks>Cluster-wide decisions do not take provisioned concurrency out of a reservation (README, "Not yet").</remarks>
+    public ThrottleDecision TryAdmit(FunctionAdmission function, bool needsNewEnvironment, out AdmissionTicket ticket, bool onProvisionedEnvironment = false)
     {
         var (decision, held) = OnShareCore(State(function), needsNewEnvironment, chargeRequest: true);
         ticket = held;
@@ -171,7 +172,7 @@ internal sealed class ClusterAdmission : IAdmission
     }
 
     /// <summary>As <see cref="TryAdmit"/>, for a queued Event.</summary>
-    public ThrottleDecision TryAdmitQueued(FunctionAdmission function, bool needsNewEnvironment, out AdmissionTicket ticket)
+    public ThrottleDecision TryAdmitQueued(FunctionAdmission function, bool needsNewEnvironment, out AdmissionTicket ticket, bool onProvisionedEnvironment = false)
     {
         var (decision, held) = OnShareCore(State(function), needsNewEnvironment, chargeRequest: false);
         ticket = held;
