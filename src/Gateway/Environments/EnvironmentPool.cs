@@ -195,6 +195,21 @@ internal sealed class EnvironmentPool : IEnvironmentOwner
         StartProvisioned();
     }
 
+    /// <summary>The warmest idle provisioned environment, else the warmest idle one. With provisioned concurrency, a
+    /// reservation leaves on-demand environments only the rest (FunctionAdmission.ProvisionedConcurrency): an idle
+    /// provisioned environment is tried first, so an invocation it can take is not refused for the on-demand share.</summary>
+    private int ProvisionedIdleIndexLocked()
+    {
+        for (int i = _idle.Count - 1; i >= 0; i--)
+        {
+            if (_idle[i].Provisioned)
+            {
+                return i;
+            }
+        }
+        return _idle.Count - 1;
+    }
+
     /// <summary>
     /// Admits <paramref name="invocation"/> and finds it an environment: the warmest idle one, else one still starting
     /// that nobody claimed, else a new one. On <see cref="DispatchResult.Assigned"/> the lease holds the invocation's
@@ -225,7 +240,7 @@ internal sealed class EnvironmentPool : IEnvironmentOwner
                 {
                     // An idle environment gets no OnIdle before it has run an invocation, so nothing but a roll-back
                     // can put it back: it needs no reservation mark, and its assignment no second lock.
-                    environment = TakeIdleAtLocked(_idle.Count - 1);
+                    environment = TakeIdleAtLocked(Admission.ProvisionedConcurrency > 0 ? ProvisionedIdleIndexLocked() : _idle.Count - 1);
                 }
                 else if (_startingUnclaimed.Count > 0)
                 {
