@@ -143,6 +143,10 @@ public sealed class ManagementFunctionsTests : IAsyncLifetime, IDisposable
         using var latest = await _gateway.InvokeAsync("pc-block", "{}");
         Assert.Equal(HttpStatusCode.TooManyRequests, latest.StatusCode);
         Assert.Contains("\"Reason\":\"ReservedFunctionConcurrentInvocationLimitExceeded\"", await latest.Content.ReadAsStringAsync());
+
+        // Reserved 2 leaves 1 on demand: $LATEST runs again (the refusal was the provisioned share, not a full reservation).
+        await AwsJsonAsync("put-function-concurrency", "--function-name", "pc-block", "--reserved-concurrent-executions", "2");
+        Assert.Equal("pc", await InvokeAsync("pc-block"));
     }
 
     [Fact]

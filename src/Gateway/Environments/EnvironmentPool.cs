@@ -229,6 +229,7 @@ internal sealed class EnvironmentPool : IEnvironmentOwner
             ExecutionEnvironment? environment = null;
             bool needsNew = false;
             bool wasStarting = false;
+            bool onProvisioned = false;
             lock (_lock)
             {
                 if (_stopping || _retired)
@@ -258,6 +259,10 @@ internal sealed class EnvironmentPool : IEnvironmentOwner
                     needsNew = true;
                     _reservedNew++;
                 }
+                // Runs on this version's provisioned concurrency (PutProvisionedConcurrencyConfig): outside what the
+                // reservation leaves to on-demand environments. A functions file's pre-forked environments without such
+                // a config count as on demand, as their count is not taken out of the reservation either.
+                onProvisioned = environment?.Provisioned == true && _provisionedConcurrency > 0;
             }
             if (needsNew && !_machine.TryTake())
             {
@@ -272,8 +277,8 @@ internal sealed class EnvironmentPool : IEnvironmentOwner
             if (!invocation.Admission.IsHeld)
             {
                 throttle = chargeRequest
-                    ? _admission.TryAdmit(Admission, needsNew, out invocation.Admission, environment?.Provisioned == true)
-                    : _admission.TryAdmitQueued(Admission, needsNew, out invocation.Admission, environment?.Provisioned == true);
+                    ? _admission.TryAdmit(Admission, needsNew, out invocation.Admission, onProvisioned)
+                    : _admission.TryAdmitQueued(Admission, needsNew, out invocation.Admission, onProvisioned);
                 burstTokenHeld = needsNew;
             }
             else if (needsNew && !burstTokenHeld)
