@@ -195,9 +195,9 @@ internal sealed class EnvironmentPool : IEnvironmentOwner
         StartProvisioned();
     }
 
-    /// <summary>The warmest idle provisioned environment, else the warmest idle one. With provisioned concurrency, a
-    /// reservation leaves on-demand environments only the rest (FunctionAdmission.ProvisionedConcurrency): an idle
-    /// provisioned environment is tried first, so an invocation it can take is not refused for the on-demand share.</summary>
+    /// <summary>The warmest idle provisioned environment, else the warmest idle one. With provisioned concurrency on this
+    /// version, a reservation leaves on-demand environments only the rest (FunctionAdmission.ProvisionedConcurrency): an
+    /// idle provisioned environment is tried first, so an invocation it can take is not refused for the on-demand share.</summary>
     private int ProvisionedIdleIndexLocked()
     {
         for (int i = _idle.Count - 1; i >= 0; i--)
@@ -241,7 +241,7 @@ internal sealed class EnvironmentPool : IEnvironmentOwner
                 {
                     // An idle environment gets no OnIdle before it has run an invocation, so nothing but a roll-back
                     // can put it back: it needs no reservation mark, and its assignment no second lock.
-                    environment = TakeIdleAtLocked(Admission.ProvisionedConcurrency > 0 ? ProvisionedIdleIndexLocked() : _idle.Count - 1);
+                    environment = TakeIdleAtLocked(_provisionedConcurrency > 0 ? ProvisionedIdleIndexLocked() : _idle.Count - 1);
                 }
                 else if (_startingUnclaimed.Count > 0)
                 {

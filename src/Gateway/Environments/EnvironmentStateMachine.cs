@@ -78,6 +78,12 @@ internal sealed class EnvironmentStateMachine : IDisposable
     /// <summary>Init outlived the init phase's limit and goes on in the invoke phase (see the remarks).</summary>
     public bool InitInInvokePhase { get; private set; }
 
+    /// <summary>The phase an init that ends now ends in, as INIT_REPORT names it.</summary>
+    public Logs.InitPhase InitPhase => InitInInvokePhase ? Logs.InitPhase.Invoke : Logs.InitPhase.Init;
+
+    /// <summary>INIT_REPORT's duration: init's, or (it has not ended: a timeout) the time since the spawn.</summary>
+    public double InitReportMs => InitDurationMs ?? MillisecondsSinceSpawn;
+
     /// <summary>When the bootstrap was spawned: where the first invocation's Duration starts after an init in the invoke
     /// phase (its init is its own time, as on AWS).</summary>
     public long SpawnTimestamp => _spawnTimestamp;

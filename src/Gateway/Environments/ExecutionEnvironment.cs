@@ -170,12 +170,12 @@ internal sealed partial class ExecutionEnvironment
     {
         DeadlineStep step;
         double initReportMs;
-        bool invokePhase;
+        InitPhase phase;
         lock (_lock)
         {
             step = _machine.OnDeadline();
-            initReportMs = _machine.InitDurationMs ?? _machine.MillisecondsSinceSpawn;
-            invokePhase = _machine.InitInInvokePhase;
+            initReportMs = _machine.InitReportMs;
+            phase = _machine.InitPhase;
             if (step.Expired == DeadlineKind.InitMovedToInvoke)
             {
                 // Nothing ends: init goes on in the invoke phase, within the function's timeout (EnvironmentStateMachine).
@@ -187,8 +187,8 @@ internal sealed partial class ExecutionEnvironment
         if (step.Expired == DeadlineKind.Init)
         {
             // In the invoke phase the init had the function's timeout (AWS's retried init ran that long).
-            _endings.InitTimedOut(step.Invocation, invokePhase ? Math.Min(initReportMs, Function.TimeoutSeconds * 1000.0) : initReportMs,
-                InitDuration(), invokePhase ? InitPhase.Invoke : InitPhase.Init);
+            _endings.InitTimedOut(step.Invocation, phase == InitPhase.Invoke ? Math.Min(initReportMs, Function.TimeoutSeconds * 1000.0) : initReportMs,
+                InitDuration(), phase);
             Kill();
         }
         else if (step.Expired == DeadlineKind.Invocation)
@@ -269,13 +269,13 @@ internal sealed partial class ExecutionEnvironment
     }
 
     /// <summary>The phase an init that ends now ends in: <c>invoke</c> once it went past the init phase's limit.</summary>
-    private InitPhase CurrentInitPhase() => Locked(static m => m.InitInInvokePhase) ? InitPhase.Invoke : InitPhase.Init;
+    private InitPhase CurrentInitPhase() => Locked(static m => m.InitPhase);
 
     /// <summary>Init's duration once known (a cold start's first REPORT carries it).</summary>
     private double? InitDuration() => Locked(static m => m.InitDurationMs);
 
     /// <summary>INIT_REPORT's duration: init's, or (init timed out) the time since the spawn.</summary>
-    private double InitDurationForReport() => Locked(static m => m.InitDurationMs ?? m.MillisecondsSinceSpawn);
+    private double InitDurationForReport() => Locked(static m => m.InitReportMs);
 
     private T Locked<T>(Func<EnvironmentStateMachine, T> read)
     {

@@ -175,8 +175,8 @@ internal sealed class EnvironmentLog : IDisposable
         WritePlatformLine(line[..n]);
     }
 
-    /// <summary><c>INIT_REPORT Init Duration: … Phase: init Status: {status}[ Error Type: …]</c>, or JSON's platform.initReport.</summary>
-    public void WriteInitReport(double initDurationMs, string status, string? errorType, string phase = "init")
+    /// <summary><c>INIT_REPORT Init Duration: … Phase: {phase} Status: {status}[ Error Type: …]</c>, or JSON's platform.initReport.</summary>
+    public void WriteInitReport(double initDurationMs, string status, string? errorType, InitPhase phase = InitPhase.Init)
     {
         Span<byte> line = stackalloc byte[512];
         int n;
@@ -190,7 +190,7 @@ internal sealed class EnvironmentLog : IDisposable
         }
         else
         {
-            Utf8.TryWrite(line, $"INIT_REPORT Init Duration: {initDurationMs:F2} ms\tPhase: {phase}\tStatus: {status}", out n);
+            Utf8.TryWrite(line, $"INIT_REPORT Init Duration: {initDurationMs:F2} ms\tPhase: {InitPhaseText.Of(phase)}\tStatus: {status}", out n);
             if (errorType is not null)
             {
                 Utf8.TryWrite(line[n..], $"\tError Type: {errorType}", out int m);

@@ -84,7 +84,7 @@ internal sealed class InvocationReport
     /// JSON format). Phase <c>invoke</c>: an init that went past the init phase's limit and went on in the invoke phase.</summary>
     public void WriteInitReport(double initDurationMs, string status, string? errorType, InitPhase phase = InitPhase.Init)
     {
-        Log?.WriteInitReport(initDurationMs, status, errorType, InitPhaseText.Of(phase));
+        Log?.WriteInitReport(initDurationMs, status, errorType, phase);
     }
 
     /// <summary>

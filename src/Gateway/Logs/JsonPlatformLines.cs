@@ -58,10 +58,10 @@ internal static class JsonPlatformLines
         return n;
     }
 
-    public static int InitReport(Span<byte> destination, DateTimeOffset time, double initDurationMs, string status, string? errorType, string phase = "init")
+    public static int InitReport(Span<byte> destination, DateTimeOffset time, double initDurationMs, string status, string? errorType, InitPhase phase = InitPhase.Init)
     {
         Utf8.TryWrite(destination,
-            $"{{\"time\":\"{time.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss.fff'Z'}\",\"type\":\"platform.initReport\",\"record\":{{\"initializationType\":\"on-demand\",\"phase\":\"{phase}\",\"status\":\"{status}\"",
+            $"{{\"time\":\"{time.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss.fff'Z'}\",\"type\":\"platform.initReport\",\"record\":{{\"initializationType\":\"on-demand\",\"phase\":\"{InitPhaseText.Of(phase)}\",\"status\":\"{status}\"",
             out int n);
         int m;
         if (errorType is not null)

@@ -20,7 +20,7 @@ internal sealed partial class RuntimeApiConnection
         _scratch.Reset();
         var pacer = new StreamPacer(options.StreamUncappedBytes, options.StreamBytesPerSecond, TimeProvider.System);
         bool forwarding = sink is not null;
-        string contentType = head.HttpIntegrationResponse ? StreamContentTypes.HttpIntegration : head.ContentType ?? StreamContentTypes.Default;
+        string contentType = head.ContentType ?? StreamContentTypes.Default; // the parser gives HttpIntegration as its constant
         var body = await StreamedBodyReader.ReadAsync(_reader, head, limit, async chunk =>
         {
             if (sink is null)

@@ -39,11 +39,9 @@ internal struct RuntimeRequestHead
     /// <summary>Lambda-Runtime-Function-Response-Mode, when sent (only "streaming" is valid).</summary>
     public string? ResponseMode;
 
-    /// <summary>Content-Type is <c>application/vnd.awslambda.http-integration-response</c>: a streamed body that begins
-    /// with a JSON prelude and 8 NUL bytes (function URLs). A flag, not a string: the hot path allocates nothing.</summary>
-    public bool HttpIntegrationResponse;
-
-    /// <summary>Content-Type, when sent: what a plain stream is served as through a function URL.</summary>
+    /// <summary>Content-Type, when sent: a streamed body's type. <c>application/vnd.awslambda.http-integration-response</c>
+    /// (<see cref="Streaming.StreamContentTypes.HttpIntegration"/>, the same string) marks a body that begins with a JSON
+    /// prelude and 8 NUL bytes (function URLs); any other is what a plain stream is served as.</summary>
     public string? ContentType;
 
     /// <summary>True when the request id in the path did not fit the id buffer (it cannot be a valid id).</summary>

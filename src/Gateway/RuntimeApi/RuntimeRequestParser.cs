@@ -138,7 +138,6 @@ internal static class RuntimeRequestParser
         }
         else if (Ascii.EqualsIgnoreCase(name, "Content-Type"u8))
         {
-            result.HttpIntegrationResponse = Ascii.EqualsIgnoreCase(value, "application/vnd.awslambda.http-integration-response"u8);
             result.ContentType = KnownContentType(value);
         }
         else if (Ascii.EqualsIgnoreCase(name, "Lambda-Runtime-Function-Response-Mode"u8))

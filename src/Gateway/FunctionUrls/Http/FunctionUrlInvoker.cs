@@ -196,7 +196,7 @@ internal sealed class FunctionUrlInvoker(FunctionResolver resolver, Hosting.Func
         var headers = response.Headers;
         foreach (var (name, value) in head.Headers)
         {
-            if (IsFramingHeader(name))
+            if (FramingHeaders.Contains(name))
             {
                 continue; // the gateway frames the body itself
             }
@@ -256,11 +256,6 @@ internal sealed class FunctionUrlInvoker(FunctionResolver resolver, Hosting.Func
         var writing = WriteBodyCoreAsync(response, body);
         return writing.IsCompletedSuccessfully ? Task.CompletedTask : writing.AsTask();
     }
-
-    private static bool IsFramingHeader(string name) =>
-        name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase)
-        || name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase)
-        || name.Equals("Connection", StringComparison.OrdinalIgnoreCase);
 
     private static bool MayHaveBody(HttpRequest request, int status) =>
         !HttpMethods.IsHead(request.Method) && status is not (204 or 304) && status >= 200;

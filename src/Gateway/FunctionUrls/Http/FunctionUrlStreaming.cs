@@ -11,14 +11,14 @@ namespace Gateway.FunctionUrls.Http;
 /// </summary>
 internal static class FunctionUrlStreaming
 {
-    /// <summary>The sink for a RESPONSE_STREAM URL's invocation (CORS headers set now, as for a buffered answer); null for BUFFERED.</summary>
+    /// <summary>The sink for a RESPONSE_STREAM URL's invocation (its CORS headers are already set: FunctionUrlInvoker
+    /// sets them on every answer); null for BUFFERED.</summary>
     public static UrlStreamResponse? Begin(HttpContext context, FunctionUrlRoute route, Invocation invocation)
     {
         if (route.InvokeMode != FunctionUrlInvokeMode.ResponseStream)
         {
             return null;
         }
-        UrlCors.AddToResponse(context.Request, context.Response, route.Cors);
         var sink = new UrlStreamResponse(context.Request, context.Response, invocation, route.Cors);
         invocation.Stream = sink;
         return sink;

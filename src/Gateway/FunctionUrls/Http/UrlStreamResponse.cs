@@ -167,7 +167,7 @@ internal sealed class UrlStreamResponse(HttpRequest request, HttpResponse respon
                 foreach (var header in headers.EnumerateObject())
                 {
                     string? value = header.Value.ValueKind == JsonValueKind.String ? header.Value.GetString() : header.Value.GetRawText();
-                    if (IsFraming(header.Name))
+                    if (FramingHeaders.Contains(header.Name))
                     {
                         // The gateway frames the stream (chunked). A function's Content-Length, sent on, would cut the
                         // body short; AWS passes it on renamed (cargo-lambda#862: "the header becomes x-amzn-remapped-…").
@@ -202,9 +202,4 @@ internal sealed class UrlStreamResponse(HttpRequest request, HttpResponse respon
             StartPlain(StatusCodes.Status502BadGateway);
         }
     }
-
-    private static bool IsFraming(string name) =>
-        name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase)
-        || name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase)
-        || name.Equals("Connection", StringComparison.OrdinalIgnoreCase);
 }
