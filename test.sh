@@ -72,7 +72,10 @@ if ((${#trxs[@]} == 0)); then
   exit $((rc == 0 ? 1 : rc))
 fi
 passed=0; failed=0; skipped=0
+failed_names=()   # repeated above the summary: a CI log that keeps only its tail still says which test failed
 for trx in "${trxs[@]}"; do
+  while IFS= read -r name; do failed_names+=("$name"); done < <(
+    grep -o '<UnitTestResult [^>]*outcome="Failed"[^>]*>' "$trx" | sed -n 's/.* testName="\([^"]*\)".*/\1/p')
   counters="$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)"
   count() { sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p" <<<"$counters"; }
   p="$(count passed)"; f="$(count failed)"; t="$(count total)"; e="$(count executed)"
@@ -80,12 +83,16 @@ for trx in "${trxs[@]}"; do
 done
 for counts in "$results/python-runtime.counts" "$results/fuzz-smoke.counts"; do
   [[ -f "$counts" ]] || continue
-  read -r p f s <"$counts"
+  { read -r p f s; while IFS= read -r name; do failed_names+=("$name"); done; } <"$counts"
   passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
 done
 summary="$passed passed, $failed failed"
 ((skipped > 0)) && summary+=", $skipped skipped"
 echo
+if ((${#failed_names[@]} > 0)); then
+  echo "Failed:"
+  printf '  %s\n' "${failed_names[@]}"
+fi
 echo "$summary"
 if ((rc == 0 && failed > 0)); then rc=1; fi
 exit "$rc"

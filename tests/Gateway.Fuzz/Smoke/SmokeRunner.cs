@@ -42,6 +42,7 @@ internal static class SmokeRunner
 
         var watchdog = new Watchdog(HangAfter);
         int passed = 0, failed = 0;
+        var failedNames = new List<string>();
         foreach (var target in targets)
         {
             var seeds = LoadCorpus(Path.Combine(corpus, target.Name));
@@ -76,6 +77,7 @@ internal static class SmokeRunner
             else
             {
                 failed++;
+                failedNames.Add("fuzz smoke " + target.Name);
             }
             Console.WriteLine($"{(findings == 0 ? "ok     " : "FAILED ")} {target.Name,-16} {seeds.Count} corpus + {count} mutations = {runs} inputs, {findings} findings, {clock.Elapsed.TotalSeconds:0.0} s");
         }
@@ -86,7 +88,8 @@ internal static class SmokeRunner
         Console.WriteLine($"fuzz smoke: {passed} targets passed, {failed} failed (seed {seed})");
         if (counts is not null)
         {
-            File.WriteAllText(counts, $"{passed} {failed} 0\n");
+            // "passed failed skipped", then each failed target on a line of its own (./test.sh lists them above its summary).
+            File.WriteAllText(counts, $"{passed} {failed} 0\n" + string.Concat(failedNames.Select(name => name + "\n")));
         }
         return failed == 0 ? 0 : 1;
     }

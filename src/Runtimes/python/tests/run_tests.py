@@ -1,5 +1,6 @@
 """Runs the Python runtime's tests (unittest discovery in this folder) and, for ./test.sh, writes the counts as
-"passed failed skipped" to the file named by the first argument. Exit status 1 when any test failed."""
+"passed failed skipped" to the file named by the first argument, then the id of each failed test on a line of its own
+(./test.sh repeats them above its summary). Exit status 1 when any test failed."""
 
 import os
 import sys
@@ -16,6 +17,10 @@ def main(argv):
     if len(argv) > 1:
         with open(argv[1], "w") as f:
             f.write("{} {} {}\n".format(passed, failed, skipped))
+            for test, _ in result.failures + result.errors:
+                f.write(test.id() + "\n")
+            for test in result.unexpectedSuccesses:
+                f.write(test.id() + "\n")
     return 0 if failed == 0 else 1
 
 
