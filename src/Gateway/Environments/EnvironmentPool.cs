@@ -525,6 +525,13 @@ internal sealed class EnvironmentPool : IEnvironmentOwner
             {
                 return; // a dispatcher holds it: its commit (or roll-back) decides where it goes
             }
+            if (!environment.CanTakeInvocation)
+            {
+                // Assigned since it said it was idle: the environment calls here after leaving its own lock, so a
+                // dispatch that reserved it while it started can commit first. Listed (or, after an Update, stopped),
+                // it would be killed mid-invocation by the next Update, Retire or scale-down; its answer offers it again.
+                return;
+            }
             if (_retired || _stopping || !ReferenceEquals(environment.Function, _definition) || IsSurplusProvisionedLocked(environment))
             {
                 // Old code, a removed version, or provisioned concurrency lowered: its invocation is done, so it stops.

@@ -185,11 +185,5 @@ internal sealed partial class ExecutionEnvironment
     /// runtime's next /next: a caller that fires its next request the moment it gets a response would otherwise
     /// race the runtime and start a needless cold environment. An invocation assigned now is delivered on /next.
     /// </summary>
-    private void ReturnToPool()
-    {
-        if (Locked(static m => m.CanTakeInvocation))
-        {
-            _owner.OnIdle(this);
-        }
-    }
+    private void ReturnToPool() => _owner.OnIdle(this); // which lists it only if it can take an invocation (CanTakeInvocation)
 }

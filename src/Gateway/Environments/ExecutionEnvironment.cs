@@ -78,6 +78,9 @@ internal sealed partial class ExecutionEnvironment
     /// <summary>The runtime reached its first /next (init succeeded) at some point.</summary>
     public bool EverReady => Locked(static m => m.EverReady);
 
+    /// <summary>Waiting for an invocation (or about to, its answer in) with none assigned.</summary>
+    public bool CanTakeInvocation => Locked(static m => m.CanTakeInvocation);
+
     /// <summary>CloudWatch-style stream name: <c>2026/11/22/[$LATEST]{id}</c> (the function's version in brackets).</summary>
     public string LogStreamName => $"{_createdUtc:yyyy'/'MM'/'dd}/[{Function.Version}]{Id}";
 
