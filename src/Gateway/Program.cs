@@ -389,13 +389,14 @@ InvokePath.UseAheadOfRouting(app, invoke);
 app.UseRouting();
 app.MapPost("/2015-03-31/functions/{FunctionName}/invocations", invoke.HandleAsync);
 app.MapPost("/2021-11-15/functions/{FunctionName}/response-streaming-invocations", invoke.HandleStreamAsync);
+app.MapPost("/2014-11-13/functions/{FunctionName}/invoke-async", invoke.HandleInvokeAsyncAsync); // deprecated, still in every SDK
 app.MapGet("/_gateway/status", async () => StatusReport.Build(host, environmentServices, invocations, await events.CountersAsync()));
 app.MapGet("/metrics", async () => Results.Text(Gateway.Metrics.PrometheusExporter.Render(host, admission, invocations, await events.CountersAsync(), bodyBudget), Gateway.Metrics.PrometheusExporter.ContentType));
 // Lambda's management API: each resource in its own file under Management/ (docs/architecture.md).
 var management = new ManagementContext { Registry = registry, Resolver = resolver, CodeStore = codeStore, Layers = functionLayers, Options = options, Time = time, Runtimes = environmentServices.Runtimes };
 ManagementEndpoints.MapFunctions(app, management);
 UnsetConfigEndpoints.Map(app, management);
-AccountSettingsEndpoint.Map(app, registry, options);
+AccountSettingsEndpoint.Map(app, registry, functionLayers.Registry, options);
 AliasEndpoints.Map(app, registry, resolver);
 ConcurrencyEndpoints.Map(app, registry, resolver, options);
 ProvisionedConcurrencyEndpoints.Map(app, registry, resolver, options, time, host);

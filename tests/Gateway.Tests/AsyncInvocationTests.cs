@@ -100,12 +100,48 @@ public sealed class AsyncInvocationTests
         var requestId = await SendEventAsync(gateway, "echo", """{"parked":true}""");
 
         var record = await DestinationRecords.WaitForAsync(Path.Combine(destination, "echo.jsonl"), requestId);
-        Assert.Equal("RetriesExhausted", record.GetProperty("requestContext").GetProperty("condition").GetString());
+        // AWS's record (LocalStack's AWS-validated TestLambdaConcurrency::test_reserved_concurrency).
+        Assert.Equal("ZeroReservedConcurrency", record.GetProperty("requestContext").GetProperty("condition").GetString());
         Assert.Equal(0, record.GetProperty("requestContext").GetProperty("approximateInvokeCount").GetInt32());
+        Assert.False(record.TryGetProperty("responseContext", out _));
         Assert.True(record.GetProperty("requestPayload").GetProperty("parked").GetBoolean());
         Assert.Equal(0, await gateway.MetricAsync("lambda_invocations_total", "echo"));
         using var sync = await gateway.InvokeAsync("echo", "{}"); // a sync invoke is throttled, as on AWS
         Assert.Equal((HttpStatusCode)429, sync.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_deprecated_InvokeAsync_queues_an_Event_for_the_aws_CLI_and_answers_202_Status()
+    {
+        // POST /2014-11-13/functions/{FunctionName}/invoke-async/: deprecated, still in botocore and every SDK.
+        var destination = Directory.CreateTempSubdirectory("gateway-invoke-async-").FullName;
+        var echo = TestFunction.Sample("echo") with { Extra = Config(onSuccess: "file://" + destination) };
+        await using var gateway = await GatewayProcess.StartAsync([echo]);
+        using var cli = new AwsCli("/usr/bin/aws");
+        var args = Path.Combine(cli.Directory, "args.json");
+        await File.WriteAllTextAsync(args, """{"via":"invoke-async"}""");
+
+        var (exit, stdout, stderr) = await cli.LambdaAsync(gateway, ["invoke-async", "--function-name", "echo", "--invoke-args", args]);
+
+        Assert.True(exit == 0, stderr);
+        Assert.Equal(202, JsonNode.Parse(stdout)!["Status"]!.GetValue<int>());
+        var records = Path.Combine(destination, "echo.jsonl");
+        await Poll.UntilAsync(() => DestinationRecords.Read(records).Count > 0, "the InvokeAsync event's record");
+        var record = DestinationRecords.Read(records)[0];
+        Assert.Equal("Success", record.GetProperty("requestContext").GetProperty("condition").GetString());
+        Assert.Equal("invoke-async", record.GetProperty("responsePayload").GetProperty("via").GetString());
+
+        // On the wire: 202 with {"Status":202}; the Event limit (256 KB) and the Invoke API's errors.
+        using var raw = await gateway.Client.PostAsync("/2014-11-13/functions/echo/invoke-async/", new StringContent("{}"));
+        Assert.Equal(HttpStatusCode.Accepted, raw.StatusCode);
+        Assert.Equal("""{"Status":202}""", await raw.Content.ReadAsStringAsync());
+        Assert.False(string.IsNullOrEmpty(raw.Headers.GetValues("x-amzn-RequestId").Single()));
+        using var tooLarge = await gateway.Client.PostAsync("/2014-11-13/functions/echo/invoke-async/", new ByteArrayContent(new byte[256 * 1024 + 1]));
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooLarge.StatusCode);
+        Assert.Equal("RequestEntityTooLargeException", tooLarge.Headers.GetValues("x-amzn-ErrorType").Single());
+        using var missing = await gateway.Client.PostAsync("/2014-11-13/functions/nope/invoke-async/", new StringContent("{}"));
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Equal("ResourceNotFoundException", missing.Headers.GetValues("x-amzn-ErrorType").Single());
     }
 
     [Fact]

@@ -137,8 +137,15 @@ public sealed class EventInvokeConfigTests : IAsyncLifetime
             "put-function-event-invoke-config", "--function-name", "errors", "--destination-config", DestinationJson("OnSuccess", Arn + "nope"));
         await Refused("An error occurred (InvalidParameterValueException) when calling the PutFunctionEventInvokeConfig operation: You can't specify the function as a destination for itself.",
             "put-function-event-invoke-config", "--function-name", "errors", "--destination-config", DestinationJson("OnSuccess", Arn + "errors"));
-        await Refused("The provided destination config DestinationConfig(onSuccess=null, onFailure=OnFailure(destination=my-queue)) is invalid.",
+        // Outside the model's pattern: AWS's ValidationException (LS-REC put_destination_invalid_arn_pattern).
+        await Refused("An error occurred (ValidationException) when calling the PutFunctionEventInvokeConfig operation: 1 validation error detected: Value 'my-queue' at 'destinationConfig.onFailure.destination' failed to satisfy constraint: Member must satisfy regular expression pattern: $|kafka://",
             "put-function-event-invoke-config", "--function-name", "errors", "--destination-config", """{"OnFailure":{"Destination":"my-queue"}}""");
+        // A service AWS does not send records to: AWS's sentence alone (LS-REC put_destination_invalid_service_arn).
+        await Refused("An error occurred (InvalidParameterValueException) when calling the PutFunctionEventInvokeConfig operation: The provided destination config DestinationConfig(onSuccess=null, onFailure=OnFailure(destination=arn:aws:iam:us-east-1:000000000000:function:x)) is invalid.\n",
+            "put-function-event-invoke-config", "--function-name", "errors", "--destination-config", """{"OnFailure":{"Destination":"arn:aws:iam:us-east-1:000000000000:function:x"}}""");
+        // Checked before the function is looked for (LS-REC put_functionname_nootherargs).
+        await Refused("An error occurred (InvalidParameterValueException) when calling the PutFunctionEventInvokeConfig operation: You must specify at least one of error handling or destination setting.",
+            "put-function-event-invoke-config", "--function-name", "does-not-exist");
         await Refused("An error occurred (ResourceNotFoundException) when calling the GetFunctionEventInvokeConfig operation: The function " + Arn + "errors:1 doesn't have an EventInvokeConfig",
             "get-function-event-invoke-config", "--function-name", "errors", "--qualifier", "1");
         await Refused("An error occurred (ResourceNotFoundException) when calling the PutFunctionEventInvokeConfig operation: The function doesn't exist.",

@@ -28,7 +28,7 @@ public sealed class LoggingConfigTests
             // Levels on a Text function are refused; an enum value outside botocore's list is a validation error.
             var refused = await gateway.SendAsync(HttpMethod.Put, "/2015-03-31/functions/logcfg/configuration",
                 new JsonObject { ["LoggingConfig"] = new JsonObject { ["LogFormat"] = "Text", ["ApplicationLogLevel"] = "DEBUG" } }, HttpStatusCode.BadRequest);
-            Assert.Equal("ApplicationLogLevel and SystemLogLevel can only be set for functions configured to use JSON log format.", refused["message"]!.GetValue<string>());
+            Assert.Equal("LogLevel is not supported when LogFormat is set to \"Text\". Remove LogLevel from your request or change the LogFormat to \"JSON\" and try again.", refused["message"]!.GetValue<string>());
             var invalid = await v1.LambdaAsync(gateway, ["update-function-configuration", "--function-name", "logcfg", "--logging-config", "LogFormat=JSON,ApplicationLogLevel=LOUD"]);
             Assert.NotEqual(0, invalid.ExitCode);
             Assert.Contains("ApplicationLogLevel", invalid.Stderr, StringComparison.OrdinalIgnoreCase);

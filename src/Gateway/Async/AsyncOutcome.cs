@@ -6,6 +6,8 @@ internal enum OutcomeCondition
     Success,
     RetriesExhausted,
     EventAgeExceeded,
+    /// <summary>Not run because the function's reserved concurrency is 0 (AWS's record, approximateInvokeCount 0).</summary>
+    ZeroReservedConcurrency,
 }
 
 /// <summary>

@@ -88,7 +88,8 @@ internal sealed class EventOutcomes(
     /// The event is given up without running: it got older than its maximum age while it waited (throttled, or
     /// queued across a restart) — <see cref="OutcomeCondition.EventAgeExceeded"/> — or its function's reserved
     /// concurrency is 0, where AWS sends new events to the on-failure destination or DLQ without any retries
-    /// (recorded as <see cref="OutcomeCondition.RetriesExhausted"/>, AWS documents no condition for it).
+    /// (<see cref="OutcomeCondition.ZeroReservedConcurrency"/>: the condition of AWS's record in LocalStack's
+    /// AWS-validated TestLambdaConcurrency::test_reserved_concurrency).
     /// </summary>
     public async Task GiveUpWithoutRunningAsync(QueuedEvent queued, OutcomeCondition condition)
     {

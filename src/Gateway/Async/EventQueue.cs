@@ -96,7 +96,7 @@ internal sealed class EventQueue
             if (_function.Admission.ReservedConcurrentExecutions == 0)
             {
                 // AWS: with reserved concurrency 0, events go to the on-failure destination or DLQ without retries.
-                _ = outcomes.GiveUpWithoutRunningAsync(queued, OutcomeCondition.RetriesExhausted);
+                _ = outcomes.GiveUpWithoutRunningAsync(queued, OutcomeCondition.ZeroReservedConcurrency);
                 return;
             }
             // Resolved at each attempt: the alias may point elsewhere now, or the version may be gone.

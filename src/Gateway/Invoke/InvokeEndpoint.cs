@@ -16,6 +16,9 @@ internal sealed class InvokeEndpoint(FunctionResolver resolver, Hosting.Function
     /// path tests one field).</summary>
     private readonly bool _remoteAdmission = host.Admission.IsRemote;
 
+    /// <summary>InvokeAsync's answer body (clients read the status from the status code; AWS sends it in the body too).</summary>
+    private static readonly byte[] InvokeAsyncAccepted = """{"Status":202}"""u8.ToArray();
+
     /// <summary>Resource-based policies: the cross-account check (null: none, as in tests that build the endpoint alone).</summary>
     public Security.Policies.FunctionPolicies? Policies { get; init; }
 
@@ -26,17 +29,22 @@ internal sealed class InvokeEndpoint(FunctionResolver resolver, Hosting.Function
     /// <summary>The same, for a request recognized ahead of routing (<see cref="InvokePath"/>): the name segment given.</summary>
     public Task HandleAsync(HttpContext context, string rawName)
     {
-        var handling = HandleCoreAsync(context, rawName, streaming: false);
+        var handling = HandleCoreAsync(context, rawName, InvokeOperation.Invoke);
         return handling.IsCompletedSuccessfully ? Task.CompletedTask : handling.AsTask();
     }
 
     /// <summary><c>POST /2021-11-15/functions/{FunctionName}/response-streaming-invocations</c> (InvokeWithResponseStream):
     /// the same path, with the function's streamed response forwarded as event-stream PayloadChunk events.</summary>
-    public Task HandleStreamAsync(HttpContext context) => HandleCoreAsync(context, context.GetRouteValue("FunctionName") as string ?? "", streaming: true).AsTask();
+    public Task HandleStreamAsync(HttpContext context) => HandleCoreAsync(context, context.GetRouteValue("FunctionName") as string ?? "", InvokeOperation.InvokeWithResponseStream).AsTask();
+
+    /// <summary><c>POST /2014-11-13/functions/{FunctionName}/invoke-async/</c> (the deprecated InvokeAsync): an Event
+    /// invocation whatever the headers say, answered 202 with <c>{"Status":202}</c>.</summary>
+    public Task HandleInvokeAsyncAsync(HttpContext context) => HandleCoreAsync(context, context.GetRouteValue("FunctionName") as string ?? "", InvokeOperation.InvokeAsync).AsTask();
 
     [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask HandleCoreAsync(HttpContext context, string rawName, bool streaming)
+    private async ValueTask HandleCoreAsync(HttpContext context, string rawName, InvokeOperation operation)
     {
+        bool streaming = operation == InvokeOperation.InvokeWithResponseStream;
         var request = context.Request;
         var response = context.Response;
         // Tracing off (no OTLP endpoint): one field read, no timestamp.
@@ -61,20 +69,26 @@ internal sealed class InvokeEndpoint(FunctionResolver resolver, Hosting.Function
 
         // 2. Headers.
         var headers = request.Headers;
-        if (!InvokeRequestHeaders.TryParseInvocationType(headers["X-Amz-Invocation-Type"], out var type, out var typeError))
+        InvocationType type = InvocationType.Event;
+        bool tail = false;
+        string? clientContext = null;
+        if (operation != InvokeOperation.InvokeAsync) // InvokeAsync has none of these headers: always an Event
         {
-            await LambdaErrors.Validation(context, typeError!).ConfigureAwait(false);
-            return;
-        }
-        if (!InvokeRequestHeaders.TryParseLogType(headers["X-Amz-Log-Type"], out bool tail, out var logTypeError))
-        {
-            await LambdaErrors.Validation(context, logTypeError!).ConfigureAwait(false);
-            return;
-        }
-        if (!InvokeRequestHeaders.TryDecodeClientContext(headers["X-Amz-Client-Context"], out var clientContext))
-        {
-            await LambdaErrors.InvalidRequestContent(context, InvokeRequestHeaders.ClientContextError).ConfigureAwait(false);
-            return;
+            if (!InvokeRequestHeaders.TryParseInvocationType(headers["X-Amz-Invocation-Type"], out type, out var typeError))
+            {
+                await LambdaErrors.Validation(context, typeError!).ConfigureAwait(false);
+                return;
+            }
+            if (!InvokeRequestHeaders.TryParseLogType(headers["X-Amz-Log-Type"], out tail, out var logTypeError))
+            {
+                await LambdaErrors.Validation(context, logTypeError!).ConfigureAwait(false);
+                return;
+            }
+            if (!InvokeRequestHeaders.TryDecodeClientContext(headers["X-Amz-Client-Context"], out clientContext))
+            {
+                await LambdaErrors.InvalidRequestContent(context, InvokeRequestHeaders.ClientContextError).ConfigureAwait(false);
+                return;
+            }
         }
         if (streaming && type == InvocationType.Event)
         {
@@ -190,6 +204,12 @@ internal sealed class InvokeEndpoint(FunctionResolver resolver, Hosting.Function
                 }
                 handedToQueue = status == Async.AcceptStatus.Queued;
                 response.StatusCode = StatusCodes.Status202Accepted;
+                if (operation == InvokeOperation.InvokeAsync)
+                {
+                    response.ContentType = "application/json";
+                    await response.Body.WriteAsync(InvokeAsyncAccepted).ConfigureAwait(false);
+                    return;
+                }
                 response.Headers["x-amzn-Remapped-Content-Length"] = "0";
                 return;
             }

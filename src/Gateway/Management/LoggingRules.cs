@@ -11,9 +11,9 @@ namespace Gateway.Management;
 /// </summary>
 internal static partial class LoggingRules
 {
-    /// <summary>Neither AWS's documentation nor a recording gives the service's exact wording; this is the rule as the
-    /// documentation states it ("To use log-level filtering, your function must be configured to use the JSON log format").</summary>
-    public const string LevelsNeedJson = "ApplicationLogLevel and SystemLogLevel can only be set for functions configured to use JSON log format.";
+    /// <summary>Log levels with the Text format. No AWS recording has it; the wording is the service's as quoted from a
+    /// CloudFormation failure in aws/aws-cdk#28045 and as LocalStack raises it (provider.py).</summary>
+    public const string LevelsNeedJson = "LogLevel is not supported when LogFormat is set to \"Text\". Remove LogLevel from your request or change the LogFormat to \"JSON\" and try again.";
 
     public static void Check(LoggingConfig? logging, ValidationErrors errors)
     {

@@ -19,6 +19,9 @@ public sealed class UrlStreamingTests : IAsyncLifetime
             responseStream.end();
             return;
           }
+          if (event.rawPath === '/fail') {
+            throw new Error('failed before the first byte');
+          }
           if (event.rawPath === '/typed') {
             responseStream.setContentType('text/html');
             responseStream.write('<p>typed</p>');
@@ -119,6 +122,15 @@ public sealed class UrlStreamingTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/html", response.Content.Headers.ContentType!.MediaType);
         Assert.Equal("<p>typed</p>", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task A_failure_before_the_first_byte_is_the_502_a_buffered_URL_answers()
+    {
+        // The body a BUFFERED URL gives a failed function (recorded: test_lambda_url_invocation_exception).
+        using var response = await _gateway.Client.GetAsync($"/_url/{_urlId}/fail").WithTimeout(60_000);
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Equal("Internal Server Error", await response.Content.ReadAsStringAsync());
     }
 
     [Fact]

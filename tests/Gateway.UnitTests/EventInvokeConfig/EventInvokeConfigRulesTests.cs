@@ -67,14 +67,54 @@ public sealed class EventInvokeConfigRulesTests
             Destinations("arn:aws:lambda:us-east-1:000000000000:function:echo", null)!.Value.Message);
 
     [Fact]
-    public void An_unsupported_destination_names_the_accepted_forms()
+    public void A_service_AWS_does_not_send_records_to_gets_AWSs_sentence_alone()
     {
-        var error = Destinations("arn:aws:iam:us-east-1:000000000000:role/x", null)!.Value;
+        // LS-REC test_lambda_eventinvokeconfig_exceptions: put_destination_invalid_service_arn.
+        var error = Destinations("arn:aws:iam:us-east-1:000000000000:function:x", null)!.Value;
         Assert.Equal(ConfigErrorKind.InvalidParameterValue, error.Kind);
-        Assert.StartsWith("The provided destination config DestinationConfig(onSuccess=OnSuccess(destination=arn:aws:iam:us-east-1:000000000000:role/x), onFailure=null) is invalid.", error.Message);
+        Assert.Equal("The provided destination config DestinationConfig(onSuccess=OnSuccess(destination=arn:aws:iam:us-east-1:000000000000:function:x), onFailure=null) is invalid.", error.Message);
+        Assert.Equal("The provided destination config DestinationConfig(onSuccess=null, onFailure=OnFailure(destination=kafka://broker)) is invalid.",
+            Destinations(null, "kafka://broker")!.Value.Message);
+    }
+
+    [Fact]
+    public void A_gateway_refusal_of_an_AWS_service_says_why_and_names_the_accepted_forms()
+    {
+        var error = Destinations("arn:aws:sqs:eu-west-1:000000000000:q", null)!.Value; // another region than the gateway's
+        Assert.Equal(ConfigErrorKind.InvalidParameterValue, error.Kind);
+        Assert.StartsWith("The provided destination config DestinationConfig(onSuccess=OnSuccess(destination=arn:aws:sqs:eu-west-1:000000000000:q), onFailure=null) is invalid. ", error.Message);
         Assert.Contains("file:///absolute/folder", error.Message);
         Assert.Contains("arn:aws:sqs:{region}:{account}:{queue}", error.Message);
     }
+
+    [Theory]
+    [InlineData("arn:aws:_-/!lambda:us-east-1:000000000000:function:x")]
+    [InlineData("foo")]
+    [InlineData("kafka://.starts-with-a-dot")]
+    public void A_destination_outside_AWSs_pattern_is_a_ValidationException_quoting_it(string destination)
+    {
+        // LS-REC test_lambda_eventinvokeconfig_exceptions: put_destination_invalid_arn_pattern.
+        var error = EventInvokeConfigRules.ValidateLimits(new EventInvokeConfigDocument
+        {
+            DestinationConfig = new DestinationConfigDocument { OnFailure = new DestinationDocument { Destination = destination } },
+        })!.Value;
+        Assert.Equal(ConfigErrorKind.Validation, error.Kind);
+        Assert.Equal($"1 validation error detected: Value '{destination}' at 'destinationConfig.onFailure.destination' failed to satisfy constraint: Member must satisfy regular expression pattern: "
+            + @"$|kafka://([^.]([a-zA-Z0-9\-_.]{0,248}))|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1})?:(\d{12})?:(.*)", error.Message);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("arn:aws:sqs:us-east-1:000000000000:q")]
+    [InlineData("arn:aws:s3:::bucket")]
+    [InlineData("kafka://broker")]
+    [InlineData("file:///tmp/records")]
+    [InlineData("https://example.com/records")]
+    public void AWSs_pattern_and_the_gateways_own_forms_pass_the_model_check(string destination)
+        => Assert.Null(EventInvokeConfigRules.ValidateLimits(new EventInvokeConfigDocument
+        {
+            DestinationConfig = new DestinationConfigDocument { OnSuccess = new DestinationDocument { Destination = destination } },
+        }));
 
     [Fact]
     public void S3_only_on_failure()

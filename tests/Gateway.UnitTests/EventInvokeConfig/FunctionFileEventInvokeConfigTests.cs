@@ -71,9 +71,11 @@ public sealed class FunctionFileEventInvokeConfigTests : IDisposable
     [Fact]
     public void An_invalid_destination_is_refused()
     {
-        var message = Fails("""{ "FunctionName": "f", "Code": "fn", "EventInvokeConfig": { "DestinationConfig": { "OnFailure": { "Destination": "my-queue" } } } }""");
+        var message = Fails("""{ "FunctionName": "f", "Code": "fn", "EventInvokeConfig": { "DestinationConfig": { "OnFailure": { "Destination": "arn:aws:sqs:eu-west-1:000000000000:q" } } } }""");
         Assert.Contains("function 'f': EventInvokeConfig: InvalidParameterValueException: The provided destination config", message);
         Assert.Contains("Accepted destinations:", message);
+        var outsidePattern = Fails("""{ "FunctionName": "f", "Code": "fn", "EventInvokeConfig": { "DestinationConfig": { "OnFailure": { "Destination": "my-queue" } } } }""");
+        Assert.Contains("function 'f': EventInvokeConfig: ValidationException: 1 validation error detected: Value 'my-queue' at 'destinationConfig.onFailure.destination'", outsidePattern);
     }
 
     [Fact]

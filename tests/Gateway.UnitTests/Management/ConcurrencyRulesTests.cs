@@ -5,6 +5,7 @@ using static Gateway.UnitTests.Management.Records;
 namespace Gateway.UnitTests.Management;
 
 /// <summary>Reserved and provisioned concurrency limits with AWS's recorded texts (LocalStack's AWS snapshots, 2025-11).</summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class ConcurrencyRulesTests
 {
     private static readonly ConcurrencyLimits Limits = new(AccountLimit: 1000, MinimumUnreserved: 100);
@@ -121,7 +122,7 @@ public sealed class ConcurrencyRulesTests
     {
         var snapshot = Snapshot(Function("a", published: 2, reserved: 50), Function("b", reserved: 25));
 
-        var settings = AccountSettingsEndpoint.Build(snapshot, Limits);
+        var settings = AccountSettingsEndpoint.Build(snapshot, Gateway.Functions.Layers.LayerSnapshot.Empty, Limits);
 
         Assert.Equal(1000, settings.AccountLimit.ConcurrentExecutions);
         Assert.Equal(925, settings.AccountLimit.UnreservedConcurrentExecutions);
@@ -130,5 +131,21 @@ public sealed class ConcurrencyRulesTests
         Assert.Equal(52428800, settings.AccountLimit.CodeSizeZipped);
         Assert.Equal(2, settings.AccountUsage.FunctionCount);
         Assert.Equal(4 * 100, settings.AccountUsage.TotalCodeSize); // a: $LATEST, 1, 2; b: $LATEST
+    }
+
+    [Fact]
+    public void Account_settings_count_every_live_layer_version_too()
+    {
+        // LS-REC test_account_settings_total_code_size: publishing a layer version grows TotalCodeSize by its CodeSize.
+        var snapshot = Snapshot(Function("a"));
+        var layers = Gateway.Functions.Layers.LayerSnapshot.Empty
+            .With(Gateway.UnitTests.Functions.Layers.LayerRegistryTests.Version("deps", 1))
+            .With(Gateway.UnitTests.Functions.Layers.LayerRegistryTests.Version("deps", 2))
+            .With(Gateway.UnitTests.Functions.Layers.LayerRegistryTests.Version("deps", 3) with { Deleted = true })
+            .With(Gateway.UnitTests.Functions.Layers.LayerRegistryTests.Version("tools", 1));
+
+        var settings = AccountSettingsEndpoint.Build(snapshot, layers, Limits);
+
+        Assert.Equal(100 + 3 * 5, settings.AccountUsage.TotalCodeSize); // a's $LATEST, then deps 1 and 2 and tools 1 (5 bytes each)
     }
 }

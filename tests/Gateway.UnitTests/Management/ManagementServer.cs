@@ -41,7 +41,7 @@ internal sealed class ManagementServer : IAsyncDisposable
             AliasEndpoints.Map(web, registry, resolver);
             ConcurrencyEndpoints.Map(web, registry, resolver, options);
             ProvisionedConcurrencyEndpoints.Map(web, registry, resolver, options, TimeProvider.System, status);
-            AccountSettingsEndpoint.Map(web, registry, options);
+            AccountSettingsEndpoint.Map(web, registry, new Gateway.Functions.Layers.LayerRegistry(null), options);
             var eventInvokeConfigs = new Gateway.Async.EventInvokeConfig.EventInvokeConfigRegistry([], Records.Region, Records.Account, null, TimeProvider.System,
                 functionExists: name => registry.Current.TryGet(name, out _));
             Gateway.Async.EventInvokeConfig.EventInvokeConfigEndpoints.Map(web, eventInvokeConfigs, resolver);

@@ -64,6 +64,7 @@ internal static class DestinationRecord
         OutcomeCondition.Success => "Success"u8,
         OutcomeCondition.RetriesExhausted => "RetriesExhausted"u8,
         OutcomeCondition.EventAgeExceeded => "EventAgeExceeded"u8,
+        OutcomeCondition.ZeroReservedConcurrency => "ZeroReservedConcurrency"u8,
         _ => throw new ArgumentOutOfRangeException(nameof(condition), condition, null),
     };
 

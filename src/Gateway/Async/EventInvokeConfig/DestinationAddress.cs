@@ -65,6 +65,19 @@ internal sealed record DestinationAddress(
         return true;
     }
 
+    /// <summary>True for a destination AWS itself would refuse as a service it does not send records to: an ARN of
+    /// another service than lambda, sqs, sns, events and s3, or a kafka:// address (Kafka is an event source
+    /// mapping's destination, not an event invoke config's).</summary>
+    public static bool IsOutsideAwsServices(string value)
+    {
+        if (value.StartsWith("kafka://", StringComparison.Ordinal))
+        {
+            return true;
+        }
+        var parts = value.Split(':', 4);
+        return parts.Length >= 3 && parts[0] == "arn" && parts[2] is not ("lambda" or "sqs" or "sns" or "events" or "s3");
+    }
+
     private static bool TryParseForm(string value, string region, string accountId, out DestinationAddress? address, out string? error)
     {
         address = null;

@@ -51,18 +51,27 @@ internal sealed class EventInvokeConfigEndpoints(EventInvokeConfigRegistry regis
 
     private async Task WriteAsync(HttpContext context, Operation operation)
     {
-        if (await ResolveAsync(context, operation).ConfigureAwait(false) is not { } target)
-        {
-            return;
-        }
+        // The body first: AWS checks the request's own settings before it looks for the function, so a Put with no
+        // settings for a missing function is "You must specify at least one …" (LS-REC put_functionname_nootherargs).
         var (document, bodyError) = await JsonBodyReader.ReadAsync(context, AwsJsonContext.Default.EventInvokeConfigDocument, BodyLimit,
             static () => new EventInvokeConfigDocument(), nullIsEmpty: false).ConfigureAwait(false);
         if (document is null)
         {
             if (bodyError is not null)
             {
+                context.Response.Headers["x-amzn-RequestId"] = Guid.NewGuid().ToString();
                 await LambdaErrors.WriteAsync(context, bodyError).ConfigureAwait(false);
             }
+            return;
+        }
+        if ((EventInvokeConfigRules.ValidateLimits(document) ?? EventInvokeConfigRules.ValidateNotEmpty(document)) is { } invalid)
+        {
+            context.Response.Headers["x-amzn-RequestId"] = Guid.NewGuid().ToString();
+            await WriteErrorAsync(context, invalid).ConfigureAwait(false);
+            return;
+        }
+        if (await ResolveAsync(context, operation).ConfigureAwait(false) is not { } target)
+        {
             return;
         }
         FunctionEventInvokeConfig? config = null;

@@ -22,7 +22,7 @@ internal readonly record struct ConfigError(ConfigErrorKind Kind, string Message
 /// (MaximumRetryAttempts 0–2, MaximumEventAgeInSeconds 60–21600, destinations ≤ 350 characters) as one
 /// "N validation error(s) detected" ValidationException, then the service's destination rules.
 /// </summary>
-internal static class EventInvokeConfigRules
+internal static partial class EventInvokeConfigRules
 {
     public const int MinRetryAttempts = 0;
     public const int MaxRetryAttempts = 2;
@@ -52,6 +52,10 @@ internal static class EventInvokeConfigRules
             {
                 (errors ??= []).Add($"Value '{value}' at '{member}' failed to satisfy constraint: Member must have length less than or equal to {MaxDestinationLength}");
             }
+            else if (value is not null && !MatchesDestinationPattern(value))
+            {
+                (errors ??= []).Add($"Value '{value}' at '{member}' failed to satisfy constraint: Member must satisfy regular expression pattern: {DestinationPattern}");
+            }
         }
 
         Range(document.MaximumRetryAttempts, "maximumRetryAttempts", MinRetryAttempts, MaxRetryAttempts);
@@ -65,6 +69,19 @@ internal static class EventInvokeConfigRules
         var count = errors.Count == 1 ? "1 validation error detected: " : $"{errors.Count} validation errors detected: ";
         return new ConfigError(ConfigErrorKind.Validation, count + string.Join("; ", errors));
     }
+
+    /// <summary>The model's pattern for a destination (AWS's ValidationException quotes it; LS-REC put_destination_invalid_arn_pattern).</summary>
+    public const string DestinationPattern = @"$|kafka://([^.]([a-zA-Z0-9\-_.]{0,248}))|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1})?:(\d{12})?:(.*)";
+
+    /// <summary>AWS's pattern, whole string (Java's matches()); the gateway's own file:// and http(s):// destinations
+    /// are outside it and checked by <see cref="DestinationAddress"/> instead.</summary>
+    private static bool MatchesDestinationPattern(string value) =>
+        value.StartsWith("file://", StringComparison.Ordinal)
+        || value.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || value.StartsWith("https://", StringComparison.OrdinalIgnoreCase)
+        || DestinationRegex().IsMatch(value);
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\A(?:" + DestinationPattern + @")\z")]
+    private static partial System.Text.RegularExpressions.Regex DestinationRegex();
 
     /// <summary>Put and Update need at least one setting (AWS's InvalidParameterValueException otherwise).</summary>
     public static ConfigError? ValidateNotEmpty(EventInvokeConfigDocument document)
@@ -89,7 +106,10 @@ internal static class EventInvokeConfigRules
             }
             if (!DestinationAddress.TryParse(destination, region, accountId, out var address, out var reason))
             {
-                return Invalid(reason!);
+                // A service AWS does not send records to gets AWS's sentence as it is (LS-REC
+                // put_destination_invalid_service_arn); the gateway's own refusals say why and what it accepts.
+                return DestinationAddress.IsOutsideAwsServices(destination) ? new ConfigError(ConfigErrorKind.InvalidParameterValue, InvalidConfig())
+                    : Invalid(reason!);
             }
             if (address!.Kind == DestinationKind.Function)
             {
@@ -109,9 +129,10 @@ internal static class EventInvokeConfigRules
         }
         return null;
 
+        string InvalidConfig() =>
+            $"The provided destination config DestinationConfig(onSuccess={Describe("OnSuccess", onSuccess)}, onFailure={Describe("OnFailure", onFailure)}) is invalid.";
         ConfigError Invalid(string reason) => new(ConfigErrorKind.InvalidParameterValue,
-            $"The provided destination config DestinationConfig(onSuccess={Describe("OnSuccess", onSuccess)}, onFailure={Describe("OnFailure", onFailure)}) is invalid. "
-            + reason + " Accepted destinations: " + DestinationAddress.AcceptedForms + ".");
+            InvalidConfig() + " " + reason + " Accepted destinations: " + DestinationAddress.AcceptedForms + ".");
     }
 
     /// <summary>A DeadLetterConfig target: an SQS queue or SNS topic ARN (CreateFunction's rule), kept locally.</summary>

@@ -12,6 +12,9 @@ internal static class UrlErrors
 {
     private static readonly byte[] InternalServerError = "Internal Server Error"u8.ToArray();
 
+    /// <summary>The 502's body, for a streamed answer that fails before its first byte (<see cref="UrlStreamResponse"/>).</summary>
+    public static ReadOnlyMemory<byte> InternalServerErrorBody => InternalServerError;
+
     /// <summary>502: the function failed (error, timeout, crash, response over the limit) or its response is malformed.</summary>
     public static async Task BadGatewayAsync(HttpResponse response)
     {

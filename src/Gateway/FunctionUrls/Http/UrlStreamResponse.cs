@@ -25,8 +25,6 @@ namespace Gateway.FunctionUrls.Http;
 /// over a function's own, as for a BUFFERED URL.</param>
 internal sealed class UrlStreamResponse(HttpRequest request, HttpResponse response, Invocation invocation, FunctionUrlCors? cors) : IResponseStreamSink
 {
-    private static readonly byte[] InternalServerError = """{"Message":"Internal Server Error"}"""u8.ToArray();
-
     private const int MaxPrelude = 64 * 1024;
     private const int DelimiterLength = 8;
 
@@ -110,7 +108,7 @@ internal sealed class UrlStreamResponse(HttpRequest request, HttpResponse respon
                 if (invocation.FunctionError is not null || _prelude is not null)
                 {
                     StartPlain(StatusCodes.Status502BadGateway, "application/json");
-                    await response.Body.WriteAsync(InternalServerError).ConfigureAwait(false);
+                    await response.Body.WriteAsync(UrlErrors.InternalServerErrorBody).ConfigureAwait(false);
                     return;
                 }
                 // Did not stream: the result as it is (a runtime's buffered /response is JSON).
