@@ -315,7 +315,7 @@ internal sealed class EnvironmentLog : IDisposable
         var now = _time.GetUtcNow();
         if (_systemLevel <= JsonPlatformLines.Debug)
         {
-            Emit(line[..JsonPlatformLines.RuntimeDone(line, now, report.RequestId, report.Status ?? "success")]);
+            Emit(line[..JsonPlatformLines.RuntimeDone(line, now, report.RequestId, report.Status ?? "success", report.ErrorType)]);
         }
         if (_systemLevel <= JsonPlatformLines.Info)
         {

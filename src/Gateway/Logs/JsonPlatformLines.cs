@@ -21,10 +21,27 @@ internal static class JsonPlatformLines
         return n;
     }
 
-    public static int RuntimeDone(Span<byte> destination, DateTimeOffset time, string requestId, string status)
+    public static int RuntimeDone(Span<byte> destination, DateTimeOffset time, string requestId, string status, string? errorType = null)
     {
-        Utf8.TryWrite(destination, $"{{\"time\":\"{time.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss.fff'Z'}\",\"type\":\"platform.runtimeDone\",\"record\":{{\"requestId\":\"{requestId}\",\"status\":\"{status}\"}}}}", out int n);
+        Utf8.TryWrite(destination, $"{{\"time\":\"{time.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss.fff'Z'}\",\"type\":\"platform.runtimeDone\",\"record\":{{\"requestId\":\"{requestId}\",\"status\":\"{status}\"", out int n);
+        n += ErrorTypeAndClose(destination[n..], errorType);
         return n;
+    }
+
+    /// <summary><c>,"errorType":"…"</c> when there is one (the Telemetry API's optional member of runtimeDone and report
+    /// when the status is not success, as the Text REPORT's <c>Error Type:</c>), then the record's and the line's ends.</summary>
+    private static int ErrorTypeAndClose(Span<byte> destination, string? errorType)
+    {
+        int m;
+        if (errorType is not null)
+        {
+            Utf8.TryWrite(destination, $",\"errorType\":\"{errorType}\"}}}}", out m);
+        }
+        else
+        {
+            Utf8.TryWrite(destination, $"}}}}", out m);
+        }
+        return m;
     }
 
     public static int Report(Span<byte> destination, DateTimeOffset time, in ReportLine report)
@@ -46,8 +63,9 @@ internal static class JsonPlatformLines
             TwoDecimals.TryWrite(init, destination[n..], out m);
             n += m;
         }
-        Utf8.TryWrite(destination[n..], $"}},\"status\":\"{report.Status ?? "success"}\"}}}}", out m);
-        return n + m;
+        Utf8.TryWrite(destination[n..], $"}},\"status\":\"{report.Status ?? "success"}\"", out m);
+        n += m;
+        return n + ErrorTypeAndClose(destination[n..], report.ErrorType);
     }
 
     public static int InitStart(Span<byte> destination, DateTimeOffset time, bool provisioned, string functionName, string version)

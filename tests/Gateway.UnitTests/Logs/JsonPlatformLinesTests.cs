@@ -76,6 +76,20 @@ public sealed class JsonPlatformLinesTests : IDisposable
     }
 
     [Fact]
+    public void A_failed_invocation_carries_its_errorType_in_runtimeDone_and_report()
+    {
+        // The Telemetry API's optional errorType (the Text REPORT's "Error Type:").
+        var (log, lines) = Open(new FunctionLogging { LogFormat = "JSON", SystemLogLevel = "DEBUG" });
+        log.Begin(Id, "$LATEST");
+        log.End(new ReportLine(Id, 3, null, 128, 5, "error", "Runtime.ExitError"), wantTail: false);
+
+        var objects = lines().Select(l => JsonNode.Parse(l)!).ToList();
+        Assert.Equal($$"""{"requestId":"{{Id}}","status":"error","errorType":"Runtime.ExitError"}""", objects[1]["record"]!.ToJsonString());
+        Assert.Equal($$"""{"requestId":"{{Id}}","metrics":{"durationMs":3.00,"billedDurationMs":3,"memorySizeMB":128,"maxMemoryUsedMB":5},"status":"error","errorType":"Runtime.ExitError"}""",
+            objects[2]["record"]!.ToJsonString());
+    }
+
+    [Fact]
     public void Text_format_keeps_START_END_REPORT_and_every_application_line()
     {
         var (log, lines) = Open(FunctionLogging.Default);
