@@ -37,7 +37,13 @@ internal sealed class FunctionConfiguration
     public List<string>? Architectures { get; set; }
     public EphemeralStorage? EphemeralStorage { get; set; }
     public SnapStartResponse? SnapStart { get; set; }
+    public RuntimeVersionConfig? RuntimeVersionConfig { get; set; }
     public LoggingConfig? LoggingConfig { get; set; }
+}
+
+internal sealed class RuntimeVersionConfig
+{
+    public string? RuntimeVersionArn { get; set; }
 }
 
 internal sealed class EnvironmentResponse
@@ -158,6 +164,11 @@ internal static class FunctionConfigurationJson
         };
         if (!listItem)
         {
+            // A zip function with a runtime; not in list items, nor for an image (LS-REC).
+            if (version.Runtime.Length > 0 && version.PackageType != "Image")
+            {
+                configuration.RuntimeVersionConfig = new RuntimeVersionConfig { RuntimeVersionArn = RuntimeVersionArns.For(RuntimeVersionArns.RegionOf(functionArn), version.Runtime) };
+            }
             configuration.State = version.State;
             configuration.StateReason = version.StateReason;
             configuration.StateReasonCode = version.StateReasonCode;

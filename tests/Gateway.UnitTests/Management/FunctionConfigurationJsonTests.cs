@@ -8,13 +8,12 @@ namespace Gateway.UnitTests.Management;
 /// (test_lambda_api.snapshot.json, recorded 2025-11-25).</summary>
 public partial class FunctionConfigurationJsonTests
 {
-    /// <summary>GetFunction's Configuration in test_function_lifecycle (get_function_response), less
-    /// RuntimeVersionConfig (a managed-runtime detail this gateway has no value for).</summary>
+    /// <summary>GetFunction's Configuration in test_function_lifecycle (get_function_response).</summary>
     private static readonly string[] RecordedActiveMembers =
     [
         "Architectures", "CodeSha256", "CodeSize", "Description", "Environment", "EphemeralStorage", "FunctionArn",
         "FunctionName", "Handler", "LastModified", "LastUpdateStatus", "LoggingConfig", "MemorySize", "PackageType",
-        "RevisionId", "Role", "Runtime", "SnapStart", "State", "Timeout", "TracingConfig", "Version",
+        "RevisionId", "Role", "Runtime", "RuntimeVersionConfig", "SnapStart", "State", "Timeout", "TracingConfig", "Version",
     ];
 
     [GeneratedRegex(@"\A\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+0000\z")]
@@ -43,6 +42,19 @@ public partial class FunctionConfigurationJsonTests
         Assert.Equal("Text", json.GetProperty("LoggingConfig").GetProperty("LogFormat").GetString());
         Assert.Equal(JsonValueKind.Number, json.GetProperty("CodeSize").ValueKind);
         Assert.Equal("1", json.GetProperty("Environment").GetProperty("Variables").GetProperty("A").GetString());
+        // arn:aws:lambda:{region}::runtime:{64 hex}, the same on every answer for the same runtime.
+        var runtimeVersion = json.GetProperty("RuntimeVersionConfig").GetProperty("RuntimeVersionArn").GetString()!;
+        Assert.Matches(@"\Aarn:aws:lambda:us-east-1::runtime:[0-9a-f]{64}\z", runtimeVersion);
+        Assert.Equal(runtimeVersion, Serialize(FunctionConfigurationJson.From(version, version.Definition.Arn)).GetProperty("RuntimeVersionConfig").GetProperty("RuntimeVersionArn").GetString());
+    }
+
+    [Fact]
+    public void Only_a_zip_function_with_a_runtime_has_a_RuntimeVersionConfig()
+    {
+        var version = ManagementFixtures.Latest("fn");
+        Assert.False(Serialize(FunctionConfigurationJson.From(version, version.Definition.Arn, listItem: true)).TryGetProperty("RuntimeVersionConfig", out _)); // lists: LS-REC list_default
+        Assert.False(Serialize(FunctionConfigurationJson.From(version with { PackageType = "Image" }, version.Definition.Arn)).TryGetProperty("RuntimeVersionConfig", out _));
+        Assert.False(Serialize(FunctionConfigurationJson.From(version with { Runtime = "" }, version.Definition.Arn)).TryGetProperty("RuntimeVersionConfig", out _));
     }
 
     [Fact]
