@@ -114,6 +114,20 @@ public sealed class HttpsTests(HttpsTests.HttpsGateway fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task Bodies_waiting_for_the_body_budget_do_not_stall_the_other_streams_of_their_connection()
+    {
+        // Eight 5 MB invokes on one HTTP/2 connection: six fit the 32 MiB request-body budget, two wait with their
+        // stream windows full. Before, the connection's window was four streams' worth, and two held-back windows were
+        // enough for Kestrel never to reopen it: none of the eight finished (h2load, Node's http2).
+        string file = Path.Combine(fixture.CertificateDirectory, "five-mb.json");
+        await File.WriteAllTextAsync(file, "\"" + new string('b', 5 * 1024 * 1024) + "\"");
+        var run = await Processes.RunAsync("timeout", ["50", "h2load", "-n", "8", "-c", "1", "-m", "8", "-d", file, fixture.HttpsBase + Invocations]);
+        Assert.True(run.ExitCode == 0, $"h2load exit {run.ExitCode}: {run.Stdout} {run.Stderr}");
+        Assert.Contains("8 done, 8 succeeded, 0 failed", run.Stdout);
+        Assert.Contains("status codes: 8 2xx", run.Stdout);
+    }
+
+    [Fact]
     public async Task The_certificate_covers_function_url_hosts()
     {
         // *.lambda-url.us-east-1.localhost resolves to the gateway; curl verifies the name against the certificate

@@ -29,9 +29,15 @@ internal static class Http2Limits
         http2.MaxRequestHeaderFieldSize = limits.MaxRequestHeadersTotalSize;
         // Flow-control windows bound how much body a client may send ahead of the app: HTTP/2's counterpart of the
         // HTTP/1.1 read-ahead (MaxRequestBufferSize). A stream gets the same 64 KB as an HTTP/1.1 connection (Kestrel's
-        // default is 768 KB), so a body held back by the request-body budget pins no more over HTTP/2; a connection gets
-        // four streams' worth (default 1 MB), so one held-back stream does not stall the others on the connection.
+        // default is 768 KB), so a body held back by the request-body budget pins no more over HTTP/2 than over HTTP/1.1.
         http2.InitialStreamWindowSize = readAheadBytes;
-        http2.InitialConnectionWindowSize = 4 * readAheadBytes;
+        // The connection's window must outlast every stream holding its window full at once. Kestrel reopens it only
+        // once more than half of it has been read by the app; bytes of streams waiting for the request-body budget are
+        // never read until they get their turn, so if they pin half the window the streams that could finish are never
+        // sent more (two held-back 5 MB uploads of eight stalled all eight, and with them the budget of every other
+        // connection). Twice all the streams' windows, plus one, always leaves room. It costs no memory of its own:
+        // what a client can have buffered is still bounded by the stream windows (100 × 64 KB, as 100 HTTP/1.1
+        // connections would be).
+        http2.InitialConnectionWindowSize = 2 * http2.MaxStreamsPerConnection * readAheadBytes + readAheadBytes;
     }
 }
