@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -12,10 +11,8 @@ namespace Gateway.Management;
 /// </summary>
 internal static class RuntimeVersionArns
 {
-    private static readonly ConcurrentDictionary<(string Region, string Runtime), string> Cache = new();
-
-    public static string For(string region, string runtime) => Cache.GetOrAdd((region, runtime), static key =>
-        $"arn:aws:lambda:{key.Region}::runtime:{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key.Runtime)))}");
+    public static string For(string region, string runtime) =>
+        $"arn:aws:lambda:{region}::runtime:{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(runtime)))}";
 
     /// <summary>The region of a function ARN (<c>arn:aws:lambda:{region}:…</c>).</summary>
     public static string RegionOf(string functionArn)

@@ -75,8 +75,11 @@ internal sealed record DestinationAddress(
             return true;
         }
         var parts = value.Split(':', 4);
-        return parts.Length >= 3 && parts[0] == "arn" && parts[2] is not ("lambda" or "sqs" or "sns" or "events" or "s3");
+        return parts.Length >= 3 && parts[0] == "arn" && !IsDestinationService(parts[2]);
     }
+
+    /// <summary>The services whose ARNs AWS accepts as a destination (and the gateway keeps locally or invokes).</summary>
+    private static bool IsDestinationService(string service) => service is "lambda" or "sqs" or "sns" or "events" or "s3";
 
     private static bool TryParseForm(string value, string region, string accountId, out DestinationAddress? address, out string? error)
     {
@@ -143,7 +146,7 @@ internal sealed record DestinationAddress(
             address = new DestinationAddress(DestinationKind.LocalQueue, value, Service: "s3", Name: resource);
             return true;
         }
-        if (service is not ("lambda" or "sqs" or "sns" or "events"))
+        if (!IsDestinationService(service))
         {
             error = $"'{value}': the service '{service}' is not a supported destination.";
             return false;

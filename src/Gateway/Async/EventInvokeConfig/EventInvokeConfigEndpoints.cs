@@ -2,6 +2,7 @@ using System.Globalization;
 using Gateway.Functions;
 using Gateway.Invoke;
 using Gateway.Json;
+using Gateway.Management;
 using Microsoft.AspNetCore.Http;
 
 namespace Gateway.Async.EventInvokeConfig;
@@ -51,6 +52,7 @@ internal sealed class EventInvokeConfigEndpoints(EventInvokeConfigRegistry regis
 
     private async Task WriteAsync(HttpContext context, Operation operation)
     {
+        ManagementHttp.Begin(context);
         // The body first: AWS checks the request's own settings before it looks for the function, so a Put with no
         // settings for a missing function is "You must specify at least one …" (LS-REC put_functionname_nootherargs).
         var (document, bodyError) = await JsonBodyReader.ReadAsync(context, AwsJsonContext.Default.EventInvokeConfigDocument, BodyLimit,
@@ -59,14 +61,12 @@ internal sealed class EventInvokeConfigEndpoints(EventInvokeConfigRegistry regis
         {
             if (bodyError is not null)
             {
-                context.Response.Headers["x-amzn-RequestId"] = Guid.NewGuid().ToString();
                 await LambdaErrors.WriteAsync(context, bodyError).ConfigureAwait(false);
             }
             return;
         }
         if ((EventInvokeConfigRules.ValidateLimits(document) ?? EventInvokeConfigRules.ValidateNotEmpty(document)) is { } invalid)
         {
-            context.Response.Headers["x-amzn-RequestId"] = Guid.NewGuid().ToString();
             await WriteErrorAsync(context, invalid).ConfigureAwait(false);
             return;
         }
@@ -85,6 +85,7 @@ internal sealed class EventInvokeConfigEndpoints(EventInvokeConfigRegistry regis
 
     public async Task GetAsync(HttpContext context)
     {
+        ManagementHttp.Begin(context);
         if (await ResolveAsync(context, Operation.Get).ConfigureAwait(false) is not { } target)
         {
             return;
@@ -99,6 +100,7 @@ internal sealed class EventInvokeConfigEndpoints(EventInvokeConfigRegistry regis
 
     public async Task DeleteAsync(HttpContext context)
     {
+        ManagementHttp.Begin(context);
         if (await ResolveAsync(context, Operation.Delete).ConfigureAwait(false) is not { } target)
         {
             return;
@@ -132,6 +134,7 @@ internal sealed class EventInvokeConfigEndpoints(EventInvokeConfigRegistry regis
 
     public async Task ListAsync(HttpContext context)
     {
+        ManagementHttp.Begin(context);
         if (await ResolveAsync(context, Operation.List).ConfigureAwait(false) is not { } target)
         {
             return;
@@ -178,7 +181,6 @@ internal sealed class EventInvokeConfigEndpoints(EventInvokeConfigRegistry regis
     /// through <see cref="FunctionResolver"/>; otherwise writes AWS's error for this operation and returns null.</summary>
     private async Task<Target?> ResolveAsync(HttpContext context, Operation operation)
     {
-        context.Response.Headers["x-amzn-RequestId"] = Guid.NewGuid().ToString();
         var rawName = context.GetRouteValue("FunctionName") as string ?? "";
         var query = context.Request.Query;
         string? queryQualifier = operation != Operation.List && query.ContainsKey("Qualifier") ? query["Qualifier"].ToString() : null;
