@@ -113,19 +113,14 @@ public sealed class SigV4Tests : IAsyncLifetime
 
     private static async Task<JsonElement> RunJsonAsync(string file, params string[] args)
     {
-        var (exit, stdout, stderr) = await Processes.RunAsync(file, args, new Dictionary<string, string> { ["SDK_NODE_MODULES"] = NodeModules() }, timeoutMs: 120_000);
+        var environment = new Dictionary<string, string>();
+        if (file == "node")
+        {
+            environment["SDK_NODE_MODULES"] = await JsSdk.NodeModulesAsync();
+        }
+        var (exit, stdout, stderr) = await Processes.RunAsync(file, args, environment, timeoutMs: 120_000);
         Assert.True(exit == 0, stderr);
         return JsonDocument.Parse(stdout.Trim().Split('\n')[^1]).RootElement;
-    }
-
-    /// <summary>The JS SDK v3: tests/js-sdk's own install when present, else the clients scripts/build-node-runtime.sh
-    /// installs into this checkout's artifacts/node-sdk (part of the test command's set-up).</summary>
-    private static string NodeModules()
-    {
-        var own = Path.Combine(TestPaths.RepoRoot, "tests", "js-sdk", "node_modules");
-        return Directory.Exists(Path.Combine(own, "@aws-sdk", "client-lambda"))
-            ? own
-            : Path.Combine(TestPaths.RepoRoot, "artifacts", "node-sdk", "node_modules");
     }
 
     private Task<JsonElement> BotoAsync(params string[] args) => RunJsonAsync("python3", [Path.Combine(Fixtures, "botocore_client.py"), .. args]);

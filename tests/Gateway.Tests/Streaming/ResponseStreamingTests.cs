@@ -308,9 +308,8 @@ public sealed class ResponseStreamingTests : IAsyncLifetime
     [Fact]
     public async Task The_JS_SDK_v3_reads_the_stream()
     {
-        var folder = Path.Combine(TestPaths.RepoRoot, "tests", "js-sdk");
-        var (exit, _, stderr) = await RunAsync(Path.Combine(folder, "install.sh"));
-        Assert.True(exit == 0, "npm install of @aws-sdk/client-lambda failed: " + stderr);
+        await JsSdk.NodeModulesAsync();
+        var folder = JsSdk.Folder;
 
         var (code, stdout, err) = await RunAsync("node", Path.Combine(folder, "invoke-stream.mjs"), _gateway.BaseAddress.ToString().TrimEnd('/'), "stream-big", """{"size":300000}""");
         Assert.True(code == 0, err);
