@@ -40,6 +40,7 @@ public sealed class LogsGateway : IAsyncLifetime
             new TestFunction("logger", _code, "logger.handler") { Provisioned = 0 },
             new TestFunction("jlogger", _code, "logger.handler") { Provisioned = 0, Extra = new JsonObject { ["LoggingConfig"] = jsonLogging } },
             TestFunction.Sample("jenv", "env") with { Provisioned = 0, Extra = new JsonObject { ["LoggingConfig"] = jsonLogging.DeepClone() } },
+            TestFunction.Sample("tenv", "env") with { Provisioned = 0 },
         ]);
     }
 
@@ -273,6 +274,34 @@ public sealed class LogsApiTests(LogsGateway fixture) : IClassFixture<LogsGatewa
     }
 
     [Fact]
+    public async Task Text_format_starts_each_environment_with_INIT_START_and_leaves_the_format_unset()
+    {
+        using var response = await Gateway.InvokeAsync("tenv", "{}");
+        var env = await GatewayProcess.ReadJsonAsync(response);
+        // AWS's Text-format environment (LS-REC test_introspection_invoke): no format, no level.
+        Assert.False(env.TryGetProperty("AWS_LAMBDA_LOG_FORMAT", out _));
+        Assert.False(env.TryGetProperty("AWS_LAMBDA_LOG_LEVEL", out _));
+        Assert.Equal("/aws/lambda/tenv", env.GetProperty("AWS_LAMBDA_LOG_GROUP_NAME").GetString());
+
+        var marker = "text-" + Guid.NewGuid().ToString("N");
+        using var tailed = new HttpRequestMessage(HttpMethod.Post, "/2015-03-31/functions/logger/invocations")
+        {
+            Content = new StringContent($$"""{"marker":"{{marker}}"}"""),
+        };
+        tailed.Headers.Add("X-Amz-Log-Type", "Tail");
+        using var invoked = await Gateway.Client.SendAsync(tailed);
+        var tail = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(invoked.Headers.GetValues("X-Amz-Log-Result").Single()));
+        Assert.StartsWith("START RequestId: ", tail); // INIT_START is the stream's, not the invocation's
+        var logs = await Gateway.WaitForLogAsync("logger", marker);
+
+        var configuration = Json(await Gateway.Client.GetStringAsync("/2015-03-31/functions/logger/configuration"));
+        var arn = configuration.GetProperty("RuntimeVersionConfig").GetProperty("RuntimeVersionArn").GetString();
+        Assert.Matches("^arn:aws:lambda:us-east-1::runtime:[0-9a-f]{64}$", arn);
+        var first = logs.Split('\n')[0];
+        Assert.Equal($"INIT_START Runtime Version: provided:al2023.v1\tRuntime Version ARN: {arn}", first);
+    }
+
+    [Fact]
     public async Task JSON_format_writes_platform_objects_filters_application_levels_and_tells_the_runtime()
     {
         using var response = await Gateway.InvokeAsync("jenv", "{}");
@@ -296,7 +325,9 @@ public sealed class LogsApiTests(LogsGateway fixture) : IClassFixture<LogsGatewa
         Assert.Equal(128, metrics["memorySizeMB"]!.GetValue<int>());
         Assert.True(metrics["maxMemoryUsedMB"]!.GetValue<int>() >= 0);
         Assert.Equal("success", report["record"]!["status"]!.GetValue<string>());
-        Assert.Contains(lines, l => l.Contains("\"type\":\"platform.initStart\""));
+        var initStart = JsonNode.Parse(lines.First(l => l.Contains("\"type\":\"platform.initStart\"")))!["record"]!;
+        Assert.Equal("provided:al2023.v1", initStart["runtimeVersion"]!.GetValue<string>());
+        Assert.Matches("^arn:aws:lambda:us-east-1::runtime:[0-9a-f]{64}$", initStart["runtimeVersionArn"]!.GetValue<string>());
         // SystemLogLevel INFO: no DEBUG-level runtimeDone, no Text START/END/REPORT.
         Assert.DoesNotContain(lines, l => l.Contains("platform.runtimeDone") || l.StartsWith("START RequestId", StringComparison.Ordinal));
         // ApplicationLogLevel WARN: the ERROR line stays, the DEBUG one is dropped; plain text counts as INFO (dropped).

@@ -43,6 +43,8 @@ public sealed partial class PythonRuntimeTests : IAsyncLifetime
                 "execution_env": os.environ.get("AWS_EXECUTION_ENV"),
                 "task_root": os.environ["LAMBDA_TASK_ROOT"],
                 "path0": sys.path[0],
+                "pythonpath": os.environ.get("PYTHONPATH"),
+                "runtime_dir": os.environ["LAMBDA_RUNTIME_DIR"],
                 "boto3": boto3.__version__,
             }
         """;
@@ -71,6 +73,7 @@ public sealed partial class PythonRuntimeTests : IAsyncLifetime
         Assert.Equal("AWS_Lambda_python3.12", result.GetProperty("execution_env").GetString());
         Assert.Equal(result.GetProperty("task_root").GetString(), result.GetProperty("path0").GetString());
         Assert.Matches(@"^\d+\.\d+\.\d+", result.GetProperty("boto3").GetString());
+        Assert.Equal(result.GetProperty("runtime_dir").GetString(), result.GetProperty("pythonpath").GetString()); // as AWS sets it
 
         var requestId = result.GetProperty("aws_request_id").GetString()!;
         var logs = await _gateway.WaitForLogAsync(name, "\twarned 1");
@@ -157,6 +160,11 @@ public sealed partial class PythonRuntimeTests : IAsyncLifetime
         {
             "malformed", "app", "app.py", "def lambda_handler(event, context):\n    return 1\n",
             """{"errorMessage": "Bad handler 'app': not enough values to unpack (expected 2, got 1)", "errorType": "Runtime.MalformedHandlerName", "requestId": "", "stackTrace": []}"""
+        },
+        {
+            // Installed on the machine (Debian's botocore imports it) but not in AWS's image: as on AWS, not importable.
+            "hostpkg", "app.lambda_handler", "app.py", "import boto3\nimport requests\ndef lambda_handler(event, context):\n    return 1\n",
+            """{"errorMessage": "Unable to import module 'app': No module named 'requests'", "errorType": "Runtime.ImportModuleError", "requestId": "", "stackTrace": []}"""
         },
         {
             // The trace names the file by its path in the environment: {TASK_ROOT} is put in from the function's view.

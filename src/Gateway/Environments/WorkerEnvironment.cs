@@ -48,11 +48,15 @@ internal static class WorkerEnvironment
         variables["AWS_LAMBDA_FUNCTION_VERSION"] = function.Version;
         variables["AWS_LAMBDA_INITIALIZATION_TYPE"] = provisioned ? "provisioned-concurrency" : "on-demand";
         variables["AWS_LAMBDA_LOG_STREAM_NAME"] = logStreamName;
-        // LoggingConfig, as Lambda hands it to runtimes: the log group, the format always, the application level
-        // (what a runtime's logger filters at) only in JSON format. The runtime clients read these.
+        // LoggingConfig, as Lambda hands it to runtimes: the log group always; the format and the application level
+        // (what a runtime's logger filters at) only in JSON format. AWS's Text-format environment has no
+        // AWS_LAMBDA_LOG_FORMAT (LS-REC test_introspection_invoke), and every runtime client reads its absence as Text.
         var logging = function.Logging.Effective();
         variables["AWS_LAMBDA_LOG_GROUP_NAME"] = logging.LogGroupFor(function.Name);
-        variables["AWS_LAMBDA_LOG_FORMAT"] = logging.LogFormat;
+        if (logging.IsJson)
+        {
+            variables["AWS_LAMBDA_LOG_FORMAT"] = logging.LogFormat;
+        }
         if (logging.ApplicationLogLevel is { } level)
         {
             variables["AWS_LAMBDA_LOG_LEVEL"] = level;
@@ -68,6 +72,12 @@ internal static class WorkerEnvironment
         if (Runtimes.RuntimeCatalog.IsManaged(function.Runtime))
         {
             variables["AWS_EXECUTION_ENV"] = "AWS_Lambda_" + function.Runtime;
+        }
+        // AWS's Python images set PYTHONPATH to the runtime's folder (LS-REC test_introspection_invoke[python3.12]),
+        // so a child Python the function starts finds the runtime's packages too; a function's own value wins.
+        if (function.Runtime.StartsWith("python", StringComparison.Ordinal) && !function.Environment.ContainsKey("PYTHONPATH"))
+        {
+            variables["PYTHONPATH"] = layout.RuntimeDirectory;
         }
         if (tcpEndpoint is not null)
         {

@@ -163,15 +163,24 @@ internal sealed class EnvironmentLog : IDisposable
         }
     }
 
-    /// <summary>JSON format only: <c>platform.initStart</c> (Text format has no line for it here).</summary>
-    public void WriteInitStart(bool provisioned, string functionName, string version)
+    /// <summary>A new environment's first line: <c>INIT_START Runtime Version: {name}\tRuntime Version ARN: {arn}</c>, or
+    /// JSON's platform.initStart (INFO) with the same two as runtimeVersion and runtimeVersionArn.</summary>
+    public void WriteInitStart(bool provisioned, string functionName, string version, string runtimeVersion, string runtimeVersionArn)
     {
-        if (!_json || _systemLevel > JsonPlatformLines.Info)
+        Span<byte> line = stackalloc byte[768];
+        int n;
+        if (_json)
         {
-            return;
+            if (_systemLevel > JsonPlatformLines.Info)
+            {
+                return;
+            }
+            n = JsonPlatformLines.InitStart(line, _time.GetUtcNow(), provisioned, runtimeVersion, runtimeVersionArn, functionName, version);
         }
-        Span<byte> line = stackalloc byte[512];
-        int n = JsonPlatformLines.InitStart(line, _time.GetUtcNow(), provisioned, functionName, version);
+        else
+        {
+            Utf8.TryWrite(line, $"INIT_START Runtime Version: {runtimeVersion}\tRuntime Version ARN: {runtimeVersionArn}", out n);
+        }
         WritePlatformLine(line[..n]);
     }
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net.Sockets;
+using Gateway.Functions;
 
 namespace Gateway.Logs;
 
@@ -31,13 +32,14 @@ internal sealed class FunctionLogs : IDisposable
     public string Root => _root;
 
     /// <summary>Opens an environment's stream: its file, its timestamp index (naming the stream's log group and name, as
-    /// the environment sees them), and, in JSON format, its platform.initStart line.</summary>
+    /// the environment sees them), and its INIT_START line (platform.initStart in JSON format).</summary>
     public EnvironmentLog Open(Functions.FunctionDefinition function, string logStreamName, string streamFileName, bool provisioned, Socket output)
     {
         var log = new EnvironmentLog(output, Path.Combine(GroupDirectory(function.Name), streamFileName), function.Name, _console,
             function.Logging.LogGroupFor(function.Name), logStreamName, function.Logging, _time);
         _open.TryAdd(log, 0);
-        log.WriteInitStart(provisioned, function.Name, function.Version);
+        log.WriteInitStart(provisioned, function.Name, function.Version,
+            RuntimeVersions.Name(function.Runtime), RuntimeVersions.Arn(RuntimeVersions.RegionOf(function.Arn), function.Runtime));
         log.Start();
         return log;
     }

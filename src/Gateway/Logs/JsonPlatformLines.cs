@@ -68,10 +68,12 @@ internal static class JsonPlatformLines
         return n + ErrorTypeAndClose(destination[n..], report.ErrorType);
     }
 
-    public static int InitStart(Span<byte> destination, DateTimeOffset time, bool provisioned, string functionName, string version)
+    /// <summary>platform.initStart's record in the Telemetry API schema's order: initializationType, phase,
+    /// runtimeVersion, runtimeVersionArn, functionName, functionVersion.</summary>
+    public static int InitStart(Span<byte> destination, DateTimeOffset time, bool provisioned, string runtimeVersion, string runtimeVersionArn, string functionName, string version)
     {
         Utf8.TryWrite(destination,
-            $"{{\"time\":\"{time.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss.fff'Z'}\",\"type\":\"platform.initStart\",\"record\":{{\"initializationType\":\"{(provisioned ? "provisioned-concurrency" : "on-demand")}\",\"phase\":\"init\",\"functionName\":\"{functionName}\",\"functionVersion\":\"{version}\"}}}}",
+            $"{{\"time\":\"{time.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss.fff'Z'}\",\"type\":\"platform.initStart\",\"record\":{{\"initializationType\":\"{(provisioned ? "provisioned-concurrency" : "on-demand")}\",\"phase\":\"init\",\"runtimeVersion\":\"{runtimeVersion}\",\"runtimeVersionArn\":\"{runtimeVersionArn}\",\"functionName\":\"{functionName}\",\"functionVersion\":\"{version}\"}}}}",
             out int n);
         return n;
     }

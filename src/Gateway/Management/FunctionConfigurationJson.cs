@@ -167,7 +167,7 @@ internal static class FunctionConfigurationJson
             // A zip function with a runtime; not in list items, nor for an image (LS-REC).
             if (version.Runtime.Length > 0 && version.PackageType != "Image")
             {
-                configuration.RuntimeVersionConfig = new RuntimeVersionConfig { RuntimeVersionArn = RuntimeVersionArns.For(RuntimeVersionArns.RegionOf(functionArn), version.Runtime) };
+                configuration.RuntimeVersionConfig = new RuntimeVersionConfig { RuntimeVersionArn = RuntimeVersions.Arn(RuntimeVersions.RegionOf(functionArn), version.Runtime) };
             }
             configuration.State = version.State;
             configuration.StateReason = version.StateReason;

@@ -6,9 +6,10 @@ AWS's images leave /var/runtime: after /var/task and the layers' folders, before
 
 import sys
 
-from gateway_lambda_runtime import python_path
+from gateway_lambda_runtime import host_packages, python_path
 
 python_path.apply()
+host_packages.apply()
 
 from gateway_lambda_runtime import invoke_loop  # noqa: E402 (after the paths, so nothing is imported early)
 

@@ -40,19 +40,29 @@ public sealed class JsonPlatformLinesTests : IDisposable
     }
 
     private const string Id = "8476a536-e9f4-11e8-9739-2dfe598c3fcd";
+    private const string Arn = "arn:aws:lambda:us-east-1::runtime:7b620fc2e66107a1046b140b9d320295811af3ad5d4c6a011fad1fa65127e9e6";
+
+    [Fact]
+    public void Text_format_starts_an_environment_with_AWSs_INIT_START_line()
+    {
+        var (log, lines) = Open(FunctionLogging.Default);
+        log.WriteInitStart(provisioned: false, "fn", "$LATEST", "python:3.12.v1", Arn);
+        log.Begin(Id, "$LATEST");
+        Assert.Equal([$"INIT_START Runtime Version: python:3.12.v1\tRuntime Version ARN: {Arn}", $"START RequestId: {Id} Version: $LATEST"], lines());
+    }
 
     [Fact]
     public void Start_and_report_are_AWSs_platform_objects()
     {
         var (log, lines) = Open(new FunctionLogging { LogFormat = "JSON" });
-        log.WriteInitStart(provisioned: false, "fn", "$LATEST");
+        log.WriteInitStart(provisioned: false, "fn", "$LATEST", "python:3.12.v1", Arn);
         log.Begin(Id, "$LATEST");
         log.End(new ReportLine(Id, 26.734, 166.621, 128, 75, null), wantTail: false);
 
         var objects = lines().Select(l => JsonNode.Parse(l)!).ToList();
         Assert.Equal(["platform.initStart", "platform.start", "platform.report"], objects.Select(o => o["type"]!.GetValue<string>()));
         Assert.Equal("2026-01-01T00:00:00.000Z", objects[1]["time"]!.GetValue<string>()); // the manual clock's start
-        Assert.Equal("""{"initializationType":"on-demand","phase":"init","functionName":"fn","functionVersion":"$LATEST"}""", objects[0]["record"]!.ToJsonString());
+        Assert.Equal($$"""{"initializationType":"on-demand","phase":"init","runtimeVersion":"python:3.12.v1","runtimeVersionArn":"{{Arn}}","functionName":"fn","functionVersion":"$LATEST"}""", objects[0]["record"]!.ToJsonString());
         Assert.Equal($$"""{"requestId":"{{Id}}","version":"$LATEST"}""", objects[1]["record"]!.ToJsonString());
         Assert.Equal($$"""{"requestId":"{{Id}}","metrics":{"durationMs":26.73,"billedDurationMs":194,"memorySizeMB":128,"maxMemoryUsedMB":75,"initDurationMs":166.62},"status":"success"}""",
             objects[2]["record"]!.ToJsonString());
@@ -68,7 +78,7 @@ public sealed class JsonPlatformLinesTests : IDisposable
         Assert.Equal("timeout", JsonNode.Parse(debugLines()[2])!["record"]!["status"]!.GetValue<string>());
 
         var (warn, warnLines) = Open(new FunctionLogging { LogFormat = "JSON", SystemLogLevel = "WARN" });
-        warn.WriteInitStart(provisioned: true, "fn", "3");
+        warn.WriteInitStart(provisioned: true, "fn", "3", "python:3.12.v1", Arn);
         warn.Begin(Id, "3");
         warn.End(new ReportLine(Id, 1, null, 128, 5, null), wantTail: false);
         warn.WriteInitReport(12, "error", "Runtime.ExitError");

@@ -1,5 +1,6 @@
 """sys.path in Lambda's order: LAMBDA_TASK_ROOT, {opt}/python/lib/pythonX.Y/site-packages, {opt}/python, then
-the runtime's folder and the interpreter's own paths (so Debian's dist-packages, and boto3 with them, import)."""
+the runtime's folder and the interpreter's own paths (whose site-packages host_packages then takes off sys.path,
+serving only the SDK from them)."""
 
 import os
 import site
