@@ -135,6 +135,12 @@ internal sealed class GatewayOptions
     /// Lambda keeps idle environments for minutes; 0 disables scale-down.</summary>
     public double EnvironmentKeepAliveSeconds { get; set; } = 300;
 
+    /// <summary>How long a created function stays Pending, and an updated one InProgress, before it is Active and
+    /// Successful. AWS takes from a fraction of a second to minutes, and meanwhile refuses an invoke of a Pending
+    /// function and a second update with 409; 0 (the default) settles them before the write's answer returns, so a
+    /// script that forgets <c>aws lambda wait function-updated-v2</c> only fails on AWS.</summary>
+    public int StateSettleMilliseconds { get; set; }
+
     /// <summary>On SIGTERM: 0 stops at once (in-flight invocations end with Runtime.ExitError). More: readiness
     /// (/_gateway/ready) answers 503, no new connection is accepted, and requests in flight get up to this many
     /// seconds to finish before the workers are stopped (Program.cs, Hosting/Probes/HealthProbes.cs).</summary>

@@ -231,6 +231,10 @@ catch (Exception ex) when (ex is RegistryStoreException or IOException or Unauth
     Console.Error.WriteLine($"[gateway] cannot open the function registry in {environmentServices.DataDirectory}: {ex.Message}");
     return 1;
 }
+if (Gateway.Management.ManagementEndpoints.SettleLeftovers(registry) is int unsettled and > 0)
+{
+    Console.WriteLine($"[gateway] settled {unsettled} function(s) an earlier run left Pending or InProgress");
+}
 // Functions the API created in earlier runs: say which interpreter runs their runtimes (the file's said so as it loaded).
 foreach (var record in registry.Current.All)
 {

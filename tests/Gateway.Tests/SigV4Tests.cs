@@ -111,6 +111,34 @@ public sealed class SigV4Tests : IAsyncLifetime
         Assert.True(signed.ExitCode == 0, signed.Stderr);
     }
 
+    [Theory]
+    [InlineData("aws")]
+    [InlineData("/usr/bin/aws")]
+    public async Task Code_Location_opens_with_a_plain_GET_as_AWSs_presigned_link(string binary)
+    {
+        using var cli = new AwsCli(binary);
+        var environment = cli.Environment();
+        environment["AWS_ACCESS_KEY_ID"] = Key;
+        environment["AWS_SECRET_ACCESS_KEY"] = Secret;
+        var got = await Processes.RunAsync(binary, ["--endpoint-url", Endpoint, "lambda", "get-function", "--function-name", "echo", "--query", "Code.Location", "--output", "text"], environment, cli.Directory);
+        Assert.True(got.ExitCode == 0, got.Stderr);
+        var location = got.Stdout.Trim();
+        Assert.Contains("X-Amz-Signature=", location);
+        Assert.Contains("X-Amz-Expires=600", location);
+
+        // curl, a browser, requests.get: no signing of their own (AWS's link is a presigned S3 URL).
+        using var plain = new HttpClient();
+        using var zip = await plain.GetAsync(location);
+        Assert.Equal(HttpStatusCode.OK, zip.StatusCode);
+        Assert.Equal("PK"u8.ToArray(), (await zip.Content.ReadAsByteArrayAsync())[..2]);
+
+        // The signature opens that file only.
+        using var other = await plain.GetAsync(location.Replace("/_gateway/code/", "/_gateway/code/0", StringComparison.Ordinal));
+        Assert.Equal(HttpStatusCode.Forbidden, other.StatusCode);
+        using var bare = await plain.GetAsync(location[..location.IndexOf('?')]);
+        Assert.Equal(HttpStatusCode.Forbidden, bare.StatusCode);
+    }
+
     private static async Task<JsonElement> RunJsonAsync(string file, params string[] args)
     {
         var environment = new Dictionary<string, string>();

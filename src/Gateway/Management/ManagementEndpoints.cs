@@ -69,19 +69,52 @@ internal static class ManagementEndpoints
     }
 
     /// <summary>
-    /// The second step of a create or update: right after the change that left $LATEST Pending or InProgress, another
+    /// The second step of a create or update: after the change that left $LATEST Pending or InProgress, another
     /// change settles it (Active/Successful), which is what <c>aws lambda wait function-active-v2</c> and
     /// <c>function-updated-v2</c> wait for. The code folder is in place before the first change, so nothing is left
-    /// to wait for; a failed save here leaves the function Pending/InProgress, which a later update cannot clear, so
-    /// it is retried once.
+    /// to wait for: by default it settles right away; <c>--state-settle-ms</c> holds the state that long first, as
+    /// AWS's does. A failed save here leaves the function Pending/InProgress, which a later update cannot clear, so
+    /// it is retried once (and a restart settles what is left, <see cref="SettleLeftovers"/>).
     /// </summary>
     public static void Settle(ManagementContext context, string name, string latestRevisionId)
+    {
+        if (context.Options.StateSettleMilliseconds > 0)
+        {
+            _ = SettleLaterAsync(context, name, latestRevisionId);
+            return;
+        }
+        SettleNow(context.Registry, name, latestRevisionId);
+    }
+
+    private static async Task SettleLaterAsync(ManagementContext context, string name, string latestRevisionId)
+    {
+        await Task.Delay(TimeSpan.FromMilliseconds(context.Options.StateSettleMilliseconds), context.Time).ConfigureAwait(false);
+        SettleNow(context.Registry, name, latestRevisionId);
+    }
+
+    /// <summary>At start: a function a stopped gateway left Pending or InProgress (its settling was still to come)
+    /// settles now; its code is in place, and nothing else would ever settle it.</summary>
+    public static int SettleLeftovers(FunctionRegistry registry)
+    {
+        int settled = 0;
+        foreach (var function in registry.Current.All)
+        {
+            if (!FunctionStates.IsSettled(function.Latest) || function.Versions.Values.Any(v => !FunctionStates.IsSettled(v)))
+            {
+                SettleNow(registry, function.Name, function.Latest.RevisionId);
+                settled++;
+            }
+        }
+        return settled;
+    }
+
+    private static void SettleNow(FunctionRegistry registry, string name, string latestRevisionId)
     {
         for (int attempt = 0; attempt < 2; attempt++)
         {
             try
             {
-                context.Registry.Change(s => FunctionChanges.Settle(s, name, latestRevisionId));
+                registry.Change(s => FunctionChanges.Settle(s, name, latestRevisionId));
                 return;
             }
             catch (RegistryStoreException)

@@ -20,11 +20,17 @@ internal sealed record CallerIdentity(string AccountId, string Arn, string? Acce
 internal interface ICallerIdentityFeature
 {
     CallerIdentity Caller { get; }
+
+    /// <summary>The credentials file's key the request was verified with (what presigns the links an answer gives
+    /// back, e.g. GetFunction's Code.Location); null when nothing was verified.</summary>
+    Signing.SigningCredential? Credential { get; }
 }
 
-internal sealed class CallerIdentityFeature(CallerIdentity caller) : ICallerIdentityFeature
+internal sealed class CallerIdentityFeature(CallerIdentity caller, Signing.SigningCredential? credential = null) : ICallerIdentityFeature
 {
     public CallerIdentity Caller { get; } = caller;
+
+    public Signing.SigningCredential? Credential { get; } = credential;
 }
 
 internal static class CallerIdentityExtensions

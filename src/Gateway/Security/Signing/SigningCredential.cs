@@ -15,7 +15,7 @@ internal sealed class SigningCredential
         SessionToken = sessionToken;
         SecretKeyBytes = Encoding.UTF8.GetBytes("AWS4" + secretAccessKey);
         Caller = new CallerIdentity(accountId, $"arn:aws:iam::{accountId}:user/{section}", accessKeyId, Verified: true);
-        CallerFeature = new CallerIdentityFeature(Caller);
+        CallerFeature = new CallerIdentityFeature(Caller, this);
         Keys = new SigningKeyCache(SecretKeyBytes);
     }
 
