@@ -2,7 +2,7 @@
 # Gateway cost per invocation, read from the gateway itself around one closed-loop run of 64 B sync echo:
 #   allocated B/invocation   /metrics gateway_gc_allocated_bytes_total delta / lambda_invocations_total delta
 #   gateway CPU µs/invocation  utime+stime of the gateway process (/proc/<pid>/stat) delta / invocations
-#   workers CPU µs/invocation  the same for the function's worker processes (the gateway's children)
+#   workers CPU µs/invocation  the same for the function's worker processes (all the gateway's descendants)
 #
 #   loadtests/alloc.sh [--connections N (2)] [--duration S (6)] [--binary PATH (artifacts/gateway/Gateway)]
 #                      [--function F (echo)] [--warmup S (0)] [--port P (19451)] [-- EXTRA GATEWAY ARGS]
@@ -57,7 +57,16 @@ done
 sleep 2
 metric() { curl -s "$url/metrics" | awk -v n="$1" -v f="$function" '$1 == n || $1 == n "{function=\"" f "\"}" { if (!found) { print $2; found = 1 } }'; }
 cpu_ticks() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done; echo "$t"; }
-workers() { pgrep -P "$gw_pid" | tr '\n' ' '; }
+# Every descendant, not only the children: with the default sandbox the gateway's children are bwrap, and the
+# bootstrap processes run one level below them.
+workers() {
+  local queue=("$gw_pid") found=() p c
+  while ((${#queue[@]})); do
+    p="${queue[0]}"; queue=("${queue[@]:1}")
+    for c in $(pgrep -P "$p"); do found+=("$c"); queue+=("$c"); done
+  done
+  echo "${found[*]}"
+}
 
 if ((warmup > 0)); then
   dotnet artifacts/loadtests/harness/Gateway.LoadTests.dll --url "$url" --function "$function" --payload-bytes 64 \
