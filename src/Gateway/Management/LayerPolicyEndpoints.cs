@@ -105,15 +105,11 @@ internal sealed class LayerPolicyEndpoints(ManagementContext context)
     private Target ReadTarget(HttpContext http)
     {
         string raw = http.GetRouteValue("LayerName") as string ?? "";
-        long number = 0;
-        var error = LayerRules.ValidateLayerName(raw, context.Region, context.AccountId, out var name)
-            ?? LayerRules.ValidateVersionNumber(http.GetRouteValue("VersionNumber") as string ?? "", out number);
+        var nameError = LayerRules.ValidateLayerName(raw, context.Region, context.AccountId, out var name);
+        var versionError = LayerRules.ValidateVersionNumber(http.GetRouteValue("VersionNumber") as string ?? "", out long number);
         string layerArn = raw.StartsWith("arn:", StringComparison.Ordinal) ? raw : LayerArns.LayerArn(context.Region, context.AccountId, name);
-        if (error is { ErrorType: "ResourceNotFoundException" })
-        {
-            LayerRules.ValidateVersionNumber(http.GetRouteValue("VersionNumber") as string ?? "", out number);
-            error = LayerPolicyRules.VersionNotFound(layerArn, number);
-        }
+        var error = nameError is { ErrorType: "ValidationException" } ? nameError
+            : versionError ?? (nameError is null ? null : LayerPolicyRules.VersionNotFound(layerArn, number));
         return new Target(name, number, layerArn, error);
     }
 
