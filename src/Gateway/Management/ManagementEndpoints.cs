@@ -47,6 +47,7 @@ internal static class ManagementEndpoints
         app.MapDelete("/2017-03-31/tags/{Resource}", tags.UntagAsync);
         app.MapGet("/_gateway/code/{File}", (HttpContext http) => ServeZipAsync(http, context));
         LayerEndpoints.Map(app, context);
+        LayerPolicyEndpoints.Map(app, context);
     }
 
     /// <summary>Runs a change through the registry (serialised, persisted, applied, published). A store that cannot

@@ -31,6 +31,9 @@ namespace Gateway.Management;
 [JsonSerializable(typeof(LayerVersionResponse))]
 [JsonSerializable(typeof(ListLayersResponse))]
 [JsonSerializable(typeof(ListLayerVersionsResponse))]
+[JsonSerializable(typeof(AddLayerVersionPermissionRequest))]
+[JsonSerializable(typeof(AddLayerVersionPermissionResponse))]
+[JsonSerializable(typeof(GetLayerVersionPolicyResponse))]
 internal sealed partial class ManagementJsonContext : JsonSerializerContext
 {
     /// <summary>The context to use: the attribute's options plus an encoder that writes <c>+</c> as it is, so

@@ -42,8 +42,25 @@ internal sealed class LayerRegistry
             {
                 return false;
             }
-            Commit(record with { Deleted = true });
+            // Its permissions go with it (as on AWS): a deleted version has no policy to answer.
+            Commit(record with { Deleted = true, Policy = null });
             return true;
+        }
+    }
+
+    /// <summary>Changes a live version (its policy): <paramref name="change"/> sees the version, or null when it does
+    /// not exist or was deleted, and returns the version to store (null: nothing changes) and its answer.</summary>
+    /// <exception cref="Registry.RegistryStoreException">The store could not write: nothing changed.</exception>
+    public T Change<T>(string layerName, long version, Func<LayerVersionRecord?, (LayerVersionRecord? Changed, T Result)> change)
+    {
+        lock (_writer)
+        {
+            var (changed, result) = change(_current.TryGetLive(layerName, version, out var record) ? record : null);
+            if (changed is not null)
+            {
+                Commit(changed);
+            }
+            return result;
         }
     }
 

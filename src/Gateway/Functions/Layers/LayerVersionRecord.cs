@@ -47,4 +47,7 @@ internal sealed record LayerVersionRecord
     public required long UnzippedSize { get; init; }
 
     public bool Deleted { get; init; }
+
+    /// <summary>The version's permissions (AddLayerVersionPermission); null when it has none. A delete drops it.</summary>
+    public LayerVersionPolicy? Policy { get; init; }
 }

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Text.Json.Serialization;
+using Gateway.Security.Policies;
 
 namespace Gateway.Functions.Layers;
 
@@ -22,6 +23,11 @@ internal sealed class PersistedLayerVersion
     public long UnzippedSize { get; set; }
     public bool Deleted { get; set; }
 
+    /// <summary>The policy as GetLayerVersionPolicy answers it (<see cref="PolicyDocument"/>'s text), with its
+    /// RevisionId; both absent when the version has none. Optional members, so schema 1 still reads older rows.</summary>
+    public string? Policy { get; set; }
+    public string? PolicyRevisionId { get; set; }
+
     public static PersistedLayerVersion From(LayerVersionRecord v) => new()
     {
         LayerName = v.LayerName,
@@ -37,6 +43,8 @@ internal sealed class PersistedLayerVersion
         CodeSize = v.CodeSize,
         UnzippedSize = v.UnzippedSize,
         Deleted = v.Deleted,
+        Policy = v.Policy is { } policy ? PolicyDocument.Render(policy.Statements) : null,
+        PolicyRevisionId = v.Policy?.RevisionId,
     };
 
     public LayerVersionRecord ToRecord() => new()
@@ -54,6 +62,7 @@ internal sealed class PersistedLayerVersion
         CodeSize = CodeSize,
         UnzippedSize = UnzippedSize,
         Deleted = Deleted,
+        Policy = Policy is { } policy && PolicyRevisionId is { } revision ? new LayerVersionPolicy(revision, PolicyDocument.Parse(policy)) : null,
     };
 }
 

@@ -58,7 +58,14 @@ internal sealed class SqliteLayerStore : ILayerStore, IDisposable
             {
                 throw new RegistryStoreException($"{_path}: layer '{reader.GetString(0)}' is stored in format {document.Schema}, which this gateway does not read.");
             }
-            versions.Add(document.ToRecord());
+            try
+            {
+                versions.Add(document.ToRecord());
+            }
+            catch (FormatException ex)
+            {
+                throw new RegistryStoreException($"{_path}: layer '{reader.GetString(0)}' version {reader.GetInt64(1)} has an unreadable policy: {ex.Message}", ex);
+            }
         }
         return versions;
     }
