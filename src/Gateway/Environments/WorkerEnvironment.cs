@@ -75,7 +75,7 @@ internal static class WorkerEnvironment
         }
         // AWS's Python images set PYTHONPATH to the runtime's folder (LS-REC test_introspection_invoke[python3.12]),
         // so a child Python the function starts finds the runtime's packages too; a function's own value wins.
-        if (function.Runtime.StartsWith("python", StringComparison.Ordinal) && !function.Environment.ContainsKey("PYTHONPATH"))
+        if (Runtimes.RuntimeCatalog.FamilyOf(function.Runtime) == Runtimes.RuntimeFamily.Python && !function.Environment.ContainsKey("PYTHONPATH"))
         {
             variables["PYTHONPATH"] = layout.RuntimeDirectory;
         }

@@ -132,10 +132,10 @@ internal sealed class CodePackages(CodeStore store)
     /// <summary>Where GetFunction's Code.Location (and a layer's Content.Location) points: this gateway's
     /// <c>/_gateway/code/{hex}.zip</c>, presigned for the caller when requests are signed (a plain GET opens it, as
     /// AWS's presigned S3 link does).</summary>
-    public static string LocationOf(HttpRequest request, string codeSha256)
+    public static string LocationOf(HttpRequest request, string codeSha256, ManagementContext context)
     {
         var path = $"/_gateway/code/{HexOf(codeSha256)}.zip";
-        return Security.Signing.PresignedLinks.For(request, $"{request.Scheme}://{request.Host}{path}", path, TimeProvider.System.GetUtcNow());
+        return Security.Signing.PresignedLinks.For(request, $"{request.Scheme}://{request.Host}{path}", path, context.Region, context.Time.GetUtcNow());
     }
 
     /// <summary>The file name form of a base64 SHA-256 (lower-case hex); a hash that is not base64 is hashed again so the

@@ -74,7 +74,7 @@ internal sealed class FunctionEndpoints(ManagementContext context)
         var response = new GetFunctionResponse
         {
             Configuration = FunctionConfigurationJson.From(version!, arn!),
-            Code = new FunctionCodeLocation { Location = CodePackages.LocationOf(http.Request, version!.CodeSha256) },
+            Code = new FunctionCodeLocation { Location = CodePackages.LocationOf(http.Request, version!.CodeSha256, context) },
             Tags = function!.Tags.IsEmpty ? null : new Dictionary<string, string>(function.Tags, StringComparer.Ordinal),
             Concurrency = function.ReservedConcurrentExecutions is { } reserved ? new ConcurrencyResponse { ReservedConcurrentExecutions = reserved } : null,
         };

@@ -93,7 +93,7 @@ internal sealed class LayerEndpoints(ManagementContext context)
             await ManagementHttp.ErrorAsync(http, LambdaError.ServiceException("The layer could not be saved: " + ex.Message)).ConfigureAwait(false);
             return;
         }
-        await ManagementHttp.WriteAsync(http, StatusCodes.Status201Created, LayerJson.From(published, CodePackages.LocationOf(http.Request, published.CodeSha256)),
+        await ManagementHttp.WriteAsync(http, StatusCodes.Status201Created, LayerJson.From(published, CodePackages.LocationOf(http.Request, published.CodeSha256, context)),
             ManagementJsonContext.Wire.LayerVersionResponse).ConfigureAwait(false);
     }
 
@@ -248,7 +248,7 @@ internal sealed class LayerEndpoints(ManagementContext context)
             await ManagementHttp.ErrorAsync(http, LambdaError.ResourceNotFound(LayerRules.NotFound)).ConfigureAwait(false);
             return;
         }
-        await ManagementHttp.WriteAsync(http, StatusCodes.Status200OK, LayerJson.From(version, CodePackages.LocationOf(http.Request, version.CodeSha256)),
+        await ManagementHttp.WriteAsync(http, StatusCodes.Status200OK, LayerJson.From(version, CodePackages.LocationOf(http.Request, version.CodeSha256, context)),
             ManagementJsonContext.Wire.LayerVersionResponse).ConfigureAwait(false);
     }
 

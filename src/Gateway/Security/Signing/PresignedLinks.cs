@@ -10,7 +10,8 @@ namespace Gateway.Security.Signing;
 /// that must open with a plain GET, as AWS's do ("A presigned URL that you can use to download the deployment
 /// package", valid for 10 minutes). With <c>--auth sigv4</c> every request needs a signature, so such a link carries
 /// one in its query — SigV4's presigned form, signed with the key that signed the request asking for it, scoped to
-/// the same region — and the gateway's own verifier accepts it like any presigned request (no other way in).
+/// the gateway's region (the only one the verifier accepts) — and the gateway's own verifier accepts it like any
+/// presigned request (no other way in).
 /// </summary>
 internal static class PresignedLinks
 {
@@ -19,15 +20,10 @@ internal static class PresignedLinks
 
     /// <summary><paramref name="url"/> (this gateway's, path without a query) presigned for the verified caller of
     /// <paramref name="request"/>, or as it is when the request was not verified (authentication off).</summary>
-    public static string For(HttpRequest request, string url, string path, DateTimeOffset now)
-    {
-        if (request.HttpContext.Features.Get<ICallerIdentityFeature>()?.Credential is not { } credential
-            || RegionOf(request) is not { Length: > 0 } region)
-        {
-            return url;
-        }
-        return url + "?" + Query(credential, region, request.Host.Value ?? "", path, now);
-    }
+    public static string For(HttpRequest request, string url, string path, string region, DateTimeOffset now)
+        => request.HttpContext.Features.Get<ICallerIdentityFeature>()?.Credential is { } credential
+            ? url + "?" + Query(credential, region, request.Host.Value ?? "", path, now)
+            : url;
 
     /// <summary>The query (its parameters sorted, as the canonical request has them), signature last.</summary>
     internal static string Query(SigningCredential credential, string region, string host, string path, DateTimeOffset now)
@@ -53,17 +49,5 @@ internal static class PresignedLinks
         Span<byte> signature = stackalloc byte[32];
         credential.Keys.Get(date, region, "lambda").Sign(Encoding.UTF8.GetBytes(toSign), signature);
         return query.Append("&X-Amz-Signature=").Append(Convert.ToHexStringLower(signature)).ToString();
-    }
-
-    /// <summary>The region of the request's own credential scope (<c>Credential=AKID/date/region/…</c>, in the
-    /// Authorization header or a presigned query): the verifier accepted it, so it is the gateway's.</summary>
-    private static string? RegionOf(HttpRequest request)
-    {
-        string credential = request.Headers.Authorization.ToString() is { Length: > 0 } header
-            && header.IndexOf("Credential=", StringComparison.Ordinal) is int at and >= 0
-            ? header[(at + "Credential=".Length)..]
-            : request.Query["X-Amz-Credential"].ToString();
-        var parts = credential.Split('/', 5);
-        return parts.Length == 5 ? parts[2] : null;
     }
 }

@@ -60,6 +60,6 @@ public sealed class PresignedLinksTests
     public void An_unverified_request_gets_the_bare_link()
     {
         var context = SuiteCase.ToContext("GET /2015-03-31/functions/f HTTP/1.1\nHost: h\n\n");
-        Assert.Equal("http://h" + Path, PresignedLinks.For(context.Request, "http://h" + Path, Path, Now));
+        Assert.Equal("http://h" + Path, PresignedLinks.For(context.Request, "http://h" + Path, Path, "us-east-1", Now));
     }
 }
