@@ -150,6 +150,33 @@ public sealed class ManagementFunctionsTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task An_Environment_given_without_variables_is_answered_as_AWS_does_and_kept_across_a_restart()
+    {
+        // AWS (LocalStack's recordings, test_lambda_api.py::test_function_lifecycle, created with Variables {}):
+        // "Environment": {"Variables": {}}; a function created without Environment has no such member.
+        await AwsJsonAsync("create-function", "--function-name", "env-none", "--runtime", "provided.al2023", "--role", Role,
+            "--handler", "function.handler", "--zip-file", WriteZip("e1"));
+        var given = await AwsJsonAsync("create-function", "--function-name", "env-empty", "--runtime", "provided.al2023", "--role", Role,
+            "--handler", "function.handler", "--zip-file", WriteZip("e1"), "--environment", "Variables={}");
+        Assert.Equal("{\"Variables\":{}}", given.GetProperty("Environment").GetRawText().Replace(" ", "").Replace("\n", ""));
+        Assert.False((await AwsJsonAsync("get-function-configuration", "--function-name", "env-none")).TryGetProperty("Environment", out _));
+
+        // Emptied by an update: still given. A version published from it keeps it.
+        await AwsJsonAsync("update-function-configuration", "--function-name", "env-none", "--environment", "Variables={}");
+        Assert.True((await AwsAsync("wait", "function-updated-v2", "--function-name", "env-none")).ExitCode == 0);
+        var published = await AwsJsonAsync("publish-version", "--function-name", "env-empty");
+        Assert.Empty(published.GetProperty("Environment").GetProperty("Variables").EnumerateObject());
+
+        await _gateway.StopAsync();
+        _gateway = await GatewayProcess.RestartAsync(_gateway);
+        foreach (var qualified in new[] { "env-none", "env-empty", "env-empty:1" })
+        {
+            var configuration = await AwsJsonAsync("get-function-configuration", "--function-name", qualified);
+            Assert.Empty(configuration.GetProperty("Environment").GetProperty("Variables").EnumerateObject());
+        }
+    }
+
+    [Fact]
     public async Task Configuration_updates_reach_the_function_and_refusals_are_AWS_errors()
     {
         const string name = "mgmt-cli-config";

@@ -208,6 +208,7 @@ internal static class FunctionConfigLoader
             EphemeralStorageMb = ephemeralStorage,
             TimeoutSeconds = timeout,
             Environment = variables,
+            EnvironmentGiven = config.Environment is not null,
             ProvisionedEnvironments = provisioned,
             MaxEnvironments = max,
             ReservedConcurrentExecutions = config.ReservedConcurrentExecutions,

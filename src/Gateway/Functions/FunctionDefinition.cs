@@ -45,6 +45,10 @@ internal sealed class FunctionDefinition
     /// <summary>The function's own environment variables (reserved keys already refused).</summary>
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>Whether the function was given an Environment, even one with no variables: AWS then answers
+    /// <c>"Environment":{"Variables":{}}</c>, and leaves the member out only for a function never given one.</summary>
+    public bool EnvironmentGiven { get; init; }
+
     /// <summary>Environments started before the first invocation and kept warm (provisioned concurrency later).</summary>
     public int ProvisionedEnvironments { get; init; }
 

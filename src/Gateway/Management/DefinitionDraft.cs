@@ -21,6 +21,7 @@ internal sealed class DefinitionDraft
     public int EphemeralStorageMb { get; set; } = 512;
     public int TimeoutSeconds { get; set; } = 3;
     public IReadOnlyDictionary<string, string> Environment { get; set; } = new Dictionary<string, string>();
+    public bool EnvironmentGiven { get; set; }
     public int ProvisionedEnvironments { get; set; }
     public int? MaxEnvironments { get; set; }
     public int? ReservedConcurrentExecutions { get; set; }
@@ -44,6 +45,7 @@ internal sealed class DefinitionDraft
         EphemeralStorageMb = definition.EphemeralStorageMb,
         TimeoutSeconds = definition.TimeoutSeconds,
         Environment = definition.Environment,
+        EnvironmentGiven = definition.EnvironmentGiven,
         ProvisionedEnvironments = definition.ProvisionedEnvironments,
         MaxEnvironments = definition.MaxEnvironments,
         ReservedConcurrentExecutions = definition.ReservedConcurrentExecutions,
@@ -68,6 +70,7 @@ internal sealed class DefinitionDraft
         EphemeralStorageMb = EphemeralStorageMb,
         TimeoutSeconds = TimeoutSeconds,
         Environment = Environment,
+        EnvironmentGiven = EnvironmentGiven,
         ProvisionedEnvironments = ProvisionedEnvironments,
         MaxEnvironments = MaxEnvironments,
         ReservedConcurrentExecutions = ReservedConcurrentExecutions,

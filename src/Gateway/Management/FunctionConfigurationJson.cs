@@ -149,9 +149,8 @@ internal static class FunctionConfigurationJson
             LastModified = LambdaDate.Format(version.LastModified),
             CodeSha256 = version.CodeSha256,
             Version = version.Version,
-            // AWS leaves Environment out of a function created without one; the registry does not keep "given but
-            // empty", so an empty map is left out too.
-            Environment = definition.Environment.Count == 0 ? null : new EnvironmentResponse { Variables = new Dictionary<string, string>(definition.Environment, StringComparer.Ordinal) },
+            // AWS leaves Environment out of a function never given one, and answers an empty map as {"Variables":{}}.
+            Environment = definition.Environment.Count == 0 && !definition.EnvironmentGiven ? null : new EnvironmentResponse { Variables = new Dictionary<string, string>(definition.Environment, StringComparer.Ordinal) },
             DeadLetterConfig = definition.DeadLetterTargetArn is { Length: > 0 } target ? new DeadLetterConfig { TargetArn = target } : null,
             TracingConfig = new TracingConfig { Mode = version.TracingMode },
             RevisionId = version.RevisionId,

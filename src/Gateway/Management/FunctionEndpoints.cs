@@ -244,6 +244,7 @@ internal sealed class FunctionEndpoints(ManagementContext context)
             EphemeralStorageMb = request.EphemeralStorage?.Size ?? 512,
             TimeoutSeconds = request.Timeout ?? 3,
             Environment = new Dictionary<string, string>(request.Environment?.Variables ?? [], StringComparer.Ordinal),
+            EnvironmentGiven = request.Environment is not null,
             Description = request.Description ?? "",
             DeadLetterTargetArn = request.DeadLetterConfig?.TargetArn is { Length: > 0 } target ? target : null,
             Layers = layers.Layers,

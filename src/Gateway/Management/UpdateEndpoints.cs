@@ -208,6 +208,7 @@ internal sealed class UpdateEndpoints(ManagementContext context)
             if (request.Environment is { } environment)
             {
                 d.Environment = new Dictionary<string, string>(environment.Variables ?? [], StringComparer.Ordinal);
+                d.EnvironmentGiven = true;
             }
             if (request.DeadLetterConfig is { } deadLetter)
             {

@@ -74,6 +74,10 @@ internal sealed class PersistedVersion
 
     public Dictionary<string, string> Environment { get; set; } = [];
 
+    /// <summary>An Environment was given (possibly empty): see <see cref="FunctionDefinition.EnvironmentGiven"/>. Documents
+    /// written before it existed read as false, which answers as before.</summary>
+    public bool EnvironmentGiven { get; set; }
+
     public int ProvisionedEnvironments { get; set; }
 
     public int? MaxEnvironments { get; set; }
@@ -131,6 +135,7 @@ internal sealed class PersistedVersion
         MemorySizeMb = v.Definition.MemorySizeMb,
         TimeoutSeconds = v.Definition.TimeoutSeconds,
         Environment = new Dictionary<string, string>(v.Definition.Environment),
+        EnvironmentGiven = v.Definition.EnvironmentGiven,
         ProvisionedEnvironments = v.Definition.ProvisionedEnvironments,
         MaxEnvironments = v.Definition.MaxEnvironments,
         Description = v.Definition.Description,
@@ -173,6 +178,7 @@ internal sealed class PersistedVersion
             EphemeralStorageMb = EphemeralStorageMb,
             TimeoutSeconds = TimeoutSeconds,
             Environment = Environment,
+            EnvironmentGiven = EnvironmentGiven,
             ProvisionedEnvironments = ProvisionedEnvironments,
             MaxEnvironments = MaxEnvironments,
             Description = Description,
