@@ -77,6 +77,35 @@ public abstract class ContainmentTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_worker_user_has_a_home_so_Nodes_os_homedir_and_the_SDKs_config_lookup_work()
+    {
+        await CreateShellAsync("who");
+
+        var output = await ShellFunction.RunAsync(_gateway, "who",
+            "id -u; echo \"HOME=${HOME-unset}\"; node -e 'const os = require(\"os\"); console.log(os.homedir()); console.log(os.userInfo().username)' 2>&1; "
+            + "grep -c '^root:' /etc/passwd; echo \"TMPDIR=$TMPDIR\"");
+        var lines = output.Split('\n');
+        var uid = lines[0];
+        if (InNamespace)
+        {
+            // As on AWS: no HOME, and an /etc/passwd entry (sbx_userNNNN) that os.homedir() and os.userInfo() read.
+            Assert.Equal("HOME=unset", lines[1]);
+            Assert.Equal($"/home/sbx_user{uid}", lines[2]);
+            Assert.Equal($"sbx_user{uid}", lines[3]);
+            Assert.Equal("1", lines[4]); // the host's entries are still there
+            Assert.Equal($"sbx_user{uid}:x:{uid}:{uid}::/home/sbx_user{uid}:/sbin/nologin\n",
+                await ShellFunction.RunAsync(_gateway, "who", "getent passwd $(id -u)"));
+        }
+        else
+        {
+            // The host's /etc/passwd has no entry for the worker's number: HOME names its tmp folder instead.
+            var tmp = lines.Single(l => l.StartsWith("TMPDIR=", StringComparison.Ordinal))["TMPDIR=".Length..];
+            Assert.Equal("HOME=" + tmp, lines[1]);
+            Assert.Equal(tmp, lines[2]);
+        }
+    }
+
+    [Fact]
     public async Task A_function_that_allocates_past_its_memory_gets_Runtime_OutOfMemory_and_the_next_invoke_a_fresh_environment()
     {
         await _gateway.CreateRuntimeFunctionAsync("hog", "python3.12", "app.handler", RuntimeFunctions.Sources(("app.py", """

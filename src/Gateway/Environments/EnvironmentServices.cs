@@ -23,7 +23,7 @@ internal sealed class EnvironmentServices : IDisposable
         Logs = new FunctionLogs(DataDirectory, options.EchoFunctionLogs, time);
         Runtimes = new RuntimeCatalog(string.IsNullOrEmpty(options.RuntimesDirectory) ? RuntimeCatalog.DefaultDirectory : options.RuntimesDirectory,
             Console.WriteLine);
-        Sandbox = EnvironmentSandbox.Choose(SandboxSettings.Parse(options.Sandbox), DataDirectory, Runtimes);
+        Sandbox = EnvironmentSandbox.Choose(SandboxSettings.Parse(options.Sandbox), DataDirectory, Runtimes, RunDirectory);
         Containment = Environments.Containment.FunctionContainment.Choose(Environments.Containment.ContainmentSettings.Parse(options.Containment),
             options.WorkerUid, DataDirectory, Spawner.Method);
 

@@ -117,7 +117,7 @@ internal sealed partial class ExecutionEnvironment
             // The function's bootstrap (provided.*) or the managed runtime's (nodejs*, python3.*), as the process sees it.
             var spec = sandbox.Wrap(
                 new SpawnSpec(Runtimes.RuntimeCatalog.Executable(Function, layout), [], environment, layout.TaskRoot, output.WriterFd),
-                Function, _listener.SocketPath);
+                Function, _listener.SocketPath, _containment.Uid, tmpDirectory);
             // Its cgroup and its user: the shim applies both before the exec.
             spec = _containment.Prepare(spec, _listener.SocketPath, tmpDirectory, _services.Runtimes.HostDirectory(Function));
             lock (_lock)

@@ -55,12 +55,17 @@ internal sealed class BwrapCommand
     public string Executable { get; }
 
     /// <summary>bwrap's arguments for one environment; <paramref name="command"/> is the executable (a seen path) and
-    /// its arguments.</summary>
+    /// its arguments.
+    /// <paramref name="passwdFile"/>: shown as /etc/passwd (the worker user's entry, <see cref="WorkerPasswd"/>), or null.</summary>
     public List<string> Arguments(FunctionDefinition function, string runtimeHostDirectory, string hostSocket, IReadOnlyList<string> command,
-        string? interpreterPrefix = null)
+        string? interpreterPrefix = null, string? passwdFile = null)
     {
-        var args = new List<string>(_system.Length + 27 + command.Count);
+        var args = new List<string>(_system.Length + 30 + command.Count);
         args.AddRange(_system);
+        if (passwdFile is not null)
+        {
+            args.AddRange(["--ro-bind", passwdFile, "/etc/passwd"]); // over the host's /etc, bound before
+        }
         if (interpreterPrefix is not null)
         {
             args.AddRange(["--ro-bind", interpreterPrefix, interpreterPrefix]);

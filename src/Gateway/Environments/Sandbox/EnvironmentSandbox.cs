@@ -17,12 +17,14 @@ internal sealed class EnvironmentSandbox
     private readonly BwrapCommand? _bwrap;
     private readonly string _emptyOpt;
     private readonly Runtimes.RuntimeCatalog _runtimes;
+    private readonly WorkerPasswd _passwd;
 
-    private EnvironmentSandbox(BwrapCommand? bwrap, string emptyOpt, Runtimes.RuntimeCatalog runtimes, string description)
+    private EnvironmentSandbox(BwrapCommand? bwrap, string emptyOpt, Runtimes.RuntimeCatalog runtimes, string description, string runDirectory)
     {
         _bwrap = bwrap;
         _emptyOpt = emptyOpt;
         _runtimes = runtimes;
+        _passwd = new WorkerPasswd(runDirectory);
         Description = description;
     }
 
@@ -36,30 +38,33 @@ internal sealed class EnvironmentSandbox
 
     /// <summary>Chooses the mode. Throws <see cref="InvalidOperationException"/> when <c>bwrap</c> was asked for and
     /// does not work here.</summary>
-    public static EnvironmentSandbox Choose(SandboxSetting setting, string dataDirectory, Runtimes.RuntimeCatalog runtimes)
+    /// <param name="runDirectory">Where the worker users' passwd files go (the environments' run folder; default
+    /// <c>{data}/run</c>).</param>
+    public static EnvironmentSandbox Choose(SandboxSetting setting, string dataDirectory, Runtimes.RuntimeCatalog runtimes, string? runDirectory = null)
     {
+        runDirectory ??= Path.Combine(dataDirectory, "run");
         // Stands for /opt when a function has no layers, outside a namespace (and is the trial's /var/task).
         var emptyOpt = Path.Combine(dataDirectory, "empty");
         Directory.CreateDirectory(emptyOpt);
         if (setting == SandboxSetting.None)
         {
-            return HostFolders(emptyOpt, runtimes, "--sandbox none");
+            return HostFolders(emptyOpt, runtimes, "--sandbox none", runDirectory);
         }
         var bwrap = BwrapProbe.TryCreate(emptyOpt, out var version, out var whyNot);
         if (bwrap is null)
         {
             return setting == SandboxSetting.Bwrap
                 ? throw new InvalidOperationException("--sandbox bwrap: " + whyNot + ".")
-                : HostFolders(emptyOpt, runtimes, whyNot);
+                : HostFolders(emptyOpt, runtimes, whyNot, runDirectory);
         }
         return new EnvironmentSandbox(bwrap, emptyOpt, runtimes,
             $"filesystem: a mount namespace per environment ({version}): code read-only at /var/task, layers at /opt, "
-            + "the runtime at /var/runtime, a private /tmp of EphemeralStorage MB; the host's /usr and /etc read-only, nothing else");
+            + "the runtime at /var/runtime, a private /tmp of EphemeralStorage MB; the host's /usr and /etc read-only, nothing else", runDirectory);
     }
 
-    private static EnvironmentSandbox HostFolders(string emptyOpt, Runtimes.RuntimeCatalog runtimes, string why) => new(null, emptyOpt, runtimes,
+    private static EnvironmentSandbox HostFolders(string emptyOpt, Runtimes.RuntimeCatalog runtimes, string why, string runDirectory) => new(null, emptyOpt, runtimes,
         $"filesystem: host folders, no mount namespace ({why}): functions find their code, layers, runtime and tmp "
-        + "through LAMBDA_TASK_ROOT, GATEWAY_OPT_DIR, LAMBDA_RUNTIME_DIR and TMPDIR, and see the rest of the host");
+        + "through LAMBDA_TASK_ROOT, GATEWAY_OPT_DIR, LAMBDA_RUNTIME_DIR and TMPDIR, and see the rest of the host", runDirectory);
 
     /// <summary>The runtime's host folder (what /var/runtime shows): the managed runtime's files, or a custom runtime's
     /// (provided.*) code folder.</summary>
@@ -80,18 +85,24 @@ internal sealed class EnvironmentSandbox
     /// running it. Throws <see cref="SpawnException"/> (with the seen path, as Lambda words it) when the executable is
     /// missing or not executable: inside the namespace only bwrap would notice, as an exit status.
     /// </summary>
-    public SpawnSpec Wrap(SpawnSpec spec, FunctionDefinition function, string hostSocket)
+    /// <param name="workerUid">The uid the worker runs as when not the gateway's: it gets an /etc/passwd entry in the
+    /// namespace; outside one (the host's /etc/passwd has none for it), HOME names its tmp folder instead, so what looks
+    /// up the user's home (Node's <c>os.homedir()</c>, the AWS SDKs' config files) finds one.</param>
+    public SpawnSpec Wrap(SpawnSpec spec, FunctionDefinition function, string hostSocket, int? workerUid = null, string? hostTmp = null)
     {
         if (_bwrap is null)
         {
-            return spec;
+            return workerUid is null || hostTmp is null || spec.Environment.Any(static v => v.StartsWith("HOME=", StringComparison.Ordinal))
+                ? spec
+                : spec with { Environment = [.. spec.Environment, "HOME=" + hostTmp] };
         }
         CheckExecutable(spec.ExecutablePath, HostPath(spec.ExecutablePath, function));
         // A managed runtime's interpreter outside /usr (e.g. a version manager's) is shown read-only at its own prefix.
         var interpreterPrefix = _runtimes.InterpreterOf(function.Runtime) is { } interpreter && !interpreter.Path.StartsWith("/usr/", StringComparison.Ordinal)
             ? Path.GetDirectoryName(interpreter.Directory)
             : null;
-        var arguments = _bwrap.Arguments(function, RuntimeHostDirectory(function), hostSocket, [spec.ExecutablePath, .. spec.Arguments], interpreterPrefix);
+        var passwd = workerUid is { } uid ? _passwd.FileFor(uid) : null;
+        var arguments = _bwrap.Arguments(function, RuntimeHostDirectory(function), hostSocket, [spec.ExecutablePath, .. spec.Arguments], interpreterPrefix, passwd);
         // The working directory is bwrap's --chdir; bwrap itself starts in / (the code folder might be gone).
         return spec with { ExecutablePath = _bwrap.Executable, Arguments = arguments, WorkingDirectory = "/" };
     }

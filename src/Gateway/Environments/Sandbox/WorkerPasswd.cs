@@ -1,0 +1,70 @@
+using System.Collections.Concurrent;
+using System.Text;
+
+namespace Gateway.Environments.Sandbox;
+
+/// <summary>
+/// The <c>/etc/passwd</c> a worker sees in its mount namespace: the host's, plus an entry for the worker's own uid, as
+/// AWS's execution environments have one for theirs (<c>sbx_user1051:x:993:990::/home/sbx_user1051:/sbin/nologin</c>).
+/// One file per uid in the run folder, written once per run and bound read-only over <c>/etc/passwd</c>.
+/// </summary>
+/// <remarks>
+/// Why: a worker user (<see cref="Containment.WorkerUsers"/>) is only a number, and without an entry for it
+/// <c>getpwuid</c> fails, so Node's <c>os.homedir()</c> and <c>os.userInfo()</c> throw (ENOENT: Lambda sets no HOME,
+/// so it is the passwd entry they fall back to) and with them every client of the AWS SDK for JavaScript v3, which
+/// looks for <c>~/.aws/config</c> when it is made; Python's <c>getpass.getuser()</c> and <c>pwd.getpwuid</c> fail the
+/// same way. The home folder does not exist, as on AWS: only the name is needed. The files hold nothing the host's
+/// /etc/passwd does not already show (mode 0644 in the run folder, which workers may enter but not list).
+/// </remarks>
+internal sealed class WorkerPasswd
+{
+    private readonly string _runDirectory;
+    private readonly string _hostPasswd;
+    private readonly ConcurrentDictionary<int, string> _files = new();
+
+    public WorkerPasswd(string runDirectory, string hostPasswd = "/etc/passwd")
+    {
+        _runDirectory = runDirectory;
+        _hostPasswd = hostPasswd;
+    }
+
+    /// <summary>The user name the worker's entry gives it.</summary>
+    public static string UserName(int uid) => "sbx_user" + uid.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The file to show as /etc/passwd to a worker running as <paramref name="uid"/>, written on first use.</summary>
+    public string FileFor(int uid) => _files.GetOrAdd(uid, Write);
+
+    /// <summary>The host's lines but any for <paramref name="uid"/>, then the worker's entry.</summary>
+    public static string Contents(string hostPasswd, int uid)
+    {
+        string own = uid.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var text = new StringBuilder();
+        foreach (var line in hostPasswd.Split('\n'))
+        {
+            var fields = line.Split(':');
+            if (line.Length == 0 || (fields.Length > 2 && fields[2] == own))
+            {
+                continue;
+            }
+            text.Append(line).Append('\n');
+        }
+        string name = UserName(uid);
+        return text.Append($"{name}:x:{own}:{own}::/home/{name}:/sbin/nologin\n").ToString();
+    }
+
+    private string Write(int uid)
+    {
+        string host = File.Exists(_hostPasswd) ? File.ReadAllText(_hostPasswd) : "root:x:0:0:root:/root:/bin/sh\n";
+        Directory.CreateDirectory(_runDirectory);
+        var path = Path.Combine(_runDirectory, $"passwd-{uid}");
+        // Written aside and renamed: an environment of the same uid starting meanwhile sees the old file or the new one.
+        var partial = $"{path}.{Environment.ProcessId}.{Environment.CurrentManagedThreadId}.partial";
+        File.WriteAllText(partial, Contents(host, uid));
+        if (!OperatingSystem.IsWindows()) // (the analyser's guard: Linux only)
+        {
+            File.SetUnixFileMode(partial, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        }
+        File.Move(partial, path, overwrite: true);
+        return path;
+    }
+}
