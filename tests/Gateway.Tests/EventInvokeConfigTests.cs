@@ -114,6 +114,33 @@ public sealed class EventInvokeConfigTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_deleted_function_takes_its_configs_with_it_so_one_created_again_starts_from_the_defaults()
+    {
+        await _gateway.CreateFunctionAsync("recreated", ShellFunction.Zip(), handler: "shell");
+        await AwsJsonAsync(_gateway, "put-function-event-invoke-config", "--function-name", "recreated", "--maximum-retry-attempts", "0");
+        await AwsJsonAsync(_gateway, "publish-version", "--function-name", "recreated");
+        await AwsJsonAsync(_gateway, "put-function-event-invoke-config", "--function-name", "recreated", "--qualifier", "1", "--maximum-retry-attempts", "1");
+        await AwsJsonAsync(_gateway, "put-function-event-invoke-config", "--function-name", "audit", "--maximum-retry-attempts", "2");
+
+        // Deleting a version takes that version's config only.
+        Assert.Equal(0, (await AwsAsync("delete-function", "--function-name", "recreated", "--qualifier", "1")).ExitCode);
+        Assert.Equal(0, (await AwsJsonAsync(_gateway, "get-function-event-invoke-config", "--function-name", "recreated")).GetProperty("MaximumRetryAttempts").GetInt32());
+
+        Assert.Equal(0, (await AwsAsync("delete-function", "--function-name", "recreated")).ExitCode);
+        await _gateway.CreateFunctionAsync("recreated", ShellFunction.Zip(), handler: "shell");
+
+        var fresh = await AwsAsync("get-function-event-invoke-config", "--function-name", "recreated");
+        Assert.Contains($"(ResourceNotFoundException) when calling the GetFunctionEventInvokeConfig operation: The function {Arn}recreated:$LATEST doesn't have an EventInvokeConfig", fresh.Stderr);
+        Assert.Equal(0, (await AwsJsonAsync(_gateway, "list-function-event-invoke-configs", "--function-name", "recreated")).GetProperty("FunctionEventInvokeConfigs").GetArrayLength());
+
+        // Nor does it come back from the file at the next start; another function's config stays.
+        await _gateway.StopAsync();
+        _gateway = await GatewayProcess.RestartAsync(_gateway);
+        Assert.NotEqual(0, (await AwsAsync("get-function-event-invoke-config", "--function-name", "recreated")).ExitCode);
+        Assert.Equal(2, (await AwsJsonAsync(_gateway, "get-function-event-invoke-config", "--function-name", "audit")).GetProperty("MaximumRetryAttempts").GetInt32());
+    }
+
+    [Fact]
     public async Task Refusals_surface_as_AWSs_errors_in_the_CLI()
     {
         async Task Refused(string expected, params string[] args)

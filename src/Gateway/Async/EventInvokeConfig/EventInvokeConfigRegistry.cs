@@ -1,4 +1,5 @@
 using Gateway.Functions;
+using Gateway.Functions.Registry;
 
 namespace Gateway.Async.EventInvokeConfig;
 
@@ -15,7 +16,7 @@ namespace Gateway.Async.EventInvokeConfig;
 /// config does not come back). Remove the entry from that file to go back to the functions file.
 /// </para>
 /// </summary>
-internal sealed class EventInvokeConfigRegistry
+internal sealed class EventInvokeConfigRegistry : IRegistryListener
 {
     /// <summary>One qualifier's state, replaced whole (never mutated) so readers need no lock.</summary>
     private sealed record State(FunctionEventInvokeConfig? Config, AsyncInvokeSettings Settings, bool SetByApi);
@@ -187,6 +188,42 @@ internal sealed class EventInvokeConfigRegistry
         }
         return null;
     }
+
+    /// <summary>
+    /// Under the function registry's writer lock: a deleted function, version or alias takes its async settings with
+    /// it, as the function's other sub-resources (its URL, its policy) go, so a function created again under the
+    /// same name starts from AWS's defaults instead of the old destinations and retries. A failed write leaves the
+    /// entries in the file (dropped here all the same: they name nothing that exists).
+    /// </summary>
+    public void Apply(RegistrySnapshot previous, RegistrySnapshot next)
+    {
+        lock (_gate)
+        {
+            var gone = _states.Keys.Where(key => !Exists(next, key.Function, key.Qualifier)).ToList();
+            if (gone.Count == 0)
+            {
+                return;
+            }
+            var remaining = new Dictionary<(string, string), State>(_states);
+            foreach (var key in gone)
+            {
+                remaining.Remove(key);
+            }
+            try
+            {
+                _store?.Save([.. _unregistered, .. remaining.Where(e => e.Value.SetByApi).Select(e => ToPersisted(e.Key.Item1, e.Key.Item2, e.Value.Config))]);
+            }
+            catch (IOException)
+            {
+                // Best effort: the entries name nothing that exists, and a function created again gets new ones.
+            }
+            _states = remaining;
+        }
+    }
+
+    private static bool Exists(RegistrySnapshot functions, string name, string qualifier) =>
+        functions.TryGet(name, out var function)
+        && (qualifier == FunctionVersions.Latest || function.Aliases.ContainsKey(qualifier) || function.Versions.ContainsKey(qualifier));
 
     /// <summary>The checks shared by Put and Update, in AWS's order: model constraints, something set, the
     /// function, its destinations.</summary>
