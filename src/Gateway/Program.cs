@@ -216,7 +216,7 @@ try
         // Cluster mode: the registry lives in Redis (shared by every node); the functions file only seeds names the
         // cluster has nothing for (Cluster/Registry/ClusterRegistry.cs explains the rule). registry.db keeps the other stores.
         clusterRegistry = Gateway.ClusterMode.Registry.ClusterRegistry.Open(cluster, codeStore, definitions, fileTime, options.ResetApiChanges,
-            TimeSpan.FromSeconds(30), note => Console.WriteLine("[gateway] " + note));
+            TimeSpan.FromSeconds(30), note => Console.WriteLine("[gateway] " + note), functionLayers.OptDirectories);
     }
     else if (!string.IsNullOrWhiteSpace(options.ResetApiChanges))
     {
@@ -257,6 +257,7 @@ try
         new EventInvokeConfigStore(Path.Combine(environmentServices.DataDirectory, EventInvokeConfigStore.FileName)), time,
         note => Console.WriteLine("[gateway] " + note), functionExists: name => registry.Current.TryGet(name, out _),
         deadLetterOf: (name, qualifier) => registry.Current.TryGet(name, out var function) ? DeadLetters.Of(function, qualifier) : null);
+    registry.Subscribe(eventInvokeConfigs); // a deleted function's async settings go with it
 }
 catch (FunctionConfigurationException ex)
 {

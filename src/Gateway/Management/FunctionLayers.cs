@@ -99,7 +99,7 @@ internal sealed class FunctionLayers(LayerRegistry registry, LayerOptDirectories
             {
                 return CodePackages.ToLambdaError(error);
             }
-            bound = new BoundLayers([.. versions.Select(v => new FunctionLayer(v.LayerVersionArn, v.CodeSize))], merged.Directory);
+            bound = new BoundLayers([.. versions.Select(v => new FunctionLayer(v.LayerVersionArn, v.CodeSize, v.Sha256Hex))], merged.Directory);
             return null;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)

@@ -162,6 +162,41 @@ public sealed class SharedRegistryTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// A function with a layer runs with that layer on a node that never had it: the layer's zip travels through Redis
+    /// with the function's code and the node merges its own /opt from it (before, it ran with an empty /opt there).
+    /// </summary>
+    [Fact]
+    public async Task A_function_with_a_layer_runs_with_it_on_a_node_that_never_published_the_layer()
+    {
+        await using var redis = await RegistryRedis.StartAsync();
+        await using var node1 = await GatewayProcess.StartAsync([], redis.NodeArgs("n1"));
+        await using var node2 = await GatewayProcess.StartAsync([], redis.NodeArgs("n2"));
+        var layerZip = FunctionZip.Build(("greeting.txt", "from the layer", 0b110_100_100));
+        var layer = await node1.SendAsync(HttpMethod.Post, "/2018-10-31/layers/greeting/versions",
+            new JsonObject { ["Content"] = new JsonObject { ["ZipFile"] = Convert.ToBase64String(layerZip) } }, HttpStatusCode.Created);
+        var layerArn = layer["LayerVersionArn"]!.GetValue<string>();
+        await node1.SendAsync(HttpMethod.Post, "/2015-03-31/functions", new JsonObject
+        {
+            ["FunctionName"] = "layered", ["Runtime"] = "provided.al2023", ["Role"] = ManagementApi.Role, ["Handler"] = "shell", ["Timeout"] = 30,
+            ["Code"] = new JsonObject { ["ZipFile"] = Convert.ToBase64String(ShellFunction.Zip()) },
+            ["Layers"] = new JsonArray(layerArn),
+        }, HttpStatusCode.Created);
+        const string read = "cat \"${GATEWAY_OPT_DIR:-/opt}/greeting.txt\"";
+        Assert.Equal("from the layer", await ShellFunction.RunAsync(node1, "layered", read));
+        // Node 1's merged folders go, as on another machine: node 2 must have its own.
+        Directory.Delete(Path.Combine(node1.DataDirectory, "code", "opt"), recursive: true);
+
+        await SeenWithinAsync("node 2 serves the layered function", async () =>
+        {
+            using var response = await node2.Client.GetAsync("/2015-03-31/functions/layered/configuration");
+            return response.StatusCode == HttpStatusCode.OK;
+        });
+        Assert.Equal("from the layer", await ShellFunction.RunAsync(node2, "layered", read));
+        var layers = (await node2.GetFunctionConfigurationAsync("layered"))["Layers"]!.AsArray();
+        Assert.Equal(layerArn, Assert.Single(layers)!["Arn"]!.GetValue<string>());
+    }
+
+    /// <summary>
     /// The propagation delay, measured: 50 reserved-concurrency changes on node 1, each polled on node 2 every 5 ms
     /// until it shows; prints p50 and max (the API answer on node 1 → node 2's API answering with the new value).
     /// </summary>

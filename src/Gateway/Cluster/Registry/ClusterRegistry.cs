@@ -44,8 +44,10 @@ internal sealed class ClusterRegistry : IDisposable
     public ClusterRegistryStore Store { get; }
 
     /// <exception cref="RegistryStoreException">Redis stayed unreachable, or holds what this gateway cannot read.</exception>
+    /// <param name="layerFolders">This node's merged /opt folders (the one instance per code store).</param>
     public static ClusterRegistry Open(ClusterConnection cluster, CodeStore codeStore, IReadOnlyList<FunctionDefinition> fromFile,
-        DateTimeOffset fileTime, string? resetApiChanges, TimeSpan waitForRedis, Action<string> log)
+        DateTimeOffset fileTime, string? resetApiChanges, TimeSpan waitForRedis, Action<string> log,
+        Gateway.Functions.Layers.LayerOptDirectories? layerFolders = null)
     {
         // Management changes wait for the registry's writer lock on thread-pool threads, and the one holding it waits
         // for Redis, whose reply is read by a socket completion that also needs a pool thread: a burst of changes could
@@ -54,7 +56,7 @@ internal sealed class ClusterRegistry : IDisposable
         ThreadPool.GetMinThreads(out int workers, out int completionPorts);
         ThreadPool.SetMinThreads(Math.Max(workers, MinWorkerThreads), completionPorts);
         var redis = new RedisRegistry(cluster);
-        var documents = new RegistryDocuments(new ClusterCode(codeStore, new RedisCodeBlobs(cluster)));
+        var documents = new RegistryDocuments(new ClusterCode(codeStore, new RedisCodeBlobs(cluster)), layerFolders);
         var store = new ClusterRegistryStore(redis, documents);
         var reset = (resetApiChanges ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);
         var seeds = fromFile.Select(d => new RegistrySeedEntry(d.Name, documents.ToJson(RegistrySeed.FromFile(d, fileTime), new List<string>()), reset.Contains("*") || reset.Contains(d.Name))).ToArray();

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Gateway.Functions.Registry;
+using Gateway.Functions.Layers;
 using Gateway.Management;
 
 namespace Gateway.ClusterMode.Registry;
@@ -10,12 +11,19 @@ namespace Gateway.ClusterMode.Registry;
 /// bootstrap, which differ per node (each has its own data folder) — is written as <c>@code/{sha256-hex}</c> and
 /// turned back into the reading node's own extraction of that zip (fetched and verified first when it has none).
 /// Code folders from a functions file keep their path: every node is expected to have them at the same place.
+/// A version's layers folder (<c>/opt</c>, merged from its layers' zips) is written as <c>@layers/{hex},{hex}…</c>, its
+/// layers' zips published beside the code, and merged again on the reading node from those zips: a function runs with
+/// its layers on every node, though the Layers API itself (ListLayers, GetLayerVersion) is still each node's own.
 /// </summary>
-internal sealed class RegistryDocuments(ClusterCode code)
+internal sealed class RegistryDocuments(ClusterCode code, LayerOptDirectories? layerFolders = null)
 {
     public ClusterCode Code => code;
 
     private const string CodePrefix = "@code/";
+    private const string LayersPrefix = "@layers/";
+
+    /// <summary>Merges layers' zips into /opt folders on this node (the node's own instance: one per code store).</summary>
+    private readonly LayerOptDirectories _layerFolders = layerFolders ?? new LayerOptDirectories(code.Store);
 
     /// <summary>The document, and the zips it names (to publish to Redis before the document is committed).</summary>
     public string ToJson(FunctionRecord record, ICollection<string> zips)
@@ -50,6 +58,7 @@ internal sealed class RegistryDocuments(ClusterCode code)
 
     private void Portable(PersistedVersion version, ICollection<string> zips)
     {
+        PortableLayers(version, zips);
         string hex = CodePackages.HexOf(version.CodeSha256);
         string local = Path.Combine(code.Store.Root, hex);
         if (version.CodeDirectory != local)
@@ -64,8 +73,49 @@ internal sealed class RegistryDocuments(ClusterCode code)
         zips.Add(hex);
     }
 
+    /// <summary>The layers folder as the zips it is merged from, when it is this node's merge of exactly those (a
+    /// document from before the zips' hashes were kept names its folder as it is).</summary>
+    private void PortableLayers(PersistedVersion version, ICollection<string> zips)
+    {
+        if (version.Layers.Count == 0 || version.LayersDirectory is null || version.Layers.Any(l => l.Sha256Hex is null))
+        {
+            return;
+        }
+        var hexes = version.Layers.Select(l => l.Sha256Hex!).ToList();
+        if (version.LayersDirectory != Path.Combine(_layerFolders.Root, LayerOptDirectories.KeyOf(hexes)))
+        {
+            return;
+        }
+        version.LayersDirectory = LayersPrefix + string.Join(',', hexes);
+        foreach (var hex in hexes)
+        {
+            zips.Add(hex);
+        }
+    }
+
+    /// <exception cref="CodeUnavailableException">A layer's zip cannot be had, or the merge failed.</exception>
+    private void LocalLayers(PersistedVersion version)
+    {
+        if (version.LayersDirectory is not { } portable || !portable.StartsWith(LayersPrefix, StringComparison.Ordinal))
+        {
+            return;
+        }
+        var hexes = portable[LayersPrefix.Length..].Split(',');
+        foreach (var hex in hexes)
+        {
+            code.Materialize(hex); // fetched from Redis (verified) when this node lacks it
+        }
+        var merged = _layerFolders.Build(hexes);
+        if (!merged.Succeeded)
+        {
+            throw new CodeUnavailableException($"the layers of {version.Version} do not merge: {merged.Error!.Value.Message}");
+        }
+        version.LayersDirectory = merged.Directory;
+    }
+
     private void Local(PersistedVersion version)
     {
+        LocalLayers(version);
         if (!version.CodeDirectory.StartsWith(CodePrefix, StringComparison.Ordinal))
         {
             return;

@@ -149,7 +149,7 @@ internal sealed class PersistedVersion
         PackageType = v.PackageType,
         Architectures = [.. v.Architectures],
         EphemeralStorageMb = v.EphemeralStorageMb,
-        Layers = [.. v.Layers.Select(l => new PersistedLayer { Arn = l.Arn, CodeSize = l.CodeSize })],
+        Layers = [.. v.Layers.Select(l => new PersistedLayer { Arn = l.Arn, CodeSize = l.CodeSize, Sha256Hex = l.Sha256Hex })],
         LayersDirectory = v.Definition.LayersDirectory,
         TracingMode = v.TracingMode,
         Logging = v.Definition.Logging == FunctionLogging.Default ? null : PersistedLogging.From(v.Definition.Logging),
@@ -183,7 +183,7 @@ internal sealed class PersistedVersion
             MaxEnvironments = MaxEnvironments,
             Description = Description,
             DeadLetterTargetArn = DeadLetterTargetArn,
-            Layers = [.. Layers.Select(l => new Gateway.Functions.Layers.FunctionLayer(l.Arn, l.CodeSize))],
+            Layers = [.. Layers.Select(l => new Gateway.Functions.Layers.FunctionLayer(l.Arn, l.CodeSize, l.Sha256Hex))],
             LayersDirectory = LayersDirectory,
             Logging = Logging?.ToLogging() ?? FunctionLogging.Default,
         },
@@ -212,6 +212,9 @@ internal sealed class PersistedLayer
     public string Arn { get; set; } = "";
 
     public long CodeSize { get; set; }
+
+    /// <summary>The layer zip's SHA-256 (lower-case hex); absent in documents written before it was kept.</summary>
+    public string? Sha256Hex { get; set; }
 }
 
 internal sealed class PersistedAlias
