@@ -148,6 +148,11 @@ internal sealed class GatewayOptions
 
     // ---- admission (Lambda's concurrency and scaling limits; see Admission/AdmissionController.cs) ----
 
+    /// <summary>Whether a 429 carries <c>Retry-After</c> (its seconds from the bucket that refused). AWS's API documents
+    /// the header (TooManyRequestsException's <c>retryAfterSeconds</c>), but its recorded reserved-concurrency throttles
+    /// carry none, and the JS SDK v3 waits for it when it is there: false answers as those recordings do.</summary>
+    public bool ThrottleRetryAfter { get; set; } = true;
+
     /// <summary>The account's concurrency limit (AWS default 1,000).</summary>
     public int AccountConcurrencyLimit { get; set; } = Admission.AdmissionOptions.DefaultAccountConcurrencyLimit;
 

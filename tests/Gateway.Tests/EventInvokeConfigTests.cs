@@ -128,6 +128,10 @@ public sealed class EventInvokeConfigTests : IAsyncLifetime
 
         Assert.Equal(0, (await AwsAsync("delete-function", "--function-name", "recreated")).ExitCode);
         await _gateway.CreateFunctionAsync("recreated", ShellFunction.Zip(), handler: "shell");
+        // A functions-file function's config goes the same way, and must not come back from the file at the next start.
+        Assert.Equal(0, (await AwsAsync("delete-function", "--function-name", "seeded")).ExitCode);
+        await _gateway.CreateFunctionAsync("seeded", ShellFunction.Zip(), handler: "shell");
+        Assert.NotEqual(0, (await AwsAsync("get-function-event-invoke-config", "--function-name", "seeded")).ExitCode);
 
         var fresh = await AwsAsync("get-function-event-invoke-config", "--function-name", "recreated");
         Assert.Contains($"(ResourceNotFoundException) when calling the GetFunctionEventInvokeConfig operation: The function {Arn}recreated:$LATEST doesn't have an EventInvokeConfig", fresh.Stderr);
@@ -137,6 +141,8 @@ public sealed class EventInvokeConfigTests : IAsyncLifetime
         await _gateway.StopAsync();
         _gateway = await GatewayProcess.RestartAsync(_gateway);
         Assert.NotEqual(0, (await AwsAsync("get-function-event-invoke-config", "--function-name", "recreated")).ExitCode);
+        var seeded = await AwsAsync("get-function-event-invoke-config", "--function-name", "seeded");
+        Assert.True(seeded.ExitCode != 0, seeded.Stdout);
         Assert.Equal(2, (await AwsJsonAsync(_gateway, "get-function-event-invoke-config", "--function-name", "audit")).GetProperty("MaximumRetryAttempts").GetInt32());
     }
 

@@ -71,6 +71,22 @@ public sealed class ThrottleTests
     }
 
     [Fact]
+    public async Task Without_Retry_After_a_429_is_what_AWSs_recorded_reserved_concurrency_throttles_are()
+    {
+        // LocalStack's AWS recordings (test_lambda.py::test_reserved_concurrency, reserved 0): botocore found no
+        // retryAfterSeconds, so AWS sent no Retry-After; --throttle-retry-after false answers the same.
+        await using var gateway = await GatewayProcess.StartAsync(
+            [TestFunction.Sample("slow") with { Timeout = 30, Provisioned = 0, ReservedConcurrentExecutions = 0 }], "--throttle-retry-after", "false");
+
+        using var throttled = await gateway.InvokeAsync("slow", """{"ms":1}""");
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, throttled.StatusCode);
+        Assert.False(throttled.Headers.Contains("Retry-After"));
+        Assert.Equal("TooManyRequestsException", throttled.Headers.GetValues("x-amzn-ErrorType").Single());
+        Assert.Equal("""{"Reason":"ReservedFunctionConcurrentInvocationLimitExceeded","Type":"User","message":"Rate Exceeded."}""", await throttled.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task The_account_concurrency_limit_throttles_with_ConcurrentInvocationLimitExceeded()
     {
         await using var gateway = await GatewayProcess.StartAsync(

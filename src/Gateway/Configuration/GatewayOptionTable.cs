@@ -100,6 +100,8 @@ internal static class GatewayOptionTable
             "Burst bucket refill, in new environments per second."),
         Row(OptionGroup.Admission, nameof(GatewayOptions.RequestRateMultiplier), "--request-rate-multiplier", "N", typeof(int), "10",
             "Requests per second allowed per unit of concurrency (AWS: 10)."),
+        Row(OptionGroup.Admission, nameof(GatewayOptions.ThrottleRetryAfter), "--throttle-retry-after", "BOOL", typeof(bool), "true",
+            "Whether a 429 carries Retry-After (the JS SDK v3 waits for it; botocore shows it as retryAfterSeconds). AWS's recorded reserved-concurrency throttles carry none: false answers as they do."),
 
         // ---- async (Event) invocations ----
         Row(OptionGroup.Async, nameof(GatewayOptions.EventStorePath), "--event-store-path", "FILE", typeof(string), "{DataDirectory}/events.db",

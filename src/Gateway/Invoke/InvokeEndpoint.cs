@@ -184,7 +184,7 @@ internal sealed class InvokeEndpoint(FunctionResolver resolver, Hosting.Function
                 {
                     function.Metrics.RecordThrottle(accepted.Reason);
                     Tracing.InvocationTracing.Refused(invocation, "TooManyRequestsException", accepted.ReasonName);
-                    await LambdaErrors.TooManyRequests(context, accepted.ReasonName, accepted.RetryAfterSeconds).ConfigureAwait(false);
+                    await LambdaErrors.TooManyRequests(context, accepted.ReasonName, options.ThrottleRetryAfter ? accepted.RetryAfterSeconds : 0).ConfigureAwait(false);
                     return;
                 }
                 // Durable (fsync'd) before the 202: a crash from here on cannot lose it. The qualifier is kept, so an
@@ -230,7 +230,7 @@ internal sealed class InvokeEndpoint(FunctionResolver resolver, Hosting.Function
             {
                 function.Metrics.RecordThrottle(throttle.Reason);
                 Tracing.InvocationTracing.Refused(invocation, "TooManyRequestsException", throttle.ReasonName);
-                await LambdaErrors.TooManyRequests(context, throttle.ReasonName, throttle.RetryAfterSeconds).ConfigureAwait(false);
+                await LambdaErrors.TooManyRequests(context, throttle.ReasonName, options.ThrottleRetryAfter ? throttle.RetryAfterSeconds : 0).ConfigureAwait(false);
                 return;
             }
             if (dispatch == DispatchResult.Stopping)

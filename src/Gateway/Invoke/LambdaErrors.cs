@@ -50,13 +50,17 @@ internal static class LambdaErrors
     public static Task UnknownOperation(HttpContext context)
         => WriteAsync(context, 404, "UnknownOperationException", "Unknown operation " + context.Request.Method + " " + context.Request.Path, capitalMessage: false, type: null);
 
-    /// <summary>429 TooManyRequestsException with the throttle's Reason and a Retry-After in seconds.</summary>
+    /// <summary>429 TooManyRequestsException with the throttle's Reason and, when <paramref name="retryAfterSeconds"/> is
+    /// positive, a Retry-After in seconds (0: none, <c>--throttle-retry-after false</c>).</summary>
     public static async Task TooManyRequests(HttpContext context, string reason, int retryAfterSeconds)
     {
         var response = context.Response;
         response.StatusCode = 429;
         response.Headers["x-amzn-ErrorType"] = "TooManyRequestsException";
-        response.Headers.RetryAfter = retryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (retryAfterSeconds > 0)
+        {
+            response.Headers.RetryAfter = retryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
         // Lambda's text for its own reasons; the gateway's cap says what it is, so nobody takes it for a Lambda limit.
         string message = reason == "GatewayEnvironmentLimitExceeded"
             ? "Rate Exceeded. This gateway's machine-wide limit on execution environments (Gateway:MaxEnvironments) is reached: no new environment can start until one stops. This is a limit of this machine, not a Lambda limit."

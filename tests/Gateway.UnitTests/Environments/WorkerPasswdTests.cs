@@ -44,4 +44,27 @@ public sealed class WorkerPasswdTests : IDisposable
         Assert.NotEqual(first, passwd.FileFor(200002));
         Assert.Empty(Directory.GetFiles(Path.Combine(_run, "run"), "*.partial"));
     }
+
+    [Fact]
+    public void A_file_removed_while_the_gateway_runs_is_written_again_from_the_hosts_passwd_of_then()
+    {
+        var host = Path.Combine(_run, "host-passwd");
+        File.WriteAllText(host, "root:x:0:0:root:/root:/bin/bash\n");
+        var passwd = new WorkerPasswd(Path.Combine(_run, "run"), host);
+        var first = passwd.FileFor(200001);
+
+        File.Delete(first); // e.g. systemd-tmpfiles cleaning a run folder under /tmp
+        File.WriteAllText(host, "admin:x:1000:1000::/home/admin:/bin/sh\n");
+
+        Assert.Equal(first, passwd.FileFor(200001));
+        Assert.StartsWith("admin:", File.ReadAllText(first));
+    }
+
+    [Fact]
+    public void A_host_user_already_named_like_the_worker_is_left_out()
+    {
+        var text = WorkerPasswd.Contents("sbx_user200123:x:42:42::/home/x:/bin/sh\n", 200123);
+
+        Assert.Equal("sbx_user200123:x:200123:200123::/home/sbx_user200123:/sbin/nologin\n", text);
+    }
 }

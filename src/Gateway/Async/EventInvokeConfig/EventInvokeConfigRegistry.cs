@@ -40,6 +40,9 @@ internal sealed class EventInvokeConfigRegistry : IRegistryListener
     private readonly TimeProvider _time;
     private readonly Func<string, bool> _functionExists;
 
+    /// <summary>The registry state the last <see cref="Apply"/> saw (null until the first change): see <see cref="StillExists"/>.</summary>
+    private RegistrySnapshot? _seen;
+
     /// <param name="functions">The functions of the functions file, with their initial config and dead-letter queue.</param>
     /// <param name="store">Where API changes persist; null keeps them in memory only (unit tests).</param>
     /// <param name="log">Startup notes (which functions the persisted state overrides).</param>
@@ -147,6 +150,10 @@ internal sealed class EventInvokeConfigRegistry : IRegistryListener
         }
         lock (_gate)
         {
+            if (!StillExists(functionName, qualifier))
+            {
+                return NoFunction;
+            }
             config = FunctionEventInvokeConfig.FromPut(document, _time.GetUtcNow());
             Commit(functionName, qualifier, config);
         }
@@ -164,6 +171,10 @@ internal sealed class EventInvokeConfigRegistry : IRegistryListener
         }
         lock (_gate)
         {
+            if (!StillExists(functionName, qualifier))
+            {
+                return NoFunction;
+            }
             if (Get(functionName, qualifier) is not { } existing)
             {
                 return NoConfig(functionName, qualifier);
@@ -192,34 +203,46 @@ internal sealed class EventInvokeConfigRegistry : IRegistryListener
     /// <summary>
     /// Under the function registry's writer lock: a deleted function, version or alias takes its async settings with
     /// it, as the function's other sub-resources (its URL, its policy) go, so a function created again under the
-    /// same name starts from AWS's defaults instead of the old destinations and retries. A failed write leaves the
-    /// entries in the file (dropped here all the same: they name nothing that exists).
+    /// same name starts from AWS's defaults instead of the old destinations and retries. Each becomes a deletion
+    /// (persisted, as an API Delete is), which also keeps a functions-file config from coming back at the next start.
     /// </summary>
     public void Apply(RegistrySnapshot previous, RegistrySnapshot next)
     {
         lock (_gate)
         {
-            var gone = _states.Keys.Where(key => !Exists(next, key.Function, key.Qualifier)).ToList();
+            _seen = next;
+            var gone = _states.Where(e => !IsDeletion(e.Value) && !Exists(next, e.Key.Function, e.Key.Qualifier)).Select(e => e.Key).ToList();
             if (gone.Count == 0)
             {
                 return;
             }
-            var remaining = new Dictionary<(string, string), State>(_states);
+            var states = new Dictionary<(string, string), State>(_states);
             foreach (var key in gone)
             {
-                remaining.Remove(key);
+                states[key] = NewState(key.Function, null, setByApi: true);
             }
             try
             {
-                _store?.Save([.. _unregistered, .. remaining.Where(e => e.Value.SetByApi).Select(e => ToPersisted(e.Key.Item1, e.Key.Item2, e.Value.Config))]);
+                _store?.Save(Persisted(states));
             }
-            catch (IOException)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                // Best effort: the entries name nothing that exists, and a function created again gets new ones.
+                // Must not throw under the registry's lock. In memory the configs are gone all the same; the file
+                // keeps them until its next write, and a name created again in between would get them back at the
+                // next start.
             }
-            _states = remaining;
+            _states = states;
         }
     }
+
+    /// <summary>A state that is an API deletion (what Apply leaves for a deleted function).</summary>
+    private static bool IsDeletion(State state) => state.Config is null && state.SetByApi;
+
+    /// <summary>Whether the function (and qualifier) exists in the newest registry state this registry has seen. Under
+    /// <see cref="_gate"/>: a Put checked against the registry before a concurrent delete's <see cref="Apply"/>
+    /// ran is refused here instead of committing a config for a function that is gone.</summary>
+    private bool StillExists(string functionName, string? qualifier) =>
+        _seen is not { } seen || Exists(seen, functionName, qualifier ?? FunctionVersions.Latest);
 
     private static bool Exists(RegistrySnapshot functions, string name, string qualifier) =>
         functions.TryGet(name, out var function)
@@ -253,19 +276,22 @@ internal sealed class EventInvokeConfigRegistry : IRegistryListener
         {
             [key] = NewState(functionName, config, setByApi: true),
         };
-        if (_store is not null)
-        {
-            var entries = new List<PersistedEventInvokeConfig>(_unregistered);
-            foreach (var ((function, q), state) in next)
-            {
-                if (state.SetByApi)
-                {
-                    entries.Add(ToPersisted(function, q, state.Config));
-                }
-            }
-            _store.Save(entries);
-        }
+        _store?.Save(Persisted(next));
         _states = next;
+    }
+
+    /// <summary>What the file keeps: the entries of functions that do not exist in this run, then every API change.</summary>
+    private List<PersistedEventInvokeConfig> Persisted(Dictionary<(string Function, string Qualifier), State> states)
+    {
+        var entries = new List<PersistedEventInvokeConfig>(_unregistered);
+        foreach (var ((function, q), state) in states)
+        {
+            if (state.SetByApi)
+            {
+                entries.Add(ToPersisted(function, q, state.Config));
+            }
+        }
+        return entries;
     }
 
     private State NewState(string functionName, FunctionEventInvokeConfig? config, bool setByApi)

@@ -59,7 +59,10 @@ internal sealed class ClusterRegistry : IDisposable
         var documents = new RegistryDocuments(new ClusterCode(codeStore, new RedisCodeBlobs(cluster)), layerFolders);
         var store = new ClusterRegistryStore(redis, documents);
         var reset = (resetApiChanges ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);
-        var seeds = fromFile.Select(d => new RegistrySeedEntry(d.Name, documents.ToJson(RegistrySeed.FromFile(d, fileTime), new List<string>()), reset.Contains("*") || reset.Contains(d.Name))).ToArray();
+        // A seed's code folder is a path every node has, but its layers travel as zips (RegistryDocuments): published
+        // before any seed names them, as a change's are.
+        var seedZips = new HashSet<string>(StringComparer.Ordinal);
+        var seeds = fromFile.Select(d => new RegistrySeedEntry(d.Name, documents.ToJson(RegistrySeed.FromFile(d, fileTime), seedZips), reset.Contains("*") || reset.Contains(d.Name))).ToArray();
 
         var deadline = DateTime.UtcNow + waitForRedis;
         PersistedRegistry persisted;
@@ -67,6 +70,10 @@ internal sealed class ClusterRegistry : IDisposable
         {
             try
             {
+                foreach (var zip in seedZips)
+                {
+                    documents.Code.Publish(zip);
+                }
                 var (revision, seeded) = seeds.Length == 0 ? (0, []) : redis.Seed(seeds);
                 foreach (var name in seeded)
                 {
@@ -79,7 +86,8 @@ internal sealed class ClusterRegistry : IDisposable
                 persisted = store.Load();
                 break;
             }
-            catch (Exception ex) when ((ex is RedisException or RedisTimeoutException) && DateTime.UtcNow < deadline)
+            catch (Exception ex) when ((ex is RedisException or RedisTimeoutException
+                || ex is RegistryStoreException { InnerException: RedisException or RedisTimeoutException }) && DateTime.UtcNow < deadline)
             {
                 log("cluster registry: waiting for Redis: it " + RedisFailure.Describe(ex)); // every 500 ms: a few words, not the client's 1 KB
                 Thread.Sleep(500);

@@ -31,24 +31,35 @@ internal sealed class WorkerPasswd
     /// <summary>The user name the worker's entry gives it.</summary>
     public static string UserName(int uid) => "sbx_user" + uid.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-    /// <summary>The file to show as /etc/passwd to a worker running as <paramref name="uid"/>, written on first use.</summary>
-    public string FileFor(int uid) => _files.GetOrAdd(uid, Write);
+    /// <summary>The file to show as /etc/passwd to a worker running as <paramref name="uid"/>, written on first use and
+    /// again when it is gone (a run folder under /tmp can be cleaned by systemd-tmpfiles while the gateway runs: a bind
+    /// of a missing file would fail every start). The host's /etc/passwd is read when the file is written.</summary>
+    public string FileFor(int uid)
+    {
+        if (_files.TryGetValue(uid, out var path) && File.Exists(path))
+        {
+            return path;
+        }
+        path = Write(uid);
+        _files[uid] = path;
+        return path;
+    }
 
-    /// <summary>The host's lines but any for <paramref name="uid"/>, then the worker's entry.</summary>
+    /// <summary>The host's lines but any for <paramref name="uid"/> or its name, then the worker's entry.</summary>
     public static string Contents(string hostPasswd, int uid)
     {
         string own = uid.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        string name = UserName(uid);
         var text = new StringBuilder();
         foreach (var line in hostPasswd.Split('\n'))
         {
             var fields = line.Split(':');
-            if (line.Length == 0 || (fields.Length > 2 && fields[2] == own))
+            if (line.Length == 0 || fields[0] == name || (fields.Length > 2 && fields[2] == own))
             {
                 continue;
             }
             text.Append(line).Append('\n');
         }
-        string name = UserName(uid);
         return text.Append($"{name}:x:{own}:{own}::/home/{name}:/sbin/nologin\n").ToString();
     }
 
@@ -57,9 +68,13 @@ internal sealed class WorkerPasswd
         string host = File.Exists(_hostPasswd) ? File.ReadAllText(_hostPasswd) : "root:x:0:0:root:/root:/bin/sh\n";
         Directory.CreateDirectory(_runDirectory);
         var path = Path.Combine(_runDirectory, $"passwd-{uid}");
-        // Written aside and renamed: an environment of the same uid starting meanwhile sees the old file or the new one.
-        var partial = $"{path}.{Environment.ProcessId}.{Environment.CurrentManagedThreadId}.partial";
-        File.WriteAllText(partial, Contents(host, uid));
+        // Written aside (a new name: never through a file or link already there) and renamed: an environment of the same
+        // uid starting meanwhile sees the old file or the new one.
+        var partial = $"{path}.{Guid.NewGuid():N}.partial";
+        using (var file = new FileStream(partial, FileMode.CreateNew, FileAccess.Write))
+        {
+            file.Write(Encoding.UTF8.GetBytes(Contents(host, uid)));
+        }
         if (!OperatingSystem.IsWindows()) // (the analyser's guard: Linux only)
         {
             File.SetUnixFileMode(partial, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
