@@ -172,20 +172,11 @@ internal sealed class FunctionUrlEndpoints(FunctionUrlRegistry urls, FunctionRes
 
     private Outcome<FunctionUrlConfig> Change(HttpContext context,
         Func<RegistrySnapshot, FunctionUrlSnapshot, (FunctionUrlConfig? Save, FunctionUrlConfig? Delete, Outcome<FunctionUrlConfig> Result)> change)
-    {
-        try
+        => ManagementHttp.Saved(() => urls.Change((functions, snapshot) =>
         {
-            return urls.Change((functions, snapshot) =>
-            {
-                var (save, delete, result) = change(functions, snapshot);
-                return result.IsOk ? (save, delete, result) : (null, null, result);
-            });
-        }
-        catch (RegistryStoreException ex)
-        {
-            return LambdaError.ServiceException("The change could not be saved: " + ex.Message);
-        }
-    }
+            var (save, delete, result) = change(functions, snapshot);
+            return result.IsOk ? (save, delete, result) : (null, null, result);
+        }));
 
     private Task WriteAsync(HttpContext context, int status, Outcome<FunctionUrlConfig> outcome, bool withLastModified, bool withInvokeMode) =>
         outcome.IsOk

@@ -45,7 +45,7 @@ internal sealed class LayerPolicyEndpoints(ManagementContext context)
             await ManagementHttp.ErrorAsync(http, invalid).ConfigureAwait(false);
             return;
         }
-        var outcome = Change(() => Registry.Change(target.Name, target.Version, version =>
+        var outcome = ManagementHttp.Saved(() => Registry.Change(target.Name, target.Version, version =>
             LayerPolicyRules.Add(version, target.LayerArn, target.Version, request, RevisionId(http))));
         if (!outcome.IsOk)
         {
@@ -89,7 +89,7 @@ internal sealed class LayerPolicyEndpoints(ManagementContext context)
             await ManagementHttp.ErrorAsync(http, invalid).ConfigureAwait(false);
             return;
         }
-        var outcome = Change(() => Registry.Change(target.Name, target.Version, version =>
+        var outcome = ManagementHttp.Saved(() => Registry.Change(target.Name, target.Version, version =>
             LayerPolicyRules.Remove(version, target.LayerArn, target.Version, statementId, RevisionId(http))));
         if (!outcome.IsOk)
         {
@@ -118,17 +118,4 @@ internal sealed class LayerPolicyEndpoints(ManagementContext context)
     /// <summary>The RevisionId query value; an empty one is none (as LocalStack reads AWS).</summary>
     private static string? RevisionId(HttpContext http) =>
         http.Request.Query.TryGetValue("RevisionId", out var value) && value.ToString().Length > 0 ? value.ToString() : null;
-
-    /// <summary>A store that cannot write is AWS's ServiceException: nothing changed.</summary>
-    private static Outcome<T> Change<T>(Func<Outcome<T>> change)
-    {
-        try
-        {
-            return change();
-        }
-        catch (RegistryStoreException ex)
-        {
-            return LambdaError.ServiceException("The change could not be saved: " + ex.Message);
-        }
-    }
 }

@@ -54,6 +54,20 @@ internal static class ManagementHttp
         return document;
     }
 
+    /// <summary>Runs a change of a store (resource policies, layers, function URLs); a store that cannot write is AWS's
+    /// ServiceException (nothing changed).</summary>
+    public static Outcome<T> Saved<T>(Func<Outcome<T>> change)
+    {
+        try
+        {
+            return change();
+        }
+        catch (RegistryStoreException ex)
+        {
+            return LambdaError.ServiceException("The change could not be saved: " + ex.Message);
+        }
+    }
+
     /// <summary>Runs a registry change; a store that cannot write is AWS's ServiceException (nothing changed).</summary>
     public static Outcome<T> Change<T>(FunctionRegistry registry, Func<RegistrySnapshot, (RegistrySnapshot Next, Outcome<T> Result)> change)
     {

@@ -43,7 +43,7 @@ internal sealed class PolicyEndpoints(PolicyRegistry policies, FunctionResolver 
             await ManagementHttp.ErrorAsync(context, invalid).ConfigureAwait(false);
             return;
         }
-        var outcome = Change(() => policies.Change((functions, snapshot) => PolicyRules.Add(functions, snapshot, resolver, reference.Name, reference.Qualifier, request)));
+        var outcome = ManagementHttp.Saved(() => policies.Change((functions, snapshot) => PolicyRules.Add(functions, snapshot, resolver, reference.Name, reference.Qualifier, request)));
         if (!outcome.IsOk)
         {
             await ManagementHttp.ErrorAsync(context, outcome.Error!).ConfigureAwait(false);
@@ -85,7 +85,7 @@ internal sealed class PolicyEndpoints(PolicyRegistry policies, FunctionResolver 
             return;
         }
         string? revisionId = context.Request.Query.TryGetValue("RevisionId", out var revision) ? revision.ToString() : null;
-        var outcome = Change(() => policies.Change((functions, snapshot) =>
+        var outcome = ManagementHttp.Saved(() => policies.Change((functions, snapshot) =>
             PolicyRules.Remove(functions, snapshot, resolver, reference.Name, reference.Qualifier, statementId, revisionId)));
         if (!outcome.IsOk)
         {
@@ -93,18 +93,5 @@ internal sealed class PolicyEndpoints(PolicyRegistry policies, FunctionResolver 
             return;
         }
         ManagementHttp.NoContent(context);
-    }
-
-    /// <summary>A store that cannot write is AWS's ServiceException: nothing changed.</summary>
-    private static Outcome<T> Change<T>(Func<Outcome<T>> change)
-    {
-        try
-        {
-            return change();
-        }
-        catch (RegistryStoreException ex)
-        {
-            return LambdaError.ServiceException("The change could not be saved: " + ex.Message);
-        }
     }
 }

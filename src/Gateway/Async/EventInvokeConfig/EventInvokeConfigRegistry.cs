@@ -245,8 +245,7 @@ internal sealed class EventInvokeConfigRegistry : IRegistryListener
         _seen is not { } seen || Exists(seen, functionName, qualifier ?? FunctionVersions.Latest);
 
     private static bool Exists(RegistrySnapshot functions, string name, string qualifier) =>
-        functions.TryGet(name, out var function)
-        && (qualifier == FunctionVersions.Latest || function.Aliases.ContainsKey(qualifier) || function.Versions.ContainsKey(qualifier));
+        functions.TryGet(name, out var function) && function.HasQualifier(qualifier);
 
     /// <summary>The checks shared by Put and Update, in AWS's order: model constraints, something set, the
     /// function, its destinations.</summary>

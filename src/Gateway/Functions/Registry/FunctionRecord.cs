@@ -46,6 +46,11 @@ internal sealed record FunctionRecord
     public VersionRecord? FindVersion(string? version) =>
         FunctionVersions.IsLatest(version) ? Latest : Versions.TryGetValue(version!, out var found) ? found : null;
 
+    /// <summary>Whether <paramref name="qualifier"/> names something of this function: <c>$LATEST</c>, a published version
+    /// or an alias (what a sub-resource kept per qualifier, a policy or an async config, belongs to).</summary>
+    public bool HasQualifier(string qualifier) =>
+        qualifier == FunctionVersions.Latest || Versions.ContainsKey(qualifier) || Aliases.ContainsKey(qualifier);
+
     /// <summary>Published versions in numeric order.</summary>
     public IEnumerable<VersionRecord> PublishedInOrder() => Versions.Values.OrderBy(v => int.Parse(v.Version, System.Globalization.CultureInfo.InvariantCulture));
 }

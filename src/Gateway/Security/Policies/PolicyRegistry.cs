@@ -113,5 +113,5 @@ internal sealed class PolicyRegistry : IRegistryListener
 
     private static bool Exists(RegistrySnapshot functions, ResourcePolicy policy) =>
         functions.TryGet(policy.FunctionName, out var function)
-        && (policy.Qualifier.Length == 0 || function.Aliases.ContainsKey(policy.Qualifier) || function.Versions.ContainsKey(policy.Qualifier));
+        && (policy.Qualifier.Length == 0 || function.HasQualifier(policy.Qualifier));
 }
