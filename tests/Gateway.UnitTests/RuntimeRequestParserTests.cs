@@ -421,4 +421,24 @@ public class RuntimeRequestParserTests
         RuntimeRequestParser.ParseTarget("/nope"u8, id, ref head);
         Assert.Equal(RuntimeRoute.Unknown, head.Route);
     }
+
+    [Theory]
+    [InlineData("POST /2020-01-01/extension/register HTTP/1.1", nameof(RuntimeRoute.ExtensionRegister))]
+    [InlineData("GET /2020-01-01/extension/event/next HTTP/1.1", nameof(RuntimeRoute.ExtensionNext))]
+    [InlineData("POST /2020-01-01/extension/init/error HTTP/1.1", nameof(RuntimeRoute.ExtensionInitError))]
+    [InlineData("POST /2020-01-01/extension/exit/error HTTP/1.1", nameof(RuntimeRoute.ExtensionExitError))]
+    [InlineData("GET /2020-01-01/extension/other HTTP/1.1", nameof(RuntimeRoute.Unknown))]
+    [InlineData("GET /_gateway/extensions/launched HTTP/1.1", nameof(RuntimeRoute.LauncherLaunched))]
+    [InlineData("POST /_gateway/extensions/exited HTTP/1.1", nameof(RuntimeRoute.LauncherExited))]
+    public void The_Extensions_APIs_routes_and_headers_are_read(string requestLine, string routeName)
+    {
+        var route = Enum.Parse<RuntimeRoute>(routeName);
+        var head = Complete(requestLine + "\r\nHost: x\r\nlambda-extension-name: ext\r\nLambda-Extension-Identifier: 0e5a3b8e-58b4-4a0e-9d2c-0b9f2d3c4e5f\r\n"
+            + "Lambda-Extension-Function-Error-Type: Extension.Bad\r\nLambda-Extension-Accept-Feature: accountId\r\nLambda-Extension-Other: y\r\n\r\n");
+        Assert.Equal(route, head.Route);
+        Assert.Equal("ext", head.ExtensionName);
+        Assert.Equal("0e5a3b8e-58b4-4a0e-9d2c-0b9f2d3c4e5f", head.ExtensionId);
+        Assert.Equal("Extension.Bad", head.ExtensionErrorType);
+        Assert.Equal("accountId", head.ExtensionAcceptFeature);
+    }
 }

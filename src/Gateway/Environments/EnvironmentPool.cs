@@ -190,7 +190,7 @@ internal sealed class EnvironmentPool : IEnvironmentOwner
         }
         foreach (var environment in surplus ?? [])
         {
-            environment.Kill();
+            environment.Stop();
         }
         StartProvisioned();
     }
@@ -435,7 +435,7 @@ internal sealed class EnvironmentPool : IEnvironmentOwner
         }
         if (stop)
         {
-            environment.Kill(); // it holds no invocation
+            environment.Stop(); // it holds no invocation
         }
     }
 
@@ -480,7 +480,7 @@ internal sealed class EnvironmentPool : IEnvironmentOwner
         }
         foreach (var environment in old)
         {
-            environment.Kill();
+            environment.Stop();
         }
         StartProvisioned();
     }
@@ -505,7 +505,7 @@ internal sealed class EnvironmentPool : IEnvironmentOwner
         _scaleDownTimer?.Dispose();
         foreach (var environment in idle)
         {
-            environment.Kill();
+            environment.Stop();
         }
     }
 
@@ -552,7 +552,7 @@ internal sealed class EnvironmentPool : IEnvironmentOwner
         }
         if (stop)
         {
-            environment.Kill();
+            environment.Stop();
         }
         signal?.TrySetResult();
     }
@@ -679,7 +679,7 @@ internal sealed class EnvironmentPool : IEnvironmentOwner
         }
         foreach (var environment in expired ?? [])
         {
-            environment.Kill(); // its exit removes it from the pool
+            environment.Stop(); // its exit removes it from the pool
         }
     }
 
@@ -690,7 +690,7 @@ internal sealed class EnvironmentPool : IEnvironmentOwner
     {
         foreach (var environment in MarkStopping())
         {
-            environment.Kill();
+            environment.Stop();
         }
     }
 
@@ -701,7 +701,7 @@ internal sealed class EnvironmentPool : IEnvironmentOwner
         _scaleDownTimer?.Dispose();
         foreach (var environment in environments)
         {
-            environment.Kill();
+            environment.Stop();
         }
         await Task.WhenAny(Task.WhenAll(environments.Select(e => e.Exited)), Task.Delay(timeout, _services.Time)).ConfigureAwait(false);
     }

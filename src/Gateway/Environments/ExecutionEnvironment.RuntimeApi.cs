@@ -55,6 +55,7 @@ internal sealed partial class ExecutionEnvironment
                 {
                     _report.Begin(step.Invocation!);
                 }
+                Extensions.BeginInvoke(step.Invocation!);
             }
             if (step.Decision == NextDecision.Parked)
             {
@@ -102,7 +103,10 @@ internal sealed partial class ExecutionEnvironment
         invocation.HoldCompletion();
         try
         {
-            await _endings.AnsweredAsync(invocation, takeBody(invocation.Response), isError, errorType, InitDuration()).ConfigureAwait(false);
+            if (!AnswerBeforeExtensions(invocation, takeBody, isError, errorType))
+            {
+                await _endings.AnsweredAsync(invocation, takeBody(invocation.Response), isError, errorType, InitDuration()).ConfigureAwait(false);
+            }
             ReturnToPool();
         }
         finally

@@ -53,7 +53,13 @@ internal sealed partial class ExecutionEnvironment
         _report = new InvocationReport(services.Time, function.Version, function.MemorySizeMb, owner.Metrics, _process.ReadPeakMemoryMb, coldStart: !provisioned);
         _endings = new InvocationEndings(_report, function, services.Time, initTimeoutSeconds);
         _containment = services.Containment.ForEnvironment(Id, function);
+        _externalExtensions = Gateway.Extensions.ExternalExtensions.Find(function);
+        Extensions = new Gateway.Extensions.ExtensionSet(_externalExtensions,
+            new(function.Name, function.Version, function.Handler, services.Options.AccountId));
     }
+
+    /// <summary>The files of the function's /opt/extensions, started before the runtime.</summary>
+    private readonly string[] _externalExtensions;
 
     /// <summary>Owned by the pool, under the pool's lock: a dispatcher took this environment from the pool's starting
     /// ones and has not yet assigned it (or given it back). The pool leaves such an environment to that dispatcher.</summary>
@@ -79,7 +85,17 @@ internal sealed partial class ExecutionEnvironment
     public bool EverReady => Locked(static m => m.EverReady);
 
     /// <summary>Waiting for an invocation (or about to, its answer in) with none assigned.</summary>
-    public bool CanTakeInvocation => Locked(static m => m.CanTakeInvocation);
+    public bool CanTakeInvocation
+    {
+        get
+        {
+            lock (_lock)
+            {
+                // INVOKE subscribers back in /event/next too, and the last invocation's REPORT written.
+                return _machine.CanTakeInvocation && Extensions.Idle && _deferredReport is null;
+            }
+        }
+    }
 
     /// <summary>CloudWatch-style stream name: <c>2026/11/22/[$LATEST]{id}</c> (the function's version in brackets).</summary>
     public string LogStreamName => $"{_createdUtc:yyyy'/'MM'/'dd}/[{Function.Version}]{Id}";
@@ -114,10 +130,24 @@ internal sealed partial class ExecutionEnvironment
             bootstrapCandidates = Runtimes.RuntimeCatalog.BootstrapCandidates(Function, layout);
             var environment = WorkerEnvironment.Build(Function, layout, _services.Options, Id, LogStreamName, Provisioned,
                 sandbox.SeenSocketPath(_listener.SocketPath), _listener.TcpEndpoint, _services.Runtimes.InterpreterOf(Function.Runtime));
-            // The function's bootstrap (provided.*) or the managed runtime's (nodejs*, python3.*), as the process sees it.
+            // The function's bootstrap (provided.*) or the managed runtime's (nodejs*, python3.*), as the process sees it,
+            // behind the extensions launcher when its layers have extensions (which reach the gateway over TCP only).
+            if (_externalExtensions.Length > Gateway.Extensions.ExtensionSet.MaxExtensions)
+            {
+                throw new ExtensionLaunchException($"Extension limit ({Gateway.Extensions.ExtensionSet.MaxExtensions}) reached: {_externalExtensions.Length} files in {layout.OptDirectory}/extensions");
+            }
+            bool launchable = _listener.TcpEndpoint is not null && _services.RuntimeApiServer is BuiltinRuntimeApiServer;
+            var launcher = _externalExtensions.Length > 0 && launchable
+                ? Gateway.Extensions.ExternalExtensions.Launcher(layout.OptDirectory, _externalExtensions, environment)
+                : null;
+            if (_externalExtensions.Length > 0 && launcher is null)
+            {
+                Console.Error.WriteLine($"[gateway] {Function.Name}: the extensions in /opt/extensions are not started (they need AWS_LAMBDA_RUNTIME_API, --runtime-api-over-tcp, and the builtin --runtime-api-server)");
+                Extensions.End();
+            }
             var spec = sandbox.Wrap(
                 new SpawnSpec(Runtimes.RuntimeCatalog.Executable(Function, layout), [], environment, layout.TaskRoot, output.WriterFd),
-                Function, _listener.SocketPath, _containment.Uid, tmpDirectory);
+                Function, _listener.SocketPath, _containment.Uid, tmpDirectory, launcher);
             // Its cgroup and its user: the shim applies both before the exec.
             spec = _containment.Prepare(spec, _listener.SocketPath, tmpDirectory, _services.Runtimes.HostDirectory(Function));
             lock (_lock)
@@ -126,6 +156,11 @@ internal sealed partial class ExecutionEnvironment
             }
             spawning = true;
             await _process.SpawnAsync(spec).ConfigureAwait(false);
+        }
+        catch (ExtensionLaunchException ex)
+        {
+            FailToStart("Extension.LaunchError", ex.Message, 0);
+            return;
         }
         catch (Exception ex)
         {
@@ -157,12 +192,17 @@ internal sealed partial class ExecutionEnvironment
         deliverTo = null;
         lock (_lock)
         {
+            if (!Extensions.Idle || _deferredReport is not null)
+            {
+                return false; // an INVOKE subscriber still works on the last invocation
+            }
             var result = _machine.TryAssign(invocation, runtimeWaiting: _parked is not null);
             if (result == AssignResult.DeliverNow)
             {
                 deliverTo = _parked;
                 _parked = null;
                 _report.Begin(invocation);
+                Extensions.BeginInvoke(invocation);
             }
             return result != AssignResult.Refused;
         }
@@ -201,7 +241,7 @@ internal sealed partial class ExecutionEnvironment
             {
                 _endings.TimedOut(timedOut, InitDuration());
             }
-            Kill();
+            Stop("timeout"); // a reset: SHUTDOWN subscribers hear why (at once a kill without them)
         }
     }
 
@@ -216,7 +256,20 @@ internal sealed partial class ExecutionEnvironment
             connections = [.. _connections];
         }
         exit = _services.Sandbox.SeenExit(exit);
-        _endings.Exited(step, exit, InitDurationForReport(), InitDuration(), _containment.RanOutOfMemory(), CurrentInitPhase());
+        Extensions.End();
+        if (_externalExtensions.Length > 0)
+        {
+            Kill(); // the extensions the runtime leaves behind (they share its process group)
+        }
+        (string, string)? extensionFailure;
+        lock (_lock)
+        {
+            extensionFailure = _extensionFailure;
+            _extensionsOverdue?.Dispose();
+            // Answered, but an extension was still working when the environment ended.
+            FinishDeferredReportLocked("error", extensionFailure?.Item1 ?? "Runtime.ExitError");
+        }
+        _endings.Exited(step, exit, InitDurationForReport(), InitDuration(), _containment.RanOutOfMemory(), CurrentInitPhase(), extensionFailure);
         foreach (var connection in connections)
         {
             connection.Close();
@@ -231,6 +284,7 @@ internal sealed partial class ExecutionEnvironment
         {
             pending = _machine.OnFailedToStart();
         }
+        Extensions.End();
         if (pending is not null)
         {
             if (_report.Log is not null)
@@ -288,3 +342,7 @@ internal sealed partial class ExecutionEnvironment
         }
     }
 }
+
+/// <summary>The function's extensions cannot be launched (more than AWS allows): the environment fails to start with
+/// Extension.LaunchError.</summary>
+internal sealed class ExtensionLaunchException(string message) : Exception(message);

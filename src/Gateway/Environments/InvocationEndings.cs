@@ -50,6 +50,18 @@ internal sealed class InvocationEndings
         return _report.FinishAsync(invocation, initDurationMs, null, null);
     }
 
+    /// <summary>/response or /error while extensions still work on the invocation: the caller gets the runtime's body now,
+    /// END and REPORT come when the extensions are done (<see cref="InvocationReport.FinishAfterExtensions"/>).</summary>
+    public InvocationReport.DeferredReport AnsweredBeforeExtensions(Invocation invocation, PooledPayload body, bool isError, string? errorType, double? initDurationMs)
+    {
+        invocation.ReplaceResponse(body);
+        if (isError)
+        {
+            SetRuntimeError(invocation, body, errorType);
+        }
+        return _report.Answer(invocation, initDurationMs);
+    }
+
     /// <summary>A /response over the limit: Function.ResponseSizeTooLarge (errorMessage first, as AWS writes it).</summary>
     public Task ResponseTooLargeAsync(Invocation invocation, int limit, double? initDurationMs)
     {
@@ -103,10 +115,18 @@ internal sealed class InvocationEndings
     /// says <c>Status: error  Error Type: {type}</c>, as AWS's "Failures during the invoke phase" shows it
     /// (lambda-runtime-environment.html).
     /// </summary>
-    public void Exited(ExitStep step, ChildExit exit, double initReportMs, double? initDurationMs, bool outOfMemory = false, InitPhase initPhase = InitPhase.Init)
+    /// <param name="extensionFailure">An extension's exit ended the environment (Extension.Crash, or the Extension.InitError
+    /// or ExitError it reported first) and how it exited (<c>exit code 0</c>, <c>exit status 2</c>, as RAPID words it):
+    /// that is the invocations' error instead of the runtime's.</param>
+    public void Exited(ExitStep step, ChildExit exit, double initReportMs, double? initDurationMs, bool outOfMemory = false, InitPhase initPhase = InitPhase.Init,
+        (string Type, string Reason)? extensionFailure = null)
     {
         var reason = exit is { Signaled: false, Code: 0 } ? "Runtime exited without providing a reason" : "Runtime exited with error: " + exit.Describe();
         var type = outOfMemory ? OutOfMemoryType : ExitErrorType;
+        if (extensionFailure is { } failure && !outOfMemory)
+        {
+            (type, reason) = failure;
+        }
         if (outOfMemory)
         {
             _report.ReachedMemoryLimit();

@@ -209,6 +209,27 @@ internal sealed class EnvironmentLog : IDisposable
         WritePlatformLine(line[..n]);
     }
 
+    /// <summary>At the end of init, for each extension: <c>EXTENSION\tName: {name}\tState: Ready\tEvents: [INVOKE,SHUTDOWN]</c>
+    /// (as CloudWatch shows it), or JSON's platform.extension.</summary>
+    public void WriteExtension(string name, string state, string[] events)
+    {
+        Span<byte> line = stackalloc byte[1024];
+        int n;
+        if (_json)
+        {
+            if (_systemLevel > JsonPlatformLines.Info)
+            {
+                return;
+            }
+            n = JsonPlatformLines.Extension(line, _time.GetUtcNow(), name, state, events);
+        }
+        else
+        {
+            Utf8.TryWrite(line, $"EXTENSION\tName: {name}\tState: {state}\tEvents: [{string.Join(',', events)}]", out n);
+        }
+        WritePlatformLine(line[..n]);
+    }
+
     /// <summary>Writes a platform line (timeout notice, init report) into the stream.</summary>
     public void WritePlatformLine(ReadOnlySpan<byte> line)
     {
@@ -245,6 +266,23 @@ internal sealed class EnvironmentLog : IDisposable
                 n = report.Format(line);
                 Emit(line[..n]);
             }
+            _capturing = false;
+            WriteThrough();
+            return wantTail ? _tail.ToBase64() : null;
+        }
+    }
+
+    /// <summary>
+    /// The runtime has answered but END and REPORT wait for the extensions (<see cref="InvocationReport.Answer"/>): the
+    /// worker's output so far is written to the file (the page cache) before the caller gets the answer, as at
+    /// <see cref="End"/>. Returns the tail's base64 when <paramref name="wantTail"/> (without END and REPORT).
+    /// </summary>
+    public string? Answered(bool wantTail)
+    {
+        lock (_lock)
+        {
+            TakePending();
+            FlushPartialLine();
             _capturing = false;
             WriteThrough();
             return wantTail ? _tail.ToBase64() : null;

@@ -100,6 +100,68 @@ internal sealed class InvocationReport
     {
         try
         {
+            invocation.LogTail = WriteEnd(invocation.RequestId, invocation.WantsLogTail, invocation.FunctionError is not null, initDurationMs, platformLines, status, errorType);
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+        {
+            // The log could not be written (disk full, environment torn down): the caller still gets its answer.
+            Console.Error.WriteLine($"[gateway] could not write the log of {invocation.RequestId}: {ex.Message}");
+        }
+        finally
+        {
+            invocation.Complete();
+        }
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// The runtime has answered while extensions still work on the invocation (Extensions/): the worker's output reaches
+    /// the file and the caller gets the answer now; END and REPORT follow in <see cref="FinishAfterExtensions"/>, when
+    /// the last extension is back in /event/next, with a Duration that counts the extensions' time (as AWS's does).
+    /// </summary>
+    public DeferredReport Answer(Invocation invocation, double? initDurationMs)
+    {
+        var deferred = new DeferredReport(invocation.RequestId, invocation.FunctionError is not null, initDurationMs);
+        try
+        {
+            if (Log is { } log)
+            {
+                invocation.LogTail = log.Answered(invocation.WantsLogTail);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+        {
+            Console.Error.WriteLine($"[gateway] could not write the log of {invocation.RequestId}: {ex.Message}");
+        }
+        finally
+        {
+            invocation.Complete();
+        }
+        return deferred;
+    }
+
+    /// <summary>END and REPORT of an invocation answered before its extensions were done (<see cref="Answer"/>).</summary>
+    public void FinishAfterExtensions(DeferredReport deferred, string? status = null, string? errorType = null)
+    {
+        try
+        {
+            WriteEnd(deferred.RequestId, wantTail: false, deferred.FunctionError, deferred.InitDurationMs, null, status, errorType);
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+        {
+            Console.Error.WriteLine($"[gateway] could not write the log of {deferred.RequestId}: {ex.Message}");
+        }
+    }
+
+    /// <summary>What END and REPORT need of an invocation whose object went back to its pool with the answer.</summary>
+    internal sealed record DeferredReport(string RequestId, bool FunctionError, double? InitDurationMs);
+
+    /// <summary>END and REPORT through to the file, and the metrics; the tail's base64 when <paramref name="wantTail"/>.</summary>
+    private string? WriteEnd(string requestId, bool wantTail, bool functionError, double? initDurationMs, string? platformLines, string? status, string? errorType)
+    {
+        string? tail = null;
+        try
+        {
             double duration;
             double? init = null;
             var log = Log;
@@ -128,17 +190,12 @@ internal sealed class InvocationReport
                 {
                     maxMemoryMb = ReadPeakMemory();
                 }
-                var report = new ReportLine(invocation.RequestId, duration, init, _memorySizeMb, maxMemoryMb, status, errorType);
+                var report = new ReportLine(requestId, duration, init, _memorySizeMb, maxMemoryMb, status, errorType);
                 // The one call at the response point: the worker's pending output, END and REPORT reach the file before
-                // Complete below releases the response (or lets an Event be marked done).
-                invocation.LogTail = log.End(report, invocation.WantsLogTail, platformLines);
+                // the caller's Complete releases the response (or lets an Event be marked done).
+                tail = log.End(report, wantTail, platformLines);
             }
-            _metrics.RecordInvocation(duration, invocation.FunctionError is not null);
-        }
-        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
-        {
-            // The log could not be written (disk full, environment torn down): the caller still gets its answer.
-            Console.Error.WriteLine($"[gateway] could not write the log of {invocation.RequestId}: {ex.Message}");
+            _metrics.RecordInvocation(duration, functionError);
         }
         finally
         {
@@ -150,9 +207,8 @@ internal sealed class InvocationReport
                     waiter.TrySetResult();
                 }
             }
-            invocation.Complete();
         }
-        return Task.CompletedTask;
+        return tail;
     }
 
     /// <summary>Completes when every END/REPORT begun so far is written: the log stream must outlive them (an ending

@@ -92,4 +92,14 @@ internal static class JsonPlatformLines
         Utf8.TryWrite(destination[n..], $",\"metrics\":{{\"durationMs\":{initDurationMs:F2}}}}}}}", out m);
         return n + m;
     }
+
+    /// <summary>platform.extension: one extension's state at the end of init (the Telemetry API's name, state, events).</summary>
+    public static int Extension(Span<byte> destination, DateTimeOffset time, string name, string state, string[] events)
+    {
+        var quoted = string.Join(',', events.Select(static e => "\"" + e + "\""));
+        Utf8.TryWrite(destination,
+            $"{{\"time\":\"{time.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss.fff'Z'}\",\"type\":\"platform.extension\",\"record\":{{\"name\":\"{System.Text.Json.JsonEncodedText.Encode(name)}\",\"state\":\"{state}\",\"events\":[{quoted}]}}}}",
+            out int n);
+        return n;
+    }
 }

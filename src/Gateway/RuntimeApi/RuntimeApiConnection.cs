@@ -88,6 +88,10 @@ internal sealed partial class RuntimeApiConnection : IValueTaskSource<bool>, IRu
                 bool keepOpen;
                 if (head.Route == RuntimeRoute.Next && head.Method == RuntimeMethod.Get)
                 {
+                    if (!_environment.Extensions.InitDone)
+                    {
+                        await _environment.ExtensionsInitAsync().ConfigureAwait(false); // init ends with the extensions ready
+                    }
                     var decision = _environment.OnNext(this, out var invocation, out var rejection);
                     if (decision == NextDecision.Parked)
                     {
@@ -159,6 +163,7 @@ internal sealed partial class RuntimeApiConnection : IValueTaskSource<bool>, IRu
     private ValueTask<bool> HandleRequestAsync(RuntimeRequestHead head) => head.Route switch
     {
         RuntimeRoute.Response or RuntimeRoute.Error or RuntimeRoute.InitError when head.Method == RuntimeMethod.Post => HandleResultAsync(head),
+        >= RuntimeRoute.ExtensionRegister => HandleExtensionRequestAsync(head),
         RuntimeRoute.Unknown => DiscardBodyAndReplyAsync(head, RuntimeReplies.NotFound),
         _ => DiscardBodyAndReplyAsync(head, RuntimeReplies.MethodNotAllowed),
     };

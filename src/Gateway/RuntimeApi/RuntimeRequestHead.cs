@@ -8,6 +8,24 @@ internal enum RuntimeRoute
     Response,
     Error,
     InitError,
+
+    /// <summary>POST <c>/2020-01-01/extension/register</c> (the Extensions API, Extensions/).</summary>
+    ExtensionRegister,
+
+    /// <summary>GET <c>/2020-01-01/extension/event/next</c>.</summary>
+    ExtensionNext,
+
+    /// <summary>POST <c>/2020-01-01/extension/init/error</c>.</summary>
+    ExtensionInitError,
+
+    /// <summary>POST <c>/2020-01-01/extension/exit/error</c>.</summary>
+    ExtensionExitError,
+
+    /// <summary>GET <c>/_gateway/extensions/launched</c>: the extensions launcher waits for every registration.</summary>
+    LauncherLaunched,
+
+    /// <summary>POST <c>/_gateway/extensions/exited</c>: the launcher reports an extension's exit status.</summary>
+    LauncherExited,
 }
 
 internal enum RuntimeMethod
@@ -43,6 +61,18 @@ internal struct RuntimeRequestHead
     /// (<see cref="Streaming.StreamContentTypes.HttpIntegration"/>, the same string) marks a body that begins with a JSON
     /// prelude and 8 NUL bytes (function URLs); any other is what a plain stream is served as.</summary>
     public string? ContentType;
+
+    /// <summary>Lambda-Extension-Name, when sent.</summary>
+    public string? ExtensionName;
+
+    /// <summary>Lambda-Extension-Identifier, when sent.</summary>
+    public string? ExtensionId;
+
+    /// <summary>Lambda-Extension-Function-Error-Type, when sent.</summary>
+    public string? ExtensionErrorType;
+
+    /// <summary>Lambda-Extension-Accept-Feature, when sent.</summary>
+    public string? ExtensionAcceptFeature;
 
     /// <summary>True when the request id in the path did not fit the id buffer (it cannot be a valid id).</summary>
     public bool RequestIdTooLong;

@@ -144,7 +144,35 @@ internal static class RuntimeRequestParser
         {
             result.ResponseMode = System.Text.Encoding.UTF8.GetString(value);
         }
+        else if (name.Length > ExtensionHeader.Length && Ascii.EqualsIgnoreCase(name[..ExtensionHeader.Length], ExtensionHeader))
+        {
+            ParseExtensionHeader(name[ExtensionHeader.Length..], value, ref result);
+        }
         return true;
+    }
+
+    private static ReadOnlySpan<byte> ExtensionHeader => "Lambda-Extension-"u8;
+
+    /// <summary>The Extensions API's headers (<c>Lambda-Extension-</c> and then this <paramref name="suffix"/>): only
+    /// extensions send them, so a runtime's requests pay one prefix comparison per header at most.</summary>
+    private static void ParseExtensionHeader(ReadOnlySpan<byte> suffix, ReadOnlySpan<byte> value, ref RuntimeRequestHead result)
+    {
+        if (Ascii.EqualsIgnoreCase(suffix, "Name"u8))
+        {
+            result.ExtensionName = System.Text.Encoding.UTF8.GetString(value);
+        }
+        else if (Ascii.EqualsIgnoreCase(suffix, "Identifier"u8))
+        {
+            result.ExtensionId = System.Text.Encoding.UTF8.GetString(value);
+        }
+        else if (Ascii.EqualsIgnoreCase(suffix, "Function-Error-Type"u8))
+        {
+            result.ExtensionErrorType = System.Text.Encoding.UTF8.GetString(value);
+        }
+        else if (Ascii.EqualsIgnoreCase(suffix, "Accept-Feature"u8))
+        {
+            result.ExtensionAcceptFeature = System.Text.Encoding.UTF8.GetString(value);
+        }
     }
 
     /// <summary>The Content-Type a runtime sent (a streamed body's type: responseStream.setContentType). The common ones
@@ -189,6 +217,7 @@ internal static class RuntimeRequestParser
         result.Route = RuntimeRoute.Unknown;
         if (!target.StartsWith(Prefix))
         {
+            result.Route = OtherRoute(target);
             return;
         }
         var path = target[Prefix.Length..];
@@ -234,5 +263,22 @@ internal static class RuntimeRequestParser
         }
         id.CopyTo(idBuffer);
         result.RequestIdLength = id.Length;
+    }
+
+    /// <summary>The Extensions API's routes and the extensions launcher's (Extensions/ExternalExtensions.cs).</summary>
+    private static RuntimeRoute OtherRoute(ReadOnlySpan<byte> target)
+    {
+        if (target.StartsWith("/2020-01-01/extension/"u8))
+        {
+            var path = target["/2020-01-01/extension/".Length..];
+            return path.SequenceEqual("register"u8) ? RuntimeRoute.ExtensionRegister
+                : path.SequenceEqual("event/next"u8) ? RuntimeRoute.ExtensionNext
+                : path.SequenceEqual("init/error"u8) ? RuntimeRoute.ExtensionInitError
+                : path.SequenceEqual("exit/error"u8) ? RuntimeRoute.ExtensionExitError
+                : RuntimeRoute.Unknown;
+        }
+        return target.SequenceEqual("/_gateway/extensions/launched"u8) ? RuntimeRoute.LauncherLaunched
+            : target.SequenceEqual("/_gateway/extensions/exited"u8) ? RuntimeRoute.LauncherExited
+            : RuntimeRoute.Unknown;
     }
 }

@@ -88,10 +88,19 @@ internal sealed class EnvironmentSandbox
     /// <param name="workerUid">The uid the worker runs as when not the gateway's: it gets an /etc/passwd entry in the
     /// namespace; outside one (the host's /etc/passwd has none for it), HOME names its tmp folder instead, so what looks
     /// up the user's home (Node's <c>os.homedir()</c>, the AWS SDKs' config files) finds one.</param>
-    public SpawnSpec Wrap(SpawnSpec spec, FunctionDefinition function, string hostSocket, int? workerUid = null, string? hostTmp = null)
+    /// <param name="launcher">A command that starts first and execs the runtime's when it is ready (the extensions
+    /// launcher, Extensions/ExternalExtensions.cs), or null. The runtime's executable is still checked first.</param>
+    public SpawnSpec Wrap(SpawnSpec spec, FunctionDefinition function, string hostSocket, int? workerUid = null, string? hostTmp = null,
+        IReadOnlyList<string>? launcher = null)
     {
         if (_bwrap is null)
         {
+            if (launcher is not null)
+            {
+                // Checked here as in the namespace: behind the launcher, a missing bootstrap would be bash's exit 127.
+                CheckExecutable(spec.ExecutablePath, spec.ExecutablePath);
+                spec = spec with { ExecutablePath = launcher[0], Arguments = [.. launcher.Skip(1), spec.ExecutablePath, .. spec.Arguments] };
+            }
             return workerUid is null || hostTmp is null || spec.Environment.Any(static v => v.StartsWith("HOME=", StringComparison.Ordinal))
                 ? spec
                 : spec with { Environment = [.. spec.Environment, "HOME=" + hostTmp] };
@@ -102,7 +111,7 @@ internal sealed class EnvironmentSandbox
             ? Path.GetDirectoryName(interpreter.Directory)
             : null;
         var passwd = workerUid is { } uid ? _passwd.FileFor(uid) : null;
-        var arguments = _bwrap.Arguments(function, RuntimeHostDirectory(function), hostSocket, [spec.ExecutablePath, .. spec.Arguments], interpreterPrefix, passwd);
+        var arguments = _bwrap.Arguments(function, RuntimeHostDirectory(function), hostSocket, [.. launcher ?? [], spec.ExecutablePath, .. spec.Arguments], interpreterPrefix, passwd);
         // The working directory is bwrap's --chdir; bwrap itself starts in / (the code folder might be gone).
         return spec with { ExecutablePath = _bwrap.Executable, Arguments = arguments, WorkingDirectory = "/" };
     }

@@ -1,0 +1,97 @@
+using Gateway.Functions;
+
+namespace Gateway.Extensions;
+
+/// <summary>
+/// Finds a function's external extensions (the files of its layers' <c>/opt/extensions</c>) and builds the small bash
+/// launcher that starts them, waits until each has registered, and only then execs the runtime's bootstrap, as
+/// Lambda orders init: extensions first, then the runtime ("After each extension registers, Lambda starts the Runtime
+/// init phase", runtimes-extensions-api).
+/// </summary>
+/// <remarks>
+/// Why a launcher inside the environment rather than separate spawns: an extension shares the function's sandbox
+/// (its <c>/tmp</c>, <c>/opt</c>, user, cgroup and process group), which only a process started inside the same
+/// namespace gets. Why bash: it reaches the Runtime API itself (<c>/dev/tcp</c>, a loopback connection to
+/// <c>AWS_LAMBDA_RUNTIME_API</c>) to wait for the registrations and to report each extension's exit, with no helper
+/// binary to build or bind. The two routes it calls (<c>/_gateway/extensions/…</c>) answer only on this environment's
+/// own listener, so a function calling them can only confuse itself.
+/// <para>
+/// Each extension gets what RAPID gives it (rapidcore/env AgentExecEnv): the function's environment without the
+/// variables only a runtime has (<see cref="HiddenFromExtensions"/>), no arguments, and the function's output as its
+/// stdout and stderr, so its lines are in the function's log stream.
+/// </para>
+/// </remarks>
+internal static class ExternalExtensions
+{
+    /// <summary>The launcher: $1 the extensions folder as seen, $2 the variables to hide, $3 the count, then the names,
+    /// then the runtime's command.</summary>
+    private const string Script = """
+        api=$AWS_LAMBDA_RUNTIME_API
+        tell() {
+          exec 9<>"/dev/tcp/${api%:*}/${api##*:}" || return
+          printf '%s /_gateway/extensions/%s HTTP/1.1\r\nHost: %s\r\nLambda-Extension-Name: %s\r\nContent-Length: %s\r\nConnection: close\r\n\r\n%s' "$1" "$2" "$api" "$3" "${#4}" "$4" >&9
+          IFS= read -r _ <&9
+          exec 9<&-
+        }
+        dir=$1 hidden=$2 count=$3
+        shift 3
+        while [ "$count" -gt 0 ]; do
+          name=$1
+          shift
+          count=$((count - 1))
+          ( ( unset $hidden; exec "$dir/$name" ); tell POST exited "$name" "$?" ) &
+        done
+        tell GET launched "" ""
+        exec "$@"
+        """;
+
+    /// <summary>What an extension's environment leaves out (the Extensions API page's list; RAPID also drops every
+    /// variable whose name starts with an underscore).</summary>
+    private static readonly string[] HiddenFromExtensions =
+    [
+        "AWS_EXECUTION_ENV", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME", "AWS_XRAY_CONTEXT_MISSING",
+        "AWS_XRAY_DAEMON_ADDRESS", "LAMBDA_RUNTIME_DIR", "LAMBDA_TASK_ROOT",
+    ];
+
+    /// <summary>The external extensions of <paramref name="function"/>: every entry of its layers' <c>extensions</c>
+    /// folder that is not a folder, in byte order of the names (Go's os.ReadDir, which RAPID lists them with).</summary>
+    public static string[] Find(FunctionDefinition function)
+    {
+        if (function.LayersDirectory is not { Length: > 0 } layers)
+        {
+            return [];
+        }
+        var folder = new DirectoryInfo(Path.Combine(layers, "extensions"));
+        if (!folder.Exists)
+        {
+            return [];
+        }
+        var names = new List<string>();
+        foreach (var entry in folder.EnumerateFileSystemInfos())
+        {
+            bool isFolder = (entry.Attributes & (FileAttributes.Directory | FileAttributes.ReparsePoint)) == FileAttributes.Directory;
+            if (!isFolder)
+            {
+                names.Add(entry.Name); // a link counts, as it does for os.ReadDir
+            }
+        }
+        names.Sort(StringComparer.Ordinal);
+        return [.. names];
+    }
+
+    /// <summary>The launcher's command, to go in front of the runtime's executable and arguments.</summary>
+    /// <param name="optDirectory">/opt as the process sees it.</param>
+    /// <param name="environment">The worker's environment (NAME=value), for the names to hide from extensions.</param>
+    public static List<string> Launcher(string optDirectory, string[] names, IEnumerable<string> environment)
+    {
+        var hidden = environment
+            .Select(static v => v[..Math.Max(0, v.IndexOf('='))])
+            .Where(static n => n.StartsWith('_') || Array.IndexOf(HiddenFromExtensions, n) >= 0);
+        return
+        [
+            "/bin/bash", "-c", Script, "gateway-extensions",
+            optDirectory + "/extensions", string.Join(' ', hidden), names.Length.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            .. names,
+        ];
+    }
+}
