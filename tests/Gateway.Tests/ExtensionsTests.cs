@@ -7,7 +7,8 @@ namespace Gateway.Tests;
 /// <c>extensions/</c>) is started before the runtime, which starts only once it has registered; init ends when it waits
 /// in /event/next; it gets an INVOKE event for each invocation and SHUTDOWN when its environment is retired; it shares
 /// the function's /tmp and log stream and sees the environment AWS gives extensions; END and REPORT wait for its work. An extension that exits fails the
-/// invocation with Extension.Crash (in init or in an invocation), and the function's next environment starts afresh.
+/// invocation with Extension.Crash (in init or in an invocation), a runtime that dies is a reset the extension hears of
+/// (SHUTDOWN "failure"), and the function's next environment starts afresh.
 /// </summary>
 public sealed class ExtensionsTests : IAsyncLifetime
 {
@@ -64,6 +65,7 @@ public sealed class ExtensionsTests : IAsyncLifetime
         headers=$(mktemp)
         while true; do
           curl -sS --fail -D "$headers" -o /dev/null "$api/invocation/next" || exit 1
+          [ "${RUNTIME_MODE:-}" = crash ] && exit 5
           id=$(grep -Fi 'Lambda-Runtime-Aws-Request-Id:' "$headers" | tr -d '[:space:]' | cut -d: -f2)
           ready=no
           [ -e /tmp/ext/ready ] && ready=yes
@@ -125,6 +127,11 @@ public sealed class ExtensionsTests : IAsyncLifetime
         Assert.Equal("spindown", shutdown["shutdownReason"]!.GetValue<string>());
         Assert.True(shutdown["deadlineMs"]!.GetValue<long>() > DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - 60_000);
         Assert.Equal("yes", (await InvokeAsync("with-extension"))["startedAfterRegister"]!.GetValue<string>()); // a new environment, a new extension
+
+        // The gateway stopping is a spindown too: the new environment's extension hears of it before the kill.
+        Assert.Equal(0, await _gateway.StopAsync());
+        var lines = _gateway.ReadLogs("with-extension").Split('\n');
+        Assert.True(lines.Count(l => l.Contains("\"shutdownReason\":\"spindown\"", StringComparison.Ordinal)) == lines.Count(l => l == "recorder registered"), string.Join('\n', lines));
     }
 
     [Fact]
@@ -154,6 +161,15 @@ public sealed class ExtensionsTests : IAsyncLifetime
             Assert.Equal("Extension.Crash", error["errorType"]!.GetValue<string>());
             Assert.Matches(@"\ARequestId: [0-9a-f-]{36} Error: exit status 3\z", error["errorMessage"]!.GetValue<string>());
         }
+
+        // The runtime dying is a reset the extension hears of: SHUTDOWN with the reason "failure".
+        await CreateAsync("ext-runtime-crash", arn, new JsonObject { ["RUNTIME_MODE"] = "crash" });
+        using (var response = await _gateway.InvokeAsync("ext-runtime-crash", "{}"))
+        {
+            var error = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+            Assert.Equal("Runtime.ExitError", error["errorType"]!.GetValue<string>());
+        }
+        await _gateway.WaitForLogAsync("ext-runtime-crash", "\"shutdownReason\":\"failure\"");
 
         // Without the crash, the next invocation gets a fresh environment and succeeds.
         await _gateway.SendAsync(HttpMethod.Put, "/2015-03-31/functions/ext-invoke-crash/configuration",

@@ -14,27 +14,37 @@ internal sealed partial class ExecutionEnvironment
     private (string Type, string Reason)? _extensionFailure;
     private Logs.InvocationReport.DeferredReport? _deferredReport;
     private ITimer? _extensionsOverdue;
-    private int _stopping;
+    private int _shutdownBegun;
 
-    public ExtensionSet Extensions { get; }
+    /// <summary>This environment's extensions (none registered for most functions).</summary>
+    public ExtensionSet ExtensionSet { get; }
 
     /// <summary>GET /event/next. When it brings the last INVOKE subscriber back, the environment is free again.</summary>
     public async Task<byte[]> OnExtensionNextAsync(string? identifier)
     {
-        var next = Extensions.Next(identifier, out bool becameIdle);
+        var next = ExtensionSet.Next(identifier, out bool becameIdle);
         if (becameIdle)
         {
             lock (_lock)
             {
-                _extensionsOverdue?.Dispose();
-                _extensionsOverdue = null;
-                // Under the lock, before the environment can be offered again: END and REPORT precede the next START.
-                FinishDeferredReportLocked();
+                // Still idle under the lock (no later invocation began meanwhile), and before the environment can be
+                // offered again: END and REPORT precede the next START.
+                if (ExtensionSet.Idle)
+                {
+                    _extensionsOverdue?.Dispose();
+                    _extensionsOverdue = null;
+                    FinishDeferredReportLocked();
+                }
             }
             _owner.OnIdle(this); // listed only if the runtime has answered too (CanTakeInvocation)
         }
         return await next.ConfigureAwait(false);
     }
+
+    /// <summary>Under the lock: the extensions let this environment take an invocation (every INVOKE subscriber back in
+    /// /event/next, the last REPORT written, no extension failed, no shutdown begun).</summary>
+    private bool ExtensionsAllowInvocationLocked() =>
+        ExtensionSet.Idle && _deferredReport is null && _extensionFailure is null && Volatile.Read(ref _shutdownBegun) == 0;
 
     /// <summary>
     /// The runtime answered while INVOKE subscribers still work: the caller gets the answer now (AWS: "Lambda returns
@@ -43,7 +53,7 @@ internal sealed partial class ExecutionEnvironment
     /// </summary>
     private bool AnswerBeforeExtensions(Invocations.Invocation invocation, Func<Invocations.PooledPayload, Invocations.PooledPayload> takeBody, bool isError, string? errorType)
     {
-        if (Extensions.Idle)
+        if (ExtensionSet.Idle)
         {
             return false;
         }
@@ -51,14 +61,25 @@ internal sealed partial class ExecutionEnvironment
         lock (_lock)
         {
             // Decided under the lock: a subscriber that comes back now finds the deferred report (OnExtensionNextAsync).
-            if (Extensions.Idle)
+            if (ExtensionSet.Idle)
             {
                 return false;
             }
-            _deferredReport = _endings.AnsweredBeforeExtensions(invocation, takeBody(invocation.Response), isError, errorType, InitDuration());
+            var deferred = _endings.AnsweredBeforeExtensions(invocation, takeBody(invocation.Response), isError, errorType, InitDuration());
+            _deferredReport = deferred;
+            // The function's timeout bounds the whole invoke phase, extensions included: a subscriber not back by the
+            // deadline resets the environment. The timer is this report's: it acts only while the report is still pending.
+            var left = TimeSpan.FromMilliseconds(Math.Max(1, deadline - _services.Time.GetUtcNow().ToUnixTimeMilliseconds()));
+            _extensionsOverdue?.Dispose();
+            _extensionsOverdue = _services.Time.CreateTimer(static s => ((OverdueWatch)s!).Fire(), new OverdueWatch(this, deferred), left, Timeout.InfiniteTimeSpan);
         }
-        WatchExtensionsAfterAnswer(deadline);
         return true;
+    }
+
+    /// <summary>The deadline of one deferred report (see <see cref="AnswerBeforeExtensions"/>).</summary>
+    private sealed record OverdueWatch(ExecutionEnvironment Environment, Logs.InvocationReport.DeferredReport Report)
+    {
+        public void Fire() => Environment.OnExtensionsOverdue(Report);
     }
 
     private void FinishDeferredReportLocked(string? status = null, string? errorType = null)
@@ -79,19 +100,45 @@ internal sealed partial class ExecutionEnvironment
         {
             return RuntimeApi.RuntimeReplies.BadRequest;
         }
-        if (Extensions.Exited(name) is { } errorType)
+        string? errorType;
+        string reason = Describe(status, name);
+        ExitStep step = default;
+        lock (_lock)
         {
-            // RAPID's words (rapid/handlers.go watchEvents): "exit code 0" for a clean exit, else Go's exec error text.
-            var reason = status == 0 ? "exit code 0" : (status > 128 ? new Native.ChildExit(true, status - 128) : new Native.ChildExit(false, status)).Describe();
-            lock (_lock)
+            // Recorded under the lock with the exit itself, so no invocation is assigned in between (ExtensionsAllowInvocationLocked).
+            errorType = status == LaunchFailed ? ExtensionSet.FailedToLaunch(name) : ExtensionSet.Exited(name);
+            if (errorType is not null && _extensionFailure is null)
             {
-                _extensionFailure ??= (errorType, reason);
+                _extensionFailure = (errorType, reason);
+                // The invocation the runtime has not answered (or the one waiting for init) fails now, as AWS answers it
+                // when the extension dies, not when the environment is finally gone.
+                step = _machine.OnExit();
+                _parked = null;
             }
-            Console.Error.WriteLine($"[gateway] extension {name} of {Function.Name} exited ({reason}): environment {Id} ends ({errorType})");
-            Kill();
         }
+        if (errorType is null)
+        {
+            return ExtensionReplies.LauncherOk;
+        }
+        Console.Error.WriteLine($"[gateway] extension {name} of {Function.Name}: {reason}; environment {Id} ends ({errorType})");
+        _endings.Exited(step, default, InitDurationForReport(), InitDuration(), initPhase: CurrentInitPhase(), extensionFailure: (errorType, reason));
+        Stop("failure"); // the other extensions hear of the reset (SHUTDOWN) before the kill
         return ExtensionReplies.LauncherOk;
     }
+
+    /// <summary>The launcher's status for an extension file it could not execute (not executable).</summary>
+    private const int LaunchFailed = 255;
+
+    /// <summary>RAPID's words for how an extension ended (rapid/handlers.go watchEvents): "exit code 0" for a clean exit,
+    /// else Go's exec error text. bash reports a signal as 128 + n, so an extension that itself exits 129–159 reads as
+    /// killed by a signal.</summary>
+    private static string Describe(int status, string name) => status switch
+    {
+        LaunchFailed => $"fork/exec /opt/extensions/{name}: permission denied",
+        0 => "exit code 0",
+        > 128 and < 160 => new Native.ChildExit(true, status - 128).Describe(),
+        _ => new Native.ChildExit(false, status).Describe(),
+    };
 
     /// <summary>
     /// Ends an environment that holds no invocation (scaled down, replaced by new code, the gateway stopping): SHUTDOWN
@@ -100,13 +147,17 @@ internal sealed partial class ExecutionEnvironment
     /// </summary>
     public void Stop(string reason = "spindown")
     {
-        if (Interlocked.Exchange(ref _stopping, 1) == 1)
+        if (Interlocked.Exchange(ref _shutdownBegun, 1) == 1)
         {
-            Kill();
-            return;
+            return; // asked again (the gateway stopping during a spindown): the first one's kill comes within the limit
         }
+        ShutDown(reason);
+    }
+
+    private void ShutDown(string reason)
+    {
         var deadline = _services.Time.GetUtcNow() + ShutdownLimit;
-        if (Extensions.Shutdown(reason, deadline.ToUnixTimeMilliseconds()) is not { } exited)
+        if (ExtensionSet.Shutdown(reason, deadline.ToUnixTimeMilliseconds()) is not { } exited)
         {
             Kill();
             return;
@@ -126,46 +177,38 @@ internal sealed partial class ExecutionEnvironment
         }
     }
 
-    /// <summary>The runtime has answered while INVOKE subscribers still work: they have until the invocation's deadline
-    /// (the function's timeout bounds the whole invoke phase, extensions included), then the environment is reset.</summary>
-    private void WatchExtensionsAfterAnswer(long deadlineUnixMs)
+    /// <summary>A deferred report's deadline passed: if that report is still pending (its extensions still working), the
+    /// invocation's REPORT says timeout and the environment is reset (AWS: the function's timeout bounds the invoke phase).</summary>
+    private void OnExtensionsOverdue(Logs.InvocationReport.DeferredReport report)
     {
-        if (Extensions.Idle)
-        {
-            return;
-        }
-        var left = TimeSpan.FromMilliseconds(Math.Max(1, deadlineUnixMs - _services.Time.GetUtcNow().ToUnixTimeMilliseconds()));
         lock (_lock)
         {
-            _extensionsOverdue?.Dispose();
-            _extensionsOverdue = _services.Time.CreateTimer(static s => ((ExecutionEnvironment)s!).OnExtensionsOverdue(), this, left, Timeout.InfiniteTimeSpan);
-        }
-    }
-
-    private void OnExtensionsOverdue()
-    {
-        if (!Extensions.Idle)
-        {
-            lock (_lock)
+            if (!ReferenceEquals(_deferredReport, report))
             {
-                FinishDeferredReportLocked("timeout");
+                return; // the extensions came back in time, or the environment ended
             }
-            Console.Error.WriteLine($"[gateway] an extension of {Function.Name} did not finish its INVOKE within the timeout: environment {Id} is reset");
-            Stop("timeout");
+            FinishDeferredReportLocked("timeout");
+            // Begun under the lock: a subscriber that comes back now cannot make it take another invocation.
+            if (Interlocked.Exchange(ref _shutdownBegun, 1) == 1)
+            {
+                return; // already shutting down
+            }
         }
+        Console.Error.WriteLine($"[gateway] an extension of {Function.Name} did not finish its INVOKE within the timeout: environment {Id} is reset");
+        ShutDown("timeout");
     }
 
     /// <summary>The runtime's first /next waits here until every registered extension waits in /event/next (init's end,
     /// as Lambda defines it); then the EXTENSION lines are written.</summary>
     private async ValueTask WhenExtensionsReadyAsync()
     {
-        await Extensions.WhenInitReady().ConfigureAwait(false);
-        foreach (var (name, state, events) in Extensions.Describe())
+        await ExtensionSet.WhenInitReady().ConfigureAwait(false);
+        foreach (var (name, state, events) in ExtensionSet.Describe())
         {
             _report.Log?.WriteExtension(name, state, events);
         }
     }
 
     /// <summary>Called by the runtime's connection before it handles a /next: completes at once once init is done.</summary>
-    public ValueTask ExtensionsInitAsync() => Extensions.InitDone ? ValueTask.CompletedTask : WhenExtensionsReadyAsync();
+    public ValueTask ExtensionsInitAsync() => ExtensionSet.InitDone ? ValueTask.CompletedTask : WhenExtensionsReadyAsync();
 }

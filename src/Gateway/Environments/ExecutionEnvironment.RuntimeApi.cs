@@ -11,7 +11,8 @@ internal sealed partial class ExecutionEnvironment
     {
         lock (_lock)
         {
-            if (_machine.State != EnvironmentState.Dead)
+            // After the runtime's exit, the extensions still talk to the gateway during their SHUTDOWN (OnExit).
+            if (_machine.State != EnvironmentState.Dead || ExtensionSet.ShuttingDown)
             {
                 _connections.Add(connection);
                 return;
@@ -55,7 +56,7 @@ internal sealed partial class ExecutionEnvironment
                 {
                     _report.Begin(step.Invocation!);
                 }
-                Extensions.BeginInvoke(step.Invocation!);
+                ExtensionSet.BeginInvoke(step.Invocation!);
             }
             if (step.Decision == NextDecision.Parked)
             {

@@ -1,4 +1,5 @@
 using Gateway.Environments.Sandbox;
+using Gateway.Extensions;
 using Gateway.Functions;
 using Gateway.Invocations;
 using Gateway.Logs;
@@ -53,8 +54,8 @@ internal sealed partial class ExecutionEnvironment
         _report = new InvocationReport(services.Time, function.Version, function.MemorySizeMb, owner.Metrics, _process.ReadPeakMemoryMb, coldStart: !provisioned);
         _endings = new InvocationEndings(_report, function, services.Time, initTimeoutSeconds);
         _containment = services.Containment.ForEnvironment(Id, function);
-        _externalExtensions = Gateway.Extensions.ExternalExtensions.Find(function);
-        Extensions = new Gateway.Extensions.ExtensionSet(_externalExtensions,
+        _externalExtensions = ExternalExtensions.Find(function);
+        ExtensionSet = new ExtensionSet(_externalExtensions,
             new(function.Name, function.Version, function.Handler, services.Options.AccountId));
     }
 
@@ -92,7 +93,7 @@ internal sealed partial class ExecutionEnvironment
             lock (_lock)
             {
                 // INVOKE subscribers back in /event/next too, and the last invocation's REPORT written.
-                return _machine.CanTakeInvocation && Extensions.Idle && _deferredReport is null;
+                return _machine.CanTakeInvocation && ExtensionsAllowInvocationLocked();
             }
         }
     }
@@ -112,6 +113,11 @@ internal sealed partial class ExecutionEnvironment
     /// </remarks>
     public async Task StartAsync()
     {
+        if (_externalExtensions.Length > ExtensionSet.MaxExtensions)
+        {
+            FailToStart("Extension.LaunchError", $"Extension limit ({ExtensionSet.MaxExtensions}) reached: {_externalExtensions.Length} files in /opt/extensions", 0);
+            return;
+        }
         OutputChannel? output = null;
         string[]? bootstrapCandidates = null;
         bool spawning = false;
@@ -132,18 +138,14 @@ internal sealed partial class ExecutionEnvironment
                 sandbox.SeenSocketPath(_listener.SocketPath), _listener.TcpEndpoint, _services.Runtimes.InterpreterOf(Function.Runtime));
             // The function's bootstrap (provided.*) or the managed runtime's (nodejs*, python3.*), as the process sees it,
             // behind the extensions launcher when its layers have extensions (which reach the gateway over TCP only).
-            if (_externalExtensions.Length > Gateway.Extensions.ExtensionSet.MaxExtensions)
-            {
-                throw new ExtensionLaunchException($"Extension limit ({Gateway.Extensions.ExtensionSet.MaxExtensions}) reached: {_externalExtensions.Length} files in {layout.OptDirectory}/extensions");
-            }
             bool launchable = _listener.TcpEndpoint is not null && _services.RuntimeApiServer is BuiltinRuntimeApiServer;
             var launcher = _externalExtensions.Length > 0 && launchable
-                ? Gateway.Extensions.ExternalExtensions.Launcher(layout.OptDirectory, _externalExtensions, environment)
+                ? ExternalExtensions.Launcher(layout.OptDirectory, _externalExtensions, environment)
                 : null;
             if (_externalExtensions.Length > 0 && launcher is null)
             {
                 Console.Error.WriteLine($"[gateway] {Function.Name}: the extensions in /opt/extensions are not started (they need AWS_LAMBDA_RUNTIME_API, --runtime-api-over-tcp, and the builtin --runtime-api-server)");
-                Extensions.End();
+                ExtensionSet.End();
             }
             var spec = sandbox.Wrap(
                 new SpawnSpec(Runtimes.RuntimeCatalog.Executable(Function, layout), [], environment, layout.TaskRoot, output.WriterFd),
@@ -156,11 +158,6 @@ internal sealed partial class ExecutionEnvironment
             }
             spawning = true;
             await _process.SpawnAsync(spec).ConfigureAwait(false);
-        }
-        catch (ExtensionLaunchException ex)
-        {
-            FailToStart("Extension.LaunchError", ex.Message, 0);
-            return;
         }
         catch (Exception ex)
         {
@@ -192,9 +189,9 @@ internal sealed partial class ExecutionEnvironment
         deliverTo = null;
         lock (_lock)
         {
-            if (!Extensions.Idle || _deferredReport is not null)
+            if (!ExtensionsAllowInvocationLocked())
             {
-                return false; // an INVOKE subscriber still works on the last invocation
+                return false; // an INVOKE subscriber still works on the last invocation, or the environment is ending
             }
             var result = _machine.TryAssign(invocation, runtimeWaiting: _parked is not null);
             if (result == AssignResult.DeliverNow)
@@ -202,7 +199,7 @@ internal sealed partial class ExecutionEnvironment
                 deliverTo = _parked;
                 _parked = null;
                 _report.Begin(invocation);
-                Extensions.BeginInvoke(invocation);
+                ExtensionSet.BeginInvoke(invocation);
             }
             return result != AssignResult.Refused;
         }
@@ -248,28 +245,53 @@ internal sealed partial class ExecutionEnvironment
     private void OnExit(ChildExit exit)
     {
         ExitStep step;
-        IRuntimeApiConnection[] connections;
+        (string Type, string Reason)? extensionFailure;
         lock (_lock)
         {
             step = _machine.OnExit();
             _parked = null;
-            connections = [.. _connections];
-        }
-        exit = _services.Sandbox.SeenExit(exit);
-        Extensions.End();
-        if (_externalExtensions.Length > 0)
-        {
-            Kill(); // the extensions the runtime leaves behind (they share its process group)
-        }
-        (string, string)? extensionFailure;
-        lock (_lock)
-        {
             extensionFailure = _extensionFailure;
             _extensionsOverdue?.Dispose();
+            _extensionsOverdue = null;
             // Answered, but an extension was still working when the environment ended.
-            FinishDeferredReportLocked("error", extensionFailure?.Item1 ?? "Runtime.ExitError");
+            FinishDeferredReportLocked("error", extensionFailure?.Type ?? "Runtime.ExitError");
         }
+        exit = _services.Sandbox.SeenExit(exit);
         _endings.Exited(step, exit, InitDurationForReport(), InitDuration(), _containment.RanOutOfMemory(), CurrentInitPhase(), extensionFailure);
+        // The runtime died on its own (a crash, an OOM kill): a reset, which SHUTDOWN subscribers hear about ("failure")
+        // before the kill, as on AWS; after a Stop this is the shutdown already done.
+        var deadline = _services.Time.GetUtcNow() + ShutdownLimit;
+        if (ExtensionSet.Shutdown("failure", deadline.ToUnixTimeMilliseconds()) is { } shutdown && !shutdown.IsCompleted)
+        {
+            _ = EndAfterAsync(shutdown);
+            return;
+        }
+        End();
+    }
+
+    private async Task EndAfterAsync(Task shutdown)
+    {
+        try
+        {
+            await Task.WhenAny(shutdown, Task.Delay(ShutdownLimit, _services.Time)).ConfigureAwait(false);
+        }
+        finally
+        {
+            End();
+        }
+    }
+
+    /// <summary>After the exit (and the extensions' shutdown): what is left of the process group goes, the connections
+    /// close, and the environment cleans up.</summary>
+    private void End()
+    {
+        IRuntimeApiConnection[] connections;
+        lock (_lock)
+        {
+            connections = [.. _connections];
+        }
+        ExtensionSet.End();
+        _process.Exited(killGroup: _externalExtensions.Length > 0); // the extensions the runtime leaves behind share its group
         foreach (var connection in connections)
         {
             connection.Close();
@@ -284,7 +306,7 @@ internal sealed partial class ExecutionEnvironment
         {
             pending = _machine.OnFailedToStart();
         }
-        Extensions.End();
+        ExtensionSet.End();
         if (pending is not null)
         {
             if (_report.Log is not null)
@@ -342,7 +364,3 @@ internal sealed partial class ExecutionEnvironment
         }
     }
 }
-
-/// <summary>The function's extensions cannot be launched (more than AWS allows): the environment fails to start with
-/// Extension.LaunchError.</summary>
-internal sealed class ExtensionLaunchException(string message) : Exception(message);

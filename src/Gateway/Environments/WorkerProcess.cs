@@ -86,16 +86,42 @@ internal sealed class WorkerProcess
     public void Kill()
     {
         SpawnedProcess? process;
+        bool exited;
         lock (_lock)
         {
             _killRequested = true;
             process = _process;
+            exited = _exited;
         }
-        if (process is not null)
+        if (process is null)
+        {
+            return;
+        }
+        if (exited)
+        {
+            LibC.kill(-process.Pid, LibC.SIGKILL); // what is left of the group; never the pid alone, which may be reused
+        }
+        else
         {
             KillGroup(process.Pid);
         }
     }
+
+    /// <summary>The process has exited and been reaped: from now on its pid may belong to another process, so a kill
+    /// reaches only its process group (<paramref name="killGroup"/>: now, for what it left running).</summary>
+    public void Exited(bool killGroup)
+    {
+        lock (_lock)
+        {
+            _exited = true;
+        }
+        if (killGroup)
+        {
+            Kill();
+        }
+    }
+
+    private bool _exited;
 
     /// <summary>
     /// Peak resident set size (VmHWM) of the bootstrap, in MB rounded up; 0 when it cannot be read (not started, gone).

@@ -48,30 +48,27 @@ internal sealed class ExtensionSet
     /// <summary>What /register answers with.</summary>
     internal readonly record struct FunctionIdentity(string Name, string Version, string Handler, string AccountId);
 
-    /// <summary>External extensions are launched with this environment (files in <c>/opt/extensions</c>).</summary>
-    public bool HasExternal => _externalNames.Length > 0;
-
     /// <summary>The runtime's first /next found every registered extension ready (or none registered): init is done.
     /// Read without the lock on every /next.</summary>
     public bool InitDone => _initDone;
+
+    /// <summary>SHUTDOWN subscribers have their event and the environment has not ended yet.</summary>
+    public bool ShuttingDown
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _shutdownDone is not null && !_ended;
+            }
+        }
+    }
 
     /// <summary>No INVOKE subscriber is still working on the last invocation.</summary>
     public bool Idle => Volatile.Read(ref _invokeOutstanding) == 0;
 
     /// <summary>Completes when every external extension has registered (the runtime may then start), or the environment ended.</summary>
     public Task ExternalsRegistered => _externalsRegistered.Task;
-
-    /// <summary>The first fatal error's type an extension reported (/init/error, /exit/error), if any.</summary>
-    public string? ReportedFatalType
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _fatalType;
-            }
-        }
-    }
 
     /// <summary>POST /register.</summary>
     public byte[] Register(string? name, string? acceptFeature, ReadOnlySpan<byte> body)
@@ -218,9 +215,8 @@ internal sealed class ExtensionSet
             }
             if (extension.State != target)
             {
+                // A parked /event/next stays parked, as in RAPID: the failure takes effect when the extension exits.
                 extension.State = target;
-                extension.Waiting?.TrySetResult(ExtensionReplies.Forbidden("Extension.InvalidExtensionState", "Extension reported an error"));
-                extension.Waiting = null;
                 _fatalType ??= exit ? "Extension.ExitError" : "Extension.InitError";
             }
             return ExtensionReplies.Accepted;
@@ -298,6 +294,16 @@ internal sealed class ExtensionSet
                 return null;
             }
             return _fatalType ?? "Extension.Crash";
+        }
+    }
+
+    /// <summary>The launcher could not execute an extension's file (not executable): Extension.LaunchError, as RAPID
+    /// reports an exec failure; null during a shutdown.</summary>
+    public string? FailedToLaunch(string name)
+    {
+        lock (_lock)
+        {
+            return _shutdownDone is not null ? null : _fatalType ?? "Extension.LaunchError";
         }
     }
 

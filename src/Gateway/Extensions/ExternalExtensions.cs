@@ -13,7 +13,8 @@ namespace Gateway.Extensions;
 /// (its <c>/tmp</c>, <c>/opt</c>, user, cgroup and process group), which only a process started inside the same
 /// namespace gets. Why bash: it reaches the Runtime API itself (<c>/dev/tcp</c>, a loopback connection to
 /// <c>AWS_LAMBDA_RUNTIME_API</c>) to wait for the registrations and to report each extension's exit, with no helper
-/// binary to build or bind. The two routes it calls (<c>/_gateway/extensions/…</c>) answer only on this environment's
+/// binary to build or bind. If it cannot reach the gateway it does not start the runtime, and an exit it cannot
+/// report kills the environment's process group: an extension is never silently gone. The two routes it calls (<c>/_gateway/extensions/…</c>) answer only on this environment's
 /// own listener, so a function calling them can only confuse itself.
 /// <para>
 /// Each extension gets what RAPID gives it (rapidcore/env AgentExecEnv): the function's environment without the
@@ -26,12 +27,14 @@ internal static class ExternalExtensions
     /// <summary>The launcher: $1 the extensions folder as seen, $2 the variables to hide, $3 the count, then the names,
     /// then the runtime's command.</summary>
     private const string Script = """
-        api=$AWS_LAMBDA_RUNTIME_API
+        api=${AWS_LAMBDA_RUNTIME_API:-}
         tell() {
-          exec 9<>"/dev/tcp/${api%:*}/${api##*:}" || return
+          exec 9<>"/dev/tcp/${api%:*}/${api##*:}" || return 1
           printf '%s /_gateway/extensions/%s HTTP/1.1\r\nHost: %s\r\nLambda-Extension-Name: %s\r\nContent-Length: %s\r\nConnection: close\r\n\r\n%s' "$1" "$2" "$api" "$3" "${#4}" "$4" >&9
-          IFS= read -r _ <&9
+          local status=""
+          IFS= read -r status <&9
           exec 9<&-
+          case "$status" in "HTTP/1.1 200"*) return 0 ;; *) return 1 ;; esac
         }
         dir=$1 hidden=$2 count=$3
         shift 3
@@ -39,9 +42,19 @@ internal static class ExternalExtensions
           name=$1
           shift
           count=$((count - 1))
-          ( ( unset $hidden; exec "$dir/$name" ); tell POST exited "$name" "$?" ) &
+          if [ ! -x "$dir/$name" ]; then
+            echo "gateway-extensions: $dir/$name: permission denied (not executable)" >&2
+            tell POST exited "$name" 255 || kill -KILL 0
+            continue
+          fi
+          # Started twice removed, so the runtime (exec'd below) is not the parent of these watchers.
+          # The watcher's own stderr is closed (bash would report a killed child there, into the function's log).
+          ( ( exec 3>&2 2>/dev/null; ( unset $hidden; exec "$dir/$name" 2>&3 3>&- ); tell POST exited "$name" "$?" || kill -KILL 0 ) & )
         done
-        tell GET launched "" ""
+        if ! tell GET launched "" ""; then
+          echo "gateway-extensions: the Runtime API at '$api' did not answer; the runtime is not started" >&2
+          exit 1
+        fi
         exec "$@"
         """;
 

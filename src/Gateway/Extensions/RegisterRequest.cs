@@ -23,7 +23,11 @@ internal readonly record struct RegisterRequest(IReadOnlyList<string> Events, st
         try
         {
             var reader = new Utf8JsonReader(body);
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            if (reader.Read() && reader.TokenType == JsonTokenType.Null)
+            {
+                return new RegisterRequest(events, null); // Go: null leaves the struct as it was (no events)
+            }
+            if (reader.TokenType != JsonTokenType.StartObject)
             {
                 return Invalid("json: cannot unmarshal " + GoKind(reader.TokenType) + " into Go value of type handler.registerRequest");
             }
@@ -55,6 +59,10 @@ internal readonly record struct RegisterRequest(IReadOnlyList<string> Events, st
                         return Invalid("configurationKeys are deprecated; use environment variables instead");
                     }
                 }
+                else if (isKeys && reader.TokenType != JsonTokenType.Null)
+                {
+                    return Invalid("json: cannot unmarshal " + GoKind(reader.TokenType) + " into Go struct field registerRequest.configurationKeys of type []string");
+                }
                 else
                 {
                     reader.Skip();
@@ -77,6 +85,7 @@ internal readonly record struct RegisterRequest(IReadOnlyList<string> Events, st
     private static string GoKind(JsonTokenType token) => token switch
     {
         JsonTokenType.StartArray => "array",
+        JsonTokenType.StartObject => "object",
         JsonTokenType.String => "string",
         JsonTokenType.Number => "number",
         JsonTokenType.True or JsonTokenType.False => "bool",

@@ -39,7 +39,7 @@ internal sealed partial class RuntimeApiConnection
             body = _scratch.ToArray();
             _scratch.Reset();
         }
-        var extensions = _environment.Extensions;
+        var extensions = _environment.ExtensionSet;
         byte[] reply = head.Route switch
         {
             RuntimeRoute.ExtensionRegister => extensions.Register(head.ExtensionName, head.ExtensionAcceptFeature, body),

@@ -88,7 +88,7 @@ internal sealed partial class RuntimeApiConnection : IValueTaskSource<bool>, IRu
                 bool keepOpen;
                 if (head.Route == RuntimeRoute.Next && head.Method == RuntimeMethod.Get)
                 {
-                    if (!_environment.Extensions.InitDone)
+                    if (!_environment.ExtensionSet.InitDone)
                     {
                         await _environment.ExtensionsInitAsync().ConfigureAwait(false); // init ends with the extensions ready
                     }
