@@ -129,5 +129,15 @@ public sealed class InfrastructureAsCodeTests : IAsyncLifetime
             $$"""{"UpdateRuntimeOn":"Manual","RuntimeVersionArn":"{{RuntimeArn}}","FunctionArn":"{{Arn}}"}""");
         await AssertAnswerAsync(HttpMethod.Get, $"/2021-07-20/functions/echo/runtime-management-config?Qualifier={version}", null, HttpStatusCode.OK, null,
             $$"""{"UpdateRuntimeOn":"FunctionUpdate","FunctionArn":"{{Arn}}:{{version}}"}""");
+
+        // Manual mode shows the pinned runtime version in the configuration of a function with a runtime, as AWS's does.
+        await _gateway.CreateFunctionAsync("pinned", FunctionZip.BashAnswering("{}"));
+        await _gateway.WaitUntilReadyAsync("pinned");
+        string derived = (await _gateway.GetFunctionConfigurationAsync("pinned"))["RuntimeVersionConfig"]!["RuntimeVersionArn"]!.GetValue<string>();
+        Assert.NotEqual(RuntimeArn, derived);
+        await CliAsync(aws, "put-runtime-management-config", "--function-name", "pinned", "--update-runtime-on", "Manual", "--runtime-version-arn", RuntimeArn);
+        Assert.Equal(RuntimeArn, (await _gateway.GetFunctionConfigurationAsync("pinned"))["RuntimeVersionConfig"]!["RuntimeVersionArn"]!.GetValue<string>());
+        await CliAsync(aws, "put-runtime-management-config", "--function-name", "pinned", "--update-runtime-on", "Auto");
+        Assert.Equal(derived, (await _gateway.GetFunctionConfigurationAsync("pinned"))["RuntimeVersionConfig"]!["RuntimeVersionArn"]!.GetValue<string>());
     }
 }

@@ -14,7 +14,7 @@ internal static class RecursionRules
 {
     public const string Allow = "Allow";
 
-    public const string Terminate = "Terminate";
+    public const string Terminate = FunctionRecord.DefaultRecursiveLoop;
 
     /// <summary>The model's UnqualifiedFunctionName pattern, as a ValidationException quotes it.</summary>
     public const string UnqualifiedNamePattern = @"(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_]+)";

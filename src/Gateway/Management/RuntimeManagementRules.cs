@@ -15,7 +15,7 @@ namespace Gateway.Management;
 /// </summary>
 internal static partial class RuntimeManagementRules
 {
-    public const string Auto = "Auto";
+    public const string Auto = VersionRecord.DefaultUpdateRuntimeOn;
 
     public const string FunctionUpdate = "FunctionUpdate";
 

@@ -42,7 +42,10 @@ internal sealed record FunctionRecord
 
     /// <summary>PutFunctionRecursionConfig's <c>Allow</c> or <c>Terminate</c> (AWS's default). Stored and answered only:
     /// the gateway detects no recursive loops, so neither value changes how the function runs.</summary>
-    public string RecursiveLoop { get; init; } = Gateway.Management.RecursionRules.Terminate;
+    public string RecursiveLoop { get; init; } = DefaultRecursiveLoop;
+
+    /// <summary>AWS's RecursiveLoop for a function that never set one.</summary>
+    public const string DefaultRecursiveLoop = "Terminate";
 
     public FunctionOrigin Origin { get; init; }
 
@@ -121,7 +124,10 @@ internal sealed record VersionRecord
 
     /// <summary>PutRuntimeManagementConfig's mode for this version: <c>Auto</c> (AWS's default), <c>FunctionUpdate</c> or
     /// <c>Manual</c>. Stored and answered only: the gateway has one build per runtime, so there is no version to pin.</summary>
-    public string UpdateRuntimeOn { get; init; } = Gateway.Management.RuntimeManagementRules.Auto;
+    public string UpdateRuntimeOn { get; init; } = DefaultUpdateRuntimeOn;
+
+    /// <summary>AWS's UpdateRuntimeOn for a version that never set one.</summary>
+    public const string DefaultUpdateRuntimeOn = "Auto";
 
     /// <summary>The runtime version a <c>Manual</c> mode names (null in the other modes).</summary>
     public string? RuntimeVersionArn { get; init; }

@@ -45,7 +45,7 @@ internal sealed class PersistedFunction
         ReservedConcurrentExecutions = record.ReservedConcurrentExecutions,
         ProvisionedConcurrency = record.ProvisionedConcurrency.ToDictionary(p => p.Key, p => new PersistedProvisioned { Requested = p.Value.Requested, LastModified = p.Value.LastModified }),
         Tags = new Dictionary<string, string>(record.Tags),
-        RecursiveLoop = record.RecursiveLoop == Gateway.Management.RecursionRules.Terminate ? null : record.RecursiveLoop,
+        RecursiveLoop = record.RecursiveLoop == FunctionRecord.DefaultRecursiveLoop ? null : record.RecursiveLoop,
     };
 
     public FunctionRecord ToRecord() => new()
@@ -59,7 +59,7 @@ internal sealed class PersistedFunction
         ReservedConcurrentExecutions = ReservedConcurrentExecutions,
         ProvisionedConcurrency = ProvisionedConcurrency.ToImmutableDictionary(p => p.Key, p => new ProvisionedConcurrencyRecord { Requested = p.Value.Requested, LastModified = p.Value.LastModified }, StringComparer.Ordinal),
         Tags = Tags.ToImmutableDictionary(StringComparer.Ordinal),
-        RecursiveLoop = RecursiveLoop ?? Gateway.Management.RecursionRules.Terminate,
+        RecursiveLoop = RecursiveLoop ?? FunctionRecord.DefaultRecursiveLoop,
         Origin = FunctionOrigin.Api,
     };
 }
@@ -166,7 +166,7 @@ internal sealed class PersistedVersion
         LayersDirectory = v.Definition.LayersDirectory,
         TracingMode = v.TracingMode,
         Logging = v.Definition.Logging == FunctionLogging.Default ? null : PersistedLogging.From(v.Definition.Logging),
-        UpdateRuntimeOn = v.UpdateRuntimeOn == Gateway.Management.RuntimeManagementRules.Auto ? null : v.UpdateRuntimeOn,
+        UpdateRuntimeOn = v.UpdateRuntimeOn == VersionRecord.DefaultUpdateRuntimeOn ? null : v.UpdateRuntimeOn,
         RuntimeVersionArn = v.RuntimeVersionArn,
         // A restart finishes whatever was in progress: the code is on disk, so the version is usable.
         State = v.State == "Pending" ? "Active" : v.State,
@@ -212,7 +212,7 @@ internal sealed class PersistedVersion
         Architectures = [.. Architectures],
         EphemeralStorageMb = EphemeralStorageMb,
         TracingMode = TracingMode,
-        UpdateRuntimeOn = UpdateRuntimeOn ?? Gateway.Management.RuntimeManagementRules.Auto,
+        UpdateRuntimeOn = UpdateRuntimeOn ?? VersionRecord.DefaultUpdateRuntimeOn,
         RuntimeVersionArn = RuntimeVersionArn,
         State = State,
         StateReason = StateReason,
