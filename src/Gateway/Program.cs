@@ -400,7 +400,10 @@ app.MapGet("/metrics", async () => Results.Text(Gateway.Metrics.PrometheusExport
 // Lambda's management API: each resource in its own file under Management/ (docs/architecture.md).
 var management = new ManagementContext { Registry = registry, Resolver = resolver, CodeStore = codeStore, Layers = functionLayers, Options = options, Time = time, Runtimes = environmentServices.Runtimes };
 ManagementEndpoints.MapFunctions(app, management);
-UnsetConfigEndpoints.Map(app, management);
+CodeSigningEndpoints.Map(app, management);
+RecursionEndpoints.Map(app, management);
+RuntimeManagementEndpoints.Map(app, management);
+EventSourceMappingEndpoints.Map(app);
 AccountSettingsEndpoint.Map(app, registry, functionLayers.Registry, options);
 AliasEndpoints.Map(app, registry, resolver);
 ConcurrencyEndpoints.Map(app, registry, resolver, options);

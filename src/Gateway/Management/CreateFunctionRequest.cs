@@ -22,6 +22,9 @@ internal sealed class CreateFunctionRequest
     public List<string>? Architectures { get; set; }
     public EphemeralStorage? EphemeralStorage { get; set; }
     public LoggingConfig? LoggingConfig { get; set; }
+
+    /// <summary>Read only to be refused: no code-signing config can exist here (<see cref="CodeSigningRules"/>).</summary>
+    public string? CodeSigningConfigArn { get; set; }
 }
 
 /// <summary>botocore's FunctionCode. Only ZipFile is served here; the others are refused with a clear message.</summary>

@@ -163,10 +163,14 @@ internal static class FunctionConfigurationJson
         };
         if (!listItem)
         {
-            // A zip function with a runtime; not in list items, nor for an image (LS-REC).
+            // A zip function with a runtime; not in list items, nor for an image (LS-REC). A version in Manual runtime
+            // management shows the runtime version it pinned, as AWS's does (PutRuntimeManagementConfig).
             if (version.Runtime.Length > 0 && version.PackageType != "Image")
             {
-                configuration.RuntimeVersionConfig = new RuntimeVersionConfig { RuntimeVersionArn = RuntimeVersions.Arn(RuntimeVersions.RegionOf(functionArn), version.Runtime) };
+                configuration.RuntimeVersionConfig = new RuntimeVersionConfig
+                {
+                    RuntimeVersionArn = version.RuntimeVersionArn ?? RuntimeVersions.Arn(RuntimeVersions.RegionOf(functionArn), version.Runtime),
+                };
             }
             configuration.State = version.State;
             configuration.StateReason = version.StateReason;

@@ -201,9 +201,19 @@ internal sealed class FunctionEndpoints(ManagementContext context)
         FunctionRules.CheckTracing(request.TracingConfig, errors);
         FunctionRules.CheckLogging(request.LoggingConfig, errors);
         var architectureError = FunctionRules.ValidateArchitectures(request.Architectures, errors);
+        if (request.CodeSigningConfigArn is { } signing && CodeSigningRules.ArnConstraint(signing, "codeSigningConfigArn") is { } signingError)
+        {
+            errors.Add(signingError);
+        }
         if (errors.ToError() is { } validation)
         {
             return validation;
+        }
+        // A CodeSigningConfigArn names a config that cannot exist here: accepting it silently would deploy unsigned
+        // code as if it had been checked.
+        if (request.CodeSigningConfigArn is { } csc)
+        {
+            return CodeSigningRules.NotFoundForFunction(csc);
         }
         return FunctionRules.ValidateCodeSource(hasZip ? "" : null, request.Code?.S3Bucket, request.Code?.S3Key, request.Code?.ImageUri, request.PackageType)
             ?? (request.Runtime is null || string.IsNullOrEmpty(request.Handler) ? LambdaError.InvalidParameterValue(RuntimeAndHandlerRequired) : null)

@@ -92,6 +92,28 @@ internal static class ManagementHttp
         return context.Response.WriteAsJsonAsync(value, type, "application/json");
     }
 
+    /// <summary>A 200 whose members <paramref name="members"/> writes, in that order: for the fixed answers of
+    /// resources that cannot exist here (<c>{}</c>, an empty list), which need no document type.</summary>
+    public static async Task WriteMembersAsync(HttpContext context, Action<System.Text.Json.Utf8JsonWriter> members)
+    {
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = "application/json";
+        using (var json = new System.Text.Json.Utf8JsonWriter(context.Response.BodyWriter))
+        {
+            json.WriteStartObject();
+            members(json);
+            json.WriteEndObject();
+        }
+        await context.Response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>A 200 holding one empty list named <paramref name="member"/> (a List operation with nothing to list).</summary>
+    public static Task WriteEmptyListAsync(HttpContext context, string member) => WriteMembersAsync(context, json =>
+    {
+        json.WriteStartArray(member);
+        json.WriteEndArray();
+    });
+
     public static Task WriteErrorAsync(HttpContext context, LambdaError? error) =>
         error is null ? Task.CompletedTask : LambdaErrors.WriteAsync(context, error);
 

@@ -34,6 +34,11 @@ namespace Gateway.Management;
 [JsonSerializable(typeof(AddLayerVersionPermissionRequest))]
 [JsonSerializable(typeof(AddLayerVersionPermissionResponse))]
 [JsonSerializable(typeof(GetLayerVersionPolicyResponse))]
+[JsonSerializable(typeof(CodeSigningConfigDocument))]
+[JsonSerializable(typeof(RecursionConfigDocument))]
+[JsonSerializable(typeof(RuntimeManagementConfigRequest))]
+[JsonSerializable(typeof(PutRuntimeManagementConfigResponse))]
+[JsonSerializable(typeof(GetRuntimeManagementConfigResponse))]
 internal sealed partial class ManagementJsonContext : JsonSerializerContext
 {
     /// <summary>The context to use: the attribute's options plus an encoder that writes <c>+</c> as it is, so

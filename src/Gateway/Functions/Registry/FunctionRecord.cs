@@ -40,6 +40,13 @@ internal sealed record FunctionRecord
 
     public ImmutableDictionary<string, string> Tags { get; init; } = ImmutableDictionary.Create<string, string>(StringComparer.Ordinal);
 
+    /// <summary>PutFunctionRecursionConfig's <c>Allow</c> or <c>Terminate</c> (AWS's default). Stored and answered only:
+    /// the gateway detects no recursive loops, so neither value changes how the function runs.</summary>
+    public string RecursiveLoop { get; init; } = DefaultRecursiveLoop;
+
+    /// <summary>AWS's RecursiveLoop for a function that never set one.</summary>
+    public const string DefaultRecursiveLoop = "Terminate";
+
     public FunctionOrigin Origin { get; init; }
 
     /// <summary>The version a qualifier names: <c>$LATEST</c> (or null) or a published number; null when there is none.</summary>
@@ -114,6 +121,16 @@ internal sealed record VersionRecord
     public ImmutableArray<Gateway.Functions.Layers.FunctionLayer> Layers => Definition.Layers;
 
     public string TracingMode { get; init; } = "PassThrough";
+
+    /// <summary>PutRuntimeManagementConfig's mode for this version: <c>Auto</c> (AWS's default), <c>FunctionUpdate</c> or
+    /// <c>Manual</c>. Stored and answered only: the gateway has one build per runtime, so there is no version to pin.</summary>
+    public string UpdateRuntimeOn { get; init; } = DefaultUpdateRuntimeOn;
+
+    /// <summary>AWS's UpdateRuntimeOn for a version that never set one.</summary>
+    public const string DefaultUpdateRuntimeOn = "Auto";
+
+    /// <summary>The runtime version a <c>Manual</c> mode names (null in the other modes).</summary>
+    public string? RuntimeVersionArn { get; init; }
 
     /// <summary>Pending → Active (or Failed): what <c>aws lambda wait function-active-v2</c> polls.</summary>
     public string State { get; init; } = "Active";

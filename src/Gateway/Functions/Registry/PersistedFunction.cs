@@ -30,6 +30,10 @@ internal sealed class PersistedFunction
 
     public Dictionary<string, string> Tags { get; set; } = [];
 
+    /// <summary>PutFunctionRecursionConfig's value; absent (null) is AWS's default, Terminate (and documents written
+    /// before it was kept read so).</summary>
+    public string? RecursiveLoop { get; set; }
+
     public static PersistedFunction From(FunctionRecord record) => new()
     {
         Name = record.Name,
@@ -41,6 +45,7 @@ internal sealed class PersistedFunction
         ReservedConcurrentExecutions = record.ReservedConcurrentExecutions,
         ProvisionedConcurrency = record.ProvisionedConcurrency.ToDictionary(p => p.Key, p => new PersistedProvisioned { Requested = p.Value.Requested, LastModified = p.Value.LastModified }),
         Tags = new Dictionary<string, string>(record.Tags),
+        RecursiveLoop = record.RecursiveLoop == FunctionRecord.DefaultRecursiveLoop ? null : record.RecursiveLoop,
     };
 
     public FunctionRecord ToRecord() => new()
@@ -54,6 +59,7 @@ internal sealed class PersistedFunction
         ReservedConcurrentExecutions = ReservedConcurrentExecutions,
         ProvisionedConcurrency = ProvisionedConcurrency.ToImmutableDictionary(p => p.Key, p => new ProvisionedConcurrencyRecord { Requested = p.Value.Requested, LastModified = p.Value.LastModified }, StringComparer.Ordinal),
         Tags = Tags.ToImmutableDictionary(StringComparer.Ordinal),
+        RecursiveLoop = RecursiveLoop ?? FunctionRecord.DefaultRecursiveLoop,
         Origin = FunctionOrigin.Api,
     };
 }
@@ -114,6 +120,13 @@ internal sealed class PersistedVersion
     /// <summary>LoggingConfig (absent in documents written before it was kept: AWS's defaults).</summary>
     public PersistedLogging? Logging { get; set; }
 
+    /// <summary>PutRuntimeManagementConfig's mode; absent (null) is AWS's default, Auto (and documents written before it
+    /// was kept read so).</summary>
+    public string? UpdateRuntimeOn { get; set; }
+
+    /// <summary>The runtime version a Manual mode names.</summary>
+    public string? RuntimeVersionArn { get; set; }
+
     public string State { get; set; } = "Active";
 
     public string? StateReason { get; set; }
@@ -153,6 +166,8 @@ internal sealed class PersistedVersion
         LayersDirectory = v.Definition.LayersDirectory,
         TracingMode = v.TracingMode,
         Logging = v.Definition.Logging == FunctionLogging.Default ? null : PersistedLogging.From(v.Definition.Logging),
+        UpdateRuntimeOn = v.UpdateRuntimeOn == VersionRecord.DefaultUpdateRuntimeOn ? null : v.UpdateRuntimeOn,
+        RuntimeVersionArn = v.RuntimeVersionArn,
         // A restart finishes whatever was in progress: the code is on disk, so the version is usable.
         State = v.State == "Pending" ? "Active" : v.State,
         StateReason = v.State == "Pending" ? null : v.StateReason,
@@ -197,6 +212,8 @@ internal sealed class PersistedVersion
         Architectures = [.. Architectures],
         EphemeralStorageMb = EphemeralStorageMb,
         TracingMode = TracingMode,
+        UpdateRuntimeOn = UpdateRuntimeOn ?? VersionRecord.DefaultUpdateRuntimeOn,
+        RuntimeVersionArn = RuntimeVersionArn,
         State = State,
         StateReason = StateReason,
         StateReasonCode = StateReasonCode,
