@@ -96,7 +96,9 @@ internal sealed partial class ExecutionEnvironment
     /// runtime has not answered yet) or waiting for init fails with the extension's error, as on AWS.</summary>
     public byte[] OnExtensionExited(string? name, byte[] statusBody)
     {
-        if (name is null || !int.TryParse(statusBody, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int status))
+        int status = LaunchFailed;
+        if (name is null || (!statusBody.AsSpan().SequenceEqual("launch"u8)
+            && !int.TryParse(statusBody, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out status)))
         {
             return RuntimeApi.RuntimeReplies.BadRequest;
         }
@@ -110,6 +112,9 @@ internal sealed partial class ExecutionEnvironment
             if (errorType is not null && _extensionFailure is null)
             {
                 _extensionFailure = (errorType, reason);
+                _extensionsOverdue?.Dispose();
+                _extensionsOverdue = null;
+                FinishDeferredReportLocked("error", errorType); // answered, but the extension died before it was done
                 // The invocation the runtime has not answered (or the one waiting for init) fails now, as AWS answers it
                 // when the extension dies, not when the environment is finally gone.
                 step = _machine.OnExit();
@@ -121,13 +126,14 @@ internal sealed partial class ExecutionEnvironment
             return ExtensionReplies.LauncherOk;
         }
         Console.Error.WriteLine($"[gateway] extension {name} of {Function.Name}: {reason}; environment {Id} ends ({errorType})");
-        _endings.Exited(step, default, InitDurationForReport(), InitDuration(), initPhase: CurrentInitPhase(), extensionFailure: (errorType, reason));
+        // An OOM kill of the extension (status 137) is the function's memory, as it is when the runtime is killed.
+        _endings.Exited(step, default, InitDurationForReport(), InitDuration(), _containment.RanOutOfMemory(), CurrentInitPhase(), (errorType, reason));
         Stop("failure"); // the other extensions hear of the reset (SHUTDOWN) before the kill
         return ExtensionReplies.LauncherOk;
     }
 
-    /// <summary>The launcher's status for an extension file it could not execute (not executable).</summary>
-    private const int LaunchFailed = 255;
+    /// <summary>An extension file the launcher could not execute (it reports "launch", never an exit status).</summary>
+    private const int LaunchFailed = -1;
 
     /// <summary>RAPID's words for how an extension ended (rapid/handlers.go watchEvents): "exit code 0" for a clean exit,
     /// else Go's exec error text. bash reports a signal as 128 + n, so an extension that itself exits 129–159 reads as

@@ -113,11 +113,6 @@ internal sealed partial class ExecutionEnvironment
     /// </remarks>
     public async Task StartAsync()
     {
-        if (_externalExtensions.Length > ExtensionSet.MaxExtensions)
-        {
-            FailToStart("Extension.LaunchError", $"Extension limit ({ExtensionSet.MaxExtensions}) reached: {_externalExtensions.Length} files in /opt/extensions", 0);
-            return;
-        }
         OutputChannel? output = null;
         string[]? bootstrapCandidates = null;
         bool spawning = false;
@@ -130,6 +125,12 @@ internal sealed partial class ExecutionEnvironment
             output = OutputChannel.Create();
             _report.Log = _services.Logs.Open(Function, LogStreamName, $"{_createdUtc:yyyy-MM-dd}-{Id}.log", Provisioned, output.Reader);
             _listener.Start();
+            if (_externalExtensions.Length > ExtensionSet.MaxExtensions)
+            {
+                // Logged like a bootstrap that cannot start: INIT_REPORT, START, the error, END and REPORT.
+                FailToStart("Extension.LaunchError", $"Extension limit ({ExtensionSet.MaxExtensions}) reached: {_externalExtensions.Length} files in /opt/extensions", 0);
+                return;
+            }
 
             // Where the process sees its code, layers, runtime and /tmp: Lambda's paths in a mount namespace, else the host's.
             var layout = sandbox.Layout(Function, tmpDirectory);
@@ -244,6 +245,7 @@ internal sealed partial class ExecutionEnvironment
 
     private void OnExit(ChildExit exit)
     {
+        bool killedByGateway = _process.MarkExited(); // first: from now on a kill reaches the process group only
         ExitStep step;
         (string Type, string Reason)? extensionFailure;
         lock (_lock)
@@ -259,9 +261,10 @@ internal sealed partial class ExecutionEnvironment
         exit = _services.Sandbox.SeenExit(exit);
         _endings.Exited(step, exit, InitDurationForReport(), InitDuration(), _containment.RanOutOfMemory(), CurrentInitPhase(), extensionFailure);
         // The runtime died on its own (a crash, an OOM kill): a reset, which SHUTDOWN subscribers hear about ("failure")
-        // before the kill, as on AWS; after a Stop this is the shutdown already done.
+        // before the kill, as on AWS. When the gateway killed it (a Stop after its shutdown, a timeout), the extensions
+        // died with it: nothing to wait for.
         var deadline = _services.Time.GetUtcNow() + ShutdownLimit;
-        if (ExtensionSet.Shutdown("failure", deadline.ToUnixTimeMilliseconds()) is { } shutdown && !shutdown.IsCompleted)
+        if (!killedByGateway && ExtensionSet.Shutdown("failure", deadline.ToUnixTimeMilliseconds()) is { } shutdown && !shutdown.IsCompleted)
         {
             _ = EndAfterAsync(shutdown);
             return;
@@ -285,13 +288,16 @@ internal sealed partial class ExecutionEnvironment
     /// close, and the environment cleans up.</summary>
     private void End()
     {
+        ExtensionSet.End(); // first: no connection is accepted after the copy below
         IRuntimeApiConnection[] connections;
         lock (_lock)
         {
             connections = [.. _connections];
         }
-        ExtensionSet.End();
-        _process.Exited(killGroup: _externalExtensions.Length > 0); // the extensions the runtime leaves behind share its group
+        if (_externalExtensions.Length > 0)
+        {
+            Kill(); // the extensions the runtime leaves behind share its group (the group only: the pid was reaped)
+        }
         foreach (var connection in connections)
         {
             connection.Close();

@@ -108,16 +108,13 @@ internal sealed class WorkerProcess
     }
 
     /// <summary>The process has exited and been reaped: from now on its pid may belong to another process, so a kill
-    /// reaches only its process group (<paramref name="killGroup"/>: now, for what it left running).</summary>
-    public void Exited(bool killGroup)
+    /// reaches only its process group. Returns whether the gateway had asked for the kill (a Stop, a timeout).</summary>
+    public bool MarkExited()
     {
         lock (_lock)
         {
             _exited = true;
-        }
-        if (killGroup)
-        {
-            Kill();
+            return _killRequested;
         }
     }
 

@@ -44,7 +44,7 @@ internal static class ExternalExtensions
           count=$((count - 1))
           if [ ! -x "$dir/$name" ]; then
             echo "gateway-extensions: $dir/$name: permission denied (not executable)" >&2
-            tell POST exited "$name" 255 || kill -KILL 0
+            tell POST exited "$name" launch || kill -KILL 0
             continue
           fi
           # Started twice removed, so the runtime (exec'd below) is not the parent of these watchers.
