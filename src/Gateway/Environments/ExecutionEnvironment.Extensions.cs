@@ -31,8 +31,6 @@ internal sealed partial class ExecutionEnvironment
                 // offered again: END and REPORT precede the next START.
                 if (ExtensionSet.Idle)
                 {
-                    _extensionsOverdue?.Dispose();
-                    _extensionsOverdue = null;
                     FinishDeferredReportLocked();
                 }
             }
@@ -70,7 +68,6 @@ internal sealed partial class ExecutionEnvironment
             // The function's timeout bounds the whole invoke phase, extensions included: a subscriber not back by the
             // deadline resets the environment. The timer is this report's: it acts only while the report is still pending.
             var left = TimeSpan.FromMilliseconds(Math.Max(1, deadline - _services.Time.GetUtcNow().ToUnixTimeMilliseconds()));
-            _extensionsOverdue?.Dispose();
             _extensionsOverdue = _services.Time.CreateTimer(static s => ((OverdueWatch)s!).Fire(), new OverdueWatch(this, deferred), left, Timeout.InfiniteTimeSpan);
         }
         return true;
@@ -82,8 +79,11 @@ internal sealed partial class ExecutionEnvironment
         public void Fire() => Environment.OnExtensionsOverdue(Report);
     }
 
+    /// <summary>END and REPORT of the deferred report, if one is pending; its deadline's timer goes with it.</summary>
     private void FinishDeferredReportLocked(string? status = null, string? errorType = null)
     {
+        _extensionsOverdue?.Dispose();
+        _extensionsOverdue = null;
         if (_deferredReport is { } deferred)
         {
             _deferredReport = null;
@@ -112,8 +112,6 @@ internal sealed partial class ExecutionEnvironment
             if (errorType is not null && _extensionFailure is null)
             {
                 _extensionFailure = (errorType, reason);
-                _extensionsOverdue?.Dispose();
-                _extensionsOverdue = null;
                 FinishDeferredReportLocked("error", errorType); // answered, but the extension died before it was done
                 // The invocation the runtime has not answered (or the one waiting for init) fails now, as AWS answers it
                 // when the extension dies, not when the environment is finally gone.
@@ -168,10 +166,11 @@ internal sealed partial class ExecutionEnvironment
             Kill();
             return;
         }
-        _ = KillWhenShutDownAsync(exited);
+        _ = AfterShutdownAsync(exited, Kill);
     }
 
-    private async Task KillWhenShutDownAsync(Task exited)
+    /// <summary>Runs <paramref name="then"/> once the SHUTDOWN subscribers have exited or <see cref="ShutdownLimit"/> has passed.</summary>
+    private async Task AfterShutdownAsync(Task exited, Action then)
     {
         try
         {
@@ -179,7 +178,7 @@ internal sealed partial class ExecutionEnvironment
         }
         finally
         {
-            Kill();
+            then();
         }
     }
 

@@ -54,13 +54,12 @@ internal sealed partial class ExecutionEnvironment
         _report = new InvocationReport(services.Time, function.Version, function.MemorySizeMb, owner.Metrics, _process.ReadPeakMemoryMb, coldStart: !provisioned);
         _endings = new InvocationEndings(_report, function, services.Time, initTimeoutSeconds);
         _containment = services.Containment.ForEnvironment(Id, function);
-        _externalExtensions = ExternalExtensions.Find(function);
-        ExtensionSet = new ExtensionSet(_externalExtensions,
-            new(function.Name, function.Version, function.Handler, services.Options.AccountId));
+        ExtensionSet = new ExtensionSet(new(function.Name, function.Version, function.Handler, services.Options.AccountId));
     }
 
-    /// <summary>The files of the function's /opt/extensions, started before the runtime.</summary>
-    private readonly string[] _externalExtensions;
+    /// <summary>The files of the function's /opt/extensions, started before the runtime. Found in <see cref="StartAsync"/>
+    /// (not here: environments are made under the pool's lock, and this reads a folder).</summary>
+    private string[] _externalExtensions = [];
 
     /// <summary>Owned by the pool, under the pool's lock: a dispatcher took this environment from the pool's starting
     /// ones and has not yet assigned it (or given it back). The pool leaves such an environment to that dispatcher.</summary>
@@ -121,6 +120,8 @@ internal sealed partial class ExecutionEnvironment
             Directory.CreateDirectory(_services.RunDirectory);
             var sandbox = _services.Sandbox;
             var tmpDirectory = sandbox.UsesHostTmp ? _process.CreateTmpDirectory() : null;
+            _externalExtensions = ExternalExtensions.Find(Function);
+            ExtensionSet.Launching(_externalExtensions); // before the listener accepts an extension's call
             _listener = new RuntimeApiListener(this, Path.Combine(_services.RunDirectory, Id + ".sock"), _services.Options.RuntimeApiOverTcp, _services.RuntimeApiServer);
             output = OutputChannel.Create();
             _report.Log = _services.Logs.Open(Function, LogStreamName, $"{_createdUtc:yyyy-MM-dd}-{Id}.log", Provisioned, output.Reader);
@@ -253,8 +254,6 @@ internal sealed partial class ExecutionEnvironment
             step = _machine.OnExit();
             _parked = null;
             extensionFailure = _extensionFailure;
-            _extensionsOverdue?.Dispose();
-            _extensionsOverdue = null;
             // Answered, but an extension was still working when the environment ended.
             FinishDeferredReportLocked("error", extensionFailure?.Type ?? "Runtime.ExitError");
         }
@@ -266,22 +265,10 @@ internal sealed partial class ExecutionEnvironment
         var deadline = _services.Time.GetUtcNow() + ShutdownLimit;
         if (!killedByGateway && ExtensionSet.Shutdown("failure", deadline.ToUnixTimeMilliseconds()) is { } shutdown && !shutdown.IsCompleted)
         {
-            _ = EndAfterAsync(shutdown);
+            _ = AfterShutdownAsync(shutdown, End);
             return;
         }
         End();
-    }
-
-    private async Task EndAfterAsync(Task shutdown)
-    {
-        try
-        {
-            await Task.WhenAny(shutdown, Task.Delay(ShutdownLimit, _services.Time)).ConfigureAwait(false);
-        }
-        finally
-        {
-            End();
-        }
     }
 
     /// <summary>After the exit (and the extensions' shutdown): what is left of the process group goes, the connections

@@ -42,11 +42,7 @@ internal sealed class InvocationEndings
     /// <summary>/response or /error: the caller gets the runtime's body (an error without one gets <c>{"errorType":…}</c>).</summary>
     public Task AnsweredAsync(Invocation invocation, PooledPayload body, bool isError, string? errorType, double? initDurationMs)
     {
-        invocation.ReplaceResponse(body);
-        if (isError)
-        {
-            SetRuntimeError(invocation, body, errorType);
-        }
+        TakeAnswer(invocation, body, isError, errorType);
         return _report.FinishAsync(invocation, initDurationMs, null, null);
     }
 
@@ -54,12 +50,18 @@ internal sealed class InvocationEndings
     /// END and REPORT come when the extensions are done (<see cref="InvocationReport.FinishAfterExtensions"/>).</summary>
     public InvocationReport.DeferredReport AnsweredBeforeExtensions(Invocation invocation, PooledPayload body, bool isError, string? errorType, double? initDurationMs)
     {
+        TakeAnswer(invocation, body, isError, errorType);
+        return _report.Answer(invocation, initDurationMs);
+    }
+
+    /// <summary>The runtime's body becomes the caller's answer (an /error's, with the function error it names).</summary>
+    private static void TakeAnswer(Invocation invocation, PooledPayload body, bool isError, string? errorType)
+    {
         invocation.ReplaceResponse(body);
         if (isError)
         {
             SetRuntimeError(invocation, body, errorType);
         }
-        return _report.Answer(invocation, initDurationMs);
     }
 
     /// <summary>A /response over the limit: Function.ResponseSizeTooLarge (errorMessage first, as AWS writes it).</summary>

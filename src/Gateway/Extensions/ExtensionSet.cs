@@ -21,7 +21,7 @@ internal sealed class ExtensionSet
     public const int MaxExtensions = 10;
 
     private readonly object _lock = new();
-    private readonly string[] _externalNames;
+    private string[] _externalNames = [];
     private readonly FunctionIdentity _function;
     private readonly List<Extension> _registered = [];
     private readonly TaskCompletionSource _externalsRegistered = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -34,14 +34,19 @@ internal sealed class ExtensionSet
     private int _invokeSubscribers;
     private string? _fatalType;
 
-    /// <param name="externalNames">The external extensions the environment launches (file names, sorted).</param>
-    public ExtensionSet(string[] externalNames, FunctionIdentity function)
+    public ExtensionSet(FunctionIdentity function) => _function = function;
+
+    /// <summary>The external extensions the environment launches (file names, sorted): set once, before the environment's
+    /// Runtime API accepts a call.</summary>
+    public void Launching(string[] externalNames)
     {
-        _externalNames = externalNames;
-        _function = function;
-        if (externalNames.Length == 0)
+        lock (_lock)
         {
-            _externalsRegistered.SetResult();
+            _externalNames = externalNames;
+            if (externalNames.Length == 0)
+            {
+                _externalsRegistered.TrySetResult();
+            }
         }
     }
 

@@ -11,7 +11,12 @@ public class ExtensionSetTests
 {
     private static readonly ExtensionSet.FunctionIdentity Function = new("fn", "$LATEST", "index.handler", "123456789012");
 
-    private static ExtensionSet Make(params string[] external) => new(external, Function);
+    private static ExtensionSet Make(params string[] external)
+    {
+        var set = new ExtensionSet(Function);
+        set.Launching(external);
+        return set;
+    }
 
     private static (int Status, Dictionary<string, string> Headers, string Body) Read(byte[] reply)
     {
