@@ -11,6 +11,13 @@ internal sealed partial class ExecutionEnvironment
     /// <summary>How long SHUTDOWN subscribers have before the kill (AWS: 2,000 ms with an external extension).</summary>
     private static readonly TimeSpan ShutdownLimit = TimeSpan.FromMilliseconds(2000);
 
+    /// <summary>How long the telemetry subscribers' queued events may take to go out before SHUTDOWN is sent (AWS's
+    /// runtime flushes them first, waiting up to a second: rapid/shutdown.go, then the events API's Flush).</summary>
+    private static readonly TimeSpan TelemetryFlushLimit = TimeSpan.FromSeconds(1);
+
+    /// <summary>The Telemetry and Logs APIs, for an environment with extensions (Extensions/Telemetry/); else null.</summary>
+    private Extensions.Telemetry.EnvironmentTelemetry? _telemetry;
+
     private (string Type, string Reason)? _extensionFailure;
     private Logs.InvocationReport.DeferredReport? _deferredReport;
     private ITimer? _extensionsOverdue;
@@ -158,7 +165,67 @@ internal sealed partial class ExecutionEnvironment
         ShutDown(reason);
     }
 
+    /// <summary>PUT /2022-07-01/telemetry or /2020-08-15/logs from the extension <paramref name="identifier"/> names.</summary>
+    public byte[] OnTelemetrySubscribe(string? identifier, Extensions.Telemetry.SubscriptionApi api, byte[] body)
+    {
+        if (ExtensionSet.Identify(identifier, out var name) is { } refusal)
+        {
+            return refusal;
+        }
+        var telemetry = _telemetry;
+        if (telemetry is null)
+        {
+            // Only internal extensions here (the runtime's own process registered them): events from now on.
+            lock (_lock)
+            {
+                telemetry = _telemetry ??= new Extensions.Telemetry.EnvironmentTelemetry(_services.Time);
+                if (ExtensionSet.InitDone)
+                {
+                    telemetry.CloseSubscriptions();
+                }
+            }
+            if (_report.Log is { } log)
+            {
+                log.Telemetry ??= telemetry;
+            }
+        }
+        return telemetry.Subscribe(name, api, body);
+    }
+
+    /// <summary>Runs <paramref name="then"/> once the telemetry subscribers have their queued events (at most
+    /// <see cref="TelemetryFlushLimit"/>); at once when nobody subscribed (the usual case).</summary>
+    private bool FlushTelemetryFirst(Action then)
+    {
+        if (_telemetry is not { HasSubscribers: true } telemetry)
+        {
+            return false;
+        }
+        _ = FlushThenAsync(telemetry, then);
+        return true;
+    }
+
+    private async Task FlushThenAsync(Extensions.Telemetry.EnvironmentTelemetry telemetry, Action then)
+    {
+        try
+        {
+            await telemetry.FlushAsync(TelemetryFlushLimit).ConfigureAwait(false);
+        }
+        finally
+        {
+            then();
+        }
+    }
+
     private void ShutDown(string reason)
+    {
+        if (FlushTelemetryFirst(() => ShutDownExtensions(reason)))
+        {
+            return;
+        }
+        ShutDownExtensions(reason);
+    }
+
+    private void ShutDownExtensions(string reason)
     {
         var deadline = _services.Time.GetUtcNow() + ShutdownLimit;
         if (ExtensionSet.Shutdown(reason, deadline.ToUnixTimeMilliseconds()) is not { } exited)

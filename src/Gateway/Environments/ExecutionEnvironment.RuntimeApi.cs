@@ -45,6 +45,11 @@ internal sealed partial class ExecutionEnvironment
                 // Spawn to ready, also for an init that went on in the invoke phase (no Init Duration in its REPORT).
                 _owner.Metrics.RecordEnvironmentReady(_machine.InitDurationMs ?? _machine.MillisecondsSinceSpawn);
                 _report.SamplePeakMemory();
+                if (_telemetry is { } telemetry)
+                {
+                    _report.Log?.InitSucceeded(_machine.InitDurationMs ?? _machine.MillisecondsSinceSpawn, Provisioned);
+                    telemetry.CloseSubscriptions(); // init is over (the extensions were ready before this /next)
+                }
             }
             if (step.Began)
             {

@@ -123,8 +123,15 @@ internal sealed partial class ExecutionEnvironment
             _externalExtensions = ExternalExtensions.Find(Function);
             ExtensionSet.Launching(_externalExtensions); // before the listener accepts an extension's call
             _listener = new RuntimeApiListener(this, Path.Combine(_services.RunDirectory, Id + ".sock"), _services.Options.RuntimeApiOverTcp, _services.RuntimeApiServer);
+            // External extensions can run (TCP and the builtin server): they may subscribe to the Telemetry API, which
+            // replays what was logged from the start. Without extensions there is none, and no event is ever made.
+            bool launchable = _listener.TcpEndpoint is not null && _services.RuntimeApiServer is BuiltinRuntimeApiServer;
+            if (_externalExtensions.Length > 0 && launchable)
+            {
+                _telemetry = new Extensions.Telemetry.EnvironmentTelemetry(_services.Time);
+            }
             output = OutputChannel.Create();
-            _report.Log = _services.Logs.Open(Function, LogStreamName, $"{_createdUtc:yyyy-MM-dd}-{Id}.log", Provisioned, output.Reader);
+            _report.Log = _services.Logs.Open(Function, LogStreamName, $"{_createdUtc:yyyy-MM-dd}-{Id}.log", Provisioned, output.Reader, _telemetry);
             _listener.Start();
             if (_externalExtensions.Length > ExtensionSet.MaxExtensions)
             {
@@ -140,7 +147,6 @@ internal sealed partial class ExecutionEnvironment
                 sandbox.SeenSocketPath(_listener.SocketPath), _listener.TcpEndpoint, _services.Runtimes.InterpreterOf(Function.Runtime));
             // The function's bootstrap (provided.*) or the managed runtime's (nodejs*, python3.*), as the process sees it,
             // behind the extensions launcher when its layers have extensions (which reach the gateway over TCP only).
-            bool launchable = _listener.TcpEndpoint is not null && _services.RuntimeApiServer is BuiltinRuntimeApiServer;
             var launcher = _externalExtensions.Length > 0 && launchable
                 ? ExternalExtensions.Launcher(layout.OptDirectory, _externalExtensions, environment)
                 : null;
@@ -261,9 +267,24 @@ internal sealed partial class ExecutionEnvironment
         _endings.Exited(step, exit, InitDurationForReport(), InitDuration(), _containment.RanOutOfMemory(), CurrentInitPhase(), extensionFailure);
         // The runtime died on its own (a crash, an OOM kill): a reset, which SHUTDOWN subscribers hear about ("failure")
         // before the kill, as on AWS. When the gateway killed it (a Stop after its shutdown, a timeout), the extensions
-        // died with it: nothing to wait for.
+        // died with it: nothing to wait for. Telemetry subscribers get their queued events (the crash's REPORT) first.
+        if (!killedByGateway && FlushTelemetryFirst(ShutDownAfterCrash))
+        {
+            return;
+        }
+        if (killedByGateway)
+        {
+            End();
+            return;
+        }
+        ShutDownAfterCrash();
+    }
+
+    /// <summary>The runtime died on its own: SHUTDOWN ("failure") to its subscribers, then the end.</summary>
+    private void ShutDownAfterCrash()
+    {
         var deadline = _services.Time.GetUtcNow() + ShutdownLimit;
-        if (!killedByGateway && ExtensionSet.Shutdown("failure", deadline.ToUnixTimeMilliseconds()) is { } shutdown && !shutdown.IsCompleted)
+        if (ExtensionSet.Shutdown("failure", deadline.ToUnixTimeMilliseconds()) is { } shutdown && !shutdown.IsCompleted)
         {
             _ = AfterShutdownAsync(shutdown, End);
             return;
@@ -285,6 +306,7 @@ internal sealed partial class ExecutionEnvironment
         {
             Kill(); // the extensions the runtime leaves behind share its group (the group only: the pid was reaped)
         }
+        _telemetry?.Stop();
         foreach (var connection in connections)
         {
             connection.Close();

@@ -375,6 +375,15 @@ internal sealed class ExtensionSet
         }
     }
 
+    /// <summary>The registered extension <paramref name="identifier"/> names (for the Telemetry API), or the refusal:
+    /// RAPID's 403s for a missing, malformed or unknown identifier.</summary>
+    public byte[]? Identify(string? identifier, out string name)
+    {
+        var refusal = Refuse(identifier, out var extension, $"Unknown extension {identifier}");
+        name = extension?.Name ?? "";
+        return refusal;
+    }
+
     private byte[]? Refuse(string? identifier, out Extension? extension, string unknownMessage)
     {
         extension = null;

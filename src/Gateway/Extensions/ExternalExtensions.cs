@@ -19,11 +19,16 @@ namespace Gateway.Extensions;
 /// <para>
 /// Each extension gets what RAPID gives it (rapidcore/env AgentExecEnv): the function's environment without the
 /// variables only a runtime has (<see cref="HiddenFromExtensions"/>), no arguments, and the function's output as its
-/// stdout and stderr, so its lines are in the function's log stream.
+/// stdout and stderr, so its lines are in the function's log stream — each line marked with a leading
+/// <see cref="LineMark"/> (ASCII RS), which the log stream removes, so the Telemetry API can tell an extension's
+/// lines from the function's, and a line of one is never cut into a line of the other.
 /// </para>
 /// </remarks>
 internal static class ExternalExtensions
 {
+    /// <summary>What the launcher puts in front of each line an extension writes (Logs/EnvironmentLog.cs takes it off).</summary>
+    public const byte LineMark = 0x1E;
+
     /// <summary>The launcher: $1 the extensions folder as seen, $2 the variables to hide, $3 the count, then the names,
     /// then the runtime's command.</summary>
     private const string Script = """
@@ -35,6 +40,11 @@ internal static class ExternalExtensions
           IFS= read -r status <&9
           exec 9<&-
           case "$status" in "HTTP/1.1 200"*) return 0 ;; *) return 1 ;; esac
+        }
+        # Each line an extension writes goes out whole, marked as an extension's (the Telemetry API's "extension" type).
+        tag() {
+          local line
+          while IFS= read -r line || [ -n "$line" ]; do printf '\036%s\n' "$line"; done
         }
         dir=$1 hidden=$2 count=$3
         shift 3
@@ -49,7 +59,7 @@ internal static class ExternalExtensions
           fi
           # Started twice removed, so the runtime (exec'd below) is not the parent of these watchers.
           # The watcher's own stderr is closed (bash would report a killed child there, into the function's log).
-          ( ( exec 3>&2 2>/dev/null; ( unset $hidden; exec "$dir/$name" 2>&3 3>&- ); tell POST exited "$name" "$?" || kill -KILL 0 ) & )
+          ( ( exec 3>&2 2>/dev/null; ( unset $hidden; exec "$dir/$name" > >(tag 2>&3 3>&-) 2>&1 3>&- ); tell POST exited "$name" "$?" || kill -KILL 0 ) & )
         done
         if ! tell GET launched "" ""; then
           echo "gateway-extensions: the Runtime API at '$api' did not answer; the runtime is not started" >&2

@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Unicode;
+using Gateway.Extensions.Telemetry;
 
 namespace Gateway.Logs;
 
@@ -81,6 +82,14 @@ internal sealed class EnvironmentLog : IDisposable
 
     public string FilePath { get; }
 
+    /// <summary>The environment's Telemetry API, when it has extensions: each line and platform event also goes to its
+    /// subscribers, published under this log's lock so they get them in the log's order. Null (the usual case): no cost.</summary>
+    public EnvironmentTelemetry? Telemetry { get; set; }
+
+    /// <summary>The invocation whose platform.runtimeDone went out when the runtime answered (<see cref="Answered"/>), so
+    /// its deferred END does not send another.</summary>
+    private string? _runtimeDoneSent;
+
     /// <summary>Starts reading the worker's output; runs until the worker closes it.</summary>
     public void Start() => _ = PumpAsync();
 
@@ -160,6 +169,12 @@ internal sealed class EnvironmentLog : IDisposable
             {
                 Emit(line[..n]);
             }
+            if (Telemetry is { Listening: true } telemetry)
+            {
+                Span<byte> json = stackalloc byte[256];
+                int length = JsonPlatformLines.Start(json, _time.GetUtcNow(), requestId, version);
+                telemetry.Publish(TelemetryEventKind.Shared, TelemetryCategories.Platform, json[..length].ToArray());
+            }
         }
     }
 
@@ -169,6 +184,11 @@ internal sealed class EnvironmentLog : IDisposable
     {
         Span<byte> line = stackalloc byte[768];
         int n;
+        if (Telemetry is { Listening: true } telemetry)
+        {
+            n = JsonPlatformLines.InitStart(line, _time.GetUtcNow(), provisioned, runtimeVersion, runtimeVersionArn, functionName, version);
+            telemetry.Publish(TelemetryEventKind.TelemetryOnly, TelemetryCategories.Platform, line[..n].ToArray());
+        }
         if (_json)
         {
             if (_systemLevel > JsonPlatformLines.Info)
@@ -189,6 +209,7 @@ internal sealed class EnvironmentLog : IDisposable
     {
         Span<byte> line = stackalloc byte[512];
         int n;
+        PublishInitEnd(initDurationMs, provisioned: false, status, errorType, phase);
         if (_json)
         {
             if (_systemLevel > JsonPlatformLines.Info)
@@ -209,12 +230,37 @@ internal sealed class EnvironmentLog : IDisposable
         WritePlatformLine(line[..n]);
     }
 
+    /// <summary>Init succeeded (the runtime's first /next): for the Telemetry API only, platform.initRuntimeDone and
+    /// platform.initReport (the log shows no INIT_REPORT for a successful on-demand init, as on AWS).</summary>
+    public void InitSucceeded(double initDurationMs, bool provisioned) => PublishInitEnd(initDurationMs, provisioned, "success", null, InitPhase.Init);
+
+    private void PublishInitEnd(double initDurationMs, bool provisioned, string status, string? errorType, InitPhase phase)
+    {
+        if (Telemetry is not { Listening: true } telemetry)
+        {
+            return;
+        }
+        var now = _time.GetUtcNow();
+        Span<byte> json = stackalloc byte[512];
+        int n = JsonPlatformLines.InitReport(json, now, initDurationMs, status, errorType, phase);
+        lock (_lock)
+        {
+            telemetry.Publish(TelemetryEventKind.TelemetryOnly, TelemetryCategories.Platform, TelemetryEvents.InitRuntimeDone(now, provisioned, status, errorType));
+            telemetry.Publish(TelemetryEventKind.TelemetryOnly, TelemetryCategories.Platform, json[..n].ToArray());
+        }
+    }
+
     /// <summary>At the end of init, for each extension: <c>EXTENSION\tName: {name}\tState: Ready\tEvents: [INVOKE,SHUTDOWN]</c>
     /// (as CloudWatch shows it), or JSON's platform.extension.</summary>
     public void WriteExtension(string name, string state, string[] events)
     {
         Span<byte> line = stackalloc byte[1024];
         int n;
+        if (Telemetry is { Listening: true } telemetry)
+        {
+            n = JsonPlatformLines.Extension(line, _time.GetUtcNow(), name, state, events);
+            telemetry.Publish(TelemetryEventKind.Shared, TelemetryCategories.Platform, line[..n].ToArray());
+        }
         if (_json)
         {
             if (_systemLevel > JsonPlatformLines.Info)
@@ -266,6 +312,10 @@ internal sealed class EnvironmentLog : IDisposable
                 n = report.Format(line);
                 Emit(line[..n]);
             }
+            if (Telemetry is { Listening: true } telemetry)
+            {
+                PublishEnd(telemetry, report, line);
+            }
             _capturing = false;
             WriteThrough();
             return wantTail ? _tail.ToBase64() : null;
@@ -277,12 +327,19 @@ internal sealed class EnvironmentLog : IDisposable
     /// worker's output so far is written to the file (the page cache) before the caller gets the answer, as at
     /// <see cref="End"/>. Returns the tail's base64 when <paramref name="wantTail"/> (without END and REPORT).
     /// </summary>
-    public string? Answered(bool wantTail)
+    public string? Answered(bool wantTail, string requestId, string status)
     {
         lock (_lock)
         {
             TakePending();
             FlushPartialLine();
+            if (Telemetry is { Listening: true } telemetry)
+            {
+                Span<byte> json = stackalloc byte[256];
+                int n = JsonPlatformLines.RuntimeDone(json, _time.GetUtcNow(), requestId, status);
+                telemetry.Publish(TelemetryEventKind.RuntimeDone, TelemetryCategories.Platform, json[..n].ToArray());
+                _runtimeDoneSent = requestId;
+            }
             _capturing = false;
             WriteThrough();
             return wantTail ? _tail.ToBase64() : null;
@@ -357,6 +414,22 @@ internal sealed class EnvironmentLog : IDisposable
         }
     }
 
+    /// <summary>Under the lock, at END: platform.runtimeDone (unless it went out when the runtime answered), the Logs
+    /// API's platform.end, and platform.report.</summary>
+    private void PublishEnd(EnvironmentTelemetry telemetry, in ReportLine report, Span<byte> line)
+    {
+        var now = _time.GetUtcNow();
+        if (!string.Equals(_runtimeDoneSent, report.RequestId, StringComparison.Ordinal))
+        {
+            int n = JsonPlatformLines.RuntimeDone(line, now, report.RequestId, report.Status ?? "success", report.ErrorType);
+            telemetry.Publish(TelemetryEventKind.RuntimeDone, TelemetryCategories.Platform, line[..n].ToArray());
+        }
+        _runtimeDoneSent = null;
+        telemetry.Publish(TelemetryEventKind.LogsOnly, TelemetryCategories.Platform, TelemetryEvents.PlatformEnd(now, report.RequestId));
+        int m = JsonPlatformLines.Report(line, now, report);
+        telemetry.Publish(TelemetryEventKind.Shared, TelemetryCategories.Platform, line[..m].ToArray());
+    }
+
     private void EndJson(in ReportLine report, Span<byte> line)
     {
         var now = _time.GetUtcNow();
@@ -413,12 +486,27 @@ internal sealed class EnvironmentLog : IDisposable
         {
             var line = _line.AsSpan(0, _lineLength);
             _lineLength = 0;
-            // JSON format: a JSON line below ApplicationLogLevel is dropped, as Lambda does (Text: no filtering).
-            if (_json && _applicationLevel > 0 && JsonLineLevel.Of(line) < _applicationLevel)
+            // An extension's line comes marked by the extensions launcher (its mark is not logged).
+            bool extension = line[0] == Extensions.ExternalExtensions.LineMark;
+            if (extension)
+            {
+                line = line[1..];
+                if (line.IsEmpty)
+                {
+                    return; // an empty line, as the function's are not logged either
+                }
+            }
+            // JSON format: a function's JSON line below ApplicationLogLevel is dropped, as Lambda does (Text: no filtering).
+            else if (_json && _applicationLevel > 0 && JsonLineLevel.Of(line) < _applicationLevel)
             {
                 return;
             }
             Emit(line);
+            if (Telemetry is { Listening: true } telemetry)
+            {
+                telemetry.Publish(TelemetryEventKind.Log, extension ? TelemetryCategories.Extension : TelemetryCategories.Function,
+                    TelemetryEvents.Line(_time.GetUtcNow(), extension ? "extension" : "function", line, _json));
+            }
         }
     }
 

@@ -33,10 +33,15 @@ internal sealed class FunctionLogs : IDisposable
 
     /// <summary>Opens an environment's stream: its file, its timestamp index (naming the stream's log group and name, as
     /// the environment sees them), and its INIT_START line (platform.initStart in JSON format).</summary>
-    public EnvironmentLog Open(Functions.FunctionDefinition function, string logStreamName, string streamFileName, bool provisioned, Socket output)
+    /// <param name="telemetry">The environment's Telemetry API when it has extensions (it gets platform.initStart too).</param>
+    public EnvironmentLog Open(Functions.FunctionDefinition function, string logStreamName, string streamFileName, bool provisioned, Socket output,
+        Extensions.Telemetry.EnvironmentTelemetry? telemetry = null)
     {
         var log = new EnvironmentLog(output, Path.Combine(GroupDirectory(function.Name), streamFileName), function.Name, _console,
-            function.Logging.LogGroupFor(function.Name), logStreamName, function.Logging, _time);
+            function.Logging.LogGroupFor(function.Name), logStreamName, function.Logging, _time)
+        {
+            Telemetry = telemetry,
+        };
         _open.TryAdd(log, 0);
         log.WriteInitStart(provisioned, function.Name, function.Version,
             RuntimeVersions.Name(function.Runtime), RuntimeVersions.Arn(RuntimeVersions.RegionOf(function.Arn), function.Runtime));

@@ -126,7 +126,7 @@ internal sealed class InvocationReport
         {
             if (Log is { } log)
             {
-                invocation.LogTail = log.Answered(invocation.WantsLogTail);
+                invocation.LogTail = log.Answered(invocation.WantsLogTail, invocation.RequestId, invocation.FunctionError is not null ? "error" : "success");
             }
         }
         catch (Exception ex) when (ex is IOException or ObjectDisposedException)

@@ -2,8 +2,8 @@ using Gateway.Extensions;
 
 namespace Gateway.RuntimeApi;
 
-// The Extensions API (/2020-01-01/extension/…) and the extensions launcher's two routes, on the same listener as the
-// Runtime API, as on AWS. Not a hot path: an extension's requests are few, their bodies small, so this reads each
+// The Extensions API (/2020-01-01/extension/…), the Telemetry and Logs APIs' subscriptions and the extensions launcher's
+// two routes, on the same listener as the Runtime API, as on AWS. Not a hot path: an extension's requests are few, their bodies small, so this reads each
 // body into an array and lets the environment's ExtensionSet decide.
 internal sealed partial class RuntimeApiConnection
 {
@@ -16,6 +16,7 @@ internal sealed partial class RuntimeApiConnection
         bool allowed = head.Route switch
         {
             RuntimeRoute.ExtensionNext or RuntimeRoute.LauncherLaunched => head.Method == RuntimeMethod.Get,
+            RuntimeRoute.TelemetrySubscribe or RuntimeRoute.LogsSubscribe => head.Method == RuntimeMethod.Put,
             _ => post,
         };
         if (!allowed)
@@ -47,6 +48,8 @@ internal sealed partial class RuntimeApiConnection
             RuntimeRoute.ExtensionInitError => extensions.ReportError(head.ExtensionId, head.ExtensionErrorType, exit: false),
             RuntimeRoute.ExtensionExitError => extensions.ReportError(head.ExtensionId, head.ExtensionErrorType, exit: true),
             RuntimeRoute.LauncherLaunched => await WhenLaunchedAsync(extensions).ConfigureAwait(false),
+            RuntimeRoute.TelemetrySubscribe => _environment.OnTelemetrySubscribe(head.ExtensionId, Extensions.Telemetry.SubscriptionApi.Telemetry, body),
+            RuntimeRoute.LogsSubscribe => _environment.OnTelemetrySubscribe(head.ExtensionId, Extensions.Telemetry.SubscriptionApi.Logs, body),
             _ => _environment.OnExtensionExited(head.ExtensionName, body),
         };
         await SendAsync(reply).ConfigureAwait(false);

@@ -26,6 +26,12 @@ internal enum RuntimeRoute
 
     /// <summary>POST <c>/_gateway/extensions/exited</c>: the launcher reports an extension's exit status.</summary>
     LauncherExited,
+
+    /// <summary>PUT <c>/2022-07-01/telemetry</c>: the Telemetry API's subscription (Extensions/Telemetry/).</summary>
+    TelemetrySubscribe,
+
+    /// <summary>PUT <c>/2020-08-15/logs</c>: the Logs API's subscription.</summary>
+    LogsSubscribe,
 }
 
 internal enum RuntimeMethod
@@ -33,6 +39,7 @@ internal enum RuntimeMethod
     Other,
     Get,
     Post,
+    Put,
 }
 
 /// <summary>What the gateway needs from one HTTP/1.1 request head sent by a runtime.</summary>

@@ -74,7 +74,8 @@ internal static class RuntimeRequestParser
         {
             return ParseStatus.Invalid;
         }
-        result.Method = method.SequenceEqual("GET"u8) ? RuntimeMethod.Get : method.SequenceEqual("POST"u8) ? RuntimeMethod.Post : RuntimeMethod.Other;
+        result.Method = method.SequenceEqual("GET"u8) ? RuntimeMethod.Get : method.SequenceEqual("POST"u8) ? RuntimeMethod.Post
+            : method.SequenceEqual("PUT"u8) ? RuntimeMethod.Put : RuntimeMethod.Other;
         if (version.SequenceEqual("HTTP/1.0"u8))
         {
             result.ConnectionClose = true; // HTTP/1.0 without keep-alive
@@ -265,7 +266,7 @@ internal static class RuntimeRequestParser
         result.RequestIdLength = id.Length;
     }
 
-    /// <summary>The Extensions API's routes and the extensions launcher's (Extensions/ExternalExtensions.cs).</summary>
+    /// <summary>The Extensions API's routes, the Telemetry and Logs APIs' and the extensions launcher's (Extensions/ExternalExtensions.cs).</summary>
     private static RuntimeRoute OtherRoute(ReadOnlySpan<byte> target)
     {
         if (target.StartsWith("/2020-01-01/extension/"u8))
@@ -279,6 +280,8 @@ internal static class RuntimeRequestParser
         }
         return target.SequenceEqual("/_gateway/extensions/launched"u8) ? RuntimeRoute.LauncherLaunched
             : target.SequenceEqual("/_gateway/extensions/exited"u8) ? RuntimeRoute.LauncherExited
+            : target.SequenceEqual("/2022-07-01/telemetry"u8) ? RuntimeRoute.TelemetrySubscribe
+            : target.SequenceEqual("/2020-08-15/logs"u8) ? RuntimeRoute.LogsSubscribe
             : RuntimeRoute.Unknown;
     }
 }

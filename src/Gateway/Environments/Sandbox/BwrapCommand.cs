@@ -56,15 +56,20 @@ internal sealed class BwrapCommand
 
     /// <summary>bwrap's arguments for one environment; <paramref name="command"/> is the executable (a seen path) and
     /// its arguments.
-    /// <paramref name="passwdFile"/>: shown as /etc/passwd (the worker user's entry, <see cref="WorkerPasswd"/>), or null.</summary>
+    /// <paramref name="passwdFile"/>: shown as /etc/passwd (the worker user's entry, <see cref="WorkerPasswd"/>), or null;
+    /// <paramref name="hostsFile"/>: shown as /etc/hosts (<see cref="SandboxHosts"/>), or null.</summary>
     public List<string> Arguments(FunctionDefinition function, string runtimeHostDirectory, string hostSocket, IReadOnlyList<string> command,
-        string? interpreterPrefix = null, string? passwdFile = null)
+        string? interpreterPrefix = null, string? passwdFile = null, string? hostsFile = null)
     {
         var args = new List<string>(_system.Length + 30 + command.Count);
         args.AddRange(_system);
         if (passwdFile is not null)
         {
             args.AddRange(["--ro-bind", passwdFile, "/etc/passwd"]); // over the host's /etc, bound before
+        }
+        if (hostsFile is not null)
+        {
+            args.AddRange(["--ro-bind", hostsFile, "/etc/hosts"]); // with sandbox.localdomain (SandboxHosts)
         }
         if (interpreterPrefix is not null)
         {

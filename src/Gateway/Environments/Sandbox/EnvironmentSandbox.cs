@@ -18,6 +18,7 @@ internal sealed class EnvironmentSandbox
     private readonly string _emptyOpt;
     private readonly Runtimes.RuntimeCatalog _runtimes;
     private readonly WorkerPasswd _passwd;
+    private readonly SandboxHosts _hosts;
 
     private EnvironmentSandbox(BwrapCommand? bwrap, string emptyOpt, Runtimes.RuntimeCatalog runtimes, string description, string runDirectory)
     {
@@ -25,6 +26,7 @@ internal sealed class EnvironmentSandbox
         _emptyOpt = emptyOpt;
         _runtimes = runtimes;
         _passwd = new WorkerPasswd(runDirectory);
+        _hosts = new SandboxHosts(runDirectory);
         Description = description;
     }
 
@@ -111,7 +113,9 @@ internal sealed class EnvironmentSandbox
             ? Path.GetDirectoryName(interpreter.Directory)
             : null;
         var passwd = workerUid is { } uid ? _passwd.FileFor(uid) : null;
-        var arguments = _bwrap.Arguments(function, RuntimeHostDirectory(function), hostSocket, [.. launcher ?? [], spec.ExecutablePath, .. spec.Arguments], interpreterPrefix, passwd);
+        // With extensions, sandbox.localdomain resolves (the Telemetry API's destinations name it).
+        var hosts = launcher is not null ? _hosts.File() : null;
+        var arguments = _bwrap.Arguments(function, RuntimeHostDirectory(function), hostSocket, [.. launcher ?? [], spec.ExecutablePath, .. spec.Arguments], interpreterPrefix, passwd, hosts);
         // The working directory is bwrap's --chdir; bwrap itself starts in / (the code folder might be gone).
         return spec with { ExecutablePath = _bwrap.Executable, Arguments = arguments, WorkingDirectory = "/" };
     }

@@ -1,0 +1,181 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+
+namespace Gateway.Extensions.Telemetry;
+
+/// <summary>
+/// The Telemetry API (<c>PUT /2022-07-01/telemetry</c>) and the Logs API (<c>PUT /2020-08-15/logs</c>) of one execution
+/// environment: extensions subscribe during init, and from then on every event of the kinds they asked for — platform
+/// events, the function's lines, the extensions' lines — goes to each of them (<see cref="TelemetrySubscriber"/>).
+/// </summary>
+/// <remarks>
+/// Made only for an environment that has extensions, so a function without them pays nothing. Events published before a
+/// subscription (platform.initStart, the extensions' first lines) are kept until init ends and replayed to each new
+/// subscriber, as AWS's runtime does (the emulator's telemetry relay: a subscriber's batches begin with
+/// platform.initStart); after init no more subscriptions are taken (403 <c>Telemetry.SubscriptionClosed</c>, "After
+/// the initialization phase completes, Lambda does not process subscription requests"). Thread-safe; publishing never
+/// blocks (it queues), so it may be called under the log's lock, which keeps events in the log's order.
+/// </remarks>
+internal sealed class EnvironmentTelemetry
+{
+    /// <summary>Events kept for replay until init ends; more are not kept (an init that logs this much is unusual).</summary>
+    private const int ReplayLimit = 10_000;
+
+    private readonly object _lock = new();
+    private readonly TimeProvider _time;
+    private readonly List<TelemetrySubscriber> _subscribers = [];
+    private List<TelemetryEvent>? _replay = [];
+    private volatile TelemetrySubscriber[] _snapshot = [];
+    private bool _stopped;
+
+    public EnvironmentTelemetry(TimeProvider time) => _time = time;
+
+    public TimeProvider Time => _time;
+
+    /// <summary>Someone subscribed.</summary>
+    public bool HasSubscribers => _snapshot.Length > 0;
+
+    /// <summary>Worth making events for: someone subscribed, or may still (init is not over).</summary>
+    public bool Listening => _snapshot.Length > 0 || Volatile.Read(ref _replay) is not null;
+
+    public void Publish(TelemetryEventKind kind, TelemetryCategories category, byte[] json)
+    {
+        var e = new TelemetryEvent(kind, category, json);
+        lock (_lock)
+        {
+            if (_replay is { Count: < ReplayLimit } replay)
+            {
+                replay.Add(e);
+            }
+            foreach (var subscriber in _subscribers)
+            {
+                if (subscriber.Wants(e))
+                {
+                    subscriber.Add(json);
+                }
+            }
+        }
+    }
+
+    /// <summary>PUT /telemetry or /logs from <paramref name="extensionName"/> (an identifier already checked): the reply
+    /// to send. The subscription's own event goes to every subscriber, this one included.</summary>
+    public byte[] Subscribe(string extensionName, SubscriptionApi api, ReadOnlySpan<byte> body)
+    {
+        string prefix = api == SubscriptionApi.Telemetry ? "" : "Logs.";
+        var (request, error) = SubscribeRequest.Parse(body, api);
+        if (request is null)
+        {
+            return Reply(400, "Bad Request", prefix + "ValidationError", error!);
+        }
+        Socket? tcp = null;
+        if (request.Tcp)
+        {
+            // As AWS's runtime does, the TCP destination is dialed at subscription: nothing listening is a 400.
+            tcp = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                tcp.Connect(new IPEndPoint(IPAddress.Loopback, request.Port));
+            }
+            catch (SocketException ex)
+            {
+                tcp.Dispose();
+                return Reply(400, "Bad Request", prefix + "ValidationError", $"could not TCP dial provided address sandbox.localdomain:{request.Port}: {ex.Message}");
+            }
+        }
+        lock (_lock)
+        {
+            if (_replay is null || _stopped)
+            {
+                tcp?.Dispose();
+                return api == SubscriptionApi.Telemetry
+                    ? Reply(403, "Forbidden", "Telemetry.SubscriptionClosed", "Telemetry API subscription is closed")
+                    : Reply(403, "Forbidden", "Logs.SubscriptionClosed", "Logs API subscription is closed");
+            }
+            var existing = _subscribers.Find(s => s.Name == extensionName);
+            if (existing is not null)
+            {
+                tcp?.Dispose();
+                if (existing.Api != api)
+                {
+                    // "An extension can subscribe with only one of the two APIs" (telemetry-api.html).
+                    return Reply(400, "Bad Request", prefix + "ValidationError",
+                        $"extension {extensionName} is already subscribed to the {(existing.Api == SubscriptionApi.Telemetry ? "Telemetry" : "Logs")} API");
+                }
+                return Ok; // "subscription is idempotent" (runtimes-logs-api.html): the first one stays
+            }
+            var subscriber = new TelemetrySubscriber(extensionName, api, request, _time, tcp);
+            foreach (var e in _replay)
+            {
+                if (subscriber.Wants(e))
+                {
+                    subscriber.Add(e.Json);
+                }
+            }
+            _subscribers.Add(subscriber);
+            _snapshot = [.. _subscribers];
+        }
+        var kind = api == SubscriptionApi.Telemetry ? TelemetryEventKind.TelemetryOnly : TelemetryEventKind.LogsOnly;
+        Publish(kind, TelemetryCategories.Platform, TelemetryEvents.Subscription(_time.GetUtcNow(), api, extensionName, request.TypeNames));
+        return Ok;
+    }
+
+    /// <summary>Init is over: no more subscriptions, and nothing more kept for replay.</summary>
+    public void CloseSubscriptions()
+    {
+        lock (_lock)
+        {
+            _replay = null;
+        }
+    }
+
+    /// <summary>Sends every subscriber's queued events, for up to <paramref name="limit"/> (before SHUTDOWN: AWS's runtime
+    /// flushes telemetry, waiting up to a second, before it sends the extensions their SHUTDOWN).</summary>
+    public async Task FlushAsync(TimeSpan limit)
+    {
+        var subscribers = _snapshot;
+        if (subscribers.Length == 0)
+        {
+            return;
+        }
+        var all = Task.WhenAll(subscribers.Select(static s => s.FlushAsync()));
+        await Task.WhenAny(all, Task.Delay(limit, _time)).ConfigureAwait(false);
+    }
+
+    /// <summary>The environment has ended: deliveries stop.</summary>
+    public void Stop()
+    {
+        lock (_lock)
+        {
+            _stopped = true;
+            _replay = null;
+            foreach (var subscriber in _subscribers)
+            {
+                subscriber.Stop();
+            }
+        }
+    }
+
+    /// <summary><c>"OK"</c>, quotes included, as AWS answers a subscription (telemetry-api-reference.html).</summary>
+    private static readonly byte[] Ok = Build(200, "OK", "\"OK\""u8);
+
+    private static byte[] Reply(int status, string reason, string errorType, string message)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(128);
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("errorMessage", message);
+            json.WriteString("errorType", errorType);
+            json.WriteEndObject();
+        }
+        return Build(status, reason, buffer.WrittenSpan);
+    }
+
+    private static byte[] Build(int status, string reason, ReadOnlySpan<byte> body)
+    {
+        var head = $"HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\nContent-Length: {body.Length}\r\n\r\n";
+        return [.. Encoding.ASCII.GetBytes(head), .. body];
+    }
+}
