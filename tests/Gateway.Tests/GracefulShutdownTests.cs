@@ -7,9 +7,11 @@ namespace Gateway.Tests;
 /// runtime gets SIGTERM first and the external extensions get SHUTDOWN after it (RAPID's order, rapid/shutdown.go), a
 /// runtime that ignores the SIGTERM is killed and the extensions still get their SHUTDOWN; an internal extension alone
 /// is enough for the SIGTERM; a function without extensions is killed at once, with no SIGTERM. The runtime writes a
-/// line to its log stream from a TERM trap, so the log says whether (and when) the signal came.
+/// line to its log stream from a TERM trap, so the log says whether (and when) the signal came. Here in the default
+/// sandbox (a mount namespace where bubblewrap works: the signal goes to bwrap's child);
+/// <see cref="GracefulShutdownHostFoldersTests"/> runs the same without one (the gateway's own child is the runtime).
 /// </summary>
-public sealed class GracefulShutdownTests : IAsyncLifetime
+public class GracefulShutdownTests : IAsyncLifetime
 {
     private const int Executable = 0b111_101_101;
 
@@ -17,7 +19,10 @@ public sealed class GracefulShutdownTests : IAsyncLifetime
 
     private GatewayProcess _gateway = null!;
 
-    public async Task InitializeAsync() => _gateway = await GatewayProcess.StartAsync([]);
+    /// <summary>The gateway's extra arguments.</summary>
+    protected virtual string[] GatewayArguments => [];
+
+    public async Task InitializeAsync() => _gateway = await GatewayProcess.StartAsync([], GatewayArguments);
 
     public async Task DisposeAsync() => await _gateway.DisposeAsync();
 
@@ -166,4 +171,10 @@ public sealed class GracefulShutdownTests : IAsyncLifetime
         await _gateway.SendAsync(HttpMethod.Post, "/2015-03-31/functions", function, HttpStatusCode.Created);
         await _gateway.WaitUntilReadyAsync(name);
     }
+}
+
+/// <summary><see cref="GracefulShutdownTests"/> with <c>--sandbox none</c>: no bwrap between the gateway and the runtime.</summary>
+public sealed class GracefulShutdownHostFoldersTests : GracefulShutdownTests
+{
+    protected override string[] GatewayArguments => ["--sandbox", "none"];
 }
