@@ -204,7 +204,9 @@ internal sealed partial class ExecutionEnvironment
     /// RAPID's order (rapid/shutdown.go shutdown: shutdownRuntime, then shutdownAgents): the runtime has until its
     /// share of the phase to exit after its SIGTERM, else it is killed; only then do the SHUTDOWN subscribers get the
     /// event, whose deadlineMs is the phase's end, and they have until then; then what is left of the process group
-    /// is killed and the environment ends (<see cref="OnExit"/> waits for this).
+    /// is killed and the environment ends (<see cref="OnExit"/> waits for this). A reset (timeout, failure) is the same,
+    /// as AWS says (runtimes-extensions-api, "Failure handling"): "The reset behaves like a Shutdown event. First, Lambda
+    /// shuts down the runtime, then it sends a Shutdown event to each registered external extension."
     /// </summary>
     private async Task ShutDownGracefullyAsync(GracefulShutdown shutdown, string reason, TimeSpan limit)
     {

@@ -442,4 +442,3 @@ internal sealed class ExtensionSet
         public byte[]? PendingShutdown { get; set; }
     }
 }
-
