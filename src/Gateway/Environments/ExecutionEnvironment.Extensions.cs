@@ -5,10 +5,13 @@ namespace Gateway.Environments;
 // Lambda extensions in this environment: what the Extensions API's routes call (through the Runtime API connection),
 // and how the environment's lifecycle waits for them: init ends when every extension waits in /event/next, the
 // environment takes its next invocation only when each INVOKE subscriber is back there, an extension's exit resets
-// the environment, and a normal end (spindown, a timeout) gives SHUTDOWN subscribers up to 2 s before the kill.
+// the environment, and a normal end (spindown, a timeout) gives the runtime a SIGTERM, then SHUTDOWN subscribers the
+// rest of 2 s, before the kill.
 internal sealed partial class ExecutionEnvironment
 {
-    /// <summary>How long SHUTDOWN subscribers have before the kill (AWS: 2,000 ms with an external extension).</summary>
+    /// <summary>The shutdown phase's limit with an external extension. AWS (runtimes-extensions-api, "Shutdown phase"):
+    /// "0 ms – A function with no registered extensions; 500 ms – A function with a registered internal extension;
+    /// 2,000 ms – A function with one or more registered external extensions".</summary>
     private static readonly TimeSpan ShutdownLimit = TimeSpan.FromMilliseconds(2000);
 
     /// <summary>How long the telemetry subscribers' queued events may take to go out before SHUTDOWN is sent (AWS's
@@ -17,6 +20,23 @@ internal sealed partial class ExecutionEnvironment
 
     /// <summary>The Telemetry and Logs APIs, for an environment with extensions (Extensions/Telemetry/); else null.</summary>
     private Extensions.Telemetry.EnvironmentTelemetry? _telemetry;
+
+    /// <summary>The shutdown phase's limit with internal extensions only (the same list).</summary>
+    private static readonly TimeSpan InternalOnlyShutdownLimit = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// How long the runtime has after its SIGTERM before its SIGKILL, within the phase's limit. RAPID gives it 30 % of
+    /// the phase (rapid/shutdown.go: runtimeDeadlineShare = 0.3, "1. SIGTERM and wait until deadline 2. SIGKILL on
+    /// deadline"), 600 ms of the 2,000 ms its standalone reset allows; the managed-instances RAPID has the same 600 ms
+    /// as defaultRuntimeShutdownTimeout. With internal extensions only the phase's 500 ms bound it, as AWS's sample
+    /// says ("500 ms for a runtime with an internal extension"). Its README's "up to 300 ms" with external extensions
+    /// is not what either RAPID does: the code wins.
+    /// </summary>
+    private static readonly TimeSpan RuntimeShutdownLimit = TimeSpan.FromMilliseconds(600);
+
+    /// <summary>The graceful shutdown under way, if any: set before the runtime's SIGTERM, so its exit is known as
+    /// the shutdown's own (<see cref="OnExit"/>).</summary>
+    private GracefulShutdown? _graceful;
 
     private (string Type, string Reason)? _extensionFailure;
     private Logs.InvocationReport.DeferredReport? _deferredReport;
@@ -152,9 +172,10 @@ internal sealed partial class ExecutionEnvironment
     };
 
     /// <summary>
-    /// Ends an environment that holds no invocation (scaled down, replaced by new code, the gateway stopping): SHUTDOWN
-    /// subscribers get the event with <paramref name="reason"/> and up to <see cref="ShutdownLimit"/> to exit, then the
-    /// process group is killed. Without a subscriber that is at once, as before extensions existed.
+    /// Ends an environment that holds no invocation (scaled down, replaced by new code, the gateway stopping) or resets
+    /// one (a timeout, a failure). With a registered extension the runtime gets SIGTERM, then the SHUTDOWN subscribers
+    /// get the event with <paramref name="reason"/>, within the phase's limit (<see cref="ShutDownGracefullyAsync"/>);
+    /// then the process group is killed. Without one that is at once, as before extensions existed.
     /// </summary>
     public void Stop(string reason = "spindown")
     {
@@ -218,22 +239,80 @@ internal sealed partial class ExecutionEnvironment
 
     private void ShutDown(string reason)
     {
-        if (FlushTelemetryFirst(() => ShutDownExtensions(reason)))
+        var registered = ExtensionSet.BeginShutdown();
+        if (registered == RegisteredExtensions.None)
         {
+            Kill(); // most functions: "0 ms – A function with no registered extensions", RAPID's SIGKILL at once
             return;
         }
-        ShutDownExtensions(reason);
+        var limit = registered == RegisteredExtensions.External ? ShutdownLimit : InternalOnlyShutdownLimit;
+        var shutdown = new GracefulShutdown();
+        Volatile.Write(ref _graceful, shutdown); // before the signal: the exit it causes must find it
+        // The runtime alone gets SIGTERM (RAPID: supervisor.Terminate of the runtime's process; the extensions, in
+        // process groups of their own there, get SHUTDOWN instead). AWS's sample: "it sends a SIGTERM signal to the
+        // runtime and then a SHUTDOWN event to each registered external extension".
+        if (!_process.SignalRuntime(Native.LibC.SIGTERM))
+        {
+            shutdown.RuntimeExited.TrySetResult(); // gone already (its own exit's OnExit did not see this shutdown)
+        }
+        _ = ShutDownGracefullyAsync(shutdown, reason, limit);
     }
 
-    private void ShutDownExtensions(string reason)
+    /// <summary>
+    /// RAPID's order (rapid/shutdown.go shutdown: shutdownRuntime, then shutdownAgents): the runtime has until its
+    /// share of the phase to exit after its SIGTERM, else it is killed; only then do the SHUTDOWN subscribers get the
+    /// event, whose deadlineMs is the phase's end, and they have until then; then what is left of the process group
+    /// is killed and the environment ends (<see cref="OnExit"/> waits for this). A reset (timeout, failure) is the same,
+    /// as AWS says (runtimes-extensions-api, "Failure handling"): "The reset behaves like a Shutdown event. First, Lambda
+    /// shuts down the runtime, then it sends a Shutdown event to each registered external extension."
+    /// </summary>
+    private async Task ShutDownGracefullyAsync(GracefulShutdown shutdown, string reason, TimeSpan limit)
     {
-        var deadline = _services.Time.GetUtcNow() + ShutdownLimit;
-        if (ExtensionSet.Shutdown(reason, deadline.ToUnixTimeMilliseconds()) is not { } exited)
+        try
         {
-            Kill();
-            return;
+            var time = _services.Time;
+            var deadline = time.GetUtcNow() + limit;
+            var runtimeLimit = limit < RuntimeShutdownLimit ? limit : RuntimeShutdownLimit;
+            var runtimeExited = shutdown.RuntimeExited.Task;
+            await Task.WhenAny(runtimeExited, Task.Delay(runtimeLimit, time)).ConfigureAwait(false);
+            if (!runtimeExited.IsCompleted)
+            {
+                // "Deadline: The runtime did not exit after deadline …; Killing it." RAPID's Kill returns once the exit
+                // is collected: the extensions hear of the shutdown after the runtime is gone.
+                _process.SignalRuntime(Native.LibC.SIGKILL);
+                await Task.WhenAny(runtimeExited, Task.Delay(Remaining(deadline), time)).ConfigureAwait(false);
+            }
+            // Then the telemetry subscribers get what is queued (the last REPORT), before their SHUTDOWN: the
+            // managed-instances RAPID's shutdown flushes the events API (up to a second) between the two.
+            if (_telemetry is { HasSubscribers: true } telemetry)
+            {
+                var flushLimit = Remaining(deadline);
+                await telemetry.FlushAsync(flushLimit < TelemetryFlushLimit ? flushLimit : TelemetryFlushLimit).ConfigureAwait(false);
+            }
+            if (ExtensionSet.Shutdown(reason, deadline.ToUnixTimeMilliseconds()) is { IsCompleted: false } extensionsExited)
+            {
+                await Task.WhenAny(extensionsExited, Task.Delay(Remaining(deadline), time)).ConfigureAwait(false);
+            }
         }
-        _ = AfterShutdownAsync(exited, Kill);
+        finally
+        {
+            Kill(); // the subscribers that did not exit in time, the rest of the group (the group only once the runtime exited)
+            shutdown.Done.TrySetResult();
+        }
+    }
+
+    private TimeSpan Remaining(DateTimeOffset deadline)
+    {
+        var left = deadline - _services.Time.GetUtcNow();
+        return left > TimeSpan.Zero ? left : TimeSpan.Zero;
+    }
+
+    /// <summary>A graceful shutdown's two moments: the runtime's exit, and its end (the extensions done, the group killed).</summary>
+    private sealed class GracefulShutdown
+    {
+        public TaskCompletionSource RuntimeExited { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     /// <summary>Runs <paramref name="then"/> once the SHUTDOWN subscribers have exited or <see cref="ShutdownLimit"/> has passed.</summary>

@@ -265,6 +265,15 @@ internal sealed partial class ExecutionEnvironment
         }
         exit = _services.Sandbox.SeenExit(exit);
         _endings.Exited(step, exit, InitDurationForReport(), InitDuration(), _containment.RanOutOfMemory(), CurrentInitPhase(), extensionFailure);
+        if (Volatile.Read(ref _graceful) is { } graceful)
+        {
+            // The exit a shutdown's SIGTERM (or its SIGKILL) caused: no failure, no SHUTDOWN "failure", no log line
+            // (RAPID's watchEvents reports an exit only "If we are not shutting down"). The extensions' part of the
+            // shutdown follows; the environment ends after it.
+            graceful.RuntimeExited.TrySetResult();
+            _ = AfterShutdownAsync(graceful.Done.Task, End);
+            return;
+        }
         // The runtime died on its own (a crash, an OOM kill): a reset, which SHUTDOWN subscribers hear about ("failure")
         // before the kill, as on AWS. When the gateway killed it (a Stop after its shutdown, a timeout), the extensions
         // died with it: nothing to wait for. Telemetry subscribers get their queued events (the crash's REPORT) first.

@@ -107,6 +107,30 @@ internal sealed class WorkerProcess
         }
     }
 
+    /// <summary>
+    /// Sends <paramref name="signal"/> to the function's process alone, not its group: the gateway's process (with
+    /// extensions, the launcher has exec'd the runtime, so the pid is the runtime's) or, under bwrap, bwrap's child
+    /// (bwrap does not pass a SIGTERM on: it would die of it, and --die-with-parent would SIGKILL the runtime). The
+    /// group also holds the extensions, which Lambda does not signal: they get SHUTDOWN. False once it has exited.
+    /// </summary>
+    public bool SignalRuntime(int signal)
+    {
+        lock (_lock)
+        {
+            // Under the lock with MarkExited: a pid already marked exited may belong to another process.
+            if (_process is not { } process || _exited)
+            {
+                return false;
+            }
+            int target = _measureChild ? OnlyChild(process.Pid) : process.Pid;
+            if (target > 0)
+            {
+                LibC.kill(target, signal);
+            }
+            return true;
+        }
+    }
+
     /// <summary>The process has exited and been reaped: from now on its pid may belong to another process, so a kill
     /// reaches only its process group. Returns whether the gateway had asked for the kill (a Stop, a timeout).</summary>
     public bool MarkExited()
@@ -177,16 +201,19 @@ internal sealed class WorkerProcess
     }
 
     /// <summary>The status of <paramref name="pid"/>'s only child (the function's process under bwrap), or null.</summary>
-    private static SafeFileHandle? OpenChildProcStatus(int pid)
+    private static SafeFileHandle? OpenChildProcStatus(int pid) => OnlyChild(pid) is > 0 and int child ? OpenProcStatus(child) : null;
+
+    /// <summary><paramref name="pid"/>'s first child (bwrap has one: the function's process), or 0.</summary>
+    private static int OnlyChild(int pid)
     {
         try
         {
             var children = File.ReadAllText($"/proc/{pid}/task/{pid}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            return children.Length > 0 && int.TryParse(children[0], CultureInfo.InvariantCulture, out int child) ? OpenProcStatus(child) : null;
+            return children.Length > 0 && int.TryParse(children[0], CultureInfo.InvariantCulture, out int child) ? child : 0;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            return null;
+            return 0;
         }
     }
 

@@ -27,6 +27,7 @@ internal sealed class ExtensionSet
     private readonly TaskCompletionSource _externalsRegistered = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource? _initReady;
     private TaskCompletionSource? _shutdownDone;
+    private bool _shuttingDown;
     private bool _registrationClosed;
     private bool _ended;
     private volatile bool _initDone;
@@ -57,14 +58,15 @@ internal sealed class ExtensionSet
     /// Read without the lock on every /next.</summary>
     public bool InitDone => _initDone;
 
-    /// <summary>SHUTDOWN subscribers have their event and the environment has not ended yet.</summary>
+    /// <summary>The environment's shutdown has begun (<see cref="BeginShutdown"/>, <see cref="Shutdown"/>) and it has not
+    /// ended yet: the extensions still talk to the gateway, after the runtime's exit too.</summary>
     public bool ShuttingDown
     {
         get
         {
             lock (_lock)
             {
-                return _shutdownDone is not null && !_ended;
+                return _shuttingDown && !_ended;
             }
         }
     }
@@ -290,9 +292,11 @@ internal sealed class ExtensionSet
                     Interlocked.Decrement(ref _invokeOutstanding);
                 }
             }
-            if (_shutdownDone is not null)
+            if (_shuttingDown)
             {
-                if (!_registered.Any(static x => x.Shutdown && x.State != ExtensionState.Exited))
+                // RAPID ignores exits once it shuts down (rapid/handlers.go watchEvents: "If we are not shutting down then
+                // we care if an unexpected exit happens"), also while the runtime has its SIGTERM, before SHUTDOWN.
+                if (_shutdownDone is not null && !_registered.Any(static x => x.Shutdown && x.State != ExtensionState.Exited))
                 {
                     _shutdownDone.TrySetResult();
                 }
@@ -308,7 +312,25 @@ internal sealed class ExtensionSet
     {
         lock (_lock)
         {
-            return _shutdownDone is not null ? null : _fatalType ?? "Extension.LaunchError";
+            return _shuttingDown ? null : _fatalType ?? "Extension.LaunchError";
+        }
+    }
+
+    /// <summary>
+    /// The environment begins to shut down: from now on an extension's exit is not a failure. Returns which extensions
+    /// are registered, which decides the shutdown (RAPID, rapid/shutdown.go: "We do not spend any compute time on runtime
+    /// graceful shutdown if there are no agents", counting internal and external ones alike, CountAgents).
+    /// </summary>
+    public RegisteredExtensions BeginShutdown()
+    {
+        lock (_lock)
+        {
+            if (_registered.Count == 0)
+            {
+                return RegisteredExtensions.None;
+            }
+            _shuttingDown = true;
+            return _registered.Exists(static x => x.External) ? RegisteredExtensions.External : RegisteredExtensions.InternalOnly;
         }
     }
 
@@ -323,6 +345,7 @@ internal sealed class ExtensionSet
             {
                 return _shutdownDone.Task;
             }
+            _shuttingDown = true;
             var subscribers = _registered.Where(static x => x.Shutdown && x.State != ExtensionState.Exited).ToList();
             if (subscribers.Count == 0)
             {

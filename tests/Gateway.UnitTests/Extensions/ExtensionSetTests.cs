@@ -152,6 +152,35 @@ public class ExtensionSetTests
     }
 
     [Fact]
+    public void BeginShutdown_says_which_extensions_are_registered_and_from_then_on_an_exit_is_no_failure()
+    {
+        // RAPID: no graceful shutdown without a registered extension; internal ones count (CountAgents).
+        var none = Make("a");
+        Assert.Equal(RegisteredExtensions.None, none.BeginShutdown()); // launched, not registered
+        Assert.False(none.ShuttingDown);
+        Assert.Equal("Extension.Crash", none.Exited("a"));
+
+        var internalOnly = Make();
+        Register(internalOnly, "inner", """{"events":["INVOKE"]}""");
+        Assert.Equal(RegisteredExtensions.InternalOnly, internalOnly.BeginShutdown());
+
+        // The runtime has its SIGTERM before the SHUTDOWN event goes out: an extension's exit then is no failure either.
+        var external = Make("a", "b");
+        Register(external, "a");
+        Register(external, "b", """{"events":["INVOKE"]}""");
+        Assert.Equal(RegisteredExtensions.External, external.BeginShutdown());
+        Assert.True(external.ShuttingDown);
+        Assert.Null(external.Exited("b"));
+        Assert.Null(external.FailedToLaunch("c"));
+        var done = external.Shutdown("spindown", 0);
+        Assert.NotNull(done);
+        Assert.Null(external.Exited("a"));
+        Assert.True(done!.IsCompleted);
+        external.End();
+        Assert.False(external.ShuttingDown);
+    }
+
+    [Fact]
     public void An_exit_outside_a_shutdown_is_a_crash_unless_an_error_was_reported_first()
     {
         var set = Make("a", "b");
