@@ -123,7 +123,7 @@ public class RuntimeRequestParserTests
     [Theory]
     [InlineData("GET", "Get")]
     [InlineData("POST", "Post")]
-    [InlineData("PUT", "Other")]
+    [InlineData("PUT", "Put")]
     [InlineData("get", "Other")]
     [InlineData("DELETE", "Other")]
     public void Methods(string method, string expected)
@@ -430,6 +430,10 @@ public class RuntimeRequestParserTests
     [InlineData("GET /2020-01-01/extension/other HTTP/1.1", nameof(RuntimeRoute.Unknown))]
     [InlineData("GET /_gateway/extensions/launched HTTP/1.1", nameof(RuntimeRoute.LauncherLaunched))]
     [InlineData("POST /_gateway/extensions/exited HTTP/1.1", nameof(RuntimeRoute.LauncherExited))]
+    [InlineData("PUT /2022-07-01/telemetry HTTP/1.1", nameof(RuntimeRoute.TelemetrySubscribe))]
+    [InlineData("PUT /2022-07-01/telemetry/ HTTP/1.1", nameof(RuntimeRoute.TelemetrySubscribe))]
+    [InlineData("PUT /2020-08-15/logs HTTP/1.1", nameof(RuntimeRoute.LogsSubscribe))]
+    [InlineData("PUT /2022-07-01/telemetry/more HTTP/1.1", nameof(RuntimeRoute.Unknown))]
     public void The_Extensions_APIs_routes_and_headers_are_read(string requestLine, string routeName)
     {
         var route = Enum.Parse<RuntimeRoute>(routeName);

@@ -64,7 +64,7 @@ internal sealed class SubscribeRequest
         var request = new SubscribeRequest();
         var problems = new List<string>();
 
-        if (root.TryGetProperty("schemaVersion", out var schema))
+        if (root.TryGetProperty("schemaVersion", out var schema) && schema.ValueKind != JsonValueKind.Null)
         {
             var allowed = api == SubscriptionApi.Telemetry ? TelemetrySchemas : LogsSchemas;
             if (schema.ValueKind != JsonValueKind.String || Array.IndexOf(allowed, schema.GetString()) < 0)
