@@ -45,8 +45,9 @@ internal sealed class EnvironmentLog : IDisposable
     private readonly byte[] _consolePrefix;
     private readonly LogTailRing _tail = new();
     private readonly byte[] _readBuffer = new byte[16 * 1024];
-    private readonly byte[] _line = new byte[MaxLine];
-    private int _lineLength;
+    private readonly PendingLine _functionLine = new();
+    private PendingLine? _extensionLineStorage;
+    private bool _inExtensionLine;
     private bool _capturing;
     private bool _closed;
     private bool _dirty;
@@ -106,7 +107,7 @@ internal sealed class EnvironmentLog : IDisposable
                     int n = _output.Receive(_readBuffer, SocketFlags.None, out var error);
                     if (n <= 0 && error != SocketError.WouldBlock)
                     {
-                        FlushPartialLine();
+                        FlushPartialLines();
                         _closed = true;
                         return;
                     }
@@ -453,61 +454,96 @@ internal sealed class EnvironmentLog : IDisposable
         }
     }
 
+    /// <summary>
+    /// Splits the worker's output into lines. An extension's line comes whole, behind the launcher's mark
+    /// (<see cref="Extensions.ExternalExtensions.LineMark"/>), possibly in the middle of a line the function has not
+    /// finished: it is assembled apart from that line, which waits for the rest of its bytes, so neither is cut into
+    /// the other and each is known for whose it is.
+    /// </summary>
     private void Process(ReadOnlySpan<byte> data)
     {
         while (!data.IsEmpty)
         {
-            int newline = data.IndexOf((byte)'\n');
-            var piece = newline >= 0 ? data[..newline] : data;
-            int room = MaxLine - _lineLength;
-            if (piece.Length > room)
-            {
-                // An over-long line is split rather than buffered without bound.
-                piece[..room].CopyTo(_line.AsSpan(_lineLength));
-                _lineLength = MaxLine;
-                FlushPartialLine();
-                data = data[room..];
-                continue;
-            }
-            piece.CopyTo(_line.AsSpan(_lineLength));
-            _lineLength += piece.Length;
-            if (newline < 0)
+            bool extension = _inExtensionLine;
+            int stop = extension ? data.IndexOf((byte)'\n') : data.IndexOfAny((byte)'\n', Extensions.ExternalExtensions.LineMark);
+            Append(extension ? ExtensionLine : _functionLine, stop >= 0 ? data[..stop] : data, extension);
+            if (stop < 0)
             {
                 return;
             }
-            FlushPartialLine();
-            data = data[(newline + 1)..];
+            if (data[stop] == (byte)'\n')
+            {
+                FlushLine(extension ? ExtensionLine : _functionLine, extension);
+                _inExtensionLine = false;
+            }
+            else
+            {
+                _inExtensionLine = true; // the mark: an extension's line follows
+            }
+            data = data[(stop + 1)..];
         }
     }
 
-    private void FlushPartialLine()
+    /// <summary>Adds bytes to a line; an over-long line is split (written in <see cref="MaxLine"/> pieces) rather
+    /// than buffered without bound.</summary>
+    private void Append(PendingLine line, ReadOnlySpan<byte> piece, bool extension)
     {
-        if (_lineLength > 0)
+        while (piece.Length > MaxLine - line.Length)
         {
-            var line = _line.AsSpan(0, _lineLength);
-            _lineLength = 0;
-            // An extension's line comes marked by the extensions launcher (its mark is not logged).
-            bool extension = line[0] == Extensions.ExternalExtensions.LineMark;
-            if (extension)
-            {
-                line = line[1..];
-                if (line.IsEmpty)
-                {
-                    return; // an empty line, as the function's are not logged either
-                }
-            }
-            // JSON format: a function's JSON line below ApplicationLogLevel is dropped, as Lambda does (Text: no filtering).
-            else if (_json && _applicationLevel > 0 && JsonLineLevel.Of(line) < _applicationLevel)
-            {
-                return;
-            }
-            Emit(line);
-            if (Telemetry is { Listening: true } telemetry)
-            {
-                telemetry.Publish(TelemetryEventKind.Log, extension ? TelemetryCategories.Extension : TelemetryCategories.Function,
-                    TelemetryEvents.Line(_time.GetUtcNow(), extension ? "extension" : "function", line, _json));
-            }
+            int room = MaxLine - line.Length;
+            piece[..room].CopyTo(line.Bytes.AsSpan(line.Length));
+            line.Length = MaxLine;
+            FlushLine(line, extension);
+            piece = piece[room..];
         }
+        piece.CopyTo(line.Bytes.AsSpan(line.Length));
+        line.Length += piece.Length;
+    }
+
+    /// <summary>The function's unfinished line, as a line of its own (at an invocation's end: its output so far).
+    /// An extension's unfinished line is left to finish: the launcher writes each whole.</summary>
+    private void FlushPartialLine() => FlushLine(_functionLine, extension: false);
+
+    /// <summary>The output has ended: whatever is unfinished, as lines.</summary>
+    private void FlushPartialLines()
+    {
+        FlushLine(_functionLine, extension: false);
+        if (_extensionLineStorage is { } extension)
+        {
+            FlushLine(extension, extension: true);
+        }
+        _inExtensionLine = false;
+    }
+
+    private void FlushLine(PendingLine pending, bool extension)
+    {
+        if (pending.Length == 0)
+        {
+            return;
+        }
+        var line = pending.Bytes.AsSpan(0, pending.Length);
+        pending.Length = 0;
+        // JSON format: a function's JSON line below ApplicationLogLevel is dropped, as Lambda does (Text: no filtering).
+        if (!extension && _json && _applicationLevel > 0 && JsonLineLevel.Of(line) < _applicationLevel)
+        {
+            return;
+        }
+        Emit(line);
+        if (Telemetry is { Listening: true } telemetry)
+        {
+            telemetry.Publish(TelemetryEventKind.Log, extension ? TelemetryCategories.Extension : TelemetryCategories.Function,
+                TelemetryEvents.Line(_time.GetUtcNow(), extension ? "extension" : "function", line, _json));
+        }
+    }
+
+    /// <summary>Made at an extension's first line (most environments have none: no second 64 KB buffer).</summary>
+    private PendingLine ExtensionLine => _extensionLineStorage ??= new PendingLine();
+
+    /// <summary>A line being assembled from the worker's output.</summary>
+    private sealed class PendingLine
+    {
+        public readonly byte[] Bytes = new byte[MaxLine];
+        public int Length;
     }
 
     private void Emit(ReadOnlySpan<byte> line)
@@ -534,7 +570,7 @@ internal sealed class EnvironmentLog : IDisposable
     {
         lock (_lock)
         {
-            FlushPartialLine();
+            FlushPartialLines();
             _closed = true;
             _file.Dispose();
             _index.Dispose();

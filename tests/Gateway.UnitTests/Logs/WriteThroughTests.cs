@@ -160,6 +160,31 @@ public sealed class WriteThroughTests : IDisposable
         Assert.Equal(["between invocations"], ReadFile(path));
     }
 
+    [Fact]
+    public async Task An_extensions_marked_line_is_its_own_even_in_the_middle_of_the_functions_unfinished_line()
+    {
+        var (output, log, path) = Open(FunctionLogging.Default, pump: false);
+        var telemetry = new Gateway.Extensions.Telemetry.EnvironmentTelemetry(_clock);
+        log.Telemetry = telemetry;
+        var report = Report(log);
+        var invocation = Rent();
+        report.Begin(invocation);
+        // The function writes half a line; an extension's whole line (behind the launcher's mark) arrives; the function
+        // finishes its line; an extension's line in two writes; an empty one.
+        WriteAsWorker(output, "fn-partial-");
+        WriteAsWorker(output, "\u001eext-line\n");
+        WriteAsWorker(output, "fn-rest\n\u001eext-par");
+        WriteAsWorker(output, "t-rest\n\u001e\nlast\n");
+
+        await report.FinishAsync(invocation, null, null, null).WithTimeout();
+
+        var lines = ReadFile(path);
+        Assert.Equal(["ext-line", "fn-partial-fn-rest", "ext-part-rest", "last"], lines[1..5]);
+        Assert.DoesNotContain(lines, l => l.Contains('\u001e'));
+        _invocations.Return(invocation);
+        telemetry.Stop();
+    }
+
     private (OutputChannel Output, EnvironmentLog Log, string Path) Open(FunctionLogging logging, bool pump)
     {
         var output = OutputChannel.Create();
