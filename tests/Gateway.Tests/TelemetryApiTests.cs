@@ -102,6 +102,7 @@ public sealed class TelemetryApiTests : IAsyncLifetime
           curl -sS --fail -D "$headers" -o /dev/null "$api/invocation/next" || exit 1
           id=$(grep -Fi 'Lambda-Runtime-Aws-Request-Id:' "$headers" | tr -d '[:space:]' | cut -d: -f2)
           echo "function says hello to $id"
+          sleep 0.2 # the events held while the environment was idle (frozen, on AWS) go out now
           body=$(printf '{"requestId":"%s","telemetry":"%s","logs":"%s","telemetryAnswers":"%s","logsAnswers":"%s"}' "$id" \
             "$(base64 -w0 /tmp/ext/telemetry-recorder.jsonl 2>/dev/null)" "$(base64 -w0 /tmp/ext/logs-recorder.jsonl 2>/dev/null)" \
             "$(base64 -w0 /tmp/ext/telemetry-recorder.answers 2>/dev/null)" "$(base64 -w0 /tmp/ext/logs-recorder.answers 2>/dev/null)")

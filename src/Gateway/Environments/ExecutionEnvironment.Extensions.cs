@@ -59,6 +59,10 @@ internal sealed partial class ExecutionEnvironment
                 if (ExtensionSet.Idle)
                 {
                     FinishDeferredReportLocked();
+                    if (_telemetry is { } telemetry && _parked is not null && _machine.State == EnvironmentState.Idle)
+                    {
+                        telemetry.Freeze(); // the runtime was already waiting in /next: every process waits now
+                    }
                 }
             }
             _owner.OnIdle(this); // listed only if the runtime has answered too (CanTakeInvocation)

@@ -65,6 +65,10 @@ internal sealed partial class ExecutionEnvironment
             }
             if (step.Decision == NextDecision.Parked)
             {
+                if (_telemetry is { } telemetry && ExtensionSet.Idle)
+                {
+                    telemetry.Freeze(); // every process waits: on AWS the environment is frozen now
+                }
                 if (_parked is not null && _parked != connection)
                 {
                     abandoned = _parked; // the runtime gave up on its earlier /next

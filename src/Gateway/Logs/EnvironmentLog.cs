@@ -172,6 +172,7 @@ internal sealed class EnvironmentLog : IDisposable
             }
             if (Telemetry is { Listening: true } telemetry)
             {
+                telemetry.Thaw(); // the environment was frozen while idle
                 Span<byte> json = stackalloc byte[256];
                 int length = JsonPlatformLines.Start(json, _time.GetUtcNow(), requestId, version);
                 telemetry.Publish(TelemetryEventKind.Shared, TelemetryCategories.Platform, json[..length].ToArray());

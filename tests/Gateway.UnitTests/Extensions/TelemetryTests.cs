@@ -141,6 +141,28 @@ public class TelemetryTests
     }
 
     [Fact]
+    public async Task A_frozen_environment_delivers_nothing_until_it_is_thawed_or_flushed()
+    {
+        using var listener = new Listener();
+        var telemetry = new EnvironmentTelemetry(TimeProvider.System);
+        telemetry.Subscribe("ext", SubscriptionApi.Telemetry, Body(listener.Port, "f", ["function"], 25));
+        telemetry.CloseSubscriptions();
+        telemetry.Freeze();
+        telemetry.Publish(TelemetryEventKind.Log, TelemetryCategories.Function, Event("function", "while idle"));
+        await Task.Delay(300);
+        Assert.Empty(listener.Records());
+        telemetry.Thaw();
+        await listener.WaitForEventsAsync(1);
+        Assert.Equal(["while idle"], listener.Records());
+
+        telemetry.Freeze();
+        telemetry.Publish(TelemetryEventKind.Log, TelemetryCategories.Function, Event("function", "at shutdown"));
+        await telemetry.FlushAsync(TimeSpan.FromSeconds(5)); // the shutdown's flush does not wait for a thaw
+        Assert.Equal(["while idle", "at shutdown"], listener.Records());
+        telemetry.Stop();
+    }
+
+    [Fact]
     public void The_sandboxs_hosts_file_adds_the_two_names_to_the_hosts()
     {
         Assert.Equal("127.0.0.1\tlocalhost\n127.0.0.1\tsandbox.localdomain sandbox\n", Gateway.Environments.Sandbox.SandboxHosts.Contents("127.0.0.1\tlocalhost"));

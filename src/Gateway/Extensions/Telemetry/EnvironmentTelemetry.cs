@@ -121,6 +121,30 @@ internal sealed class EnvironmentTelemetry
         return Ok;
     }
 
+    /// <summary>
+    /// The environment is idle — the runtime waits in /next, every extension in /event/next — which is when Lambda
+    /// freezes it ("Lambda freezes the execution environment when each process has completed and there are no pending
+    /// events"): deliveries wait for the next invocation (or the shutdown's flush), so an invocation's last events
+    /// (its platform.report) arrive during the next one, as on AWS, and a listener that logs what it receives is not
+    /// fed its own lines for as long as the environment stays warm.
+    /// </summary>
+    public void Freeze()
+    {
+        foreach (var subscriber in _snapshot)
+        {
+            subscriber.Freeze();
+        }
+    }
+
+    /// <summary>An invocation begins: deliveries go on.</summary>
+    public void Thaw()
+    {
+        foreach (var subscriber in _snapshot)
+        {
+            subscriber.Thaw();
+        }
+    }
+
     /// <summary>Init is over: no more subscriptions, and nothing more kept for replay.</summary>
     public void CloseSubscriptions()
     {

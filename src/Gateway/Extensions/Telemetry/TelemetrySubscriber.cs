@@ -47,6 +47,7 @@ internal sealed class TelemetrySubscriber
     private int _droppedRecords;
     private long _droppedBytes;
     private bool _flushRequested;
+    private bool _frozen;
     private bool _sending;
     private TaskCompletionSource? _drained;
     private int _failedBatches;
@@ -128,6 +129,24 @@ internal sealed class TelemetrySubscriber
         return _drained.Task;
     }
 
+    /// <summary>The environment is idle (frozen, on AWS): nothing is sent until <see cref="Thaw"/> or a flush.</summary>
+    public void Freeze()
+    {
+        lock (_lock)
+        {
+            _frozen = true;
+        }
+    }
+
+    public void Thaw()
+    {
+        lock (_lock)
+        {
+            _frozen = false;
+        }
+        _wake.Release();
+    }
+
     /// <summary>The environment has ended: nothing more is sent.</summary>
     public void Stop()
     {
@@ -179,6 +198,11 @@ internal sealed class TelemetrySubscriber
                 _flushRequested = false;
                 _drained?.TrySetResult();
                 _drained = null;
+                return null;
+            }
+            if (_frozen && !_flushRequested)
+            {
+                wait = Timeout.InfiniteTimeSpan; // until the next invocation thaws the environment, or a flush
                 return null;
             }
             var left = TimeSpan.FromMilliseconds(_request.TimeoutMs) - _time.GetElapsedTime(_batchOpenedAt);
