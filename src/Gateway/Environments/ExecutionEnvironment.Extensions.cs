@@ -208,6 +208,10 @@ internal sealed partial class ExecutionEnvironment
                 {
                     telemetry.CloseSubscriptions();
                 }
+                if (_machine.State == EnvironmentState.Dead || Volatile.Read(ref _shutdownBegun) == 1)
+                {
+                    telemetry.Stop(); // ending (End may already have passed _telemetry by): refused as closed
+                }
             }
             if (_report.Log is { } log)
             {

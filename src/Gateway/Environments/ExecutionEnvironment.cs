@@ -132,6 +132,7 @@ internal sealed partial class ExecutionEnvironment
             }
             output = OutputChannel.Create();
             _report.Log = _services.Logs.Open(Function, LogStreamName, $"{_createdUtc:yyyy-MM-dd}-{Id}.log", Provisioned, output.Reader, _telemetry);
+            _report.Log.MarksExtensionLines = _telemetry is not null; // the launcher runs: its marked lines are extensions
             _listener.Start();
             if (_externalExtensions.Length > ExtensionSet.MaxExtensions)
             {

@@ -87,6 +87,10 @@ internal sealed class EnvironmentLog : IDisposable
     /// subscribers, published under this log's lock so they get them in the log's order. Null (the usual case): no cost.</summary>
     public EnvironmentTelemetry? Telemetry { get; set; }
 
+    /// <summary>The extensions launcher runs in this environment, so a line behind its mark is an extension's. Set before
+    /// the worker starts; without it (most environments) the mark is an ordinary byte of the function's output.</summary>
+    public bool MarksExtensionLines { get; set; }
+
     /// <summary>The invocation whose platform.runtimeDone went out when the runtime answered (<see cref="Answered"/>), so
     /// its deferred END does not send another.</summary>
     private string? _runtimeDoneSent;
@@ -466,7 +470,7 @@ internal sealed class EnvironmentLog : IDisposable
         while (!data.IsEmpty)
         {
             bool extension = _inExtensionLine;
-            int stop = extension ? data.IndexOf((byte)'\n') : data.IndexOfAny((byte)'\n', Extensions.ExternalExtensions.LineMark);
+            int stop = extension || !MarksExtensionLines ? data.IndexOf((byte)'\n') : data.IndexOfAny((byte)'\n', Extensions.ExternalExtensions.LineMark);
             Append(extension ? ExtensionLine : _functionLine, stop >= 0 ? data[..stop] : data, extension);
             if (stop < 0)
             {

@@ -28,6 +28,21 @@ internal static class JsonPlatformLines
         return n;
     }
 
+    /// <summary>An error type as a JSON string's content: it comes from a runtime's or an extension's header, so it is
+    /// cut to 128 characters, and to 40 when it needs escaping (the events are written into fixed spans). The usual ones need neither.</summary>
+    private static string Safe(string errorType)
+    {
+        var text = errorType.Length > 128 ? errorType[..128] : errorType;
+        foreach (char c in text)
+        {
+            if (c < 0x20 || c == '"' || c == '\\' || c > 0x7E)
+            {
+                return System.Text.Json.JsonEncodedText.Encode(text[..Math.Min(text.Length, 40)]).Value; // ≤ 6 bytes each
+            }
+        }
+        return text;
+    }
+
     /// <summary><c>,"errorType":"…"</c> when there is one (the Telemetry API's optional member of runtimeDone and report
     /// when the status is not success, as the Text REPORT's <c>Error Type:</c>), then the record's and the line's ends.</summary>
     private static int ErrorTypeAndClose(Span<byte> destination, string? errorType)
@@ -35,7 +50,7 @@ internal static class JsonPlatformLines
         int m;
         if (errorType is not null)
         {
-            Utf8.TryWrite(destination, $",\"errorType\":\"{errorType}\"}}}}", out m);
+            Utf8.TryWrite(destination, $",\"errorType\":\"{Safe(errorType)}\"}}}}", out m);
         }
         else
         {
@@ -86,7 +101,7 @@ internal static class JsonPlatformLines
         int m;
         if (errorType is not null)
         {
-            Utf8.TryWrite(destination[n..], $",\"errorType\":\"{errorType}\"", out m);
+            Utf8.TryWrite(destination[n..], $",\"errorType\":\"{Safe(errorType)}\"", out m);
             n += m;
         }
         Utf8.TryWrite(destination[n..], $",\"metrics\":{{\"durationMs\":{initDurationMs:F2}}}}}}}", out m);

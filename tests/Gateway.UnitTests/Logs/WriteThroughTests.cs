@@ -166,6 +166,7 @@ public sealed class WriteThroughTests : IDisposable
         var (output, log, path) = Open(FunctionLogging.Default, pump: false);
         var telemetry = new Gateway.Extensions.Telemetry.EnvironmentTelemetry(_clock);
         log.Telemetry = telemetry;
+        log.MarksExtensionLines = true; // an environment whose extensions launcher runs
         var report = Report(log);
         var invocation = Rent();
         report.Begin(invocation);
@@ -183,6 +184,19 @@ public sealed class WriteThroughTests : IDisposable
         Assert.DoesNotContain(lines, l => l.Contains('\u001e'));
         _invocations.Return(invocation);
         telemetry.Stop();
+    }
+
+    [Fact]
+    public async Task Without_extensions_the_mark_is_an_ordinary_byte_of_the_functions_line()
+    {
+        var (output, log, path) = Open(FunctionLogging.Default, pump: false);
+        var report = Report(log);
+        var invocation = Rent();
+        report.Begin(invocation);
+        WriteAsWorker(output, "abc\u001edef\n");
+        await report.FinishAsync(invocation, null, null, null).WithTimeout();
+        Assert.Equal("abc\u001edef", ReadFile(path)[1]);
+        _invocations.Return(invocation);
     }
 
     private (OutputChannel Output, EnvironmentLog Log, string Path) Open(FunctionLogging logging, bool pump)

@@ -11,7 +11,8 @@ namespace Gateway.Extensions.Telemetry;
 /// events, the function's lines, the extensions' lines — goes to each of them (<see cref="TelemetrySubscriber"/>).
 /// </summary>
 /// <remarks>
-/// Made only for an environment that has extensions, so a function without them pays nothing. Events published before a
+/// Made for an environment with external extensions (or, at its first subscription, one whose runtime registered an
+/// internal extension), so a function without them pays nothing. Events published before a
 /// subscription (platform.initStart, the extensions' first lines) are kept until init ends and replayed to each new
 /// subscriber, as AWS's runtime does (the emulator's telemetry relay: a subscriber's batches begin with
 /// platform.initStart); after init no more subscriptions are taken (403 <c>Telemetry.SubscriptionClosed</c>, "After
@@ -69,6 +70,18 @@ internal sealed class EnvironmentTelemetry
         {
             return Reply(400, "Bad Request", prefix + "ValidationError", error!);
         }
+        lock (_lock)
+        {
+            // Decided before a TCP destination is dialed (and again after: init may end meanwhile).
+            if (_replay is null || _stopped)
+            {
+                return Closed(api);
+            }
+            if (_subscribers.Find(s => s.Name == extensionName) is { } first)
+            {
+                return first.Api == api ? Ok : OtherApi(extensionName, first.Api, prefix);
+            }
+        }
         Socket? tcp = null;
         if (request.Tcp)
         {
@@ -89,21 +102,12 @@ internal sealed class EnvironmentTelemetry
             if (_replay is null || _stopped)
             {
                 tcp?.Dispose();
-                return api == SubscriptionApi.Telemetry
-                    ? Reply(403, "Forbidden", "Telemetry.SubscriptionClosed", "Telemetry API subscription is closed")
-                    : Reply(403, "Forbidden", "Logs.SubscriptionClosed", "Logs API subscription is closed");
+                return Closed(api);
             }
-            var existing = _subscribers.Find(s => s.Name == extensionName);
-            if (existing is not null)
+            if (_subscribers.Find(s => s.Name == extensionName) is { } existing)
             {
                 tcp?.Dispose();
-                if (existing.Api != api)
-                {
-                    // "An extension can subscribe with only one of the two APIs" (telemetry-api.html).
-                    return Reply(400, "Bad Request", prefix + "ValidationError",
-                        $"extension {extensionName} is already subscribed to the {(existing.Api == SubscriptionApi.Telemetry ? "Telemetry" : "Logs")} API");
-                }
-                return Ok; // "subscription is idempotent" (runtimes-logs-api.html): the first one stays
+                return existing.Api == api ? Ok : OtherApi(extensionName, existing.Api, prefix);
             }
             var subscriber = new TelemetrySubscriber(extensionName, api, request, _time, tcp);
             foreach (var e in _replay)
@@ -180,6 +184,17 @@ internal sealed class EnvironmentTelemetry
             }
         }
     }
+
+    /// <summary>403 after init (or after the environment ended).</summary>
+    private static byte[] Closed(SubscriptionApi api) => api == SubscriptionApi.Telemetry
+        ? Reply(403, "Forbidden", "Telemetry.SubscriptionClosed", "Telemetry API subscription is closed")
+        : Reply(403, "Forbidden", "Logs.SubscriptionClosed", "Logs API subscription is closed");
+
+    /// <summary>"An extension can subscribe with only one of the two APIs" (telemetry-api.html); a repeat through the
+    /// same one is "idempotent" (runtimes-logs-api.html): the first subscription stays.</summary>
+    private static byte[] OtherApi(string extensionName, SubscriptionApi subscribed, string prefix) =>
+        Reply(400, "Bad Request", prefix + "ValidationError",
+            $"extension {extensionName} is already subscribed to the {(subscribed == SubscriptionApi.Telemetry ? "Telemetry" : "Logs")} API");
 
     /// <summary><c>"OK"</c>, quotes included, as AWS answers a subscription (telemetry-api-reference.html).</summary>
     private static readonly byte[] Ok = Build(200, "OK", "\"OK\""u8);

@@ -48,6 +48,7 @@ internal sealed class TelemetrySubscriber
     private long _droppedBytes;
     private bool _flushRequested;
     private bool _frozen;
+    private bool _stopped;
     private bool _sending;
     private TaskCompletionSource? _drained;
     private int _failedBatches;
@@ -116,17 +117,19 @@ internal sealed class TelemetrySubscriber
     /// <summary>Sends what is queued now, and completes when it has gone (or could not go).</summary>
     public Task FlushAsync()
     {
+        Task drained;
         lock (_lock)
         {
-            if (_pending.Count == 0 && !_sending)
+            if (_stopped || (_pending.Count == 0 && !_sending))
             {
                 return Task.CompletedTask;
             }
             _flushRequested = true;
-            _drained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            // Read under the lock: the loop completes and clears it as soon as the queue is empty.
+            drained = (_drained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
         }
         _wake.Release();
-        return _drained.Task;
+        return drained;
     }
 
     /// <summary>The environment is idle (frozen, on AWS): nothing is sent until <see cref="Thaw"/> or a flush.</summary>
@@ -151,9 +154,10 @@ internal sealed class TelemetrySubscriber
     public void Stop()
     {
         _stop.Cancel();
-        _tcp?.Dispose();
         lock (_lock)
         {
+            _stopped = true;
+            _tcp?.Dispose();
             _drained?.TrySetResult();
         }
     }
@@ -171,17 +175,23 @@ internal sealed class TelemetrySubscriber
             {
                 if (TakeBatch(out var wait) is { } batch)
                 {
-                    await SendAsync(batch, token).ConfigureAwait(false);
+                    try
+                    {
+                        await SendAsync(batch, token).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (!token.IsCancellationRequested)
+                    {
+                        // Whatever a send threw, the loop lives on (a dead loop would leave every later flush waiting).
+                        Console.Error.WriteLine($"[gateway] telemetry for extension {Name}: {ex.GetType().Name}: {ex.Message}");
+                    }
                     continue;
                 }
                 await _wake.WaitAsync(wait, token).ConfigureAwait(false);
             }
         }
-        catch (OperationCanceledException)
+        catch (Exception) when (token.IsCancellationRequested)
         {
-        }
-        catch (ObjectDisposedException)
-        {
+            // Stopped (a send in flight ends with whatever its disposed socket threw).
         }
     }
 
@@ -317,8 +327,24 @@ internal sealed class TelemetrySubscriber
         {
             socket?.Dispose();
             socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, _request.Port), token).ConfigureAwait(false);
-            _tcp = socket;
+            try
+            {
+                await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, _request.Port), token).ConfigureAwait(false);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+            lock (_lock)
+            {
+                if (_stopped)
+                {
+                    socket.Dispose();
+                    return;
+                }
+                _tcp = socket;
+            }
         }
         foreach (var e in batch)
         {
