@@ -111,7 +111,8 @@ internal sealed class WorkerProcess
     /// Sends <paramref name="signal"/> to the function's process alone, not its group: the gateway's process (with
     /// extensions, the launcher has exec'd the runtime, so the pid is the runtime's) or, under bwrap, bwrap's child
     /// (bwrap does not pass a SIGTERM on: it would die of it, and --die-with-parent would SIGKILL the runtime). The
-    /// group also holds the extensions, which Lambda does not signal: they get SHUTDOWN. False once it has exited.
+    /// group also holds the extensions, which Lambda does not signal: they get SHUTDOWN. False when there is no process
+    /// to signal: it has exited, or (under bwrap) its child is not there.
     /// </summary>
     public bool SignalRuntime(int signal)
     {
@@ -123,11 +124,7 @@ internal sealed class WorkerProcess
                 return false;
             }
             int target = _measureChild ? OnlyChild(process.Pid) : process.Pid;
-            if (target > 0)
-            {
-                LibC.kill(target, signal);
-            }
-            return true;
+            return target > 0 && LibC.kill(target, signal) == 0;
         }
     }
 

@@ -17,7 +17,13 @@ internal static class ExtensionReplies
     /// <summary>The gateway's own launcher (see <see cref="ExternalExtensions"/>) is answered with an empty 200.</summary>
     public static readonly byte[] LauncherOk = Build(200, "OK", "{}"u8, extraHeaders: null);
 
-    public static byte[] Forbidden(string errorType, string message)
+    /// <summary>The Telemetry and Logs APIs' success: 200 with <c>"OK"</c>, quotes included (telemetry-api-reference).</summary>
+    public static readonly byte[] Subscribed = Build(200, "OK", "\"OK\""u8, extraHeaders: null);
+
+    public static byte[] Forbidden(string errorType, string message) => Error(403, "Forbidden", errorType, message);
+
+    /// <summary>An error in RAPID's shape: <c>{"errorMessage":…,"errorType":…}</c>.</summary>
+    public static byte[] Error(int status, string reason, string errorType, string message)
     {
         var buffer = new ArrayBufferWriter<byte>(128);
         using (var json = new Utf8JsonWriter(buffer))
@@ -27,7 +33,7 @@ internal static class ExtensionReplies
             json.WriteString("errorType", errorType);
             json.WriteEndObject();
         }
-        return Build(403, "Forbidden", buffer.WrittenSpan, extraHeaders: null);
+        return Build(status, reason, buffer.WrittenSpan, extraHeaders: null);
     }
 
     /// <summary>200 to /register: <c>Lambda-Extension-Identifier</c> and the function's name, version and handler

@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace Gateway.Environments.Sandbox;
 
 /// <summary>
@@ -44,13 +42,6 @@ internal sealed class SandboxHosts
     private void Write()
     {
         string host = System.IO.File.Exists(_hostHosts) ? System.IO.File.ReadAllText(_hostHosts) : "127.0.0.1\tlocalhost\n";
-        Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
-        var partial = $"{_path}.{Guid.NewGuid():N}.partial";
-        System.IO.File.WriteAllBytes(partial, Encoding.UTF8.GetBytes(Contents(host)));
-        if (!OperatingSystem.IsWindows())
-        {
-            System.IO.File.SetUnixFileMode(partial, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
-        }
-        System.IO.File.Move(partial, _path, overwrite: true);
+        SandboxFile.Replace(_path, Contents(host));
     }
 }

@@ -66,20 +66,8 @@ internal sealed class WorkerPasswd
     private string Write(int uid)
     {
         string host = File.Exists(_hostPasswd) ? File.ReadAllText(_hostPasswd) : "root:x:0:0:root:/root:/bin/sh\n";
-        Directory.CreateDirectory(_runDirectory);
         var path = Path.Combine(_runDirectory, $"passwd-{uid}");
-        // Written aside (a new name: never through a file or link already there) and renamed: an environment of the same
-        // uid starting meanwhile sees the old file or the new one.
-        var partial = $"{path}.{Guid.NewGuid():N}.partial";
-        using (var file = new FileStream(partial, FileMode.CreateNew, FileAccess.Write))
-        {
-            file.Write(Encoding.UTF8.GetBytes(Contents(host, uid)));
-        }
-        if (!OperatingSystem.IsWindows()) // (the analyser's guard: Linux only)
-        {
-            File.SetUnixFileMode(partial, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
-        }
-        File.Move(partial, path, overwrite: true);
+        SandboxFile.Replace(path, Contents(host, uid));
         return path;
     }
 }

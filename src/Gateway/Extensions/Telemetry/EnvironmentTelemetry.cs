@@ -1,7 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Text;
-using System.Text.Json;
 
 namespace Gateway.Extensions.Telemetry;
 
@@ -32,8 +30,6 @@ internal sealed class EnvironmentTelemetry
     private bool _stopped;
 
     public EnvironmentTelemetry(TimeProvider time) => _time = time;
-
-    public TimeProvider Time => _time;
 
     /// <summary>Someone subscribed.</summary>
     public bool HasSubscribers => _snapshot.Length > 0;
@@ -68,7 +64,7 @@ internal sealed class EnvironmentTelemetry
         var (request, error) = SubscribeRequest.Parse(body, api);
         if (request is null)
         {
-            return Reply(400, "Bad Request", prefix + "ValidationError", error!);
+            return ExtensionReplies.Error(400, "Bad Request", prefix + "ValidationError", error!);
         }
         lock (_lock)
         {
@@ -79,7 +75,7 @@ internal sealed class EnvironmentTelemetry
             }
             if (_subscribers.Find(s => s.Name == extensionName) is { } first)
             {
-                return first.Api == api ? Ok : OtherApi(extensionName, first.Api, prefix);
+                return first.Api == api ? ExtensionReplies.Subscribed : OtherApi(extensionName, first.Api, prefix);
             }
         }
         Socket? tcp = null;
@@ -94,7 +90,7 @@ internal sealed class EnvironmentTelemetry
             catch (SocketException ex)
             {
                 tcp.Dispose();
-                return Reply(400, "Bad Request", prefix + "ValidationError", $"could not TCP dial provided address sandbox.localdomain:{request.Port}: {ex.Message}");
+                return ExtensionReplies.Error(400, "Bad Request", prefix + "ValidationError", $"could not TCP dial provided address sandbox.localdomain:{request.Port}: {ex.Message}");
             }
         }
         lock (_lock)
@@ -107,7 +103,7 @@ internal sealed class EnvironmentTelemetry
             if (_subscribers.Find(s => s.Name == extensionName) is { } existing)
             {
                 tcp?.Dispose();
-                return existing.Api == api ? Ok : OtherApi(extensionName, existing.Api, prefix);
+                return existing.Api == api ? ExtensionReplies.Subscribed : OtherApi(extensionName, existing.Api, prefix);
             }
             var subscriber = new TelemetrySubscriber(extensionName, api, request, _time, tcp);
             foreach (var e in _replay)
@@ -122,7 +118,7 @@ internal sealed class EnvironmentTelemetry
         }
         var kind = api == SubscriptionApi.Telemetry ? TelemetryEventKind.TelemetryOnly : TelemetryEventKind.LogsOnly;
         Publish(kind, TelemetryCategories.Platform, TelemetryEvents.Subscription(_time.GetUtcNow(), api, extensionName, request.TypeNames));
-        return Ok;
+        return ExtensionReplies.Subscribed;
     }
 
     /// <summary>
@@ -187,34 +183,12 @@ internal sealed class EnvironmentTelemetry
 
     /// <summary>403 after init (or after the environment ended).</summary>
     private static byte[] Closed(SubscriptionApi api) => api == SubscriptionApi.Telemetry
-        ? Reply(403, "Forbidden", "Telemetry.SubscriptionClosed", "Telemetry API subscription is closed")
-        : Reply(403, "Forbidden", "Logs.SubscriptionClosed", "Logs API subscription is closed");
+        ? ExtensionReplies.Forbidden("Telemetry.SubscriptionClosed", "Telemetry API subscription is closed")
+        : ExtensionReplies.Forbidden("Logs.SubscriptionClosed", "Logs API subscription is closed");
 
     /// <summary>"An extension can subscribe with only one of the two APIs" (telemetry-api.html); a repeat through the
     /// same one is "idempotent" (runtimes-logs-api.html): the first subscription stays.</summary>
     private static byte[] OtherApi(string extensionName, SubscriptionApi subscribed, string prefix) =>
-        Reply(400, "Bad Request", prefix + "ValidationError",
+        ExtensionReplies.Error(400, "Bad Request", prefix + "ValidationError",
             $"extension {extensionName} is already subscribed to the {(subscribed == SubscriptionApi.Telemetry ? "Telemetry" : "Logs")} API");
-
-    /// <summary><c>"OK"</c>, quotes included, as AWS answers a subscription (telemetry-api-reference.html).</summary>
-    private static readonly byte[] Ok = Build(200, "OK", "\"OK\""u8);
-
-    private static byte[] Reply(int status, string reason, string errorType, string message)
-    {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(128);
-        using (var json = new Utf8JsonWriter(buffer))
-        {
-            json.WriteStartObject();
-            json.WriteString("errorMessage", message);
-            json.WriteString("errorType", errorType);
-            json.WriteEndObject();
-        }
-        return Build(status, reason, buffer.WrittenSpan);
-    }
-
-    private static byte[] Build(int status, string reason, ReadOnlySpan<byte> body)
-    {
-        var head = $"HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\nContent-Length: {body.Length}\r\n\r\n";
-        return [.. Encoding.ASCII.GetBytes(head), .. body];
-    }
 }
