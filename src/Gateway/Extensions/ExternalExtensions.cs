@@ -59,7 +59,19 @@ internal static class ExternalExtensions
           fi
           # Started twice removed, so the runtime (exec'd below) is not the parent of these watchers.
           # The watcher's own stderr is closed (bash would report a killed child there, into the function's log).
-          ( ( exec 3>&2 2>/dev/null; ( unset $hidden; exec "$dir/$name" > >(tag 2>&3 3>&-) 2>&1 3>&- ); tell POST exited "$name" "$?" || kill -KILL 0 ) & )
+          # The exit is reported once the relay has passed on the extension's last lines (the environment may be
+          # killed as soon as it hears of it), or after a second if a process the extension left holds its output.
+          ( ( exec 3>&2 2>/dev/null
+              exec 4> >(tag 2>&3 3>&-)
+              relay=$!
+              ( unset $hidden; exec "$dir/$name" >&4 2>&4 3>&- 4>&- )
+              status=$?
+              exec 4>&-
+              ( sleep 1; kill -KILL "$relay" ) &
+              timer=$!
+              wait "$relay"
+              kill "$timer"
+              tell POST exited "$name" "$status" || kill -KILL 0 ) & )
         done
         if ! tell GET launched "" ""; then
           echo "gateway-extensions: the Runtime API at '$api' did not answer; the runtime is not started" >&2
