@@ -67,12 +67,13 @@ FROM ${RUNTIME_IMAGE}
 # orphaned grandchildren of workers. Only what the base image lacks is installed. (No setpriv: the gateway sets
 # its workers' parent-death signal itself, in gateway_spawn.c.)
 # python3: the interpreter the python3.* managed runtimes run on (python3-boto3: their SDK, as AWS's Python images
-# ship boto3); node comes from the Node image below.
+# ship boto3; python3-simplejson: AWS's runtime client depends on it, so it sits in their /var/runtime too); node comes from the Node image below.
 RUN set -eux; \
-    missing="tini python3 python3-boto3"; \
+    missing="tini python3 python3-boto3 python3-simplejson"; \
     command -v curl >/dev/null || missing="$missing curl"; \
     command -v python3 >/dev/null || missing="$missing python3"; \
     python3 -c 'import boto3' 2>/dev/null || missing="$missing python3-boto3"; \
+    python3 -c 'import simplejson' 2>/dev/null || missing="$missing python3-simplejson"; \
     apt-get update; \
     apt-get install -y --no-install-recommends $missing; \
     rm -rf /var/lib/apt/lists/*

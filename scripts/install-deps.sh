@@ -12,6 +12,9 @@
 #                     build aws-lambda-ric's native addon from source (scripts/build-node-ric.sh)
 #   wrk hey hyperfine load tools for loadtests/
 #   nghttp2-client    h2load (HTTP/2 load, loadtests/edge.sh)
+#   python3-boto3 python3-simplejson
+#                     what AWS's Python images ship in /var/runtime for python3.x functions: the SDK, and
+#                     simplejson (a dependency of AWS's runtime client, so importable by functions there)
 #   openssl           scripts/make-dev-cert.sh (the development HTTPS certificate)
 #   nodejs npm        only when there is no `node`/`npm` on PATH: a machine with another Node.js (nodesource,
 #                     nvm) keeps it
@@ -27,7 +30,7 @@ packages=(
   awscli curl jq unzip zip
   autoconf automake libtool cmake g++ make python3
   wrk hey hyperfine nghttp2-client openssl
-  bubblewrap python3-boto3 chromium
+  bubblewrap python3-boto3 python3-simplejson chromium
   afl++
   redis-server
   python3-yaml

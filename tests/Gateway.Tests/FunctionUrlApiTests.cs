@@ -92,8 +92,15 @@ public sealed partial class FunctionUrlApiTests : IAsyncLifetime
         AssertError("ResourceNotFoundException", "UpdateFunctionUrlConfig", "The resource you requested does not exist.",
             await FailsAsync(aws, _gateway, "update-function-url-config", "--function-name", "echo", "--auth-type", "NONE"));
         Assert.Empty((await OkAsync(aws, _gateway, "list-function-url-configs", "--function-name", "echo"))["FunctionUrlConfigs"]!.AsArray());
-        AssertError("ResourceNotFoundException", "CreateFunctionUrlConfig", "Function not found: arn:aws:lambda:us-east-1:000000000000:function:missing",
+        // AWS's texts for a function that does not exist (LocalStack's test_url_config_exceptions, recorded against AWS).
+        AssertError("ResourceNotFoundException", "CreateFunctionUrlConfig", "Function does not exist",
             await FailsAsync(aws, _gateway, "create-function-url-config", "--function-name", "missing", "--auth-type", "NONE"));
+        AssertError("ResourceNotFoundException", "UpdateFunctionUrlConfig", "Function does not exist",
+            await FailsAsync(aws, _gateway, "update-function-url-config", "--function-name", "missing", "--auth-type", "NONE"));
+        AssertError("ResourceNotFoundException", "GetFunctionUrlConfig", "The resource you requested does not exist.",
+            await FailsAsync(aws, _gateway, "get-function-url-config", "--function-name", "arn:aws:lambda:us-east-1:000000000000:function:missing"));
+        AssertError("ResourceNotFoundException", "DeleteFunctionUrlConfig", "The resource you requested does not exist.",
+            await FailsAsync(aws, _gateway, "delete-function-url-config", "--function-name", "missing"));
     }
 
     [Theory]
@@ -109,7 +116,7 @@ public sealed partial class FunctionUrlApiTests : IAsyncLifetime
             await FailsAsync(aws, _gateway, "create-function-url-config", "--function-name", "echo", "--qualifier", "1", "--auth-type", "NONE"));
         Assert.Contains($"1 validation error detected: Value '1' at 'qualifier' failed to satisfy constraint: Member must satisfy regular expression pattern: {Pattern}",
             await FailsAsync(aws, _gateway, "get-function-url-config", "--function-name", "echo:1"));
-        AssertError("ResourceNotFoundException", "CreateFunctionUrlConfig", "Function not found: arn:aws:lambda:us-east-1:000000000000:function:echo:live",
+        AssertError("ResourceNotFoundException", "CreateFunctionUrlConfig", "Function does not exist",
             await FailsAsync(aws, _gateway, "create-function-url-config", "--function-name", "echo", "--qualifier", "live", "--auth-type", "NONE"));
 
         AssertError("ValidationException", "CreateFunctionUrlConfig", "2 validation errors detected: "
@@ -152,7 +159,7 @@ public sealed partial class FunctionUrlApiTests : IAsyncLifetime
 
         await OkAsync(aws, _gateway, "delete-alias", "--function-name", "other", "--name", "live");
         await AssertUnknownAsync("/_url/" + aliasId + "/");
-        Assert.Contains("Function not found: arn:aws:lambda:us-east-1:000000000000:function:other:live",
+        Assert.Contains("The resource you requested does not exist.",
             await FailsAsync(aws, _gateway, "get-function-url-config", "--function-name", "other", "--qualifier", "live"));
         Assert.Single((await OkAsync(aws, _gateway, "list-function-url-configs", "--function-name", "other"))["FunctionUrlConfigs"]!.AsArray());
 

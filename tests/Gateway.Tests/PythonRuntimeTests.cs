@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
@@ -111,7 +112,20 @@ public sealed partial class PythonRuntimeTests : IAsyncLifetime
         Assert.Matches("^  File \"[^\"]+/app\\.py\", line 2, in lambda_handler\n    raise ValueError\\(\"boom \" \\+ str\\(event\\[\"n\"\\]\\)\\)\n$", frame);
 
         var logs = await _gateway.WaitForLogAsync(name, "[ERROR] ValueError: boom 2");
-        Assert.Contains("[ERROR] ValueError: boom 2\rTraceback (most recent call last):\r", logs);
+        Assert.Contains("[ERROR] ValueError: boom 2\rTraceback (most recent call last):\r", logs); // the file, as written
+
+        // Where the event is shown, the record's newlines are LF again, as AWS's telemetry descriptor keeps them: one
+        // event of several lines, in LogType Tail and in the Logs API.
+        var tailed = await Ok(aws, ["invoke", "--function-name", name, "--payload", """{"n":3}""", "--log-type", "Tail", "out.json"]);
+        var tail = Encoding.UTF8.GetString(Convert.FromBase64String(tailed.GetProperty("LogResult").GetString()!));
+        // (The traceback's frames are indented with no-break spaces, as awslambdaric indents them.)
+        Assert.Contains("[ERROR] ValueError: boom 3\nTraceback (most recent call last):\n\u00a0\u00a0File ", tail);
+        Assert.DoesNotContain('\r', tail);
+        var (exit, stdout, stderr) = await aws.LogsAsync(_gateway, "filter-log-events", "--log-group-name", "/aws/lambda/" + name,
+            "--filter-pattern", "\"ValueError: boom 3\"");
+        Assert.True(exit == 0, stderr);
+        var message = Assert.Single(JsonDocument.Parse(stdout).RootElement.GetProperty("events").EnumerateArray()).GetProperty("message").GetString()!;
+        Assert.StartsWith("[ERROR] ValueError: boom 3\nTraceback (most recent call last):\n\u00a0\u00a0File ", message, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -104,16 +104,22 @@ internal static partial class FunctionUrlRules
         }
     }
 
-    /// <summary>The function (and alias) a URL is for must exist: AWS's ResourceNotFoundException otherwise.</summary>
-    public static LambdaError? CheckTarget(RegistrySnapshot functions, string functionName, string? qualifier, string functionArn)
+    /// <summary>AWS's text when Create/UpdateFunctionUrlConfig name a function or alias that does not exist (recorded
+    /// against AWS: LocalStack's test_url_config_exceptions snapshot); Get and Delete answer <see cref="NotFoundMessage"/>.</summary>
+    public const string NoFunctionMessage = "Function does not exist";
+
+    /// <summary>The function (and alias) a URL is for must exist: AWS's ResourceNotFoundException otherwise, with
+    /// <paramref name="missingMessage"/> (each operation has its own, see <see cref="NoFunctionMessage"/>); null: the
+    /// Functions API's "Function not found: {arn}" (ListFunctionUrlConfigs).</summary>
+    public static LambdaError? CheckTarget(RegistrySnapshot functions, string functionName, string? qualifier, string functionArn, string? missingMessage = null)
     {
         if (!functions.TryGet(functionName, out var function))
         {
-            return LambdaError.ResourceNotFound("Function not found: " + functionArn);
+            return LambdaError.ResourceNotFound(missingMessage ?? "Function not found: " + functionArn);
         }
         if (qualifier is not null && !function.Aliases.ContainsKey(qualifier))
         {
-            return LambdaError.ResourceNotFound($"Function not found: {functionArn}:{qualifier}");
+            return LambdaError.ResourceNotFound(missingMessage ?? $"Function not found: {functionArn}:{qualifier}");
         }
         return null;
     }
@@ -121,7 +127,7 @@ internal static partial class FunctionUrlRules
     public static Outcome<FunctionUrlConfig> Create(RegistrySnapshot functions, FunctionUrlSnapshot urls, string functionName, string? qualifier,
         string functionArn, FunctionUrlConfigRequest request, DateTimeOffset now)
     {
-        if (CheckTarget(functions, functionName, qualifier, functionArn) is { } missing)
+        if (CheckTarget(functions, functionName, qualifier, functionArn, NoFunctionMessage) is { } missing)
         {
             return missing;
         }
@@ -155,6 +161,10 @@ internal static partial class FunctionUrlRules
     public static Outcome<FunctionUrlConfig> Update(RegistrySnapshot functions, FunctionUrlSnapshot urls, string functionName, string? qualifier,
         string functionArn, FunctionUrlConfigRequest request, DateTimeOffset now)
     {
+        if (CheckTarget(functions, functionName, qualifier, functionArn, NoFunctionMessage) is { } missing)
+        {
+            return missing;
+        }
         if (Find(functions, urls, functionName, qualifier, functionArn, out var existing) is { } error)
         {
             return error;
@@ -175,11 +185,12 @@ internal static partial class FunctionUrlRules
         return Outcome<FunctionUrlConfig>.Ok(updated);
     }
 
-    /// <summary>The URL of a function and qualifier: 404 for a missing function or alias, or a missing URL.</summary>
+    /// <summary>The URL of a function and qualifier: 404 for a missing function or alias, or a missing URL (all three
+    /// with AWS's one text for Get and Delete).</summary>
     public static LambdaError? Find(RegistrySnapshot functions, FunctionUrlSnapshot urls, string functionName, string? qualifier, string functionArn, out FunctionUrlConfig config)
     {
         config = null!;
-        if (CheckTarget(functions, functionName, qualifier, functionArn) is { } missing)
+        if (CheckTarget(functions, functionName, qualifier, functionArn, NotFoundMessage) is { } missing)
         {
             return missing;
         }

@@ -47,6 +47,7 @@ internal sealed class EnvironmentLog : IDisposable
     private readonly byte[] _readBuffer = new byte[16 * 1024];
     private readonly PendingLine _functionLine = new();
     private PendingLine? _extensionLineStorage;
+    private byte[]? _restoredLine; // a line with its record newlines restored (RecordNewlines), made at the first one
     private bool _inExtensionLine;
     private bool _capturing;
     private bool _closed;
@@ -533,11 +534,19 @@ internal sealed class EnvironmentLog : IDisposable
         {
             return;
         }
-        Emit(line);
+        ReadOnlySpan<byte> shown = line;
+        if (RecordNewlines.Has(line))
+        {
+            var restored = _restoredLine ??= new byte[MaxLine];
+            line.CopyTo(restored);
+            shown = restored.AsSpan(0, line.Length);
+            RecordNewlines.Restore(restored.AsSpan(0, line.Length));
+        }
+        Emit(line, shown);
         if (Telemetry is { Listening: true } telemetry)
         {
             telemetry.Publish(TelemetryEventKind.Log, extension ? TelemetryCategories.Extension : TelemetryCategories.Function,
-                TelemetryEvents.Line(_time.GetUtcNow(), extension ? "extension" : "function", line, _json));
+                TelemetryEvents.Line(_time.GetUtcNow(), extension ? "extension" : "function", shown, _json));
         }
     }
 
@@ -551,7 +560,11 @@ internal sealed class EnvironmentLog : IDisposable
         public int Length;
     }
 
-    private void Emit(ReadOnlySpan<byte> line)
+    private void Emit(ReadOnlySpan<byte> line) => Emit(line, line);
+
+    /// <summary>Writes <paramref name="line"/> to the stream's file as it is, and <paramref name="shown"/> (the same line
+    /// with a runtime client's record newlines restored) to the console and the tail.</summary>
+    private void Emit(ReadOnlySpan<byte> line, ReadOnlySpan<byte> shown)
     {
         long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         if (now != _lastIndexedMs)
@@ -563,10 +576,10 @@ internal sealed class EnvironmentLog : IDisposable
         _file.WriteByte((byte)'\n');
         _position += line.Length + 1;
         _dirty = true;
-        _console?.WriteLine(_consolePrefix, line);
+        _console?.WriteLine(_consolePrefix, shown);
         if (_capturing)
         {
-            _tail.Append(line);
+            _tail.Append(shown);
             _tail.Append("\n"u8);
         }
     }

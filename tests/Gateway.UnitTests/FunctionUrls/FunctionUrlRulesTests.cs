@@ -113,10 +113,14 @@ public sealed class FunctionUrlRulesTests
     {
         var functions = Records.Snapshot(Records.Function("f"));
         var request = new FunctionUrlConfigRequest { AuthType = "NONE" };
-        Assert.Equal("Function not found: arn:aws:lambda:us-east-1:000000000000:function:g",
+        Assert.Equal("Function does not exist",
             FunctionUrlRules.Create(functions, FunctionUrlSnapshot.Empty, "g", null, Records.ArnOf("g"), request, Now).Error!.Message);
-        Assert.Equal("Function not found: arn:aws:lambda:us-east-1:000000000000:function:f:live",
+        Assert.Equal("Function does not exist",
             FunctionUrlRules.Create(functions, FunctionUrlSnapshot.Empty, "f", "live", Records.ArnOf("f"), request, Now).Error!.Message);
+        Assert.Equal("Function does not exist",
+            FunctionUrlRules.Update(functions, FunctionUrlSnapshot.Empty, "g", null, Records.ArnOf("g"), request, Now).Error!.Message);
+        Assert.Equal(FunctionUrlRules.NotFoundMessage,
+            FunctionUrlRules.Find(functions, FunctionUrlSnapshot.Empty, "f", "live", Records.ArnOf("f"), out _)!.Message);
         var missing = FunctionUrlRules.Find(functions, FunctionUrlSnapshot.Empty, "f", null, Records.ArnOf("f"), out _);
         Assert.Equal(404, missing!.Status);
         Assert.Equal("ResourceNotFoundException", missing.ErrorType);

@@ -199,6 +199,42 @@ public sealed class WriteThroughTests : IDisposable
         _invocations.Return(invocation);
     }
 
+    [Fact]
+    public async Task A_runtime_clients_multi_line_record_is_one_event_shown_with_its_newlines()
+    {
+        // AWS's runtime clients write a record's LFs as CR on stdout (no telemetry descriptor): the file keeps the line
+        // as written, and every place the event is shown has the LFs back; a CR that ends a line (CRLF) stays.
+        var (output, log, path) = Open(FunctionLogging.Default, pump: false);
+        var report = Report(log);
+        var invocation = Rent();
+        invocation.WantsLogTail = true;
+        report.Begin(invocation);
+        WriteAsWorker(output, "[ERROR] Boom: x\rTraceback (most recent call last):\r  File \"app.py\"\ncrlf\r\n");
+
+        await report.FinishAsync(invocation, null, null, null).WithTimeout();
+
+        var raw = File.ReadAllText(path);
+        Assert.Contains("\n[ERROR] Boom: x\rTraceback (most recent call last):\r  File \"app.py\"\ncrlf\r\n", raw, StringComparison.Ordinal);
+        var tail = Encoding.UTF8.GetString(Convert.FromBase64String(invocation.LogTail!));
+        Assert.Contains("\n[ERROR] Boom: x\nTraceback (most recent call last):\n  File \"app.py\"\ncrlf\r\nEND RequestId: ", tail, StringComparison.Ordinal);
+
+        var index = File.ReadAllBytes(StreamIndex.PathFor(path));
+        Assert.True(StreamIndex.TryReadHeader(index, out var group, out var stream, out int header));
+        var file = new Gateway.Logs.Api.LogStreamFile
+        {
+            LogGroup = group,
+            LogStream = stream,
+            FilePath = path,
+            IndexPath = StreamIndex.PathFor(path),
+            HeaderLength = header,
+        };
+        var messages = file.Read(null, null).Select(l => l.Message).ToList();
+        Assert.Equal("[ERROR] Boom: x\nTraceback (most recent call last):\n  File \"app.py\"\n", messages[1]);
+        Assert.Equal("crlf\r\n", messages[2]);
+        Assert.Equal(5, messages.Count); // START, the record, crlf, END, REPORT: the record is one event
+        _invocations.Return(invocation);
+    }
+
     private (OutputChannel Output, EnvironmentLog Log, string Path) Open(FunctionLogging logging, bool pump)
     {
         var output = OutputChannel.Create();

@@ -162,6 +162,7 @@ internal sealed class LogStreamFile
             }
             if (newline > position && (startTime is not { } s || time >= s))
             {
+                RecordNewlines.Restore(data.AsSpan(position, newline - position)); // a runtime client's multi-line record
                 lines.Add(new LogLine(offset, from + newline + 1, time, Encoding.UTF8.GetString(data, position, newline - position + 1)));
             }
             position = newline + 1;

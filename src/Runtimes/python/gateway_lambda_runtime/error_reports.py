@@ -17,10 +17,16 @@ def make_error(error_message, error_type, stack_trace, invoke_id=None):
     }
 
 
+# The check in front of __import__ (host_packages.guard) sits between every `import` statement and the import
+# machinery: a frame AWS's runtime has no counterpart of, so it is left out wherever it shows up in a trace.
+_IMPORT_GUARD_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "host_packages.py")
+
+
 def function_frames(tb):
     """(file, line, name, source) of each frame, from the first one outside the runtime on (all of them when
-    every frame is the runtime's, as awslambdaric does)."""
-    frames = [(f.filename, f.lineno, f.name, f.line) for f in traceback.extract_tb(tb)]
+    every frame is the runtime's, as awslambdaric does), without the import guard's."""
+    frames = [(f.filename, f.lineno, f.name, f.line) for f in traceback.extract_tb(tb)
+              if os.path.abspath(f.filename) != _IMPORT_GUARD_FILE]
     for i, frame in enumerate(frames):
         if not os.path.abspath(frame[0]).startswith(_RUNTIME_DIR):
             return frames[i:]

@@ -22,8 +22,9 @@ import os
 import site
 import sys
 
-# /var/runtime's packages on AWS's python3.x images (boto3 and its dependencies).
-SDK = frozenset({"boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six", "urllib3"})
+# /var/runtime's packages on AWS's python3.x images: boto3 and its dependencies, and simplejson, which awslambdaric
+# itself depends on (its requirements/base.txt), so pip put it there beside the runtime client.
+SDK = frozenset({"boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six", "urllib3", "simplejson"})
 
 # Frames of the import machinery itself (importlib.import_module's among them), skipped to find who asked.
 _IMPORTLIB_FRAMES = ("<frozen importlib", os.path.dirname(importlib.__file__) + os.sep)
