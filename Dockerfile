@@ -58,6 +58,7 @@ COPY scripts/build-node-ric.sh scripts/build-node-runtime.sh scripts/
 COPY src/Runtimes/ src/Runtimes/
 RUN mkdir -p artifacts/gateway/runtimes \
  && cp -a src/Runtimes/. artifacts/gateway/runtimes/ \
+ && rm -rf artifacts/gateway/runtimes/python/tests \
  && scripts/build-node-runtime.sh
 
 # ---- runtime ------------------------------------------------------------------------------------------

@@ -128,6 +128,32 @@ public sealed partial class PythonRuntimeTests : IAsyncLifetime
         Assert.StartsWith("[ERROR] ValueError: boom 3\nTraceback (most recent call last):\n\u00a0\u00a0File ", message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_runtime_that_grows_and_dies_is_reported_with_the_memory_it_reached()
+    {
+        // The runtime's /proc entry is gone when its REPORT is written: the peak comes from the exit itself (rusage's
+        // ru_maxrss, through bwrap when it runs), not from the last read made while it lived (init's ~20 MB).
+        await _gateway.CreateRuntimeFunctionAsync("py-grow-die", "python3.12", "app.handler", RuntimeFunctions.Sources(("app.py", """
+            import os
+            def handler(event, context):
+                block = bytearray(96 << 20)
+                block[::4096] = b"x" * len(block[::4096])  # resident, page by page
+                os._exit(3)
+            """)), memorySize: 256, timeout: 30);
+
+        using var response = await _gateway.InvokeAsync("py-grow-die", "{}", logType: "Tail");
+
+        var requestId = response.Headers.GetValues("x-amzn-RequestId").Single();
+        Assert.Contains("Runtime exited with error: exit status 3", await response.Content.ReadAsStringAsync());
+        var tail = Encoding.UTF8.GetString(Convert.FromBase64String(response.Headers.GetValues("X-Amz-Log-Result").Single()));
+        var report = tail.Split('\n').Single(l => l.StartsWith("REPORT RequestId: " + requestId, StringComparison.Ordinal));
+        var used = int.Parse(MaxMemoryUsed().Match(report).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(used, 96, 256);
+    }
+
+    [GeneratedRegex(@"\tMax Memory Used: (\d+) MB\t")]
+    private static partial Regex MaxMemoryUsed();
+
     [Theory]
     [InlineData("aws")]
     [InlineData("/usr/bin/aws")]

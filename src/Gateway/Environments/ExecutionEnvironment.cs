@@ -265,6 +265,7 @@ internal sealed partial class ExecutionEnvironment
             FinishDeferredReportLocked("error", extensionFailure?.Type ?? "Runtime.ExitError");
         }
         exit = _services.Sandbox.SeenExit(exit);
+        _report.RaisePeakMemory(exit.MaxRssMb); // the REPORT of an invocation the exit ends counts what it grew to
         _endings.Exited(step, exit, InitDurationForReport(), InitDuration(), _containment.RanOutOfMemory(), CurrentInitPhase(), extensionFailure);
         if (Volatile.Read(ref _graceful) is { } graceful)
         {

@@ -111,7 +111,7 @@ internal sealed class FunctionUrlEndpoints(FunctionUrlRegistry urls, FunctionRes
             await ManagementHttp.WriteErrorAsync(context, error).ConfigureAwait(false);
             return;
         }
-        if (FunctionUrlRules.CheckTarget(resolver.Registry.Current, reference.Name, null, resolver.ArnOf(reference.Name)) is { } missing)
+        if (FunctionUrlRules.CheckTarget(resolver.Registry.Current, reference.Name, null, resolver.ArnOf(reference.Name), FunctionUrlRules.NoFunctionMessage) is { } missing)
         {
             await ManagementHttp.WriteErrorAsync(context, missing).ConfigureAwait(false);
             return;

@@ -104,13 +104,14 @@ internal static partial class FunctionUrlRules
         }
     }
 
-    /// <summary>AWS's text when Create/UpdateFunctionUrlConfig name a function or alias that does not exist (recorded
-    /// against AWS: LocalStack's test_url_config_exceptions snapshot); Get and Delete answer <see cref="NotFoundMessage"/>.</summary>
+    /// <summary>AWS's text when Create/Update/ListFunctionUrlConfig(s) name a function or alias that does not exist
+    /// (recorded against AWS: LocalStack's test_url_config_exceptions and test_url_config_list_paging snapshots); Get
+    /// and Delete answer <see cref="NotFoundMessage"/>.</summary>
     public const string NoFunctionMessage = "Function does not exist";
 
     /// <summary>The function (and alias) a URL is for must exist: AWS's ResourceNotFoundException otherwise, with
     /// <paramref name="missingMessage"/> (each operation has its own, see <see cref="NoFunctionMessage"/>); null: the
-    /// Functions API's "Function not found: {arn}" (ListFunctionUrlConfigs).</summary>
+    /// Functions API's "Function not found: {arn}".</summary>
     public static LambdaError? CheckTarget(RegistrySnapshot functions, string functionName, string? qualifier, string functionArn, string? missingMessage = null)
     {
         if (!functions.TryGet(functionName, out var function))

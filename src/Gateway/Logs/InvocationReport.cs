@@ -56,6 +56,18 @@ internal sealed class InvocationReport
         }
     }
 
+    /// <summary>The largest resident set the exited process tree reached (<see cref="Native.ChildExit.MaxRssKb"/>): a
+    /// runtime that grew after the last read and then died is measured after all. At most the memory size: on AWS the
+    /// environment has no more, and here the cgroup's limit also leaves room for /tmp (a process that got past the
+    /// size was killed by it, which <see cref="ReachedMemoryLimit"/> reports as the size).</summary>
+    public void RaisePeakMemory(int mb)
+    {
+        lock (_lock)
+        {
+            _maxMemoryMb = Math.Max(_maxMemoryMb, Math.Min(mb, _memorySizeMb));
+        }
+    }
+
     /// <summary>The cgroup's OOM killer struck: Max Memory Used is the memory size from now on (what AWS reports; the
     /// killed process can no longer be measured).</summary>
     public void ReachedMemoryLimit()

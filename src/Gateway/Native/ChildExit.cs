@@ -1,8 +1,18 @@
 namespace Gateway.Native;
 
-/// <summary>How a worker process ended: an exit status or the signal that killed it.</summary>
-internal readonly record struct ChildExit(bool Signaled, int Code)
+/// <summary>How a worker process ended: an exit status or the signal that killed it, and the largest resident set
+/// (kilobytes) of the process or of a descendant it reaped itself (rusage's ru_maxrss; 0 when unknown).</summary>
+internal readonly record struct ChildExit(bool Signaled, int Code, long MaxRssKb = 0)
 {
+    /// <summary><see cref="MaxRssKb"/> in MB, rounded up as REPORT's Max Memory Used is.</summary>
+    public int MaxRssMb => (int)((MaxRssKb + 1023) / 1024);
+
+    /// <summary>Two exits are the same when they ended the same way: the memory figure is a measurement of the run,
+    /// not part of how it ended.</summary>
+    public bool Equals(ChildExit other) => Signaled == other.Signaled && Code == other.Code;
+
+    public override int GetHashCode() => HashCode.Combine(Signaled, Code);
+
     /// <summary>The wording AWS uses in Runtime.ExitError messages ("exit status 3", "signal: killed").</summary>
     public string Describe() => Signaled ? "signal: " + SignalName(Code) : "exit status " + Code;
 

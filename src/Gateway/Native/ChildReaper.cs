@@ -51,6 +51,7 @@ internal sealed unsafe class ChildReaper : IDisposable
         int size = LibC.EpollEventSize;
         byte* events = (byte*)NativeMemory.Alloc((nuint)(MaxEvents * size));
         byte* info = stackalloc byte[128];
+        byte* usage = stackalloc byte[LibC.RusageSize];
         while (true)
         {
             int n = LibC.epoll_wait(_epoll, events, MaxEvents, -1);
@@ -66,6 +67,7 @@ internal sealed unsafe class ChildReaper : IDisposable
             {
                 int pidfd = (int)*(long*)(events + i * size + LibC.EpollDataOffset);
                 new Span<byte>(info, 128).Clear();
+                new Span<byte>(usage, LibC.RusageSize).Clear();
                 ChildExit exit;
                 int result;
                 do
@@ -73,7 +75,7 @@ internal sealed unsafe class ChildReaper : IDisposable
                     // A signal (NativeAOT suspends threads for GC with one) interrupts waitid: retry, or a live
                     // worker would be reported as exited and its environment torn down under it. WNOHANG: this
                     // thread must never block on one child while others exit.
-                    result = LibC.waitid(LibC.P_PIDFD, pidfd, info, LibC.WEXITED | LibC.WNOHANG);
+                    result = LibC.WaitidWithUsage(LibC.P_PIDFD, pidfd, info, LibC.WEXITED | LibC.WNOHANG, usage);
                 }
                 while (result != 0 && Marshal.GetLastPInvokeError() == LibC.EINTR);
                 int pid = *(int*)(info + 16); // siginfo_t.si_pid: 0 when WNOHANG found the child still running
@@ -86,7 +88,7 @@ internal sealed unsafe class ChildReaper : IDisposable
                     // siginfo_t: si_code at 8, si_status at 24 (x86-64 and arm64 alike).
                     int code = *(int*)(info + 8);
                     int status = *(int*)(info + 24);
-                    exit = new ChildExit(code is LibC.CLD_KILLED or LibC.CLD_DUMPED, status);
+                    exit = new ChildExit(code is LibC.CLD_KILLED or LibC.CLD_DUMPED, status, *(long*)(usage + LibC.RusageMaxRssOffset));
                 }
                 else
                 {

@@ -110,6 +110,24 @@ internal static unsafe partial class LibC
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int waitid(int idtype, int id, void* infop, int options);
 
+    [LibraryImport(Lib, EntryPoint = "syscall", SetLastError = true)]
+    private static partial long syscall5(long number, long a1, long a2, long a3, long a4, long a5);
+
+    /// <summary>struct rusage's size on 64-bit Linux, and where its ru_maxrss (kilobytes) is: after two timevals.</summary>
+    public const int RusageSize = 144;
+    public const int RusageMaxRssOffset = 32;
+
+    /// <summary>
+    /// waitid(2) as the kernel has it, with the fifth argument glibc's wrapper leaves out: the reaped child's resource
+    /// usage, whose ru_maxrss is the largest resident set of the child and of every descendant it reaped itself (the
+    /// function's process under bwrap). Returns 0 or -1 (errno) like waitid.
+    /// </summary>
+    public static int WaitidWithUsage(int idtype, int id, void* infop, int options, void* rusage)
+    {
+        long number = RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? 95 : 247; // SYS_waitid
+        return (int)syscall5(number, idtype, id, (long)infop, options, (long)rusage);
+    }
+
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int epoll_create1(int flags);
 

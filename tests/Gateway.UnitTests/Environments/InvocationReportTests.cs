@@ -156,6 +156,21 @@ public sealed class InvocationReportTests : IDisposable
     }
 
     [Fact]
+    public async Task The_exits_peak_raises_Max_Memory_Used_up_to_the_memory_size()
+    {
+        var report = Create(coldStart: false);
+        _peakMemoryMb = 0; // the process is gone: /proc has nothing to say
+        report.RaisePeakMemory(90); // what the exited process tree reached (rusage)
+        await RunAsync(report, "11111111-1111-1111-1111-111111111111", TimeSpan.FromMilliseconds(60), null);
+        report.RaisePeakMemory(700); // past the memory size (the cgroup also leaves room for /tmp): the size
+        await RunAsync(report, "22222222-2222-2222-2222-222222222222", TimeSpan.FromMilliseconds(60), null);
+
+        var used = ReadLines().Where(l => l.StartsWith("REPORT", StringComparison.Ordinal))
+            .Select(l => l.Split('\t').Single(f => f.StartsWith("Max Memory Used", StringComparison.Ordinal))).ToList();
+        Assert.Equal(["Max Memory Used: 90 MB", "Max Memory Used: 128 MB"], used);
+    }
+
+    [Fact]
     public async Task Without_a_log_stream_the_invocation_still_completes_and_counts()
     {
         var report = new InvocationReport(_clock, "$LATEST", 128, _metrics, () => 0, coldStart: true);

@@ -237,6 +237,20 @@ public sealed class ProcessSpawnerTests : IDisposable
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Methods))]
+    public async Task The_exit_carries_the_largest_resident_set_of_the_process_and_of_a_child_it_reaped(string method)
+    {
+        using var spawner = new ProcessSpawner(Enum.Parse<SpawnMethod>(method));
+        // The shell's child (python3) holds 64 MB resident, then exits and is reaped by the shell, which exits 3:
+        // the exit's ru_maxrss is the child's peak, far above the shell's own (as the runtime under bwrap is).
+        const string Script = "python3 -c 'b = bytearray(64 << 20); b[::4096] = b\"x\" * len(b[::4096])'; exit 3";
+        var (_, exit) = await RunAsync(spawner, "/bin/sh", ["-c", Script], ["PATH=/usr/bin:/bin"], _directory);
+
+        Assert.Equal(new ChildExit(false, 3), exit);
+        Assert.InRange(exit.MaxRssMb, 64, 1024);
+    }
+
     /// <summary>A signal set from /proc/*/status ("SigIgn:\t0000000000001000"), as a bit mask (bit n-1 is signal n).</summary>
     private static ulong SignalSet(string output, string name)
     {

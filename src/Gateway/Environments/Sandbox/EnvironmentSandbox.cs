@@ -126,7 +126,7 @@ internal sealed class EnvironmentSandbox
     /// crash is "signal: segmentation fault" as on AWS. (A function that exits with 129–159 itself reads as a signal.)
     /// </summary>
     public ChildExit SeenExit(ChildExit exit) => _bwrap is not null && !exit.Signaled && exit.Code is > 128 and < 160
-        ? new ChildExit(true, exit.Code - 128)
+        ? new ChildExit(true, exit.Code - 128, exit.MaxRssKb)
         : exit;
 
     /// <summary>The host path behind a seen one (the code, runtime or layers folder), or the path itself.</summary>
