@@ -5,7 +5,7 @@ namespace Gateway.Tests;
 /// <summary>
 /// Lambda's filesystem per execution environment, through a mount namespace (bubblewrap): code read-only at /var/task,
 /// layers at /opt, the runtime at /var/runtime, a private /tmp of EphemeralStorage MB that lasts as long as the
-/// environment, and nothing of the gateway's data folder. Asked of a real bash function in a real namespace.
+/// environment (and across a reset: <see cref="TmpAcrossResetTests"/>), and nothing of the gateway's data folder. Asked of a real bash function in a real namespace.
 /// </summary>
 public sealed class SandboxTests : IAsyncLifetime
 {

@@ -55,6 +55,7 @@ internal sealed class EnvironmentPool : IEnvironmentOwner
     private bool _retired;
     private ITimer? _scaleDownTimer;
     private TimeSpan _keepAlive;
+    private readonly SpareTmpVolumes _spareTmp;
 
     public EnvironmentPool(EnvironmentServices services, FunctionDefinition definition, IAdmission admission, FunctionAdmission functionAdmission,
                            EnvironmentLimit machine, Metrics.FunctionMetrics metrics)
@@ -65,6 +66,26 @@ internal sealed class EnvironmentPool : IEnvironmentOwner
         _definition = definition;
         Admission = functionAdmission;
         Metrics = metrics;
+        _spareTmp = new SpareTmpVolumes(services.Time);
+    }
+
+    /// <summary>How many reset environments' /tmp volumes wait for the next environment (<see cref="SpareTmpVolumes"/>).</summary>
+    public int SpareTmpCount => _spareTmp.Count;
+
+    public TmpVolume? TakeSpareTmp(FunctionDefinition function) => _spareTmp.Take(function);
+
+    public bool KeepSpareTmp(TmpVolume tmp)
+    {
+        bool kept;
+        TmpVolume? evicted = null;
+        lock (_lock)
+        {
+            // Under the pool's lock: a stop or retirement (which sets its flag under it, then releases every spare)
+            // cannot slip in between this check and the keep, and leave this one mounted.
+            kept = !_stopping && !_retired && _spareTmp.Keep(tmp, _definition, out evicted);
+        }
+        evicted?.Release();
+        return kept;
     }
 
     /// <summary>What new environments of this pool run (replaced by <see cref="Update"/>).</summary>
@@ -482,6 +503,7 @@ internal sealed class EnvironmentPool : IEnvironmentOwner
         {
             environment.Stop();
         }
+        _spareTmp.ReleaseAll(); // they were the old code's: new code starts on a new /tmp, as on AWS
         StartProvisioned();
     }
 
@@ -507,6 +529,7 @@ internal sealed class EnvironmentPool : IEnvironmentOwner
         {
             environment.Stop();
         }
+        _spareTmp.ReleaseAll();
     }
 
     /// <summary>The environment's runtime is waiting in /next (or about to) with nothing to do.</summary>
@@ -681,6 +704,7 @@ internal sealed class EnvironmentPool : IEnvironmentOwner
         {
             environment.Stop(); // its exit removes it from the pool
         }
+        _spareTmp.ReleaseIdle(keepAlive, Function); // a reset environment's /tmp nobody came back for
     }
 
     /// <summary>Stops taking invocations and replacing pre-forked environments, and kills every environment (an
@@ -692,6 +716,7 @@ internal sealed class EnvironmentPool : IEnvironmentOwner
         {
             environment.Stop();
         }
+        _spareTmp.ReleaseAll();
     }
 
     /// <summary>Kills every environment and waits (bounded) for them to exit and clean up.</summary>
@@ -703,6 +728,7 @@ internal sealed class EnvironmentPool : IEnvironmentOwner
         {
             environment.Stop();
         }
+        _spareTmp.ReleaseAll();
         await Task.WhenAny(Task.WhenAll(environments.Select(e => e.Exited)), Task.Delay(timeout, _services.Time)).ConfigureAwait(false);
     }
 

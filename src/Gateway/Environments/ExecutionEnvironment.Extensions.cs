@@ -183,6 +183,10 @@ internal sealed partial class ExecutionEnvironment
     /// </summary>
     public void Stop(string reason = "spindown")
     {
+        if (reason == "spindown")
+        {
+            Volatile.Write(ref _endedOnPurpose, 1); // even when a reset began first: the environment is not wanted again
+        }
         if (Interlocked.Exchange(ref _shutdownBegun, 1) == 1)
         {
             return; // asked again (the gateway stopping during a spindown): the first one's kill comes within the limit

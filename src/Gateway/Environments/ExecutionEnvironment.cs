@@ -32,6 +32,8 @@ internal sealed partial class ExecutionEnvironment
     private readonly DateTime _createdUtc;
     private IRuntimeApiConnection? _parked;
     private RuntimeApiListener? _listener;
+    private TmpVolume? _tmp; // the host side of its /tmp, handed on after a reset (HandOverOrReleaseTmp)
+    private int _endedOnPurpose; // 1 once Stop("spindown"): not a reset, so its /tmp goes with it
 
     public ExecutionEnvironment(EnvironmentServices services, IEnvironmentOwner owner, FunctionDefinition function, bool provisioned)
     {
@@ -119,7 +121,12 @@ internal sealed partial class ExecutionEnvironment
         {
             Directory.CreateDirectory(_services.RunDirectory);
             var sandbox = _services.Sandbox;
-            var tmpDirectory = sandbox.UsesHostTmp ? _process.CreateTmpDirectory() : null;
+            // The /tmp a reset left behind for this code (AWS keeps it), else a new one; none of the gateway's in a
+            // namespace where it may not mount (bwrap's own tmpfs then).
+            _tmp = _owner.TakeSpareTmp(Function)
+                ?? (sandbox.UsesHostTmp ? TmpVolume.Folder(_services.TmpDirectory, Id, Function)
+                    : sandbox.MountsTmp ? TmpVolume.Mount(_services.TmpDirectory, Id, Function) : null);
+            var tmpDirectory = sandbox.UsesHostTmp ? _tmp!.HostPath : null;
             _externalExtensions = ExternalExtensions.Find(Function);
             ExtensionSet.Launching(_externalExtensions); // before the listener accepts an extension's call
             _listener = new RuntimeApiListener(this, Path.Combine(_services.RunDirectory, Id + ".sock"), _services.Options.RuntimeApiOverTcp, _services.RuntimeApiServer);
@@ -158,7 +165,7 @@ internal sealed partial class ExecutionEnvironment
             }
             var spec = sandbox.Wrap(
                 new SpawnSpec(Runtimes.RuntimeCatalog.Executable(Function, layout), [], environment, layout.TaskRoot, output.WriterFd),
-                Function, _listener.SocketPath, _containment.Uid, tmpDirectory, launcher);
+                Function, _listener.SocketPath, _containment.Uid, tmpDirectory, launcher, sandbox.UsesHostTmp ? null : _tmp?.HostPath);
             // Its cgroup and its user: the shim applies both before the exec.
             spec = _containment.Prepare(spec, _listener.SocketPath, tmpDirectory, _services.Runtimes.HostDirectory(Function));
             lock (_lock)
@@ -235,6 +242,7 @@ internal sealed partial class ExecutionEnvironment
         }
         if (step.Expired == DeadlineKind.Init)
         {
+            HandOverTmpAtReset();
             // In the invoke phase the init had the function's timeout (AWS's retried init ran that long).
             _endings.InitTimedOut(step.Invocation, phase == InitPhase.Invoke ? Math.Min(initReportMs, Function.TimeoutSeconds * 1000.0) : initReportMs,
                 InitDuration(), phase);
@@ -243,6 +251,7 @@ internal sealed partial class ExecutionEnvironment
         else if (step.Expired == DeadlineKind.Invocation)
         {
             _report.SamplePeakMemory(); // while the process still exists
+            HandOverTmpAtReset();
             if (step.Invocation is { } timedOut)
             {
                 _endings.TimedOut(timedOut, InitDuration());
@@ -266,6 +275,7 @@ internal sealed partial class ExecutionEnvironment
         }
         exit = _services.Sandbox.SeenExit(exit);
         _report.RaisePeakMemory(exit.MaxRssMb); // the REPORT of an invocation the exit ends counts what it grew to
+        HandOverTmpAtReset(); // a crash, or the end of a reset: the next environment gets this /tmp (not after a spindown)
         _endings.Exited(step, exit, InitDurationForReport(), InitDuration(), _containment.RanOutOfMemory(), CurrentInitPhase(), extensionFailure);
         if (Volatile.Read(ref _graceful) is { } graceful)
         {
@@ -368,8 +378,29 @@ internal sealed partial class ExecutionEnvironment
         finally
         {
             _containment.Remove();
+            Interlocked.Exchange(ref _tmp, null)?.Release(); // not handed on at a reset (HandOverTmpAtReset)
             _owner.OnExited(this);
             _exited.TrySetResult();
+        }
+    }
+
+    /// <summary>
+    /// A reset — the environment ends by a timeout, a crash or a failed init rather than on purpose (<see cref="Stop"/>'s
+    /// "spindown": scale-down, new code, the gateway stopping): its /tmp goes to the pool for the next environment of
+    /// this code, as Lambda keeps /tmp across a reset. Called before the failed invocation is answered, so a caller's
+    /// next invocation, however quick, starts on it (the old process may still be dying: it writes nothing more that
+    /// matters). What the pool does not keep is released; an environment ended on purpose keeps its /tmp until its
+    /// clean-up releases it.
+    /// </summary>
+    private void HandOverTmpAtReset()
+    {
+        if (Volatile.Read(ref _endedOnPurpose) == 1 || Interlocked.Exchange(ref _tmp, null) is not { } tmp)
+        {
+            return;
+        }
+        if (!_owner.KeepSpareTmp(tmp))
+        {
+            tmp.Release();
         }
     }
 

@@ -12,6 +12,13 @@ internal interface IEnvironmentOwner
     /// <summary>The process has exited and everything it held has been released.</summary>
     void OnExited(ExecutionEnvironment e);
 
+    /// <summary>A /tmp a reset environment of <paramref name="function"/> left (<see cref="KeepSpareTmp"/>), or null.</summary>
+    TmpVolume? TakeSpareTmp(Functions.FunctionDefinition function);
+
+    /// <summary>A reset environment's /tmp, for the next environment of its code. False: not kept (the pool is stopping,
+    /// or the code changed); the caller releases it.</summary>
+    bool KeepSpareTmp(TmpVolume tmp);
+
     /// <summary>Where the environment records its invocations and init times.</summary>
     Metrics.FunctionMetrics Metrics { get; }
 }

@@ -5,7 +5,7 @@ namespace Gateway.Environments;
 /// <summary>
 /// Removes what an earlier gateway run left behind when it could not clean up (it was killed): worker
 /// processes still alive (found through their pid files and confirmed by their GATEWAY_ENVIRONMENT_ID),
-/// Runtime API socket files, and environments' temporary folders.
+/// Runtime API socket files, and environments' temporary folders (and the tmpfs mounts on them).
 /// </summary>
 internal static class LeftoverCleanup
 {
@@ -34,13 +34,7 @@ internal static class LeftoverCleanup
         {
             foreach (var dir in Directory.GetDirectories(tmpDirectory))
             {
-                try
-                {
-                    Directory.Delete(dir, recursive: true);
-                }
-                catch (IOException)
-                {
-                }
+                TmpVolume.RemoveLeftover(dir); // a tmpfs a killed gateway mounted there is unmounted first
             }
         }
         return killed;

@@ -33,16 +33,6 @@ internal sealed class WorkerProcess
 
     public int? Pid => Volatile.Read(ref _process)?.Pid;
 
-    /// <summary>The worker's TMPDIR, once <see cref="CreateTmpDirectory"/> made it.</summary>
-    public string? TmpDirectory { get; private set; }
-
-    public string CreateTmpDirectory()
-    {
-        var path = Path.Combine(_services.TmpDirectory, _id);
-        Directory.CreateDirectory(path);
-        return TmpDirectory = path;
-    }
-
     /// <summary>Starts the process. Throws when it could not be started; a <see cref="Kill"/> that came first is
     /// carried out as soon as there is a process.</summary>
     public async Task SpawnAsync(SpawnSpec spec)
@@ -174,18 +164,15 @@ internal sealed class WorkerProcess
         }
     }
 
-    /// <summary>After the exit: closes the /proc handle, deletes the pid file and the tmp folder. Throws
-    /// <see cref="IOException"/> or <see cref="UnauthorizedAccessException"/> when a file cannot be removed.</summary>
+    /// <summary>After the exit: closes the /proc handle and deletes the pid file (the environment's /tmp is its
+    /// <see cref="TmpVolume"/>'s). Throws <see cref="IOException"/> or <see cref="UnauthorizedAccessException"/> when a
+    /// file cannot be removed.</summary>
     public void CleanUp()
     {
         _procStatus?.Dispose();
         if (_pidFile is not null)
         {
             File.Delete(_pidFile);
-        }
-        if (TmpDirectory is not null && Directory.Exists(TmpDirectory))
-        {
-            Directory.Delete(TmpDirectory, recursive: true);
         }
     }
 

@@ -45,10 +45,9 @@ public sealed class WorkerProcessTests : IDisposable
     }
 
     [Fact]
-    public async Task Runs_with_a_pid_file_and_tmp_folder_that_the_cleanup_removes()
+    public async Task Runs_with_a_pid_file_that_the_cleanup_removes()
     {
         var worker = new WorkerProcess(_services, "w1", "test worker");
-        var tmp = worker.CreateTmpDirectory();
         Directory.CreateDirectory(_services.RunDirectory);
 
         await worker.SpawnAsync(Sleep()).WithTimeout();
@@ -57,7 +56,6 @@ public sealed class WorkerProcessTests : IDisposable
 
         var pidFile = Path.Combine(_services.RunDirectory, "w1.pid");
         Assert.Equal(worker.Pid.ToString(), File.ReadAllText(pidFile));
-        Assert.True(Directory.Exists(tmp));
         Assert.InRange(worker.ReadPeakMemoryMb(), 1, 1024); // VmHWM of a live sleep, rounded up to whole MB
 
         worker.Kill();
@@ -65,7 +63,6 @@ public sealed class WorkerProcessTests : IDisposable
         worker.CleanUp();
 
         Assert.False(File.Exists(pidFile));
-        Assert.False(Directory.Exists(tmp));
         Assert.Equal(0, worker.ReadPeakMemoryMb()); // nothing left to read
     }
 

@@ -15,9 +15,10 @@ namespace Gateway.Environments.Sandbox;
 /// <c>/lib64</c> …) are recreated as links. <c>/sys</c> is left out: each recursive bind costs per start, and
 /// nothing a runtime needs reads it (.NET and Node fall back without cgroup files).
 /// Why a tmpfs for /tmp (rather than a host folder): its <c>size=</c> makes a write past EphemeralStorage fail with
-/// ENOSPC as on AWS (a folder has no limit short of quotas or a loop device), and the kernel frees it when the
-/// environment's last process exits, so a gateway killed with SIGKILL leaves no /tmp behind. Its pages are memory,
-/// taken only as the function writes (an unused 10 GB /tmp costs nothing).
+/// ENOSPC as on AWS (a folder has no limit short of quotas or a loop device). Its pages are memory, taken only as the
+/// function writes (an unused 10 GB /tmp costs nothing). The gateway mounts it itself when it can (as root:
+/// <see cref="TmpVolume"/>), so that it outlives a reset as on AWS; otherwise it is bwrap's, freed by the kernel when
+/// the environment's last process exits.
 /// Why every capability is dropped: the function runs as root (as the gateway does); with CAP_SYS_ADMIN it could
 /// remount /var/task writable. Without capabilities a write there fails with EROFS, as on AWS.
 /// Not <c>--new-session</c>: the process must stay in the group the spawn shim made, which WorkerProcess.Kill
@@ -57,9 +58,11 @@ internal sealed class BwrapCommand
     /// <summary>bwrap's arguments for one environment; <paramref name="command"/> is the executable (a seen path) and
     /// its arguments.
     /// <paramref name="passwdFile"/>: shown as /etc/passwd (the worker user's entry, <see cref="WorkerPasswd"/>), or null;
-    /// <paramref name="hostsFile"/>: shown as /etc/hosts (<see cref="SandboxHosts"/>), or null.</summary>
+    /// <paramref name="hostsFile"/>: shown as /etc/hosts (<see cref="SandboxHosts"/>), or null;
+    /// <paramref name="tmpVolume"/>: a tmpfs the gateway mounted for this environment's /tmp, which outlives the namespace
+    /// (<see cref="TmpVolume"/>), or null for a tmpfs of bwrap's own.</summary>
     public List<string> Arguments(FunctionDefinition function, string runtimeHostDirectory, string hostSocket, IReadOnlyList<string> command,
-        string? interpreterPrefix = null, string? passwdFile = null, string? hostsFile = null)
+        string? interpreterPrefix = null, string? passwdFile = null, string? hostsFile = null, string? tmpVolume = null)
     {
         var args = new List<string>(_system.Length + 30 + command.Count);
         args.AddRange(_system);
@@ -85,8 +88,15 @@ internal sealed class BwrapCommand
         {
             args.AddRange(["--dir", OptDirectory]); // empty, and read-only once / is
         }
-        long tmpBytes = (long)function.EphemeralStorageMb * 1024 * 1024;
-        args.AddRange(["--size", tmpBytes.ToString(System.Globalization.CultureInfo.InvariantCulture), "--tmpfs", TmpDirectory]);
+        if (tmpVolume is not null)
+        {
+            args.AddRange(["--bind", tmpVolume, TmpDirectory]); // sized by its mount (EphemeralStorage)
+        }
+        else
+        {
+            long tmpBytes = (long)function.EphemeralStorageMb * 1024 * 1024;
+            args.AddRange(["--size", tmpBytes.ToString(System.Globalization.CultureInfo.InvariantCulture), "--tmpfs", TmpDirectory]);
+        }
         args.AddRange(["--bind", hostSocket, SeenSocketPath(hostSocket)]);
         // Last: the namespace's own root (and the folders bwrap made in it: /var, /run, /opt) read-only, as on AWS.
         args.AddRange(["--remount-ro", "/", "--chdir", TaskRoot, "--"]);

@@ -20,9 +20,11 @@ internal sealed class EnvironmentSandbox
     private readonly WorkerPasswd _passwd;
     private readonly SandboxHosts _hosts;
 
-    private EnvironmentSandbox(BwrapCommand? bwrap, string emptyOpt, Runtimes.RuntimeCatalog runtimes, string description, string runDirectory)
+    private EnvironmentSandbox(BwrapCommand? bwrap, string emptyOpt, Runtimes.RuntimeCatalog runtimes, string description, string runDirectory,
+        bool mountsTmp = false)
     {
         _bwrap = bwrap;
+        MountsTmp = mountsTmp;
         _emptyOpt = emptyOpt;
         _runtimes = runtimes;
         _passwd = new WorkerPasswd(runDirectory);
@@ -37,6 +39,13 @@ internal sealed class EnvironmentSandbox
 
     /// <summary>Whether environments need a host folder for their /tmp (a namespace's /tmp is a tmpfs of its own).</summary>
     public bool UsesHostTmp => _bwrap is null;
+
+    /// <summary>In a namespace: the gateway mounts each environment's /tmp itself (<see cref="TmpVolume"/>), so it can
+    /// outlive a reset; false when it may not mount (not root), and bwrap's tmpfs is used.</summary>
+    public bool MountsTmp { get; }
+
+    /// <summary>Whether an environment's /tmp can be handed to the next one after a reset (a host folder, or a mount).</summary>
+    public bool KeepsTmpAcrossResets => UsesHostTmp || MountsTmp;
 
     /// <summary>Chooses the mode. Throws <see cref="InvalidOperationException"/> when <c>bwrap</c> was asked for and
     /// does not work here.</summary>
@@ -59,9 +68,12 @@ internal sealed class EnvironmentSandbox
                 ? throw new InvalidOperationException("--sandbox bwrap: " + whyNot + ".")
                 : HostFolders(emptyOpt, runtimes, whyNot, runDirectory);
         }
+        bool mountsTmp = TmpVolume.CanMount(Path.Combine(dataDirectory, "tmp"));
         return new EnvironmentSandbox(bwrap, emptyOpt, runtimes,
             $"filesystem: a mount namespace per environment ({version}): code read-only at /var/task, layers at /opt, "
-            + "the runtime at /var/runtime, a private /tmp of EphemeralStorage MB; the host's /usr and /etc read-only, nothing else", runDirectory);
+            + "the runtime at /var/runtime, a private /tmp of EphemeralStorage MB"
+            + (mountsTmp ? " (kept across a reset, as on AWS)" : " (emptied by a reset: mounting it needs root)")
+            + "; the host's /usr and /etc read-only, nothing else", runDirectory, mountsTmp);
     }
 
     private static EnvironmentSandbox HostFolders(string emptyOpt, Runtimes.RuntimeCatalog runtimes, string why, string runDirectory) => new(null, emptyOpt, runtimes,
@@ -92,8 +104,9 @@ internal sealed class EnvironmentSandbox
     /// up the user's home (Node's <c>os.homedir()</c>, the AWS SDKs' config files) finds one.</param>
     /// <param name="launcher">A command that starts first and execs the runtime's when it is ready (the extensions
     /// launcher, Extensions/ExternalExtensions.cs), or null. The runtime's executable is still checked first.</param>
+    /// <param name="tmpVolume">In a namespace: the tmpfs mounted for the environment's /tmp (<see cref="MountsTmp"/>), or null.</param>
     public SpawnSpec Wrap(SpawnSpec spec, FunctionDefinition function, string hostSocket, int? workerUid = null, string? hostTmp = null,
-        IReadOnlyList<string>? launcher = null)
+        IReadOnlyList<string>? launcher = null, string? tmpVolume = null)
     {
         if (_bwrap is null)
         {
@@ -115,7 +128,8 @@ internal sealed class EnvironmentSandbox
         var passwd = workerUid is { } uid ? _passwd.FileFor(uid) : null;
         // With extensions, sandbox.localdomain resolves (the Telemetry API's destinations name it).
         var hosts = launcher is not null ? _hosts.File() : null;
-        var arguments = _bwrap.Arguments(function, RuntimeHostDirectory(function), hostSocket, [.. launcher ?? [], spec.ExecutablePath, .. spec.Arguments], interpreterPrefix, passwd, hosts);
+        var arguments = _bwrap.Arguments(function, RuntimeHostDirectory(function), hostSocket, [.. launcher ?? [], spec.ExecutablePath, .. spec.Arguments],
+            interpreterPrefix, passwd, hosts, tmpVolume);
         // The working directory is bwrap's --chdir; bwrap itself starts in / (the code folder might be gone).
         return spec with { ExecutablePath = _bwrap.Executable, Arguments = arguments, WorkingDirectory = "/" };
     }
