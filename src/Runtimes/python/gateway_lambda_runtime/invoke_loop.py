@@ -6,7 +6,7 @@ import logging
 import os
 import sys
 
-from . import error_reports, log_format, marshalling
+from . import error_reports, log_format, marshalling, streams
 from .context import LambdaContext
 from .faults import FaultException
 from .handler_loader import load_handler
@@ -31,6 +31,7 @@ def main():
 
 
 def run(handler_name, client):
+    streams.install()
     json_format = log_format.is_json()
     sink = log_format.StandardLogSink()
 

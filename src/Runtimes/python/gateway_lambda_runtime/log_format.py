@@ -10,7 +10,7 @@ import sys
 import time
 import traceback
 
-from . import marshalling
+from . import marshalling, streams
 
 TEXT_FORMAT = "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n"
 TEXT_DATE_FORMAT = "%Y-%m-%dT%H:%M:%S"
@@ -49,11 +49,20 @@ def level_from_env(environ=None):
 
 
 class StandardLogSink(object):
+    """Writes each record (a logging call, context.log, the runtime's error line) as one line of stdout: AWS's
+    telemetry descriptor keeps each as one event, so here its own newlines become CR and it starts on a line of its own
+    (an unfinished line of print() or stderr output is ended first, see streams)."""
+
     def log(self, msg):
-        sys.stdout.write(msg)
+        text = msg[:-1] if msg.endswith("\n") else msg
+        self._write_line(text.replace("\n", _ERROR_LINE_SEPARATOR))
 
     def log_error(self, message_lines):
-        sys.stdout.write(_ERROR_LINE_SEPARATOR.join(message_lines) + "\n")
+        self._write_line(_ERROR_LINE_SEPARATOR.join(message_lines))
+
+    @staticmethod
+    def _write_line(line):
+        sys.stdout.write(line + "\n" if streams.at_line_start() else "\n" + line + "\n")
 
 
 class LambdaLoggerHandler(logging.Handler):
@@ -65,10 +74,7 @@ class LambdaLoggerHandler(logging.Handler):
         # One logging call is one log event, as on AWS (where the runtime writes each record to its telemetry
         # descriptor): on stdout, which the gateway reads line by line, the record's own newlines (a multi-line
         # message, logger.exception's traceback) become CR, as AWS's Node runtime client writes them on stdout.
-        message = self.format(record)
-        if message.endswith("\n"):
-            message = message[:-1]
-        self.log_sink.log(message.replace("\n", "\r") + "\n")
+        self.log_sink.log(self.format(record))
 
 
 class LambdaLoggerFilter(logging.Filter):

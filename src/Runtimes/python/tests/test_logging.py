@@ -40,6 +40,33 @@ class TextLoggingTests(RuntimeTestCase):
                          + r"\tcaught\rTraceback \(most recent call last\):\r.*\rZeroDivisionError: division by zero$")
         self.assertEqual("via context", lines[4])
 
+    def test_a_record_after_an_unfinished_line_is_an_event_of_its_own(self):
+        # On AWS a record goes to the telemetry descriptor, apart from print() and stderr: here it shares stdout (and
+        # stderr, the same socket in the gateway), so the unfinished line is ended first rather than glued to the record. context.log without a newline is one
+        # event too (one frame on AWS), and so is one with newlines inside.
+        process = self.start("app.handler", {"app.py": (
+            "import logging, sys\n"
+            "def handler(event, context):\n"
+            "    print('no newline', end='')\n"
+            "    logging.warning('the record')\n"
+            "    print('printed', end='')\n"
+            "    context.log('via context')\n"
+            "    context.log('two\\nlines')\n"
+            "    print('after')\n"
+            "    return 1\n")})
+        request_id = self.api.invoke({}).request_id
+        lines = self.finish(process).split("\n")
+        self.assertEqual("no newline", lines[0])
+        self.assertRegex(lines[1], r"^\[WARNING\]\t" + TIMESTAMP + "\t" + request_id + r"\tthe record$")
+        self.assertEqual(["printed", "via context", "two\rlines", "after"], lines[2:6])
+
+    def test_stdout_and_stderr_are_awslambdarics_unbuffered_streams(self):
+        self.start("app.handler", {"app.py": (
+            "import sys\n"
+            "def handler(event, context):\n"
+            "    return [type(sys.stdout).__name__, type(sys.stderr).__name__, sys.stdout.encoding.lower()]\n")})
+        self.assertEqual(["Unbuffered", "Unbuffered", "utf-8"], self.api.invoke({}).json())
+
     def test_log_level_debug(self):
         process = self.start("app.handler", {"app.py": LOGGING}, env={"AWS_LAMBDA_LOG_LEVEL": "DEBUG"})
         request_id = self.api.invoke(1).request_id
