@@ -32,7 +32,12 @@ internal sealed partial class ExecutionEnvironment
     private readonly DateTime _createdUtc;
     private IRuntimeApiConnection? _parked;
     private RuntimeApiListener? _listener;
-    private TmpVolume? _tmp; // the host side of its /tmp, handed on after a reset (HandOverOrReleaseTmp)
+    private TmpVolume? _tmp; // the host side of its /tmp, handed on after a reset (HandOverTmpAtReset)
+    private TmpVolume? _tmpHandedOn; // that /tmp once handed on: marked free when this environment's processes are gone
+
+    /// <summary>How long a new environment waits for the reset one whose /tmp it takes to end: its shutdown's 2 s,
+    /// the telemetry flush's 1 s, and room.</summary>
+    private static readonly TimeSpan FreeWaitLimit = TimeSpan.FromSeconds(5);
     private int _endedOnPurpose; // 1 once Stop("spindown"): not a reset, so its /tmp goes with it
 
     public ExecutionEnvironment(EnvironmentServices services, IEnvironmentOwner owner, FunctionDefinition function, bool provisioned)
@@ -125,7 +130,13 @@ internal sealed partial class ExecutionEnvironment
             // namespace where it may not mount (bwrap's own tmpfs then).
             _tmp = _owner.TakeSpareTmp(Function)
                 ?? (sandbox.UsesHostTmp ? TmpVolume.Folder(_services.TmpDirectory, Id, Function)
-                    : sandbox.MountsTmp ? TmpVolume.Mount(_services.TmpDirectory, Id, Function) : null);
+                    : sandbox.MountsTmp ? TmpVolume.Mount(_services.TmpDirectory, Id, Function, _containment.Uid) : null);
+            if (_tmp is { Free.IsCompleted: false } kept)
+            {
+                // The reset environment that left it is still ending (its SIGTERM, its extensions' SHUTDOWN): start
+                // after it, as Lambda does, but not later than its limits (2 s, and 1 s of telemetry) allow.
+                await Task.WhenAny(kept.Free, Task.Delay(FreeWaitLimit, _services.Time)).ConfigureAwait(false);
+            }
             var tmpDirectory = sandbox.UsesHostTmp ? _tmp!.HostPath : null;
             _externalExtensions = ExternalExtensions.Find(Function);
             ExtensionSet.Launching(_externalExtensions); // before the listener accepts an extension's call
@@ -263,6 +274,7 @@ internal sealed partial class ExecutionEnvironment
     private void OnExit(ChildExit exit)
     {
         bool killedByGateway = _process.MarkExited(); // first: from now on a kill reaches the process group only
+        _report.RaisePeakMemory(exit.MaxRssMb); // before any REPORT the exit ends (a deferred one included) is written
         ExitStep step;
         (string Type, string Reason)? extensionFailure;
         lock (_lock)
@@ -274,7 +286,6 @@ internal sealed partial class ExecutionEnvironment
             FinishDeferredReportLocked("error", extensionFailure?.Type ?? "Runtime.ExitError");
         }
         exit = _services.Sandbox.SeenExit(exit);
-        _report.RaisePeakMemory(exit.MaxRssMb); // the REPORT of an invocation the exit ends counts what it grew to
         HandOverTmpAtReset(); // a crash, or the end of a reset: the next environment gets this /tmp (not after a spindown)
         _endings.Exited(step, exit, InitDurationForReport(), InitDuration(), _containment.RanOutOfMemory(), CurrentInitPhase(), extensionFailure);
         if (Volatile.Read(ref _graceful) is { } graceful)
@@ -332,6 +343,7 @@ internal sealed partial class ExecutionEnvironment
         {
             connection.Close();
         }
+        Volatile.Read(ref _tmpHandedOn)?.MarkFree(); // the runtime has exited and its group is killed
         _ = CleanUpAsync();
     }
 
@@ -379,6 +391,7 @@ internal sealed partial class ExecutionEnvironment
         {
             _containment.Remove();
             Interlocked.Exchange(ref _tmp, null)?.Release(); // not handed on at a reset (HandOverTmpAtReset)
+            Volatile.Read(ref _tmpHandedOn)?.MarkFree(); // (End marked it already, unless the process never started)
             _owner.OnExited(this);
             _exited.TrySetResult();
         }
@@ -398,6 +411,8 @@ internal sealed partial class ExecutionEnvironment
         {
             return;
         }
+        tmp.InUseUntilFreed(); // the successor starts once this environment's processes are gone (End)
+        Volatile.Write(ref _tmpHandedOn, tmp);
         if (!_owner.KeepSpareTmp(tmp))
         {
             tmp.Release();

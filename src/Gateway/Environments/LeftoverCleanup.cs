@@ -32,10 +32,7 @@ internal static class LeftoverCleanup
         }
         if (Directory.Exists(tmpDirectory))
         {
-            foreach (var dir in Directory.GetDirectories(tmpDirectory))
-            {
-                TmpVolume.RemoveLeftover(dir); // a tmpfs a killed gateway mounted there is unmounted first
-            }
+            TmpVolume.RemoveAllUnder(tmpDirectory); // a tmpfs a killed gateway mounted there is unmounted first
         }
         return killed;
     }

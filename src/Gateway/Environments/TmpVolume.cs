@@ -21,6 +21,7 @@ namespace Gateway.Environments;
 /// </remarks>
 internal sealed class TmpVolume
 {
+    private TaskCompletionSource _free = Completed();
     private int _released;
 
     private TmpVolume(string hostPath, bool isMount, FunctionDefinition function)
@@ -28,6 +29,25 @@ internal sealed class TmpVolume
         HostPath = hostPath;
         IsMount = isMount;
         Function = function;
+    }
+
+    /// <summary>Completes once no process of the environment that used it last is left: after a hand-over
+    /// (<see cref="InUseUntilFreed"/>) the next environment's process starts only then, as Lambda finishes a reset's
+    /// shutdown (the runtime's SIGTERM, the extensions' SHUTDOWN) before the next init.</summary>
+    public Task Free => Volatile.Read(ref _free).Task;
+
+    /// <summary>At a hand-over: the environment handing it on has processes still ending; <see cref="MarkFree"/> says
+    /// when they are gone.</summary>
+    public void InUseUntilFreed() => Volatile.Write(ref _free, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+
+    /// <summary>The environment that used it has ended (its process group is gone).</summary>
+    public void MarkFree() => Volatile.Read(ref _free).TrySetResult();
+
+    private static TaskCompletionSource Completed()
+    {
+        var done = new TaskCompletionSource();
+        done.SetResult();
+        return done;
     }
 
     /// <summary>The folder (or mount point) on the host.</summary>
@@ -50,12 +70,22 @@ internal sealed class TmpVolume
         return new TmpVolume(path, isMount: false, function);
     }
 
-    /// <summary>A tmpfs of the function's EphemeralStorage, mounted at <c>{parent}/{id}</c>. Throws
-    /// <see cref="IOException"/> when the mount fails.</summary>
-    public static TmpVolume Mount(string parent, string id, FunctionDefinition function)
+    /// <summary>A tmpfs of the function's EphemeralStorage, mounted at <c>{parent}/{id}</c>, owned by the function's worker
+    /// user (<paramref name="uid"/>; root when null) and closed to everyone else (0700): on the host it sits in the data
+    /// folder, where any local user may pass through. Null when the mount fails (out of memory, say): the environment
+    /// then gets bwrap's own tmpfs, as when the gateway may not mount at all.</summary>
+    public static TmpVolume? Mount(string parent, string id, FunctionDefinition function, int? uid)
     {
         var path = Path.Combine(parent, id);
-        MountAt(path, (long)function.EphemeralStorageMb * 1024 * 1024);
+        try
+        {
+            MountAt(path, (long)function.EphemeralStorageMb * 1024 * 1024, uid);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"[gateway] {function.Name}: {ex.Message}; its /tmp is bubblewrap's (a reset empties it)");
+            return null;
+        }
         return new TmpVolume(path, isMount: true, function);
     }
 
@@ -65,7 +95,7 @@ internal sealed class TmpVolume
         var path = Path.Combine(parent, ".mount-probe-" + Environment.ProcessId);
         try
         {
-            MountAt(path, 1024 * 1024);
+            MountAt(path, 1024 * 1024, uid: null);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -76,10 +106,11 @@ internal sealed class TmpVolume
         return true;
     }
 
-    private static void MountAt(string path, long bytes)
+    private static void MountAt(string path, long bytes, int? uid)
     {
         Directory.CreateDirectory(path);
-        if (LibC.mount("tmpfs", path, "tmpfs", LibC.MS_NOSUID | LibC.MS_NODEV, $"size={bytes},mode=1777") != 0)
+        var owner = uid is { } id ? $",uid={id},gid={id}" : "";
+        if (LibC.mount("tmpfs", path, "tmpfs", LibC.MS_NOSUID | LibC.MS_NODEV, $"size={bytes},mode=0700{owner}") != 0)
         {
             int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
             TryDelete(path);
@@ -99,6 +130,19 @@ internal sealed class TmpVolume
             LibC.umount2(HostPath, LibC.MNT_DETACH);
         }
         TryDelete(HostPath);
+    }
+
+    /// <summary>Every volume under <paramref name="parent"/> (the gateway's tmp folder), at the end of a stop.</summary>
+    public static void RemoveAllUnder(string parent)
+    {
+        if (!Directory.Exists(parent))
+        {
+            return;
+        }
+        foreach (var path in Directory.GetDirectories(parent))
+        {
+            RemoveLeftover(path);
+        }
     }
 
     /// <summary>Removes a leftover of a killed gateway at <paramref name="path"/>: its mount first, if it is one.</summary>

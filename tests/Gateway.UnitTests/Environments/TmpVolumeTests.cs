@@ -43,6 +43,17 @@ public sealed class TmpVolumeTests : IDisposable
     }
 
     [Fact]
+    public void A_handed_over_volume_is_free_only_once_the_environment_that_left_it_has_ended()
+    {
+        var tmp = TmpVolume.Folder(_root, "env-f", Function());
+        Assert.True(tmp.Free.IsCompleted); // new: nobody else uses it
+        tmp.InUseUntilFreed(); // a reset: the old environment's SIGTERM and SHUTDOWN may still run
+        Assert.False(tmp.Free.IsCompleted);
+        tmp.MarkFree(); // its process group is gone
+        Assert.True(tmp.Free.IsCompletedSuccessfully);
+    }
+
+    [Fact]
     public void Past_the_bound_the_oldest_is_pushed_out_and_unused_ones_go_after_the_keep_alive()
     {
         var code = Function();
@@ -75,8 +86,12 @@ public sealed class TmpVolumeTests : IDisposable
             Assert.NotEqual("root", Environment.UserName); // only a non-root run may skip the mount
             return;
         }
-        var tmp = TmpVolume.Mount(_root, "env-m", Function(ephemeralMb: 2));
+        var tmp = TmpVolume.Mount(_root, "env-m", Function(ephemeralMb: 2), uid: 200_777)!;
         Assert.True(tmp.IsMount);
+        // The function's worker user's alone: on the host it sits in the data folder, which others may pass through.
+        var info = new DirectoryInfo(tmp.HostPath);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, info.UnixFileMode);
+        Assert.Contains("uid=200777", File.ReadAllLines("/proc/self/mounts").Single(l => l.Contains($" {tmp.HostPath} ", StringComparison.Ordinal)));
         Assert.Contains($" {tmp.HostPath} tmpfs ", File.ReadAllText("/proc/self/mounts"));
         // EphemeralStorage is its size: a write past 2 MB fails with ENOSPC.
         var big = Path.Combine(tmp.HostPath, "big");

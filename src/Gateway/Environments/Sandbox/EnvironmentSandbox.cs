@@ -44,9 +44,6 @@ internal sealed class EnvironmentSandbox
     /// outlive a reset; false when it may not mount (not root), and bwrap's tmpfs is used.</summary>
     public bool MountsTmp { get; }
 
-    /// <summary>Whether an environment's /tmp can be handed to the next one after a reset (a host folder, or a mount).</summary>
-    public bool KeepsTmpAcrossResets => UsesHostTmp || MountsTmp;
-
     /// <summary>Chooses the mode. Throws <see cref="InvalidOperationException"/> when <c>bwrap</c> was asked for and
     /// does not work here.</summary>
     /// <param name="runDirectory">Where the worker users' passwd files go (the environments' run folder; default
