@@ -151,6 +151,35 @@ public sealed partial class PythonRuntimeTests : IAsyncLifetime
         Assert.InRange(used, 96, 256);
     }
 
+    [Fact]
+    public async Task A_response_over_the_limit_is_ResponseSizeTooLarge_and_the_environment_serves_the_next_one()
+    {
+        // LocalStack's recording of AWS (test_lambda_too_large_response) invokes twice back to back: both answers are
+        // Function.ResponseSizeTooLarge. Here the runtime client must survive the refusal (the gateway cuts the 7 MB
+        // body off): the next invocation, at once, is served by the same warm environment.
+        await _gateway.CreateRuntimeFunctionAsync("py-too-large", "python3.12", "app.handler", RuntimeFunctions.Sources(("app.py", """
+            import os
+            def handler(event, context):
+                return {"environment": os.environ["GATEWAY_ENVIRONMENT_ID"], "filler": "x" * event["bytes"]}
+            """)), timeout: 30);
+        string? environment = null;
+        for (int i = 0; i < 3; i++)
+        {
+            using (var tooLarge = await _gateway.InvokeAsync("py-too-large", """{"bytes":7340032}"""))
+            {
+                Assert.Contains("Function.ResponseSizeTooLarge", await tooLarge.Content.ReadAsStringAsync());
+            }
+            using var small = await _gateway.InvokeAsync("py-too-large", """{"bytes":10}""", logType: "Tail");
+            var body = await small.Content.ReadAsStringAsync();
+            Assert.False(small.Headers.Contains("X-Amz-Function-Error"), body);
+            var now = JsonDocument.Parse(body).RootElement.GetProperty("environment").GetString();
+            Assert.Equal(environment ?? now, now); // the same environment every time: no crash, no new init
+            environment = now;
+            var tail = Encoding.UTF8.GetString(Convert.FromBase64String(small.Headers.GetValues("X-Amz-Log-Result").Single()));
+            Assert.DoesNotContain("ConnectionResetError", tail);
+        }
+    }
+
     [GeneratedRegex(@"\tMax Memory Used: (\d+) MB\t")]
     private static partial Regex MaxMemoryUsed();
 

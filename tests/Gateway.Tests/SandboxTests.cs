@@ -37,6 +37,32 @@ public sealed class SandboxTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Bin_sh_is_bash_as_on_Amazon_Linux_so_a_sh_bootstrap_may_set_pipefail()
+    {
+        // AWS's custom-runtime tutorial starts its bootstrap with #!/bin/sh and `set -euo pipefail`: dash (Debian's
+        // /bin/sh) refuses the option, bash (Amazon Linux's /bin/sh) takes it.
+        await ShellFunction.CreateAsync(_gateway, "shell-is-bash");
+
+        var output = await ShellFunction.RunAsync(_gateway, "shell-is-bash",
+            "/bin/sh -c 'set -euo pipefail && echo \"pipefail ok ${BASH_VERSION%%.*}\"'; sh -c 'echo sh ${BASH_VERSION:+is bash}'");
+
+        Assert.Contains("pipefail ok 5", output);
+        Assert.Contains("sh is bash", output);
+    }
+
+    [Fact]
+    public async Task The_function_has_Lambdas_open_file_and_locked_memory_limits()
+    {
+        // Recorded on AWS (LocalStack's test_runtime_ulimits): RLIMIT_NOFILE [1024, 1024], RLIMIT_MEMLOCK [65536, 65536];
+        // the gateway itself keeps far more open files, which a worker must not inherit.
+        await ShellFunction.CreateAsync(_gateway, "limits");
+
+        var output = await ShellFunction.RunAsync(_gateway, "limits", "echo \"$(ulimit -Sn) $(ulimit -Hn) $(ulimit -Sl) $(ulimit -Hl)\"");
+
+        Assert.Contains("1024 1024 64 64", output);
+    }
+
+    [Fact]
     public async Task Writes_to_the_code_the_layers_the_runtime_and_the_root_fail_with_EROFS()
     {
         await ShellFunction.CreateAsync(_gateway, "writer");

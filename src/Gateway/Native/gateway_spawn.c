@@ -19,7 +19,8 @@
  *   glibc's setuid would signal every thread of the *gateway*, whose thread list this child shares), then
  *   PR_SET_PDEATHSIG(SIGKILL) (after the switch: a change of effective ids clears it), a check that the gateway
  *   did not die before that (getppid), a new session, stdin from /dev/null, stdout and stderr onto the output socket, the working
- *   directory, every other descriptor closed, an empty signal mask, and execve.
+ *   directory, every other descriptor closed, Lambda's open-file and locked-memory limits, an empty signal mask, and
+ *   execve.
  *
  * PR_SET_PDEATHSIG fires when the *thread* that created the child exits, so the gateway calls this from
  * dedicated threads that live as long as the process (ProcessSpawner). The calling thread cannot exit
@@ -35,6 +36,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -87,6 +89,29 @@ static __attribute__((noreturn)) void child_fail(struct child_args *args, int st
 static int above_stdio(int fd)
 {
     return fd > 2 ? fd : fcntl(fd, F_DUPFD_CLOEXEC, 3);
+}
+
+/* Sets a limit no higher than it is: a soft or hard value already below Lambda's stays. */
+static void lower_limit(int resource, struct rlimit wanted)
+{
+    struct rlimit now;
+    if (getrlimit(resource, &now) != 0)
+    {
+        return;
+    }
+    if (now.rlim_cur < wanted.rlim_cur)
+    {
+        wanted.rlim_cur = now.rlim_cur;
+    }
+    if (now.rlim_max < wanted.rlim_max)
+    {
+        wanted.rlim_max = now.rlim_max;
+    }
+    if (wanted.rlim_cur > wanted.rlim_max)
+    {
+        wanted.rlim_cur = wanted.rlim_max;
+    }
+    (void)setrlimit(resource, &wanted);
 }
 
 static int child_main(void *p)
@@ -174,6 +199,16 @@ static int child_main(void *p)
 
     /* Nothing of the gateway's (listening sockets, other workers' output, files) leaks into a worker. */
     closefrom(3);
+
+    /* Lambda's limits where the gateway's own differ (recorded on AWS, LocalStack's test_runtime_ulimits): 1,024 open
+       files (the gateway keeps 20,000 for its connections; code that leaks descriptors must fail here as there) and
+       64 KiB of locked memory. Only lowered, so a worker user may set them too; the rest match already, or are left
+       alone on purpose (RLIMIT_NPROC counts per user, and every environment of a function shares its user;
+       RLIMIT_CORE would let a crash write a core dump through the host's core_pattern). */
+    struct rlimit files = { 1024, 1024 };
+    struct rlimit locked = { 65536, 65536 };
+    lower_limit(RLIMIT_NOFILE, files);
+    lower_limit(RLIMIT_MEMLOCK, locked);
 
     sigset_t none;
     sigemptyset(&none);

@@ -209,14 +209,17 @@ public sealed class WriteThroughTests : IDisposable
         var invocation = Rent();
         invocation.WantsLogTail = true;
         report.Begin(invocation);
-        WriteAsWorker(output, "[ERROR] Boom: x\rTraceback (most recent call last):\r  File \"app.py\"\ncrlf\r\n");
+        WriteAsWorker(output, "[ERROR] Boom: x\rTraceback (most recent call last):\r  File \"app.py\"\ncrlf\r\n"
+            + "printed\ra\rcarriage return\n" + "2026-01-01T00:00:00.000Z\t" + Id + "\tERROR\tnode\rrecord\n");
 
         await report.FinishAsync(invocation, null, null, null).WithTimeout();
 
         var raw = File.ReadAllText(path);
         Assert.Contains("\n[ERROR] Boom: x\rTraceback (most recent call last):\r  File \"app.py\"\ncrlf\r\n", raw, StringComparison.Ordinal);
         var tail = Encoding.UTF8.GetString(Convert.FromBase64String(invocation.LogTail!));
-        Assert.Contains("\n[ERROR] Boom: x\nTraceback (most recent call last):\n  File \"app.py\"\ncrlf\r\nEND RequestId: ", tail, StringComparison.Ordinal);
+        Assert.Contains("\n[ERROR] Boom: x\nTraceback (most recent call last):\n  File \"app.py\"\ncrlf\r\n"
+            + "printed\ra\rcarriage return\n" // not a record: stdout's CRs stay, as on AWS
+            + "2026-01-01T00:00:00.000Z\t" + Id + "\tERROR\tnode\nrecord\nEND RequestId: ", tail, StringComparison.Ordinal);
 
         var index = File.ReadAllBytes(StreamIndex.PathFor(path));
         Assert.True(StreamIndex.TryReadHeader(index, out var group, out var stream, out int header));
@@ -229,9 +232,12 @@ public sealed class WriteThroughTests : IDisposable
             HeaderLength = header,
         };
         var messages = file.Read(null, null).Select(l => l.Message).ToList();
-        Assert.Equal("[ERROR] Boom: x\nTraceback (most recent call last):\n  File \"app.py\"\n", messages[1]);
+        // A Python record is an event without a trailing newline (a telemetry frame on AWS); stdout's end with theirs.
+        Assert.Equal("[ERROR] Boom: x\nTraceback (most recent call last):\n  File \"app.py\"", messages[1]);
         Assert.Equal("crlf\r\n", messages[2]);
-        Assert.Equal(5, messages.Count); // START, the record, crlf, END, REPORT: the record is one event
+        Assert.Equal("printed\ra\rcarriage return\n", messages[3]);
+        Assert.Equal("2026-01-01T00:00:00.000Z\t" + Id + "\tERROR\tnode\nrecord\n", messages[4]);
+        Assert.Equal(7, messages.Count); // START, the record, crlf, printed, the Node record, END, REPORT
         _invocations.Return(invocation);
     }
 

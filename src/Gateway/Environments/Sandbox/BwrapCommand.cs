@@ -129,7 +129,54 @@ internal sealed class BwrapCommand
                 args.AddRange(["--ro-bind", path, path]);
             }
         }
+        if (ShellToReplace() is { } shell)
+        {
+            args.AddRange(["--ro-bind", Bash, shell]);
+        }
         args.AddRange(["--dev", "/dev", "--proc", "/proc"]);
         return [.. args];
+    }
+
+    private const string Bash = "/usr/bin/bash";
+
+    /// <summary>
+    /// The host's /bin/sh when it is not bash (Debian's dash), to be shown as bash: on Amazon Linux, which every Lambda
+    /// runtime image is built on, /bin/sh is bash, and custom runtimes rely on it — AWS's own tutorial bootstrap starts
+    /// <c>#!/bin/sh</c> and then <c>set -euo pipefail</c>, which dash refuses ("Illegal option -o pipefail"). The file
+    /// the link resolves to is covered with bash (a link itself cannot be a mount point), so `sh` runs bash in its POSIX
+    /// mode, as on Amazon Linux. Null when /bin/sh is bash already or bash is not installed.
+    /// </summary>
+    private static string? ShellToReplace()
+    {
+        try
+        {
+            var shell = RealPath("/bin/sh");
+            return File.Exists(Bash) && File.Exists(shell) && shell != RealPath(Bash) && shell.StartsWith("/usr/", StringComparison.Ordinal)
+                ? shell
+                : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The path with every link on the way resolved, folders too (merged-usr's /bin → usr/bin, then sh → dash).
+    /// Throws <see cref="IOException"/> past 40 links (a loop), as realpath(3) fails with ELOOP.</summary>
+    private static string RealPath(string path, int depth = 0)
+    {
+        if (depth > 40)
+        {
+            throw new IOException("too many levels of symbolic links: " + path);
+        }
+        var parent = Path.GetDirectoryName(path)!;
+        var realParent = parent == "/" ? "/" : RealPath(parent, depth + 1);
+        var full = Path.Combine(realParent, Path.GetFileName(path));
+        var info = new FileInfo(full);
+        if (info.LinkTarget is not { } target)
+        {
+            return full;
+        }
+        return RealPath(Path.IsPathRooted(target) ? target : Path.GetFullPath(Path.Combine(realParent, target)), depth + 1);
     }
 }

@@ -16,12 +16,17 @@ _MAX_XRAY_CAUSE = 32 * 1024
 
 _USER_AGENT = "aws-lambda-python/{}.{}.{}-gateway".format(*sys.version_info[:3])
 
+# A body this large is not sent twice: a connection cut while sending it is the server refusing it, not a stale
+# keep-alive connection (which fails at once, whatever the size).
+_RESEND_LIMIT = 64 * 1024
+
 
 class RuntimeApiError(Exception):
     def __init__(self, endpoint, status, body):
         super().__init__(
             "Request to Lambda Runtime '{}' endpoint failed. Reason: '{}'. Response body: '{}'".format(endpoint, status, body)
         )
+        self.status = status
 
 
 class Invocation(object):
@@ -46,7 +51,9 @@ class RuntimeApiClient(object):
         self._connection = None
 
     def _request(self, method, path, body=None, headers=None):
-        """One request; a kept-alive connection the server has closed meanwhile is reopened once."""
+        """One request; a kept-alive connection the server has closed meanwhile is reopened once. Not when the server
+        cut the connection while a large body was still being sent: that is the server refusing the body (a
+        response over the payload limit, answered with 413 and closed), and sending it again would be refused again."""
         all_headers = {"User-Agent": _USER_AGENT}
         if headers:
             all_headers.update(headers)
@@ -55,6 +62,13 @@ class RuntimeApiClient(object):
                 self._connection = http.client.HTTPConnection(self._address)
             try:
                 self._connection.request(method, path, body, all_headers)
+            except (ConnectionResetError, BrokenPipeError):
+                self._connection.close()
+                self._connection = None
+                if attempt == 2 or (body is not None and len(body) > _RESEND_LIMIT):
+                    raise
+                continue
+            try:
                 response = self._connection.getresponse()
                 payload = response.read()
                 break
@@ -63,6 +77,9 @@ class RuntimeApiClient(object):
                 self._connection = None
                 if attempt == 2:
                     raise
+        if response.will_close:
+            self._connection.close()
+            self._connection = None
         if not 200 <= response.status < 300:
             raise RuntimeApiError(path, response.status, payload)
         return payload, response.headers
@@ -72,8 +89,18 @@ class RuntimeApiClient(object):
         return Invocation(body, headers)
 
     def post_result(self, invoke_id, body, content_type):
-        self._request("POST", "{}/invocation/{}/response".format(_PREFIX, invoke_id), body,
-                      {"Content-Type": content_type})
+        """Posts the handler's result. A result over the payload limit is refused (413, or the connection cut while it
+        was still being sent) and answered to the caller as Function.ResponseSizeTooLarge: that is not the runtime's
+        failure, so the loop goes on to the next event, as AWS's Node.js runtime client does."""
+        try:
+            self._request("POST", "{}/invocation/{}/response".format(_PREFIX, invoke_id), body,
+                          {"Content-Type": content_type})
+        except RuntimeApiError as error:
+            if error.status != 413:
+                raise
+        except (ConnectionResetError, BrokenPipeError):
+            if len(body) <= _RESEND_LIMIT:
+                raise
 
     def post_error(self, invoke_id, error_body, xray_fault):
         # Header values must be ASCII: the cause is written with \u escapes.
