@@ -471,10 +471,17 @@ finally
     {
         events.BeginStop(); // as the stop without a drain does first (events running now run again later)
     }
-    await host.StopAsync(TimeSpan.FromSeconds(5));
-    // What an environment still cleaning up (its log draining past the wait above) would have unmounted: its /tmp.
-    // Its processes are killed already; the next start would clean it up too, but a stopped gateway leaves no mount.
-    TmpVolume.RemoveAllUnder(environmentServices.TmpDirectory);
+    try
+    {
+        await host.StopAsync(TimeSpan.FromSeconds(5));
+    }
+    finally
+    {
+        // What an environment still cleaning up (its log draining past the wait above) would have unmounted: its /tmp
+        // (lazily: a process still inside lets go later). The next start would clean it up too; a stopped gateway
+        // leaves no mount.
+        TmpVolume.RemoveAllUnder(environmentServices.TmpDirectory);
+    }
     if (clusterAdmission is not null)
     {
         await clusterAdmission.LeaveAsync(); // after the invocations ended: the lease goes, the slots come back

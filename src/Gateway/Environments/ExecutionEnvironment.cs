@@ -33,7 +33,7 @@ internal sealed partial class ExecutionEnvironment
     private IRuntimeApiConnection? _parked;
     private RuntimeApiListener? _listener;
     private TmpVolume? _tmp; // the host side of its /tmp, handed on after a reset (HandOverTmpAtReset)
-    private TmpVolume? _tmpHandedOn; // that /tmp once handed on: marked free when this environment's processes are gone
+    private TaskCompletionSource? _tmpFreed; // completed when this environment's processes are gone, once its /tmp is handed on
 
     /// <summary>How long a new environment waits for the reset one whose /tmp it takes to end: its shutdown's 2 s,
     /// the telemetry flush's 1 s, and room.</summary>
@@ -343,7 +343,7 @@ internal sealed partial class ExecutionEnvironment
         {
             connection.Close();
         }
-        Volatile.Read(ref _tmpHandedOn)?.MarkFree(); // the runtime has exited and its group is killed
+        Volatile.Read(ref _tmpFreed)?.TrySetResult(); // the runtime has exited (its extensions killed with the group)
         _ = CleanUpAsync();
     }
 
@@ -391,7 +391,7 @@ internal sealed partial class ExecutionEnvironment
         {
             _containment.Remove();
             Interlocked.Exchange(ref _tmp, null)?.Release(); // not handed on at a reset (HandOverTmpAtReset)
-            Volatile.Read(ref _tmpHandedOn)?.MarkFree(); // (End marked it already, unless the process never started)
+            Volatile.Read(ref _tmpFreed)?.TrySetResult(); // (End did already, unless the process never started)
             _owner.OnExited(this);
             _exited.TrySetResult();
         }
@@ -411,8 +411,7 @@ internal sealed partial class ExecutionEnvironment
         {
             return;
         }
-        tmp.InUseUntilFreed(); // the successor starts once this environment's processes are gone (End)
-        Volatile.Write(ref _tmpHandedOn, tmp);
+        Volatile.Write(ref _tmpFreed, tmp.InUseUntilFreed()); // the successor starts once this one's processes are gone (End)
         if (!_owner.KeepSpareTmp(tmp))
         {
             tmp.Release();

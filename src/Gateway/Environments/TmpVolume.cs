@@ -36,12 +36,15 @@ internal sealed class TmpVolume
     /// shutdown (the runtime's SIGTERM, the extensions' SHUTDOWN) before the next init.</summary>
     public Task Free => Volatile.Read(ref _free).Task;
 
-    /// <summary>At a hand-over: the environment handing it on has processes still ending; <see cref="MarkFree"/> says
-    /// when they are gone.</summary>
-    public void InUseUntilFreed() => Volatile.Write(ref _free, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
-
-    /// <summary>The environment that used it has ended (its process group is gone).</summary>
-    public void MarkFree() => Volatile.Read(ref _free).TrySetResult();
+    /// <summary>At a hand-over: the environment handing it on has processes still ending. It completes the returned
+    /// source when they are gone — its own: a later hand-over of the same volume has its own source, which an earlier
+    /// environment's late clean-up must not complete.</summary>
+    public TaskCompletionSource InUseUntilFreed()
+    {
+        var freed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _free, freed);
+        return freed;
+    }
 
     private static TaskCompletionSource Completed()
     {

@@ -10,7 +10,7 @@ namespace Gateway.Logs;
 /// </summary>
 /// <remarks>
 /// Only a record's CRs: a line is one when it has a runtime client's text-record shape — Python's
-/// <c>[LEVEL]\t…</c> or <c>[ERROR] Type: …</c>, Node's <c>2026-01-01T00:00:00.000Z\t{request id}\tINFO\t…</c>. Anything
+/// <c>[LEVEL]\t…</c> (a tab after a logging level) or <c>[ERROR] Type: …</c>, Node's <c>2026-01-01T00:00:00.000Z\t{request id}\tINFO\t…</c>. Anything
 /// else (a <c>print("a\rb")</c>, a progress bar, CRLF output) keeps its CRs, as on AWS, where stdout is not a record
 /// (recorded: a printed <c>"another\rline"</c> is that event). JSON-format records never hold a raw CR (JSON escapes
 /// newlines). A CR that ends the line is kept either way. The stream's file keeps the line as written: LF is its event
@@ -36,15 +36,19 @@ internal static class RecordNewlines
     }
 
     /// <summary>Python's logging record (<c>[WARNING]\t…</c>, <c>[Level 25]\t…</c>) or its error line
-    /// (<c>[ERROR] ValueError: …</c>).</summary>
+    /// (<see cref="IsPythonErrorLine"/>).</summary>
     public static bool IsPythonRecord(ReadOnlySpan<byte> line)
     {
+        if (IsPythonErrorLine(line))
+        {
+            return true;
+        }
         if (line.Length < 4 || line[0] != (byte)'[')
         {
             return false;
         }
         int close = line.IndexOf((byte)']');
-        if (close < 2 || close + 1 >= line.Length || line[close + 1] is not ((byte)'\t' or (byte)' '))
+        if (close < 2 || close + 1 >= line.Length || line[close + 1] != (byte)'\t')
         {
             return false;
         }
@@ -58,6 +62,11 @@ internal static class RecordNewlines
         }
         return level.StartsWith("Level "u8);
     }
+
+    /// <summary>The line awslambdaric (and Gateway's Python runtime) writes for an error it reports: <c>[ERROR] Type:
+    /// message</c> and the traceback. On AWS it is a telemetry frame without a trailing newline, unlike a logging
+    /// record (whose format ends in one).</summary>
+    public static bool IsPythonErrorLine(ReadOnlySpan<byte> line) => line.StartsWith("[ERROR] "u8) && line.IndexOf(": "u8) > 8;
 
     /// <summary>Node's console record: an ISO time ending in Z, a tab, the request id (or "undefined"), a tab, a level,
     /// a tab.</summary>

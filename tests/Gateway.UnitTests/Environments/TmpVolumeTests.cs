@@ -47,10 +47,16 @@ public sealed class TmpVolumeTests : IDisposable
     {
         var tmp = TmpVolume.Folder(_root, "env-f", Function());
         Assert.True(tmp.Free.IsCompleted); // new: nobody else uses it
-        tmp.InUseUntilFreed(); // a reset: the old environment's SIGTERM and SHUTDOWN may still run
+        var first = tmp.InUseUntilFreed(); // a reset: the old environment's SIGTERM and SHUTDOWN may still run
         Assert.False(tmp.Free.IsCompleted);
-        tmp.MarkFree(); // its process group is gone
+        first.TrySetResult(); // its processes are gone
         Assert.True(tmp.Free.IsCompletedSuccessfully);
+
+        // Taken, and handed on again by the next environment's reset: the first one's late clean-up completing its own
+        // source again does not free the volume for a third environment while the second is still ending.
+        tmp.InUseUntilFreed();
+        first.TrySetResult();
+        Assert.False(tmp.Free.IsCompleted);
     }
 
     [Fact]

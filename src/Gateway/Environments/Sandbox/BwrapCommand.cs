@@ -144,16 +144,15 @@ internal sealed class BwrapCommand
     /// runtime image is built on, /bin/sh is bash, and custom runtimes rely on it — AWS's own tutorial bootstrap starts
     /// <c>#!/bin/sh</c> and then <c>set -euo pipefail</c>, which dash refuses ("Illegal option -o pipefail"). The file
     /// the link resolves to is covered with bash (a link itself cannot be a mount point), so `sh` runs bash in its POSIX
-    /// mode, as on Amazon Linux. Null when /bin/sh is bash already or bash is not installed.
+    /// mode, as on Amazon Linux. Null when /bin/sh is not dash or bash is not installed.
     /// </summary>
     private static string? ShellToReplace()
     {
         try
         {
+            // Only dash (Debian's and Ubuntu's sh): another sh (busybox, say) may be one binary with other names.
             var shell = RealPath("/bin/sh");
-            return File.Exists(Bash) && File.Exists(shell) && shell != RealPath(Bash) && shell.StartsWith("/usr/", StringComparison.Ordinal)
-                ? shell
-                : null;
+            return File.Exists(Bash) && Path.GetFileName(shell) == "dash" && File.Exists(shell) ? shell : null;
         }
         catch (IOException)
         {
@@ -177,6 +176,6 @@ internal sealed class BwrapCommand
         {
             return full;
         }
-        return RealPath(Path.IsPathRooted(target) ? target : Path.GetFullPath(Path.Combine(realParent, target)), depth + 1);
+        return RealPath(Path.GetFullPath(Path.IsPathRooted(target) ? target : Path.Combine(realParent, target)), depth + 1);
     }
 }

@@ -95,7 +95,7 @@ internal sealed class LogStreamFile
 
     /// <summary>
     /// The complete lines whose timestamps fall in [<paramref name="startTime"/>, <paramref name="endTime"/>] (either
-    /// open), in file order, each message ending in a newline as Lambda's CloudWatch events from stdout do (a Python logging record without). The index also says
+    /// open), in file order, each message ending in a newline as Lambda's CloudWatch events do (a Python error line without). The index also says
     /// where to start reading: every line before the first record at or after startTime is older.
     /// </summary>
     public List<LogLine> Read(long? startTime, long? endTime)
@@ -167,9 +167,9 @@ internal sealed class LogStreamFile
                 {
                     RecordNewlines.Restore(line); // a runtime client's multi-line record
                 }
-                // A Python logging record is its own event on AWS (a telemetry frame, no newline after it); everything
-                // else came from stdout or the platform, whose events end with their newline.
-                int length = newline - position + (RecordNewlines.IsPythonRecord(line) ? 0 : 1);
+                // Python's error line is a telemetry frame on AWS, with no newline after it; everything else (stdout,
+                // the platform, a logging record, whose format ends in one) is an event that ends with its newline.
+                int length = newline - position + (RecordNewlines.IsPythonErrorLine(line) ? 0 : 1);
                 lines.Add(new LogLine(offset, from + newline + 1, time, Encoding.UTF8.GetString(data, position, length)));
             }
             position = newline + 1;

@@ -16,8 +16,8 @@ _MAX_XRAY_CAUSE = 32 * 1024
 
 _USER_AGENT = "aws-lambda-python/{}.{}.{}-gateway".format(*sys.version_info[:3])
 
-# A body this large is not sent twice: a connection cut while sending it is the server refusing it, not a stale
-# keep-alive connection (which fails at once, whatever the size).
+# A body this large is not sent twice: a connection cut while sending it is taken for the server refusing it rather
+# than for a stale keep-alive connection (the gateway's Runtime API keeps connections open as long as the runtime does).
 _RESEND_LIMIT = 64 * 1024
 
 
@@ -51,31 +51,25 @@ class RuntimeApiClient(object):
         self._connection = None
 
     def _request(self, method, path, body=None, headers=None):
-        """One request; a kept-alive connection the server has closed meanwhile is reopened once. Not when the server
-        cut the connection while a large body was still being sent: that is the server refusing the body (a
-        response over the payload limit, answered with 413 and closed), and sending it again would be refused again."""
+        """One request; a kept-alive connection the server has closed meanwhile is reopened once, the request sent
+        again. Not a large body: a connection cut around it is the server refusing it (a response over the payload
+        limit, answered with 413 and closed), and sending it again would be refused again (and cost its size)."""
         all_headers = {"User-Agent": _USER_AGENT}
         if headers:
             all_headers.update(headers)
+        resend = body is None or len(body) <= _RESEND_LIMIT
         for attempt in (1, 2):
             if self._connection is None:
                 self._connection = http.client.HTTPConnection(self._address)
             try:
                 self._connection.request(method, path, body, all_headers)
-            except (ConnectionResetError, BrokenPipeError):
-                self._connection.close()
-                self._connection = None
-                if attempt == 2 or (body is not None and len(body) > _RESEND_LIMIT):
-                    raise
-                continue
-            try:
                 response = self._connection.getresponse()
                 payload = response.read()
                 break
             except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
                 self._connection.close()
                 self._connection = None
-                if attempt == 2:
+                if attempt == 2 or not resend:
                     raise
         if response.will_close:
             self._connection.close()
@@ -92,13 +86,15 @@ class RuntimeApiClient(object):
         """Posts the handler's result. A result over the payload limit is refused (413, or the connection cut while it
         was still being sent) and answered to the caller as Function.ResponseSizeTooLarge: that is not the runtime's
         failure, so the loop goes on to the next event, as AWS's Node.js runtime client does."""
+        self._post_refusable("{}/invocation/{}/response".format(_PREFIX, invoke_id), body, {"Content-Type": content_type})
+
+    def _post_refusable(self, path, body, headers):
         try:
-            self._request("POST", "{}/invocation/{}/response".format(_PREFIX, invoke_id), body,
-                          {"Content-Type": content_type})
+            self._request("POST", path, body, headers)
         except RuntimeApiError as error:
             if error.status != 413:
                 raise
-        except (ConnectionResetError, BrokenPipeError):
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
             if len(body) <= _RESEND_LIMIT:
                 raise
 
@@ -107,8 +103,10 @@ class RuntimeApiClient(object):
         cause = json.dumps(xray_fault) if xray_fault is not None else ""
         headers = {"Content-Type": "application/json", XRAY_ERROR_CAUSE_HEADER: cause if len(cause) < _MAX_XRAY_CAUSE else ""}
         headers.update(_error_type_header(error_body))
-        self._request("POST", "{}/invocation/{}/error".format(_PREFIX, invoke_id),
-                      marshalling.to_json(error_body).encode("utf-8"), headers)
+        # An error over the payload limit (a huge message) is refused like a result: the caller gets the gateway's
+        # answer for it, and the loop goes on.
+        self._post_refusable("{}/invocation/{}/error".format(_PREFIX, invoke_id),
+                             marshalling.to_json(error_body).encode("utf-8"), headers)
 
     def post_init_error(self, error_body):
         self._request("POST", _PREFIX + "/init/error", marshalling.to_json(error_body).encode("utf-8"),
