@@ -133,6 +133,7 @@ public sealed class ClusterNodes : IAsyncDisposable
         {
             if (_nodes[i] is null && _roots[i] is not null && Directory.Exists(_roots[i]))
             {
+                TestMounts.RemoveUnder(_roots[i]);
                 try
                 {
                     Directory.Delete(_roots[i], recursive: true);

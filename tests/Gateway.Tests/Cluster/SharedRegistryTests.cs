@@ -322,6 +322,7 @@ public sealed class SharedRegistryTests(ITestOutputHelper output)
                 await _process.WaitForExitAsync().WithTimeout(10_000);
             }
             _process.Dispose();
+            TestMounts.RemoveUnder(_directory);
             try
             {
                 Directory.Delete(_directory, recursive: true);

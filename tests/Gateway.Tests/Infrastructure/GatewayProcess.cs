@@ -357,6 +357,7 @@ public sealed class GatewayProcess : IAsyncDisposable
             }
             Client.Dispose();
             _process.Dispose();
+            TestMounts.RemoveUnder(_root); // a gateway killed with SIGKILL left its environments' /tmp mounts
             try
             {
                 Directory.Delete(_root, recursive: true);
