@@ -69,9 +69,6 @@ internal sealed class EnvironmentPool : IEnvironmentOwner
         _spareTmp = new SpareTmpVolumes(services.Time);
     }
 
-    /// <summary>How many reset environments' /tmp volumes wait for the next environment (<see cref="SpareTmpVolumes"/>).</summary>
-    public int SpareTmpCount => _spareTmp.Count;
-
     public TmpVolume? TakeSpareTmp(FunctionDefinition function) => _spareTmp.Take(function);
 
     public bool KeepSpareTmp(TmpVolume tmp)

@@ -34,11 +34,11 @@ internal sealed partial class ExecutionEnvironment
     private RuntimeApiListener? _listener;
     private TmpVolume? _tmp; // the host side of its /tmp, handed on after a reset (HandOverTmpAtReset)
     private TaskCompletionSource? _tmpFreed; // completed when this environment's processes are gone, once its /tmp is handed on
+    private int _endedOnPurpose; // 1 once Stop("spindown"): not a reset, so its /tmp goes with it
 
     /// <summary>How long a new environment waits for the reset one whose /tmp it takes to end: its shutdown's 2 s,
     /// the telemetry flush's 1 s, and room.</summary>
     private static readonly TimeSpan FreeWaitLimit = TimeSpan.FromSeconds(5);
-    private int _endedOnPurpose; // 1 once Stop("spindown"): not a reset, so its /tmp goes with it
 
     public ExecutionEnvironment(EnvironmentServices services, IEnvironmentOwner owner, FunctionDefinition function, bool provisioned)
     {
@@ -401,9 +401,9 @@ internal sealed partial class ExecutionEnvironment
     /// A reset — the environment ends by a timeout, a crash or a failed init rather than on purpose (<see cref="Stop"/>'s
     /// "spindown": scale-down, new code, the gateway stopping): its /tmp goes to the pool for the next environment of
     /// this code, as Lambda keeps /tmp across a reset. Called before the failed invocation is answered, so a caller's
-    /// next invocation, however quick, starts on it (the old process may still be dying: it writes nothing more that
-    /// matters). What the pool does not keep is released; an environment ended on purpose keeps its /tmp until its
-    /// clean-up releases it.
+    /// next invocation, however quick, takes it; that environment's process starts once this one's are gone
+    /// (<see cref="TmpVolume.Free"/>, completed by <see cref="End"/>). What the pool does not keep is released; an
+    /// environment ended on purpose keeps its /tmp until its clean-up releases it.
     /// </summary>
     private void HandOverTmpAtReset()
     {

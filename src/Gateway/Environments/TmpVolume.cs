@@ -21,7 +21,7 @@ namespace Gateway.Environments;
 /// </remarks>
 internal sealed class TmpVolume
 {
-    private TaskCompletionSource _free = Completed();
+    private Task _free = Task.CompletedTask; // new: nobody else uses it
     private int _released;
 
     private TmpVolume(string hostPath, bool isMount, FunctionDefinition function)
@@ -34,7 +34,7 @@ internal sealed class TmpVolume
     /// <summary>Completes once no process of the environment that used it last is left: after a hand-over
     /// (<see cref="InUseUntilFreed"/>) the next environment's process starts only then, as Lambda finishes a reset's
     /// shutdown (the runtime's SIGTERM, the extensions' SHUTDOWN) before the next init.</summary>
-    public Task Free => Volatile.Read(ref _free).Task;
+    public Task Free => Volatile.Read(ref _free);
 
     /// <summary>At a hand-over: the environment handing it on has processes still ending. It completes the returned
     /// source when they are gone — its own: a later hand-over of the same volume has its own source, which an earlier
@@ -42,15 +42,8 @@ internal sealed class TmpVolume
     public TaskCompletionSource InUseUntilFreed()
     {
         var freed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Volatile.Write(ref _free, freed);
+        Volatile.Write(ref _free, freed.Task);
         return freed;
-    }
-
-    private static TaskCompletionSource Completed()
-    {
-        var done = new TaskCompletionSource();
-        done.SetResult();
-        return done;
     }
 
     /// <summary>The folder (or mount point) on the host.</summary>
@@ -104,8 +97,7 @@ internal sealed class TmpVolume
         {
             return false;
         }
-        LibC.umount2(path, LibC.MNT_DETACH);
-        TryDelete(path);
+        RemoveLeftover(path);
         return true;
     }
 
@@ -148,7 +140,8 @@ internal sealed class TmpVolume
         }
     }
 
-    /// <summary>Removes a leftover of a killed gateway at <paramref name="path"/>: its mount first, if it is one.</summary>
+    /// <summary>Removes the folder at <paramref name="path"/>, unmounting it first if it is a mount point (a killed
+    /// gateway's leftover, the start-up probe's).</summary>
     public static void RemoveLeftover(string path)
     {
         LibC.umount2(path, LibC.MNT_DETACH); // EINVAL when not a mount point: nothing to do

@@ -537,10 +537,10 @@ internal sealed class EnvironmentLog : IDisposable
         ReadOnlySpan<byte> shown = line;
         if (RecordNewlines.Has(line))
         {
-            var restored = _restoredLine ??= new byte[MaxLine];
+            var restored = (_restoredLine ??= new byte[MaxLine]).AsSpan(0, line.Length);
             line.CopyTo(restored);
-            shown = restored.AsSpan(0, line.Length);
-            RecordNewlines.Restore(restored.AsSpan(0, line.Length));
+            RecordNewlines.Restore(restored);
+            shown = restored;
         }
         Emit(line, shown);
         if (Telemetry is { Listening: true } telemetry)

@@ -47,36 +47,17 @@ internal sealed class InvocationReport
 
     /// <summary>Reads the peak memory now: at the end of init (a runtime that dies mid-invocation can no longer be
     /// measured) and before a timed-out process is killed. It does not count as the REPORT's read, which still happens.</summary>
-    public void SamplePeakMemory()
-    {
-        int mb = _readPeakMemoryMb();
-        lock (_lock)
-        {
-            _maxMemoryMb = Math.Max(_maxMemoryMb, mb);
-        }
-    }
+    public void SamplePeakMemory() => RaiseMaxMemory(_readPeakMemoryMb());
 
     /// <summary>The largest resident set the exited process tree reached (<see cref="Native.ChildExit.MaxRssKb"/>): a
     /// runtime that grew after the last read and then died is measured after all. At most the memory size: on AWS the
     /// environment has no more, and here the cgroup's limit also leaves room for /tmp (a process that got past the
     /// size was killed by it, which <see cref="ReachedMemoryLimit"/> reports as the size).</summary>
-    public void RaisePeakMemory(int mb)
-    {
-        lock (_lock)
-        {
-            _maxMemoryMb = Math.Max(_maxMemoryMb, Math.Min(mb, _memorySizeMb));
-        }
-    }
+    public void RaisePeakMemory(int mb) => RaiseMaxMemory(Math.Min(mb, _memorySizeMb));
 
     /// <summary>The cgroup's OOM killer struck: Max Memory Used is the memory size from now on (what AWS reports; the
     /// killed process can no longer be measured).</summary>
-    public void ReachedMemoryLimit()
-    {
-        lock (_lock)
-        {
-            _maxMemoryMb = Math.Max(_maxMemoryMb, _memorySizeMb);
-        }
-    }
+    public void ReachedMemoryLimit() => RaiseMaxMemory(_memorySizeMb);
 
     /// <summary>START: the invocation's Duration counts from here (also for one that failed before it reached the runtime).</summary>
     public void Begin(Invocation invocation) => Begin(invocation, _time.GetTimestamp());
@@ -254,9 +235,12 @@ internal sealed class InvocationReport
         return true;
     }
 
-    private int ReadPeakMemory()
+    private int ReadPeakMemory() => RaiseMaxMemory(_readPeakMemoryMb());
+
+    /// <summary>Max Memory Used is a high-water mark: every source (a /proc read, the exit's rusage, an OOM kill) only
+    /// raises it. Returns the mark.</summary>
+    private int RaiseMaxMemory(int mb)
     {
-        int mb = _readPeakMemoryMb();
         lock (_lock)
         {
             return _maxMemoryMb = Math.Max(_maxMemoryMb, mb);

@@ -18,8 +18,8 @@ namespace Gateway.Logs;
 /// </remarks>
 internal static class RecordNewlines
 {
-    private static readonly byte[][] PythonLevels = [.. new[] { "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL" }.Select(System.Text.Encoding.ASCII.GetBytes)];
-    private static readonly byte[][] NodeLevels = [.. new[] { "TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL" }.Select(System.Text.Encoding.ASCII.GetBytes)];
+    private static readonly byte[][] PythonLevels = ["DEBUG"u8.ToArray(), "INFO"u8.ToArray(), "WARNING"u8.ToArray(), "ERROR"u8.ToArray(), "CRITICAL"u8.ToArray()];
+    private static readonly byte[][] NodeLevels = ["TRACE"u8.ToArray(), "DEBUG"u8.ToArray(), "INFO"u8.ToArray(), "WARN"u8.ToArray(), "ERROR"u8.ToArray(), "FATAL"u8.ToArray()];
 
     /// <summary>True when <paramref name="line"/> (without its LF) is a runtime client's text record with a CR before
     /// its last byte.</summary>
