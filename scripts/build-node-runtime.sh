@@ -39,7 +39,13 @@ ric="${GATEWAY_NODE_RIC_DIR:-$root/artifacts/node-ric}/node_modules/aws-lambda-r
 if [[ ! -f "$runtime/index.mjs" || "$ric/dist/index.mjs" -nt "$runtime/index.mjs" || "$0" -nt "$runtime/index.mjs" ]]; then
   {
     cat "$ric/dist/index.mjs"
-    printf '\n// Added by scripts/build-node-runtime.sh: start the client on the function'"'"'s handler, as AWS'"'"'s runtime does.\n'
+    # On AWS the client writes each console record to its telemetry descriptor with fs.writeSync, so everything a
+    # handler logged is out before its response is posted. Here it falls back to process.stdout.write on the log
+    # socket, which Node makes asynchronous once the socket's buffer is full (~90 KB): the rest was written after
+    # END and REPORT and missed LogType Tail. Blocking stdio keeps AWS's order.
+    printf '\n// Added by scripts/build-node-runtime.sh: stdout and stderr block, as AWS'"'"'s fs.writeSync to its telemetry descriptor does.\n'
+    printf 'for (const stream of [process.stdout, process.stderr]) stream._handle?.setBlocking?.(true);\n'
+    printf '// Added by scripts/build-node-runtime.sh: start the client on the function'"'"'s handler, as AWS'"'"'s runtime does.\n'
     printf 'await run(process.env.LAMBDA_TASK_ROOT, process.env._HANDLER);\n'
   } >"$runtime/index.mjs.tmp"
   mv "$runtime/index.mjs.tmp" "$runtime/index.mjs"

@@ -364,6 +364,34 @@ public sealed class NodeManagedRuntimeTests : IAsyncLifetime
         Assert.Equal("OrderError: no such order", Trace(body)[0]);
     }
 
+    [Fact]
+    public async Task Everything_a_handler_logged_is_before_END_and_in_the_Tail_even_past_the_socket_buffer()
+    {
+        // 400 lines of ~500 B (200 KB): more than the log socket holds, so Node's non-blocking stdout would queue the
+        // rest in memory and write it after the response (after END and REPORT, missing from LogResult). On AWS the
+        // client writes each record synchronously to its telemetry descriptor.
+        await _gateway.CreateRuntimeFunctionAsync("node-many-lines", "nodejs20.x", "index.handler", RuntimeFunctions.Sources(("index.js", """
+            exports.handler = async (event) => {
+              for (let i = 0; i < event.n; i++) console.log(`line-${i}-` + "x".repeat(480));
+              process.stdout.write("raw-last\n");
+              return "done";
+            };
+            """)));
+
+        using var response = await _gateway.InvokeAsync("node-many-lines", """{"n":400}""", logType: "Tail");
+        Assert.Equal("\"done\"", await response.Content.ReadAsStringAsync());
+        var tail = Encoding.UTF8.GetString(Convert.FromBase64String(response.Headers.GetValues("X-Amz-Log-Result").Single()));
+        Assert.Contains("line-399-", tail, StringComparison.Ordinal);
+        Assert.Contains("raw-last\n", tail, StringComparison.Ordinal);
+        Assert.Matches(@"raw-last\nEND RequestId: ", tail);
+
+        var log = _gateway.ReadLogs("node-many-lines");
+        int end = log.IndexOf("\nEND RequestId: ", StringComparison.Ordinal);
+        Assert.True(end > 0, log[^Math.Min(log.Length, 2000)..]);
+        Assert.True(log.LastIndexOf("line-399-", StringComparison.Ordinal) < end, "a logged line was written after END");
+        Assert.True(log.LastIndexOf("raw-last", StringComparison.Ordinal) < end, "a written line was written after END");
+    }
+
     // ---- CreateFunction's refusals ---------------------------------------------------------------------------------
 
     [Theory]
