@@ -66,6 +66,94 @@ public sealed class SpawnFailureTests : IDisposable
         Assert.Contains("\tPhase: init\tStatus: error\tError Type: Runtime.InvalidEntrypoint", logs);
     }
 
+    /// <summary>
+    /// The usual ways a custom runtime's bootstrap is built wrong, each answered as Lambda's Go init (fork/exec)
+    /// answers it (aws/aws-lambda-go#554, aws-samples/aws-lambda-layer-kubectl#39): a script with no <c>#!</c> line
+    /// (bwrap's execvp would have run it through /bin/sh), an ELF for another CPU, a <c>#!</c> line saved with Windows
+    /// line endings (its interpreter is "/bin/sh\r"), an ELF whose loader is missing, and a symlink to nothing.
+    /// </summary>
+    [Theory]
+    [InlineData("no-shebang", "exec format error")]
+    [InlineData("other-cpu", "exec format error")]
+    [InlineData("crlf", "no such file or directory")]
+    [InlineData("missing-loader", "no such file or directory")]
+    [InlineData("dangling-link", null)]
+    public async Task A_bootstrap_exec_cannot_start_is_answered_as_Lambda_fork_exec(string kind, string? error)
+    {
+        const UnixFileMode Executable = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+            | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
+        switch (kind)
+        {
+            case "no-shebang": // a working Runtime API loop, but nothing says what runs it
+                await File.WriteAllTextAsync(Bootstrap, "while true; do sleep 1; done\n");
+                break;
+            case "crlf":
+                await File.WriteAllTextAsync(Bootstrap, "#!/bin/sh\r\nexit 0\r\n");
+                break;
+            case "other-cpu" or "missing-loader":
+                var elf = await File.ReadAllBytesAsync("/bin/true");
+                if (kind == "other-cpu")
+                {
+                    elf[18] = (byte)(elf[18] == 62 ? 183 : 62); // e_machine: aarch64 on x86_64, x86_64 on aarch64
+                }
+                else
+                {
+                    // The program interpreter's name (/lib64/ld-linux-x86-64.so.2 …) pointed at a loader that is not there.
+                    var loader = Encoding.ASCII.GetBytes("/lib64/ld-linux-");
+                    int at = elf.AsSpan().IndexOf(loader);
+                    if (at < 0)
+                    {
+                        loader = Encoding.ASCII.GetBytes("/lib/ld-linux-");
+                        at = elf.AsSpan().IndexOf(loader);
+                    }
+                    Assert.True(at > 0, "no loader name in /bin/true");
+                    elf[at + 1] = (byte)'X';
+                }
+                await File.WriteAllBytesAsync(Bootstrap, elf);
+                break;
+            case "dangling-link":
+                File.CreateSymbolicLink(Bootstrap, "bin/missing");
+                break;
+        }
+        if (kind != "dangling-link")
+        {
+            File.SetUnixFileMode(Bootstrap, Executable);
+        }
+        await using var gateway = await GatewayProcess.StartAsync([new TestFunction("broken", _code, "handler") { Provisioned = 0 }]);
+
+        var (requestId, body) = await InvokeAsync(gateway);
+
+        Assert.Equal("Runtime.InvalidEntrypoint", body.GetProperty("errorType").GetString());
+        var message = body.GetProperty("errorMessage").GetString()!;
+        if (error is not null)
+        {
+            Assert.Equal($"RequestId: {requestId} Error: fork/exec {SeenBootstrap(gateway)}: {error}", message);
+        }
+        else
+        {
+            Assert.StartsWith($"RequestId: {requestId} Error: Couldn't find valid bootstrap(s): [{SeenBootstrap(gateway)} ", message);
+        }
+        Assert.DoesNotContain("IO_", message, StringComparison.Ordinal);
+    }
+
+    /// <summary>A bootstrap that is a symlink to the runtime's real script starts: the check follows links where the
+    /// function would.</summary>
+    [Fact]
+    public async Task A_bootstrap_linked_to_an_executable_in_the_code_starts()
+    {
+        // AWS's tutorial runtime (src/Functions/bash-echo) under bin/, the bootstrap a relative link to it.
+        Directory.CreateDirectory(Path.Combine(_code, "bin"));
+        File.Copy(Path.Combine(TestPaths.BashEchoDirectory, "bootstrap"), Path.Combine(_code, "bin", "runtime"));
+        File.Copy(Path.Combine(TestPaths.BashEchoDirectory, "function.sh"), Path.Combine(_code, "function.sh"));
+        File.CreateSymbolicLink(Bootstrap, "bin/runtime");
+        await using var gateway = await GatewayProcess.StartAsync([new TestFunction("linked", _code, "function.handler") { Provisioned = 0 }]);
+
+        using var response = await gateway.InvokeAsync("linked", """{"linked":true}""");
+
+        Assert.False(response.Headers.Contains("X-Amz-Function-Error"), await response.Content.ReadAsStringAsync());
+        Assert.Contains("linked", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
     /// <summary>The bootstrap's path as the function sees it: Lambda's /var/task/bootstrap in a mount namespace (the
     /// words AWS uses), the host's path without one.</summary>
     private string SeenBootstrap(GatewayProcess gateway) => gateway.InMountNamespace ? "/var/task/bootstrap" : Bootstrap;

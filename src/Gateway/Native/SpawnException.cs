@@ -14,6 +14,10 @@ internal enum SpawnStep
     Exec = 6,
     Cgroup = 7,
     User = 8,
+
+    /// <summary>Not the shim's: the gateway's own check found the interpreter of a script (<c>#!</c>) or of an ELF
+    /// (its loader) missing in the namespace (Environments/Sandbox/ExecCheck.cs).</summary>
+    Interpreter = 100,
 }
 
 /// <summary>A worker could not be started: the errno of the step that failed, reported before the spawn returned.</summary>
@@ -43,6 +47,7 @@ internal sealed class SpawnException : Exception
         SpawnStep.Exec => "exec of",
         SpawnStep.Cgroup => "joining the environment's cgroup for",
         SpawnStep.User => "switching to the worker user for",
+        SpawnStep.Interpreter => "the interpreter of",
         _ => "spawn of",
     };
 }

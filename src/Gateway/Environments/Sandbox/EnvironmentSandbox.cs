@@ -11,9 +11,6 @@ namespace Gateway.Environments.Sandbox;
 /// </summary>
 internal sealed class EnvironmentSandbox
 {
-    private const int ENOENT = 2;
-    private const int EACCES = 13;
-
     private readonly BwrapCommand? _bwrap;
     private readonly string _emptyOpt;
     private readonly Runtimes.RuntimeCatalog _runtimes;
@@ -93,8 +90,8 @@ internal sealed class EnvironmentSandbox
 
     /// <summary>
     /// <paramref name="spec"/> (in seen paths) as the gateway starts it: unchanged outside a namespace; otherwise bwrap
-    /// running it. Throws <see cref="SpawnException"/> (with the seen path, as Lambda words it) when the executable is
-    /// missing or not executable: inside the namespace only bwrap would notice, as an exit status.
+    /// running it. Throws <see cref="SpawnException"/> (with the seen path, as Lambda words it) when exec would refuse
+    /// the executable (<see cref="ExecCheck"/>): inside the namespace only bwrap would notice, as an exit status.
     /// </summary>
     /// <param name="workerUid">The uid the worker runs as when not the gateway's: it gets an /etc/passwd entry in the
     /// namespace; outside one (the host's /etc/passwd has none for it), HOME names its tmp folder instead, so what looks
@@ -110,14 +107,14 @@ internal sealed class EnvironmentSandbox
             if (launcher is not null)
             {
                 // Checked here as in the namespace: behind the launcher, a missing bootstrap would be bash's exit 127.
-                CheckExecutable(spec.ExecutablePath, spec.ExecutablePath);
+                ExecCheck.Check(spec.ExecutablePath, static path => path);
                 spec = spec with { ExecutablePath = launcher[0], Arguments = [.. launcher.Skip(1), spec.ExecutablePath, .. spec.Arguments] };
             }
             return workerUid is null || hostTmp is null || spec.Environment.Any(static v => v.StartsWith("HOME=", StringComparison.Ordinal))
                 ? spec
                 : spec with { Environment = [.. spec.Environment, "HOME=" + hostTmp] };
         }
-        CheckExecutable(spec.ExecutablePath, HostPath(spec.ExecutablePath, function));
+        ExecCheck.Check(spec.ExecutablePath, seen => HostPath(seen, function));
         // A managed runtime's interpreter outside /usr (e.g. a version manager's) is shown read-only at its own prefix.
         var interpreterPrefix = _runtimes.InterpreterOf(function.Runtime) is { } interpreter && !interpreter.Path.StartsWith("/usr/", StringComparison.Ordinal)
             ? Path.GetDirectoryName(interpreter.Directory)
@@ -158,16 +155,4 @@ internal sealed class EnvironmentSandbox
         return seen;
     }
 
-    private static void CheckExecutable(string seen, string host)
-    {
-        if (!File.Exists(host))
-        {
-            throw new SpawnException(seen, SpawnStep.Exec, ENOENT);
-        }
-        const UnixFileMode AnyExecute = UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
-        if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(host) & AnyExecute) == 0) // (the analyser's guard: Linux only)
-        {
-            throw new SpawnException(seen, SpawnStep.Exec, EACCES);
-        }
-    }
 }
