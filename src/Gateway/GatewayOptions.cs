@@ -70,6 +70,10 @@ internal sealed class GatewayOptions
     /// <summary>With <c>--auth sigv4</c>: the accepted keys, in the aws CLI's credentials file format.</summary>
     public string? Credentials { get; set; }
 
+    /// <summary>Origins (comma-separated <c>https://host[:port]</c>, or <c>*</c>) whose web pages may call the API
+    /// with <c>--auth none</c>, beyond loopback ones (Security/BrowserRequests.cs).</summary>
+    public string? BrowserOrigins { get; set; }
+
     /// <summary>Synchronous (RequestResponse) request payload limit: 6 MB, as on AWS.</summary>
     public int SyncPayloadLimit { get; set; } = 6 * 1024 * 1024;
 

@@ -331,7 +331,7 @@ catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or M
 // Destinations of type function invoke another function asynchronously: through the queue built just below.
 AsyncInvocations? eventsForDestinations = null;
 using var destinations = new Gateway.Async.Destinations.DestinationDelivery(environmentServices.DataDirectory,
-    (function, payload, cancellationToken) => eventsForDestinations!.InvokeAsync(function, payload, cancellationToken), asyncTime);
+    (function, qualifier, payload, cancellationToken) => eventsForDestinations!.InvokeAsync(function, qualifier, payload, cancellationToken), asyncTime);
 var events = new AsyncInvocations(eventStore, host, invocations, asyncTime, eventInvokeConfigs.Effective, destinations, options.AsyncEventsInMemory);
 eventsForDestinations = events;
 // Resource-based policies (Security/Policies/): AddPermission/RemovePermission/GetPolicy, the permission a NONE URL
@@ -350,6 +350,7 @@ catch (Exception ex) when (ex is RegistryStoreException or IOException or Unauth
 using var disposePolicyStore = policyStore;
 // --auth sigv4 (Security/Signing/): the credentials file read now; null when authentication is off (nothing registered).
 var signing = Gateway.Security.Signing.SigningSetup.Create(options, time, out var authError);
+authError ??= Gateway.Security.BrowserRequests.Check(options.BrowserOrigins);
 if (authError is not null)
 {
     Console.Error.WriteLine("[gateway] " + authError);
@@ -380,6 +381,10 @@ using var disposeFunctionUrlStore = functionUrlStore;
 var probes = new Gateway.Hosting.Probes.HealthProbes();
 app.Use(probes.Middleware);
 app.Lifetime.ApplicationStarted.Register(probes.MarkStarted);
+// Web pages: loopback origins only with --auth none (no page may create and run code here), CORS for allowed ones;
+// before SigV4, as a browser's preflight is never signed (Security/BrowserRequests.cs).
+var browsers = new Gateway.Security.BrowserRequests(signing is not null, options.BrowserOrigins);
+app.Use(next => context => browsers.InvokeAsync(context, next));
 if (signing is not null)
 {
     // After the URL front door (URLs verify in their authorizer), before every endpoint.

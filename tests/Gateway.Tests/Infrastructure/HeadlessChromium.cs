@@ -23,7 +23,8 @@ public sealed class HeadlessChromium : IAsyncDisposable
         _profile = profile;
     }
 
-    public static async Task<HeadlessChromium> OpenAsync(Uri page, int width = 1400, int height = 1100)
+    /// <param name="arguments">More command-line switches (e.g. <c>--host-resolver-rules=MAP evil.test 127.0.0.1</c>).</param>
+    public static async Task<HeadlessChromium> OpenAsync(Uri page, int width = 1400, int height = 1100, IEnumerable<string>? arguments = null)
     {
         var profile = Directory.CreateTempSubdirectory("gateway-chromium-").FullName;
         var start = new ProcessStartInfo("chromium")
@@ -31,12 +32,12 @@ public sealed class HeadlessChromium : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var arg in new[]
-        {
+        foreach (var arg in (string[])
+        [
             "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--no-default-browser-check",
             "--disable-extensions", "--disable-background-networking", "--hide-scrollbars",
-            "--remote-debugging-port=0", $"--user-data-dir={profile}", $"--window-size={width},{height}", page.ToString(),
-        })
+            "--remote-debugging-port=0", $"--user-data-dir={profile}", $"--window-size={width},{height}", .. arguments ?? [], page.ToString(),
+        ])
         {
             start.ArgumentList.Add(arg);
         }
@@ -72,9 +73,10 @@ public sealed class HeadlessChromium : IAsyncDisposable
     }
 
     /// <summary>Evaluates <paramref name="expression"/> in the page and returns its value (JSON-serialisable).</summary>
-    public async Task<JsonNode?> EvaluateAsync(string expression)
+    /// <param name="awaitPromise">The expression is a promise: its settled value is returned.</param>
+    public async Task<JsonNode?> EvaluateAsync(string expression, bool awaitPromise = false)
     {
-        var result = await SendAsync("Runtime.evaluate", new JsonObject { ["expression"] = expression, ["returnByValue"] = true });
+        var result = await SendAsync("Runtime.evaluate", new JsonObject { ["expression"] = expression, ["returnByValue"] = true, ["awaitPromise"] = awaitPromise });
         if (result["exceptionDetails"] is { } exception)
         {
             throw new InvalidOperationException("The page threw: " + exception.ToJsonString());
