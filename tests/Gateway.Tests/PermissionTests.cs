@@ -172,6 +172,26 @@ public sealed class PermissionTests : IAsyncLifetime
         await AssertForbiddenAsync(id);
     }
 
+    [Fact]
+    public async Task A_refused_URL_request_carries_the_URL_CORS_headers_so_a_page_sees_the_403()
+    {
+        // "Lambda automatically adds the CORS headers to all responses through the function URL": without them a
+        // browser reports a CORS failure instead of the 403.
+        using var aws = new AwsCli("aws");
+        var created = await OkAsync(aws, _gateway, "create-function-url-config", "--function-name", "echo", "--auth-type", "NONE",
+            "--cors", """{"AllowOrigins":["https://app.example.com"],"ExposeHeaders":["x-echo"]}""");
+        string id = new Uri(created["FunctionUrl"]!.GetValue<string>()).Host.Split('.')[0];
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/_url/{id}/hello") { Content = new StringContent("{}") };
+        request.Headers.Add("Origin", "https://app.example.com");
+        using var response = await _gateway.Client.SendAsync(request).WithTimeout();
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal("https://app.example.com", response.Headers.GetValues("Access-Control-Allow-Origin").Single());
+        Assert.Equal("x-echo", response.Headers.GetValues("Access-Control-Expose-Headers").Single());
+        Assert.Equal(Forbidden, await response.Content.ReadAsStringAsync());
+    }
+
     private async Task AssertForbiddenAsync(string id)
     {
         using var response = await _gateway.Client.PostAsync($"/_url/{id}/hello", new StringContent("{}")).WithTimeout();

@@ -1,3 +1,4 @@
+using Gateway.FunctionUrls.Http;
 using Gateway.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -57,6 +58,9 @@ internal sealed class FunctionUrlRouter(FunctionUrlRegistry urls, FunctionUrlDom
     private async Task ServeAsync(HttpContext context, FunctionUrlConfig config, string rawPath)
     {
         var route = config.ToRoute(domain.DomainName(config.UrlId));
+        // "Lambda automatically adds the CORS headers to all responses through the function URL": a refusal too, so
+        // a page sees its 403 rather than a CORS failure (the invoker sets them again for what it answers).
+        UrlCors.AddToResponse(context.Request, context.Response, route.Cors);
         if (!await authorizer.AuthorizeAsync(context, route).ConfigureAwait(false))
         {
             return;
