@@ -355,21 +355,23 @@ public sealed class LogsApiTests(LogsGateway fixture) : IClassFixture<LogsGatewa
         await LogsOkAsyncRaw("delete-retention-policy", "--log-group-name", "/aws/lambda/logger");
     }
 
-    /// <summary>logGroupNamePattern: a case-sensitive substring anywhere in the name; then only the name, creationTime
-    /// and arn are answered (the API reference; AWS's team confirmed it in aws/aws-sdk#608); with a prefix as well,
-    /// refused.</summary>
+    /// <summary>logGroupNamePattern: a case-sensitive substring anywhere in the name; then no storedBytes, retention or
+    /// deletion protection are answered (in 2023 only the name, creationTime and arn, aws/aws-sdk#608; AWS's answer as
+    /// LocalStack recorded it in 2026-02, test_describe_log_groups_with_pattern, adds metricFilterCount, logGroupClass
+    /// and logGroupArn); with a prefix as well, refused with the recorded message.</summary>
     [Fact]
-    public async Task DescribeLogGroups_by_pattern_matches_a_substring_and_answers_only_name_time_and_arn()
+    public async Task DescribeLogGroups_by_pattern_matches_a_substring_and_answers_what_AWS_recorded()
     {
         await InvokeAsync("logger", "pattern");
-        var groups = await LogsOkAsync("/usr/bin/aws", "describe-log-groups", "--log-group-name-pattern", "ogge");
+        // aws-cli v1 (1.45): v2.9.19's model predates logGroupArn and logGroupClass, and it drops members it does not know.
+        var groups = await LogsOkAsync("aws", "describe-log-groups", "--log-group-name-pattern", "ogge");
         var group = Assert.Single(groups.GetProperty("logGroups").EnumerateArray(), g => g.GetProperty("logGroupName").GetString() == "/aws/lambda/logger");
-        Assert.Equal(["arn", "creationTime", "logGroupName"], group.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(["arn", "creationTime", "logGroupArn", "logGroupClass", "logGroupName", "metricFilterCount"], group.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
         Assert.All(groups.GetProperty("logGroups").EnumerateArray(), g => Assert.Contains("ogge", g.GetProperty("logGroupName").GetString()));
         Assert.Empty((await LogsOkAsync("/usr/bin/aws", "describe-log-groups", "--log-group-name-pattern", "OGGE")).GetProperty("logGroups").EnumerateArray());
 
         var both = await _v1.LogsAsync(Gateway, "describe-log-groups", "--log-group-name-pattern", "ogge", "--log-group-name-prefix", "/aws");
-        Assert.Contains("(InvalidParameterException) when calling the DescribeLogGroups operation", both.Stderr);
+        Assert.Contains("(InvalidParameterException) when calling the DescribeLogGroups operation: LogGroup name prefix and LogGroup name pattern are mutually exclusive parameters.", both.Stderr);
     }
 
     private async Task LogsOkAsyncRaw(params string[] args)

@@ -155,12 +155,11 @@ public sealed class LogsServiceTests : IDisposable
         Assert.Equal(["a0 hit\n", "b1 hit\n", "b3 hit\n"], all.Events.Select(e => e.Message));
         Assert.Equal(["a", "b", "b"], all.Events.Select(e => e.LogStreamName));
         Assert.Null(all.NextToken);
-        Assert.All(all.SearchedLogStreams, s => Assert.True(s.SearchedCompletely));
+        Assert.Empty(all.SearchedLogStreams); // "no longer supported … returns an empty list" since 2020
 
         var page1 = Ok<FilterLogEventsResponse>(Filter, new LogsRequest { LogGroupName = "/aws/lambda/fn", FilterPattern = "hit", Limit = 2 });
         Assert.Equal(2, page1.Events.Count);
         Assert.NotNull(page1.NextToken);
-        Assert.False(page1.SearchedLogStreams.Single(s => s.LogStreamName == "b").SearchedCompletely);
         var page2 = Ok<FilterLogEventsResponse>(Filter, new LogsRequest { LogGroupName = "/aws/lambda/fn", FilterPattern = "hit", Limit = 2, NextToken = page1.NextToken });
         Assert.Equal(["b3 hit\n"], page2.Events.Select(e => e.Message));
         Assert.Null(page2.NextToken);
@@ -170,7 +169,37 @@ public sealed class LogsServiceTests : IDisposable
         Assert.Equal(["b1 hit\n", "a2 miss\n"], ranged.Events.Select(e => e.Message));
         var named = Ok<FilterLogEventsResponse>(Filter, new LogsRequest { LogGroupName = "/aws/lambda/fn", LogStreamNames = ["a"] });
         Assert.Equal(["a0 hit\n", "a2 miss\n"], named.Events.Select(e => e.Message));
-        Assert.Equal(["a"], named.SearchedLogStreams.Select(s => s.LogStreamName));
+    }
+
+    [Fact]
+    public void DescribeLogGroups_filters_by_identifiers_and_class_and_answers_as_AWS_recorded()
+    {
+        Write(Open("f1", "s1"), "x");
+        Write(Open("f2", "s2"), "x");
+        Write(Open("f3", "s3"), "x");
+
+        var named = Ok<DescribeLogGroupsResponse>(Groups, new LogsRequest
+        {
+            LogGroupIdentifiers = ["/aws/lambda/f1", "arn:aws:logs:us-east-1:000000000000:log-group:/aws/lambda/f3:*", "/aws/lambda/none"],
+        });
+        Assert.Equal(["/aws/lambda/f1", "/aws/lambda/f3"], named.LogGroups.Select(g => g.LogGroupName));
+        Assert.Empty(Ok<DescribeLogGroupsResponse>(Groups, new LogsRequest { LogGroupClass = "INFREQUENT_ACCESS" }).LogGroups);
+        Assert.Equal(3, Ok<DescribeLogGroupsResponse>(Groups, new LogsRequest { LogGroupClass = "STANDARD" }).LogGroups.Count);
+
+        // LocalStack's AWS recordings: a prefix answers deletionProtectionEnabled false and storedBytes; a pattern
+        // answers metricFilterCount, logGroupClass and logGroupArn but neither of those.
+        var prefixed = Ok<DescribeLogGroupsResponse>(Groups, new LogsRequest { LogGroupNamePrefix = "/aws/lambda/f2" }).LogGroups.Single();
+        Assert.Equal(false, prefixed.DeletionProtectionEnabled);
+        Assert.NotNull(prefixed.StoredBytes);
+        var patterned = Ok<DescribeLogGroupsResponse>(Groups, new LogsRequest { LogGroupNamePattern = "f2" }).LogGroups.Single();
+        Assert.Equal((0, "STANDARD", "arn:aws:logs:us-east-1:000000000000:log-group:/aws/lambda/f2"), (patterned.MetricFilterCount, patterned.LogGroupClass, patterned.LogGroupArn));
+        Assert.Null(patterned.DeletionProtectionEnabled);
+        Assert.Null(patterned.StoredBytes);
+
+        var (_, both) = Groups(new LogsRequest { LogGroupNamePrefix = "/aws", LogGroupNamePattern = "f2" });
+        Assert.Equal(new LogsError("InvalidParameterException", "LogGroup name prefix and LogGroup name pattern are mutually exclusive parameters."), both);
+        var (_, nameAndIdentifier) = Filter(new LogsRequest { LogGroupName = "/aws/lambda/f1", LogGroupIdentifier = "/aws/lambda/f1" });
+        Assert.Equal(new LogsError("ValidationException", "LogGroup name and LogGroup ARN are mutually exclusive parameters."), nameAndIdentifier);
     }
 
     [Fact]

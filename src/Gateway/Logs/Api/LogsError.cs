@@ -9,6 +9,8 @@ internal sealed record LogsError(string Type, string Message)
 
     public static LogsError InvalidParameter(string message) => new("InvalidParameterException", message);
 
+    public static LogsError ValidationException(string message) => new("ValidationException", message);
+
     /// <summary>A model constraint (botocore's min/max/enum), in AWS's "N validation error(s) detected" wording.</summary>
     public static LogsError Validation(string detail) => new("InvalidParameterException", "1 validation error detected: " + detail);
 }

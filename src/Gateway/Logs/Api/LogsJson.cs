@@ -12,6 +12,8 @@ internal sealed class LogsRequest
     public string? LogGroupIdentifier { get; set; }
     public string? LogGroupNamePrefix { get; set; }
     public string? LogGroupNamePattern { get; set; }
+    public List<string>? LogGroupIdentifiers { get; set; }
+    public string? LogGroupClass { get; set; }
     public string? LogStreamName { get; set; }
     public string? LogStreamNamePrefix { get; set; }
     public List<string>? LogStreamNames { get; set; }
@@ -39,6 +41,7 @@ internal sealed class LogGroupJson
     public long? StoredBytes { get; set; }
     public string? LogGroupClass { get; set; }
     public string? LogGroupArn { get; set; }
+    public bool? DeletionProtectionEnabled { get; set; }
 }
 
 internal sealed class DescribeLogGroupsResponse

@@ -36,8 +36,8 @@ internal sealed class LogsService
             ?? CheckLength("logGroupNamePattern", request.LogGroupNamePattern, 512);
         if (error is null && request.LogGroupNamePrefix is not null && request.LogGroupNamePattern is not null)
         {
-            // The API reference: "logGroupNamePattern and logGroupNamePrefix are mutually exclusive".
-            error = LogsError.InvalidParameter("logGroupNamePattern and logGroupNamePrefix are mutually exclusive. Only one of these parameters can be passed.");
+            // AWS's recorded answer (LocalStack's test_describe_log_groups_prefix_and_pattern_error).
+            error = LogsError.InvalidParameter("LogGroup name prefix and LogGroup name pattern are mutually exclusive parameters.");
         }
         if (error is not null)
         {
@@ -50,6 +50,10 @@ internal sealed class LogsService
             .GroupBy(s => s.LogGroup, StringComparer.Ordinal)
             .Where(g => request.LogGroupNamePrefix is not { } prefix || g.Key.StartsWith(prefix, StringComparison.Ordinal))
             .Where(g => pattern is null || g.Key.Contains(pattern, StringComparison.Ordinal))
+            // logGroupIdentifiers: names or ARNs (with or without ":*") of the groups wanted; logGroupClass: every
+            // group here is STANDARD.
+            .Where(g => request.LogGroupIdentifiers is not { } wanted || wanted.Any(w => IdentifiesGroup(w, g.Key)))
+            .Where(g => request.LogGroupClass is null || request.LogGroupClass == "STANDARD")
             .OrderBy(g => g.Key, StringComparer.Ordinal)
             .ToList();
         int skip = 0;
@@ -75,13 +79,16 @@ internal sealed class LogsService
                 CreationTime = group.Min(s => s.CreationTime()),
                 Arn = GroupArn(group.Key) + ":*",
             };
-            if (pattern is null) // with a pattern, AWS answers only the name, creationTime and arn (API reference)
+            // With a pattern AWS leaves out the stored bytes, the retention and deletion protection (recorded in
+            // LocalStack's test_describe_log_groups_with_pattern; the API reference says less is answered).
+            json.MetricFilterCount = 0;
+            json.LogGroupClass = "STANDARD";
+            json.LogGroupArn = GroupArn(group.Key);
+            if (pattern is null)
             {
                 json.RetentionInDays = _retention.DaysOf(group.Key);
-                json.MetricFilterCount = 0;
                 json.StoredBytes = group.Sum(s => s.Size());
-                json.LogGroupClass = "STANDARD";
-                json.LogGroupArn = GroupArn(group.Key);
+                json.DeletionProtectionEnabled = false;
             }
             response.LogGroups.Add(json);
         }
@@ -292,19 +299,12 @@ internal sealed class LogsService
             }
             response.Events.Add(new FilteredLogEventJson { LogStreamName = stream.LogStream, Timestamp = line.Timestamp, Message = line.Message, IngestionTime = line.Timestamp, EventId = id });
         }
-        var unfinished = new HashSet<string>(StringComparer.Ordinal);
         if (response.Events.Count < matches.Count)
         {
             response.NextToken = response.Events[^1].EventId;
-            foreach (var rest in matches.Skip(response.Events.Count))
-            {
-                unfinished.Add(rest.Stream.LogStream);
-            }
         }
-        foreach (var stream in selected)
-        {
-            response.SearchedLogStreams.Add(new SearchedLogStreamJson { LogStreamName = stream.LogStream, SearchedCompletely = !unfinished.Contains(stream.LogStream) });
-        }
+        // searchedLogStreams stays an empty list: "As of May 15, 2020, this parameter is no longer supported. This
+        // parameter returns an empty list." (FilterLogEventsResponse).
         return response;
     }
 
@@ -378,13 +378,26 @@ internal sealed class LogsService
         return lines.GetRange(first, lines.Count - first);
     }
 
+    /// <summary>Whether <paramref name="identifier"/> (a name, or an ARN with or without <c>:*</c>) names <paramref name="group"/>.</summary>
+    private static bool IdentifiesGroup(string identifier, string group)
+    {
+        int marker = identifier.IndexOf(":log-group:", StringComparison.Ordinal);
+        if (identifier.StartsWith("arn:", StringComparison.Ordinal) && marker > 0)
+        {
+            identifier = identifier[(marker + ":log-group:".Length)..];
+            identifier = identifier.EndsWith(":*", StringComparison.Ordinal) ? identifier[..^2] : identifier;
+        }
+        return identifier == group;
+    }
+
     /// <summary>logGroupName or logGroupIdentifier (a name or an ARN, with or without <c>:*</c>), not both.</summary>
     private static string? GroupName(LogsRequest request, out LogsError? error)
     {
         error = null;
         if (request.LogGroupName is not null && request.LogGroupIdentifier is not null)
         {
-            error = LogsError.InvalidParameter("LogGroup name and LogGroup ARN are mutually exclusive parameters.");
+            // A ValidationException on AWS (LocalStack's test_logs_streams recording, error-both-name-and-identifier).
+            error = LogsError.ValidationException("LogGroup name and LogGroup ARN are mutually exclusive parameters.");
             return null;
         }
         var name = request.LogGroupName;
