@@ -132,8 +132,10 @@ internal sealed class AsyncInvocations : IAsyncDisposable
     }
 
     /// <summary>Accepts an event for <paramref name="functionName"/> from inside the gateway (a function destination).</summary>
-    public async ValueTask<bool> InvokeAsync(string functionName, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    /// <param name="qualifier">A version or alias (resolved when the event runs, as an Event invoke's), or null for $LATEST.</param>
+    public async ValueTask<bool> InvokeAsync(string functionName, string? qualifier, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
     {
+        qualifier ??= Functions.FunctionVersions.Latest;
         if (!_functions.TryGet(functionName, out var function)
             || (_functions.Admission.IsRemote ? await _functions.Admission.AcceptRequestRemoteAsync(function.Admission).ConfigureAwait(false) : _functions.Admission.TryAcceptRequest(function.Admission)).IsThrottled)
         {
@@ -144,8 +146,8 @@ internal sealed class AsyncInvocations : IAsyncDisposable
         try
         {
             invocation.Request.Write(payload.Span);
-            Prepare(invocation, function, Functions.FunctionVersions.Latest, Guid.NewGuid().ToString());
-            var (status, _) = await AcceptAsync(function, Functions.FunctionVersions.Latest, invocation).ConfigureAwait(false);
+            Prepare(invocation, function, qualifier, Guid.NewGuid().ToString());
+            var (status, _) = await AcceptAsync(function, qualifier, invocation).ConfigureAwait(false);
             handedOver = status == AcceptStatus.Queued;
             return status is AcceptStatus.Queued or AcceptStatus.Stored;
         }

@@ -30,6 +30,17 @@ public sealed class DestinationAddressTests
     }
 
     [Theory]
+    [InlineData("arn:aws:lambda:us-east-1:000000000000:function:audit:prod")]
+    [InlineData("arn:aws:lambda:us-east-1:000000000000:function:audit:7")]
+    [InlineData("arn:aws:lambda:us-east-1:000000000000:function:audit:$LATEST")]
+    public void Qualified_function_ARN_as_CDK_names_an_alias_or_version(string value)
+    {
+        var address = Parse(value);
+        Assert.Equal(DestinationKind.Function, address.Kind);
+        Assert.Equal("audit", address.FunctionName);
+    }
+
+    [Theory]
     [InlineData("arn:aws:sqs:us-east-1:000000000000:orders-dlq", "sqs", "orders-dlq")]
     [InlineData("arn:aws:sqs:us-east-1:000000000000:orders.fifo", "sqs", "orders.fifo")]
     [InlineData("arn:aws:sns:us-east-1:000000000000:alerts", "sns", "alerts")]
@@ -64,7 +75,8 @@ public sealed class DestinationAddressTests
     [Theory]
     [InlineData("arn:aws:lambda:eu-west-1:000000000000:function:audit", "region and account")]
     [InlineData("arn:aws:sqs:us-east-1:111111111111:q", "region and account")]
-    [InlineData("arn:aws:lambda:us-east-1:000000000000:function:audit:prod", "not a function ARN")]
+    [InlineData("arn:aws:lambda:us-east-1:000000000000:function:audit:", "not a function ARN")]
+    [InlineData("arn:aws:lambda:us-east-1:000000000000:function:audit:a.b", "not a function ARN")]
     [InlineData("arn:aws:iam:us-east-1:000000000000:role/x", "service 'iam'")]
     [InlineData("arn:aws:events:us-east-1:000000000000:rule/x", "event bus")]
     [InlineData("arn:aws:s3:us-east-1:000000000000:bucket", "S3 bucket ARN")]

@@ -16,7 +16,7 @@ namespace Gateway.Async.Destinations;
 internal sealed class DestinationDelivery : IOutcomeDelivery, IDisposable
 {
     private readonly string _dataDirectory;
-    private readonly Func<string, ReadOnlyMemory<byte>, CancellationToken, ValueTask<bool>> _invokeFunction;
+    private readonly Func<string, string?, ReadOnlyMemory<byte>, CancellationToken, ValueTask<bool>> _invokeFunction;
     private readonly TimeProvider _time;
     private readonly DestinationRetryOptions _retry;
     private readonly JsonLinesSink _files = new();
@@ -28,14 +28,15 @@ internal sealed class DestinationDelivery : IOutcomeDelivery, IDisposable
 
     /// <param name="dataDirectory">The gateway's data folder; service destinations live in <c>destinations/</c> below it.</param>
     /// <param name="invokeFunction">
-    /// Queues an asynchronous invocation of a gateway function with the given payload (valid only during the call:
-    /// copy it). False when it could not be accepted (throttled, disk full): the delivery is retried.
+    /// Queues an asynchronous invocation of a gateway function (name, and the destination's version or alias or null)
+    /// with the given payload (valid only during the call: copy it). False when it could not be accepted (throttled,
+    /// disk full): the delivery is retried.
     /// </param>
     /// <param name="time">The clock retries wait on.</param>
     /// <param name="retry">Backoff and attempts; <see cref="DestinationRetryOptions.Default"/> when null.</param>
     public DestinationDelivery(
         string dataDirectory,
-        Func<string, ReadOnlyMemory<byte>, CancellationToken, ValueTask<bool>> invokeFunction,
+        Func<string, string?, ReadOnlyMemory<byte>, CancellationToken, ValueTask<bool>> invokeFunction,
         TimeProvider time,
         DestinationRetryOptions? retry = null)
     {
@@ -130,7 +131,7 @@ internal sealed class DestinationDelivery : IOutcomeDelivery, IDisposable
         {
             return target.Kind switch
             {
-                DestinationKind.Function => await _invokeFunction(target.Name, document, cancellationToken).ConfigureAwait(false),
+                DestinationKind.Function => await _invokeFunction(target.Name, target.Qualifier, document, cancellationToken).ConfigureAwait(false),
                 DestinationKind.ServiceFile => await _files.AppendAsync(
                     Path.Combine(_dataDirectory, "destinations", target.Service, target.Name + ".jsonl"), line, cancellationToken).ConfigureAwait(false),
                 DestinationKind.Folder => await _files.AppendAsync(

@@ -23,7 +23,8 @@ internal enum DestinationKind
 /// <param name="Name">The function, queue, topic, bus or bucket name.</param>
 /// <param name="Folder">For <see cref="DestinationKind.Folder"/>: the absolute folder.</param>
 /// <param name="Url">For <see cref="DestinationKind.Http"/>: the URL.</param>
-internal readonly record struct DestinationTarget(DestinationKind Kind, string Service, string Name, string? Folder, Uri? Url)
+/// <param name="Qualifier">A function destination's version or alias (<c>function:name:qualifier</c>), else null.</param>
+internal readonly record struct DestinationTarget(DestinationKind Kind, string Service, string Name, string? Folder, Uri? Url, string? Qualifier = null)
 {
     /// <summary>Parses <paramref name="destination"/>; on failure <paramref name="error"/> says why.</summary>
     public static bool TryParse(string? destination, out DestinationTarget target, out string error)
@@ -92,12 +93,19 @@ internal readonly record struct DestinationTarget(DestinationKind Kind, string S
         }
         error = "";
         target = service == "lambda"
-            ? new(DestinationKind.Function, service, name, null, null)
+            ? new(DestinationKind.Function, service, name, null, null, FunctionQualifier(resource))
             : new(DestinationKind.ServiceFile, service, name, null, null);
         return true;
     }
 
-    /// <summary><c>function:name</c> or <c>function:name:qualifier</c> → name (the gateway runs $LATEST only).</summary>
+    /// <summary><c>function:name:qualifier</c> → qualifier; null without one.</summary>
+    private static string? FunctionQualifier(string resource)
+    {
+        int colon = resource.IndexOf(':', "function:".Length);
+        return colon < 0 || colon == resource.Length - 1 ? null : resource[(colon + 1)..];
+    }
+
+    /// <summary><c>function:name</c> or <c>function:name:qualifier</c> → name.</summary>
     private static string? FunctionName(string resource)
     {
         if (!resource.StartsWith("function:", StringComparison.Ordinal))

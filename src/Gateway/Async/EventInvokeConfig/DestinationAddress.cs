@@ -159,14 +159,21 @@ internal sealed record DestinationAddress(
         switch (service)
         {
             case "lambda":
-                // function:name — a qualified ARN (function:name:alias) is not supported: only $LATEST exists here.
-                if (!resource.StartsWith("function:", StringComparison.Ordinal) || !IsName(resource["function:".Length..], allowDots: false))
+            {
+                // function:name, or function:name:qualifier (a version or an alias, as CDK's LambdaDestination names
+                // one): the record is that version's event.
+                var function = resource.StartsWith("function:", StringComparison.Ordinal) ? resource["function:".Length..] : "";
+                int colon = function.IndexOf(':');
+                var qualifier = colon < 0 ? null : function[(colon + 1)..];
+                function = colon < 0 ? function : function[..colon];
+                if (!IsName(function, allowDots: false) || (qualifier is not null && !IsQualifier(qualifier)))
                 {
-                    error = $"'{value}' is not a function ARN (arn:aws:lambda:{region}:{accountId}:function:name).";
+                    error = $"'{value}' is not a function ARN (arn:aws:lambda:{region}:{accountId}:function:name[:qualifier]).";
                     return false;
                 }
-                address = new DestinationAddress(DestinationKind.Function, value, FunctionName: resource["function:".Length..]);
+                address = new DestinationAddress(DestinationKind.Function, value, FunctionName: function);
                 return true;
+            }
             case "events":
                 if (!resource.StartsWith("event-bus/", StringComparison.Ordinal) || !IsName(resource["event-bus/".Length..], allowDots: true))
                 {
@@ -185,6 +192,10 @@ internal sealed record DestinationAddress(
                 return true;
         }
     }
+
+    /// <summary>A version or alias: Lambda's qualifier pattern <c>[a-zA-Z0-9$_-]+</c>, at most 128 characters.</summary>
+    private static bool IsQualifier(string qualifier)
+        => qualifier.Length is > 0 and <= 128 && qualifier.All(static c => char.IsAsciiLetterOrDigit(c) || c is '$' or '_' or '-');
 
     /// <summary>Names become file names downstream: letters, digits, '-', '_' (and '.' where AWS allows it), 1–256.</summary>
     private static bool IsName(string name, bool allowDots)

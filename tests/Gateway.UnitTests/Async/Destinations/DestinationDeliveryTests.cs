@@ -8,8 +8,8 @@ namespace Gateway.UnitTests.Async.Destinations;
 
 public class DestinationDeliveryTests
 {
-    private static readonly Func<string, ReadOnlyMemory<byte>, CancellationToken, ValueTask<bool>> NoFunctions =
-        (_, _, _) => ValueTask.FromResult(false);
+    private static readonly Func<string, string?, ReadOnlyMemory<byte>, CancellationToken, ValueTask<bool>> NoFunctions =
+        (_, _, _, _) => ValueTask.FromResult(false);
 
     [Fact]
     public async Task An_http_destination_that_fails_is_retried_with_backoff_until_it_accepts()
@@ -89,7 +89,7 @@ public class DestinationDeliveryTests
     {
         var calls = new List<(string Function, string Payload)>();
         var answers = new Queue<bool>([false, false, true]);
-        ValueTask<bool> Invoke(string function, ReadOnlyMemory<byte> payload, CancellationToken ct)
+        ValueTask<bool> Invoke(string function, string? qualifier, ReadOnlyMemory<byte> payload, CancellationToken ct)
         {
             calls.Add((function, Encoding.UTF8.GetString(payload.Span)));
             return ValueTask.FromResult(answers.Dequeue());
@@ -109,10 +109,29 @@ public class DestinationDeliveryTests
     }
 
     [Fact]
+    public async Task A_qualified_function_destination_invokes_that_version_or_alias()
+    {
+        var calls = new List<(string Function, string? Qualifier)>();
+        ValueTask<bool> Invoke(string function, string? qualifier, ReadOnlyMemory<byte> payload, CancellationToken ct)
+        {
+            calls.Add((function, qualifier));
+            return ValueTask.FromResult(true);
+        }
+        using var data = new TempFolder();
+        using var delivery = new DestinationDelivery(data.Path, Invoke, new ImmediateTimeProvider());
+
+        Assert.True(await delivery.DeliverAsync("arn:aws:lambda:us-east-1:000000000000:function:audit:prod", Success(), CancellationToken.None).WithTimeout());
+        Assert.True(await delivery.DeliverAsync("arn:aws:lambda:us-east-1:000000000000:function:audit:7", Success(), CancellationToken.None).WithTimeout());
+        Assert.True(await delivery.DeliverAsync("arn:aws:lambda:us-east-1:000000000000:function:audit", Success(), CancellationToken.None).WithTimeout());
+
+        Assert.Equal([("audit", "prod"), ("audit", "7"), ("audit", null)], calls);
+    }
+
+    [Fact]
     public async Task A_function_sink_that_throws_is_a_failed_attempt()
     {
         int calls = 0;
-        ValueTask<bool> Invoke(string function, ReadOnlyMemory<byte> payload, CancellationToken ct) =>
+        ValueTask<bool> Invoke(string function, string? qualifier, ReadOnlyMemory<byte> payload, CancellationToken ct) =>
             ++calls == 1 ? throw new IOException("disk full") : ValueTask.FromResult(true);
         using var data = new TempFolder();
         using var delivery = new DestinationDelivery(data.Path, Invoke, new ImmediateTimeProvider());
@@ -139,7 +158,7 @@ public class DestinationDeliveryTests
     public async Task Stopping_cancels_the_retries_without_reporting_an_outcome()
     {
         using var stopping = new CancellationTokenSource();
-        ValueTask<bool> Invoke(string function, ReadOnlyMemory<byte> payload, CancellationToken ct)
+        ValueTask<bool> Invoke(string function, string? qualifier, ReadOnlyMemory<byte> payload, CancellationToken ct)
         {
             stopping.Cancel(); // the gateway stops while the destination is down
             return ValueTask.FromResult(false);

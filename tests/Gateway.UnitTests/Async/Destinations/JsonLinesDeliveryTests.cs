@@ -8,8 +8,8 @@ namespace Gateway.UnitTests.Async.Destinations;
 
 public class JsonLinesDeliveryTests
 {
-    private static readonly Func<string, ReadOnlyMemory<byte>, CancellationToken, ValueTask<bool>> NoFunctions =
-        (_, _, _) => ValueTask.FromResult(false);
+    private static readonly Func<string, string?, ReadOnlyMemory<byte>, CancellationToken, ValueTask<bool>> NoFunctions =
+        (_, _, _, _) => ValueTask.FromResult(false);
 
     [Theory]
     [InlineData("arn:aws:sqs:us-east-2:123456789012:failed-orders", "destinations/sqs/failed-orders.jsonl")]
