@@ -167,6 +167,12 @@ internal static class FunctionChanges
         {
             return (snapshot, ChangeOutcome.Refused(FunctionNotFound(functionArn)));
         }
+        if (function.Latest.LastUpdateStatus == FunctionStates.InProgress)
+        {
+            // "While an update is in progress … the following operations fail: UpdateFunctionCode,
+            // UpdateFunctionConfiguration, PublishVersion, TagResource" (Lambda function states); Pending is not listed.
+            return (snapshot, ChangeOutcome.Refused(UpdateInProgress(functionArn)));
+        }
         var merged = function.Tags.SetItems(tags);
         if (FunctionRules.ValidateTagCount(merged.Count) is { } tooMany)
         {

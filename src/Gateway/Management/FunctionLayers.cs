@@ -31,7 +31,8 @@ internal sealed class FunctionLayers(LayerRegistry registry, LayerOptDirectories
     /// <summary>
     /// The layer versions <paramref name="arns"/> name, in order, or AWS's refusal: an ARN off the model's pattern
     /// (ValidationException, the whole list quoted as AWS quotes list members), more than 5, a layer in another
-    /// region, a version that does not exist (or was deleted), two versions of one layer (LS-REC
+    /// region, another account's layer (403, as AWS refuses one not shared with the caller), a version that does not
+    /// exist (or was deleted), two versions of one layer (LS-REC
     /// test_layer_function_exceptions: the first two ARNs of the same layer, even when identical).
     /// </summary>
     public LambdaError? Resolve(IReadOnlyList<string> arns, out List<LayerVersionRecord> versions)
@@ -61,7 +62,13 @@ internal sealed class FunctionLayers(LayerRegistry registry, LayerOptDirectories
             {
                 return LambdaError.InvalidParameterValue($"Layers are not in the same region as the function. Layers are expected to be in region {region}.");
             }
-            if (reference.AccountId != accountId || !snapshot.TryGetLive(reference.LayerName, reference.Version, out var version))
+            if (reference.AccountId != accountId)
+            {
+                // Another account's layer (a published one such as Powertools, or a colleague's): this gateway holds
+                // none, and AWS answers a layer not shared with the caller so (crucial-project/serverless-shell#2).
+                return LambdaError.AccessDenied($"User: arn:aws:iam::{accountId}:root is not authorized to perform: lambda:GetLayerVersion on resource: {arn} because no resource-based policy allows the lambda:GetLayerVersion action");
+            }
+            if (!snapshot.TryGetLive(reference.LayerName, reference.Version, out var version))
             {
                 return LambdaError.InvalidParameterValue($"Layer version {arn} does not exist.");
             }

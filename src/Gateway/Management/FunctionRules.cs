@@ -212,11 +212,26 @@ internal static partial class FunctionRules
             ? EnvironmentVariableRules.ErrorCodeOf(message) == "ValidationException" ? LambdaError.Validation(message) : LambdaError.InvalidParameterValue(message)
             : null;
 
-    /// <summary>DeadLetterConfig.TargetArn: an SQS queue or SNS topic ARN; empty removes it (UpdateFunctionConfiguration).</summary>
-    public static LambdaError? ValidateDeadLetter(DeadLetterConfig? deadLetter, string region, string accountId) =>
-        deadLetter?.TargetArn is { Length: > 0 } target && EventInvokeConfigRules.ValidateDeadLetterTarget(target, region, accountId) is { } reason
-            ? LambdaError.InvalidParameterValue(reason)
-            : null;
+    /// <summary>DeadLetterConfig.TargetArn: an SQS queue or SNS topic ARN; empty removes it (UpdateFunctionConfiguration).
+    /// What is not an ARN at all fails the model's pattern first, a ValidationException as AWS answers it.</summary>
+    public static LambdaError? ValidateDeadLetter(DeadLetterConfig? deadLetter, string region, string accountId)
+    {
+        if (deadLetter?.TargetArn is not { Length: > 0 } target)
+        {
+            return null;
+        }
+        if (!ResourceArnPattern().IsMatch(target))
+        {
+            return LambdaError.Validation($"1 validation error detected: Value '{target}' at 'deadLetterConfig.targetArn' failed to satisfy constraint: Member must satisfy regular expression pattern: {ResourceArnText}");
+        }
+        return EventInvokeConfigRules.ValidateDeadLetterTarget(target, region, accountId) is { } reason ? LambdaError.InvalidParameterValue(reason) : null;
+    }
+
+    /// <summary>botocore's <c>ResourceArn</c> shape.</summary>
+    private const string ResourceArnText = "(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()";
+
+    [System.Text.RegularExpressions.GeneratedRegex("^(?:(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|())$")]
+    private static partial System.Text.RegularExpressions.Regex ResourceArnPattern();
 
     /// <summary>At most 50 tags per function (AWS's message, LS-REC test_tag_limits).</summary>
     public static LambdaError? ValidateTagCount(int count) => count > MaxTags ? LambdaError.InvalidParameterValue(TagLimit) : null;

@@ -87,6 +87,8 @@ internal sealed class UpdateEndpoints(ManagementContext context)
         var errors = new ValidationErrors();
         var architectureError = FunctionRules.ValidateArchitectures(request.Architectures, errors);
         var invalid = errors.ToError()
+            // Every function here is a Zip one: AWS's answer to an image for one (LS-REC test_lambda_zip_file_to_image).
+            ?? (request.ImageUri is not null ? LambdaError.InvalidParameterValue("Please don't provide ImageUri when updating a function with packageType Zip.") : null)
             ?? FunctionRules.ValidateCodeSource(upload.Zip is null ? null : "", request.S3Bucket, request.S3Key, request.ImageUri, packageType: null)
             ?? architectureError;
         if (invalid is not null)

@@ -84,6 +84,22 @@ public class FunctionChangesTests
     }
 
     [Fact]
+    public void TagResource_while_an_update_is_InProgress_is_AWS_conflict_and_is_accepted_once_it_settles()
+    {
+        var (updating, _) = Update(Snapshot(Function("fn")));
+        var tags = new Dictionary<string, string> { ["team"] = "edge" };
+
+        var (same, refused) = FunctionChanges.Tag(updating, "fn", ArnOf("fn"), tags);
+        Assert.Same(updating, same);
+        Assert.Equal(409, refused.Error!.Status);
+        Assert.Equal("The operation cannot be performed at this time. An update is in progress for resource: " + ArnOf("fn"), refused.Error.Message);
+
+        var (tagged, accepted) = FunctionChanges.Tag(Settled(updating), "fn", ArnOf("fn"), tags);
+        Assert.Null(accepted.Error);
+        Assert.Equal("edge", Get(tagged).Tags["team"]);
+    }
+
+    [Fact]
     public void A_stale_RevisionId_is_AWS_precondition_failure()
     {
         var snapshot = Snapshot(Function("fn"));

@@ -205,6 +205,10 @@ public class FunctionRulesTests
         Assert.Null(FunctionRules.ValidateDeadLetter(new DeadLetterConfig { TargetArn = "" }, "us-east-1", "000000000000"));
         Assert.Equal("InvalidParameterValueException",
             FunctionRules.ValidateDeadLetter(new DeadLetterConfig { TargetArn = "arn:aws:lambda:us-east-1:000000000000:function:f" }, "us-east-1", "000000000000")!.ErrorType);
+        // Not an ARN at all (a bare queue name): the model's ResourceArn pattern, a ValidationException.
+        Assert.Equal(new LambdaError(400, "ValidationException",
+            "1 validation error detected: Value 'my-dlq' at 'deadLetterConfig.targetArn' failed to satisfy constraint: Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()", false, null),
+            FunctionRules.ValidateDeadLetter(new DeadLetterConfig { TargetArn = "my-dlq" }, "us-east-1", "000000000000"));
     }
 
     [Fact]

@@ -268,6 +268,19 @@ public class ManagementEndpointsTests
     }
 
     [Fact]
+    public async Task An_image_for_a_zip_function_is_AWS_refusal()
+    {
+        await using var server = await StartAsync();
+        await server.SendAsync(HttpMethod.Post, "/2015-03-31/functions", CreateBody("fn", Zip("#!/bin/sh\n")));
+
+        var (image, body) = await server.SendAsync(HttpMethod.Put, "/2015-03-31/functions/fn/code", """{"ImageUri":"123456789012.dkr.ecr.us-east-1.amazonaws.com/repo:latest"}""");
+
+        Assert.Equal(HttpStatusCode.BadRequest, image.StatusCode);
+        Assert.Equal("InvalidParameterValueException", ErrorType(image));
+        Assert.Equal("Please don't provide ImageUri when updating a function with packageType Zip.", Message(body)); // LS-REC zipfile-to-image-error
+    }
+
+    [Fact]
     public async Task Only_LATEST_can_be_updated_or_published()
     {
         await using var server = await StartAsync();

@@ -49,8 +49,15 @@ public sealed class FunctionLayersTests : IDisposable
         Assert.Equal(("InvalidParameterValueException", $"Layer version {Prefix}doesnotexist:1 does not exist."), Resolve(Prefix + "doesnotexist:1"));
         Assert.Equal(("InvalidParameterValueException", $"Layer version {Prefix}a:9 does not exist."), Resolve(Prefix + "a:9"));
         Assert.Equal(("InvalidParameterValueException", $"Layer version {Prefix}gone:1 does not exist."), Resolve(Prefix + "gone:1"));
-        Assert.Equal(("InvalidParameterValueException", "Layer version arn:aws:lambda:us-east-1:999999999999:layer:a:1 does not exist."),
-            Resolve("arn:aws:lambda:us-east-1:999999999999:layer:a:1"));
+    }
+
+    [Fact]
+    public void Another_account_layer_is_refused_as_AWS_refuses_one_not_shared_with_the_caller()
+    {
+        var error = _layers.Resolve(["arn:aws:lambda:us-east-1:999999999999:layer:a:1"], out _)!;
+
+        Assert.Equal((403, "AccessDeniedException"), (error.Status, error.ErrorType));
+        Assert.Equal("User: arn:aws:iam::000000000000:root is not authorized to perform: lambda:GetLayerVersion on resource: arn:aws:lambda:us-east-1:999999999999:layer:a:1 because no resource-based policy allows the lambda:GetLayerVersion action", error.Message);
     }
 
     [Fact]
