@@ -43,8 +43,25 @@ if [[ ! -f "$runtime/index.mjs" || "$ric/dist/index.mjs" -nt "$runtime/index.mjs
     # handler logged is out before its response is posted. Here it falls back to process.stdout.write on the log
     # socket, which Node makes asynchronous once the socket's buffer is full (~90 KB): the rest was written after
     # END and REPORT and missed LogType Tail. Blocking stdio keeps AWS's order.
-    printf '\n// Added by scripts/build-node-runtime.sh: stdout and stderr block, as AWS'"'"'s fs.writeSync to its telemetry descriptor does.\n'
-    printf 'for (const stream of [process.stdout, process.stderr]) stream._handle?.setBlocking?.(true);\n'
+    # Blocking is a flag of the socket, shared with any child that inherited it: a Node child turns it back off. So a
+    # response or error is also posted only once what stdout and stderr still queue is written (an empty write's
+    # callback runs after every earlier one); with nothing queued, as usual, it is posted at once.
+    cat <<'JS'
+
+// Added by scripts/build-node-runtime.sh: stdout and stderr block, as AWS's fs.writeSync to its telemetry descriptor
+// does, and nothing is posted before what they still queue (a child may have made the socket non-blocking again).
+for (const stream of [process.stdout, process.stderr]) stream._handle?.setBlocking?.(true);
+for (const method of ["postInvocationResponse", "postInvocationError"]) {
+  const post = RAPIDClient.prototype[method];
+  RAPIDClient.prototype[method] = function (...args) {
+    const queued = [process.stdout, process.stderr].filter((stream) => stream.writableLength > 0);
+    if (queued.length === 0) {
+      return post.apply(this, args);
+    }
+    Promise.all(queued.map((stream) => new Promise((resolve) => stream.write("", resolve)))).then(() => post.apply(this, args));
+  };
+}
+JS
     printf '// Added by scripts/build-node-runtime.sh: start the client on the function'"'"'s handler, as AWS'"'"'s runtime does.\n'
     printf 'await run(process.env.LAMBDA_TASK_ROOT, process.env._HANDLER);\n'
   } >"$runtime/index.mjs.tmp"

@@ -75,10 +75,79 @@ public sealed class BrowserRequestsTests
     }
 
     [Fact]
+    public async Task Function_URL_pages_cross_site_no_cors_GETs_and_browser_GETs_under_a_DNS_name_are_refused()
+    {
+        await using var gateway = await GatewayProcess.StartAsync([TestFunction.Sample("echo") with { Provisioned = 0 }]);
+
+        async Task<HttpStatusCode> GetAsync(Action<HttpRequestMessage> configure)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/2015-03-31/functions/");
+            configure(request);
+            using var response = await gateway.Client.SendAsync(request);
+            return response.StatusCode;
+        }
+
+        // What a function URL serves is not a loopback page, though its host ends in .localhost.
+        Assert.Equal(HttpStatusCode.Forbidden, await GetAsync(r => r.Headers.Add("Origin", "http://abcdefghijklmnopqrstuvwxyz012345.lambda-url.us-east-1.localhost:9000")));
+        Assert.Equal(HttpStatusCode.OK, await GetAsync(r => r.Headers.Add("Origin", "http://app.localhost:3000")));
+        // An <img> or no-cors fetch from another site carries no Origin, but says it is cross-site and not a navigation.
+        Assert.Equal(HttpStatusCode.Forbidden, await GetAsync(r => { r.Headers.Add("Sec-Fetch-Site", "cross-site"); r.Headers.Add("Sec-Fetch-Mode", "no-cors"); }));
+        Assert.Equal(HttpStatusCode.OK, await GetAsync(r => { r.Headers.Add("Sec-Fetch-Site", "cross-site"); r.Headers.Add("Sec-Fetch-Mode", "navigate"); }));
+        // Under a DNS name: a browser's GET (Accept-Language, which a page cannot remove) is refused; an SDK's is not,
+        // even with a browser-like User-Agent (PowerShell's).
+        Assert.Equal(HttpStatusCode.Forbidden, await GetAsync(r => { r.Headers.Host = "rebound.example.com"; r.Headers.Add("Accept-Language", "en"); }));
+        Assert.Equal(HttpStatusCode.OK, await GetAsync(r => { r.Headers.Host = "gateway.internal"; r.Headers.UserAgent.ParseAdd("Mozilla/5.0 (Windows NT; Windows NT 10.0) WindowsPowerShell/5.1"); }));
+    }
+
+    [Fact]
+    public async Task With_SigV4_any_origin_gets_its_unsigned_preflight_answered()
+    {
+        var credentials = Path.Combine(Path.GetTempPath(), "gateway-browser-credentials-" + Guid.NewGuid().ToString("N"));
+        await File.WriteAllTextAsync(credentials, "[tester]\naws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = secret\n");
+        var root = Directory.CreateTempSubdirectory("gateway-test-").FullName;
+        await File.WriteAllTextAsync(Path.Combine(root, "functions.json"), new JsonObject { ["Functions"] = new JsonArray(TestFunction.Sample("echo").ToJson()) }.ToJsonString());
+        try
+        {
+            await using var gateway = GatewayProcess.Launch(root, GatewayProcess.FreePort(), null, ["--auth", "sigv4", "--credentials", credentials]);
+            // Listening once an unsigned request is refused (no unauthenticated endpoint to poll; SigV4Tests does the same).
+            await Poll.UntilAsync(async () =>
+            {
+                try
+                {
+                    return (await gateway.Client.GetAsync("/_gateway/status")).StatusCode == HttpStatusCode.Forbidden;
+                }
+                catch (HttpRequestException)
+                {
+                    return false;
+                }
+            }, "the gateway to listen", 30_000);
+            using var preflight = new HttpRequestMessage(HttpMethod.Options, "/2015-03-31/functions/echo/invocations");
+            preflight.Headers.Add("Origin", "https://console.example.org");
+            preflight.Headers.Add("Access-Control-Request-Method", "POST");
+            preflight.Headers.Add("Access-Control-Request-Headers", "authorization,x-amz-date,x-amz-content-sha256");
+            using var answer = await gateway.Client.SendAsync(preflight);
+
+            Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+            Assert.Equal("https://console.example.org", answer.Headers.GetValues("Access-Control-Allow-Origin").Single());
+            Assert.Equal("authorization,x-amz-date,x-amz-content-sha256", answer.Headers.GetValues("Access-Control-Allow-Headers").Single());
+
+            // The request itself is still verified: unsigned, it is refused, with the CORS header so the page reads why.
+            using var unsigned = await gateway.InvokeAsync("echo", "{}"u8.ToArray(), configure: r => r.Headers.Add("Origin", "https://console.example.org"));
+            Assert.Equal(HttpStatusCode.Forbidden, unsigned.StatusCode);
+            Assert.Equal("https://console.example.org", unsigned.Headers.GetValues("Access-Control-Allow-Origin").Single());
+        }
+        finally
+        {
+            File.Delete(credentials);
+        }
+    }
+
+    [Fact]
     public async Task Listed_origins_are_served_and_an_SDK_request_without_Origin_is_never_affected()
     {
+        // Listed with its default port: browsers send https://app.example.com, which matches.
         await using var gateway = await GatewayProcess.StartAsync([TestFunction.Sample("echo") with { Provisioned = 0 }],
-            "--browser-origins", "https://app.example.com");
+            "--browser-origins", "https://app.example.com:443");
 
         using var preflight = new HttpRequestMessage(HttpMethod.Options, "/2015-03-31/functions/echo/invocations");
         preflight.Headers.Add("Origin", "https://app.example.com");

@@ -392,6 +392,32 @@ public sealed class NodeManagedRuntimeTests : IAsyncLifetime
         Assert.True(log.LastIndexOf("raw-last", StringComparison.Ordinal) < end, "a written line was written after END");
     }
 
+    [Fact]
+    public async Task A_child_that_shares_stdout_does_not_push_the_handler_lines_past_END()
+    {
+        // A Node child that inherits stdout makes the shared log socket non-blocking again while it runs: the
+        // handler's writes queue in memory, and the response must still wait for them.
+        await _gateway.CreateRuntimeFunctionAsync("node-child-lines", "nodejs20.x", "index.handler", RuntimeFunctions.Sources(("index.js", """
+            const { spawn } = require("child_process");
+            exports.handler = async () => {
+              const child = spawn(process.execPath, ["-e", "process.stdout.write('child up\\n'); setTimeout(() => {}, 3000)"], { stdio: "inherit" });
+              await new Promise((resolve) => setTimeout(resolve, 500)); // the child has written: the socket is non-blocking
+              for (let i = 0; i < 400; i++) console.log(`line-${i}-` + "x".repeat(480));
+              const queued = process.stdout.writableLength;
+              child.kill();
+              return { queued };
+            };
+            """)));
+
+        using var response = await _gateway.InvokeAsync("node-child-lines", "{}", logType: "Tail");
+        var body = await response.Content.ReadAsStringAsync();
+        var tail = Encoding.UTF8.GetString(Convert.FromBase64String(response.Headers.GetValues("X-Amz-Log-Result").Single()));
+
+        Assert.Matches(@"line-399-x+\nEND RequestId: ", tail);
+        var log = _gateway.ReadLogs("node-child-lines");
+        Assert.True(log.LastIndexOf("line-399-", StringComparison.Ordinal) < log.IndexOf("\nEND RequestId: ", StringComparison.Ordinal), body);
+    }
+
     // ---- CreateFunction's refusals ---------------------------------------------------------------------------------
 
     [Theory]

@@ -137,6 +137,9 @@ internal sealed class AsyncInvocations : IAsyncDisposable
     {
         qualifier ??= Functions.FunctionVersions.Latest;
         if (!_functions.TryGet(functionName, out var function)
+            // A destination's version or alias that does not exist (yet): not accepted, so the delivery is retried and
+            // then counted as failed for the function whose record it is, rather than dropped later as the target's.
+            || function.ResolvePool(qualifier) is null
             || (_functions.Admission.IsRemote ? await _functions.Admission.AcceptRequestRemoteAsync(function.Admission).ConfigureAwait(false) : _functions.Admission.TryAcceptRequest(function.Admission)).IsThrottled)
         {
             return false; // retried by the caller's delivery backoff

@@ -64,7 +64,7 @@ internal static class GatewayOptionTable
         Row(OptionGroup.Server, nameof(GatewayOptions.Credentials), "--credentials", "FILE", typeof(string), "none",
             "With --auth sigv4: the accepted keys, in the aws CLI's credentials format ([name] with aws_access_key_id, aws_secret_access_key, optional aws_session_token, aws_account_id)."),
         Row(OptionGroup.Server, nameof(GatewayOptions.BrowserOrigins), "--browser-origins", "LIST", typeof(string), "loopback only",
-            "With --auth none: origins (https://host[:port], comma-separated, or *) whose web pages may call the API, beyond localhost and 127.0.0.1; others get 403 (with --auth sigv4 every origin may, requests being signed)."),
+            "With --auth none: origins (https://host[:port], comma-separated, or *) whose web pages may call the API, beyond loopback ones (localhost, *.localhost, 127.0.0.0/8, [::1]) and pages under an IP host; others get 403 (with --auth sigv4 every origin may, requests being signed)."),
 
         // ---- functions ----
         Row(OptionGroup.Functions, nameof(GatewayOptions.Functions), "--functions", "PATH", typeof(string), "none",

@@ -200,6 +200,7 @@ internal sealed class FunctionEndpoints(ManagementContext context)
         FunctionRules.CheckHandler(request.Handler, errors);
         FunctionRules.CheckTracing(request.TracingConfig, errors);
         FunctionRules.CheckLogging(request.LoggingConfig, errors);
+        FunctionRules.CheckDeadLetterPattern(request.DeadLetterConfig, errors);
         var architectureError = FunctionRules.ValidateArchitectures(request.Architectures, errors);
         if (request.CodeSigningConfigArn is { } signing && CodeSigningRules.ArnConstraint(signing, "codeSigningConfigArn") is { } signingError)
         {

@@ -212,20 +212,23 @@ internal static partial class FunctionRules
             ? EnvironmentVariableRules.ErrorCodeOf(message) == "ValidationException" ? LambdaError.Validation(message) : LambdaError.InvalidParameterValue(message)
             : null;
 
-    /// <summary>DeadLetterConfig.TargetArn: an SQS queue or SNS topic ARN; empty removes it (UpdateFunctionConfiguration).
-    /// What is not an ARN at all fails the model's pattern first, a ValidationException as AWS answers it.</summary>
-    public static LambdaError? ValidateDeadLetter(DeadLetterConfig? deadLetter, string region, string accountId)
+    /// <summary>DeadLetterConfig.TargetArn against the model's ResourceArn pattern (what is not an ARN at all, a bare
+    /// queue name say), collected with the other model constraints into one ValidationException, as AWS reports them.</summary>
+    public static void CheckDeadLetterPattern(DeadLetterConfig? deadLetter, ValidationErrors errors)
     {
-        if (deadLetter?.TargetArn is not { Length: > 0 } target)
+        if (deadLetter?.TargetArn is { Length: > 0 } target && !ResourceArnPattern().IsMatch(target))
         {
-            return null;
+            errors.Add($"Value '{target}' at 'deadLetterConfig.targetArn' failed to satisfy constraint: Member must satisfy regular expression pattern: {ResourceArnText}");
         }
-        if (!ResourceArnPattern().IsMatch(target))
-        {
-            return LambdaError.Validation($"1 validation error detected: Value '{target}' at 'deadLetterConfig.targetArn' failed to satisfy constraint: Member must satisfy regular expression pattern: {ResourceArnText}");
-        }
-        return EventInvokeConfigRules.ValidateDeadLetterTarget(target, region, accountId) is { } reason ? LambdaError.InvalidParameterValue(reason) : null;
     }
+
+    /// <summary>DeadLetterConfig.TargetArn: an SQS queue or SNS topic ARN; empty removes it (UpdateFunctionConfiguration).
+    /// The pattern is <see cref="CheckDeadLetterPattern"/>'s, checked before.</summary>
+    public static LambdaError? ValidateDeadLetter(DeadLetterConfig? deadLetter, string region, string accountId) =>
+        deadLetter?.TargetArn is { Length: > 0 } target && ResourceArnPattern().IsMatch(target)
+            && EventInvokeConfigRules.ValidateDeadLetterTarget(target, region, accountId) is { } reason
+            ? LambdaError.InvalidParameterValue(reason)
+            : null;
 
     /// <summary>botocore's <c>ResourceArn</c> shape.</summary>
     private const string ResourceArnText = "(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()";

@@ -87,9 +87,12 @@ internal sealed class UpdateEndpoints(ManagementContext context)
         var errors = new ValidationErrors();
         var architectureError = FunctionRules.ValidateArchitectures(request.Architectures, errors);
         var invalid = errors.ToError()
-            // Every function here is a Zip one: AWS's answer to an image for one (LS-REC test_lambda_zip_file_to_image).
-            ?? (request.ImageUri is not null ? LambdaError.InvalidParameterValue("Please don't provide ImageUri when updating a function with packageType Zip.") : null)
-            ?? FunctionRules.ValidateCodeSource(upload.Zip is null ? null : "", request.S3Bucket, request.S3Key, request.ImageUri, packageType: null)
+            // Every function here is a Zip one: AWS's answer to an image for one (LS-REC test_lambda_zip_file_to_image),
+            // once the function is found (a missing one is a 404 first).
+            ?? (request.ImageUri is null ? null
+                : context.Registry.Current.TryGet(name!, out _) ? LambdaError.InvalidParameterValue("Please don't provide ImageUri when updating a function with packageType Zip.")
+                : FunctionChanges.FunctionNotFound(context.Resolver.ArnOf(name!)))
+            ?? FunctionRules.ValidateCodeSource(upload.Zip is null ? null : "", request.S3Bucket, request.S3Key, imageUri: null, packageType: null)
             ?? architectureError;
         if (invalid is not null)
         {
@@ -187,6 +190,7 @@ internal sealed class UpdateEndpoints(ManagementContext context)
         FunctionRules.CheckHandler(request.Handler, errors);
         FunctionRules.CheckTracing(request.TracingConfig, errors);
         FunctionRules.CheckLogging(request.LoggingConfig, errors);
+        FunctionRules.CheckDeadLetterPattern(request.DeadLetterConfig, errors);
         return errors.ToError()
             ?? (request.Runtime is { } runtime ? FunctionRules.ValidateRuntime(runtime, context.Runtimes) : null)
             ?? FunctionRules.ValidateEnvironment(request.Environment)

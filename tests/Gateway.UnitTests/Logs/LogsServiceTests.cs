@@ -196,6 +196,8 @@ public sealed class LogsServiceTests : IDisposable
         Assert.Null(patterned.DeletionProtectionEnabled);
         Assert.Null(patterned.StoredBytes);
 
+        var (_, bogus) = Groups(new LogsRequest { LogGroupClass = "BOGUS" });
+        Assert.Equal("1 validation error detected: Value 'BOGUS' at 'logGroupClass' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, INFREQUENT_ACCESS, DELIVERY]", bogus!.Message);
         var (_, both) = Groups(new LogsRequest { LogGroupNamePrefix = "/aws", LogGroupNamePattern = "f2" });
         Assert.Equal(new LogsError("InvalidParameterException", "LogGroup name prefix and LogGroup name pattern are mutually exclusive parameters."), both);
         var (_, nameAndIdentifier) = Filter(new LogsRequest { LogGroupName = "/aws/lambda/f1", LogGroupIdentifier = "/aws/lambda/f1" });

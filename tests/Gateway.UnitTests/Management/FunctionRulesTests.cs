@@ -206,9 +206,14 @@ public class FunctionRulesTests
         Assert.Equal("InvalidParameterValueException",
             FunctionRules.ValidateDeadLetter(new DeadLetterConfig { TargetArn = "arn:aws:lambda:us-east-1:000000000000:function:f" }, "us-east-1", "000000000000")!.ErrorType);
         // Not an ARN at all (a bare queue name): the model's ResourceArn pattern, a ValidationException.
-        Assert.Equal(new LambdaError(400, "ValidationException",
-            "1 validation error detected: Value 'my-dlq' at 'deadLetterConfig.targetArn' failed to satisfy constraint: Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()", false, null),
-            FunctionRules.ValidateDeadLetter(new DeadLetterConfig { TargetArn = "my-dlq" }, "us-east-1", "000000000000"));
+        var errors = new ValidationErrors();
+        FunctionRules.CheckMemorySize(1, errors);
+        FunctionRules.CheckDeadLetterPattern(new DeadLetterConfig { TargetArn = "my-dlq" }, errors);
+        var error = errors.ToError()!;
+        Assert.Equal("ValidationException", error.ErrorType);
+        Assert.StartsWith("2 validation errors detected: Value '1' at 'memorySize'", error.Message);
+        Assert.EndsWith("; Value 'my-dlq' at 'deadLetterConfig.targetArn' failed to satisfy constraint: Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()", error.Message);
+        Assert.Null(FunctionRules.ValidateDeadLetter(new DeadLetterConfig { TargetArn = "my-dlq" }, "us-east-1", "000000000000")); // the pattern's, not this one's
     }
 
     [Fact]

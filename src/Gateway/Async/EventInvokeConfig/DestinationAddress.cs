@@ -39,7 +39,7 @@ internal sealed record DestinationAddress(
 {
     /// <summary>The accepted forms, for error messages and documentation.</summary>
     public const string AcceptedForms =
-        "arn:aws:lambda:{region}:{account}:function:{name} (a function of this gateway), " +
+        "arn:aws:lambda:{region}:{account}:function:{name}[:{qualifier}] (a function of this gateway), " +
         "arn:aws:sqs:{region}:{account}:{queue}, arn:aws:sns:{region}:{account}:{topic}, " +
         "arn:aws:events:{region}:{account}:event-bus/{bus}, arn:aws:s3:::{bucket}, " +
         "file:///absolute/folder, http://… or https://… URLs";

@@ -12,16 +12,17 @@ namespace Gateway.Environments.Sandbox;
 /// So each mistake a custom runtime is deployed with gets Lambda's <c>Runtime.InvalidEntrypoint</c> text:
 /// <list type="bullet">
 /// <item>missing, or a symlink to nothing: ENOENT ("Couldn't find valid bootstrap(s)", as Lambda's stat finds none);</item>
-/// <item>no execute bit: EACCES ("permission denied");</item>
-/// <item>an ELF for another CPU (an arm64 build on an x86_64 host), or neither ELF nor <c>#!</c>: ENOEXEC
-///   ("exec format error");</item>
-/// <item>an interpreter that is not there — a <c>#!/bin/sh\r</c> line saved with Windows line endings, or an ELF's
-///   loader (a musl or 32-bit build): ENOENT on the file itself ("fork/exec /var/task/bootstrap: no such file or
+/// <item>no execute bit, or not a regular file (a folder, a FIFO): EACCES ("permission denied");</item>
+/// <item>an ELF for another CPU (an arm64 build on an x86_64 host, where no binfmt_misc handler would run it), or
+///   neither ELF nor <c>#!</c>: ENOEXEC ("exec format error");</item>
+/// <item>an interpreter that is not there — a <c>#!/bin/sh\r</c> line saved with Windows line endings, or a 64-bit
+///   ELF's loader (a musl build): ENOENT on the file itself ("fork/exec /var/task/bootstrap: no such file or
 ///   directory"), <see cref="SpawnStep.Interpreter"/>.</item>
 /// </list>
-/// Paths are resolved as the namespace sees them (<paramref name="hostOf"/> maps /var/task, /opt and /var/runtime to
-/// their host folders; everything else is the host's, bound read-only), symlinks included. Where it cannot be sure
-/// (a link it cannot read), it lets exec decide.
+/// Paths are resolved component by component as the namespace sees them (<paramref name="hostOf"/> maps /var/task,
+/// /opt and /var/runtime to their host folders; everything else is the host's, bound read-only), so a link into a
+/// layer, a folder link on the way or one that climbs out of the code folder lands where the function's would.
+/// Wherever it cannot be sure (a link it cannot read, a malformed header), it lets exec decide.
 /// </summary>
 internal static class ExecCheck
 {
@@ -36,75 +37,94 @@ internal static class ExecCheck
     /// <summary>Throws <see cref="SpawnException"/> (naming <paramref name="seen"/>) when exec would fail.</summary>
     public static void Check(string seen, Func<string, string> hostOf)
     {
-        var host = Resolve(seen, hostOf);
-        if (host is null || !File.Exists(host))
+        if (Errno(seen, hostOf) is var (errno, step) && errno != 0)
         {
-            throw new SpawnException(seen, SpawnStep.Exec, ENOENT);
-        }
-        if (OperatingSystem.IsWindows() || (File.GetUnixFileMode(host) & AnyExecute) == 0) // (the analyser's guard: Linux only)
-        {
-            throw new SpawnException(seen, SpawnStep.Exec, EACCES);
-        }
-        var error = Format(host, hostOf);
-        if (error != 0)
-        {
-            throw new SpawnException(seen, error == ENOENT ? SpawnStep.Interpreter : SpawnStep.Exec, error);
+            throw new SpawnException(seen, step, errno);
         }
     }
 
-    /// <summary>The host path of the file <paramref name="seen"/> ends at after its symlinks; null when a link points
-    /// nowhere the namespace has (dangling, or a loop).</summary>
+    private static (int Errno, SpawnStep Step) Errno(string seen, Func<string, string> hostOf)
+    {
+        try
+        {
+            // statx follows a last link the walk could not (none here): -1 is a path that is not there.
+            var host = Resolve(seen, hostOf);
+            int type = host is null ? -1 : LibC.FileType(host);
+            if (host is null || type == -1)
+            {
+                return (ENOENT, SpawnStep.Exec);
+            }
+            if (type != LibC.RegularFile)
+            {
+                return (EACCES, SpawnStep.Exec); // a folder, a FIFO: exec's EACCES
+            }
+            if (OperatingSystem.IsWindows() || (File.GetUnixFileMode(host) & AnyExecute) == 0) // (the analyser's guard: Linux only)
+            {
+                return (EACCES, SpawnStep.Exec);
+            }
+            int error = Format(host, hostOf);
+            return (error, error == ENOENT ? SpawnStep.Interpreter : SpawnStep.Exec);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return (0, SpawnStep.Exec); // unreadable, or a name no path can have (a NUL in a #! line): exec decides
+        }
+    }
+
+    /// <summary>
+    /// The host path of what <paramref name="seen"/> names in the namespace, every link on the way resolved (folders
+    /// too), each through <paramref name="hostOf"/>; null when a link points nowhere the namespace has, or loops.
+    /// </summary>
     internal static string? Resolve(string seen, Func<string, string> hostOf)
     {
-        var path = seen;
-        for (int hop = 0; hop <= MaxLinks; hop++)
+        var pending = new Queue<string>(seen.Split('/', StringSplitOptions.RemoveEmptyEntries));
+        var resolved = "/";
+        int links = 0;
+        while (pending.TryDequeue(out var part))
         {
-            var host = hostOf(path);
-            string? target;
-            try
+            if (part == ".")
             {
-                target = new FileInfo(host).LinkTarget;
+                continue;
             }
-            catch (IOException)
+            if (part == "..")
             {
-                return host; // unreadable: exec decides
+                resolved = Path.GetDirectoryName(resolved) ?? "/";
+                continue;
             }
-            catch (UnauthorizedAccessException)
-            {
-                return host;
-            }
+            var next = resolved == "/" ? "/" + part : resolved + "/" + part;
+            // (A bound folder itself, /var/task say, is not mapped by hostOf: its host folder's own links are bwrap's
+            // business, only what lies below it is resolved here.)
+            var target = new FileInfo(hostOf(next)).LinkTarget;
             if (target is null)
             {
-                return host;
+                resolved = next;
+                continue;
             }
-            // A relative target is relative to the link's folder as the namespace sees it.
-            path = Path.GetFullPath(Path.IsPathRooted(target) ? target : Path.Combine(Path.GetDirectoryName(path) ?? "/", target));
+            if (++links > MaxLinks)
+            {
+                return null;
+            }
+            // The link's target, then what was left of the path; an absolute target starts again from the root.
+            var rest = pending.ToArray();
+            pending = new Queue<string>([.. target.Split('/', StringSplitOptions.RemoveEmptyEntries), .. rest]);
+            if (Path.IsPathRooted(target))
+            {
+                resolved = "/";
+            }
         }
-        return null;
+        return hostOf(resolved);
     }
 
     /// <summary>0, ENOEXEC or ENOENT (its interpreter is missing) from the file's first bytes.</summary>
     private static int Format(string host, Func<string, string> hostOf)
     {
         Span<byte> head = stackalloc byte[HeadLength];
-        int length;
-        try
+        using var file = File.OpenHandle(host);
+        int length = RandomAccess.Read(file, head, 0);
+        head = head[..length];
+        if (head.StartsWith("\u007fELF"u8))
         {
-            using var file = File.OpenHandle(host);
-            length = RandomAccess.Read(file, head, 0);
-            head = head[..length];
-            if (head.StartsWith("\u007fELF"u8))
-            {
-                return Elf(file, head, hostOf);
-            }
-        }
-        catch (IOException)
-        {
-            return 0; // unreadable by the gateway: exec decides
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return 0;
+            return Elf(file, head, hostOf);
         }
         if (head.StartsWith("#!"u8))
         {
@@ -129,11 +149,11 @@ internal static class ExecCheck
         {
             return 0; // relative to the working directory: rare, exec decides
         }
-        var host = Resolve(System.Text.Encoding.UTF8.GetString(name), hostOf);
-        return host is not null && File.Exists(host) ? 0 : ENOENT;
+        return Exists(System.Text.Encoding.UTF8.GetString(name), hostOf) ? 0 : ENOENT;
     }
 
-    /// <summary>ENOEXEC for another CPU's ELF; ENOENT when its program interpreter (the dynamic loader) is missing.</summary>
+    /// <summary>ENOEXEC for another CPU's ELF (unless binfmt_misc may run it); ENOENT when a 64-bit ELF's program
+    /// interpreter (its dynamic loader) is missing. A 32-bit ELF is left to exec.</summary>
     private static int Elf(SafeFileHandle file, ReadOnlySpan<byte> head, Func<string, string> hostOf)
     {
         const int ElfClass64 = 2, LittleEndian = 1, PtInterp = 3;
@@ -144,8 +164,9 @@ internal static class ExecCheck
         ushort elfMachine = BinaryPrimitives.ReadUInt16LittleEndian(head[18..]);
         if (head[5] != LittleEndian || elfMachine != machine)
         {
-            // A 32-bit x86 build on x86_64 is not refused here: whether it runs is the loader's question below.
-            return head[5] == LittleEndian && machine == Em.X86_64 && elfMachine == Em.I386 ? 0 : ENOEXEC;
+            // A 32-bit x86 build on x86_64 may run (IA-32 emulation); a foreign one may through binfmt_misc (qemu-user).
+            bool maybe = (head[5] == LittleEndian && machine == Em.X86_64 && elfMachine == Em.I386) || ForeignBinariesMayRun();
+            return maybe ? 0 : ENOEXEC;
         }
         if (head[4] != ElfClass64)
         {
@@ -171,7 +192,7 @@ internal static class ExecCheck
             }
             long offset = BinaryPrimitives.ReadInt64LittleEndian(header[8..]);
             long length = BinaryPrimitives.ReadInt64LittleEndian(header[32..]);
-            if (length is <= 1 or > 4096)
+            if (offset < 0 || length is <= 1 or > 4096)
             {
                 return 0;
             }
@@ -182,10 +203,27 @@ internal static class ExecCheck
             {
                 return 0;
             }
-            var host = Resolve(System.Text.Encoding.UTF8.GetString(loader), hostOf);
-            return host is not null && File.Exists(host) ? 0 : ENOENT;
+            return Exists(System.Text.Encoding.UTF8.GetString(loader), hostOf) ? 0 : ENOENT;
         }
         return 0; // static: no loader to find
+    }
+
+    private static bool Exists(string seen, Func<string, string> hostOf) => Resolve(seen, hostOf) is { } host && LibC.FileType(host) != -1;
+
+    /// <summary>Whether any binfmt_misc handler is registered (qemu-user, Docker Desktop's Rosetta): then a foreign
+    /// ELF may run, and exec decides.</summary>
+    private static bool ForeignBinariesMayRun()
+    {
+        const string Folder = "/proc/sys/fs/binfmt_misc";
+        try
+        {
+            return Directory.Exists(Folder)
+                && Directory.EnumerateFileSystemEntries(Folder).Any(static e => Path.GetFileName(e) is not ("register" or "status"));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return true;
+        }
     }
 
     private static ushort? HostMachine() => RuntimeInformation.ProcessArchitecture switch

@@ -47,9 +47,9 @@ internal sealed class FunctionUrlInvoker(FunctionResolver resolver, Hosting.Func
             return;
         }
         // "Lambda automatically adds the CORS headers to all responses through the function URL" (urls-configuration):
-        // the 413, 429 and 502 below carry them too, so a browser sees the status rather than a CORS failure. A
-        // function's own answer (mapped, or a stream's prelude) sets them again after its headers: the configured win.
-        UrlCors.AddToResponse(request, response, route.Cors);
+        // the router set them before authorizing, so the 403, 413, 429 and 502 carry them and a browser sees the
+        // status rather than a CORS failure. A function's own answer (mapped, or a stream's prelude) sets them again
+        // after its headers: the configured win.
 
         // 2. The function behind the URL ($LATEST or the URL's alias).
         if (!SyncDispatch.TryResolve(resolver, host, route.FunctionName, route.Qualifier, out var reference, out var target, out var function, out var pool, out var error))

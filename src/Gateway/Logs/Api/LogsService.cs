@@ -34,6 +34,10 @@ internal sealed class LogsService
     {
         error = CheckLimit(request.Limit, 50) ?? CheckLength("logGroupNamePrefix", request.LogGroupNamePrefix, 512)
             ?? CheckLength("logGroupNamePattern", request.LogGroupNamePattern, 512);
+        if (error is null && request.LogGroupClass is { } logGroupClass && logGroupClass is not ("STANDARD" or "INFREQUENT_ACCESS" or "DELIVERY"))
+        {
+            error = LogsError.Validation($"Value '{logGroupClass}' at 'logGroupClass' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, INFREQUENT_ACCESS, DELIVERY]");
+        }
         if (error is null && request.LogGroupNamePrefix is not null && request.LogGroupNamePattern is not null)
         {
             // AWS's recorded answer (LocalStack's test_describe_log_groups_prefix_and_pattern_error).
