@@ -58,7 +58,11 @@ for (const method of ["postInvocationResponse", "postInvocationError"]) {
     if (queued.length === 0) {
       return post.apply(this, args);
     }
-    Promise.all(queued.map((stream) => new Promise((resolve) => stream.write("", resolve)))).then(() => post.apply(this, args));
+    // A response that cannot be serialised throws in the post: on the direct path that reaches the client's caller,
+    // which posts it as the invocation's error; here it is handed to the error post the same way.
+    Promise.all(queued.map((stream) => new Promise((resolve) => stream.write("", resolve))))
+      .then(() => post.apply(this, args))
+      .catch((error) => method === "postInvocationResponse" ? this.postInvocationError(error, args[1], args[2]) : Promise.reject(error));
   };
 }
 JS

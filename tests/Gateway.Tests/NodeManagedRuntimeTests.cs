@@ -418,6 +418,40 @@ public sealed class NodeManagedRuntimeTests : IAsyncLifetime
         Assert.True(log.LastIndexOf("line-399-", StringComparison.Ordinal) < log.IndexOf("\nEND RequestId: ", StringComparison.Ordinal), body);
     }
 
+    [Fact]
+    public async Task A_response_that_cannot_be_serialised_is_the_same_function_error_when_output_was_queued()
+    {
+        // With output still queued the post waits; a circular response must still be the invocation's own error (as
+        // when nothing is queued), not an unhandled rejection that ends the runtime.
+        await _gateway.CreateRuntimeFunctionAsync("node-circular", "nodejs20.x", "index.handler", RuntimeFunctions.Sources(("index.js", """
+            const { spawn } = require("child_process");
+            exports.handler = async (event) => {
+              if (event.queued) {
+                const child = spawn(process.execPath, ["-e", "process.stdout.write('child up\\n'); setTimeout(() => {}, 3000)"], { stdio: "inherit" });
+                await new Promise((resolve) => setTimeout(resolve, 500));
+                for (let i = 0; i < 400; i++) console.log(`line-${i}-` + "x".repeat(480));
+                child.kill();
+              }
+              const circular = {};
+              circular.self = circular;
+              return circular;
+            };
+            """)));
+
+        foreach (var payload in new[] { """{"queued":false}""", """{"queued":true}""" })
+        {
+            using var response = await _gateway.InvokeAsync("node-circular", payload);
+            var body = await GatewayProcess.ReadJsonAsync(response);
+            Assert.Equal("Unhandled", response.Headers.GetValues("X-Amz-Function-Error").Single());
+            Assert.Contains("Unable to stringify response body", body.GetProperty("errorMessage").GetString(), StringComparison.Ordinal);
+        }
+        // The runtime lived through both: the third invocation is warm (no Init Duration in its REPORT).
+        using var third = await _gateway.InvokeAsync("node-circular", """{"queued":false}""", logType: "Tail");
+        var tail = Encoding.UTF8.GetString(Convert.FromBase64String(third.Headers.GetValues("X-Amz-Log-Result").Single()));
+        Assert.Contains("REPORT RequestId: ", tail, StringComparison.Ordinal);
+        Assert.DoesNotContain("Init Duration", tail, StringComparison.Ordinal);
+    }
+
     // ---- CreateFunction's refusals ---------------------------------------------------------------------------------
 
     [Theory]

@@ -130,20 +130,32 @@ internal static unsafe partial class LibC
 
     /// <summary>
     /// The file type bits (S_IFMT of st_mode) of <paramref name="path"/>, following links, through statx(2) (its struct is
-    /// the same on every architecture: stx_mode is the u16 at offset 0x1C); -1 when it cannot be read. .NET has no
-    /// public call for a file's type, and opening a FIFO to find out would block.
+    /// the same on every architecture: stx_mode is the u16 at offset 0x1C): <see cref="NoSuchFile"/> when the path
+    /// leads nowhere (ENOENT, ENOTDIR, ELOOP), <see cref="UnknownFileType"/> when it cannot be told (another error, a
+    /// kernel or sandbox without statx, an architecture whose number is not known here). .NET has no public call for a
+    /// file's type, and opening a FIFO to find out would block.
     /// </summary>
     public static int FileType(string path)
     {
         const int AtFdCwd = -100, StatxType = 1, StatxSize = 256, ModeOffset = 0x1C, TypeMask = 0xF000;
-        long number = RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? 291 : 332; // SYS_statx
+        const int ENOENT = 2, ENOTDIR = 20, ELOOP = 40;
+        long number = RuntimeInformation.ProcessArchitecture switch
+        {
+            Architecture.X64 => 332,
+            Architecture.Arm64 => 291,
+            _ => 0,
+        };
+        if (number == 0)
+        {
+            return UnknownFileType;
+        }
         var name = System.Text.Encoding.UTF8.GetBytes(path + "\0");
         byte* buffer = stackalloc byte[StatxSize];
         fixed (byte* pointer = name)
         {
             if (syscall5(number, AtFdCwd, (long)pointer, 0, StatxType, (long)buffer) != 0)
             {
-                return -1;
+                return Marshal.GetLastPInvokeError() is ENOENT or ENOTDIR or ELOOP ? NoSuchFile : UnknownFileType;
             }
         }
         return *(ushort*)(buffer + ModeOffset) & TypeMask;
@@ -151,6 +163,12 @@ internal static unsafe partial class LibC
 
     /// <summary>S_IFREG: a regular file.</summary>
     public const int RegularFile = 0x8000;
+
+    /// <summary><see cref="FileType"/>: the path leads nowhere.</summary>
+    public const int NoSuchFile = -1;
+
+    /// <summary><see cref="FileType"/>: the type could not be read.</summary>
+    public const int UnknownFileType = -2;
 
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int epoll_create1(int flags);

@@ -48,10 +48,14 @@ internal sealed class BrowserRequests
         foreach (var origin in listed)
         {
             _origins.Add(Normalize(origin));
-            if (Uri.TryCreate(origin, UriKind.Absolute, out var uri))
+            if (Uri.TryCreate(origin, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https")
             {
-                _hosts.Add(uri.Host);
-                _hosts.Add($"{uri.Host}:{uri.Port}");
+                // The Host a page under this origin sends: with its port, and bare only for the scheme's default port.
+                _hosts.Add($"{uri.IdnHost}:{uri.Port}");
+                if (uri.IsDefaultPort)
+                {
+                    _hosts.Add(uri.IdnHost);
+                }
             }
         }
     }
@@ -159,10 +163,11 @@ internal sealed class BrowserRequests
             || (IPAddress.TryParse(host, out var address) && IPAddress.IsLoopback(address));
     }
 
-    /// <summary>An origin as browsers send it: lower-case scheme and host, the port only when not the scheme's
-    /// default (a listed <c>https://app.example.com:443</c> matches the <c>https://app.example.com</c> a browser sends).</summary>
+    /// <summary>An origin as browsers send it: lower-case scheme and host (punycode for an international name), the port
+    /// only when not the scheme's default (a listed <c>https://app.example.com:443</c> matches the
+    /// <c>https://app.example.com</c> a browser sends).</summary>
     private static string Normalize(string origin)
         => Uri.TryCreate(origin.Trim().TrimEnd('/'), UriKind.Absolute, out var uri) && uri.Host.Length > 0
-            ? uri.IsDefaultPort ? $"{uri.Scheme}://{uri.Host}" : $"{uri.Scheme}://{uri.Host}:{uri.Port}"
+            ? uri.IsDefaultPort ? $"{uri.Scheme}://{uri.IdnHost}" : $"{uri.Scheme}://{uri.IdnHost}:{uri.Port}"
             : origin.Trim().ToLowerInvariant();
 }

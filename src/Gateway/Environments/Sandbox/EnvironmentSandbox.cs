@@ -114,7 +114,7 @@ internal sealed class EnvironmentSandbox
                 ? spec
                 : spec with { Environment = [.. spec.Environment, "HOME=" + hostTmp] };
         }
-        ExecCheck.Check(spec.ExecutablePath, seen => HostPath(seen, function));
+        ExecCheck.Check(spec.ExecutablePath, seen => HostPath(seen, function), NamespaceFolders);
         // A managed runtime's interpreter outside /usr (e.g. a version manager's) is shown read-only at its own prefix.
         var interpreterPrefix = _runtimes.InterpreterOf(function.Runtime) is { } interpreter && !interpreter.Path.StartsWith("/usr/", StringComparison.Ordinal)
             ? Path.GetDirectoryName(interpreter.Directory)
@@ -136,6 +136,12 @@ internal sealed class EnvironmentSandbox
     public ChildExit SeenExit(ChildExit exit) => _bwrap is not null && !exit.Signaled && exit.Code is > 128 and < 160
         ? new ChildExit(true, exit.Code - 128, exit.MaxRssKb)
         : exit;
+
+    /// <summary>The folders bwrap makes in the namespace (mount points and their parent), never the host's links.</summary>
+    private static readonly IReadOnlySet<string> NamespaceFolders = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "/var", BwrapCommand.TaskRoot, BwrapCommand.RuntimeDirectory, BwrapCommand.OptDirectory, "/tmp",
+    };
 
     /// <summary>The host path behind a seen one (the code, runtime or layers folder), or the path itself.</summary>
     private string HostPath(string seen, FunctionDefinition function)

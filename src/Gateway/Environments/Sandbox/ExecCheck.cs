@@ -19,9 +19,10 @@ namespace Gateway.Environments.Sandbox;
 ///   ELF's loader (a musl build): ENOENT on the file itself ("fork/exec /var/task/bootstrap: no such file or
 ///   directory"), <see cref="SpawnStep.Interpreter"/>.</item>
 /// </list>
-/// Paths are resolved component by component as the namespace sees them (<paramref name="hostOf"/> maps /var/task,
-/// /opt and /var/runtime to their host folders; everything else is the host's, bound read-only), so a link into a
-/// layer, a folder link on the way or one that climbs out of the code folder lands where the function's would.
+/// Paths are resolved component by component as the namespace sees them (a mapping sends what lies below /var/task,
+/// /opt and /var/runtime to their host folders; everything else is the host's, bound read-only; the namespace's own
+/// folders are never host links), so a link into a layer, a folder link on the way or one that climbs out of the code
+/// folder lands where the function's would.
 /// Wherever it cannot be sure (a link it cannot read, a malformed header), it lets exec decide.
 /// </summary>
 internal static class ExecCheck
@@ -35,24 +36,33 @@ internal static class ExecCheck
     private const UnixFileMode AnyExecute = UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
 
     /// <summary>Throws <see cref="SpawnException"/> (naming <paramref name="seen"/>) when exec would fail.</summary>
-    public static void Check(string seen, Func<string, string> hostOf)
+    /// <param name="namespaceFolders">Folders the namespace makes itself (/var, /var/task, /opt, …: plain folders and
+    /// mount points inside, whatever the host has at those paths), whose host links are not followed; none outside one.</param>
+    public static void Check(string seen, Func<string, string> hostOf, IReadOnlySet<string>? namespaceFolders = null)
     {
-        if (Errno(seen, hostOf) is var (errno, step) && errno != 0)
+        var paths = new NamespacePaths(hostOf, namespaceFolders);
+        if (Errno(seen, paths) is var (errno, step) && errno != 0)
         {
             throw new SpawnException(seen, step, errno);
         }
     }
 
-    private static (int Errno, SpawnStep Step) Errno(string seen, Func<string, string> hostOf)
+    /// <summary>How a seen path maps to the host, and which seen folders are the namespace's own.</summary>
+    internal sealed record NamespacePaths(Func<string, string> HostOf, IReadOnlySet<string>? Folders);
+
+    private static (int Errno, SpawnStep Step) Errno(string seen, NamespacePaths paths)
     {
         try
         {
-            // statx follows a last link the walk could not (none here): -1 is a path that is not there.
-            var host = Resolve(seen, hostOf);
-            int type = host is null ? -1 : LibC.FileType(host);
-            if (host is null || type == -1)
+            var host = Resolve(seen, paths);
+            int type = host is null ? LibC.NoSuchFile : LibC.FileType(host);
+            if (host is null || type == LibC.NoSuchFile)
             {
                 return (ENOENT, SpawnStep.Exec);
+            }
+            if (type == LibC.UnknownFileType)
+            {
+                return (0, SpawnStep.Exec); // cannot be told here: exec decides
             }
             if (type != LibC.RegularFile)
             {
@@ -62,7 +72,7 @@ internal static class ExecCheck
             {
                 return (EACCES, SpawnStep.Exec);
             }
-            int error = Format(host, hostOf);
+            int error = Format(host, paths);
             return (error, error == ENOENT ? SpawnStep.Interpreter : SpawnStep.Exec);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
@@ -75,8 +85,9 @@ internal static class ExecCheck
     /// The host path of what <paramref name="seen"/> names in the namespace, every link on the way resolved (folders
     /// too), each through <paramref name="hostOf"/>; null when a link points nowhere the namespace has, or loops.
     /// </summary>
-    internal static string? Resolve(string seen, Func<string, string> hostOf)
+    internal static string? Resolve(string seen, NamespacePaths paths)
     {
+        var hostOf = paths.HostOf;
         var pending = new Queue<string>(seen.Split('/', StringSplitOptions.RemoveEmptyEntries));
         var resolved = "/";
         int links = 0;
@@ -92,9 +103,9 @@ internal static class ExecCheck
                 continue;
             }
             var next = resolved == "/" ? "/" + part : resolved + "/" + part;
-            // (A bound folder itself, /var/task say, is not mapped by hostOf: its host folder's own links are bwrap's
-            // business, only what lies below it is resolved here.)
-            var target = new FileInfo(hostOf(next)).LinkTarget;
+            // The namespace's own folders are folders inside, whatever the host has there (an ostree host's /opt is a
+            // link to var/opt); a bound folder's host links are bwrap's business: only what lies below is resolved.
+            var target = paths.Folders?.Contains(next) == true ? null : new FileInfo(hostOf(next)).LinkTarget;
             if (target is null)
             {
                 resolved = next;
@@ -116,7 +127,7 @@ internal static class ExecCheck
     }
 
     /// <summary>0, ENOEXEC or ENOENT (its interpreter is missing) from the file's first bytes.</summary>
-    private static int Format(string host, Func<string, string> hostOf)
+    private static int Format(string host, NamespacePaths paths)
     {
         Span<byte> head = stackalloc byte[HeadLength];
         using var file = File.OpenHandle(host);
@@ -124,18 +135,18 @@ internal static class ExecCheck
         head = head[..length];
         if (head.StartsWith("\u007fELF"u8))
         {
-            return Elf(file, head, hostOf);
+            return Elf(file, head, paths);
         }
         if (head.StartsWith("#!"u8))
         {
-            return Interpreter(head[2..], hostOf);
+            return Interpreter(head[2..], paths);
         }
         return ENOEXEC;
     }
 
     /// <summary>The <c>#!</c> line's interpreter as the kernel takes it: after spaces and tabs, up to the next space,
     /// tab or newline — so a CR that Windows left is part of its name.</summary>
-    private static int Interpreter(ReadOnlySpan<byte> line, Func<string, string> hostOf)
+    private static int Interpreter(ReadOnlySpan<byte> line, NamespacePaths paths)
     {
         int newline = line.IndexOf((byte)'\n');
         line = (newline >= 0 ? line[..newline] : line).TrimStart(" \t"u8);
@@ -149,12 +160,12 @@ internal static class ExecCheck
         {
             return 0; // relative to the working directory: rare, exec decides
         }
-        return Exists(System.Text.Encoding.UTF8.GetString(name), hostOf) ? 0 : ENOENT;
+        return Exists(System.Text.Encoding.UTF8.GetString(name), paths) ? 0 : ENOENT;
     }
 
     /// <summary>ENOEXEC for another CPU's ELF (unless binfmt_misc may run it); ENOENT when a 64-bit ELF's program
     /// interpreter (its dynamic loader) is missing. A 32-bit ELF is left to exec.</summary>
-    private static int Elf(SafeFileHandle file, ReadOnlySpan<byte> head, Func<string, string> hostOf)
+    private static int Elf(SafeFileHandle file, ReadOnlySpan<byte> head, NamespacePaths paths)
     {
         const int ElfClass64 = 2, LittleEndian = 1, PtInterp = 3;
         if (head.Length < 64 || HostMachine() is not { } machine)
@@ -203,12 +214,12 @@ internal static class ExecCheck
             {
                 return 0;
             }
-            return Exists(System.Text.Encoding.UTF8.GetString(loader), hostOf) ? 0 : ENOENT;
+            return Exists(System.Text.Encoding.UTF8.GetString(loader), paths) ? 0 : ENOENT;
         }
         return 0; // static: no loader to find
     }
 
-    private static bool Exists(string seen, Func<string, string> hostOf) => Resolve(seen, hostOf) is { } host && LibC.FileType(host) != -1;
+    private static bool Exists(string seen, NamespacePaths paths) => Resolve(seen, paths) is { } host && LibC.FileType(host) != LibC.NoSuchFile;
 
     /// <summary>Whether any binfmt_misc handler is registered (qemu-user, Docker Desktop's Rosetta): then a foreign
     /// ELF may run, and exec decides.</summary>
