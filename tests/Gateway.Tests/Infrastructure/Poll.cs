@@ -9,14 +9,15 @@ public static class Poll
 {
     public static async Task UntilAsync(Func<Task<bool>> condition, string what, int timeoutMs = 20_000)
     {
-        var deadline = DateTime.UtcNow.AddMilliseconds(timeoutMs);
+        // A monotonic clock: the wall clock of this VM can step (a run gave up "after 20000 ms" in 2 s).
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         while (true)
         {
             if (await condition())
             {
                 return;
             }
-            if (DateTime.UtcNow > deadline)
+            if (System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds > timeoutMs)
             {
                 throw new TimeoutException($"Gave up after {timeoutMs} ms waiting for: {what}");
             }
