@@ -129,15 +129,15 @@ internal static unsafe partial class LibC
     }
 
     /// <summary>
-    /// The file type bits (S_IFMT of st_mode) of <paramref name="path"/>, following links, through statx(2) (its struct is
-    /// the same on every architecture: stx_mode is the u16 at offset 0x1C): <see cref="NoSuchFile"/> when the path
-    /// leads nowhere (ENOENT, ENOTDIR, ELOOP), <see cref="UnknownFileType"/> when it cannot be told (another error, a
+    /// The st_mode (type and permission bits) of <paramref name="path"/>, following links, through statx(2) (its struct
+    /// is the same on every architecture: stx_mode is the u16 at offset 0x1C): <see cref="NoSuchFile"/> when the path
+    /// leads nowhere (ENOENT, ENOTDIR, ELOOP), <see cref="UnknownFileMode"/> when it cannot be told (another error, a
     /// kernel or sandbox without statx, an architecture whose number is not known here). .NET has no public call for a
     /// file's type, and opening a FIFO to find out would block.
     /// </summary>
-    public static int FileType(string path)
+    public static int FileMode(string path)
     {
-        const int AtFdCwd = -100, StatxType = 1, StatxSize = 256, ModeOffset = 0x1C, TypeMask = 0xF000;
+        const int AtFdCwd = -100, StatxType = 1, StatxMode = 2, StatxSize = 256, ModeOffset = 0x1C;
         const int ENOENT = 2, ENOTDIR = 20, ELOOP = 40;
         long number = RuntimeInformation.ProcessArchitecture switch
         {
@@ -147,28 +147,31 @@ internal static unsafe partial class LibC
         };
         if (number == 0)
         {
-            return UnknownFileType;
+            return UnknownFileMode;
         }
         var name = System.Text.Encoding.UTF8.GetBytes(path + "\0");
         byte* buffer = stackalloc byte[StatxSize];
         fixed (byte* pointer = name)
         {
-            if (syscall5(number, AtFdCwd, (long)pointer, 0, StatxType, (long)buffer) != 0)
+            if (syscall5(number, AtFdCwd, (long)pointer, 0, StatxType | StatxMode, (long)buffer) != 0)
             {
-                return Marshal.GetLastPInvokeError() is ENOENT or ENOTDIR or ELOOP ? NoSuchFile : UnknownFileType;
+                return Marshal.GetLastPInvokeError() is ENOENT or ENOTDIR or ELOOP ? NoSuchFile : UnknownFileMode;
             }
         }
-        return *(ushort*)(buffer + ModeOffset) & TypeMask;
+        return *(ushort*)(buffer + ModeOffset);
     }
+
+    /// <summary>S_IFMT: the file type bits of a mode.</summary>
+    public const int FileTypeMask = 0xF000;
 
     /// <summary>S_IFREG: a regular file.</summary>
     public const int RegularFile = 0x8000;
 
-    /// <summary><see cref="FileType"/>: the path leads nowhere.</summary>
+    /// <summary><see cref="FileMode"/>: the path leads nowhere.</summary>
     public const int NoSuchFile = -1;
 
-    /// <summary><see cref="FileType"/>: the type could not be read.</summary>
-    public const int UnknownFileType = -2;
+    /// <summary><see cref="FileMode"/>: the mode could not be read.</summary>
+    public const int UnknownFileMode = -2;
 
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int epoll_create1(int flags);

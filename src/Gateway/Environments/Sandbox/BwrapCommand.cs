@@ -148,34 +148,16 @@ internal sealed class BwrapCommand
     /// </summary>
     private static string? ShellToReplace()
     {
+        // Only dash (Debian's and Ubuntu's sh): another sh (busybox, say) may be one binary with other names. Every
+        // link on the way is followed (merged-usr's /bin → usr/bin, then sh → dash).
         try
         {
-            // Only dash (Debian's and Ubuntu's sh): another sh (busybox, say) may be one binary with other names.
-            var shell = RealPath("/bin/sh");
-            return File.Exists(Bash) && Path.GetFileName(shell) == "dash" && File.Exists(shell) ? shell : null;
+            var shell = NamespacePaths.Host.Resolve("/bin/sh");
+            return shell is not null && File.Exists(Bash) && Path.GetFileName(shell) == "dash" && File.Exists(shell) ? shell : null;
         }
         catch (IOException)
         {
             return null;
         }
-    }
-
-    /// <summary>The path with every link on the way resolved, folders too (merged-usr's /bin → usr/bin, then sh → dash).
-    /// Throws <see cref="IOException"/> past 40 links (a loop), as realpath(3) fails with ELOOP.</summary>
-    private static string RealPath(string path, int depth = 0)
-    {
-        if (depth > 40)
-        {
-            throw new IOException("too many levels of symbolic links: " + path);
-        }
-        var parent = Path.GetDirectoryName(path)!;
-        var realParent = parent == "/" ? "/" : RealPath(parent, depth + 1);
-        var full = Path.Combine(realParent, Path.GetFileName(path));
-        var info = new FileInfo(full);
-        if (info.LinkTarget is not { } target)
-        {
-            return full;
-        }
-        return RealPath(Path.GetFullPath(Path.IsPathRooted(target) ? target : Path.Combine(realParent, target)), depth + 1);
     }
 }

@@ -107,14 +107,14 @@ internal sealed class EnvironmentSandbox
             if (launcher is not null)
             {
                 // Checked here as in the namespace: behind the launcher, a missing bootstrap would be bash's exit 127.
-                ExecCheck.Check(spec.ExecutablePath, static path => path);
+                ExecCheck.Check(spec.ExecutablePath, NamespacePaths.Host);
                 spec = spec with { ExecutablePath = launcher[0], Arguments = [.. launcher.Skip(1), spec.ExecutablePath, .. spec.Arguments] };
             }
             return workerUid is null || hostTmp is null || spec.Environment.Any(static v => v.StartsWith("HOME=", StringComparison.Ordinal))
                 ? spec
                 : spec with { Environment = [.. spec.Environment, "HOME=" + hostTmp] };
         }
-        ExecCheck.Check(spec.ExecutablePath, seen => HostPath(seen, function), NamespaceFolders);
+        ExecCheck.Check(spec.ExecutablePath, new NamespacePaths(seen => HostPath(seen, function), NamespaceFolders));
         // A managed runtime's interpreter outside /usr (e.g. a version manager's) is shown read-only at its own prefix.
         var interpreterPrefix = _runtimes.InterpreterOf(function.Runtime) is { } interpreter && !interpreter.Path.StartsWith("/usr/", StringComparison.Ordinal)
             ? Path.GetDirectoryName(interpreter.Directory)

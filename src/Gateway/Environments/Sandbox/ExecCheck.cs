@@ -19,10 +19,8 @@ namespace Gateway.Environments.Sandbox;
 ///   ELF's loader (a musl build): ENOENT on the file itself ("fork/exec /var/task/bootstrap: no such file or
 ///   directory"), <see cref="SpawnStep.Interpreter"/>.</item>
 /// </list>
-/// Paths are resolved component by component as the namespace sees them (a mapping sends what lies below /var/task,
-/// /opt and /var/runtime to their host folders; everything else is the host's, bound read-only; the namespace's own
-/// folders are never host links), so a link into a layer, a folder link on the way or one that climbs out of the code
-/// folder lands where the function's would.
+/// Paths are resolved component by component as the namespace sees them (<see cref="NamespacePaths"/>), so a link
+/// into a layer, a folder link on the way or one that climbs out of the code folder lands where the function's would.
 /// Wherever it cannot be sure (a link it cannot read, a malformed header), it lets exec decide.
 /// </summary>
 internal static class ExecCheck
@@ -30,47 +28,36 @@ internal static class ExecCheck
     private const int ENOENT = 2;
     private const int ENOEXEC = 8;
     private const int EACCES = 13;
-    private const int MaxLinks = 40; // the kernel's MAXSYMLINKS
     private const int HeadLength = 256; // the kernel's BINPRM_BUF_SIZE: how much of a #! line it reads
 
-    private const UnixFileMode AnyExecute = UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+    private const int AnyExecute = 0b001_001_001; // st_mode's x bits for user, group and others
 
     /// <summary>Throws <see cref="SpawnException"/> (naming <paramref name="seen"/>) when exec would fail.</summary>
-    /// <param name="namespaceFolders">Folders the namespace makes itself (/var, /var/task, /opt, …: plain folders and
-    /// mount points inside, whatever the host has at those paths), whose host links are not followed; none outside one.</param>
-    public static void Check(string seen, Func<string, string> hostOf, IReadOnlySet<string>? namespaceFolders = null)
+    public static void Check(string seen, NamespacePaths paths)
     {
-        var paths = new NamespacePaths(hostOf, namespaceFolders);
         if (Errno(seen, paths) is var (errno, step) && errno != 0)
         {
             throw new SpawnException(seen, step, errno);
         }
     }
 
-    /// <summary>How a seen path maps to the host, and which seen folders are the namespace's own.</summary>
-    internal sealed record NamespacePaths(Func<string, string> HostOf, IReadOnlySet<string>? Folders);
-
     private static (int Errno, SpawnStep Step) Errno(string seen, NamespacePaths paths)
     {
         try
         {
-            var host = Resolve(seen, paths);
-            int type = host is null ? LibC.NoSuchFile : LibC.FileType(host);
-            if (host is null || type == LibC.NoSuchFile)
+            var host = paths.Resolve(seen);
+            int mode = host is null ? LibC.NoSuchFile : LibC.FileMode(host);
+            if (host is null || mode == LibC.NoSuchFile)
             {
                 return (ENOENT, SpawnStep.Exec);
             }
-            if (type == LibC.UnknownFileType)
+            if (mode == LibC.UnknownFileMode)
             {
                 return (0, SpawnStep.Exec); // cannot be told here: exec decides
             }
-            if (type != LibC.RegularFile)
+            if ((mode & LibC.FileTypeMask) != LibC.RegularFile || (mode & AnyExecute) == 0)
             {
-                return (EACCES, SpawnStep.Exec); // a folder, a FIFO: exec's EACCES
-            }
-            if (OperatingSystem.IsWindows() || (File.GetUnixFileMode(host) & AnyExecute) == 0) // (the analyser's guard: Linux only)
-            {
-                return (EACCES, SpawnStep.Exec);
+                return (EACCES, SpawnStep.Exec); // a folder, a FIFO, no execute bit: exec's EACCES
             }
             int error = Format(host, paths);
             return (error, error == ENOENT ? SpawnStep.Interpreter : SpawnStep.Exec);
@@ -79,51 +66,6 @@ internal static class ExecCheck
         {
             return (0, SpawnStep.Exec); // unreadable, or a name no path can have (a NUL in a #! line): exec decides
         }
-    }
-
-    /// <summary>
-    /// The host path of what <paramref name="seen"/> names in the namespace, every link on the way resolved (folders
-    /// too), each through <paramref name="hostOf"/>; null when a link points nowhere the namespace has, or loops.
-    /// </summary>
-    internal static string? Resolve(string seen, NamespacePaths paths)
-    {
-        var hostOf = paths.HostOf;
-        var pending = new Queue<string>(seen.Split('/', StringSplitOptions.RemoveEmptyEntries));
-        var resolved = "/";
-        int links = 0;
-        while (pending.TryDequeue(out var part))
-        {
-            if (part == ".")
-            {
-                continue;
-            }
-            if (part == "..")
-            {
-                resolved = Path.GetDirectoryName(resolved) ?? "/";
-                continue;
-            }
-            var next = resolved == "/" ? "/" + part : resolved + "/" + part;
-            // The namespace's own folders are folders inside, whatever the host has there (an ostree host's /opt is a
-            // link to var/opt); a bound folder's host links are bwrap's business: only what lies below is resolved.
-            var target = paths.Folders?.Contains(next) == true ? null : new FileInfo(hostOf(next)).LinkTarget;
-            if (target is null)
-            {
-                resolved = next;
-                continue;
-            }
-            if (++links > MaxLinks)
-            {
-                return null;
-            }
-            // The link's target, then what was left of the path; an absolute target starts again from the root.
-            var rest = pending.ToArray();
-            pending = new Queue<string>([.. target.Split('/', StringSplitOptions.RemoveEmptyEntries), .. rest]);
-            if (Path.IsPathRooted(target))
-            {
-                resolved = "/";
-            }
-        }
-        return hostOf(resolved);
     }
 
     /// <summary>0, ENOEXEC or ENOENT (its interpreter is missing) from the file's first bytes.</summary>
@@ -219,7 +161,7 @@ internal static class ExecCheck
         return 0; // static: no loader to find
     }
 
-    private static bool Exists(string seen, NamespacePaths paths) => Resolve(seen, paths) is { } host && LibC.FileType(host) != LibC.NoSuchFile;
+    private static bool Exists(string seen, NamespacePaths paths) => paths.Resolve(seen) is { } host && LibC.FileMode(host) != LibC.NoSuchFile;
 
     /// <summary>Whether any binfmt_misc handler is registered (qemu-user, Docker Desktop's Rosetta): then a foreign
     /// ELF may run, and exec decides.</summary>
