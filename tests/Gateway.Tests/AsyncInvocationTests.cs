@@ -199,6 +199,28 @@ public sealed class AsyncInvocationTests
         Assert.Contains("\"dead\":\"letter\"", File.ReadAllText(file), StringComparison.Ordinal);
     }
 
+    /// <summary>AWS allows destinations "in addition to or instead of a dead-letter queue" (PutFunctionEventInvokeConfig):
+    /// with both set, the on-failure destination gets the record and the queue still gets the event.</summary>
+    [Fact]
+    public async Task With_both_an_on_failure_destination_and_a_dead_letter_queue_each_receives_the_failed_event()
+    {
+        var extra = Config(maximumRetryAttempts: 0, onFailure: "arn:aws:sqs:us-east-1:000000000000:fail-records");
+        extra["DeadLetterConfig"] = new JsonObject { ["TargetArn"] = "arn:aws:sqs:us-east-1:000000000000:fail-dlq" };
+        var fail = TestFunction.Sample("fail") with { Extra = extra };
+        await using var gateway = await GatewayProcess.StartAsync([fail], FastClock);
+
+        var requestId = await SendEventAsync(gateway, "fail", """{"both":"targets"}""");
+
+        var records = Path.Combine(gateway.DataDirectory, "destinations", "sqs", "fail-records.jsonl");
+        var deadLetters = Path.Combine(gateway.DataDirectory, "destinations", "sqs", "fail-dlq.jsonl");
+        await Poll.UntilAsync(() => File.Exists(records) && File.ReadAllText(records).Contains(requestId, StringComparison.Ordinal), "the on-failure record");
+        await Poll.UntilAsync(() => File.Exists(deadLetters) && File.ReadAllText(deadLetters).Contains(requestId, StringComparison.Ordinal), "the dead-letter message");
+        Assert.Contains("\"condition\":\"RetriesExhausted\"", File.ReadAllText(records), StringComparison.Ordinal);
+        Assert.Contains("\"RequestID\"", File.ReadAllText(deadLetters), StringComparison.Ordinal);
+        Assert.Equal(1, await gateway.MetricAsync("lambda_invocations_total", "fail"));
+        Assert.Equal(2, await gateway.MetricAsync("lambda_destination_deliveries_total", "fail"));
+    }
+
     /// <summary>The dead-letter queue is the version's as it is now: one set with UpdateFunctionConfiguration receives
     /// the next failed event, not the functions file's (AWS: "configure a dead-letter queue with
     /// UpdateFunctionConfiguration").</summary>

@@ -337,6 +337,15 @@ public sealed class LogsApiTests(LogsGateway fixture) : IClassFixture<LogsGatewa
         // The custom log group holds both functions' streams.
         var streams = await LogsOkAsync("/usr/bin/aws", "describe-log-streams", "--log-group-name", LogsGateway.SharedGroup);
         Assert.True(streams.GetProperty("logStreams").GetArrayLength() >= 2);
+        // In a custom group each stream names its function ("YYYY/MM/DD/<function_name>[<function_version>]…"), so a
+        // prefix finds one function's streams.
+        Assert.All(streams.GetProperty("logStreams").EnumerateArray(), stream =>
+            Assert.Matches(@"^\d{4}/\d{2}/\d{2}/(jlogger|jenv)\[\$LATEST\][0-9a-f]+$", stream.GetProperty("logStreamName").GetString()));
+        var jloggerStream = streams.GetProperty("logStreams").EnumerateArray().Select(stream => stream.GetProperty("logStreamName").GetString()!).First(name => name.Contains("/jlogger[", StringComparison.Ordinal));
+        var prefix = jloggerStream[..(jloggerStream.IndexOf('/', 8) + 1)] + "jlogger";
+        var jloggerStreams = await LogsOkAsync("aws", "describe-log-streams", "--log-group-name", LogsGateway.SharedGroup, "--log-stream-name-prefix", prefix);
+        Assert.All(jloggerStreams.GetProperty("logStreams").EnumerateArray(), stream => Assert.StartsWith(prefix + "[", stream.GetProperty("logStreamName").GetString()));
+        Assert.Contains(jloggerStreams.GetProperty("logStreams").EnumerateArray(), stream => stream.GetProperty("logStreamName").GetString() == jloggerStream);
         var found = await LogsOkAsync("aws", "filter-log-events", "--log-group-name", LogsGateway.SharedGroup, "--filter-pattern", $"\"{requestId}\" \"platform.report\"");
         Assert.Single(found.GetProperty("events").EnumerateArray());
     }

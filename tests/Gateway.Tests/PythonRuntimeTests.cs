@@ -128,6 +128,29 @@ public sealed partial class PythonRuntimeTests : IAsyncLifetime
         Assert.StartsWith("[ERROR] ValueError: boom 3\nTraceback (most recent call last):\n\u00a0\u00a0File ", message, StringComparison.Ordinal);
     }
 
+    /// <summary>In JSON format an uncaught error's record carries <c>"level": "ERROR"</c>, the key Lambda's level filter
+    /// reads, so it survives ApplicationLogLevel WARN (awslambdaric issues #202/#220: with "log_level" it was taken as
+    /// INFO and dropped).</summary>
+    [Fact]
+    public async Task A_Python_uncaught_error_is_kept_at_ApplicationLogLevel_WARN_in_JSON_format()
+    {
+        using var aws = new AwsCli("aws"); // aws-cli v1: Debian's v2.9.19 has no --logging-config
+        await CreateAsync(aws, "py-json-warn", "app.lambda_handler", ("app.py", """
+            def lambda_handler(event, context):
+                print("an info line")
+                raise ValueError("json boom")
+            """), "--logging-config", "LogFormat=JSON,ApplicationLogLevel=WARN");
+
+        var output = await Ok(aws, ["invoke", "--function-name", "py-json-warn", "--payload", "{}", "--log-type", "Tail", "out.json"]);
+
+        Assert.Equal("Unhandled", output.GetProperty("FunctionError").GetString());
+        var tail = Encoding.UTF8.GetString(Convert.FromBase64String(output.GetProperty("LogResult").GetString()!));
+        var error = tail.Split('\n').Single(line => line.Contains("\"errorMessage\": \"json boom\"", StringComparison.Ordinal));
+        var record = JsonDocument.Parse(error).RootElement;
+        Assert.Equal(("ERROR", "ValueError"), (record.GetProperty("level").GetString(), record.GetProperty("errorType").GetString()));
+        Assert.DoesNotContain("an info line", tail); // plain text is INFO, below WARN
+    }
+
     [Fact]
     public async Task A_runtime_that_grows_and_dies_is_reported_with_the_memory_it_reached()
     {

@@ -8,7 +8,7 @@ namespace Gateway.Async;
 /// <param name="MaximumEventAgeInSeconds">How long an event may wait (throttles, retries), 60–21600 (AWS default 21600).</param>
 /// <param name="OnSuccess">Destination for successful events, or null.</param>
 /// <param name="OnFailure">Destination for events that exhausted retries or aged out, or null.</param>
-/// <param name="DeadLetterTargetArn">Where failed events go when there is no on-failure destination, or null.</param>
+/// <param name="DeadLetterTargetArn">Where failed events go (beside any on-failure destination), or null.</param>
 internal sealed record AsyncInvokeSettings(
     int MaximumRetryAttempts,
     int MaximumEventAgeInSeconds,

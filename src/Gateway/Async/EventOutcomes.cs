@@ -6,7 +6,7 @@ namespace Gateway.Async;
 /// <summary>
 /// Decides what happens to an Event invocation once a run has ended, and records it in the durable store before
 /// letting go of the event: success (on-success destination, then forget it), a function error (retry after 1 or
-/// 2 minutes, or give up: on-failure destination, else the dead-letter target, then forget it), or too old.
+/// 2 minutes, or give up: the on-failure destination and the dead-letter target, each when set, then forget it), or too old.
 /// </summary>
 /// <remarks>
 /// The store is written last: an event leaves the store only after its destination has the record, so a crash
@@ -134,11 +134,13 @@ internal sealed class EventOutcomes(
         Console.Error.WriteLine($"[gateway] Event {outcome.RequestId} for {outcome.FunctionName} given up: {outcome.Condition} after {outcome.ApproximateInvokeCount} run(s)"
             + (outcome.ErrorType is { } type ? $", last error {type}" : ""));
         metrics.RecordDropped();
+        // Both, when both are set: AWS lets a function have destinations "in addition to or instead of a dead-letter
+        // queue" (PutFunctionEventInvokeConfig's reference), and the queue keeps receiving the event itself.
         if (settings.OnFailure is { } onFailure)
         {
             await SendAsync(queued, onFailure, deadLetter: false, outcome).ConfigureAwait(false);
         }
-        else if (settings.DeadLetterTargetArn is { } deadLetterTarget)
+        if (settings.DeadLetterTargetArn is { } deadLetterTarget)
         {
             await SendAsync(queued, deadLetterTarget, deadLetter: true, outcome).ConfigureAwait(false);
         }

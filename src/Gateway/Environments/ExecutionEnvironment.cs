@@ -104,8 +104,9 @@ internal sealed partial class ExecutionEnvironment
         }
     }
 
-    /// <summary>CloudWatch-style stream name: <c>2026/11/22/[$LATEST]{id}</c> (the function's version in brackets).</summary>
-    public string LogStreamName => $"{_createdUtc:yyyy'/'MM'/'dd}/[{Function.Version}]{Id}";
+    /// <summary>CloudWatch-style stream name: <c>2026/11/22/[$LATEST]{id}</c> (the function's version in brackets; the
+    /// function's name before it in a custom log group).</summary>
+    public string LogStreamName => Function.Logging.StreamPrefix(_createdUtc, Function.Name, Function.Version) + Id;
 
     /// <summary>Completes when the process has exited and everything it held has been released.</summary>
     public Task Exited => _exited.Task;

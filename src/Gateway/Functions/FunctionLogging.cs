@@ -28,6 +28,19 @@ internal sealed record FunctionLogging
 
     public string LogGroupFor(string functionName) => LogGroup ?? "/aws/lambda/" + functionName;
 
+    /// <summary>
+    /// The stream's name before the environment's id: <c>2026/12/07/[$LATEST]</c> in the function's own group, and
+    /// with the function's name in a custom one (<c>2026/12/07/orders[$LATEST]</c>), so that functions sharing a group
+    /// keep their streams apart ("Configuring CloudWatch log groups": <c>YYYY/MM/DD/&lt;function_name&gt;[&lt;function_version&gt;]…</c>).
+    /// </summary>
+    public string StreamPrefix(DateTime createdUtc, string functionName, string version)
+    {
+        bool custom = LogGroup is { } group && group != "/aws/lambda/" + functionName;
+        return custom
+            ? $"{createdUtc:yyyy'/'MM'/'dd}/{functionName}[{version}]"
+            : $"{createdUtc:yyyy'/'MM'/'dd}/[{version}]";
+    }
+
     /// <summary>The configuration with AWS's defaults: in JSON format both levels default to INFO.</summary>
     public FunctionLogging Effective() => IsJson
         ? this with { ApplicationLogLevel = ApplicationLogLevel ?? "INFO", SystemLogLevel = SystemLogLevel ?? "INFO" }

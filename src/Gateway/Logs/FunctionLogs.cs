@@ -16,6 +16,7 @@ internal sealed class FunctionLogs : IDisposable
     private readonly ConcurrentDictionary<EnvironmentLog, byte> _open = new();
     private readonly ITimer _flushTimer;
     private readonly TimeProvider _time;
+    private readonly ConcurrentDictionary<string, byte> _warnedGroups = new(StringComparer.Ordinal);
 
     public FunctionLogs(string dataDirectory, bool echoToConsole, TimeProvider time)
     {
@@ -37,16 +38,31 @@ internal sealed class FunctionLogs : IDisposable
     public EnvironmentLog Open(Functions.FunctionDefinition function, string logStreamName, string streamFileName, bool provisioned, Socket output,
         Extensions.Telemetry.EnvironmentTelemetry? telemetry = null)
     {
+        var group = function.Logging.LogGroupFor(function.Name);
         var log = new EnvironmentLog(output, Path.Combine(GroupDirectory(function.Name), streamFileName), function.Name, _console,
-            function.Logging.LogGroupFor(function.Name), logStreamName, function.Logging, _time)
+            group, logStreamName, function.Logging, _time)
         {
             Telemetry = telemetry,
         };
         _open.TryAdd(log, 0);
+        WarnOfReservedGroup(group, function.Name);
         log.WriteInitStart(provisioned, function.Name, function.Version,
             RuntimeVersions.Name(function.Runtime), RuntimeVersions.Arn(RuntimeVersions.RegionOf(function.Arn), function.Runtime));
         log.Start();
         return log;
+    }
+
+    /// <summary>
+    /// AWS accepts a LoggingConfig.LogGroup that begins with <c>aws/</c>, but "Lambda won't be able to create the log
+    /// group. As a result, your function's logs won't be sent to CloudWatch" ("Configuring CloudWatch log groups").
+    /// Here the logs are kept, so say once per group that on AWS they would be lost.
+    /// </summary>
+    private void WarnOfReservedGroup(string group, string functionName)
+    {
+        if (group.StartsWith("aws/", StringComparison.Ordinal) && _warnedGroups.TryAdd(group, 0))
+        {
+            Console.Error.WriteLine($"[gateway] warning: {functionName}'s log group '{group}' begins with 'aws/': on AWS Lambda cannot create it and the function's logs are not sent to CloudWatch (kept here)");
+        }
     }
 
     /// <summary>Whether a stream file is being written (retention leaves it alone).</summary>

@@ -134,7 +134,9 @@ def log_error(error_result, log_sink, json_format):
     if json_format:
         line = {
             "timestamp": time.strftime(JSON_DATE_FORMAT, time.gmtime(time.time())),
-            "log_level": "ERROR",
+            # "level", the key Lambda's level filter reads (awslambdaric wrote "log_level" until its issue #220 was
+            # fixed, and an uncaught error vanished at ApplicationLogLevel WARN).
+            "level": "ERROR",
         }
         line.update(error_result)
         log_sink.log_error([marshalling.to_json(line)])

@@ -73,7 +73,7 @@ class InvocationErrorTests(RuntimeTestCase):
         posted = self.api.invoke("x")
         line = json.loads(self.finish(process))
         self.assertRegex(line.pop("timestamp"), r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
-        self.assertEqual(dict(log_level="ERROR", **posted.json()), line)
+        self.assertEqual(dict(level="ERROR", **posted.json()), line)
 
     def test_a_deep_trace_drops_only_the_xray_cause(self):
         # The X-Ray cause of a RecursionError (every frame) would not fit in a request head the gateway accepts, so
