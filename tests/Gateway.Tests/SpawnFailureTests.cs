@@ -165,6 +165,29 @@ public sealed class SpawnFailureTests : IDisposable
     /// words AWS uses), the host's path without one.</summary>
     private string SeenBootstrap(GatewayProcess gateway) => gateway.InMountNamespace ? "/var/task/bootstrap" : Bootstrap;
 
+    /// <summary>A bootstrap that starts and then exits during init: the waiting invocation's log has AWS's error lines
+    /// under its START ("RequestId: … Error: Runtime exited with error: exit status 1" and "Runtime.ExitError", as
+    /// recorded CloudWatch output shows them), not only the INIT_REPORT.</summary>
+    [Fact]
+    public async Task A_bootstrap_that_exits_during_init_logs_the_error_under_the_invocations_START()
+    {
+        await File.WriteAllTextAsync(Bootstrap, "#!/bin/sh\necho 'init says hello' >&2\nexit 1\n");
+        File.SetUnixFileMode(Bootstrap, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        await using var gateway = await GatewayProcess.StartAsync([new TestFunction("broken", _code, "handler") { Provisioned = 0 }]);
+
+        var (requestId, error) = await InvokeAsync(gateway);
+
+        Assert.Equal("Runtime.ExitError", error.GetProperty("errorType").GetString());
+        Assert.Equal($"RequestId: {requestId} Error: Runtime exited with error: exit status 1", error.GetProperty("errorMessage").GetString());
+        var lines = (await gateway.WaitForLogAsync("broken", "REPORT RequestId: " + requestId)).Split('\n').Select(l => l.TrimEnd('\r')).ToList();
+        int start = lines.FindIndex(l => l == $"START RequestId: {requestId} Version: $LATEST");
+        int end = lines.FindIndex(l => l == $"END RequestId: {requestId}");
+        Assert.True(start >= 0 && end > start, string.Join('\n', lines));
+        var between = lines[(start + 1)..end];
+        Assert.Equal([$"RequestId: {requestId} Error: Runtime exited with error: exit status 1", "Runtime.ExitError"], between);
+        Assert.Contains(lines, l => l.StartsWith("INIT_REPORT Init Duration: ", StringComparison.Ordinal) && l.EndsWith("\tStatus: error\tError Type: Runtime.ExitError", StringComparison.Ordinal));
+    }
+
     private static async Task<(string RequestId, JsonElement Error)> InvokeAsync(GatewayProcess gateway)
     {
         using var response = await gateway.InvokeAsync("broken", "{}");

@@ -135,8 +135,11 @@ internal sealed class InvocationEndings
         }
         if (step.Pending is { } pending)
         {
+            // The error under the waiting invocation's START, as for an exit mid-invocation: AWS's logs of a bootstrap
+            // that exits during init show "RequestId: … Error: Runtime exited …" and the type there (recorded CloudWatch
+            // output in cargo-lambda/cargo-lambda#572 and aws/aws-lambda-go#554), so filters on it find init crashes too.
             Fail(pending, type, $"RequestId: {pending.RequestId} Error: {reason}");
-            _ = EndAfterFailedInit(pending, initReportMs, "error", type, initPhase, initDurationMs);
+            _ = EndAfterFailedInit(pending, initReportMs, "error", type, initPhase, initDurationMs, $"RequestId: {pending.RequestId} Error: {reason}\n{type}");
         }
         if (step.Current is { } current)
         {
@@ -171,7 +174,8 @@ internal sealed class InvocationEndings
     /// answer). An init in the init phase is reported first and the invocation then gets its START; an init that went
     /// on in the invoke phase was that invocation's own, so it reads START, INIT_REPORT … Phase: invoke, END, REPORT.
     /// </summary>
-    private Task EndAfterFailedInit(Invocation? waiting, double initReportMs, string status, string? errorType, InitPhase phase, double? initDurationMs)
+    private Task EndAfterFailedInit(Invocation? waiting, double initReportMs, string status, string? errorType, InitPhase phase, double? initDurationMs,
+        string? platformLines = null)
     {
         if (waiting is null)
         {
@@ -188,7 +192,7 @@ internal sealed class InvocationEndings
             _report.WriteInitReport(initReportMs, status, errorType, phase);
             _report.Begin(waiting); // it never reached the runtime, but still gets its START line
         }
-        return _report.FinishAsync(waiting, initDurationMs, null, status, errorType);
+        return _report.FinishAsync(waiting, initDurationMs, platformLines, status, errorType);
     }
 
     private static string TimedOut(string requestId, double seconds) => string.Format(CultureInfo.InvariantCulture, TimedOutMessage, requestId, seconds);
