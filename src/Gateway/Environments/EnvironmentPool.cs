@@ -186,7 +186,9 @@ internal sealed class EnvironmentPool : IEnvironmentOwner
 
     /// <summary>Provisioned concurrency configured on this version (directly or through an alias): kept pre-forked on
     /// top of the definition's own count. Lowering it stops idle surplus environments now and busy ones when they finish.</summary>
-    public void SetProvisionedConcurrency(int environments)
+    /// <param name="start">False before the host has started: the target is recorded and the host's start pre-forks it
+    /// (starting here, while the gateway loads, would gate the code folders before the data folder is closed).</param>
+    public void SetProvisionedConcurrency(int environments, bool start = true)
     {
         List<ExecutionEnvironment>? surplus = null;
         lock (_lock)
@@ -210,7 +212,10 @@ internal sealed class EnvironmentPool : IEnvironmentOwner
         {
             environment.Stop();
         }
-        StartProvisioned();
+        if (start)
+        {
+            StartProvisioned();
+        }
     }
 
     /// <summary>The warmest idle provisioned environment, else the warmest idle one. With provisioned concurrency on this

@@ -181,7 +181,8 @@ internal sealed class FunctionHost : IRegistryListener, IProvisionedStatus
         var provisioned = ProvisionedByVersion(record);
         foreach (var (version, pool) in builder)
         {
-            pool.SetProvisionedConcurrency(provisioned.GetValueOrDefault(version));
+            // Nothing starts before Start (Load runs while the gateway is still being built).
+            pool.SetProvisionedConcurrency(provisioned.GetValueOrDefault(version), start: _started && !_stopping);
         }
         // What the reservation leaves to on-demand environments is the rest (FunctionAdmission.ProvisionedConcurrency).
         runtime.Admission.ProvisionedConcurrency = record.ProvisionedConcurrency.Values.Sum(static c => c.Requested);

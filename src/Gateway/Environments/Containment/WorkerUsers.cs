@@ -24,6 +24,9 @@ internal sealed class WorkerUsers
 {
     public const int RangeSize = 32768;
 
+    private const UnixFileMode GateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+        | UnixFileMode.GroupRead | UnixFileMode.GroupExecute;
+
     private readonly object _lock = new();
     private readonly Dictionary<string, int> _uids = new(StringComparer.Ordinal);
     private readonly HashSet<int> _takenUids = [];
@@ -60,8 +63,12 @@ internal sealed class WorkerUsers
         return (uid, [.. gids]);
     }
 
-    /// <summary>Makes a data-folder folder root:gate 0750 (once per run) and returns the gate; null for a folder outside
-    /// the data folder (a functions file's code folder: left as its owner made it).</summary>
+    /// <summary>Makes a data-folder folder root:gate 0750 and returns the gate; null for a folder outside the data folder
+    /// (a functions file's code folder: left as its owner made it).</summary>
+    /// <remarks>A folder gated before is checked again (one stat, at an environment's start, never per invocation):
+    /// <see cref="DataFolderAccess.Apply"/> closes every code folder to 0700 at start, and in cluster mode the registry's
+    /// follower can start provisioned environments before that runs, so a gate remembered from then would leave the
+    /// folder closed and every later environment failing "bwrap: Can't chdir to /var/task: Permission denied".</remarks>
     private int? Gate(string folder)
     {
         var full = Path.GetFullPath(folder).TrimEnd('/');
@@ -69,13 +76,12 @@ internal sealed class WorkerUsers
         {
             return null;
         }
-        if (_gated.TryGetValue(full, out int known))
+        if (_gated.TryGetValue(full, out int known) && (OperatingSystem.IsWindows() || File.GetUnixFileMode(full) == GateMode))
         {
             return known;
         }
         int gid = Allocate(_gates, _takenGates, full, First + RangeSize);
-        FileOwnership.Set(full, 0, gid, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
-            | UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
+        FileOwnership.Set(full, 0, gid, GateMode);
         _gated[full] = gid;
         return gid;
     }
