@@ -22,7 +22,8 @@ public sealed class ExtensionsTests : IAsyncLifetime
 
     /// <summary>The extension: waits half a second, leaves a mark, registers for INVOKE and SHUTDOWN, writes what it
     /// was answered and its environment to /tmp/ext, then writes each event it gets there and to its stdout. With
-    /// EXT_MODE=exit-before-register it exits 0 at once; with EXT_MODE=crash-on-invoke it exits 3 on its first INVOKE.</summary>
+    /// EXT_MODE=exit-before-register it exits 0 at once; with EXT_MODE=crash-on-invoke it exits 3 on its first INVOKE.
+    /// Its work after each INVOKE takes EXT_INVOKE_WORK seconds (0.3 unless set).</summary>
     private static readonly string Recorder = """
         #!/bin/bash
         set -u
@@ -47,7 +48,7 @@ public sealed class ExtensionsTests : IAsyncLifetime
             *SHUTDOWN*) exit 0 ;;
             *INVOKE*)
               [ "${EXT_MODE:-}" = crash-on-invoke ] && exit 3
-              sleep 0.3
+              sleep "${EXT_INVOKE_WORK:-0.3}"
               echo "recorder finished its INVOKE work" ;;
           esac
         done
@@ -176,6 +177,44 @@ public sealed class ExtensionsTests : IAsyncLifetime
             new JsonObject { ["Environment"] = new JsonObject { ["Variables"] = new JsonObject() } }, HttpStatusCode.OK);
         await _gateway.WaitUntilReadyAsync("ext-invoke-crash");
         Assert.Equal("yes", (await InvokeAsync("ext-invoke-crash"))["startedAfterRegister"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task An_environment_whose_extension_still_works_counts_toward_reserved_concurrency()
+    {
+        // AWS (runtimes-extensions-api, Invoke phase): "The Invoke phase ends after the runtime and all extensions signal
+        // that they are done by sending a Next API request". The caller has its answer before that ("Lambda returns the
+        // response to the client, even if extensions are still running"), but the environment is still busy: with
+        // reserved concurrency 1 a call in that window is throttled, it does not get a second environment.
+        var arn = await PublishLayerAsync("slow-extension-layer");
+        await CreateAsync("busy-after-answer", arn, new JsonObject { ["EXT_INVOKE_WORK"] = "1.5" });
+        await _gateway.SendAsync(HttpMethod.Put, "/2017-10-31/functions/busy-after-answer/concurrency",
+            new JsonObject { ["ReservedConcurrentExecutions"] = 1 }, HttpStatusCode.OK);
+
+        await InvokeAsync("busy-after-answer");
+        using (var second = await _gateway.InvokeAsync("busy-after-answer", "{}"))
+        {
+            var body = await second.Content.ReadAsStringAsync();
+            Assert.True(second.StatusCode == HttpStatusCode.TooManyRequests, $"{(int)second.StatusCode} {body}");
+            var error = JsonNode.Parse(body)!;
+            Assert.Equal("TooManyRequestsException", second.Headers.GetValues("x-amzn-ErrorType").Single());
+            Assert.Equal("ReservedFunctionConcurrentInvocationLimitExceeded", error["Reason"]!.GetValue<string>());
+        }
+
+        // An Event in that window is throttled the same way and retried (from 1 s on): it runs in the same environment.
+        string eventId;
+        using (var accepted = await _gateway.InvokeAsync("busy-after-answer", "{}", invocationType: "Event"))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+            eventId = accepted.Headers.GetValues("x-amzn-RequestId").Single();
+        }
+        var logs = await _gateway.WaitForLogAsync("busy-after-answer", "REPORT RequestId: " + eventId);
+
+        // Once the extension is back in /event/next the environment takes the next call.
+        await InvokeAsync("busy-after-answer");
+        logs = _gateway.ReadLogs("busy-after-answer");
+        Assert.Equal(1, logs.Split('\n').Count(l => l.StartsWith("INIT_START", StringComparison.Ordinal)));
+        Assert.DoesNotContain("Extension.Crash", logs);
     }
 
     [Fact]

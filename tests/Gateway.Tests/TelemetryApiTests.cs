@@ -99,9 +99,14 @@ public sealed class TelemetryApiTests : IAsyncLifetime
         api="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime"
         headers=$(mktemp)
         while true; do
-          curl -sS --fail -D "$headers" -o /dev/null "$api/invocation/next" || exit 1
+          curl -sS --fail -D "$headers" -o /tmp/event "$api/invocation/next" || exit 1
           id=$(grep -Fi 'Lambda-Runtime-Aws-Request-Id:' "$headers" | tr -d '[:space:]' | cut -d: -f2)
           echo "function says hello to $id"
+          if grep -q fail /tmp/event; then
+            curl -sS -o /dev/null -X POST -H 'Lambda-Runtime-Function-Error-Type: Function.AskedToFail' \
+              --data-binary '{"errorType":"Function.AskedToFail","errorMessage":"asked to fail"}' "$api/invocation/$id/error"
+            continue
+          fi
           sleep 0.2 # the events held while the environment was idle (frozen, on AWS) go out now
           body=$(printf '{"requestId":"%s","telemetry":"%s","logs":"%s","telemetryAnswers":"%s","logsAnswers":"%s"}' "$id" \
             "$(base64 -w0 /tmp/ext/telemetry-recorder.jsonl 2>/dev/null)" "$(base64 -w0 /tmp/ext/logs-recorder.jsonl 2>/dev/null)" \
@@ -182,6 +187,12 @@ public sealed class TelemetryApiTests : IAsyncLifetime
         int report = events.FindIndex(e => Type(e) == "platform.report" && e["record"]!["requestId"]!.GetValue<string>() == firstId);
         Assert.True(initReport < start && start < line && line < done && done < report, string.Join(',', types));
         Assert.Equal("success", events[done]["record"]!["status"]!.GetValue<string>());
+        // runtimeDone's metrics (Telemetry API schema reference: RuntimeDoneMetrics durationMs, producedBytes): the
+        // runtime's own time (it slept 0.2 s) and the size of the response it posted.
+        var doneMetrics = events[done]["record"]!["metrics"]!;
+        Assert.True(doneMetrics["durationMs"]!.GetValue<double>() >= 0, doneMetrics.ToJsonString());
+        Assert.True(doneMetrics["producedBytes"]!.GetValue<long>() > 0, doneMetrics.ToJsonString());
+        Assert.Null(events[done]["record"]!["errorType"]);
         var metrics = events[report]["record"]!["metrics"]!;
         Assert.Equal(128, metrics["memorySizeMB"]!.GetValue<int>());
         Assert.True(metrics["billedDurationMs"]!.GetValue<long>() >= 1);
@@ -203,6 +214,26 @@ public sealed class TelemetryApiTests : IAsyncLifetime
         var file = _gateway.ReadLogs("with-telemetry");
         Assert.Contains("\ntelemetry-recorder registered\n", file);
         Assert.DoesNotContain("\u001e", file);
+
+        // A function error: runtimeDone says error, with the runtime's error type (the schema: "If the status is either
+        // failure or error, then the Status object also contains an errorType field"), and still its metrics.
+        string failedId;
+        using (var failed = await _gateway.InvokeAsync("with-telemetry", "{\"fail\":true}"))
+        {
+            Assert.Equal("Unhandled", failed.Headers.GetValues("X-Amz-Function-Error").Single());
+            failedId = failed.Headers.GetValues("x-amzn-RequestId").Single();
+        }
+        JsonNode? failedDone = null;
+        for (int attempt = 0; attempt < 50 && failedDone is null; attempt++)
+        {
+            await Task.Delay(100);
+            failedDone = Events(Decode(await InvokeAsync(), "telemetry"))
+                .FirstOrDefault(e => Type(e) == "platform.runtimeDone" && e["record"]!["requestId"]!.GetValue<string>() == failedId);
+        }
+        Assert.NotNull(failedDone);
+        Assert.Equal("error", failedDone["record"]!["status"]!.GetValue<string>());
+        Assert.Equal("Function.AskedToFail", failedDone["record"]!["errorType"]?.GetValue<string>());
+        Assert.True(failedDone["record"]!["metrics"]!["durationMs"]!.GetValue<double>() >= 0, failedDone.ToJsonString());
 
         // The gateway stopping: the last invocation's REPORT reaches the listeners before their SHUTDOWN.
         var last = await InvokeAsync();

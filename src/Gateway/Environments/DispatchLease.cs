@@ -22,7 +22,9 @@ internal readonly struct DispatchLease
     }
 
     /// <summary>Runs the invocation to its ending (response, error, timeout, exit). Concurrency is held while the
-    /// function runs, not while a slow client reads the answer: it is released before this returns.</summary>
+    /// function runs, not while a slow client reads the answer: it is released before this returns — unless the
+    /// environment took it over because its extensions still work on the invocation (then the ticket is empty here, and
+    /// the environment gives it back when they are done: ExecutionEnvironment.Extensions.cs, AnswerBeforeExtensions).</summary>
     [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask RunAsync()
     {

@@ -465,6 +465,9 @@ internal sealed class EnvironmentPool : IEnvironmentOwner
     /// <summary>Gives back the unit of concurrency a finished invocation held.</summary>
     public void Release(Invocation invocation) => _admission.Release(ref invocation.Admission);
 
+    /// <summary>Gives back the unit of concurrency an environment kept while its extensions finished an invocation.</summary>
+    public void ReleaseAdmission(ref AdmissionTicket ticket) => _admission.Release(ref ticket);
+
     /// <summary>The request-rate check an Event invoke passes before its 202 (concurrency is checked when it runs).</summary>
     public ThrottleDecision TryAcceptEvent() => _admission.TryAcceptRequest(Admission);
 

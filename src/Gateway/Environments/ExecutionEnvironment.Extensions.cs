@@ -43,6 +43,16 @@ internal sealed partial class ExecutionEnvironment
     private ITimer? _extensionsOverdue;
     private int _shutdownBegun;
 
+    /// <summary>
+    /// The unit of concurrency of an invocation answered while its extensions still work (<see cref="AnswerBeforeExtensions"/>):
+    /// taken over from the invocation, so the caller's answer does not give it back. AWS: "The Invoke phase ends after the
+    /// runtime and all extensions signal that they are done by sending a Next API request" (runtimes-extensions-api), and
+    /// until then the environment is busy, so it counts toward the function's concurrency: with reserved concurrency 1 a
+    /// call in that window is throttled, not given a second environment. Given back once the environment is offered
+    /// again (<see cref="OnExtensionNextAsync"/>), or at its end (<see cref="ReleaseExtensionsHold"/>, a reset).
+    /// </summary>
+    private Admission.AdmissionTicket _extensionsHold;
+
     /// <summary>This environment's extensions (none registered for most functions).</summary>
     public ExtensionSet ExtensionSet { get; }
 
@@ -52,6 +62,7 @@ internal sealed partial class ExecutionEnvironment
         var next = ExtensionSet.Next(identifier, out bool becameIdle);
         if (becameIdle)
         {
+            Admission.AdmissionTicket held = default;
             lock (_lock)
             {
                 // Still idle under the lock (no later invocation began meanwhile), and before the environment can be
@@ -59,6 +70,8 @@ internal sealed partial class ExecutionEnvironment
                 if (ExtensionSet.Idle)
                 {
                     FinishDeferredReportLocked();
+                    held = _extensionsHold;
+                    _extensionsHold = default;
                     if (_telemetry is { } telemetry && _parked is not null && _machine.State == EnvironmentState.Idle)
                     {
                         telemetry.Freeze(); // the runtime was already waiting in /next: every process waits now
@@ -66,6 +79,12 @@ internal sealed partial class ExecutionEnvironment
                 }
             }
             _owner.OnIdle(this); // listed only if the runtime has answered too (CanTakeInvocation)
+            // Then the concurrency, as an invocation without extensions gives it back after its environment is offered
+            // (ExecutionEnvironment.OnResultAsync, then DispatchLease): a call in between is throttled, it does not fork.
+            if (held.IsHeld)
+            {
+                _owner.ReleaseAdmission(ref held);
+            }
         }
         return await next.ConfigureAwait(false);
     }
@@ -94,6 +113,11 @@ internal sealed partial class ExecutionEnvironment
             {
                 return false;
             }
+            // The environment keeps the invocation's concurrency until its extensions are done (the caller's answer,
+            // published when OnResultAsync ends its hold, no longer gives it back: DispatchLease finds the ticket empty).
+            System.Diagnostics.Debug.Assert(!_extensionsHold.IsHeld, "A second invocation answered before the extensions finished the first.");
+            _extensionsHold = invocation.Admission;
+            invocation.Admission = default;
             var deferred = _endings.AnsweredBeforeExtensions(invocation, takeBody(invocation.Response), isError, errorType, InitDuration());
             _deferredReport = deferred;
             // The function's timeout bounds the whole invoke phase, extensions included: a subscriber not back by the
@@ -108,6 +132,23 @@ internal sealed partial class ExecutionEnvironment
     private sealed record OverdueWatch(ExecutionEnvironment Environment, Logs.InvocationReport.DeferredReport Report)
     {
         public void Fire() => Environment.OnExtensionsOverdue(Report);
+    }
+
+    /// <summary>At the environment's end: the concurrency it kept for an invocation its extensions never finished (an
+    /// extension crashed, overran the timeout, or the environment was stopped meanwhile). Held until then, as the
+    /// environment is busy with its reset until it is gone.</summary>
+    private void ReleaseExtensionsHold()
+    {
+        Admission.AdmissionTicket held;
+        lock (_lock)
+        {
+            held = _extensionsHold;
+            _extensionsHold = default;
+        }
+        if (held.IsHeld)
+        {
+            _owner.ReleaseAdmission(ref held);
+        }
     }
 
     /// <summary>END and REPORT of the deferred report, if one is pending; its deadline's timer goes with it.</summary>

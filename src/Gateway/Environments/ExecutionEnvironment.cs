@@ -330,6 +330,7 @@ internal sealed partial class ExecutionEnvironment
     private void End()
     {
         ExtensionSet.End(); // first: no connection is accepted after the copy below
+        ReleaseExtensionsHold();
         IRuntimeApiConnection[] connections;
         lock (_lock)
         {

@@ -19,6 +19,10 @@ internal interface IEnvironmentOwner
     /// or the code changed); the caller releases it.</summary>
     bool KeepSpareTmp(TmpVolume tmp);
 
+    /// <summary>Gives back an invocation's unit of concurrency that the environment kept past its answer, while its
+    /// extensions still worked on it (<see cref="ExecutionEnvironment"/>'s post-invoke hold).</summary>
+    void ReleaseAdmission(ref Admission.AdmissionTicket ticket);
+
     /// <summary>Where the environment records its invocations and init times.</summary>
     Metrics.FunctionMetrics Metrics { get; }
 }

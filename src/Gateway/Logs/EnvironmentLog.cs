@@ -295,9 +295,10 @@ internal sealed class EnvironmentLog : IDisposable
     /// <summary>
     /// Ends the invocation's log: the worker's output still in the socket, <paramref name="platformLines"/> (separated by
     /// '\n', e.g. the timeout notice), END and REPORT, all written to the file (the page cache) before this returns.
-    /// Returns the tail's base64 when <paramref name="wantTail"/>.
+    /// Returns the tail's base64 when <paramref name="wantTail"/>. <paramref name="runtimeDone"/> is the invocation's
+    /// platform.runtimeDone (the JSON log's DEBUG line, and the Telemetry API's event unless it went out at the answer).
     /// </summary>
-    public string? End(in ReportLine report, bool wantTail, string? platformLines = null)
+    public string? End(in ReportLine report, in RuntimeDoneRecord runtimeDone, bool wantTail, string? platformLines = null)
     {
         Span<byte> line = stackalloc byte[512];
         lock (_lock)
@@ -310,7 +311,7 @@ internal sealed class EnvironmentLog : IDisposable
             }
             if (_json)
             {
-                EndJson(report, line);
+                EndJson(report, runtimeDone, line);
             }
             else
             {
@@ -321,7 +322,7 @@ internal sealed class EnvironmentLog : IDisposable
             }
             if (Telemetry is { Listening: true } telemetry)
             {
-                PublishEnd(telemetry, report, line);
+                PublishEnd(telemetry, report, runtimeDone, line);
             }
             _capturing = false;
             WriteThrough();
@@ -334,7 +335,7 @@ internal sealed class EnvironmentLog : IDisposable
     /// worker's output so far is written to the file (the page cache) before the caller gets the answer, as at
     /// <see cref="End"/>. Returns the tail's base64 when <paramref name="wantTail"/> (without END and REPORT).
     /// </summary>
-    public string? Answered(bool wantTail, string requestId, string status)
+    public string? Answered(bool wantTail, string requestId, in RuntimeDoneRecord runtimeDone)
     {
         lock (_lock)
         {
@@ -342,8 +343,8 @@ internal sealed class EnvironmentLog : IDisposable
             FlushPartialLine();
             if (Telemetry is { Listening: true } telemetry)
             {
-                Span<byte> json = stackalloc byte[256];
-                int n = JsonPlatformLines.RuntimeDone(json, _time.GetUtcNow(), requestId, status);
+                Span<byte> json = stackalloc byte[512]; // an errorType of up to 128 characters, and the metrics
+                int n = JsonPlatformLines.RuntimeDone(json, _time.GetUtcNow(), requestId, runtimeDone);
                 telemetry.Publish(TelemetryEventKind.RuntimeDone, TelemetryCategories.Platform, json[..n].ToArray());
                 _runtimeDoneSent = requestId;
             }
@@ -423,12 +424,12 @@ internal sealed class EnvironmentLog : IDisposable
 
     /// <summary>Under the lock, at END: platform.runtimeDone (unless it went out when the runtime answered), the Logs
     /// API's platform.end, and platform.report.</summary>
-    private void PublishEnd(EnvironmentTelemetry telemetry, in ReportLine report, Span<byte> line)
+    private void PublishEnd(EnvironmentTelemetry telemetry, in ReportLine report, in RuntimeDoneRecord runtimeDone, Span<byte> line)
     {
         var now = _time.GetUtcNow();
         if (!string.Equals(_runtimeDoneSent, report.RequestId, StringComparison.Ordinal))
         {
-            int n = JsonPlatformLines.RuntimeDone(line, now, report.RequestId, report.Status ?? "success", report.ErrorType);
+            int n = JsonPlatformLines.RuntimeDone(line, now, report.RequestId, runtimeDone);
             telemetry.Publish(TelemetryEventKind.RuntimeDone, TelemetryCategories.Platform, line[..n].ToArray());
         }
         _runtimeDoneSent = null;
@@ -437,12 +438,12 @@ internal sealed class EnvironmentLog : IDisposable
         telemetry.Publish(TelemetryEventKind.Shared, TelemetryCategories.Platform, line[..m].ToArray());
     }
 
-    private void EndJson(in ReportLine report, Span<byte> line)
+    private void EndJson(in ReportLine report, in RuntimeDoneRecord runtimeDone, Span<byte> line)
     {
         var now = _time.GetUtcNow();
         if (_systemLevel <= JsonPlatformLines.Debug)
         {
-            Emit(line[..JsonPlatformLines.RuntimeDone(line, now, report.RequestId, report.Status ?? "success", report.ErrorType)]);
+            Emit(line[..JsonPlatformLines.RuntimeDone(line, now, report.RequestId, runtimeDone)]);
         }
         if (_systemLevel <= JsonPlatformLines.Info)
         {

@@ -93,7 +93,9 @@ internal sealed class InvocationReport
     {
         try
         {
-            invocation.LogTail = WriteEnd(invocation.RequestId, invocation.WantsLogTail, invocation.FunctionError is not null, initDurationMs, platformLines, status, errorType);
+            // runtimeDone's duration is the REPORT's: the invocation ends as the runtime answers (or fails).
+            var runtimeDone = RuntimeDoneRecord.Of(invocation, status, errorType, durationMs: null);
+            invocation.LogTail = WriteEnd(invocation.RequestId, invocation.WantsLogTail, invocation.FunctionError is not null, initDurationMs, platformLines, status, errorType, runtimeDone);
         }
         catch (Exception ex) when (ex is IOException or ObjectDisposedException)
         {
@@ -114,12 +116,19 @@ internal sealed class InvocationReport
     /// </summary>
     public DeferredReport Answer(Invocation invocation, double? initDurationMs)
     {
-        var deferred = new DeferredReport(invocation.RequestId, invocation.FunctionError is not null, initDurationMs);
+        // The runtime's part ends now: runtimeDone's durationMs stops here, the REPORT's Duration goes on with the extensions.
+        double runtimeMs;
+        lock (_lock)
+        {
+            runtimeMs = _time.GetElapsedTime(_deliveredTimestamp).TotalMilliseconds;
+        }
+        var runtimeDone = RuntimeDoneRecord.Of(invocation, null, null, runtimeMs);
+        var deferred = new DeferredReport(invocation.RequestId, invocation.FunctionError is not null, initDurationMs, runtimeDone);
         try
         {
             if (Log is { } log)
             {
-                invocation.LogTail = log.Answered(invocation.WantsLogTail, invocation.RequestId, invocation.FunctionError is not null ? "error" : "success");
+                invocation.LogTail = log.Answered(invocation.WantsLogTail, invocation.RequestId, runtimeDone);
             }
         }
         catch (Exception ex) when (ex is IOException or ObjectDisposedException)
@@ -138,7 +147,8 @@ internal sealed class InvocationReport
     {
         try
         {
-            WriteEnd(deferred.RequestId, wantTail: false, deferred.FunctionError, deferred.InitDurationMs, null, status, errorType);
+            // runtimeDone stays what it was at the answer (the runtime was done then, whatever ends the extensions' part).
+            WriteEnd(deferred.RequestId, wantTail: false, deferred.FunctionError, deferred.InitDurationMs, null, status, errorType, deferred.RuntimeDone);
         }
         catch (Exception ex) when (ex is IOException or ObjectDisposedException)
         {
@@ -147,10 +157,11 @@ internal sealed class InvocationReport
     }
 
     /// <summary>What END and REPORT need of an invocation whose object went back to its pool with the answer.</summary>
-    internal sealed record DeferredReport(string RequestId, bool FunctionError, double? InitDurationMs);
+    internal sealed record DeferredReport(string RequestId, bool FunctionError, double? InitDurationMs, RuntimeDoneRecord RuntimeDone);
 
     /// <summary>END and REPORT through to the file, and the metrics; the tail's base64 when <paramref name="wantTail"/>.</summary>
-    private string? WriteEnd(string requestId, bool wantTail, bool functionError, double? initDurationMs, string? platformLines, string? status, string? errorType)
+    private string? WriteEnd(string requestId, bool wantTail, bool functionError, double? initDurationMs, string? platformLines, string? status, string? errorType,
+                             RuntimeDoneRecord runtimeDone)
     {
         string? tail = null;
         try
@@ -186,7 +197,11 @@ internal sealed class InvocationReport
                 var report = new ReportLine(requestId, duration, init, _memorySizeMb, maxMemoryMb, status, errorType);
                 // The one call at the response point: the worker's pending output, END and REPORT reach the file before
                 // the caller's Complete releases the response (or lets an Event be marked done).
-                tail = log.End(report, wantTail, platformLines);
+                if (runtimeDone.DurationMs is null)
+                {
+                    runtimeDone = runtimeDone with { DurationMs = duration };
+                }
+                tail = log.End(report, runtimeDone, wantTail, platformLines);
             }
             _metrics.RecordInvocation(duration, functionError);
         }

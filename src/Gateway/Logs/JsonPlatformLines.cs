@@ -21,11 +21,28 @@ internal static class JsonPlatformLines
         return n;
     }
 
-    public static int RuntimeDone(Span<byte> destination, DateTimeOffset time, string requestId, string status, string? errorType = null)
+    /// <summary>platform.runtimeDone: requestId, status, errorType (failure and error only), then metrics (durationMs,
+    /// producedBytes), as the schema reference's example orders them.</summary>
+    public static int RuntimeDone(Span<byte> destination, DateTimeOffset time, string requestId, in RuntimeDoneRecord record)
     {
-        Utf8.TryWrite(destination, $"{{\"time\":\"{time.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss.fff'Z'}\",\"type\":\"platform.runtimeDone\",\"record\":{{\"requestId\":\"{requestId}\",\"status\":\"{status}\"", out int n);
-        n += ErrorTypeAndClose(destination[n..], errorType);
-        return n;
+        Utf8.TryWrite(destination, $"{{\"time\":\"{time.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss.fff'Z'}\",\"type\":\"platform.runtimeDone\",\"record\":{{\"requestId\":\"{requestId}\",\"status\":\"{record.Status}\"", out int n);
+        int m;
+        if (record.ErrorType is { } errorType)
+        {
+            Utf8.TryWrite(destination[n..], $",\"errorType\":\"{Safe(errorType)}\"", out m);
+            n += m;
+        }
+        Utf8.TryWrite(destination[n..], $",\"metrics\":{{\"durationMs\":", out m);
+        n += m;
+        TwoDecimals.TryWrite(Math.Max(0, record.DurationMs ?? 0), destination[n..], out m);
+        n += m;
+        if (record.ProducedBytes is { } bytes)
+        {
+            Utf8.TryWrite(destination[n..], $",\"producedBytes\":{bytes}", out m);
+            n += m;
+        }
+        Utf8.TryWrite(destination[n..], $"}}}}}}", out m);
+        return n + m;
     }
 
     /// <summary>An error type as a JSON string's content: it comes from a runtime's or an extension's header, so it is
