@@ -258,4 +258,110 @@ public class RuntimeApiTests : IAsyncLifetime
         Assert.Equal("Unhandled", response.Headers.GetValues("X-Amz-Function-Error").Single());
         Assert.Equal("""{"errorMessage":"cannot load config","errorType":"Runtime.ConfigError"}""", await response.Content.ReadAsStringAsync());
     }
+
+    [Fact]
+    public async Task A_post_that_asks_to_close_gets_its_202_before_the_close()
+    {
+        // Python's urllib sends Connection: close on every request; HTTP/1.0 clients close by default. AWS (Go's
+        // net/http) writes the 202 and then closes; a close without it crashed such runtimes after every invocation.
+        string[] posts =
+        [
+            "POST /2018-06-01/runtime/invocation/{0}/response HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 2\r\n\r\nr0",
+            "POST /2018-06-01/runtime/invocation/{0}/response HTTP/1.0\r\nContent-Length: 2\r\n\r\nr1",
+            "POST /2018-06-01/runtime/invocation/{0}/error HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 2\r\n\r\ne2",
+            "POST /2018-06-01/runtime/invocation/{0}/error HTTP/1.0\r\nContent-Length: 2\r\n\r\ne3",
+        ];
+        var (invoke, socket, tcp) = await StartInvocationAsync("0");
+        for (int i = 0; i < posts.Length; i++)
+        {
+            // After the first, the same environment, warm: its parked /next takes the next invocation.
+            using var runtime = await RawHttp.ConnectUnixAsync(socket);
+            await runtime.SendAsync($"GET {Next} HTTP/1.1\r\nHost: x\r\n\r\n");
+            if (i > 0)
+            {
+                invoke = _gateway.InvokeAsync("manual", i.ToString());
+            }
+            var next = await runtime.ReadResponseAsync().WithTimeout();
+            Assert.Equal(i.ToString(), next.Text);
+
+            // Over TCP and over the Unix socket, in turn.
+            using var post = i % 2 == 0 ? await RawHttp.ConnectTcpAsync(tcp) : await RawHttp.ConnectUnixAsync(socket);
+            await post.SendAsync(string.Format(posts[i], next.Headers["Lambda-Runtime-Aws-Request-Id"]));
+            var accepted = await post.ReadResponseAsync().WithTimeout();
+            Assert.Equal(202, accepted.Status);
+            Assert.Equal("""{"status":"OK"}""", accepted.Text);
+            Assert.Equal("close", accepted.Headers["Connection"]);
+            Assert.True(await post.IsClosedByServerAsync());
+
+            using var response = await invoke.WithTimeout();
+            Assert.Equal(posts[i][^2..], await response.Content.ReadAsStringAsync());
+        }
+    }
+
+    [Fact]
+    public async Task An_oversized_response_sent_whole_is_read_before_the_413_and_the_connection_goes_on()
+    {
+        // Runtimes that write the whole body before reading the reply (Python's http.client, Java's
+        // HttpURLConnection) must see the 413, not a closed socket: AWS reads the body before it judges its size.
+        var (invoke, socket, _) = await StartInvocationAsync("{}");
+        using var runtime = await RawHttp.ConnectUnixAsync(socket);
+        var requestId = (await runtime.RequestAsync("GET", Next)).Headers["Lambda-Runtime-Aws-Request-Id"];
+
+        var sending = runtime.SendAsync($"POST /2018-06-01/runtime/invocation/{requestId}/response HTTP/1.1\r\nHost: x\r\nContent-Length: 6291557\r\n\r\n", new byte[6291557]);
+        var refused = await runtime.ReadResponseAsync().WithTimeout();
+        await sending.WithTimeout(); // every byte was taken
+
+        Assert.Equal(413, refused.Status);
+        Assert.Equal("""{"errorMessage":"Exceeded maximum allowed payload size (6291556 bytes).","errorType":"RequestEntityTooLarge"}""", refused.Text);
+        Assert.False(refused.Headers.ContainsKey("Connection"));
+        using (var response = await invoke.WithTimeout())
+        {
+            Assert.Equal("""{"errorMessage":"Response payload size exceeded maximum allowed payload size (6291556 bytes).","errorType":"Function.ResponseSizeTooLarge"}""", await response.Content.ReadAsStringAsync());
+        }
+
+        // The same connection carries the runtime's next /next, and its next answer.
+        await runtime.SendAsync($"GET {Next} HTTP/1.1\r\nHost: x\r\n\r\n");
+        var invokeNext = _gateway.InvokeAsync("manual", "\"next\"");
+        var next = await runtime.ReadResponseAsync().WithTimeout();
+        Assert.Equal("\"next\"", next.Text);
+        var ok = await runtime.RequestAsync("POST", $"/2018-06-01/runtime/invocation/{next.Headers["Lambda-Runtime-Aws-Request-Id"]}/response", Encoding.UTF8.GetBytes("fine"));
+        Assert.Equal(202, ok.Status);
+        using var second = await invokeNext.WithTimeout();
+        Assert.Equal("fine", await second.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task An_answer_for_the_previous_invocation_is_an_invalid_request_id_once_the_next_began_and_ping_is_pong()
+    {
+        // RIE checks the id against the current invocation before the state machine (middleware.AwsRequestIDValidator).
+        var (invoke, socket, _) = await StartInvocationAsync("\"a\"");
+        using var runtime = await RawHttp.ConnectUnixAsync(socket);
+
+        var during = await runtime.RequestAsync("POST", $"/2018-06-01/runtime/invocation/{Guid.NewGuid()}/response", Encoding.UTF8.GetBytes("x"));
+        Assert.Equal(400, during.Status); // before any /next: not the id of the invocation waiting for this environment
+        Assert.Equal("""{"errorMessage":"Invalid request ID","errorType":"InvalidRequestID"}""", during.Text);
+
+        var idA = (await runtime.RequestAsync("GET", Next)).Headers["Lambda-Runtime-Aws-Request-Id"];
+        Assert.Equal(202, (await runtime.RequestAsync("POST", $"/2018-06-01/runtime/invocation/{idA}/response", Encoding.UTF8.GetBytes("\"A\""))).Status);
+        using (var a = await invoke.WithTimeout())
+        {
+            Assert.Equal("\"A\"", await a.Content.ReadAsStringAsync());
+        }
+        await runtime.SendAsync($"GET {Next} HTTP/1.1\r\nHost: x\r\n\r\n");
+        var invokeB = _gateway.InvokeAsync("manual", "\"b\"");
+        var idB = (await runtime.ReadResponseAsync().WithTimeout()).Headers["Lambda-Runtime-Aws-Request-Id"];
+
+        var stale = await runtime.RequestAsync("POST", $"/2018-06-01/runtime/invocation/{idA}/response", Encoding.UTF8.GetBytes("x"));
+        Assert.Equal(400, stale.Status);
+        Assert.Equal("""{"errorMessage":"Invalid request ID","errorType":"InvalidRequestID"}""", stale.Text);
+
+        var ping = await runtime.RequestAsync("GET", "/2018-06-01/ping");
+        Assert.Equal(200, ping.Status);
+        Assert.Equal("pong", ping.Text);
+        Assert.StartsWith("text/plain", ping.Headers["Content-Type"]);
+
+        Assert.Equal(202, (await runtime.RequestAsync("POST", $"/2018-06-01/runtime/invocation/{idB}/response", Encoding.UTF8.GetBytes("\"B\""))).Status);
+        using var b = await invokeB.WithTimeout();
+        Assert.Equal("\"B\"", await b.Content.ReadAsStringAsync());
+    }
 }

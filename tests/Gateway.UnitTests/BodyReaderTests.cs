@@ -423,6 +423,65 @@ public class BodyReaderTests
         Assert.Equal(BodyStatus.Truncated, await BodyReader.ReadAsync(await FilledPipeAsync(Ascii("abc")), LengthHead(10), null, 1000).WithTimeout());
     }
 
+    // ---- over the limit, read to the end (the runtime gets its 413 on a connection that goes on) ----
+
+    [Fact]
+    public async Task A_content_length_body_over_the_limit_within_the_drain_limit_is_read_whole_and_kept_nowhere()
+    {
+        var reader = await FilledPipeAsync(Ascii("0123456789" + Next));
+        var payload = new PooledPayload();
+        Assert.Equal(BodyStatus.TooLargeDiscarded, await BodyReader.ReadAsync(reader, LengthHead(10), payload, 5, drainLimit: 10).WithTimeout());
+        Assert.Equal(0, payload.Length);
+        Assert.Equal(Next, await RestAsync(reader));
+    }
+
+    [Fact]
+    public async Task A_content_length_body_past_the_drain_limit_is_refused_unread()
+    {
+        var reader = await FilledPipeAsync(Ascii("0123456789" + Next));
+        Assert.Equal(BodyStatus.TooLarge, await BodyReader.ReadAsync(reader, LengthHead(10), new PooledPayload(), 5, drainLimit: 9).WithTimeout());
+        Assert.Equal("0123456789" + Next, await RestAsync(reader));
+    }
+
+    [Fact]
+    public async Task A_content_length_body_over_the_limit_that_breaks_off_is_too_large_not_truncated()
+    {
+        var reader = await FilledPipeAsync(Ascii("01234"));
+        Assert.Equal(BodyStatus.TooLarge, await BodyReader.ReadAsync(reader, LengthHead(10), new PooledPayload(), 3, drainLimit: 100).WithTimeout());
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_chunked_body_over_the_limit_within_the_drain_limit_is_read_to_its_last_chunk(bool release)
+    {
+        var reader = new TricklePipeReader(Ascii(Chunked + Next), releaseConsumed: release);
+        var payload = new PooledPayload();
+        try
+        {
+            Assert.Equal(BodyStatus.TooLargeDiscarded, await BodyReader.ReadAsync(reader, ChunkedHead(), payload, 7, drainLimit: 12).WithTimeout());
+            Assert.Equal(Ascii(Next), reader.Remaining());
+        }
+        finally
+        {
+            payload.Reset();
+        }
+    }
+
+    [Fact]
+    public async Task A_chunked_body_past_the_drain_limit_or_broken_off_after_the_limit_is_too_large()
+    {
+        Assert.Equal(BodyStatus.TooLarge, await BodyReader.ReadAsync(await FilledPipeAsync(Ascii(Chunked)), ChunkedHead(), null, 5, drainLimit: 11).WithTimeout());
+        Assert.Equal(BodyStatus.TooLarge, await BodyReader.ReadAsync(await FilledPipeAsync(Ascii("5\r\nhello\r\n6\r\n wo")), ChunkedHead(), null, 5, drainLimit: 100).WithTimeout());
+    }
+
+    [Fact]
+    public void The_drain_limit_is_the_limit_and_a_mebibyte_and_at_least_16_MiB()
+    {
+        Assert.Equal(16L * 1024 * 1024, BodyReader.DrainLimit(6_291_556));
+        Assert.Equal(20L * 1024 * 1024 + 1024 * 1024, BodyReader.DrainLimit(20 * 1024 * 1024));
+    }
+
     [Fact]
     public async Task Chunked_wins_over_content_length()
     {

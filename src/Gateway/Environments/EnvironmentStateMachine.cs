@@ -46,7 +46,9 @@ internal sealed class EnvironmentStateMachine : IDisposable
 
     private Invocation? _current;
     private Invocation? _pending;
-    private string? _lastCompletedId;
+    /// <summary>The id of the last invocation this environment held and gave up (answered, or taken by an init
+    /// failure): still the current invocation's for AWS until the next one is assigned (see CheckResult).</summary>
+    private string? _lastId;
     private long _spawnTimestamp;
     private DeadlineKind _deadlineKind;
     private long _deadlineTimestamp;
@@ -181,18 +183,36 @@ internal sealed class EnvironmentStateMachine : IDisposable
         {
             return null;
         }
-        var target = isError ? "InvocationErrorResponse" : "InvocationResponse";
-        if (_lastCompletedId is not null && Encoding.ASCII.GetByteCount(_lastCompletedId) == requestId.Length && Ascii.Equals(requestId, _lastCompletedId))
+        if (State == EnvironmentState.Dead)
         {
-            return RuntimeReplies.InvalidStateTransition("RuntimeResponseSentState", target);
+            return RuntimeReplies.ContainerError;
         }
+        // AWS checks the id before the state (RIE rapi/router.go: "request validation must happen before state
+        // transition"): middleware.AwsRequestIDValidator answers 400 InvalidRequestID for any id but the current
+        // invocation's, and the current one is the last reserved (rapidcore/server.go Reserve), answered or not: none
+        // before the first invocation arrives, the next one's as soon as it is assigned, even before its /next.
+        if (!IsCurrentId(requestId))
+        {
+            return RuntimeReplies.InvalidRequestId;
+        }
+        var target = isError ? "InvocationErrorResponse" : "InvocationResponse";
         return State switch
         {
             EnvironmentState.Starting => RuntimeReplies.InvalidStateTransition("Started", target),
             EnvironmentState.InitFailed => RuntimeReplies.InvalidStateTransition("InitError", target),
-            EnvironmentState.Dead => RuntimeReplies.ContainerError,
-            _ => RuntimeReplies.InvalidRequestId,
+            _ => RuntimeReplies.InvalidStateTransition("RuntimeResponseSentState", target),
         };
+    }
+
+    /// <summary>Whether <paramref name="requestId"/> is the current invocation's, as AWS's emulator sees it: the one
+    /// assigned and not yet delivered, else the one delivered, else the last one given up.</summary>
+    private bool IsCurrentId(ReadOnlySpan<byte> requestId)
+    {
+        if ((_pending ?? _current) is { } invocation)
+        {
+            return requestId.SequenceEqual(invocation.RequestIdBytes);
+        }
+        return _lastId is not null && Encoding.ASCII.GetByteCount(_lastId) == requestId.Length && Ascii.Equals(requestId, _lastId);
     }
 
     /// <summary>The runtime's answer for <paramref name="requestId"/>: the invocation it ends (claimed), or null and the
@@ -204,7 +224,7 @@ internal sealed class EnvironmentStateMachine : IDisposable
             refusal = null;
             _current = null;
             State = EnvironmentState.AwaitingNext;
-            _lastCompletedId = invocation.RequestId;
+            _lastId = invocation.RequestId;
             Disarm();
             return Claim(invocation);
         }
@@ -333,7 +353,12 @@ internal sealed class EnvironmentStateMachine : IDisposable
     {
         var pending = _pending;
         _pending = null;
-        return pending is null ? null : Claim(pending);
+        if (pending is null)
+        {
+            return null;
+        }
+        _lastId = pending.RequestId;
+        return Claim(pending);
     }
 
     /// <summary>Every ending takes the invocation out of this machine before claiming it, so the claim cannot fail;

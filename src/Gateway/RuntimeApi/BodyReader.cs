@@ -8,7 +8,13 @@ namespace Gateway.RuntimeApi;
 internal enum BodyStatus
 {
     Complete,
+
+    /// <summary>Over the limit, and not read to its end: the connection cannot carry another request.</summary>
     TooLarge,
+
+    /// <summary>Over the limit, read to its end and thrown away: the runtime gets its 413 and the connection goes on.</summary>
+    TooLargeDiscarded,
+
     Truncated,
 }
 
@@ -25,13 +31,24 @@ internal static class BodyReader
     /// response) instead of two (pipe → payload → response).</summary>
     internal const int DirectReadBytes = 64 * 1024;
 
+    /// <summary>How much of a body over <paramref name="limit"/> is read and thrown away before the 413 (see
+    /// <see cref="ReadAsync"/>'s drainLimit): the limit and 1 MiB more, and at least 16 MiB. Beyond it, the 413 goes out
+    /// at once and the connection closes: a runtime posting that much is not worth reading for.</summary>
+    public static long DrainLimit(long limit) => Math.Max(limit + 1024 * 1024, 16L * 1024 * 1024);
+
     /// <param name="target">Where the bytes go; null to read and discard them.</param>
     /// <param name="socket">The connection's transport, for reading a large body's bytes without the pipe; null: through the pipe.</param>
-    public static ValueTask<BodyStatus> ReadAsync(PipeReader reader, RuntimeRequestHead head, PooledPayload? target, int limit, RuntimeTransport? socket = null)
+    /// <param name="drainLimit">A body over <paramref name="limit"/> but within this is read to its end and discarded
+    /// (<see cref="BodyStatus.TooLargeDiscarded"/>) rather than refused unread (<see cref="BodyStatus.TooLarge"/>).
+    /// Clients that write the whole body before they read the reply (Python's http.client, urllib and requests, Java's
+    /// HttpURLConnection) otherwise hit a closed socket (EPIPE, ECONNRESET) instead of the 413, and the runtime dies.
+    /// AWS reads the body before it judges the size (RIE: io.ReadAll in rapi/handler/invocationresponse.go,
+    /// io.LimitReader(…, MaxDirectResponseSize+1) in core/directinvoke/directinvoke.go).</param>
+    public static ValueTask<BodyStatus> ReadAsync(PipeReader reader, RuntimeRequestHead head, PooledPayload? target, int limit, RuntimeTransport? socket = null, long drainLimit = 0)
     {
         if (head.Chunked)
         {
-            return ReadChunkedAsync(reader, target, limit);
+            return ReadChunkedAsync(reader, target, limit, drainLimit);
         }
         if (head.ContentLength <= 0)
         {
@@ -39,7 +56,9 @@ internal static class BodyReader
         }
         if (head.ContentLength > limit)
         {
-            return new ValueTask<BodyStatus>(BodyStatus.TooLarge);
+            return head.ContentLength <= drainLimit
+                ? DiscardOversizedAsync(reader, head.ContentLength)
+                : new ValueTask<BodyStatus>(BodyStatus.TooLarge);
         }
         if (socket is not null && target is not null && head.ContentLength >= DirectReadBytes)
         {
@@ -90,6 +109,11 @@ internal static class BodyReader
         return BodyStatus.Complete;
     }
 
+    /// <summary>Reads a Content-Length body over the limit to its end, keeping none of it.</summary>
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
+    private static async ValueTask<BodyStatus> DiscardOversizedAsync(PipeReader reader, long length)
+        => await ReadLengthAsync(reader, length, null).ConfigureAwait(false) == BodyStatus.Complete ? BodyStatus.TooLargeDiscarded : BodyStatus.TooLarge;
+
     [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     private static async ValueTask<BodyStatus> ReadLengthAsync(PipeReader reader, long length, PooledPayload? target)
     {
@@ -111,21 +135,22 @@ internal static class BodyReader
     }
 
     [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-    private static async ValueTask<BodyStatus> ReadChunkedAsync(PipeReader reader, PooledPayload? target, int limit)
+    private static async ValueTask<BodyStatus> ReadChunkedAsync(PipeReader reader, PooledPayload? target, int limit, long drainLimit)
     {
         long total = 0;
+        bool over = false; // past the limit, within drainLimit: reading on to the end, keeping nothing
         while (true)
         {
             // chunk-size [; extensions] CRLF
             var line = await ReadLineAsync(reader).ConfigureAwait(false);
             if (line is null)
             {
-                return BodyStatus.Truncated;
+                return Failed(BodyStatus.Truncated, over);
             }
             long size = line.Value;
             if (size < 0)
             {
-                return BodyStatus.Truncated;
+                return Failed(BodyStatus.Truncated, over);
             }
             if (size == 0)
             {
@@ -135,30 +160,40 @@ internal static class BodyReader
                     var trailer = await ReadRawLineLengthAsync(reader).ConfigureAwait(false);
                     if (trailer < 0)
                     {
-                        return BodyStatus.Truncated;
+                        return Failed(BodyStatus.Truncated, over);
                     }
                     if (trailer == 0)
                     {
-                        return BodyStatus.Complete;
+                        return over ? BodyStatus.TooLargeDiscarded : BodyStatus.Complete;
                     }
                 }
             }
+            // Checked before adding, so a huge declared size cannot overflow past the limits.
             if (size > limit - total)
             {
-                return BodyStatus.TooLarge; // checked before adding, so a huge declared size cannot overflow past the limit
+                if (size > drainLimit - total)
+                {
+                    return BodyStatus.TooLarge;
+                }
+                over = true;
+                target = null;
             }
             total += size;
             var status = await ReadLengthAsync(reader, size, target).ConfigureAwait(false);
             if (status != BodyStatus.Complete)
             {
-                return status;
+                return Failed(status, over);
             }
             if (await ReadRawLineLengthAsync(reader).ConfigureAwait(false) != 0)
             {
-                return BodyStatus.Truncated; // the CRLF after chunk data was missing
+                return Failed(BodyStatus.Truncated, over); // the CRLF after chunk data was missing
             }
         }
     }
+
+    /// <summary>A body that broke off after it passed the limit is still too large (the invocation ends as one), and the
+    /// connection cannot go on.</summary>
+    private static BodyStatus Failed(BodyStatus status, bool over) => over ? BodyStatus.TooLarge : status;
 
     /// <summary>Reads a chunk-size line; returns its value, -1 if malformed, null at EOF.</summary>
     [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]

@@ -56,9 +56,11 @@ internal sealed partial class RuntimeApiConnection
             _scratch.Write(DecodeErrorBody(body.ErrorType!, body.ErrorBodyBase64));
         }
         var reply = await _environment.OnResultAsync(id, isError, body.ErrorType, _swapScratch).ConfigureAwait(false);
-        if (reply == RuntimeReplies.Accepted && !head.ConnectionClose)
+        if (reply == RuntimeReplies.Accepted)
         {
-            _owesAccepted = true; // sent with this connection's next write, as for a buffered response
+            // Sent with this connection's next write, as for a buffered response (or, when the post asked to close,
+            // with Connection: close just before the close: RunAsync).
+            _owesAccepted = true;
             return true;
         }
         await SendAsync(reply).ConfigureAwait(false);

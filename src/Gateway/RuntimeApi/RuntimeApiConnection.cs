@@ -115,6 +115,9 @@ internal sealed partial class RuntimeApiConnection : IValueTaskSource<bool>, IRu
                 }
                 if (!keepOpen || head.ConnectionClose)
                 {
+                    // A post that asked to close (Connection: close, as Python's urllib always sends; HTTP/1.0) still
+                    // gets its 202 first: AWS's Go net/http writes every handler's answer before it closes.
+                    await FlushDeferredAsync(closing: true).ConfigureAwait(false);
                     break;
                 }
             }
@@ -164,6 +167,7 @@ internal sealed partial class RuntimeApiConnection : IValueTaskSource<bool>, IRu
     {
         RuntimeRoute.Response or RuntimeRoute.Error or RuntimeRoute.InitError when head.Method == RuntimeMethod.Post => HandleResultAsync(head),
         >= RuntimeRoute.ExtensionRegister => HandleExtensionRequestAsync(head),
+        RuntimeRoute.Ping when head.Method == RuntimeMethod.Get => DiscardBodyAndReplyAsync(head, RuntimeReplies.Pong),
         RuntimeRoute.Unknown => DiscardBodyAndReplyAsync(head, RuntimeReplies.NotFound),
         _ => DiscardBodyAndReplyAsync(head, RuntimeReplies.MethodNotAllowed),
     };
@@ -294,7 +298,11 @@ internal sealed partial class RuntimeApiConnection : IValueTaskSource<bool>, IRu
                 : await RefuseResponseModeAsync(head, idSpan).ConfigureAwait(false);
         }
 
-        if (head.ExpectContinue)
+        // A body declared over the limit is read and thrown away before the 413 (BodyReader.DrainLimit: runtimes that
+        // write it all before reading the reply would otherwise crash on the closed socket), unless the runtime asked
+        // first (Expect: 100-continue): then it gets the 413 instead of the 100 and never sends the body.
+        bool declaredTooLarge = !head.Chunked && head.ContentLength > limit;
+        if (head.ExpectContinue && !declaredTooLarge)
         {
             await SendAsync(RuntimeReplies.Continue).ConfigureAwait(false);
         }
@@ -303,7 +311,8 @@ internal sealed partial class RuntimeApiConnection : IValueTaskSource<bool>, IRu
         {
             _scratch.Reserve((int)head.ContentLength);
         }
-        var body = await BodyReader.ReadAsync(_reader, head, _scratch, limit, _transport).ConfigureAwait(false);
+        long drainLimit = head.ExpectContinue && declaredTooLarge ? 0 : BodyReader.DrainLimit(limit);
+        var body = await BodyReader.ReadAsync(_reader, head, _scratch, limit, _transport, drainLimit).ConfigureAwait(false);
         if (body == BodyStatus.Truncated)
         {
             await SendAsync(RuntimeReplies.TruncatedRequest).ConfigureAwait(false);
@@ -327,13 +336,16 @@ internal sealed partial class RuntimeApiConnection : IValueTaskSource<bool>, IRu
                 return true;
             }
         }
-        else if (body == BodyStatus.TooLarge)
+        else if (body is BodyStatus.TooLarge or BodyStatus.TooLargeDiscarded)
         {
             // An /error too large ends the invocation as a /response too large does: left open, the runtime's
             // next /next would get the same event again, and run it again, until the deadline.
             reply = await _environment.OnResponseTooLargeAsync(idSpan, head.Route == RuntimeRoute.Error).ConfigureAwait(false);
-            await SendAsync(reply == RuntimeReplies.Accepted ? RuntimeReplies.PayloadTooLarge(limit) : reply).ConfigureAwait(false);
-            return false; // the rest of the body was never read: this connection cannot be reused
+            // A body read to its end leaves the connection usable (the runtime's next /next may follow on it); one
+            // refused unread cannot be.
+            bool keepOpen = body == BodyStatus.TooLargeDiscarded;
+            await SendAsync(reply == RuntimeReplies.Accepted ? RuntimeReplies.PayloadTooLarge(limit, close: !keepOpen || head.ConnectionClose) : reply).ConfigureAwait(false);
+            return keepOpen;
         }
         else
         {
@@ -370,8 +382,9 @@ internal sealed partial class RuntimeApiConnection : IValueTaskSource<bool>, IRu
                 await SendAsync(reply).ConfigureAwait(false);
                 return false;
             }
-            var status = await BodyReader.ReadAsync(_reader, head, null, _environment.ResponseLimit).ConfigureAwait(false);
-            if (status != BodyStatus.Complete)
+            int limit = _environment.ResponseLimit;
+            var status = await BodyReader.ReadAsync(_reader, head, null, limit, null, BodyReader.DrainLimit(limit)).ConfigureAwait(false);
+            if (status is not (BodyStatus.Complete or BodyStatus.TooLargeDiscarded))
             {
                 await SendAsync(reply).ConfigureAwait(false);
                 return false;
@@ -395,14 +408,15 @@ internal sealed partial class RuntimeApiConnection : IValueTaskSource<bool>, IRu
         return SendOneAsync(bytes);
     }
 
-    private ValueTask FlushDeferredAsync()
+    /// <param name="closing">The connection closes after this write: the 202 says so (Connection: close).</param>
+    private ValueTask FlushDeferredAsync(bool closing = false)
     {
         if (!_owesAccepted)
         {
             return ValueTask.CompletedTask;
         }
         _owesAccepted = false;
-        return SendOneAsync(RuntimeReplies.Accepted);
+        return SendOneAsync(closing ? RuntimeReplies.AcceptedClose : RuntimeReplies.Accepted);
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]

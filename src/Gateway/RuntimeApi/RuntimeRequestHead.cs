@@ -9,6 +9,9 @@ internal enum RuntimeRoute
     Error,
     InitError,
 
+    /// <summary>GET <c>/2018-06-01/ping</c>: "pong", as AWS's emulator still answers (RuntimeReplies.Pong).</summary>
+    Ping,
+
     /// <summary>POST <c>/2020-01-01/extension/register</c> (the Extensions API, Extensions/).</summary>
     ExtensionRegister,
 

@@ -278,7 +278,8 @@ internal static class RuntimeRequestParser
                 : path.SequenceEqual("exit/error"u8) ? RuntimeRoute.ExtensionExitError
                 : RuntimeRoute.Unknown;
         }
-        return target.SequenceEqual("/_gateway/extensions/launched"u8) ? RuntimeRoute.LauncherLaunched
+        return target.SequenceEqual("/2018-06-01/ping"u8) ? RuntimeRoute.Ping
+            : target.SequenceEqual("/_gateway/extensions/launched"u8) ? RuntimeRoute.LauncherLaunched
             : target.SequenceEqual("/_gateway/extensions/exited"u8) ? RuntimeRoute.LauncherExited
             : target.SequenceEqual("/2022-07-01/telemetry"u8) ? RuntimeRoute.TelemetrySubscribe
             : target.SequenceEqual("/2020-08-15/logs"u8) ? RuntimeRoute.LogsSubscribe

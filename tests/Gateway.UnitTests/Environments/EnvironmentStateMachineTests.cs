@@ -167,13 +167,48 @@ public sealed class EnvironmentStateMachineTests : IDisposable
     }
 
     [Fact]
-    public void A_result_during_init_is_refused_from_Started()
+    public void A_result_during_init_for_no_invocation_is_an_invalid_request_id()
     {
+        // RIE's AwsRequestIDValidator runs before the state machine, and no invocation is reserved yet.
         _machine.Spawning();
 
         var refusal = _machine.CheckResult("11111111-1111-1111-1111-111111111111"u8, isError: false);
 
+        Assert.Equal(RuntimeReplies.InvalidRequestId, refusal);
+    }
+
+    [Fact]
+    public void A_result_during_init_for_the_waiting_invocation_is_refused_from_Started()
+    {
+        _machine.Spawning();
+        var waiting = Rent("11111111-1111-1111-1111-111111111111");
+        Assert.Equal(AssignResult.Pending, _machine.TryAssign(waiting, runtimeWaiting: false));
+
+        var refusal = _machine.CheckResult("11111111-1111-1111-1111-111111111111"u8, isError: false);
+        var other = _machine.CheckResult("22222222-2222-2222-2222-222222222222"u8, isError: false);
+
         Assert.Equal(Forbidden("Started", "InvocationResponse"), Encoding.UTF8.GetString(refusal!));
+        Assert.Equal(RuntimeReplies.InvalidRequestId, other);
+    }
+
+    [Fact]
+    public void A_result_for_the_previous_invocation_once_the_next_is_assigned_is_an_invalid_request_id()
+    {
+        // RIE: the current invoke id becomes the next invocation's when it is reserved; the answered one's is then
+        // refused by AwsRequestIDValidator (400), no longer by the state machine (403).
+        var first = Deliver("11111111-1111-1111-1111-111111111111");
+        var firstId = Encoding.ASCII.GetBytes(first.RequestId);
+        _machine.TakeResult(firstId, isError: false, out _);
+        var second = Rent("22222222-2222-2222-2222-222222222222");
+        Assert.Equal(AssignResult.Pending, _machine.TryAssign(second, runtimeWaiting: false));
+
+        Assert.Equal(RuntimeReplies.InvalidRequestId, _machine.CheckResult(firstId, isError: false));
+        _machine.OnNext(); // the second is delivered
+        Assert.Equal(RuntimeReplies.InvalidRequestId, _machine.CheckResult(firstId, isError: true));
+        Assert.Null(_machine.TakeResult(firstId, isError: false, out var refusal));
+        Assert.Equal(RuntimeReplies.InvalidRequestId, refusal);
+        Assert.Same(second, _machine.Current); // still running
+        Assert.Null(_machine.CheckResult(Encoding.ASCII.GetBytes(second.RequestId), isError: false));
     }
 
     [Fact]

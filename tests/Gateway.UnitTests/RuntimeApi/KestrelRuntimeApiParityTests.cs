@@ -25,6 +25,9 @@ public class KestrelRuntimeApiParityTests
         "/2018-06-01/runtime/invocation/abc",
         "/2018-06-01/runtime/restore/next",
         "/2015-03-31/functions/f/invocations",
+        "/2018-06-01/ping",
+        "/2018-06-01/ping/",
+        "/2018-06-01/pingx",
         "/",
     ];
 
@@ -56,7 +59,9 @@ public class KestrelRuntimeApiParityTests
         ["NotFound"] = RuntimeReplies.NotFound,
         ["MethodNotAllowed"] = RuntimeReplies.MethodNotAllowed,
         ["ContainerError"] = RuntimeReplies.ContainerError,
+        ["AcceptedClose"] = RuntimeReplies.AcceptedClose,
         ["PayloadTooLarge"] = RuntimeReplies.PayloadTooLarge(6291556),
+        ["PayloadTooLargeKeptOpen"] = RuntimeReplies.PayloadTooLarge(6291556, close: false),
         ["InvalidStateTransition"] = RuntimeReplies.InvalidStateTransition("Ready", "InitError"),
     };
 
@@ -79,5 +84,23 @@ public class KestrelRuntimeApiParityTests
         Assert.Equal("application/json", context.Response.ContentType);
         Assert.Equal(body.Length, context.Response.ContentLength);
         Assert.Equal(text[..headEnd].Contains("\r\nConnection: close", StringComparison.Ordinal), context.Response.Headers.Connection == "close");
+    }
+
+    [Fact]
+    public async Task Pong_is_the_hand_written_servers_pong()
+    {
+        var text = Encoding.ASCII.GetString(RuntimeReplies.Pong);
+        var context = new DefaultHttpContext();
+        var body = new MemoryStream();
+        context.Response.Body = body;
+
+        KestrelReplies.WritePong(context.Response);
+        await context.Response.BodyWriter.FlushAsync();
+
+        Assert.StartsWith("HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\n", text, StringComparison.Ordinal);
+        Assert.Equal(200, context.Response.StatusCode);
+        Assert.Equal("text/plain; charset=utf-8", context.Response.ContentType);
+        Assert.Equal("pong", Encoding.UTF8.GetString(body.ToArray()));
+        Assert.EndsWith("\r\n\r\npong", text, StringComparison.Ordinal);
     }
 }

@@ -11,6 +11,16 @@ internal static class KestrelReplies
 {
     private static readonly byte[] AcceptedBody = """{"status":"OK"}"""u8.ToArray();
 
+    /// <summary>GET /2018-06-01/ping: RuntimeReplies.Pong's status, type and body.</summary>
+    public static void WritePong(HttpResponse response)
+    {
+        response.ContentType = "text/plain; charset=utf-8";
+        response.ContentLength = 4;
+        var writer = response.BodyWriter;
+        "pong"u8.CopyTo(writer.GetSpan(4));
+        writer.Advance(4);
+    }
+
     public static void Write(HttpResponse response, byte[] reply)
     {
         ReadOnlySpan<byte> body;

@@ -59,6 +59,9 @@ internal sealed partial class KestrelRuntimeConnection : IRuntimeApiConnection, 
                 return HandleResultAsync(context, route, CopyId(id));
             case RuntimeRoute.InitError when post:
                 return HandleResultAsync(context, route, 0);
+            case RuntimeRoute.Ping when get:
+                KestrelReplies.WritePong(context.Response);
+                return Task.CompletedTask;
             case RuntimeRoute.Unknown:
                 KestrelReplies.Write(context.Response, RuntimeReplies.NotFound);
                 return Task.CompletedTask;

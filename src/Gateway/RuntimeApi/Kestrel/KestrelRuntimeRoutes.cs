@@ -13,7 +13,7 @@ internal static class KestrelRuntimeRoutes
         id = default;
         if (path is null || !path.StartsWith(Prefix, StringComparison.Ordinal))
         {
-            return RuntimeRoute.Unknown;
+            return path is "/2018-06-01/ping" or "/2018-06-01/ping/" ? RuntimeRoute.Ping : RuntimeRoute.Unknown; // a trailing '/' as ParseTarget
         }
         var rest = path.AsSpan(Prefix.Length);
         if (rest.Length > 1 && rest[^1] == '/')
