@@ -8,7 +8,8 @@ namespace Gateway.Tests;
 /// sign with the right secret (served), a wrong secret (InvalidSignatureException), an unknown key
 /// (UnrecognizedClientException), a clock 10 minutes fast (Lambda's "Signature expired" text); an unsigned request is
 /// MissingAuthenticationTokenException; a body other than the signed one is refused and never invoked (the function's
-/// log is the evidence); an AWS_IAM function URL signed by botocore is served. Scripts: tests/fixtures/sigv4/.
+/// log is the evidence); a wrong secret is refused before a missing function, alias or bad header is reported; a Date
+/// header in botocore's form is verified; an AWS_IAM function URL signed by botocore is served. Scripts: tests/fixtures/sigv4/.
 /// </summary>
 public sealed class SigV4Tests : IAsyncLifetime
 {
@@ -176,6 +177,57 @@ public sealed class SigV4Tests : IAsyncLifetime
         var slow = await BotoAsync("invoke", Endpoint, Key, Secret, "echo", "{}", "-10");
         Assert.Equal("InvalidSignatureException", slow.GetProperty("code").GetString());
         Assert.Matches(@"^Signature expired: \d{8}T\d{6}Z is now earlier than \d{8}T\d{6}Z \(\d{8}T\d{6}Z - 5 min\.\)$", slow.GetProperty("message").GetString());
+    }
+
+    /// <summary>
+    /// AWS recomputes the signature before it looks at what the request names: a wrong secret is 403
+    /// InvalidSignatureException for a missing function, alias or invocation type too, so holding an access key id
+    /// tells nobody which functions exist (and a mistyped secret is not reported as "Function not found"). With the
+    /// right secret each keeps its own answer. The bodies are small (they arrive with the headers), as boto3 sends them.
+    /// </summary>
+    [Fact]
+    public async Task A_wrong_secret_is_refused_before_what_the_request_names_is_looked_at()
+    {
+        var cases = new (string Mode, string Operation, string Arguments, int Status, string? Code)[]
+        {
+            ("call", "invoke", """{"FunctionName":"nosuchfn","Payload":"[1,2,3,4]"}""", 404, "ResourceNotFoundException"),
+            ("call", "invoke", """{"FunctionName":"echo:nope","Payload":"{}"}""", 404, "ResourceNotFoundException"),
+            ("call", "invoke", """{"FunctionName":"echo","InvocationType":"Bogus","Payload":"{}"}""", 400, "ValidationException"),
+            ("call", "invoke", """{"FunctionName":"echo","InvocationType":"DryRun","Payload":"{}"}""", 204, null),
+            ("call", "invoke_async", """{"FunctionName":"nosuchfn","InvokeArgs":"{}"}""", 404, "ResourceNotFoundException"),
+            ("call", "invoke_with_response_stream", """{"FunctionName":"nosuchfn","Payload":"{}"}""", 404, "ResourceNotFoundException"),
+            ("call", "create_event_source_mapping", """{"FunctionName":"echo","EventSourceArn":"arn:aws:sqs:us-east-1:111122223333:q"}""", 400, "InvalidParameterValueException"),
+            ("post", "/2015-03-31/no-such-operation", "{}", 404, "UnknownOperationException"),
+        };
+        var answers = await Task.WhenAll(cases.SelectMany(c => new[] { Secret, "wrong" }.Select(secret =>
+            BotoAsync(c.Mode, Endpoint, Key, secret, c.Operation, c.Arguments))));
+        for (int i = 0; i < cases.Length; i++)
+        {
+            var (mode, operation, arguments, status, code) = cases[i];
+            var right = answers[2 * i];
+            var wrong = answers[2 * i + 1];
+            string what = $"{operation} {arguments}";
+            Assert.True(status == right.GetProperty("status").GetInt32(), $"{what} (right secret): {right}");
+            if (code is not null)
+            {
+                Assert.True(code == right.GetProperty("code").GetString(), $"{what} (right secret): {right}");
+            }
+            Assert.True(wrong.GetProperty("status").GetInt32() == 403, $"{what} (wrong secret): {wrong}");
+            Assert.True(wrong.GetProperty("code").GetString() == "InvalidSignatureException", $"{what} (wrong secret): {wrong}");
+        }
+    }
+
+    /// <summary>botocore, given a Date header, signs with it in <c>email.utils.formatdate</c>'s form
+    /// (<c>… -0000</c>) and sends no X-Amz-Date.</summary>
+    [Fact]
+    public async Task A_Date_header_as_botocore_writes_it_is_verified()
+    {
+        var ok = await BotoAsync("get", Endpoint, Key, Secret, "/2015-03-31/functions", """{"Date":"now"}""");
+        Assert.EndsWith(" -0000", ok.GetProperty("date").GetString());
+        Assert.True(ok.GetProperty("status").GetInt32() == 200, ok.ToString());
+
+        var wrong = await BotoAsync("get", Endpoint, Key, "wrong", "/2015-03-31/functions", """{"Date":"now"}""");
+        Assert.Equal("InvalidSignatureException", wrong.GetProperty("code").GetString());
     }
 
     [Fact]

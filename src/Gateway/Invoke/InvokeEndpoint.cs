@@ -98,6 +98,11 @@ internal sealed class InvokeEndpoint(FunctionResolver resolver, Hosting.Function
         }
         if (type == InvocationType.DryRun)
         {
+            // A 204 is an answer too: not before the body's signature is decided (error answers wait in LambdaErrors).
+            if (!await Security.Signing.UnreadBody.DecideAsync(context).ConfigureAwait(false))
+            {
+                return;
+            }
             response.StatusCode = StatusCodes.Status204NoContent;
             return;
         }

@@ -5,7 +5,8 @@ namespace Gateway.Invoke;
 /// <summary>
 /// Error responses in Lambda's exact shape: the status, <c>x-amzn-ErrorType</c> (which SDKs read for the
 /// exception name), and a JSON body whose message member is <c>message</c> or <c>Message</c> as AWS spells it
-/// for that exception (LAMBDA.md §1.5).
+/// for that exception (LAMBDA.md §1.5). With <c>--auth sigv4</c>, an error answered before the body was read waits
+/// for the body's signature first (<see cref="Security.Signing.UnreadBody"/>): a mismatch is answered 403 instead.
 /// </summary>
 internal static class LambdaErrors
 {
@@ -54,6 +55,10 @@ internal static class LambdaErrors
     /// positive, a Retry-After in seconds (0: none, <c>--throttle-retry-after false</c>).</summary>
     public static async Task TooManyRequests(HttpContext context, string reason, int retryAfterSeconds)
     {
+        if (!await Security.Signing.UnreadBody.DecideAsync(context).ConfigureAwait(false))
+        {
+            return;
+        }
         var response = context.Response;
         response.StatusCode = 429;
         response.Headers["x-amzn-ErrorType"] = "TooManyRequestsException";
@@ -88,6 +93,11 @@ internal static class LambdaErrors
 
     private static async Task WriteAsync(HttpContext context, int status, string errorType, string message, bool capitalMessage, string? type)
     {
+        // --auth sigv4: a body whose signature is still undecided is read first (a 413 says nothing, so it goes out as is).
+        if (status != StatusCodes.Status413PayloadTooLarge && !await Security.Signing.UnreadBody.DecideAsync(context).ConfigureAwait(false))
+        {
+            return;
+        }
         var response = context.Response;
         response.StatusCode = status;
         response.Headers["x-amzn-ErrorType"] = errorType;

@@ -17,8 +17,9 @@ namespace Gateway.Security.Signing;
 /// Why nothing a client sees changes: the body is read with <c>TryRead</c> (only what has arrived, never a wait) and
 /// put back unconsumed and unexamined, so the endpoint's own read returns the same bytes at once. Only a match is
 /// decided here; anything else — a mismatch, a body not all here yet, an error from the read — goes on to the wrapping
-/// reader exactly as before, which hashes the same bytes again as the endpoint reads them and refuses at their end, so
-/// an endpoint that answers before reading (a bad header, a DryRun) still answers as it did. Left to that reader too:
+/// reader exactly as before, which hashes the same bytes again as the endpoint reads them and refuses at their end (an
+/// endpoint that answers before reading — a bad header, a DryRun — has it read first, <see cref="UnreadBody"/>). Left
+/// to that reader too:
 /// a body of unknown length (chunked), one over <see cref="Limit"/> (far below every per-route body limit, so a
 /// route that sets its own limit before reading behaves the same), and <c>Expect: 100-continue</c> (reading the body
 /// makes Kestrel send the 100 Continue, which must stay the endpoint's decision).

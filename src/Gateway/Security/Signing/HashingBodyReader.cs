@@ -101,6 +101,10 @@ internal sealed class HashingBodyReader : PipeReader, IRequestBodyPipeFeature, I
     /// <summary>Writes the refusal, then throws: the read that would have returned the body's end.</summary>
     private async ValueTask<ReadResult> RefuseAsync()
     {
+        // The inner read given back, all of it consumed: the server's own drain at the request's end then finds the body
+        // read to its end, not a read still in progress (Kestrel logs that as a failure, once per refused request).
+        _inner.AdvanceTo(_last.End);
+        _last = default;
         await RefusalWriter.WriteAsync(_context, SigningRefusal.Mismatch, _shape).ConfigureAwait(false);
         throw new SignatureMismatchException();
     }
@@ -146,6 +150,46 @@ internal sealed class HashingBodyReader : PipeReader, IRequestBodyPipeFeature, I
         catch (SignatureMismatchException)
         {
             return false;
+        }
+    }
+
+    /// <summary>True while the signature waits for the body's end: not read to it yet, not completed.</summary>
+    public bool Pending => _signed is not null;
+
+    /// <summary>
+    /// Reads the rest of the body, hashing and dropping it, to decide the signature before an answer that would not
+    /// read it (<see cref="UnreadBody"/>). Memory stays bounded (each read is released at once); so does the work:
+    /// past <paramref name="limit"/> bytes it stops and says so.
+    /// </summary>
+    public async ValueTask<BodyDecision> DecideAsync(long limit, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                var result = await ReadAsync(cancellationToken).ConfigureAwait(false);
+                AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted)
+                {
+                    return BodyDecision.Matches;
+                }
+                if (_bufferStart > limit)
+                {
+                    return BodyDecision.TooLarge;
+                }
+            }
+        }
+        catch (SignatureMismatchException)
+        {
+            return BodyDecision.Refused;
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return BodyDecision.TooLarge; // the server's own body limit
+        }
+        catch (Exception ex) when (ex is BadHttpRequestException or IOException or OperationCanceledException or InvalidOperationException)
+        {
+            return BodyDecision.Unreadable;
         }
     }
 
@@ -263,6 +307,22 @@ internal sealed class HashingBodyReader : PipeReader, IRequestBodyPipeFeature, I
             return true;
         }
     }
+}
+
+/// <summary>What reading the rest of a body decided (<see cref="HashingBodyReader.DecideAsync"/>).</summary>
+internal enum BodyDecision
+{
+    /// <summary>Read to its end; the signature matches.</summary>
+    Matches,
+
+    /// <summary>Read to its end; the signature does not match, and that refusal is written.</summary>
+    Refused,
+
+    /// <summary>Longer than the limit: not read to its end, the signature undecided.</summary>
+    TooLarge,
+
+    /// <summary>The client went away or the body could not be read: undecided, and nobody to answer.</summary>
+    Unreadable,
 }
 
 /// <summary>The body was read to its end and its signature did not match; the refusal has been written.</summary>

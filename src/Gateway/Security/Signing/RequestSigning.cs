@@ -10,7 +10,8 @@ namespace Gateway.Security.Signing;
 /// <para>
 /// A request with no body is verified completely here. A request with a body is verified up to its payload here, and
 /// its body is hashed while the endpoint reads it: the read that reaches the end fails if the signature does not match
-/// (<see cref="HashingBodyReader"/>), before the endpoint can act on it. A GET, HEAD, DELETE or OPTIONS with a body
+/// (<see cref="HashingBodyReader"/>), before the endpoint can act on it; an endpoint that would answer without reading
+/// it (a missing function, a bad header, a DryRun) has it read first (<see cref="UnreadBody"/>). A GET, HEAD, DELETE or OPTIONS with a body
 /// (no Lambda operation reads one) has it read and dropped here, so an endpoint that never reads a body is covered too.
 /// A small body that is already all in the server's buffer when the request arrives (a 64 B invoke, nearly every
 /// management call) is hashed and decided here instead, without the wrapping reader (<see cref="BufferedBody"/>); when

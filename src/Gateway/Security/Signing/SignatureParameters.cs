@@ -257,8 +257,9 @@ internal ref struct SignatureParameters
             SignedAt = at;
             return null;
         }
-        // botocore, given a Date header, signs with it (auth.py _set_necessary_date_headers): its time, in the basic format.
-        if (!DateTimeOffset.TryParseExact(httpDate, "r", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var date))
+        // A Date header instead (botocore, given one, signs with it: auth.py _set_necessary_date_headers): its time, in
+        // the basic format, is what the string to sign has.
+        if (httpDate is null || !DateHeader.TryParse(httpDate, out var date))
         {
             return SigningRefusal.IncompleteSignature($"Date must be in ISO-8601 'basic format'. Got '{httpDate}'. See http://en.wikipedia.org/wiki/ISO_8601");
         }

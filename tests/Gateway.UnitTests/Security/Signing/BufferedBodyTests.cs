@@ -48,7 +48,7 @@ public sealed class BufferedBodyTests
 
     /// <summary>An invoke signed as botocore signs it (content-type, host, x-amz-date; no x-amz-content-sha256, so the
     /// body's hash completes the signature) with the suite case's key, region, service and time.</summary>
-    private static string SignedInvoke(byte[] body)
+    internal static string SignedInvoke(byte[] body)
     {
         string amzDate = Post.Time.UtcDateTime.ToString(AmzDates.Format, System.Globalization.CultureInfo.InvariantCulture);
         const string path = "/2015-03-31/functions/echo/invocations", signedHeaders = "content-type;host;x-amz-date";
@@ -139,7 +139,7 @@ public sealed class BufferedBodyTests
 
         Assert.NotNull(await Post.Signing().VerifyAsync(context, Post.Service, RefusalShape.Lambda));
 
-        // An endpoint that answers before reading (a bad header, a DryRun) still can: nothing is written yet.
+        // Nothing is written yet: the endpoint's read decides it (an answer that reads nothing has it read: UnreadBody).
         Assert.Equal(200, context.Response.StatusCode);
         Assert.IsType<HashingBodyReader>(context.Request.BodyReader);
         await Assert.ThrowsAsync<SignatureMismatchException>(() => SuiteCase.ReadBodyAsync(context));
