@@ -198,6 +198,10 @@ public sealed class SigV4Tests : IAsyncLifetime
             ("call", "invoke_with_response_stream", """{"FunctionName":"nosuchfn","Payload":"{}"}""", 404, "ResourceNotFoundException"),
             ("call", "create_event_source_mapping", """{"FunctionName":"echo","EventSourceArn":"arn:aws:sqs:us-east-1:111122223333:q"}""", 400, "InvalidParameterValueException"),
             ("post", "/2015-03-31/no-such-operation", "{}", 404, "UnknownOperationException"),
+            // Too large for the invocation type: decided after the function is looked up, so a 413 at once would tell
+            // that echo exists (a missing function's wrong-secret answer is the 403).
+            ("call", "invoke", """{"FunctionName":"echo","InvocationType":"Event","PayloadBytes":300000}""", 413, "RequestEntityTooLargeException"),
+            ("call", "invoke", """{"FunctionName":"echo","PayloadBytes":7000000}""", 413, "RequestEntityTooLargeException"),
         };
         var answers = await Task.WhenAll(cases.SelectMany(c => new[] { Secret, "wrong" }.Select(secret =>
             BotoAsync(c.Mode, Endpoint, Key, secret, c.Operation, c.Arguments))));

@@ -135,15 +135,11 @@ internal sealed class EventOutcomes(
             + (outcome.ErrorType is { } type ? $", last error {type}" : ""));
         metrics.RecordDropped();
         // Both, when both are set: AWS lets a function have destinations "in addition to or instead of a dead-letter
-        // queue" (PutFunctionEventInvokeConfig's reference), and the queue keeps receiving the event itself.
-        if (settings.OnFailure is { } onFailure)
-        {
-            await SendAsync(queued, onFailure, deadLetter: false, outcome).ConfigureAwait(false);
-        }
-        if (settings.DeadLetterTargetArn is { } deadLetterTarget)
-        {
-            await SendAsync(queued, deadLetterTarget, deadLetter: true, outcome).ConfigureAwait(false);
-        }
+        // queue" (PutFunctionEventInvokeConfig's reference), and the queue keeps receiving the event itself. Side by
+        // side: a destination that is down (retried for minutes) must not hold up the other.
+        var toDestination = settings.OnFailure is { } onFailure ? SendAsync(queued, onFailure, deadLetter: false, outcome) : Task.CompletedTask;
+        var toDeadLetters = settings.DeadLetterTargetArn is { } deadLetterTarget ? SendAsync(queued, deadLetterTarget, deadLetter: true, outcome) : Task.CompletedTask;
+        await Task.WhenAll(toDestination, toDeadLetters).ConfigureAwait(false);
         await RecordAsync(queued, store.DropAsync(queued.Id, outcome.Condition.ToString())).ConfigureAwait(false);
     }
 

@@ -35,6 +35,8 @@ internal sealed record FunctionLogging
     /// </summary>
     public string StreamPrefix(DateTime createdUtc, string functionName, string version)
     {
+        // A group set to the function's own default is not custom: its streams are the default group's, as if unset
+        // (AWS's naming for that case is unrecorded; this keeps one function's streams named one way).
         bool custom = LogGroup is { } group && group != "/aws/lambda/" + functionName;
         return custom
             ? $"{createdUtc:yyyy'/'MM'/'dd}/{functionName}[{version}]"

@@ -91,13 +91,30 @@ internal static class LambdaErrors
     private static bool IsHttp2OrLater(HttpContext context)
         => HttpProtocol.IsHttp2(context.Request.Protocol) || HttpProtocol.IsHttp3(context.Request.Protocol);
 
+    /// <summary>Writes a refusal without deciding the body's signature first: for <see cref="Security.Signing.UnreadBody"/>
+    /// itself, which has decided (or found the body too long to decide) when it answers.</summary>
+    internal static Task WriteDecidedAsync(HttpContext context, LambdaError error)
+    {
+        if (error.Status == 413 && !IsHttp2OrLater(context))
+        {
+            context.Response.Headers.Connection = "close";
+        }
+        return WriteDecidedAsync(context, error.Status, error.ErrorType, error.Message, error.CapitalMessage, error.Type);
+    }
+
     private static async Task WriteAsync(HttpContext context, int status, string errorType, string message, bool capitalMessage, string? type)
     {
-        // --auth sigv4: a body whose signature is still undecided is read first (a 413 says nothing, so it goes out as is).
-        if (status != StatusCodes.Status413PayloadTooLarge && !await Security.Signing.UnreadBody.DecideAsync(context).ConfigureAwait(false))
+        // --auth sigv4: a body whose signature is still undecided is read first, a 413 too: whether a request is too
+        // large is decided after its function is looked up, so a 413 that came at once would tell a function exists.
+        if (!await Security.Signing.UnreadBody.DecideAsync(context).ConfigureAwait(false))
         {
             return;
         }
+        await WriteDecidedAsync(context, status, errorType, message, capitalMessage, type).ConfigureAwait(false);
+    }
+
+    private static async Task WriteDecidedAsync(HttpContext context, int status, string errorType, string message, bool capitalMessage, string? type)
+    {
         var response = context.Response;
         response.StatusCode = status;
         response.Headers["x-amzn-ErrorType"] = errorType;

@@ -214,6 +214,13 @@ internal sealed class EnvironmentLog : IDisposable
     /// <summary><c>INIT_REPORT Init Duration: … Phase: {phase} Status: {status}[ Error Type: …]</c>, or JSON's platform.initReport.</summary>
     public void WriteInitReport(double initDurationMs, string status, string? errorType, InitPhase phase = InitPhase.Init)
     {
+        // What the worker wrote during its init goes before the report: a runtime that exits is seen (its exit) before
+        // its last lines are read off the socket, and they belong above INIT_REPORT and the invocation's START.
+        lock (_lock)
+        {
+            TakePending();
+            FlushPartialLine();
+        }
         Span<byte> line = stackalloc byte[512];
         int n;
         PublishInitEnd(initDurationMs, provisioned: false, status, errorType, phase);

@@ -61,7 +61,7 @@ internal sealed class FunctionLogs : IDisposable
     {
         if (group.StartsWith("aws/", StringComparison.Ordinal) && _warnedGroups.TryAdd(group, 0))
         {
-            Console.Error.WriteLine($"[gateway] warning: {functionName}'s log group '{group}' begins with 'aws/': on AWS Lambda cannot create it and the function's logs are not sent to CloudWatch (kept here)");
+            Console.Error.WriteLine($"[gateway] warning: {functionName}'s log group '{group}' begins with 'aws/': on AWS, Lambda cannot create it and the function's logs are not sent to CloudWatch (kept here)");
         }
     }
 

@@ -382,8 +382,10 @@ internal sealed partial class RuntimeApiConnection : IValueTaskSource<bool>, IRu
                 await SendAsync(reply).ConfigureAwait(false);
                 return false;
             }
+            // Read up to the payload limit only, not DrainLimit's 16 MiB: a refused post's runtime gains nothing from a
+            // longer drain, and the gateway would spend its own CPU on it (a chunked body of 1-byte chunks costs ~430 ns each).
             int limit = _environment.ResponseLimit;
-            var status = await BodyReader.ReadAsync(_reader, head, null, limit, null, BodyReader.DrainLimit(limit)).ConfigureAwait(false);
+            var status = await BodyReader.ReadAsync(_reader, head, null, limit, null, limit).ConfigureAwait(false);
             if (status is not (BodyStatus.Complete or BodyStatus.TooLargeDiscarded))
             {
                 await SendAsync(reply).ConfigureAwait(false);

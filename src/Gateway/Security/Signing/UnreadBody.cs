@@ -46,7 +46,8 @@ internal static class UnreadBody
             case BodyDecision.Refused:
                 return false; // the hashing reader wrote the 403
             case BodyDecision.TooLarge:
-                await LambdaErrors.WriteAsync(context, LambdaError.RequestEntityTooLarge($"Request must be smaller than {limit} bytes for this operation")).ConfigureAwait(false);
+                // The same text whatever the request names (the body limit of the server, not of the operation).
+                await LambdaErrors.WriteDecidedAsync(context, LambdaError.RequestEntityTooLarge($"Request must be smaller than {limit} bytes for this operation")).ConfigureAwait(false);
                 return false;
             default:
                 context.Abort(); // nobody to answer, and nothing decided to answer with
