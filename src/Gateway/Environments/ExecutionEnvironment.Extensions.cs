@@ -70,8 +70,7 @@ internal sealed partial class ExecutionEnvironment
                 if (ExtensionSet.Idle)
                 {
                     FinishDeferredReportLocked();
-                    held = _extensionsHold;
-                    _extensionsHold = default;
+                    held = TakeExtensionsHoldLocked();
                     if (_telemetry is { } telemetry && _parked is not null && _machine.State == EnvironmentState.Idle)
                     {
                         telemetry.Freeze(); // the runtime was already waiting in /next: every process waits now
@@ -142,13 +141,20 @@ internal sealed partial class ExecutionEnvironment
         Admission.AdmissionTicket held;
         lock (_lock)
         {
-            held = _extensionsHold;
-            _extensionsHold = default;
+            held = TakeExtensionsHoldLocked();
         }
         if (held.IsHeld)
         {
             _owner.ReleaseAdmission(ref held);
         }
+    }
+
+    /// <summary>The kept unit of concurrency, taken (at most one caller gets it); released by the caller outside the lock.</summary>
+    private Admission.AdmissionTicket TakeExtensionsHoldLocked()
+    {
+        var held = _extensionsHold;
+        _extensionsHold = default;
+        return held;
     }
 
     /// <summary>END and REPORT of the deferred report, if one is pending; its deadline's timer goes with it.</summary>

@@ -138,13 +138,15 @@ internal sealed class InvocationEndings
             // The error under the waiting invocation's START, as for an exit mid-invocation: AWS's logs of a bootstrap
             // that exits during init show "RequestId: … Error: Runtime exited …" and the type there (recorded CloudWatch
             // output in cargo-lambda/cargo-lambda#572 and aws/aws-lambda-go#554), so filters on it find init crashes too.
-            Fail(pending, type, $"RequestId: {pending.RequestId} Error: {reason}");
-            _ = EndAfterFailedInit(pending, initReportMs, "error", type, initPhase, initDurationMs, $"RequestId: {pending.RequestId} Error: {reason}\n{type}");
+            var message = $"RequestId: {pending.RequestId} Error: {reason}";
+            Fail(pending, type, message);
+            _ = EndAfterFailedInit(pending, initReportMs, "error", type, initPhase, initDurationMs, $"{message}\n{type}");
         }
         if (step.Current is { } current)
         {
-            Fail(current, type, $"RequestId: {current.RequestId} Error: {reason}");
-            Finish(current, undelivered: false, initDurationMs, $"RequestId: {current.RequestId} Error: {reason}\n{type}", "error", type);
+            var message = $"RequestId: {current.RequestId} Error: {reason}";
+            Fail(current, type, message);
+            Finish(current, undelivered: false, initDurationMs, $"{message}\n{type}", "error", type);
         }
     }
 

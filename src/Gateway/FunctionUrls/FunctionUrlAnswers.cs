@@ -16,14 +16,20 @@ internal static class FunctionUrlAnswers
 
     public static Task WriteForbiddenAsync(HttpContext context, string body) => WriteForbiddenAsync(context, Encoding.UTF8.GetBytes(body));
 
-    private static Task WriteForbiddenAsync(HttpContext context, byte[] body)
+    /// <remarks>Not before a signed body is decided (<see cref="Security.Signing.UnreadBody"/>): a wrong secret must not
+    /// learn whether a URL's policy admits its account.</remarks>
+    private static async Task WriteForbiddenAsync(HttpContext context, byte[] body)
     {
+        if (!await Security.Signing.UnreadBody.DecideAsync(context).ConfigureAwait(false))
+        {
+            return;
+        }
         var response = context.Response;
         response.StatusCode = StatusCodes.Status403Forbidden;
         response.Headers["x-amzn-RequestId"] = Guid.NewGuid().ToString();
         response.Headers["x-amzn-ErrorType"] = "AccessDeniedException";
         response.ContentType = "application/json";
         response.ContentLength = body.Length;
-        return response.Body.WriteAsync(body).AsTask();
+        await response.Body.WriteAsync(body).ConfigureAwait(false);
     }
 }

@@ -63,12 +63,10 @@ internal sealed class WorkerUsers
         return (uid, [.. gids]);
     }
 
-    /// <summary>Makes a data-folder folder root:gate 0750 and returns the gate; null for a folder outside the data folder
-    /// (a functions file's code folder: left as its owner made it).</summary>
-    /// <remarks>A folder gated before is checked again (one stat, at an environment's start, never per invocation):
-    /// <see cref="DataFolderAccess.Apply"/> closes every code folder to 0700 at start, and in cluster mode the registry's
-    /// follower can start provisioned environments before that runs, so a gate remembered from then would leave the
-    /// folder closed and every later environment failing "bwrap: Can't chdir to /var/task: Permission denied".</remarks>
+    /// <summary>Makes a data-folder folder root:gate 0750 (once per run) and returns the gate; null for a folder outside
+    /// the data folder (a functions file's code folder: left as its owner made it).</summary>
+    /// <remarks>Only after <see cref="DataFolderAccess.Apply"/> has closed the code folders (0700): no environment starts
+    /// before the host does (FunctionHost.Start), so a gate remembered here is never closed again behind it.</remarks>
     private int? Gate(string folder)
     {
         var full = Path.GetFullPath(folder).TrimEnd('/');
@@ -76,7 +74,7 @@ internal sealed class WorkerUsers
         {
             return null;
         }
-        if (_gated.TryGetValue(full, out int known) && (OperatingSystem.IsWindows() || File.GetUnixFileMode(full) == GateMode))
+        if (_gated.TryGetValue(full, out int known))
         {
             return known;
         }

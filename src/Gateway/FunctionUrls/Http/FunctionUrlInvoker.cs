@@ -54,11 +54,6 @@ internal sealed class FunctionUrlInvoker(FunctionResolver resolver, Hosting.Func
         // 2. The function behind the URL ($LATEST or the URL's alias).
         if (!SyncDispatch.TryResolve(resolver, host, route.FunctionName, route.Qualifier, out var reference, out var target, out var function, out var pool, out var error))
         {
-            // An AWS_IAM URL's signed body is decided first (as every early answer with --auth sigv4: UnreadBody).
-            if (!await Security.Signing.UnreadBody.DecideAsync(context).ConfigureAwait(false))
-            {
-                return;
-            }
             if (error!.Status == StatusCodes.Status404NotFound)
             {
                 await UrlErrors.ForbiddenAsync(response).ConfigureAwait(false);
@@ -74,10 +69,7 @@ internal sealed class FunctionUrlInvoker(FunctionResolver resolver, Hosting.Func
         long limit = options.SyncPayloadLimit;
         if (request.ContentLength is long declared && declared > limit)
         {
-            if (await Security.Signing.UnreadBody.DecideAsync(context).ConfigureAwait(false))
-            {
-                await UrlErrors.TooLargeAsync(response, limit).ConfigureAwait(false);
-            }
+            await UrlErrors.TooLargeAsync(response, limit).ConfigureAwait(false);
             return;
         }
         long share = request.ContentLength ?? limit;
@@ -111,10 +103,7 @@ internal sealed class FunctionUrlInvoker(FunctionResolver resolver, Hosting.Func
             }
             if (!fits)
             {
-                if (await Security.Signing.UnreadBody.DecideAsync(context).ConfigureAwait(false))
-                {
-                    await UrlErrors.TooLargeAsync(response, limit).ConfigureAwait(false);
-                }
+                await UrlErrors.TooLargeAsync(response, limit).ConfigureAwait(false);
                 return;
             }
 

@@ -6,7 +6,9 @@ namespace Gateway.FunctionUrls.Http;
 /// The answers a function URL gives when it does not hand back the function's response. Function URLs answer in
 /// their own shape, not the Invoke API's: <c>{"Message":…}</c> with capital M and an <c>x-amzn-ErrorType</c> (recorded
 /// against AWS: the 403 of a URL whose alias was deleted), and a bare <c>Internal Server Error</c> for a failed or
-/// malformed function response (recorded: <c>test_lambda_url_invocation_exception</c>).
+/// malformed function response (recorded: <c>test_lambda_url_invocation_exception</c>). With <c>--auth sigv4</c>, an
+/// answer given before an AWS_IAM URL's body was read waits for its signature (<see cref="Security.Signing.UnreadBody"/>):
+/// a wrong secret gets the 403 InvalidSignatureException, not a hint of what the URL's function is.
 /// </summary>
 internal static class UrlErrors
 {
@@ -18,6 +20,10 @@ internal static class UrlErrors
     /// <summary>502: the function failed (error, timeout, crash, response over the limit) or its response is malformed.</summary>
     public static async Task BadGatewayAsync(HttpResponse response)
     {
+        if (!await Security.Signing.UnreadBody.DecideAsync(response.HttpContext).ConfigureAwait(false))
+        {
+            return;
+        }
         response.StatusCode = StatusCodes.Status502BadGateway;
         response.ContentType = "application/json";
         response.ContentLength = InternalServerError.Length;
@@ -42,6 +48,10 @@ internal static class UrlErrors
 
     private static async Task MessageAsync(HttpResponse response, int status, string errorType, string message)
     {
+        if (!await Security.Signing.UnreadBody.DecideAsync(response.HttpContext).ConfigureAwait(false))
+        {
+            return;
+        }
         response.StatusCode = status;
         response.Headers["x-amzn-ErrorType"] = errorType;
         response.ContentType = "application/json";

@@ -24,11 +24,7 @@ internal sealed class PolicyFunctionUrlAuthorizer(IFunctionUrlAuthorizer inner, 
         {
             return true;
         }
-        // Not before a signed body is decided: a wrong secret must not learn whether the policy admits its account.
-        if (await Signing.UnreadBody.DecideAsync(context).ConfigureAwait(false))
-        {
-            await FunctionUrlAnswers.WriteForbiddenAsync(context, UnsignedFunctionUrlAuthorizer.ForbiddenBody).ConfigureAwait(false);
-        }
+        await FunctionUrlAnswers.WriteForbiddenAsync(context, UnsignedFunctionUrlAuthorizer.ForbiddenBody).ConfigureAwait(false);
         return false;
     }
 }

@@ -131,34 +131,12 @@ internal sealed class HashingBodyReader : PipeReader, IRequestBodyPipeFeature, I
         return true;
     }
 
-    /// <summary>Reads the rest of the body and drops it (for a request whose endpoint does not read its body: the
-    /// signature still covers it). False when the signature did not match (the refusal is written).</summary>
-    public async ValueTask<bool> DrainAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            while (true)
-            {
-                var result = await ReadAsync(cancellationToken).ConfigureAwait(false);
-                AdvanceTo(result.Buffer.End);
-                if (result.IsCompleted)
-                {
-                    return true;
-                }
-            }
-        }
-        catch (SignatureMismatchException)
-        {
-            return false;
-        }
-    }
-
     /// <summary>True while the signature waits for the body's end: not read to it yet, not completed.</summary>
     public bool Pending => _signed is not null;
 
     /// <summary>
     /// Reads the rest of the body, hashing and dropping it, to decide the signature before an answer that would not
-    /// read it (<see cref="UnreadBody"/>). Memory stays bounded (each read is released at once); so does the work:
+    /// read it (<see cref="UnreadBody"/>, and a GET or DELETE with a body: RequestSigning). Memory stays bounded (each read is released at once); so does the work:
     /// past <paramref name="limit"/> bytes it stops and says so.
     /// </summary>
     public async ValueTask<BodyDecision> DecideAsync(long limit, CancellationToken cancellationToken)

@@ -106,19 +106,16 @@ internal sealed class RequestSigning(SigV4Verifier verifier)
     /// <summary>A GET, HEAD, DELETE or OPTIONS with a body: read and dropped here, so its signature is decided.</summary>
     private static async ValueTask<CallerIdentity?> DrainThenAcceptAsync(HttpContext context, HashingBodyReader reader, SigningCredential credential)
     {
-        try
+        switch (await reader.DecideAsync(long.MaxValue, context.RequestAborted).ConfigureAwait(false))
         {
-            if (!await reader.DrainAsync(context.RequestAborted).ConfigureAwait(false))
-            {
+            case BodyDecision.Matches:
+                return await Accept(context, credential).ConfigureAwait(false);
+            case BodyDecision.Refused:
+                return null; // the refusal is written
+            default:
+                context.Abort(); // the client went away mid-body, or sent more than the server takes
                 return null;
-            }
         }
-        catch (Exception ex) when (ex is BadHttpRequestException or IOException or OperationCanceledException)
-        {
-            context.Abort(); // the client went away mid-body
-            return null;
-        }
-        return await Accept(context, credential).ConfigureAwait(false);
     }
 
     private static async ValueTask<CallerIdentity?> RefuseAsync(HttpContext context, SigningRefusal refusal, RefusalShape shape)
