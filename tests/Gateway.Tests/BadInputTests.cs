@@ -80,6 +80,24 @@ public sealed class BadInputTests(SharedGateway shared)
     }
 
     [Theory]
+    [InlineData("/2015-03-31/functions/echo/invocations", null)]
+    [InlineData("/2015-03-31/functions/echo/invocations", "Event")]
+    [InlineData("/2015-03-31/functions/echo/configuration", null)]
+    public async Task A_body_whose_chunked_framing_is_broken_is_a_400_and_a_close_not_an_empty_200(string path, string? type)
+    {
+        // "zz" is not a chunk size: Kestrel cannot read the body. It used to be taken for a client that hung up, and the
+        // empty answer went out as 200 OK: an SDK saw an Invoke (or a management change) succeed that never happened.
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(Gateway.BaseAddress.Host, Gateway.BaseAddress.Port).WithTimeout(10_000);
+        using var stream = new NetworkStream(socket);
+        var method = path.EndsWith("/configuration", StringComparison.Ordinal) ? "PUT" : "POST";
+        var typeHeader = type is null ? "" : $"X-Amz-Invocation-Type: {type}\r\n";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes($"{method} {path} HTTP/1.1\r\nHost: gateway\r\n{typeHeader}Transfer-Encoding: chunked\r\n\r\nzz\r\n{{}}\r\n0\r\n\r\n"));
+        var status = await StatusLine.ReadAsync(stream).WithTimeout(30_000);
+        Assert.StartsWith("HTTP/1.1 400", status);
+    }
+
+    [Theory]
     [InlineData("", "{}")]       // no payload (botocore sends none without --payload): the function gets {}, as on AWS
     [InlineData(" \r\n\t", "{}")] // JSON whitespace only: no content either
     [InlineData("\"x\"", "\"x\"")]

@@ -114,6 +114,33 @@ public sealed class EventInvokeConfigTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_page_whose_marker_config_was_deleted_goes_on_with_the_next_config()
+    {
+        // Paginators stop at a page without NextMarker: a config deleted between two pages (the one the marker names)
+        // ended the listing there, and every config after it was silently missing.
+        await _gateway.CreateFunctionAsync("paged", ShellFunction.Zip(), handler: "shell");
+        foreach (var alias in new[] { "a1", "a2" })
+        {
+            await AwsJsonAsync(_gateway, "create-alias", "--function-name", "paged", "--name", alias, "--function-version", "$LATEST");
+        }
+        foreach (var qualifier in new[] { "$LATEST", "a1", "a2" })
+        {
+            await AwsJsonAsync(_gateway, "put-function-event-invoke-config", "--function-name", "paged", "--qualifier", qualifier, "--maximum-retry-attempts", "1");
+        }
+        const string List = "/2019-09-25/functions/paged/event-invoke-config/list";
+        var first = JsonDocument.Parse(await _gateway.Client.GetStringAsync(List + "?MaxItems=1")).RootElement;
+        Assert.Equal(Arn + "paged:$LATEST", first.GetProperty("FunctionEventInvokeConfigs")[0].GetProperty("FunctionArn").GetString());
+        var marker = first.GetProperty("NextMarker").GetString()!;
+        Assert.Equal(Arn + "paged:a1", marker);
+
+        var (deleteExit, _, deleteErr) = await AwsAsync("delete-function-event-invoke-config", "--function-name", "paged", "--qualifier", "a1");
+        Assert.True(deleteExit == 0, deleteErr);
+        var next = JsonDocument.Parse(await _gateway.Client.GetStringAsync(List + "?MaxItems=1&Marker=" + Uri.EscapeDataString(marker))).RootElement;
+
+        Assert.Equal(Arn + "paged:a2", next.GetProperty("FunctionEventInvokeConfigs")[0].GetProperty("FunctionArn").GetString());
+    }
+
+    [Fact]
     public async Task A_deleted_function_takes_its_configs_with_it_so_one_created_again_starts_from_the_defaults()
     {
         await _gateway.CreateFunctionAsync("recreated", ShellFunction.Zip(), handler: "shell");

@@ -29,6 +29,14 @@ public sealed class FunctionUrlHttpTests : IAsyncLifetime
                 return "hello"
             if path == "/object":
                 return {"hello": "world"}
+            if path == "/list":
+                return ["hello", 3, True, {"a b": "c  d"}]
+            if path == "/continue":
+                return {"statusCode": 100, "body": "c"}
+            if path == "/accented":
+                return {"statusCode": 200, "headers": {"content-disposition": 'attachment; filename="résumé.pdf"'}, "body": "pdf"}
+            if path == "/crlf":
+                return {"statusCode": 200, "headers": {"x-split": "a\r\nInjected: yes"}, "body": "x"}
             if path == "/error":
                 raise Exception("Handler fails")
             if path == "/malformed":
@@ -162,9 +170,14 @@ public sealed class FunctionUrlHttpTests : IAsyncLifetime
         Assert.Equal("application/json", text.Content.Headers.ContentType!.MediaType);
         Assert.Equal("hello", await text.Content.ReadAsStringAsync()); // recorded AWS: the quotes are dropped
 
+        // JSON without statusCode goes out compacted, as recorded against AWS (Python's json.dumps writes
+        // {"hello": "world"}; AWS answered {"hello":"world"}, Content-Length 17): strings keep their spaces.
         using var json = await _gateway.Client.GetAsync(PathForm("/object"));
         Assert.Equal("application/json", json.Content.Headers.ContentType!.MediaType);
-        Assert.Equal("world", JsonDocument.Parse(await json.Content.ReadAsStringAsync()).RootElement.GetProperty("hello").GetString());
+        Assert.Equal("{\"hello\":\"world\"}", await json.Content.ReadAsStringAsync());
+        Assert.Equal(17, json.Content.Headers.ContentLength);
+        using var list = await _gateway.Client.GetAsync(PathForm("/list"));
+        Assert.Equal("[\"hello\",3,true,{\"a b\":\"c  d\"}]", await list.Content.ReadAsStringAsync());
     }
 
     [Fact]
@@ -183,6 +196,9 @@ public sealed class FunctionUrlHttpTests : IAsyncLifetime
     [Theory]
     [InlineData("/error")]
     [InlineData("/malformed")]
+    [InlineData("/continue")] // a 1xx is not a final status: it left the client waiting for one
+    [InlineData("/accented")] // a header Kestrel cannot send: was an empty 500 without the request id
+    [InlineData("/crlf")]
     public async Task A_function_error_or_malformed_response_is_502_Internal_Server_Error(string path)
     {
         using var response = await _gateway.Client.GetAsync(PathForm(path));

@@ -75,6 +75,36 @@ public sealed class ManagementFunctionsTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task ListFunctions_MasterRegion_is_checked_and_lists_only_Lambda_at_Edge_replicas_of_which_there_are_none()
+    {
+        // API reference: MasterRegion "filters the list of functions to include only Lambda@Edge functions replicated
+        // from a master function"; "If specified, you must set FunctionVersion to ALL". Was: ignored, every function.
+        await _gateway.CreateFunctionAsync("edge-listed", ShellFunction.Zip(), handler: "shell");
+
+        var replicas = await AwsJsonAsync("list-functions", "--master-region", "eu-west-1", "--function-version", "ALL");
+        Assert.Equal(0, replicas.GetProperty("Functions").GetArrayLength());
+
+        var noVersion = await AwsAsync("list-functions", "--master-region", "eu-west-1");
+        Assert.Contains("An error occurred (InvalidParameterValueException) when calling the ListFunctions operation: The combination MasterArn=eu-west-1 and FunctionVersion=NULL is not supported. Please see our documentation for valid combinations of ListFunctions options.", noVersion.Stderr);
+
+        var invalid = await AwsAsync("list-functions", "--master-region", "xx", "--function-version", "ALL");
+        Assert.Contains("Value 'xx' at 'masterRegion' failed to satisfy constraint: Member must satisfy regular expression pattern: ALL|[a-z]{2}(-gov)?-[a-z]+-\\d{1}", invalid.Stderr);
+    }
+
+    [Fact]
+    public async Task An_empty_Handler_fails_the_models_pattern_on_update()
+    {
+        // botocore's model: Handler pattern [^\s]+. An SDK that skips its own checks sent "", which was stored, and every
+        // invocation then failed with Runtime.MalformedHandlerName.
+        await _gateway.CreateFunctionAsync("empty-handler", ShellFunction.Zip(), handler: "shell");
+        var response = await _gateway.Client.PutAsync("/2015-03-31/functions/empty-handler/configuration",
+            new StringContent("""{"Handler":""}""", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var message = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("message").GetString();
+        Assert.Contains("Value '' at 'handler' failed to satisfy constraint: Member must satisfy regular expression pattern: [^\\s]+", message);
+    }
+
+    [Fact]
     public async Task Create_wait_invoke_update_publish_list_and_delete()
     {
         const string name = "mgmt-cli";

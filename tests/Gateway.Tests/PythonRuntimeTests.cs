@@ -151,6 +151,25 @@ public sealed partial class PythonRuntimeTests : IAsyncLifetime
         Assert.DoesNotContain("an info line", tail); // plain text is INFO, below WARN
     }
 
+    [Theory]
+    [InlineData("python3.12", "app.py", "def handler(event, context):\n    return {'ok': True}\n")]
+    [InlineData("nodejs20.x", "app.js", "exports.handler = async () => ({ ok: true });\n")]
+    [InlineData("nodejs20.x", "app.mjs", "export const handler = async () => ({ ok: true });\n")]
+    public async Task A_PATH_of_the_functions_own_folders_does_not_stop_the_managed_runtime(string runtime, string file, string code)
+    {
+        // PATH is unreserved ("can be extended in your function configuration"), and AWS's bootstrap starts its
+        // interpreter by absolute path. Here `exec python3`/`exec node` and `dirname` went through the function's PATH:
+        // exit status 127 (and, for a CommonJS handler, a dirname loop until the init timeout).
+        var name = "path-" + runtime.Replace(".", "", StringComparison.Ordinal) + Path.GetExtension(file).TrimStart('.');
+        await _gateway.CreateRuntimeFunctionAsync(name, runtime, "app.handler", RuntimeFunctions.Sources((file, code)), timeout: 20,
+            environment: new Dictionary<string, string> { ["PATH"] = "/var/task/bin:/opt/bin" });
+
+        using var response = await _gateway.InvokeAsync(name, "{}");
+
+        Assert.False(response.Headers.Contains("X-Amz-Function-Error"), await response.Content.ReadAsStringAsync());
+        Assert.Equal("{\"ok\": true}".Replace(" ", "", StringComparison.Ordinal), (await response.Content.ReadAsStringAsync()).Replace(" ", "", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task A_runtime_that_grows_and_dies_is_reported_with_the_memory_it_reached()
     {

@@ -291,6 +291,17 @@ public sealed class SigV4Tests : IAsyncLifetime
 
         var signed = await BotoAsync("get", Endpoint, Key, Secret, $"/_url/{id}/hello?x=1");
         Assert.Equal(200, signed.GetProperty("status").GetInt32());
+        // The function learns who signed (urls-invocation: authorizer.iam "if the function URL uses the AWS_IAM auth
+        // type"): the echo returns its event.
+        var context = JsonDocument.Parse(signed.GetProperty("body").GetString()!).RootElement.GetProperty("requestContext");
+        Assert.Equal("111122223333", context.GetProperty("accountId").GetString());
+        var iam = context.GetProperty("authorizer").GetProperty("iam");
+        Assert.Equal(Key, iam.GetProperty("accessKey").GetString());
+        Assert.Equal("111122223333", iam.GetProperty("accountId").GetString());
+        Assert.Equal("arn:aws:iam::111122223333:user/tester", iam.GetProperty("userArn").GetString());
+        Assert.Matches("^AIDA[A-Z2-7]{17}$", iam.GetProperty("userId").GetString());
+        Assert.Equal(iam.GetProperty("userId").GetString(), iam.GetProperty("callerId").GetString());
+        Assert.Equal(JsonValueKind.Null, iam.GetProperty("principalOrgId").ValueKind);
 
         var wrong = await BotoAsync("get", Endpoint, Key, "wrong", $"/_url/{id}/hello");
         Assert.Equal(403, wrong.GetProperty("status").GetInt32());

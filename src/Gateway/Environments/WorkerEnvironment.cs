@@ -15,6 +15,9 @@ internal static class WorkerEnvironment
     /// <summary>Identifies the environment a process belongs to (also used to find leftovers after a crash).</summary>
     public const string EnvironmentIdVariable = "GATEWAY_ENVIRONMENT_ID";
 
+    /// <summary>The managed runtime's interpreter (node, python3), by its absolute path.</summary>
+    public const string InterpreterVariable = "GATEWAY_INTERPRETER";
+
     public static List<string> Build(FunctionDefinition function, EnvironmentLayout layout, GatewayOptions options,
         string environmentId, string logStreamName, bool provisioned, string socketPath, string? tcpEndpoint,
         Runtimes.Interpreter? interpreter = null)
@@ -85,6 +88,12 @@ internal static class WorkerEnvironment
         }
         variables[SocketVariable] = socketPath;
         variables[EnvironmentIdVariable] = environmentId;
+        if (interpreter is not null)
+        {
+            // The managed runtime's bootstrap starts its interpreter by this path, as AWS's starts /var/lang/bin/python3.x:
+            // PATH is the function's to change ("can be extended"), and one without /usr/bin must not stop the runtime.
+            variables[InterpreterVariable] = interpreter.Path;
+        }
 
         return variables.Select(kv => kv.Key + "=" + kv.Value).ToList();
     }

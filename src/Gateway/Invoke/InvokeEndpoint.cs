@@ -146,7 +146,8 @@ internal sealed class InvokeEndpoint(FunctionResolver resolver, Hosting.Function
             }
             catch (Exception ex) when (ex is BadHttpRequestException or IOException or OperationCanceledException)
             {
-                return; // the client hung up mid-body: nobody is left to answer
+                UnreadableBody.Answer(context, ex); // a 400/408 if the client is still there; else nobody is left to answer
+                return;
             }
             if (!fits)
             {

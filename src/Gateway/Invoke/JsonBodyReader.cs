@@ -16,7 +16,7 @@ internal static class JsonBodyReader
     /// and tag operations) or a "the body is null" refusal (alias, concurrency, event-invoke-config) — the two
     /// answers the operations already gave, kept.</param>
     /// <returns>The document; null with an error: AWS's answer to write (400 or 413); null without one: the client
-    /// went away and there is nobody to answer.</returns>
+    /// went away and there is nobody to answer, or its body could not be read (UnreadableBody has set the 400/408).</returns>
     public static async Task<(T? Document, LambdaError? Error)> ReadAsync<T>(HttpContext context, JsonTypeInfo<T> type, int limit, Func<T> empty, bool nullIsEmpty)
         where T : class
     {
@@ -35,6 +35,7 @@ internal static class JsonBodyReader
             }
             catch (Exception ex) when (ex is BadHttpRequestException or IOException or OperationCanceledException)
             {
+                UnreadableBody.Answer(context, ex);
                 return (null, null);
             }
             if (!fits)

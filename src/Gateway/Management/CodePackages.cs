@@ -64,6 +64,7 @@ internal sealed class CodePackages(CodeStore store)
         }
         catch (Exception ex) when (ex is BadHttpRequestException or IOException or OperationCanceledException)
         {
+            Invoke.UnreadableBody.Answer(context, ex);
             return new ManagementUpload<T>(null);
         }
         if (body.Error is { } bodyError)

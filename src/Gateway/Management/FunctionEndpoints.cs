@@ -115,6 +115,26 @@ internal sealed class FunctionEndpoints(ManagementContext context)
             await ManagementHttp.ErrorAsync(http, maxError).ConfigureAwait(false);
             return;
         }
+        if (query.TryGetValue("MasterRegion", out var masterRegion))
+        {
+            // Lambda@Edge: "filters the list of functions to include only Lambda@Edge functions replicated from a master
+            // function" in that region; "If specified, you must set FunctionVersion to ALL" (API reference). There are
+            // no replicas here: the list is empty, as AWS's is for a region without them (aws/aws-cli#2911, which also
+            // recorded the refusal below, MasterArn and all).
+            var region = masterRegion.ToString();
+            var refusal = !FunctionRules.MasterRegionRegex().IsMatch(region)
+                ? LambdaError.Validation($"1 validation error detected: Value '{region}' at 'masterRegion' failed to satisfy constraint: Member must satisfy regular expression pattern: ALL|[a-z]{{2}}(-gov)?-[a-z]+-\\d{{1}}")
+                : !all
+                    ? LambdaError.InvalidParameterValue($"The combination MasterArn={region} and FunctionVersion=NULL is not supported. Please see our documentation for valid combinations of ListFunctions options.")
+                    : null;
+            if (refusal is not null)
+            {
+                await ManagementHttp.ErrorAsync(http, refusal).ConfigureAwait(false);
+                return;
+            }
+            await ManagementHttp.WriteAsync(http, StatusCodes.Status200OK, new ListFunctionsResponse { Functions = [] }, ManagementJsonContext.Wire.ListFunctionsResponse).ConfigureAwait(false);
+            return;
+        }
         var ordered = Pagination.Ordered(context.Registry.Current.All, all);
         var (page, next) = Pagination.Page(ordered, query["Marker"].ToString(), maxItems);
         var response = new ListFunctionsResponse

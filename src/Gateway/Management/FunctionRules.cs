@@ -57,6 +57,10 @@ internal static partial class FunctionRules
     [GeneratedRegex(@"\A[^\s]+\z", RegexOptions.CultureInvariant)]
     private static partial Regex HandlerRegex();
 
+    /// <summary>ListFunctions' MasterRegion, botocore's pattern <c>ALL|[a-z]{2}(-gov)?-[a-z]+-\d{1}</c> (whole value).</summary>
+    [GeneratedRegex(@"\A(?:ALL|[a-z]{2}(-gov)?-[a-z]+-\d{1})\z", RegexOptions.CultureInvariant)]
+    public static partial Regex MasterRegionRegex();
+
     /// <summary>
     /// CreateFunction's FunctionName: over 140 characters or off the pattern is a ValidationException (both at once
     /// when both fail); a name part over 64 characters is an InvalidParameterValueException (LS-REC
@@ -131,7 +135,7 @@ internal static partial class FunctionRules
         {
             errors.Add($"Value '{handler}' at 'handler' failed to satisfy constraint: Member must have length less than or equal to {MaxHandlerLength}");
         }
-        if (handler.Length > 0 && !HandlerRegex().IsMatch(handler))
+        if (!HandlerRegex().IsMatch(handler)) // "" too: the model's [^\s]+ needs a character (an SDK that skips its own checks sends it)
         {
             errors.Add($"Value '{handler}' at 'handler' failed to satisfy constraint: Member must satisfy regular expression pattern: [^\\s]+");
         }

@@ -6,12 +6,14 @@ AWS's images leave /var/runtime: after /var/task and the layers' folders, before
 
 import sys
 
-from gateway_lambda_runtime import host_packages, python_path
+# The runtime first, then the function's paths: a function file named like a standard module (http.py, email/,
+# logging.py, token.py) must not replace what the runtime imports, which crashed it (Runtime.ExitError from inside the
+# runtime's own code). AWS's /var/runtime/bootstrap.py also imports its runtime client and the standard modules it
+# uses at module level and only then, in main(), puts /var/task and the layers on sys.path.
+from gateway_lambda_runtime import host_packages, invoke_loop, python_path
 
 python_path.apply()
 host_packages.apply()
-
-from gateway_lambda_runtime import invoke_loop  # noqa: E402 (after the paths, so nothing is imported early)
 
 if __name__ == "__main__":
     invoke_loop.main()

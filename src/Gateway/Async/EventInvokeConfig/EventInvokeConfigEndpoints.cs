@@ -157,13 +157,15 @@ internal sealed class EventInvokeConfigEndpoints(EventInvokeConfigRegistry regis
             }
         }
 
-        // Configs in FunctionArn order; the marker is the FunctionArn the next page starts at.
+        // Configs in FunctionArn order; the marker is the FunctionArn the next page starts at. The page starts at the
+        // first config at or after it, not at it: a config deleted between two pages (the marker's own) must not end
+        // the listing there, which paginators take for its end, silently dropping the rest.
         var all = registry.All(target.Name).ConvertAll(c => c.Config.ToResponse(registry.QualifiedArn(target.Name, c.Qualifier)));
         int start = 0;
         var marker = query["Marker"].ToString();
         if (marker.Length > 0)
         {
-            start = all.FindIndex(c => c.FunctionArn == marker);
+            start = all.FindIndex(c => string.CompareOrdinal(c.FunctionArn, marker) >= 0);
             if (start < 0)
             {
                 start = all.Count;

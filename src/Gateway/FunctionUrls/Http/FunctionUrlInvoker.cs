@@ -99,7 +99,8 @@ internal sealed class FunctionUrlInvoker(FunctionResolver resolver, Hosting.Func
             }
             catch (Exception ex) when (ex is BadHttpRequestException or IOException or OperationCanceledException)
             {
-                return; // the client hung up mid-body
+                UnreadableBody.Answer(context, ex); // or the client hung up mid-body
+                return;
             }
             if (!fits)
             {
@@ -114,7 +115,8 @@ internal sealed class FunctionUrlInvoker(FunctionResolver resolver, Hosting.Func
             invocation.InvokedFunctionArn = target.InvokedArn;
             SyncDispatch.AssignTrace(invocation, pool, target, request.Headers, received, isEvent: false, time);
 
-            var eventContext = new UrlEventContext(route, rawPath, requestIdText, invocation.TraceId, time.GetUtcNow());
+            var caller = route.AuthType == FunctionUrlAuthType.AwsIam ? Security.CallerIdentityExtensions.CallerOf(context, options) : null;
+            var eventContext = new UrlEventContext(route, rawPath, requestIdText, invocation.TraceId, time.GetUtcNow(), caller is { Verified: true } ? caller : null);
             UrlEventWriter.Write(invocation.Request, request, context.Connection, eventContext, body);
             body.Reset();
             if (invocation.Request.Length > limit)
@@ -211,7 +213,7 @@ internal sealed class FunctionUrlInvoker(FunctionResolver resolver, Hosting.Func
             response.ContentType = "application/json";
         }
         UrlCors.AddToResponse(context.Request, response, route.Cors);
-        var body = kind == UrlResponseKind.Output ? output : mapped;
+        var body = mapped;
         if (!MayHaveBody(context.Request, head.StatusCode))
         {
             return Task.CompletedTask;

@@ -10,7 +10,9 @@ using Microsoft.Extensions.Primitives;
 namespace Gateway.FunctionUrls.Http;
 
 /// <summary>What the event needs beyond the HTTP request itself.</summary>
-internal readonly record struct UrlEventContext(FunctionUrlRoute Route, string RawPath, string RequestId, string TraceId, DateTimeOffset Now);
+/// <param name="Caller">The verified caller of an <c>AWS_IAM</c> URL (its <c>authorizer.iam</c>); null for <c>NONE</c>.</param>
+internal readonly record struct UrlEventContext(FunctionUrlRoute Route, string RawPath, string RequestId, string TraceId, DateTimeOffset Now,
+    Security.CallerIdentity? Caller = null);
 
 /// <summary>
 /// Writes the payload-format-2.0 event a function URL hands its function, as AWS builds it, straight into the
@@ -21,7 +23,8 @@ internal readonly record struct UrlEventContext(FunctionUrlRoute Route, string R
 /// <c>test_lambda_url_form_payload</c>) rather than the documentation's sample, where they differ:
 /// <list type="bullet">
 /// <item><c>requestContext.accountId</c> is <c>"anonymous"</c> for AuthType NONE (the docs show an account number),
-/// and there is no <c>authorizer</c>/<c>authentication</c> member for NONE.</item>
+/// and there is no <c>authorizer</c>/<c>authentication</c> member for NONE; an AWS_IAM URL's event has the signer's
+/// account and <c>authorizer.iam</c> (<see cref="UrlIamAuthorizer"/>).</item>
 /// <item><c>cookies</c>, <c>queryStringParameters</c> and <c>body</c> are left out when there are none;
 /// <c>pathParameters</c>/<c>stageVariables</c> are never written.</item>
 /// <item>The <c>cookie</c> header is split into <c>cookies</c> and also kept in <c>headers</c>; <c>http.path</c> is
@@ -129,10 +132,20 @@ internal static class UrlEventWriter
         }
 
         w.WriteStartObject("requestContext"u8);
-        // AuthType NONE: the caller is nobody in particular. (AWS_IAM adds authorizer.iam once the security issue
-        // verifies signatures; until then the router refuses AWS_IAM requests before they get here.)
-        w.WriteString("accountId"u8, "anonymous"u8);
-        w.WriteString("apiId"u8, context.Route.UrlId);
+        // AuthType NONE: the caller is nobody in particular ("anonymous", as recorded). AWS_IAM: the signer, whose account
+        // this is too (the docs' table says "the function owner", but their NONE sample shows an account number where
+        // AWS writes "anonymous": the field follows the caller), and authorizer.iam says who it is.
+        if (context.Caller is { } caller)
+        {
+            w.WriteString("accountId"u8, caller.AccountId);
+            w.WriteString("apiId"u8, context.Route.UrlId);
+            UrlIamAuthorizer.Write(w, caller);
+        }
+        else
+        {
+            w.WriteString("accountId"u8, "anonymous"u8);
+            w.WriteString("apiId"u8, context.Route.UrlId);
+        }
         w.WriteString("domainName"u8, context.Route.DomainName);
         w.WriteString("domainPrefix"u8, context.Route.UrlId);
         w.WriteStartObject("http"u8);

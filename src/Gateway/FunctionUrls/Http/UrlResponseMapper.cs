@@ -8,7 +8,7 @@ namespace Gateway.FunctionUrls.Http;
 /// <summary>How a function's result becomes the URL's HTTP response.</summary>
 internal enum UrlResponseKind
 {
-    /// <summary>A 200 <c>application/json</c> whose body is the function's output unchanged (JSON without statusCode).</summary>
+    /// <summary>A 200 <c>application/json</c> whose body is the function's output, compacted (JSON without statusCode).</summary>
     Output,
 
     /// <summary>A JSON string result: 200 <c>application/json</c>, the body is the string's text (quotes removed).</summary>
@@ -29,12 +29,16 @@ internal sealed class UrlResponseHead
     public List<string> Cookies { get; } = new(2);
     public bool HasContentType { get; set; }
 
+    /// <summary>A header or cookie that cannot be sent (<see cref="SendableHeaders"/>): the response is malformed.</summary>
+    public bool Unsendable { get; set; }
+
     public void Clear()
     {
         StatusCode = 200;
         Headers.Clear();
         Cookies.Clear();
         HasContentType = false;
+        Unsendable = false;
     }
 }
 
@@ -46,23 +50,26 @@ internal sealed class UrlResponseHead
 /// <c>test_lambda_url_invocation[*]</c> and <c>test_lambda_url_headers_and_status</c> snapshots):
 /// <list type="bullet">
 /// <item>Valid JSON without <c>statusCode</c> (an object, array, number, boolean) → 200, <c>content-type: application/json</c>,
-/// body = the function's output as it is.</item>
+/// body = the function's output without the whitespace between its tokens: recorded, Python's <c>{"hello": "world"}</c>
+/// arrives as <c>{"hello":"world"}</c> (Content-Length 17) and <c>["hello", 3, true]</c> as <c>["hello",3,true]</c>
+/// (LocalStack's <c>test_lambda_url_invocation[dict]</c>, <c>[list-mixed]</c>, recorded against AWS 2025-11).</item>
 /// <item>A JSON string → 200 <c>application/json</c> and the string's text <b>without</b> the quotes: AWS's docs show
 /// the quotes kept, the recorded AWS response (<c>"hello"</c> → body <c>hello</c>, Content-Length 5) does not. Observed wins.</item>
 /// <item>An object with <c>statusCode</c> (a number, or a string of digits — recorded: <c>"418"</c> works): <c>headers</c>
 /// (values as text), <c>cookies</c> (one Set-Cookie each), <c>body</c> (a string; base64-decoded when
 /// <c>isBase64Encoded</c>; any other JSON value is written as JSON), content-type application/json unless the
 /// function set one. <c>multiValueHeaders</c> is a format-1.0 member that format 2.0 ignores; so does this.</item>
-/// <item>Anything else (not JSON, a statusCode that is not an integer 100–599, a body that is not valid base64 when
-/// isBase64Encoded) → 502 <c>Internal Server Error</c>.</item>
+/// <item>Anything else (not JSON, a statusCode that is not an integer 200–599, a body that is not valid base64 when
+/// isBase64Encoded, a header that cannot be sent: <see cref="SendableHeaders"/>) → 502 <c>Internal Server Error</c>.
+/// A 1xx is not a final status: sent, it left the client waiting for one that never came.</item>
 /// </list>
 /// </remarks>
 internal static class UrlResponseMapper
 {
     private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 64 };
 
-    /// <summary>Maps <paramref name="output"/>. For <see cref="UrlResponseKind.Mapped"/> and
-    /// <see cref="UrlResponseKind.StringValue"/> the body is written to <paramref name="body"/> (empty on entry).</summary>
+    /// <summary>Maps <paramref name="output"/>. Unless <see cref="UrlResponseKind.Malformed"/>, the body is written to
+    /// <paramref name="body"/> (empty on entry).</summary>
     public static UrlResponseKind Map(ReadOnlySpan<byte> output, UrlResponseHead head, PooledPayload body)
     {
         head.Clear();
@@ -82,7 +89,7 @@ internal static class UrlResponseMapper
                     return MapObject(ref reader, output, head, body);
                 default:
                     reader.Skip();
-                    return EndsCleanly(ref reader) ? UrlResponseKind.Output : UrlResponseKind.Malformed;
+                    return EndsCleanly(ref reader) ? WriteCompacted(output, body) : UrlResponseKind.Malformed;
             }
         }
         catch (JsonException)
@@ -144,7 +151,9 @@ internal static class UrlResponseMapper
                     {
                         if (reader.TokenType == JsonTokenType.String)
                         {
-                            head.Cookies.Add(reader.GetString()!);
+                            var cookie = reader.GetString()!;
+                            head.Unsendable |= !SendableHeaders.IsValue(cookie);
+                            head.Cookies.Add(cookie);
                         }
                         else
                         {
@@ -201,9 +210,9 @@ internal static class UrlResponseMapper
         if (!hasStatus)
         {
             head.Clear(); // "valid JSON without statusCode": all of it is the body
-            return UrlResponseKind.Output;
+            return WriteCompacted(output, body);
         }
-        if (!statusValid || statusCode is < 100 or > 599)
+        if (!statusValid || statusCode is < 200 or > 599 || head.Unsendable)
         {
             return UrlResponseKind.Malformed;
         }
@@ -277,8 +286,46 @@ internal static class UrlResponseMapper
                 continue;
             }
             head.HasContentType |= name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase);
+            head.Unsendable |= !SendableHeaders.IsName(name) || !SendableHeaders.IsValue(value);
             head.Headers.Add(new(name, value));
         }
+    }
+
+    /// <summary>The whole output (valid JSON) as the body, without the whitespace between its tokens; strings are
+    /// copied as they are, escapes and all.</summary>
+    private static UrlResponseKind WriteCompacted(ReadOnlySpan<byte> output, PooledPayload body)
+    {
+        int start = 0;
+        bool inString = false;
+        for (int i = 0; i < output.Length; i++)
+        {
+            byte b = output[i];
+            if (inString)
+            {
+                if (b == (byte)'\\')
+                {
+                    i++; // the escaped character, whatever it is
+                }
+                else if (b == (byte)'"')
+                {
+                    inString = false;
+                }
+            }
+            else if (b == (byte)'"')
+            {
+                inString = true;
+            }
+            else if (b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')
+            {
+                if (i > start)
+                {
+                    body.Write(output[start..i]);
+                }
+                start = i + 1;
+            }
+        }
+        body.Write(output[start..]);
+        return UrlResponseKind.Output;
     }
 
     private static void WriteString(ref Utf8JsonReader reader, PooledPayload body)

@@ -157,14 +157,18 @@ internal sealed class UrlStreamResponse(HttpRequest request, HttpResponse respon
             var reader = new Utf8JsonReader(json);
             using var prelude = JsonDocument.ParseValue(ref reader);
             var root = prelude.RootElement;
-            response.StatusCode = root.TryGetProperty("statusCode", out var status) && status.TryGetInt32(out int code) && code is >= 100 and <= 599
+            if (!IsSendable(root))
+            {
+                throw new JsonException("unsendable prelude"); // a malformed prelude: the 502 below
+            }
+            response.StatusCode = root.TryGetProperty("statusCode", out var status) && status.TryGetInt32(out int code) && code is >= 200 and <= 599
                 ? code
                 : StatusCodes.Status200OK;
             if (root.TryGetProperty("headers", out var headers) && headers.ValueKind == JsonValueKind.Object)
             {
                 foreach (var header in headers.EnumerateObject())
                 {
-                    string? value = header.Value.ValueKind == JsonValueKind.String ? header.Value.GetString() : header.Value.GetRawText();
+                    string? value = HeaderText(header.Value);
                     if (FramingHeaders.Contains(header.Name))
                     {
                         // The gateway frames the stream (chunked). A function's Content-Length, sent on, would cut the
@@ -200,4 +204,41 @@ internal sealed class UrlStreamResponse(HttpRequest request, HttpResponse respon
             StartPlain(StatusCodes.Status502BadGateway);
         }
     }
+
+    /// <summary>No 1xx status (not a final one: the client would wait for another) and only headers and cookies that can
+    /// go out as they are (<see cref="SendableHeaders"/>), as for a buffered response.</summary>
+    private static bool IsSendable(JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            return false; // a prelude is an object (TryGetProperty would throw on anything else)
+        }
+        if (root.TryGetProperty("statusCode", out var status) && status.TryGetInt32(out int code) && code is >= 100 and < 200)
+        {
+            return false;
+        }
+        if (root.TryGetProperty("headers", out var headers) && headers.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var header in headers.EnumerateObject())
+            {
+                if (!SendableHeaders.IsName(header.Name) || !SendableHeaders.IsValue(HeaderText(header.Value)))
+                {
+                    return false;
+                }
+            }
+        }
+        if (root.TryGetProperty("cookies", out var cookies) && cookies.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var cookie in cookies.EnumerateArray())
+            {
+                if (cookie.ValueKind == JsonValueKind.String && !SendableHeaders.IsValue(cookie.GetString()))
+                {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    private static string HeaderText(JsonElement value) => value.ValueKind == JsonValueKind.String ? value.GetString()! : value.GetRawText();
 }

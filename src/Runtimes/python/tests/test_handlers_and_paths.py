@@ -35,6 +35,15 @@ class HandlerTests(RuntimeTestCase):
         })
         self.assertEqual({"loads": 1, "event": "x"}, self.api.invoke("x").json())
 
+    def test_function_files_named_like_standard_modules_do_not_break_the_runtime(self):
+        # http.py, logging.py, json.py in the function's code: the runtime imported them after /var/task went first on
+        # sys.path, got the function's files and crashed before the handler loaded (AWS imports its runtime first).
+        shadows = {name + ".py": "raise SystemExit('the function\'s own %s was imported by the runtime')\n" % name
+                   for name in ("http", "logging", "json", "email", "socket", "token")}
+        shadows["app.py"] = "def handler(e, c):\n    return {'ok': e}\n"
+        self.start("app.handler", shadows)
+        self.assertEqual({"ok": 5}, self.api.invoke(5).json())
+
     def test_response_is_posted_as_json(self):
         self.start("app.handler", {"app.py": "def handler(e, c):\n    return {'ok': True}\n"})
         posted = self.api.invoke({})

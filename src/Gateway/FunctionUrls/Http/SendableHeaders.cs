@@ -1,0 +1,39 @@
+namespace Gateway.FunctionUrls.Http;
+
+/// <summary>
+/// Whether a header a function returns can go out on the wire as it is: a name that is an HTTP token (RFC 9110 §5.1)
+/// and a value of visible ASCII, spaces and tabs (§5.5). Kestrel refuses anything else when the header is set, and
+/// the refusal used to surface as an empty 500 without the request id or the URL's CORS headers, after the function had
+/// succeeded. A CR or LF in a value would be response splitting; a non-ASCII value (<c>filename="résumé.pdf"</c>) has
+/// no one encoding a client agrees on. Either makes the response malformed: 502, as every other malformed response.
+/// </summary>
+internal static class SendableHeaders
+{
+    public static bool IsName(ReadOnlySpan<char> name)
+    {
+        if (name.IsEmpty)
+        {
+            return false;
+        }
+        foreach (char c in name)
+        {
+            if (c > 0x7E || c <= 0x20 || "\"(),/:;<=>?@[\\]{}".Contains(c))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    public static bool IsValue(ReadOnlySpan<char> value)
+    {
+        foreach (char c in value)
+        {
+            if ((c < 0x20 && c != '\t') || c > 0x7E)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+}
