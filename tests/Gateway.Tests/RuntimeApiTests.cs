@@ -244,15 +244,26 @@ public class RuntimeApiTests : IAsyncLifetime
         Assert.Equal("\"B\"", await b.Content.ReadAsStringAsync());
     }
 
+    /// <summary>The first /init/error is not anyone's answer: AWS retries the init once, in the invoke phase, with a new
+    /// process in the same environment (same endpoint); the retry's error is the one the invocation gets.</summary>
     [Fact]
     public async Task Init_error_is_served_verbatim_to_the_waiting_invocation()
     {
         var (invoke, socket, _) = await StartInvocationAsync("{}");
-        using var runtime = await RawHttp.ConnectUnixAsync(socket);
+        int first = Assert.Single(await _gateway.WorkerPidsAsync("manual"));
+        using (var runtime = await RawHttp.ConnectUnixAsync(socket))
+        {
+            var accepted = await runtime.RequestAsync("POST", "/2018-06-01/runtime/init/error",
+                Encoding.UTF8.GetBytes("""{"errorMessage":"first attempt","errorType":"Runtime.ConfigError"}"""), "Lambda-Runtime-Function-Error-Type: Runtime.ConfigError\r\n");
+            Assert.Equal(202, accepted.Status);
+        }
+        await Poll.UntilAsync(async () => (await _gateway.WorkerPidsAsync("manual")) is [var pid] && pid != first, "the init retry's process");
+        Assert.False(invoke.IsCompleted);
+        using var retry = await RawHttp.ConnectUnixAsync(socket);
 
-        var accepted = await runtime.RequestAsync("POST", "/2018-06-01/runtime/init/error",
+        var again = await retry.RequestAsync("POST", "/2018-06-01/runtime/init/error",
             Encoding.UTF8.GetBytes("""{"errorMessage":"cannot load config","errorType":"Runtime.ConfigError"}"""), "Lambda-Runtime-Function-Error-Type: Runtime.ConfigError\r\n");
-        Assert.Equal(202, accepted.Status);
+        Assert.Equal(202, again.Status);
 
         using var response = await invoke.WithTimeout();
         Assert.Equal("Unhandled", response.Headers.GetValues("X-Amz-Function-Error").Single());

@@ -32,6 +32,17 @@ namespace Gateway.Environments;
 /// longer than the timeout always fails), the caller learns it up to 10 s sooner, and that invocation's REPORT has no
 /// Init Duration: its Duration counts the init (<see cref="SpawnTimestamp"/>).
 /// </para>
+/// <para>
+/// An on-demand init that fails (/init/error, an exit, a bootstrap that cannot start) while an invocation waits for it
+/// is retried once, in the invoke phase, before that invocation is answered ("suppressed init"): recorded CloudWatch logs
+/// read INIT_START, the init's output, <c>INIT_REPORT … Phase: init Status: error</c>, the same output again (no second
+/// INIT_START), <c>INIT_REPORT … Phase: invoke Status: error</c>, then START, END and a REPORT whose Duration is the
+/// retry's. So the failure is not handed out (<see cref="InitErrorStep.RetryInit"/>, <see cref="ExitStep.RetryInit"/>,
+/// <see cref="OnFailedToStart"/>'s <c>retry</c>): the invocation stays pending, the owner starts a new process and calls
+/// <see cref="Spawning"/> again, and that init has the function's timeout from its own start (as an init past the init
+/// phase's limit does), its Duration the invocation's. One retry per environment, never for an init already in the
+/// invoke phase (that is the retry of an init that timed out), and only when the owner says one may happen.
+/// </para>
 /// </remarks>
 internal sealed class EnvironmentStateMachine : IDisposable
 {
@@ -53,6 +64,8 @@ internal sealed class EnvironmentStateMachine : IDisposable
     private DeadlineKind _deadlineKind;
     private long _deadlineTimestamp;
     private TimeSpan _initSpentInInvoke;
+    private bool _retried; // this environment's one init retry has been decided
+    private bool _retryDue; // decided, and the new process not spawned yet
 
     /// <param name="onDeadline">Called (on a timer thread) when a deadline may have passed; the owner then calls
     /// <see cref="OnDeadline"/> under its lock.</param>
@@ -99,11 +112,39 @@ internal sealed class EnvironmentStateMachine : IDisposable
     /// <summary>Milliseconds since <see cref="Spawning"/>.</summary>
     public double MillisecondsSinceSpawn => _time.GetElapsedTime(_spawnTimestamp).TotalMilliseconds;
 
-    /// <summary>The bootstrap is about to be spawned: init time starts, and so does the init deadline.</summary>
+    /// <summary>An init retry was decided and its process is not spawned yet (<see cref="Spawning"/> comes next).</summary>
+    public bool InitRetryDue => _retryDue;
+
+    /// <summary>The bootstrap is about to be spawned: init time starts, and so does the init deadline. For the init retry,
+    /// the invoke phase's: the waiting invocation's whole timeout, counted from now.</summary>
     public void Spawning()
     {
         _spawnTimestamp = _time.GetTimestamp();
+        if (_retryDue)
+        {
+            _retryDue = false;
+            State = EnvironmentState.Starting;
+            InitInInvokePhase = true;
+            InitDurationMs = null; // the retry's time is the invocation's (no Init Duration on its REPORT)
+            ArmInitInInvokePhase();
+            return;
+        }
         Arm(DeadlineKind.Init, _initTimeout);
+    }
+
+    /// <summary>Decides the one init retry, if this failure gets it: an invocation waits, none was made, the init is still
+    /// in the init phase, and the owner allows it (<paramref name="mayRetry"/>). The invocation stays pending.</summary>
+    private bool TakeRetry(bool mayRetry)
+    {
+        if (!mayRetry || _retried || InitInInvokePhase || _pending is null)
+        {
+            return false;
+        }
+        _retried = true;
+        _retryDue = true;
+        State = EnvironmentState.InitFailed;
+        Disarm();
+        return true;
     }
 
     /// <summary>
@@ -246,8 +287,9 @@ internal sealed class EnvironmentStateMachine : IDisposable
         _ => RuntimeReplies.ContainerError,
     };
 
-    /// <summary>/init/error: init has failed; the invocation waiting for it (claimed) gets the runtime's error.</summary>
-    public InitErrorStep OnInitError()
+    /// <summary>/init/error: init has failed; the invocation waiting for it (claimed) gets the runtime's error, or (the
+    /// retry, <paramref name="mayRetry"/>) keeps waiting for a second init, started after this process's exit.</summary>
+    public InitErrorStep OnInitError(bool mayRetry = false)
     {
         if (State != EnvironmentState.Starting)
         {
@@ -259,6 +301,10 @@ internal sealed class EnvironmentStateMachine : IDisposable
             InitDurationMs = MillisecondsSinceSpawn;
         }
         Disarm();
+        if (TakeRetry(mayRetry))
+        {
+            return new InitErrorStep(null, null, RetryInit: true);
+        }
         return new InitErrorStep(null, TakePending());
     }
 
@@ -302,12 +348,25 @@ internal sealed class EnvironmentStateMachine : IDisposable
         return default;
     }
 
-    /// <summary>The process exited: the invocations it held (claimed), the one in progress and the one waiting.</summary>
-    public ExitStep OnExit()
+    /// <summary>The process exited: the invocations it held (claimed), the one in progress and the one waiting; or the
+    /// init retry (<paramref name="mayRetry"/>), when it exited during init or after the /init/error that decided one.</summary>
+    public ExitStep OnExit(bool mayRetry = false)
     {
+        if (_retryDue && State == EnvironmentState.InitFailed)
+        {
+            if (mayRetry)
+            {
+                return new ExitStep(null, null, RetryInit: true, InitFailedNow: false); // the /init/error's process is gone
+            }
+            _retryDue = false; // the environment is stopping meanwhile: the waiting invocation ends with the exit
+        }
         if (State == EnvironmentState.Starting && !InitInInvokePhase)
         {
             InitDurationMs ??= MillisecondsSinceSpawn;
+            if (TakeRetry(mayRetry))
+            {
+                return new ExitStep(null, null, RetryInit: true, InitFailedNow: true);
+            }
         }
         State = EnvironmentState.Dead;
         Disarm();
@@ -316,13 +375,22 @@ internal sealed class EnvironmentStateMachine : IDisposable
         return new ExitStep(current is null ? null : Claim(current), TakePending());
     }
 
-    /// <summary>The bootstrap could not be started: the invocation waiting for it (claimed).</summary>
-    public Invocation? OnFailedToStart()
+    /// <summary>The bootstrap could not be started: the invocation waiting for it (claimed), or (<paramref name="retry"/>)
+    /// the init retry, with that invocation still pending.</summary>
+    public Invocation? OnFailedToStart(bool mayRetry, out bool retry)
     {
+        retry = State == EnvironmentState.Starting && TakeRetry(mayRetry);
+        if (retry)
+        {
+            return null;
+        }
         State = EnvironmentState.Dead;
         Disarm();
         return TakePending();
     }
+
+    /// <summary>The bootstrap could not be started: the invocation waiting for it (claimed).</summary>
+    public Invocation? OnFailedToStart() => OnFailedToStart(mayRetry: false, out _);
 
     public void Dispose() => _timer.Dispose();
 

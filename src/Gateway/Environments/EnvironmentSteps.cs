@@ -36,8 +36,9 @@ internal enum AssignResult
     DeliverNow,
 }
 
-/// <summary>The answer to /init/error: a refusal, or the invocation that was waiting for init (claimed, maybe none).</summary>
-internal readonly record struct InitErrorStep(byte[]? Refusal, Invocation? Waiting);
+/// <summary>The answer to /init/error: a refusal, or the invocation that was waiting for init (claimed, maybe none), or
+/// <paramref name="RetryInit"/>: that invocation waits for a second init, started once this process has exited.</summary>
+internal readonly record struct InitErrorStep(byte[]? Refusal, Invocation? Waiting, bool RetryInit = false);
 
 internal enum DeadlineKind
 {
@@ -53,5 +54,7 @@ internal enum DeadlineKind
 /// For an init deadline that is the invocation waiting for init, if any.</summary>
 internal readonly record struct DeadlineStep(DeadlineKind Expired, Invocation? Invocation);
 
-/// <summary>The invocations a process exit ends (claimed): the one running, and the one waiting for the runtime.</summary>
-internal readonly record struct ExitStep(Invocation? Current, Invocation? Pending);
+/// <summary>The invocations a process exit ends (claimed): the one running, and the one waiting for the runtime. Or
+/// <paramref name="RetryInit"/>: none ends, init is retried; <paramref name="InitFailedNow"/> when this exit is the
+/// failure (its INIT_REPORT is due), not the end of a process whose /init/error already decided the retry.</summary>
+internal readonly record struct ExitStep(Invocation? Current, Invocation? Pending, bool RetryInit = false, bool InitFailedNow = false);

@@ -42,6 +42,7 @@ internal sealed partial class ExecutionEnvironment
             step = _machine.OnNext();
             if (step.FirstReady)
             {
+                CloseRetryOutput(); // init succeeded: no retry can come
                 // Spawn to ready, also for an init that went on in the invoke phase (no Init Duration in its REPORT).
                 _owner.Metrics.RecordEnvironmentReady(_machine.InitDurationMs ?? _machine.MillisecondsSinceSpawn);
                 _report.SamplePeakMemory();
@@ -171,13 +172,24 @@ internal sealed partial class ExecutionEnvironment
         InitErrorStep step;
         lock (_lock)
         {
-            step = _machine.OnInitError();
+            step = _machine.OnInitError(MayRetryInitLocked());
+            if (step.RetryInit)
+            {
+                // The first init's end, in the init phase; the invocation waits for the retry, which starts once this
+                // process is gone (StopAfterInitError's kill, then OnExit). Its error body is not anyone's answer.
+                _report.WriteInitReport(_machine.InitReportMs, "error", ErrorTypes.Sanitize(errorType));
+            }
         }
         if (step.Refusal is { } refusal)
         {
             return refusal;
         }
-        await _endings.InitFailedAsync(step.Waiting, takeBody, errorType, InitDurationForReport(), InitDuration(), CurrentInitPhase()).ConfigureAwait(false);
+        if (step.RetryInit)
+        {
+            return RuntimeReplies.Accepted;
+        }
+        await _endings.InitFailedAsync(step.Waiting, takeBody, errorType, InitDurationForReport(), InitDuration(), CurrentInitPhase(),
+            Locked(static m => m.SpawnTimestamp)).ConfigureAwait(false);
         // AWS stops an environment whose init failed and the next invocation starts a new one: the connection does,
         // with StopAfterInitError, once its 202 is written (killed first, the runtime's socket could close before it).
         return RuntimeReplies.Accepted;

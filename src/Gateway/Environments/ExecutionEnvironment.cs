@@ -35,6 +35,10 @@ internal sealed partial class ExecutionEnvironment
     private TmpVolume? _tmp; // the host side of its /tmp, handed on after a reset (HandOverTmpAtReset)
     private TaskCompletionSource? _tmpFreed; // completed when this environment's processes are gone, once its /tmp is handed on
     private int _endedOnPurpose; // 1 once Stop("spindown"): not a reset, so its /tmp goes with it
+    private Func<SpawnSpec>? _retryBuild; // builds what an init retry spawns (on demand, without external extensions)
+    private SpawnSpec? _retrySpec; // what the first attempt spawned, reused by the retry
+    private OutputChannel? _retryOutput; // its stdout, kept open while a retry may come (CloseRetryOutput)
+    private string[]? _bootstrapCandidates;
 
     /// <summary>How long a new environment waits for the reset one whose /tmp it takes to end: its shutdown's 2 s,
     /// the telemetry flush's 1 s, and room.</summary>
@@ -123,6 +127,7 @@ internal sealed partial class ExecutionEnvironment
         OutputChannel? output = null;
         string[]? bootstrapCandidates = null;
         bool spawning = false;
+        bool keptForRetry = false;
         try
         {
             Directory.CreateDirectory(_services.RunDirectory);
@@ -163,6 +168,7 @@ internal sealed partial class ExecutionEnvironment
             // Where the process sees its code, layers, runtime and /tmp: Lambda's paths in a mount namespace, else the host's.
             var layout = sandbox.Layout(Function, tmpDirectory);
             bootstrapCandidates = Runtimes.RuntimeCatalog.BootstrapCandidates(Function, layout);
+            _bootstrapCandidates = bootstrapCandidates;
             var environment = WorkerEnvironment.Build(Function, layout, _services.Options, Id, LogStreamName, Provisioned,
                 sandbox.SeenSocketPath(_listener.SocketPath), _listener.TcpEndpoint, _services.Runtimes.InterpreterOf(Function.Runtime));
             // The function's bootstrap (provided.*) or the managed runtime's (nodejs*, python3.*), as the process sees it,
@@ -175,11 +181,27 @@ internal sealed partial class ExecutionEnvironment
                 Console.Error.WriteLine($"[gateway] {Function.Name}: the extensions in /opt/extensions are not started (they need AWS_LAMBDA_RUNTIME_API, --runtime-api-over-tcp, and the builtin --runtime-api-server)");
                 ExtensionSet.End();
             }
-            var spec = sandbox.Wrap(
-                new SpawnSpec(Runtimes.RuntimeCatalog.Executable(Function, layout), [], environment, layout.TaskRoot, output.WriterFd),
-                Function, _listener.SocketPath, _containment.Uid, tmpDirectory, launcher, sandbox.UsesHostTmp ? null : _tmp?.HostPath);
-            // Its cgroup and its user: the shim applies both before the exec.
-            spec = _containment.Prepare(spec, _listener.SocketPath, tmpDirectory, _services.Runtimes.HostDirectory(Function));
+            var listener = _listener;
+            var writerFd = output.WriterFd;
+            // The sandbox checks the executable here (a bootstrap that cannot start throws); then its cgroup and its
+            // user, which the shim applies before the exec.
+            SpawnSpec BuildSpec() => _containment.Prepare(
+                sandbox.Wrap(
+                    new SpawnSpec(Runtimes.RuntimeCatalog.Executable(Function, layout), [], environment, layout.TaskRoot, writerFd),
+                    Function, listener.SocketPath, _containment.Uid, tmpDirectory, launcher, sandbox.UsesHostTmp ? null : _tmp?.HostPath),
+                listener.SocketPath, tmpDirectory, _services.Runtimes.HostDirectory(Function));
+            if (!Provisioned && launcher is null)
+            {
+                // A failed init may be retried with the same process spec (built again only if the first build failed),
+                // writing to the same log stream: the writer end stays open until no retry can come (CloseRetryOutput).
+                // With external extensions the launcher's processes would have to be relaunched and re-registered too:
+                // those keep the one init (README).
+                _retryBuild = BuildSpec;
+                _retryOutput = output;
+                keptForRetry = true;
+            }
+            var spec = BuildSpec();
+            _retrySpec = keptForRetry ? spec : null;
             lock (_lock)
             {
                 _machine.Spawning();
@@ -195,7 +217,10 @@ internal sealed partial class ExecutionEnvironment
         }
         finally
         {
-            output?.CloseWriter(); // the worker has its copy; the log stream now ends when the worker does
+            if (!keptForRetry)
+            {
+                output?.CloseWriter(); // the worker has its copy; the log stream now ends when the worker does
+            }
             if (_report.Log is null)
             {
                 output?.Reader.Dispose(); // otherwise the log stream owns it
@@ -277,18 +302,36 @@ internal sealed partial class ExecutionEnvironment
         bool killedByGateway = _process.MarkExited(); // first: from now on a kill reaches the process group only
         _report.RaisePeakMemory(exit.MaxRssMb); // before any REPORT the exit ends (a deferred one included) is written
         ExitStep step;
-        (string Type, string Reason)? extensionFailure;
+        (string Type, string Reason)? extensionFailure = null;
         lock (_lock)
         {
-            step = _machine.OnExit();
-            _parked = null;
-            extensionFailure = _extensionFailure;
-            // Answered, but an extension was still working when the environment ended.
-            FinishDeferredReportLocked("error", extensionFailure?.Type ?? "Runtime.ExitError");
+            step = _machine.OnExit(MayRetryInitLocked());
+            if (step.RetryInit)
+            {
+                if (step.InitFailedNow)
+                {
+                    // The first init's end, in the init phase; the retry's output follows it (no second INIT_START).
+                    _report.WriteInitReport(_machine.InitReportMs, "error", _containment.RanOutOfMemory() ? "Runtime.OutOfMemory" : "Runtime.ExitError");
+                }
+            }
+            else
+            {
+                _parked = null;
+                extensionFailure = _extensionFailure;
+                // Answered, but an extension was still working when the environment ended.
+                FinishDeferredReportLocked("error", extensionFailure?.Type ?? "Runtime.ExitError");
+            }
         }
+        if (step.RetryInit)
+        {
+            RetryInit();
+            return;
+        }
+        CloseRetryOutput(); // no retry now: the log stream ends with this process's output
         exit = _services.Sandbox.SeenExit(exit);
         HandOverTmpAtReset(); // a crash, or the end of a reset: the next environment gets this /tmp (not after a spindown)
-        _endings.Exited(step, exit, InitDurationForReport(), InitDuration(), _containment.RanOutOfMemory(), CurrentInitPhase(), extensionFailure);
+        _endings.Exited(step, exit, InitDurationForReport(), InitDuration(), _containment.RanOutOfMemory(), CurrentInitPhase(), extensionFailure,
+            Locked(static m => m.SpawnTimestamp));
         if (Volatile.Read(ref _graceful) is { } graceful)
         {
             // The exit a shutdown's SIGTERM (or its SIGKILL) caused: no failure, no SHUTDOWN "failure", no log line
@@ -352,16 +395,33 @@ internal sealed partial class ExecutionEnvironment
     private void FailToStart(string errorType, string message, double initReportMs)
     {
         Invocation? pending;
+        bool retry;
+        InitPhase phase;
+        long initStart;
         lock (_lock)
         {
-            pending = _machine.OnFailedToStart();
+            phase = _machine.InitPhase;
+            initStart = _machine.SpawnTimestamp;
+            pending = _machine.OnFailedToStart(MayRetryInitLocked(), out retry);
+            if (retry)
+            {
+                // AWS's recorded log of a bootstrap that cannot start: INIT_REPORT … Phase: init, then the retry's
+                // INIT_REPORT … Phase: invoke, START, the error, END, REPORT.
+                _report.WriteInitReport(initReportMs, "error", errorType);
+            }
         }
+        if (retry)
+        {
+            _ = RetryInitAsync();
+            return;
+        }
+        CloseRetryOutput();
         ExtensionSet.End();
         if (pending is not null)
         {
             if (_report.Log is not null)
             {
-                _endings.FailedToStartLogged(pending, errorType, message, initReportMs);
+                _endings.FailedToStartLogged(pending, errorType, message, initReportMs, phase, initStart);
             }
             else
             {
@@ -373,6 +433,7 @@ internal sealed partial class ExecutionEnvironment
 
     private async Task CleanUpAsync()
     {
+        CloseRetryOutput(); // (closed already on every path that ends an environment; here in case)
         try
         {
             await _report.WhenFinished().ConfigureAwait(false); // the log stream must outlive the last END/REPORT
@@ -398,6 +459,57 @@ internal sealed partial class ExecutionEnvironment
             _exited.TrySetResult();
         }
     }
+
+    /// <summary>Under the lock: a failed init may be retried now (<see cref="EnvironmentStateMachine"/> decides whether it
+    /// is): the process spec was kept for it (on demand, no external extensions), no extension registered (its process and
+    /// registration would outlive the respawn), and the environment is not being stopped.</summary>
+    private bool MayRetryInitLocked() =>
+        _retryBuild is not null && Volatile.Read(ref _shutdownBegun) == 0 && !ExtensionSet.AnyRegistered;
+
+    /// <summary>The failed init's process has exited (or never started): what is left of its group goes, and the
+    /// retry's process starts in this environment.</summary>
+    private void RetryInit()
+    {
+        _process.Kill(); // the group only: the pid was reaped (children the bootstrap left, as a new init would not see them on AWS)
+        _process.ResetForRetry();
+        _ = RetryInitAsync();
+    }
+
+    /// <summary>
+    /// The init retry (AWS's "suppressed init"): a new bootstrap process in the same environment — same log stream and
+    /// AWS_LAMBDA_LOG_STREAM_NAME, same Runtime API endpoint, same /tmp, no second INIT_START — whose init runs in the
+    /// invoke phase within the waiting invocation's timeout (<see cref="EnvironmentStateMachine.Spawning"/>). Recorded
+    /// CloudWatch logs of a Python ImportModuleError, a Node exit during init and a provided.al2023 bootstrap that cannot
+    /// start all show it: the first INIT_REPORT says Phase: init, the second Phase: invoke.
+    /// </summary>
+    private async Task RetryInitAsync()
+    {
+        lock (_lock)
+        {
+            _machine.Spawning();
+        }
+        try
+        {
+            // The first attempt's spec, or (its build failed: the sandbox's check of the executable) built now.
+            await _process.SpawnAsync(_retrySpec ?? _retryBuild!()).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            CloseRetryOutput();
+            FailToStart(InvalidEntrypoint.ErrorType, InvalidEntrypoint.Message(ex, _bootstrapCandidates), InitDurationForReport());
+            return;
+        }
+        CloseRetryOutput(); // the retry's process has its copy: no third init
+        if (Volatile.Read(ref _shutdownBegun) == 1)
+        {
+            Kill(); // stopped while the retry was being decided: its kill may have reached only the old process
+        }
+        _process.Watch(OnExit);
+    }
+
+    /// <summary>Closes the gateway's copy of the worker's stdout once no init retry can come (the retry spawned, init
+    /// succeeded, the environment ends): the log stream ends when its last writer closes. Once only.</summary>
+    private void CloseRetryOutput() => Interlocked.Exchange(ref _retryOutput, null)?.CloseWriter();
 
     /// <summary>
     /// A reset — the environment ends by a timeout, a crash or a failed init rather than on purpose (<see cref="Stop"/>'s

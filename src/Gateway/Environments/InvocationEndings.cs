@@ -75,7 +75,10 @@ internal sealed class InvocationEndings
     /// <summary>/init/error: INIT_REPORT, and the invocation waiting for init (if any) gets the runtime's error document
     /// verbatim; its REPORT names the error after its status, as AWS's does ("Status: error  Error Type:
     /// Runtime.ImportModuleError", recorded CloudWatch output).</summary>
-    public Task InitFailedAsync(Invocation? waiting, Func<PooledPayload, PooledPayload> takeBody, string? errorType, double initReportMs, double? initDurationMs, InitPhase phase)
+    /// <param name="initStart">The timestamp the init in the invoke phase began at (the retry's spawn): the invocation's
+    /// Duration counts from there, as AWS's REPORT after a failed retry does.</param>
+    public Task InitFailedAsync(Invocation? waiting, Func<PooledPayload, PooledPayload> takeBody, string? errorType, double initReportMs, double? initDurationMs, InitPhase phase,
+        long initStart = 0)
     {
         var type = ErrorTypes.Sanitize(errorType);
         if (waiting is not null)
@@ -84,7 +87,7 @@ internal sealed class InvocationEndings
             waiting.ReplaceResponse(body);
             SetRuntimeError(waiting, body, type);
         }
-        return EndAfterFailedInit(waiting, initReportMs, "error", type, phase, initDurationMs);
+        return EndAfterFailedInit(waiting, initReportMs, "error", type, phase, initDurationMs, initStart: initStart);
     }
 
     /// <summary>The init deadline passed: INIT_REPORT, and Sandbox.Timedout for the invocation waiting for init.</summary>
@@ -120,8 +123,9 @@ internal sealed class InvocationEndings
     /// <param name="extensionFailure">An extension's exit ended the environment (Extension.Crash, or the Extension.InitError
     /// or ExitError it reported first) and how it exited (<c>exit code 0</c>, <c>exit status 2</c>, as RAPID words it):
     /// that is the invocations' error instead of the runtime's.</param>
+    /// <param name="initStart">The timestamp an init in the invoke phase began at (see <see cref="InitFailedAsync"/>).</param>
     public void Exited(ExitStep step, ChildExit exit, double initReportMs, double? initDurationMs, bool outOfMemory = false, InitPhase initPhase = InitPhase.Init,
-        (string Type, string Reason)? extensionFailure = null)
+        (string Type, string Reason)? extensionFailure = null, long initStart = 0)
     {
         var reason = exit is { Signaled: false, Code: 0 } ? "Runtime exited without providing a reason" : "Runtime exited with error: " + exit.Describe();
         var type = outOfMemory ? OutOfMemoryType : ExitErrorType;
@@ -140,7 +144,7 @@ internal sealed class InvocationEndings
             // output in cargo-lambda/cargo-lambda#572 and aws/aws-lambda-go#554), so filters on it find init crashes too.
             var message = $"RequestId: {pending.RequestId} Error: {reason}";
             Fail(pending, type, message);
-            _ = EndAfterFailedInit(pending, initReportMs, "error", type, initPhase, initDurationMs, $"{message}\n{type}");
+            _ = EndAfterFailedInit(pending, initReportMs, "error", type, initPhase, initDurationMs, $"{message}\n{type}", initStart);
         }
         if (step.Current is { } current)
         {
@@ -156,12 +160,13 @@ internal sealed class InvocationEndings
     /// type on the next line, as CloudWatch shows a Runtime.InvalidEntrypoint), END and REPORT, so the logs and a
     /// <c>LogType: Tail</c> caller see why.
     /// </summary>
-    public void FailedToStartLogged(Invocation pending, string errorType, string message, double initReportMs)
+    /// <param name="phase">Invoke: the init retry's bootstrap could not start either (<see cref="InitFailedAsync"/>'s
+    /// <c>initStart</c> is then where the invocation's Duration starts).</param>
+    public void FailedToStartLogged(Invocation pending, string errorType, string message, double initReportMs, InitPhase phase = InitPhase.Init, long initStart = 0)
     {
-        _report.WriteInitReport(initReportMs, "error", errorType);
         var text = $"RequestId: {pending.RequestId} Error: {message}";
         Fail(pending, errorType, text);
-        Finish(pending, undelivered: true, null, $"{text}\n{errorType}", "error", errorType);
+        _ = EndAfterFailedInit(pending, initReportMs, "error", errorType, phase, null, $"{text}\n{errorType}", initStart);
     }
 
     /// <summary>The bootstrap could not be started before its log stream was open: the waiting invocation fails at once.</summary>
@@ -173,18 +178,21 @@ internal sealed class InvocationEndings
 
     /// <summary>
     /// The log of an init that failed (error, exit, timeout) and of the invocation that waited for it (already given its
-    /// answer). An init in the init phase is reported first and the invocation then gets its START; an init that went
-    /// on in the invoke phase was that invocation's own, so it reads START, INIT_REPORT … Phase: invoke, END, REPORT.
+    /// answer). An init that failed is reported first and the invocation then gets its START, also an init in the invoke
+    /// phase (the retry: recorded CloudWatch logs read <c>INIT_REPORT … Phase: invoke Status: error</c>, then START, END,
+    /// REPORT, whose Duration counts from that init's start, <paramref name="initStart"/>). An init in the invoke phase
+    /// that ran out of the function's timeout reads START, INIT_REPORT … Phase: invoke Status: timeout, END, REPORT (as
+    /// LocalStack's AWS recording of an init that never finishes shows it).
     /// </summary>
     private Task EndAfterFailedInit(Invocation? waiting, double initReportMs, string status, string? errorType, InitPhase phase, double? initDurationMs,
-        string? platformLines = null)
+        string? platformLines = null, long initStart = 0)
     {
         if (waiting is null)
         {
             _report.WriteInitReport(initReportMs, status, errorType, phase);
             return Task.CompletedTask;
         }
-        if (phase == InitPhase.Invoke)
+        if (phase == InitPhase.Invoke && status == "timeout")
         {
             _report.Begin(waiting);
             _report.WriteInitReport(initReportMs, status, errorType, phase);
@@ -192,7 +200,15 @@ internal sealed class InvocationEndings
         else
         {
             _report.WriteInitReport(initReportMs, status, errorType, phase);
-            _report.Begin(waiting); // it never reached the runtime, but still gets its START line
+            // It never reached the runtime, but still gets its START line.
+            if (phase == InitPhase.Invoke && initStart != 0)
+            {
+                _report.Begin(waiting, initStart);
+            }
+            else
+            {
+                _report.Begin(waiting);
+            }
         }
         return _report.FinishAsync(waiting, initDurationMs, platformLines, status, errorType);
     }

@@ -132,6 +132,22 @@ internal sealed class WorkerProcess
     private bool _exited;
 
     /// <summary>
+    /// After the exit of an init that is retried: forgets that process (reaped, its pidfd closed by the reaper, what was
+    /// left of its group killed by the caller) so that <see cref="SpawnAsync"/> can start the retry's in the same
+    /// environment; <see cref="Watch"/> then rewrites the pid file. A kill asked for before this reached the old process.
+    /// </summary>
+    public void ResetForRetry()
+    {
+        lock (_lock)
+        {
+            _process = null;
+            _killRequested = false;
+            _exited = false;
+        }
+        Interlocked.Exchange(ref _procStatus, null)?.Dispose();
+    }
+
+    /// <summary>
     /// Peak resident set size (VmHWM) of the bootstrap, in MB rounded up; 0 when it cannot be read (not started, gone).
     /// VmHWM is a high-water mark: a later read still sees an earlier peak.
     /// </summary>

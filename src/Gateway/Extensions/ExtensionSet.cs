@@ -71,6 +71,19 @@ internal sealed class ExtensionSet
         }
     }
 
+    /// <summary>An extension (internal or external) has registered: its process and its registration would outlive a
+    /// respawned runtime, so an environment with one does not retry a failed init (ExecutionEnvironment.MayRetryInitLocked).</summary>
+    public bool AnyRegistered
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _registered.Count > 0;
+            }
+        }
+    }
+
     /// <summary>No INVOKE subscriber is still working on the last invocation.</summary>
     public bool Idle => Volatile.Read(ref _invokeOutstanding) == 0;
 

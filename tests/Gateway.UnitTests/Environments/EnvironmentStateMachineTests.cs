@@ -495,6 +495,128 @@ public sealed class EnvironmentStateMachineTests : IDisposable
         Assert.Equal(EnvironmentState.AwaitingNext, _machine.State);
     }
 
+    // ---- The init retry ("suppressed init"): recorded CloudWatch logs show AWS retrying a failed init once, in the
+    // invoke phase, before the waiting invocation is answered. ------------------------------------------------------
+
+    [Fact]
+    public void An_init_error_with_an_invocation_waiting_is_retried_once_on_the_invocations_clock()
+    {
+        var deadlines = new List<DeadlineStep>();
+        using var machine = OnDemand(TimeSpan.FromSeconds(5), deadlines);
+        machine.Spawning();
+        var waiting = Rent("11111111-1111-1111-1111-111111111111");
+        machine.TryAssign(waiting, runtimeWaiting: false);
+        _clock.AdvanceMilliseconds(300);
+
+        var step = machine.OnInitError(mayRetry: true);
+
+        // Nobody is answered: the first INIT_REPORT (Phase: init) is due, and the retry once this process is gone.
+        Assert.Equal(new InitErrorStep(null, null, RetryInit: true), step);
+        Assert.Equal(300, machine.InitReportMs);
+        Assert.Same(waiting, machine.Pending);
+        Assert.True(machine.InitRetryDue);
+        Assert.Equal(Forbidden("InitError", "Ready"), Encoding.UTF8.GetString(machine.OnNext().Rejection!));
+        Assert.Equal(new ExitStep(null, null, RetryInit: true, InitFailedNow: false), machine.OnExit(mayRetry: true));
+
+        _clock.AdvanceMilliseconds(50);
+        machine.Spawning(); // the retry's process
+        Assert.False(machine.InitRetryDue);
+        Assert.Equal(EnvironmentState.Starting, machine.State);
+        Assert.Equal(Gateway.Logs.InitPhase.Invoke, machine.InitPhase);
+        Assert.Null(machine.InitDurationMs);
+        _clock.AdvanceMilliseconds(1_000);
+        var next = machine.OnNext();
+
+        Assert.Equal(new NextStep(NextDecision.Deliver, waiting, null, Began: true, FirstReady: true, BecameIdle: false), next);
+        Assert.Null(machine.InitDurationMs); // no Init Duration: the retry was the invocation's time
+        Assert.Equal(_clock.GetUtcNow().ToUnixTimeMilliseconds() + 4_000, waiting.DeadlineUnixMs); // 5 s from the retry's start
+        Assert.Empty(deadlines);
+    }
+
+    [Fact]
+    public void A_retry_that_fails_hands_over_the_invocation_and_there_is_no_second_retry()
+    {
+        using var machine = OnDemand(TimeSpan.FromSeconds(5), []);
+        machine.Spawning();
+        var waiting = Rent("11111111-1111-1111-1111-111111111111");
+        machine.TryAssign(waiting, runtimeWaiting: false);
+        _clock.AdvanceMilliseconds(20);
+
+        // Exits during init: the exit is the failure (its INIT_REPORT due now).
+        Assert.Equal(new ExitStep(null, null, RetryInit: true, InitFailedNow: true), machine.OnExit(mayRetry: true));
+        Assert.Equal(20, machine.InitReportMs);
+        machine.Spawning();
+        _clock.AdvanceMilliseconds(70);
+
+        var step = machine.OnInitError(mayRetry: true);
+
+        Assert.Equal(new InitErrorStep(null, waiting), step);
+        Assert.Equal(70, machine.InitReportMs); // the retry's own time, in the invoke phase
+        Assert.Equal(Gateway.Logs.InitPhase.Invoke, machine.InitPhase);
+        Assert.False(waiting.TryClaimCompletion());
+        Assert.Equal(new ExitStep(null, null), machine.OnExit(mayRetry: true)); // the killed retry: nothing more
+        Assert.Equal(EnvironmentState.Dead, machine.State);
+    }
+
+    [Fact]
+    public void A_retry_past_the_function_timeout_times_out()
+    {
+        var deadlines = new List<DeadlineStep>();
+        using var machine = OnDemand(TimeSpan.FromSeconds(5), deadlines);
+        machine.Spawning();
+        var waiting = Rent("11111111-1111-1111-1111-111111111111");
+        machine.TryAssign(waiting, runtimeWaiting: false);
+        _clock.AdvanceMilliseconds(4_000);
+        Assert.Null(machine.OnFailedToStart(mayRetry: true, out bool retry));
+        Assert.True(retry);
+        machine.Spawning();
+
+        _clock.AdvanceMilliseconds(4_999);
+        Assert.Empty(deadlines); // 5 s from the retry's start, not the first spawn
+        _clock.AdvanceMilliseconds(1);
+
+        Assert.Equal(new DeadlineStep(DeadlineKind.Init, waiting), Assert.Single(deadlines));
+        Assert.Equal(Gateway.Logs.InitPhase.Invoke, machine.InitPhase);
+    }
+
+    [Fact]
+    public void No_retry_without_a_waiting_invocation_when_not_allowed_or_after_the_init_timeout()
+    {
+        _machine.Spawning();
+        Assert.Equal(new InitErrorStep(null, null), _machine.OnInitError(mayRetry: true)); // nobody waits
+        Assert.Equal(new ExitStep(null, null), _machine.OnExit(mayRetry: true));
+
+        using var refused = OnDemand(TimeSpan.FromSeconds(5), []);
+        refused.Spawning();
+        var waiting = Rent("11111111-1111-1111-1111-111111111111");
+        refused.TryAssign(waiting, runtimeWaiting: false);
+        Assert.Same(waiting, refused.OnFailedToStart(mayRetry: false, out bool retry));
+        Assert.False(retry);
+
+        // An init that went on in the invoke phase is already AWS's retry of an init that timed out.
+        using var slow = OnDemand(TimeSpan.FromSeconds(30), []);
+        slow.Spawning();
+        var late = Rent("22222222-2222-2222-2222-222222222222");
+        slow.TryAssign(late, runtimeWaiting: false);
+        _clock.Advance(InitTimeout);
+        Assert.Equal(new InitErrorStep(null, late), slow.OnInitError(mayRetry: true));
+    }
+
+    [Fact]
+    public void A_retry_decided_by_an_init_error_gives_way_to_a_stop_before_the_exit()
+    {
+        using var machine = OnDemand(TimeSpan.FromSeconds(5), []);
+        machine.Spawning();
+        var waiting = Rent("11111111-1111-1111-1111-111111111111");
+        machine.TryAssign(waiting, runtimeWaiting: false);
+        Assert.True(machine.OnInitError(mayRetry: true).RetryInit);
+
+        // The environment is being stopped when the process's exit comes: the invocation ends with the exit.
+        Assert.Equal(new ExitStep(null, waiting), machine.OnExit(mayRetry: false));
+        Assert.False(machine.InitRetryDue);
+        Assert.Equal(EnvironmentState.Dead, machine.State);
+    }
+
     [Fact]
     public void Failing_to_start_ends_the_waiting_invocation()
     {
