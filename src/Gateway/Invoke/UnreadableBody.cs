@@ -18,7 +18,10 @@ internal static class UnreadableBody
         if (failure is BadHttpRequestException bad && !context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted)
         {
             context.Response.StatusCode = bad.StatusCode;
-            context.Response.Headers.Connection = "close";
+            if (!HttpProtocol.IsHttp2(context.Request.Protocol) && !HttpProtocol.IsHttp3(context.Request.Protocol))
+            {
+                context.Response.Headers.Connection = "close"; // (HTTP/2 has no such header: its stream is reset)
+            }
         }
     }
 }

@@ -12,6 +12,9 @@ namespace Gateway.Security;
 /// </summary>
 internal sealed record CallerIdentity(string AccountId, string Arn, string? AccessKeyId, bool Verified)
 {
+    /// <summary>IAM's unique id of a verified caller (<see cref="IamUserId"/>), made once per credential; null otherwise.</summary>
+    public string? UserId { get; init; }
+
     /// <summary>The caller when authentication is off: the gateway's own account, unverified.</summary>
     public static CallerIdentity Unverified(string accountId) => new(accountId, $"arn:aws:iam::{accountId}:root", null, Verified: false);
 }

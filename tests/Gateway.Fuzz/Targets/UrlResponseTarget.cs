@@ -21,7 +21,11 @@ internal static class UrlResponseTarget
         }
         if (kind == UrlResponseKind.Output)
         {
-            FuzzInvariantException.Check(body.Length > 0, "Output (a JSON value, compacted) wrote no body");
+            FuzzInvariantException.Check(body.Length == 0, $"Output wrote a body of {body.Length} bytes");
+        }
+        if (kind == UrlResponseKind.CompactedOutput)
+        {
+            FuzzInvariantException.Check(body.Length is > 0 && body.Length <= data.Length, "a compacted output is longer than the output");
         }
         FuzzInvariantException.Check(body.Length <= data.Length, "the mapped body is longer than the output it came from");
         body.Reset();

@@ -31,6 +31,34 @@ public class UrlResponseMapperTests
         Assert.Empty(head.Headers);
     }
 
+    // Recorded against AWS: Python's {"hello": "world"} arrived as {"hello":"world"} (Content-Length 17), and
+    // ["hello", 3, true] as ["hello",3,true]. Whitespace inside strings stays, escapes are copied as they are.
+    [Theory]
+    [InlineData("{\"hello\": \"world\"}", "{\"hello\":\"world\"}")]
+    [InlineData("[\"hello\", 3, true]", "[\"hello\",3,true]")]
+    [InlineData(" \r\n\t3.1 \n", "3.1")]
+    [InlineData("{\n  \"a b\": \"c  d\",\n  \"e\": [1, {\"f\": null}]\n}", "{\"a b\":\"c  d\",\"e\":[1,{\"f\":null}]}")]
+    [InlineData("{\"q\": \"say \\\" hi \\\\\", \"t\": \"\\t x\"}", "{\"q\":\"say \\\" hi \\\\\",\"t\":\"\\t x\"}")]
+    [InlineData("[\"only inside strings\"]", "[\"only inside strings\"]")]
+    public void Json_without_statusCode_loses_the_whitespace_between_its_tokens(string output, string expected)
+    {
+        var (kind, head, body) = Map(output);
+        Assert.Equal(UrlResponseKind.CompactedOutput, kind);
+        Assert.Equal(200, head.StatusCode);
+        Assert.Equal(expected, body);
+    }
+
+    [Theory]
+    [InlineData("{\"statusCode\":100,\"body\":\"c\"}")]
+    [InlineData("{\"statusCode\":199}")]
+    [InlineData("{\"statusCode\":200,\"headers\":{\"x-split\":\"a\\r\\nInjected: yes\"}}")]
+    [InlineData("{\"statusCode\":200,\"headers\":{\"content-disposition\":\"filename=\\\"r\u00e9sum\u00e9.pdf\\\"\"}}")]
+    [InlineData("{\"statusCode\":200,\"headers\":{\"bad name\":\"v\"}}")]
+    [InlineData("{\"statusCode\":200,\"headers\":{\"\":\"v\"}}")]
+    [InlineData("{\"statusCode\":200,\"cookies\":[\"a=1\\nSet-Cookie: b=2\"]}")]
+    public void A_1xx_status_or_a_header_that_cannot_be_sent_is_malformed(string output) =>
+        Assert.Equal(UrlResponseKind.Malformed, Map(output).Kind);
+
     [Fact]
     public void A_json_string_is_the_body_without_quotes_as_observed()
     {

@@ -159,7 +159,8 @@ internal sealed class EventInvokeConfigEndpoints(EventInvokeConfigRegistry regis
 
         // Configs in FunctionArn order; the marker is the FunctionArn the next page starts at. The page starts at the
         // first config at or after it, not at it: a config deleted between two pages (the marker's own) must not end
-        // the listing there, which paginators take for its end, silently dropping the rest.
+        // the listing there, which paginators take for its end, silently dropping the rest. (A marker that was never
+        // an ARN of this list starts the page at the first config after it in that order.)
         var all = registry.All(target.Name).ConvertAll(c => c.Config.ToResponse(registry.QualifiedArn(target.Name, c.Qualifier)));
         int start = 0;
         var marker = query["Marker"].ToString();

@@ -139,28 +139,15 @@ internal sealed class BwrapCommand
     }
 
     /// <summary>
-    /// A /dev of the devices a function uses and no <c>/dev/shm</c>: Lambda has none, so POSIX semaphores and shared
-    /// memory fail there, and with them Python's <c>multiprocessing.Pool</c>, <c>Queue</c> and <c>Lock</c> (AWS Compute
-    /// Blog, "Parallel Processing in Python with AWS Lambda": use <c>Pipe</c> and <c>Process</c>). bwrap's own
-    /// <c>--dev</c> makes a world-writable /dev/shm on its tmpfs, where they worked: code passed here and failed on its
-    /// first deploy. So the same devices (bound from the host, as <c>--dev</c> binds them) on a tmpfs of our own, and
-    /// the standard links; no devpts (no terminal is ever attached), read-only once made.
+    /// bwrap's /dev (null, zero, full, random, urandom, tty, a devpts of its own for ptys, the fd links), read-only, so
+    /// that its <c>/dev/shm</c> stays an empty folder nothing can be created in: Lambda has no /dev/shm, so POSIX
+    /// semaphores and shared memory fail there, and with them Python's <c>multiprocessing.Pool</c>, <c>Queue</c> and
+    /// <c>Lock</c> (AWS Compute Blog, "Parallel Processing in Python with AWS Lambda": use <c>Pipe</c> and
+    /// <c>Process</c>). bwrap makes /dev/shm world-writable, where they worked: code passed here and failed on its
+    /// first deploy. (Here the error is EROFS, on AWS ENOENT/ENOSYS: either way it fails. A /dev built without shm
+    /// would lose the ptys pexpect and pty.spawn use.)
     /// </summary>
-    private static readonly string[] DevArguments =
-    [
-        "--tmpfs", "/dev",
-        "--dev-bind", "/dev/null", "/dev/null",
-        "--dev-bind", "/dev/zero", "/dev/zero",
-        "--dev-bind", "/dev/full", "/dev/full",
-        "--dev-bind", "/dev/random", "/dev/random",
-        "--dev-bind", "/dev/urandom", "/dev/urandom",
-        "--dev-bind", "/dev/tty", "/dev/tty",
-        "--symlink", "/proc/self/fd", "/dev/fd",
-        "--symlink", "/proc/self/fd/0", "/dev/stdin",
-        "--symlink", "/proc/self/fd/1", "/dev/stdout",
-        "--symlink", "/proc/self/fd/2", "/dev/stderr",
-        "--remount-ro", "/dev",
-    ];
+    private static readonly string[] DevArguments = ["--dev", "/dev", "--remount-ro", "/dev"];
 
     private const string Bash = "/usr/bin/bash";
 

@@ -213,7 +213,7 @@ internal sealed class FunctionUrlInvoker(FunctionResolver resolver, Hosting.Func
             response.ContentType = "application/json";
         }
         UrlCors.AddToResponse(context.Request, response, route.Cors);
-        var body = mapped;
+        var body = kind == UrlResponseKind.Output ? output : mapped;
         if (!MayHaveBody(context.Request, head.StatusCode))
         {
             return Task.CompletedTask;

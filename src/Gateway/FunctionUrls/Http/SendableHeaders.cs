@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace Gateway.FunctionUrls.Http;
 
 /// <summary>
@@ -9,31 +11,15 @@ namespace Gateway.FunctionUrls.Http;
 /// </summary>
 internal static class SendableHeaders
 {
-    public static bool IsName(ReadOnlySpan<char> name)
-    {
-        if (name.IsEmpty)
-        {
-            return false;
-        }
-        foreach (char c in name)
-        {
-            if (c > 0x7E || c <= 0x20 || "\"(),/:;<=>?@[\\]{}".Contains(c))
-            {
-                return false;
-            }
-        }
-        return true;
-    }
+    /// <summary>RFC 9110's tchar: letters, digits and <c>!#$%&amp;'*+-.^_`|~</c>.</summary>
+    private static readonly SearchValues<char> TokenChars =
+        SearchValues.Create("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
 
-    public static bool IsValue(ReadOnlySpan<char> value)
-    {
-        foreach (char c in value)
-        {
-            if ((c < 0x20 && c != '\t') || c > 0x7E)
-            {
-                return false;
-            }
-        }
-        return true;
-    }
+    /// <summary>Visible ASCII, space and tab.</summary>
+    private static readonly SearchValues<char> ValueChars = SearchValues.Create(
+        "\t !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~");
+
+    public static bool IsName(ReadOnlySpan<char> name) => !name.IsEmpty && !name.ContainsAnyExcept(TokenChars);
+
+    public static bool IsValue(ReadOnlySpan<char> value) => !value.ContainsAnyExcept(ValueChars);
 }

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Gateway.Security;
 
@@ -13,16 +11,13 @@ namespace Gateway.FunctionUrls.Http;
 /// </summary>
 /// <remarks>
 /// The gateway knows what the credentials file says: the access key, the section (the user's name here) and the
-/// account. IAM's unique ids (<c>AIDA…</c>, 21 characters) are derived from the user's ARN, so they are the same for the
-/// same caller across requests and restarts, as IAM's are. No organizations, no Cognito: both null.
+/// account; IAM's unique ids come from <see cref="IamUserId"/>. No organizations, no Cognito: both null.
 /// </remarks>
 internal static class UrlIamAuthorizer
 {
-    private const string Base32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-
     public static void Write(Utf8JsonWriter w, CallerIdentity caller)
     {
-        var userId = UserId(caller.Arn);
+        var userId = caller.UserId ?? IamUserId.For(caller.Arn);
         w.WriteStartObject("authorizer"u8);
         w.WriteStartObject("iam"u8);
         w.WriteString("accessKey"u8, caller.AccessKeyId);
@@ -34,19 +29,5 @@ internal static class UrlIamAuthorizer
         w.WriteString("userId"u8, userId);
         w.WriteEndObject();
         w.WriteEndObject();
-    }
-
-    /// <summary>An IAM user's unique id for <paramref name="arn"/>: <c>AIDA</c> and 17 characters of its hash.</summary>
-    internal static string UserId(string arn)
-    {
-        Span<byte> hash = stackalloc byte[32];
-        SHA256.HashData(Encoding.UTF8.GetBytes(arn), hash);
-        Span<char> id = stackalloc char[21];
-        "AIDA".AsSpan().CopyTo(id);
-        for (int i = 4; i < id.Length; i++)
-        {
-            id[i] = Base32[hash[i] & 31];
-        }
-        return new string(id);
     }
 }

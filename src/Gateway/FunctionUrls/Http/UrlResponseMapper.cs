@@ -8,8 +8,12 @@ namespace Gateway.FunctionUrls.Http;
 /// <summary>How a function's result becomes the URL's HTTP response.</summary>
 internal enum UrlResponseKind
 {
-    /// <summary>A 200 <c>application/json</c> whose body is the function's output, compacted (JSON without statusCode).</summary>
+    /// <summary>A 200 <c>application/json</c> whose body is the function's output as it is (JSON without statusCode and
+    /// without whitespace between its tokens: nothing to compact, as <c>JSON.stringify</c> writes it).</summary>
     Output,
+
+    /// <summary>The same with whitespace between its tokens (Python's <c>json.dumps</c>): the body, compacted, is written.</summary>
+    CompactedOutput,
 
     /// <summary>A JSON string result: 200 <c>application/json</c>, the body is the string's text (quotes removed).</summary>
     StringValue,
@@ -68,8 +72,9 @@ internal static class UrlResponseMapper
 {
     private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 64 };
 
-    /// <summary>Maps <paramref name="output"/>. Unless <see cref="UrlResponseKind.Malformed"/>, the body is written to
-    /// <paramref name="body"/> (empty on entry).</summary>
+    /// <summary>Maps <paramref name="output"/>. For <see cref="UrlResponseKind.Mapped"/>, <see cref="UrlResponseKind.StringValue"/>
+    /// and <see cref="UrlResponseKind.CompactedOutput"/> the body is written to <paramref name="body"/> (empty on entry);
+    /// for <see cref="UrlResponseKind.Output"/> it is the output itself.</summary>
     public static UrlResponseKind Map(ReadOnlySpan<byte> output, UrlResponseHead head, PooledPayload body)
     {
         head.Clear();
@@ -291,41 +296,53 @@ internal static class UrlResponseMapper
         }
     }
 
+    /// <summary>Bytes that end a run outside a string (whitespace, a string's start) and inside one (its end, an escape).</summary>
+    private static readonly SearchValues<byte> OutsideStops = SearchValues.Create(" \t\r\n\""u8);
+    private static readonly SearchValues<byte> InsideStops = SearchValues.Create("\"\\"u8);
+    private static readonly SearchValues<byte> Whitespace = SearchValues.Create(" \t\r\n"u8);
+
     /// <summary>The whole output (valid JSON) as the body, without the whitespace between its tokens; strings are
-    /// copied as they are, escapes and all.</summary>
+    /// copied as they are, escapes and all. Output without any whitespace byte is sent as it is (no copy).</summary>
     private static UrlResponseKind WriteCompacted(ReadOnlySpan<byte> output, PooledPayload body)
     {
-        int start = 0;
-        bool inString = false;
-        for (int i = 0; i < output.Length; i++)
+        if (!output.ContainsAny(Whitespace))
         {
+            return UrlResponseKind.Output;
+        }
+        int start = 0, i = 0;
+        bool inString = false;
+        while (i < output.Length)
+        {
+            int next = output[i..].IndexOfAny(inString ? InsideStops : OutsideStops);
+            if (next < 0)
+            {
+                break;
+            }
+            i += next;
             byte b = output[i];
             if (inString)
             {
-                if (b == (byte)'\\')
-                {
-                    i++; // the escaped character, whatever it is
-                }
-                else if (b == (byte)'"')
-                {
-                    inString = false;
-                }
+                inString = b != (byte)'"';
+                i += b == (byte)'\\' ? 2 : 1; // an escape: the escaped character too, whatever it is
+                continue;
             }
-            else if (b == (byte)'"')
+            if (b == (byte)'"')
             {
                 inString = true;
+                i++;
+                continue;
             }
-            else if (b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')
+            if (i > start)
             {
-                if (i > start)
-                {
-                    body.Write(output[start..i]);
-                }
-                start = i + 1;
+                body.Write(output[start..i]);
             }
+            start = ++i;
         }
-        body.Write(output[start..]);
-        return UrlResponseKind.Output;
+        if (start < output.Length)
+        {
+            body.Write(output[start..]);
+        }
+        return UrlResponseKind.CompactedOutput;
     }
 
     private static void WriteString(ref Utf8JsonReader reader, PooledPayload body)

@@ -62,7 +62,13 @@ internal sealed class UrlStreamResponse(HttpRequest request, HttpResponse respon
                         }
                         return true; // the prelude is not complete yet
                     }
-                    StartFromPrelude(_prelude.WrittenSpan[..end]);
+                    if (!StartFromPrelude(_prelude.WrittenSpan[..end]))
+                    {
+                        // A 502, whole: the function's body that follows a malformed prelude is not sent under it.
+                        await response.Body.WriteAsync(UrlErrors.InternalServerErrorBody).ConfigureAwait(false);
+                        _ended = true;
+                        return false;
+                    }
                     var rest = _prelude.WrittenMemory[(end + DelimiterLength)..];
                     if (!rest.IsEmpty)
                     {
@@ -147,9 +153,11 @@ internal sealed class UrlStreamResponse(HttpRequest request, HttpResponse respon
         response.ContentType = string.IsNullOrEmpty(contentType) ? StreamContentTypes.Default : contentType;
     }
 
-    /// <summary>Status, headers and cookies from the prelude <c>{"statusCode":…,"headers":{…},"cookies":[…]}</c>;
-    /// a prelude that is not that JSON object is a 502, as a malformed buffered response is.</summary>
-    private void StartFromPrelude(ReadOnlySpan<byte> json)
+    /// <summary>Status, headers and cookies from the prelude <c>{"statusCode":…,"headers":{…},"cookies":[…]}</c>, read as
+    /// a buffered response is (<see cref="UrlResponseMapper"/>): a status that is a number or a string of digits, 200–599
+    /// (a 1xx is not a final one: the client would wait for another), and only headers and cookies that can go out as
+    /// they are (<see cref="SendableHeaders"/>). Anything else is a malformed prelude: a 502 (false).</summary>
+    private bool StartFromPrelude(ReadOnlySpan<byte> json)
     {
         _started = true;
         try
@@ -157,88 +165,103 @@ internal sealed class UrlStreamResponse(HttpRequest request, HttpResponse respon
             var reader = new Utf8JsonReader(json);
             using var prelude = JsonDocument.ParseValue(ref reader);
             var root = prelude.RootElement;
-            if (!IsSendable(root))
+            if (root.ValueKind != JsonValueKind.Object || !TryReadStatus(root, out int status) || !TryReadHead(root, out var headers, out var cookies))
             {
-                throw new JsonException("unsendable prelude"); // a malformed prelude: the 502 below
+                throw new JsonException("malformed prelude"); // the 502 below
             }
-            response.StatusCode = root.TryGetProperty("statusCode", out var status) && status.TryGetInt32(out int code) && code is >= 200 and <= 599
-                ? code
-                : StatusCodes.Status200OK;
-            if (root.TryGetProperty("headers", out var headers) && headers.ValueKind == JsonValueKind.Object)
+            response.StatusCode = status;
+            foreach (var (name, value) in headers)
             {
-                foreach (var header in headers.EnumerateObject())
+                if (FramingHeaders.Contains(name))
                 {
-                    string? value = HeaderText(header.Value);
-                    if (FramingHeaders.Contains(header.Name))
+                    // The gateway frames the stream (chunked). A function's Content-Length, sent on, would cut the
+                    // body short; AWS passes it on renamed (cargo-lambda#862: "the header becomes x-amzn-remapped-…").
+                    if (name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
                     {
-                        // The gateway frames the stream (chunked). A function's Content-Length, sent on, would cut the
-                        // body short; AWS passes it on renamed (cargo-lambda#862: "the header becomes x-amzn-remapped-…").
-                        if (header.Name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
-                        {
-                            response.Headers["x-amzn-Remapped-Content-Length"] = value;
-                        }
-                        continue;
+                        response.Headers["x-amzn-Remapped-Content-Length"] = value;
                     }
-                    response.Headers[header.Name] = value;
+                    continue;
                 }
+                response.Headers[name] = value;
             }
-            if (root.TryGetProperty("cookies", out var cookies) && cookies.ValueKind == JsonValueKind.Array)
+            foreach (var cookie in cookies)
             {
-                foreach (var cookie in cookies.EnumerateArray())
-                {
-                    if (cookie.ValueKind == JsonValueKind.String)
-                    {
-                        response.Headers.Append("Set-Cookie", cookie.GetString());
-                    }
-                }
+                response.Headers.Append("Set-Cookie", cookie);
             }
             if (!response.Headers.ContainsKey("Content-Type"))
             {
                 response.ContentType = StreamContentTypes.Default;
             }
             UrlCors.AddToResponse(request, response, cors);
+            return true;
         }
         catch (JsonException)
         {
-            response.Headers.Clear();
-            StartPlain(StatusCodes.Status502BadGateway);
+            // Nothing of the prelude was set (it is checked whole first): the request id and the URL's CORS headers stay.
+            StartPlain(StatusCodes.Status502BadGateway, "application/json");
+            return false;
         }
     }
 
-    /// <summary>No 1xx status (not a final one: the client would wait for another) and only headers and cookies that can
-    /// go out as they are (<see cref="SendableHeaders"/>), as for a buffered response.</summary>
-    private static bool IsSendable(JsonElement root)
+    /// <summary>The prelude's status: none is 200; a number or a string of digits (AWS accepts <c>"418"</c>) in 200–599.</summary>
+    private static bool TryReadStatus(JsonElement root, out int status)
     {
-        if (root.ValueKind != JsonValueKind.Object)
+        status = StatusCodes.Status200OK;
+        if (!root.TryGetProperty("statusCode", out var value))
         {
-            return false; // a prelude is an object (TryGetProperty would throw on anything else)
+            return true;
         }
-        if (root.TryGetProperty("statusCode", out var status) && status.TryGetInt32(out int code) && code is >= 100 and < 200)
+        bool read = value.ValueKind switch
         {
-            return false;
-        }
-        if (root.TryGetProperty("headers", out var headers) && headers.ValueKind == JsonValueKind.Object)
+            JsonValueKind.Number => value.TryGetInt32(out status),
+            JsonValueKind.String => int.TryParse(value.GetString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out status),
+            _ => false,
+        };
+        return read && status is >= 200 and <= 599;
+    }
+
+    /// <summary>The prelude's headers (string, number and boolean values as text; others left out, as a buffered
+    /// response's are) and cookies; false when one cannot be sent.</summary>
+    private static bool TryReadHead(JsonElement root, out List<(string Name, string Value)> headers, out List<string> cookies)
+    {
+        headers = [];
+        cookies = [];
+        if (root.TryGetProperty("headers", out var names) && names.ValueKind == JsonValueKind.Object)
         {
-            foreach (var header in headers.EnumerateObject())
+            foreach (var header in names.EnumerateObject())
             {
-                if (!SendableHeaders.IsName(header.Name) || !SendableHeaders.IsValue(HeaderText(header.Value)))
+                string? value = header.Value.ValueKind switch
+                {
+                    JsonValueKind.String => header.Value.GetString(),
+                    JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => header.Value.GetRawText(),
+                    _ => null,
+                };
+                if (value is null)
+                {
+                    continue;
+                }
+                if (!SendableHeaders.IsName(header.Name) || !SendableHeaders.IsValue(value))
                 {
                     return false;
                 }
+                headers.Add((header.Name, value));
             }
         }
-        if (root.TryGetProperty("cookies", out var cookies) && cookies.ValueKind == JsonValueKind.Array)
+        if (root.TryGetProperty("cookies", out var list) && list.ValueKind == JsonValueKind.Array)
         {
-            foreach (var cookie in cookies.EnumerateArray())
+            foreach (var cookie in list.EnumerateArray())
             {
-                if (cookie.ValueKind == JsonValueKind.String && !SendableHeaders.IsValue(cookie.GetString()))
+                if (cookie.ValueKind == JsonValueKind.String)
                 {
-                    return false;
+                    var text = cookie.GetString()!;
+                    if (!SendableHeaders.IsValue(text))
+                    {
+                        return false;
+                    }
+                    cookies.Add(text);
                 }
             }
         }
         return true;
     }
-
-    private static string HeaderText(JsonElement value) => value.ValueKind == JsonValueKind.String ? value.GetString()! : value.GetRawText();
 }

@@ -14,7 +14,8 @@ internal sealed class SigningCredential
         AccessKeyId = accessKeyId;
         SessionToken = sessionToken;
         SecretKeyBytes = Encoding.UTF8.GetBytes("AWS4" + secretAccessKey);
-        Caller = new CallerIdentity(accountId, $"arn:aws:iam::{accountId}:user/{section}", accessKeyId, Verified: true);
+        var arn = $"arn:aws:iam::{accountId}:user/{section}";
+        Caller = new CallerIdentity(accountId, arn, accessKeyId, Verified: true) { UserId = IamUserId.For(arn) };
         CallerFeature = new CallerIdentityFeature(Caller, this);
         Keys = new SigningKeyCache(SecretKeyBytes);
     }
