@@ -59,7 +59,13 @@ public sealed class DeployWithAwsCliTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await first.WithTimeout()).StatusCode);
         await Ok(aws, "delete-function-concurrency", "--function-name", name);
 
-        // Provisioned concurrency 3 on the alias: three environments pre-forked for its version.
+        // Provisioned concurrency on an alias that still routes by weight is refused, as AWS refuses it; once the canary
+        // is over (no weights), 3 on the alias: three environments pre-forked for its version.
+        var (weightedExit, _, weighted) = await aws.LambdaAsync(_gateway,
+            ["put-provisioned-concurrency-config", "--function-name", name, "--qualifier", "live", "--provisioned-concurrent-executions", "3"]);
+        Assert.NotEqual(0, weightedExit);
+        Assert.Contains("(InvalidParameterValueException) when calling the PutProvisionedConcurrencyConfig operation: Alias with weights can not be used with Provisioned Concurrency", weighted);
+        await Ok(aws, "update-alias", "--function-name", name, "--name", "live", "--routing-config", """{"AdditionalVersionWeights":{}}""");
         await Ok(aws, "put-provisioned-concurrency-config", "--function-name", name, "--qualifier", "live", "--provisioned-concurrent-executions", "3");
         await Poll.UntilAsync(async () =>
         {

@@ -192,6 +192,27 @@ public sealed class SandboxTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_crashed_functions_REPORT_has_its_own_memory_not_the_gateways()
+    {
+        // The exit's ru_maxrss of a process spawned by a vfork-style clone starts at the gateway's own peak (the kernel
+        // keeps the old memory's high-water mark across the exec): a 4 MB bash runtime that crashed reported the
+        // gateway's 50-70 MB ("Max Memory Used" that looks like a memory problem that does not exist).
+        await ShellFunction.CreateAsync(_gateway, "crash-memory");
+        await ShellFunction.RunAsync(_gateway, "crash-memory", "echo warm");
+
+        using var response = await _gateway.InvokeAsync("crash-memory", "\"" + Convert.ToBase64String(Encoding.UTF8.GetBytes("kill -KILL $RUNTIME_PID")) + "\"", logType: "Tail");
+
+        Assert.Equal("Unhandled", response.Headers.GetValues("X-Amz-Function-Error").Single());
+        var tail = Encoding.UTF8.GetString(Convert.FromBase64String(response.Headers.GetValues("X-Amz-Log-Result").Single()));
+        var report = tail.Split('\n').Single(l => l.StartsWith("REPORT ", StringComparison.Ordinal));
+        int used = int.Parse(System.Text.RegularExpressions.Regex.Match(report, @"Max Memory Used: (\d+) MB").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        var status = await File.ReadAllTextAsync($"/proc/{_gateway.Pid}/status");
+        long gatewayPeakKb = long.Parse(System.Text.RegularExpressions.Regex.Match(status, @"VmHWM:\s+(\d+) kB").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(gatewayPeakKb > 30 * 1024, $"the gateway's own peak ({gatewayPeakKb} kB) is what a wrong figure would show");
+        Assert.True(used < 20, report);
+    }
+
+    [Fact]
     public async Task The_functions_processes_die_with_a_gateway_killed_by_SIGKILL_and_a_restart_runs_it_again()
     {
         var gateway = await GatewayProcess.StartAsync([], "--sandbox", "bwrap");

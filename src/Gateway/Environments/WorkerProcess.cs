@@ -19,6 +19,7 @@ internal sealed class WorkerProcess
     private SafeFileHandle? _procStatus;
     private string? _pidFile;
     private readonly bool _measureChild;
+    private long _inheritedMaxRssKb; // the gateway's peak when this process was spawned (see WithoutInheritedPeak)
 
     /// <param name="label">Names the environment in the gateway's own error messages.</param>
     /// <param name="measureChild">The spawned process is bubblewrap, which stays as the parent of the function's process:
@@ -38,6 +39,7 @@ internal sealed class WorkerProcess
     public async Task SpawnAsync(SpawnSpec spec)
     {
         var process = await _services.Spawner.SpawnAsync(spec).ConfigureAwait(false);
+        Volatile.Write(ref _inheritedMaxRssKb, LibC.SelfMaxRssKb()); // after the exec: at least what the child inherited
         bool kill;
         // Under the lock with Kill: either Kill sees the process, or this sees the request (never neither).
         lock (_lock)
@@ -69,8 +71,18 @@ internal sealed class WorkerProcess
             Console.Error.WriteLine($"[gateway] {_label} could not be set up: {ex.Message}");
             Kill();
         }
-        _services.Reaper.Watch(process.PidFd, onExit);
+        _services.Reaper.Watch(process.PidFd, exit => onExit(WithoutInheritedPeak(exit)));
     }
+
+    /// <summary>
+    /// The exit's ru_maxrss, unless it may be the gateway's rather than the function's. The spawn shim's vfork-style
+    /// clone shares the gateway's memory until the exec, and the kernel keeps the old memory's high-water mark in the
+    /// process's maxrss across an exec: a crashed function reported the gateway's 50–70 MB (bwrap, the process spawned
+    /// under it, inherits it the same way). A figure above the gateway's own peak at the spawn can only be the process
+    /// tree's; one at or below it is dropped (0: unknown), and the REPORT keeps the peak read from /proc while it ran.
+    /// </summary>
+    private ChildExit WithoutInheritedPeak(ChildExit exit) =>
+        exit.MaxRssKb > Volatile.Read(ref _inheritedMaxRssKb) ? exit : exit with { MaxRssKb = 0 };
 
     /// <summary>Kills the process group (the bootstrap and anything it started), now or as soon as it is spawned.</summary>
     public void Kill()

@@ -79,8 +79,15 @@ internal sealed class EnvironmentLog : IDisposable
         _applicationLevel = Functions.FunctionLogging.LevelRank(effective.ApplicationLogLevel);
         _console = console;
         _consolePrefix = Encoding.UTF8.GetBytes("[" + functionName + "] ");
+        _functionName = functionName;
         FilePath = filePath;
     }
+
+    private readonly string _functionName;
+
+    /// <summary>Writes to the stream's file have failed (a full disk) and not yet succeeded again: said once on the
+    /// console, not at every line.</summary>
+    private bool _writeFailing;
 
     public string FilePath { get; }
 
@@ -424,8 +431,39 @@ internal sealed class EnvironmentLog : IDisposable
     {
         if (_dirty)
         {
-            _file.Flush();
-            _dirty = false;
+            try
+            {
+                _file.Flush();
+                _dirty = false;
+                WriteSucceeded();
+            }
+            catch (IOException ex)
+            {
+                WriteFailed(ex); // the lines stay buffered and go out at a later flush, if there is room by then
+            }
+        }
+    }
+
+    /// <summary>
+    /// A write to the stream's file failed: a full (or failing) disk. The function and every other function go on: its
+    /// lines still reach the console, the tail and the Telemetry API, and the file gets what the buffer can hold once
+    /// the disk has room. Before, the exception escaped the flusher's timer and took the whole gateway down.
+    /// </summary>
+    private void WriteFailed(IOException ex)
+    {
+        if (!_writeFailing)
+        {
+            _writeFailing = true;
+            Console.Error.WriteLine($"[gateway] {_functionName}: its log file cannot be written ({ex.Message}); lines are dropped from the file until the disk has room");
+        }
+    }
+
+    private void WriteSucceeded()
+    {
+        if (_writeFailing)
+        {
+            _writeFailing = false;
+            Console.Error.WriteLine($"[gateway] {_functionName}: its log file is written again");
         }
     }
 
@@ -580,10 +618,17 @@ internal sealed class EnvironmentLog : IDisposable
             _index.Append(_position, now); // a store into the mapped index: no system call (MappedStreamIndex)
             _lastIndexedMs = now;
         }
-        _file.Write(line);
-        _file.WriteByte((byte)'\n');
-        _position += line.Length + 1;
-        _dirty = true;
+        try
+        {
+            _file.Write(line);
+            _file.WriteByte((byte)'\n');
+            _position += line.Length + 1;
+            _dirty = true;
+        }
+        catch (IOException ex)
+        {
+            WriteFailed(ex); // the line is not in the file (the buffer could not be emptied to take it)
+        }
         _console?.WriteLine(_consolePrefix, shown);
         if (_capturing)
         {

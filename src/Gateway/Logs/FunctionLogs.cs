@@ -98,7 +98,14 @@ internal sealed class FunctionLogs : IDisposable
                 // closed concurrently
             }
         }
-        _console?.Flush();
+        try
+        {
+            _console?.Flush();
+        }
+        catch (IOException)
+        {
+            // stdout redirected to a full disk: an exception here would end the process (a timer's callback)
+        }
     }
 
     public void Dispose()

@@ -82,8 +82,16 @@ internal sealed unsafe class MappedStreamIndex : IDisposable
             Span<byte> written = stackalloc byte[StreamIndex.RecordSize];
             BinaryPrimitives.WriteInt64LittleEndian(written, offset);
             BinaryPrimitives.WriteInt64LittleEndian(written[8..], unixMs);
-            RandomAccess.Write(_file.SafeFileHandle, written, _end);
-            _end += StreamIndex.RecordSize;
+            try
+            {
+                RandomAccess.Write(_file.SafeFileHandle, written, _end);
+                _end += StreamIndex.RecordSize;
+            }
+            catch (IOException)
+            {
+                // A full disk: the record is dropped (the lines around it keep the times of the records before), and
+                // the log goes on; the stream's file reports the disk (EnvironmentLog.WriteFailed).
+            }
             return;
         }
         byte* record = _base + _end;
@@ -114,7 +122,14 @@ internal sealed unsafe class MappedStreamIndex : IDisposable
     {
         if (_file.Length < capacity)
         {
-            _file.SetLength(capacity); // sparse: no disk blocks until a page is written
+            // Blocks reserved now, not sparse: a store into a mapped page that has no block on a full disk is a SIGBUS,
+            // which would end the gateway; a reservation that fails is an IOException here (records are then written).
+            long from = _file.Length;
+            int error = LibC.posix_fallocate((int)_file.SafeFileHandle.DangerousGetHandle(), from, capacity - from);
+            if (error != 0)
+            {
+                throw new IOException($"the log index could not be grown (errno {error})");
+            }
         }
         void* pointer = LibC.mmap(null, (nuint)capacity, LibC.PROT_READ | LibC.PROT_WRITE, LibC.MAP_SHARED,
             (int)_file.SafeFileHandle.DangerousGetHandle(), 0);

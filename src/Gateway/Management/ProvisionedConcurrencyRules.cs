@@ -74,6 +74,12 @@ internal static class ProvisionedConcurrencyRules
             // An alias of $LATEST is still $LATEST underneath (amplify-cli#4865 quotes AWS refusing it in these words).
             return (snapshot, LambdaError.InvalidParameterValue("Provisioned Concurrency Configs cannot be applied to unpublished function versions."));
         }
+        if (target.Alias is { AdditionalVersionWeights.Count: > 0 })
+        {
+            // "You can't manage provisioned concurrency settings on the alias while the routing configuration is in
+            // place" (provisioned-concurrency.html); AWS's words as a user quoted them (hashicorp/terraform#24957).
+            return (snapshot, LambdaError.InvalidParameterValue("Alias with weights can not be used with Provisioned Concurrency"));
+        }
         if (Conflict(function, target) is { } conflict)
         {
             return (snapshot, conflict);
@@ -154,12 +160,18 @@ internal static class ProvisionedConcurrencyRules
     /// <summary>404 with its own exception name; AWS sends "Type" and a lowercase "message" (get_provisioned_config_doesnotexist).</summary>
     public static LambdaError NotFound { get; } = new(404, "ProvisionedConcurrencyConfigNotFoundException", "No Provisioned Concurrency Config found for this function", false, "User");
 
-    /// <summary>A version and an alias that points at it cannot both be provisioned (409s of test_lambda_provisioned_lifecycle).</summary>
+    /// <summary>A version and an alias that points at it cannot both be provisioned (409s of test_lambda_provisioned_lifecycle),
+    /// nor can two aliases of one version: "Each version of a function can only have one provisioned concurrency
+    /// configuration … Two aliases can't allocate provisioned concurrency for the same version" (provisioned-concurrency.html;
+    /// AWS's text for the second is not recorded: the first's, whose words fit, is used).</summary>
     private static LambdaError? Conflict(FunctionRecord function, Target target)
     {
-        if (target.Alias is not null)
+        if (target.Alias is { } targetAlias)
         {
-            return target.Versions.Any(function.ProvisionedConcurrency.ContainsKey)
+            bool versionProvisioned = target.Versions.Any(function.ProvisionedConcurrency.ContainsKey)
+                || function.Aliases.Values.Any(other => other.Name != targetAlias.Name && function.ProvisionedConcurrency.ContainsKey(other.Name)
+                    && (other.FunctionVersion == targetAlias.FunctionVersion || other.AdditionalVersionWeights.ContainsKey(targetAlias.FunctionVersion)));
+            return versionProvisioned
                 ? ConflictError("Alias can't be used for Provisioned Concurrency configuration on an already Provisioned version")
                 : null;
         }

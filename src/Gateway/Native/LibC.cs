@@ -113,6 +113,21 @@ internal static unsafe partial class LibC
     [LibraryImport(Lib, EntryPoint = "syscall", SetLastError = true)]
     private static partial long syscall5(long number, long a1, long a2, long a3, long a4, long a5);
 
+    [LibraryImport(Lib, SetLastError = true)]
+    private static partial int getrusage(int who, void* usage);
+
+    /// <summary>Reserves the blocks of [offset, offset + length) of a file (growing it): 0, or the error number (it does
+    /// not set errno). glibc emulates it where the file system cannot.</summary>
+    [LibraryImport(Lib)]
+    public static partial int posix_fallocate(int fd, long offset, long length);
+
+    /// <summary>The gateway's own ru_maxrss (kilobytes): the largest resident set it has had; 0 when unknown.</summary>
+    public static long SelfMaxRssKb()
+    {
+        byte* usage = stackalloc byte[RusageSize];
+        return getrusage(0 /* RUSAGE_SELF */, usage) == 0 ? *(long*)(usage + RusageMaxRssOffset) : 0;
+    }
+
     /// <summary>struct rusage's size on 64-bit Linux, and where its ru_maxrss (kilobytes) is: after two timevals.</summary>
     public const int RusageSize = 144;
     public const int RusageMaxRssOffset = 32;

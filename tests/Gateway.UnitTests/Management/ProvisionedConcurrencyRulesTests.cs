@@ -68,12 +68,30 @@ public sealed class ProvisionedConcurrencyRulesTests
     }
 
     [Fact]
+    public void An_alias_with_weights_is_refused_in_AWSs_words()
+    {
+        // "You can't manage provisioned concurrency settings on the alias while the routing configuration is in place"
+        // (provisioned-concurrency.html); the words as a user quoted AWS (hashicorp/terraform#24957).
+        var snapshot = Snapshot(Function(Fn, published: 2).WithAlias(Alias(Fn, "live", "1", "2", 0.5)));
+        AssertError(Put(snapshot, "live", 4).Result.Error, 400, "InvalidParameterValueException", "Alias with weights can not be used with Provisioned Concurrency");
+    }
+
+    [Fact]
+    public void Two_aliases_cannot_provision_one_version()
+    {
+        // "Two aliases can't allocate provisioned concurrency for the same version" (provisioned-concurrency.html).
+        var snapshot = Snapshot(Function(Fn, published: 1).WithAlias(Alias(Fn, "live", "1")).WithAlias(Alias(Fn, "live2", "1")).WithProvisioned("live", 3));
+        AssertError(Put(snapshot, "live2", 1).Result.Error, 409, "ResourceConflictException", "Alias can't be used for Provisioned Concurrency configuration on an already Provisioned version");
+    }
+
+    [Fact]
     public void An_alias_counts_the_environments_of_both_its_versions()
     {
-        var snapshot = Snapshot(Function(Fn, published: 2).WithAlias(Alias(Fn, "live", "1", "2", 0.5)));
-        var (_, result) = Put(snapshot, "live", 4);
+        // Weights given after the config (UpdateAlias): the config counts both versions' environments.
+        var snapshot = Snapshot(Function(Fn, published: 2).WithAlias(Alias(Fn, "live", "1", "2", 0.5)).WithProvisioned("live", 4));
+        var target = ProvisionedConcurrencyRules.Get(snapshot, Fn, FnArn, "live");
         var status = new FakeStatus { Ready = { ["fn:1"] = 2, ["fn:2"] = 2 } };
-        var config = ProvisionedConcurrencyRules.Describe(result.Value, status, withArn: true);
+        var config = ProvisionedConcurrencyRules.Describe(target.Value, status, withArn: true);
         Assert.Equal("READY", config.Status);
         Assert.Equal(FnArn + ":live", config.FunctionArn);
     }
@@ -140,7 +158,7 @@ public sealed class ProvisionedConcurrencyRulesTests
 
         var versionFirst = Snapshot(function.WithProvisioned("1", 1));
         AssertError(Put(versionFirst, "live", 1).Result.Error, 409, "ResourceConflictException", "Alias can't be used for Provisioned Concurrency configuration on an already Provisioned version");
-        AssertError(Put(versionFirst, "canary", 1).Result.Error, 409, "ResourceConflictException", "Alias can't be used for Provisioned Concurrency configuration on an already Provisioned version");
+        AssertError(Put(versionFirst, "canary", 1).Result.Error, 400, "InvalidParameterValueException", "Alias with weights can not be used with Provisioned Concurrency");
 
         var aliasFirst = Snapshot(function.WithProvisioned("canary", 1));
         AssertError(Put(aliasFirst, "1", 1).Result.Error, 409, "ResourceConflictException", "Version is pointed by a Provisioned Concurrency alias");
