@@ -16,8 +16,10 @@ public sealed partial class InitRetryTests : IDisposable
     /// <summary>A provided.al2023 bootstrap that counts its inits in /tmp (the environment's own, kept for the retry)
     /// and prints where it runs; MODE decides how its init ends: <c>first-fails</c> posts /init/error on the first attempt
     /// only, <c>init-error</c> always (naming the attempt), <c>exit</c> exits 1, <c>slow-retry</c> fails the first
-    /// attempt and sleeps through the second.</summary>
-    private TestFunction Function(string mode, int timeout = 10)
+    /// attempt and sleeps through the second; <c>leaves-lock</c> leaves a daemon (setsid) holding a lock the retry needs,
+    /// <c>leaves-poster</c> one that posts /init/error a second later, while the retry is in init; <c>big-first</c> uses
+    /// 150 MB in the first attempt only.</summary>
+    private TestFunction Function(string mode, int timeout = 10, int memorySize = 128)
     {
         var bootstrap = Path.Combine(_code, "bootstrap");
         File.WriteAllText(bootstrap, """
@@ -38,6 +40,19 @@ public sealed partial class InitRetryTests : IDisposable
               init-error) fail ;;
               exit) exit 1 ;;
               slow-retry) [ "$n" = 1 ] && fail; exec sleep 600 ;;
+              leaves-lock)
+                if [ "$n" = 1 ]; then
+                  setsid flock -n "$counter.lock" sleep 30 </dev/null >/dev/null 2>&1 &
+                  sleep 0.5; exit 1
+                fi
+                flock -n "$counter.lock" true || { echo "the lock is still held"; exit 2; } ;;
+              leaves-poster)
+                if [ "$n" = 1 ]; then
+                  setsid bash -c "sleep 1; curl -sS -o /dev/null -X POST --data-binary '{\"errorMessage\":\"orphan\"}' '$api/init/error'" </dev/null >/dev/null 2>&1 &
+                  exit 1
+                fi
+                sleep 2.5 ;;
+              big-first) [ "$n" = 1 ] && { perl -e '$x = "x" x (150 * 1024 * 1024)'; exit 1; } ;;
             esac
             headers="$(mktemp)"
             while true; do
@@ -50,6 +65,7 @@ public sealed partial class InitRetryTests : IDisposable
         return new TestFunction("retry", _code, "handler")
         {
             Timeout = timeout,
+            MemorySize = memorySize,
             Provisioned = 0,
             Environment = new() { ["MODE"] = mode },
             Extra = new JsonObject { ["Runtime"] = "provided.al2023" },
@@ -172,6 +188,50 @@ public sealed partial class InitRetryTests : IDisposable
         Assert.EndsWith("\tPhase: init\tStatus: error\tError Type: Runtime.ConfigError", reports[0]);
         Assert.EndsWith("\tPhase: invoke\tStatus: timeout", reports[1]);
     }
+
+    /// <summary>AWS resets the sandbox before the retry: a process the first attempt left (out of its process group, by
+    /// setsid) must not hold what the retry needs. The environment's cgroup is emptied before the respawn.</summary>
+    [Fact]
+    public async Task A_daemon_the_first_attempt_left_is_killed_before_the_retry()
+    {
+        await using var gateway = await GatewayProcess.StartAsync([Function("leaves-lock")], ContainedOptions);
+
+        using var response = await gateway.InvokeAsync("retry", "{}");
+
+        Assert.Equal("\"ok after 2 inits\"", await response.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>A process the first attempt left cannot answer the retry's invocation with an /init/error, nor stop
+    /// the retry that would succeed.</summary>
+    [Fact]
+    public async Task A_late_init_error_from_the_first_attempts_leftover_does_not_decide_the_retry()
+    {
+        await using var gateway = await GatewayProcess.StartAsync([Function("leaves-poster")], ContainedOptions);
+
+        using var response = await gateway.InvokeAsync("retry", "{}");
+
+        Assert.Equal("\"ok after 2 inits\"", await response.Content.ReadAsStringAsync());
+        Assert.False(response.Headers.Contains("X-Amz-Function-Error"));
+    }
+
+    /// <summary>Max Memory Used is the retry's process's, not the failed attempt's (a high-water mark per process).</summary>
+    [Fact]
+    public async Task The_retrys_REPORT_does_not_carry_the_first_attempts_peak_memory()
+    {
+        await using var gateway = await GatewayProcess.StartAsync([Function("big-first", memorySize: 512)], "--sandbox", "none");
+
+        using var response = await gateway.InvokeAsync("retry", "{}");
+
+        Assert.Equal("\"ok after 2 inits\"", await response.Content.ReadAsStringAsync());
+        var requestId = response.Headers.GetValues("x-amzn-RequestId").Single();
+        var reportLine = (await LogLinesAsync(gateway, requestId)).Single(l => l.StartsWith("REPORT RequestId: " + requestId, StringComparison.Ordinal));
+        var used = int.Parse(Regex.Match(reportLine, @"Max Memory Used: (\d+) MB").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(used < 100, reportLine);
+    }
+
+    /// <summary>A cgroup per environment (as ContainmentTests run it), without worker users: the test's folders stay
+    /// the gateway's.</summary>
+    private static readonly string[] ContainedOptions = ["--sandbox", "none", "--containment", "cgroup", "--worker-uid", "none"];
 
     /// <summary>Attempt 1's output, INIT_REPORT Phase: init, attempt 2's output, INIT_REPORT Phase: invoke, then START.</summary>
     private static void AssertRetriedThenFailed(List<string> lines, string requestId, string errorType)

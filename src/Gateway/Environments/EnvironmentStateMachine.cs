@@ -352,13 +352,17 @@ internal sealed class EnvironmentStateMachine : IDisposable
     /// init retry (<paramref name="mayRetry"/>), when it exited during init or after the /init/error that decided one.</summary>
     public ExitStep OnExit(bool mayRetry = false)
     {
+        bool cancelled = false;
         if (_retryDue && State == EnvironmentState.InitFailed)
         {
             if (mayRetry)
             {
                 return new ExitStep(null, null, RetryInit: true, InitFailedNow: false); // the /init/error's process is gone
             }
-            _retryDue = false; // the environment is stopping meanwhile: the waiting invocation ends with the exit
+            // The environment is stopping meanwhile: the waiting invocation gets the /init/error that decided the retry
+            // (its INIT_REPORT is written), not this exit's error.
+            _retryDue = false;
+            cancelled = true;
         }
         if (State == EnvironmentState.Starting && !InitInInvokePhase)
         {
@@ -372,7 +376,21 @@ internal sealed class EnvironmentStateMachine : IDisposable
         Disarm();
         var current = _current;
         _current = null;
-        return new ExitStep(current is null ? null : Claim(current), TakePending());
+        return new ExitStep(current is null ? null : Claim(current), TakePending(), RetryCancelled: cancelled);
+    }
+
+    /// <summary>The environment is stopping before the decided retry's process was spawned: no retry; the waiting
+    /// invocation (claimed) ends with the first attempt's failure. Null when no retry is due.</summary>
+    public Invocation? CancelRetry()
+    {
+        if (!_retryDue)
+        {
+            return null;
+        }
+        _retryDue = false;
+        State = EnvironmentState.Dead;
+        Disarm();
+        return TakePending();
     }
 
     /// <summary>The bootstrap could not be started: the invocation waiting for it (claimed), or (<paramref name="retry"/>)
@@ -388,9 +406,6 @@ internal sealed class EnvironmentStateMachine : IDisposable
         Disarm();
         return TakePending();
     }
-
-    /// <summary>The bootstrap could not be started: the invocation waiting for it (claimed).</summary>
-    public Invocation? OnFailedToStart() => OnFailedToStart(mayRetry: false, out _);
 
     public void Dispose() => _timer.Dispose();
 

@@ -56,5 +56,7 @@ internal readonly record struct DeadlineStep(DeadlineKind Expired, Invocation? I
 
 /// <summary>The invocations a process exit ends (claimed): the one running, and the one waiting for the runtime. Or
 /// <paramref name="RetryInit"/>: none ends, init is retried; <paramref name="InitFailedNow"/> when this exit is the
-/// failure (its INIT_REPORT is due), not the end of a process whose /init/error already decided the retry.</summary>
-internal readonly record struct ExitStep(Invocation? Current, Invocation? Pending, bool RetryInit = false, bool InitFailedNow = false);
+/// failure (its INIT_REPORT is due), not the end of a process whose /init/error already decided the retry.
+/// <paramref name="RetryCancelled"/>: that /init/error decided a retry, and the environment began stopping before this
+/// exit: <paramref name="Pending"/> gets the /init/error's answer (its INIT_REPORT already written), not the exit's.</summary>
+internal readonly record struct ExitStep(Invocation? Current, Invocation? Pending, bool RetryInit = false, bool InitFailedNow = false, bool RetryCancelled = false);

@@ -39,6 +39,12 @@ internal sealed partial class ExecutionEnvironment
         IRuntimeApiConnection? abandoned = null;
         lock (_lock)
         {
+            if (IsRetiredLocked(connection))
+            {
+                deliver = null;
+                rejection = RuntimeReplies.ContainerError; // a failed init attempt's, parsed before its connection closed
+                return NextDecision.Rejected;
+            }
             step = _machine.OnNext();
             if (step.FirstReady)
             {
@@ -167,17 +173,27 @@ internal sealed partial class ExecutionEnvironment
     }
 
     /// <summary>/init/error: the invocation waiting for this environment's init gets the runtime's error document verbatim.</summary>
-    public async ValueTask<byte[]> OnInitErrorAsync(string? errorType, Func<PooledPayload, PooledPayload> takeBody)
+    public async ValueTask<byte[]> OnInitErrorAsync(IRuntimeApiConnection connection, string? errorType, Func<PooledPayload, PooledPayload> takeBody)
     {
         InitErrorStep step;
         lock (_lock)
         {
+            if (IsRetiredLocked(connection))
+            {
+                return RuntimeReplies.ContainerError; // a failed init attempt's: it must not decide the retry's outcome
+            }
             step = _machine.OnInitError(MayRetryInitLocked());
+            if (step.Refusal is null)
+            {
+                _initErrorGeneration = _process.Generation; // the process StopAfterInitError stops, and no other
+            }
             if (step.RetryInit)
             {
                 // The first init's end, in the init phase; the invocation waits for the retry, which starts once this
-                // process is gone (StopAfterInitError's kill, then OnExit). Its error body is not anyone's answer.
+                // process is gone (StopAfterInitError's kill, then OnExit). Its error body is the answer only if a stop
+                // calls the retry off.
                 _report.WriteInitReport(_machine.InitReportMs, "error", ErrorTypes.Sanitize(errorType));
+                SuppressInitErrorLocked(errorType, takeBody);
             }
         }
         if (step.Refusal is { } refusal)
@@ -195,8 +211,10 @@ internal sealed partial class ExecutionEnvironment
         return RuntimeReplies.Accepted;
     }
 
-    /// <summary>Stops this environment after an accepted /init/error, once the runtime's 202 has been written.</summary>
-    public void StopAfterInitError() => Kill();
+    /// <summary>Stops the process whose /init/error was accepted, once the runtime's 202 has been written. Only that
+    /// process: when its exit already started the init retry, a kill now (or one left pending for the next spawn) would
+    /// end the retry's process instead.</summary>
+    public void StopAfterInitError() => _process.Kill(Volatile.Read(ref _initErrorGeneration));
 
     private Invocation? TakeResult(ReadOnlySpan<byte> requestId, bool isError, out byte[]? refusal)
     {

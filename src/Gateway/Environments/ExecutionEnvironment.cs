@@ -35,9 +35,6 @@ internal sealed partial class ExecutionEnvironment
     private TmpVolume? _tmp; // the host side of its /tmp, handed on after a reset (HandOverTmpAtReset)
     private TaskCompletionSource? _tmpFreed; // completed when this environment's processes are gone, once its /tmp is handed on
     private int _endedOnPurpose; // 1 once Stop("spindown"): not a reset, so its /tmp goes with it
-    private Func<SpawnSpec>? _retryBuild; // builds what an init retry spawns (on demand, without external extensions)
-    private SpawnSpec? _retrySpec; // what the first attempt spawned, reused by the retry
-    private OutputChannel? _retryOutput; // its stdout, kept open while a retry may come (CloseRetryOutput)
     private string[]? _bootstrapCandidates;
 
     /// <summary>How long a new environment waits for the reset one whose /tmp it takes to end: its shutdown's 2 s,
@@ -128,6 +125,7 @@ internal sealed partial class ExecutionEnvironment
         string[]? bootstrapCandidates = null;
         bool spawning = false;
         bool keptForRetry = false;
+        InitRetry? retry = null;
         try
         {
             Directory.CreateDirectory(_services.RunDirectory);
@@ -196,12 +194,15 @@ internal sealed partial class ExecutionEnvironment
                 // writing to the same log stream: the writer end stays open until no retry can come (CloseRetryOutput).
                 // With external extensions the launcher's processes would have to be relaunched and re-registered too:
                 // those keep the one init (README).
-                _retryBuild = BuildSpec;
-                _retryOutput = output;
+                retry = new InitRetry(BuildSpec, output);
+                Volatile.Write(ref _retry, retry);
                 keptForRetry = true;
             }
             var spec = BuildSpec();
-            _retrySpec = keptForRetry ? spec : null;
+            if (retry is not null)
+            {
+                retry.Spec = spec;
+            }
             lock (_lock)
             {
                 _machine.Spawning();
@@ -299,8 +300,9 @@ internal sealed partial class ExecutionEnvironment
 
     private void OnExit(ChildExit exit)
     {
-        bool killedByGateway = _process.MarkExited(); // first: from now on a kill reaches the process group only
-        _report.RaisePeakMemory(exit.MaxRssMb); // before any REPORT the exit ends (a deferred one included) is written
+        // First: from now on a kill reaches the process group only. Whether the gateway asked for the kill does not
+        // matter when the init is retried: that kill (StopAfterInitError's) was of the failed attempt, which is over.
+        bool killedByGateway = _process.MarkExited();
         ExitStep step;
         (string Type, string Reason)? extensionFailure = null;
         lock (_lock)
@@ -311,11 +313,15 @@ internal sealed partial class ExecutionEnvironment
                 if (step.InitFailedNow)
                 {
                     // The first init's end, in the init phase; the retry's output follows it (no second INIT_START).
-                    _report.WriteInitReport(_machine.InitReportMs, "error", _containment.RanOutOfMemory() ? "Runtime.OutOfMemory" : "Runtime.ExitError");
+                    bool outOfMemory = _containment.RanOutOfMemory();
+                    _report.WriteInitReport(_machine.InitReportMs, "error", outOfMemory ? "Runtime.OutOfMemory" : "Runtime.ExitError");
+                    SuppressExitLocked(exit, outOfMemory);
                 }
             }
             else
             {
+                // Not when the init is retried: the failed attempt's peak is not the retry's (RetryInit resets it).
+                _report.RaisePeakMemory(exit.MaxRssMb); // before any REPORT the exit ends (a deferred one included) is written
                 _parked = null;
                 extensionFailure = _extensionFailure;
                 // Answered, but an extension was still working when the environment ended.
@@ -330,6 +336,12 @@ internal sealed partial class ExecutionEnvironment
         CloseRetryOutput(); // no retry now: the log stream ends with this process's output
         exit = _services.Sandbox.SeenExit(exit);
         HandOverTmpAtReset(); // a crash, or the end of a reset: the next environment gets this /tmp (not after a spindown)
+        if (step.RetryCancelled && step.Pending is { } waiting)
+        {
+            // Stopped after an /init/error decided the retry: that error is the answer, as it was before retries.
+            AnswerSuppressedFailure(waiting);
+            step = step with { Pending = null };
+        }
         _endings.Exited(step, exit, InitDurationForReport(), InitDuration(), _containment.RanOutOfMemory(), CurrentInitPhase(), extensionFailure,
             Locked(static m => m.SpawnTimestamp));
         if (Volatile.Read(ref _graceful) is { } graceful)
@@ -408,6 +420,7 @@ internal sealed partial class ExecutionEnvironment
                 // AWS's recorded log of a bootstrap that cannot start: INIT_REPORT … Phase: init, then the retry's
                 // INIT_REPORT … Phase: invoke, START, the error, END, REPORT.
                 _report.WriteInitReport(initReportMs, "error", errorType);
+                _suppressedAnswer = waiting => _endings.FailedToStartLogged(waiting, errorType, message, initReportMs, initReported: true);
             }
         }
         if (retry)
@@ -459,57 +472,6 @@ internal sealed partial class ExecutionEnvironment
             _exited.TrySetResult();
         }
     }
-
-    /// <summary>Under the lock: a failed init may be retried now (<see cref="EnvironmentStateMachine"/> decides whether it
-    /// is): the process spec was kept for it (on demand, no external extensions), no extension registered (its process and
-    /// registration would outlive the respawn), and the environment is not being stopped.</summary>
-    private bool MayRetryInitLocked() =>
-        _retryBuild is not null && Volatile.Read(ref _shutdownBegun) == 0 && !ExtensionSet.AnyRegistered;
-
-    /// <summary>The failed init's process has exited (or never started): what is left of its group goes, and the
-    /// retry's process starts in this environment.</summary>
-    private void RetryInit()
-    {
-        _process.Kill(); // the group only: the pid was reaped (children the bootstrap left, as a new init would not see them on AWS)
-        _process.ResetForRetry();
-        _ = RetryInitAsync();
-    }
-
-    /// <summary>
-    /// The init retry (AWS's "suppressed init"): a new bootstrap process in the same environment — same log stream and
-    /// AWS_LAMBDA_LOG_STREAM_NAME, same Runtime API endpoint, same /tmp, no second INIT_START — whose init runs in the
-    /// invoke phase within the waiting invocation's timeout (<see cref="EnvironmentStateMachine.Spawning"/>). Recorded
-    /// CloudWatch logs of a Python ImportModuleError, a Node exit during init and a provided.al2023 bootstrap that cannot
-    /// start all show it: the first INIT_REPORT says Phase: init, the second Phase: invoke.
-    /// </summary>
-    private async Task RetryInitAsync()
-    {
-        lock (_lock)
-        {
-            _machine.Spawning();
-        }
-        try
-        {
-            // The first attempt's spec, or (its build failed: the sandbox's check of the executable) built now.
-            await _process.SpawnAsync(_retrySpec ?? _retryBuild!()).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            CloseRetryOutput();
-            FailToStart(InvalidEntrypoint.ErrorType, InvalidEntrypoint.Message(ex, _bootstrapCandidates), InitDurationForReport());
-            return;
-        }
-        CloseRetryOutput(); // the retry's process has its copy: no third init
-        if (Volatile.Read(ref _shutdownBegun) == 1)
-        {
-            Kill(); // stopped while the retry was being decided: its kill may have reached only the old process
-        }
-        _process.Watch(OnExit);
-    }
-
-    /// <summary>Closes the gateway's copy of the worker's stdout once no init retry can come (the retry spawned, init
-    /// succeeded, the environment ends): the log stream ends when its last writer closes. Once only.</summary>
-    private void CloseRetryOutput() => Interlocked.Exchange(ref _retryOutput, null)?.CloseWriter();
 
     /// <summary>
     /// A reset — the environment ends by a timeout, a crash or a failed init rather than on purpose (<see cref="Stop"/>'s

@@ -77,8 +77,9 @@ internal sealed class InvocationEndings
     /// Runtime.ImportModuleError", recorded CloudWatch output).</summary>
     /// <param name="initStart">The timestamp the init in the invoke phase began at (the retry's spawn): the invocation's
     /// Duration counts from there, as AWS's REPORT after a failed retry does.</param>
+    /// <param name="initReported">Its INIT_REPORT is written already (an init retry decided, then called off by a stop).</param>
     public Task InitFailedAsync(Invocation? waiting, Func<PooledPayload, PooledPayload> takeBody, string? errorType, double initReportMs, double? initDurationMs, InitPhase phase,
-        long initStart = 0)
+        long? initStart = null, bool initReported = false)
     {
         var type = ErrorTypes.Sanitize(errorType);
         if (waiting is not null)
@@ -87,7 +88,7 @@ internal sealed class InvocationEndings
             waiting.ReplaceResponse(body);
             SetRuntimeError(waiting, body, type);
         }
-        return EndAfterFailedInit(waiting, initReportMs, "error", type, phase, initDurationMs, initStart: initStart);
+        return EndAfterFailedInit(waiting, initReportMs, "error", type, phase, initDurationMs, initStart: initStart, initReported: initReported);
     }
 
     /// <summary>The init deadline passed: INIT_REPORT, and Sandbox.Timedout for the invocation waiting for init.</summary>
@@ -124,8 +125,9 @@ internal sealed class InvocationEndings
     /// or ExitError it reported first) and how it exited (<c>exit code 0</c>, <c>exit status 2</c>, as RAPID words it):
     /// that is the invocations' error instead of the runtime's.</param>
     /// <param name="initStart">The timestamp an init in the invoke phase began at (see <see cref="InitFailedAsync"/>).</param>
+    /// <param name="initReported">The pending invocation's INIT_REPORT is written already (see <see cref="InitFailedAsync"/>).</param>
     public void Exited(ExitStep step, ChildExit exit, double initReportMs, double? initDurationMs, bool outOfMemory = false, InitPhase initPhase = InitPhase.Init,
-        (string Type, string Reason)? extensionFailure = null, long initStart = 0)
+        (string Type, string Reason)? extensionFailure = null, long? initStart = null, bool initReported = false)
     {
         var reason = exit is { Signaled: false, Code: 0 } ? "Runtime exited without providing a reason" : "Runtime exited with error: " + exit.Describe();
         var type = outOfMemory ? OutOfMemoryType : ExitErrorType;
@@ -144,7 +146,7 @@ internal sealed class InvocationEndings
             // output in cargo-lambda/cargo-lambda#572 and aws/aws-lambda-go#554), so filters on it find init crashes too.
             var message = $"RequestId: {pending.RequestId} Error: {reason}";
             Fail(pending, type, message);
-            _ = EndAfterFailedInit(pending, initReportMs, "error", type, initPhase, initDurationMs, $"{message}\n{type}", initStart);
+            _ = EndAfterFailedInit(pending, initReportMs, "error", type, initPhase, initDurationMs, $"{message}\n{type}", initStart, initReported);
         }
         if (step.Current is { } current)
         {
@@ -162,11 +164,12 @@ internal sealed class InvocationEndings
     /// </summary>
     /// <param name="phase">Invoke: the init retry's bootstrap could not start either (<see cref="InitFailedAsync"/>'s
     /// <c>initStart</c> is then where the invocation's Duration starts).</param>
-    public void FailedToStartLogged(Invocation pending, string errorType, string message, double initReportMs, InitPhase phase = InitPhase.Init, long initStart = 0)
+    public void FailedToStartLogged(Invocation pending, string errorType, string message, double initReportMs, InitPhase phase = InitPhase.Init, long? initStart = null,
+        bool initReported = false)
     {
         var text = $"RequestId: {pending.RequestId} Error: {message}";
         Fail(pending, errorType, text);
-        _ = EndAfterFailedInit(pending, initReportMs, "error", errorType, phase, null, $"{text}\n{errorType}", initStart);
+        _ = EndAfterFailedInit(pending, initReportMs, "error", errorType, phase, null, $"{text}\n{errorType}", initStart, initReported);
     }
 
     /// <summary>The bootstrap could not be started before its log stream was open: the waiting invocation fails at once.</summary>
@@ -185,11 +188,14 @@ internal sealed class InvocationEndings
     /// LocalStack's AWS recording of an init that never finishes shows it).
     /// </summary>
     private Task EndAfterFailedInit(Invocation? waiting, double initReportMs, string status, string? errorType, InitPhase phase, double? initDurationMs,
-        string? platformLines = null, long initStart = 0)
+        string? platformLines = null, long? initStart = null, bool initReported = false)
     {
         if (waiting is null)
         {
-            _report.WriteInitReport(initReportMs, status, errorType, phase);
+            if (!initReported)
+            {
+                _report.WriteInitReport(initReportMs, status, errorType, phase);
+            }
             return Task.CompletedTask;
         }
         if (phase == InitPhase.Invoke && status == "timeout")
@@ -199,11 +205,14 @@ internal sealed class InvocationEndings
         }
         else
         {
-            _report.WriteInitReport(initReportMs, status, errorType, phase);
-            // It never reached the runtime, but still gets its START line.
-            if (phase == InitPhase.Invoke && initStart != 0)
+            if (!initReported)
             {
-                _report.Begin(waiting, initStart);
+                _report.WriteInitReport(initReportMs, status, errorType, phase);
+            }
+            // It never reached the runtime, but still gets its START line.
+            if (phase == InitPhase.Invoke && initStart is { } start)
+            {
+                _report.Begin(waiting, start);
             }
             else
             {

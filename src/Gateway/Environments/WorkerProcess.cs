@@ -16,6 +16,7 @@ internal sealed class WorkerProcess
     private readonly object _lock = new();
     private SpawnedProcess? _process;
     private bool _killRequested;
+    private int _generation; // bumped by ResetForRetry: which attempt's process Kill(generation) means
     private SafeFileHandle? _procStatus;
     private string? _pidFile;
     private readonly bool _measureChild;
@@ -84,13 +85,33 @@ internal sealed class WorkerProcess
     private ChildExit WithoutInheritedPeak(ChildExit exit) =>
         exit.MaxRssKb > Volatile.Read(ref _inheritedMaxRssKb) ? exit : exit with { MaxRssKb = 0 };
 
+    /// <summary>Which process this is: 0 for the first, one more for the init retry's (<see cref="ResetForRetry"/>).</summary>
+    public int Generation
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _generation;
+            }
+        }
+    }
+
     /// <summary>Kills the process group (the bootstrap and anything it started), now or as soon as it is spawned.</summary>
-    public void Kill()
+    public void Kill() => Kill(generation: -1);
+
+    /// <summary>As <see cref="Kill()"/>, but only while the process is still <paramref name="generation"/>'s (-1: any):
+    /// a late kill meant for a failed init's process must not reach, or be left pending for, the retry's.</summary>
+    public void Kill(int generation)
     {
         SpawnedProcess? process;
         bool exited;
         lock (_lock)
         {
+            if (generation >= 0 && generation != _generation)
+            {
+                return;
+            }
             _killRequested = true;
             process = _process;
             exited = _exited;
@@ -155,6 +176,7 @@ internal sealed class WorkerProcess
             _process = null;
             _killRequested = false;
             _exited = false;
+            _generation++;
         }
         Interlocked.Exchange(ref _procStatus, null)?.Dispose();
     }

@@ -55,6 +55,17 @@ internal sealed class InvocationReport
     /// size was killed by it, which <see cref="ReachedMemoryLimit"/> reports as the size).</summary>
     public void RaisePeakMemory(int mb) => RaiseMaxMemory(Math.Min(mb, _memorySizeMb));
 
+    /// <summary>The init retry's process starts: the failed attempt's peak is not the retry's (Max Memory Used is a
+    /// process's high-water mark; on AWS the retry runs in a reset sandbox).</summary>
+    public void ResetPeakMemory()
+    {
+        lock (_lock)
+        {
+            _maxMemoryMb = 0;
+            _lastMemoryRead = 0;
+        }
+    }
+
     /// <summary>The cgroup's OOM killer struck: Max Memory Used is the memory size from now on (what AWS reports; the
     /// killed process can no longer be measured).</summary>
     public void ReachedMemoryLimit() => RaiseMaxMemory(_memorySizeMb);

@@ -322,7 +322,7 @@ internal sealed partial class RuntimeApiConnection : IValueTaskSource<bool>, IRu
         byte[] reply;
         if (head.Route == RuntimeRoute.InitError)
         {
-            reply = await _environment.OnInitErrorAsync(head.ErrorType, _swapScratch).ConfigureAwait(false);
+            reply = await _environment.OnInitErrorAsync(this, head.ErrorType, _swapScratch).ConfigureAwait(false);
             if (reply == RuntimeReplies.Accepted)
             {
                 try

@@ -498,6 +498,26 @@ public sealed class EnvironmentStateMachineTests : IDisposable
     // ---- The init retry ("suppressed init"): recorded CloudWatch logs show AWS retrying a failed init once, in the
     // invoke phase, before the waiting invocation is answered. ------------------------------------------------------
 
+    /// <summary>A stop after the exit decided the retry but before its process spawned: CancelRetry hands the waiting
+    /// invocation back (claimed) and nothing is spawned; with no retry due it does nothing.</summary>
+    [Fact]
+    public void CancelRetry_ends_a_decided_retry_before_its_spawn()
+    {
+        using var machine = OnDemand(TimeSpan.FromSeconds(5), []);
+        machine.Spawning();
+        Assert.Null(machine.CancelRetry());
+        var waiting = Rent("11111111-1111-1111-1111-111111111111");
+        machine.TryAssign(waiting, runtimeWaiting: false);
+        Assert.True(machine.OnExit(mayRetry: true).RetryInit);
+
+        Assert.Same(waiting, machine.CancelRetry());
+
+        Assert.Equal(EnvironmentState.Dead, machine.State);
+        Assert.Null(machine.Pending);
+        Assert.False(machine.InitRetryDue);
+        Assert.Null(machine.CancelRetry());
+    }
+
     [Fact]
     public void An_init_error_with_an_invocation_waiting_is_retried_once_on_the_invocations_clock()
     {
@@ -611,8 +631,9 @@ public sealed class EnvironmentStateMachineTests : IDisposable
         machine.TryAssign(waiting, runtimeWaiting: false);
         Assert.True(machine.OnInitError(mayRetry: true).RetryInit);
 
-        // The environment is being stopped when the process's exit comes: the invocation ends with the exit.
-        Assert.Equal(new ExitStep(null, waiting), machine.OnExit(mayRetry: false));
+        // The environment is being stopped when the process's exit comes: no retry; the invocation gets the /init/error
+        // that decided it (RetryCancelled: its INIT_REPORT is written), not the kill's exit.
+        Assert.Equal(new ExitStep(null, waiting, RetryCancelled: true), machine.OnExit(mayRetry: false));
         Assert.False(machine.InitRetryDue);
         Assert.Equal(EnvironmentState.Dead, machine.State);
     }
@@ -624,7 +645,7 @@ public sealed class EnvironmentStateMachineTests : IDisposable
         var waiting = Rent("11111111-1111-1111-1111-111111111111");
         _machine.TryAssign(waiting, runtimeWaiting: false);
 
-        Assert.Same(waiting, _machine.OnFailedToStart());
+        Assert.Same(waiting, _machine.OnFailedToStart(mayRetry: false, out _));
         Assert.Equal(EnvironmentState.Dead, _machine.State);
         _clock.Advance(InitTimeout);
         Assert.Empty(_deadlines);

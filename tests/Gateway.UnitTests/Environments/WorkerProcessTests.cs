@@ -44,6 +44,28 @@ public sealed class WorkerProcessTests : IDisposable
         Assert.Equal(new ChildExit(Signaled: true, Code: 9), await exited.Task.WithTimeout());
     }
 
+    /// <summary>A late kill meant for a failed init's process (StopAfterInitError after its exit started the retry)
+    /// reaches neither the retry's process nor a pending kill request for it.</summary>
+    [Fact]
+    public async Task A_kill_for_an_earlier_generation_does_not_reach_the_init_retrys_process()
+    {
+        Directory.CreateDirectory(_services.RunDirectory); // for its pid file (Watch)
+        var worker = new WorkerProcess(_services, "g1", "test worker");
+        int first = worker.Generation;
+        worker.ResetForRetry(); // the first attempt exited: the retry comes next
+
+        worker.Kill(first);
+        await worker.SpawnAsync(Sleep()).WithTimeout();
+        var exited = new TaskCompletionSource<ChildExit>(TaskCreationOptions.RunContinuationsAsynchronously);
+        worker.Watch(e => exited.TrySetResult(e));
+
+        Assert.NotEqual(first, worker.Generation);
+        var first300 = await Task.WhenAny(exited.Task, Task.Delay(300));
+        Assert.False(first300 == exited.Task, $"the retry's process ended: {(first300 == exited.Task ? await exited.Task : default)}");
+        worker.Kill(worker.Generation);
+        Assert.Equal(new ChildExit(Signaled: true, Code: 9), await exited.Task.WithTimeout());
+    }
+
     [Fact]
     public async Task Runs_with_a_pid_file_that_the_cleanup_removes()
     {

@@ -83,6 +83,15 @@ internal sealed class EnvironmentCgroup
         }
     }
 
+    /// <summary>Kills every process in the cgroup and keeps it (the init retry's process joins it next).</summary>
+    public void KillProcesses()
+    {
+        foreach (var dir in _directories)
+        {
+            KillAll(dir);
+        }
+    }
+
     /// <summary>Kills every process left in the cgroup (what escaped the process group: a daemon that called setsid)
     /// and removes the folders. Best effort: what stays is removed at the next start.</summary>
     public void Remove() => RemoveDirectories(_directories);

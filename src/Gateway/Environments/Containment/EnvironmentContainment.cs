@@ -18,6 +18,7 @@ internal sealed class EnvironmentContainment
     private readonly string _id;
     private readonly FunctionDefinition _function;
     private EnvironmentCgroup? _cgroup;
+    private long _oomKillsBefore; // the cgroup's OOM kills before the init retry's process (the counter is the cgroup's)
 
     public EnvironmentContainment(CgroupHierarchy? hierarchy, IReadOnlyDictionary<string, string> parents, WorkerUsers? users, string id, FunctionDefinition function)
     {
@@ -62,7 +63,22 @@ internal sealed class EnvironmentContainment
     }
 
     /// <summary>The OOM killer killed a process of this environment (read before <see cref="Remove"/>).</summary>
-    public bool RanOutOfMemory() => _cgroup?.OomKills() > 0;
+    public bool RanOutOfMemory() => _cgroup?.OomKills() > Volatile.Read(ref _oomKillsBefore);
+
+    /// <summary>
+    /// Before the init retry's process starts in this cgroup: kills every process the failed attempt left in it (a
+    /// daemon that called setsid escapes the process group kill, and could hold a lock or post /init/error into the
+    /// retry; AWS resets the whole sandbox before a suppressed init), and counts the OOM kills so far, which are not the
+    /// retry's. Blocking (up to ~200 ms while processes exit).
+    /// </summary>
+    public void ResetForRetry()
+    {
+        if (_cgroup is { } cgroup)
+        {
+            cgroup.KillProcesses();
+            Volatile.Write(ref _oomKillsBefore, cgroup.OomKills());
+        }
+    }
 
     /// <summary>Kills what is left in the cgroup and removes it.</summary>
     public void Remove()

@@ -64,7 +64,7 @@ internal sealed partial class KestrelRuntimeConnection
             byte[] reply;
             if (route == RuntimeRoute.InitError)
             {
-                reply = await _environment.OnInitErrorAsync(errorType, _swapScratch).ConfigureAwait(false);
+                reply = await _environment.OnInitErrorAsync(this, errorType, _swapScratch).ConfigureAwait(false);
                 if (ReferenceEquals(reply, RuntimeReplies.Accepted))
                 {
                     try
