@@ -57,7 +57,10 @@ internal sealed partial class ExecutionEnvironment
         _machine = new EnvironmentStateMachine(services.Time, TimeSpan.FromSeconds(initTimeoutSeconds),
             TimeSpan.FromSeconds(function.TimeoutSeconds), OnDeadline, initGoesOnInInvoke: !provisioned);
         _process = new WorkerProcess(services, Id, $"environment {Id} of {function.Name}",
-            measureChild: services.Sandbox.Mode == SandboxMode.MountNamespace);
+            measureChild: services.Sandbox.Mode == SandboxMode.MountNamespace)
+        {
+            OwnPeakMemoryKb = () => _containment!.PeakMemoryKb(), // (made below; read only at an exit)
+        };
         // An on-demand environment's first invocation is a cold start and reports Init Duration.
         _report = new InvocationReport(services.Time, function.Version, function.MemorySizeMb, owner.Metrics, _process.ReadPeakMemoryMb, coldStart: !provisioned);
         _endings = new InvocationEndings(_report, function, services.Time, initTimeoutSeconds);

@@ -75,15 +75,23 @@ internal sealed class WorkerProcess
         _services.Reaper.Watch(process.PidFd, exit => onExit(WithoutInheritedPeak(exit)));
     }
 
+    /// <summary>Where the process tree's own peak can be read when the exit's is not its own (the environment's cgroup,
+    /// <see cref="Containment.EnvironmentContainment.PeakMemoryKb"/>): kilobytes, 0 when unknown.</summary>
+    public Func<long>? OwnPeakMemoryKb { get; init; }
+
     /// <summary>
     /// The exit's ru_maxrss, unless it may be the gateway's rather than the function's. The spawn shim's vfork-style
     /// clone shares the gateway's memory until the exec, and the kernel keeps the old memory's high-water mark in the
     /// process's maxrss across an exec: a crashed function reported the gateway's 50–70 MB (bwrap, the process spawned
-    /// under it, inherits it the same way). A figure above the gateway's own peak at the spawn can only be the process
-    /// tree's; one at or below it is dropped (0: unknown), and the REPORT keeps the peak read from /proc while it ran.
+    /// under it, inherits it the same way). A figure above the gateway's own peak at the spawn (B) can only be the process
+    /// tree's. One at or below it says only that the tree's is at most B: then the environment's cgroup peak, capped at B,
+    /// stands in (0 without one: the REPORT keeps the peak read from /proc while the process ran).
     /// </summary>
-    private ChildExit WithoutInheritedPeak(ChildExit exit) =>
-        exit.MaxRssKb > Volatile.Read(ref _inheritedMaxRssKb) ? exit : exit with { MaxRssKb = 0 };
+    private ChildExit WithoutInheritedPeak(ChildExit exit)
+    {
+        long inherited = Volatile.Read(ref _inheritedMaxRssKb);
+        return exit.MaxRssKb > inherited ? exit : exit with { MaxRssKb = Math.Min(OwnPeakMemoryKb?.Invoke() ?? 0, inherited) };
+    }
 
     /// <summary>Which process this is: 0 for the first, one more for the init retry's (<see cref="ResetForRetry"/>).</summary>
     public int Generation

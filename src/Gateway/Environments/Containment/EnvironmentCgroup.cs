@@ -83,6 +83,36 @@ internal sealed class EnvironmentCgroup
         }
     }
 
+    /// <summary>The most memory the cgroup's processes have held (v1 memory.max_usage_in_bytes, v2 memory.peak), in
+    /// kilobytes; 0 when unreadable (a kernel without memory.peak).</summary>
+    public long PeakMemoryKb()
+    {
+        try
+        {
+            var file = _hierarchy.Version == 2 ? "memory.peak" : "memory.max_usage_in_bytes";
+            return long.TryParse(File.ReadAllText(Path.Combine(MemoryDirectory, file)).Trim(), System.Globalization.CultureInfo.InvariantCulture, out long bytes)
+                ? bytes / 1024
+                : 0;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>Starts <see cref="PeakMemoryKb"/> over (v1: a write of 0 resets it; v2's memory.peak only on newer
+    /// kernels: best effort).</summary>
+    public void ResetPeakMemory()
+    {
+        try
+        {
+            File.WriteAllText(Path.Combine(MemoryDirectory, _hierarchy.Version == 2 ? "memory.peak" : "memory.max_usage_in_bytes"), "0");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
+
     /// <summary>Kills every process in the cgroup and keeps it (the init retry's process joins it next).</summary>
     public void KillProcesses()
     {

@@ -62,6 +62,9 @@ internal sealed class EnvironmentContainment
         return spec with { Containment = new SpawnContainment(_cgroup?.ProcsFiles ?? [], uid, gids) };
     }
 
+    /// <summary>The most memory this environment's processes have held, in kilobytes (0 without a cgroup).</summary>
+    public long PeakMemoryKb() => _cgroup?.PeakMemoryKb() ?? 0;
+
     /// <summary>The OOM killer killed a process of this environment (read before <see cref="Remove"/>).</summary>
     public bool RanOutOfMemory() => _cgroup?.OomKills() > Volatile.Read(ref _oomKillsBefore);
 
@@ -77,6 +80,7 @@ internal sealed class EnvironmentContainment
         {
             cgroup.KillProcesses();
             Volatile.Write(ref _oomKillsBefore, cgroup.OomKills());
+            cgroup.ResetPeakMemory(); // the retry's figure is its own
         }
     }
 

@@ -39,12 +39,22 @@ internal static class ManagementBodyReader
                 long allowed = limits.MaxRequestBytes - total;
                 // Parse up to the cap first: a zip over its own cap inside the allowed bytes reports that error.
                 var within = length > allowed ? buffer.Slice(0, allowed) : buffer;
-                foreach (var segment in within)
+                try
                 {
-                    if (!parser.Feed(segment.Span))
+                    foreach (var segment in within)
                     {
-                        break;
+                        if (!parser.Feed(segment.Span))
+                        {
+                            break;
+                        }
                     }
+                }
+                catch (IOException)
+                {
+                    // The spool could not be written (a full disk): the read is ended before the refusal, or Kestrel's
+                    // drain of the rest of the body fails ("reading is already in progress") and cuts the answer off.
+                    body.AdvanceTo(buffer.End);
+                    throw;
                 }
                 total += length;
                 // Everything seen is consumed: the parser keeps its own state, so nothing is ever re-read.
