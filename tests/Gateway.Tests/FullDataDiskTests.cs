@@ -59,6 +59,11 @@ public sealed class FullDataDiskTests
             Assert.Equal("again\n", await ShellFunction.RunAsync(gateway, "logger", "echo again >&3; echo again"));
             await gateway.WaitForOutputAsync("logger: its log file is written again");
             await ShellFunction.CreateAsync(gateway, "not-stored");
+
+            // The file holds whole lines only: a write that failed left no line's head to be glued onto the next one.
+            var lines = Directory.GetFiles(Path.Combine(gateway.DataDirectory, "logs", "logger"), "*.log").SelectMany(File.ReadAllLines).ToArray();
+            Assert.Contains("again", lines);
+            Assert.All(lines.Where(l => l.Contains("line ", StringComparison.Ordinal)), l => Assert.Matches($"^line \\d+ {line}$", l));
         }
         finally
         {

@@ -103,37 +103,38 @@ internal sealed partial class ExecutionEnvironment
     private async Task RetryInitAsync()
     {
         var retry = Interlocked.Exchange(ref _retry, null); // taken: no third init, and its writer is closed below
-        try
+        await Task.Run(_containment.ResetForRetry).ConfigureAwait(false); // blocks while the processes exit (best effort)
+        CloseFirstAttemptConnections();
+        bool cancelled;
+        Invocation? waiting = null;
+        lock (_lock)
         {
-            await Task.Run(_containment.ResetForRetry).ConfigureAwait(false); // blocks while the processes exit
-            CloseFirstAttemptConnections();
-            bool cancelled;
-            Invocation? waiting = null;
-            lock (_lock)
-            {
-                cancelled = retry is null || Volatile.Read(ref _shutdownBegun) == 1;
-                if (cancelled)
-                {
-                    waiting = _machine.CancelRetry(); // stopped while the retry was being decided: none is spawned
-                }
-                else
-                {
-                    _machine.Spawning();
-                }
-            }
+            cancelled = retry is null || Volatile.Read(ref _shutdownBegun) == 1;
             if (cancelled)
             {
-                retry?.Output.CloseWriter();
-                HandOverTmpAtReset();
-                if (waiting is not null)
-                {
-                    AnswerSuppressedFailure(waiting);
-                }
-                End();
-                return;
+                waiting = _machine.CancelRetry(); // stopped while the retry was being decided: none is spawned
             }
-            Volatile.Write(ref _suppressedAnswer, null);
-            // The first attempt's spec, or (its build failed: the sandbox's check of the executable) built now.
+            else
+            {
+                _machine.Spawning();
+            }
+        }
+        if (cancelled)
+        {
+            retry?.Output.CloseWriter();
+            HandOverTmpAtReset();
+            if (waiting is not null)
+            {
+                AnswerSuppressedFailure(waiting);
+            }
+            End();
+            return;
+        }
+        Volatile.Write(ref _suppressedAnswer, null);
+        try
+        {
+            // The first attempt's spec, or (its build failed: the sandbox's check of the executable) built now. Only the
+            // spawn is a start failure: anything else failing here is not the bootstrap's.
             await _process.SpawnAsync(retry!.Spec ?? retry.Build()).ConfigureAwait(false);
         }
         catch (Exception ex)

@@ -51,7 +51,13 @@ internal sealed class EnvironmentLog : IDisposable
     private bool _inExtensionLine;
     private bool _capturing;
     private bool _closed;
-    private bool _dirty;
+
+    /// <summary>Lines accepted for the file and not yet written to it (one write(2) per flush), in the gateway's own
+    /// buffer over an unbuffered file: a write that fails (a full disk) leaves exactly these whole lines to write later,
+    /// never part of one (a FileStream's buffer could keep a line's head and glue the next line onto it, and the index's
+    /// offsets would drift from the file's content).</summary>
+    private readonly byte[] _pending = new byte[64 * 1024];
+    private int _pendingLength;
 
     public EnvironmentLog(Socket output, string filePath, string functionName, ConsoleEcho? console)
         : this(output, filePath, functionName, console, "/aws/lambda/" + functionName, Path.GetFileNameWithoutExtension(filePath), Functions.FunctionLogging.Default, TimeProvider.System)
@@ -67,7 +73,7 @@ internal sealed class EnvironmentLog : IDisposable
         // could block while holding the lock would stall every invocation of this environment: never block.
         _output.Blocking = false;
         Directory.CreateDirectory(Path.GetDirectoryName(filePath)!);
-        _file = new FileStream(filePath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 64 * 1024);
+        _file = new FileStream(filePath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
         _position = _file.Length;
         var indexPath = StreamIndex.PathFor(filePath);
         Directory.CreateDirectory(Path.GetDirectoryName(indexPath)!);
@@ -427,20 +433,27 @@ internal sealed class EnvironmentLog : IDisposable
     /// (stored into the index's shared mapping as each line was emitted), so a line a reader (or a restarted gateway)
     /// can see has its timestamp record.
     /// </summary>
-    private void WriteThrough()
+    private void WriteThrough() => TryWritePending();
+
+    /// <summary>Writes the pending lines (a whole number of them) to the file; false when the write failed, and then
+    /// they stay pending: a retry writes them at the same offset (pwrite), so nothing is doubled or reordered.</summary>
+    private bool TryWritePending()
     {
-        if (_dirty)
+        if (_pendingLength == 0)
         {
-            try
-            {
-                _file.Flush();
-                _dirty = false;
-                WriteSucceeded();
-            }
-            catch (IOException ex)
-            {
-                WriteFailed(ex); // the lines stay buffered and go out at a later flush, if there is room by then
-            }
+            return true;
+        }
+        try
+        {
+            _file.Write(_pending, 0, _pendingLength);
+            _pendingLength = 0;
+            WriteSucceeded();
+            return true;
+        }
+        catch (IOException ex)
+        {
+            WriteFailed(ex);
+            return false;
         }
     }
 
@@ -454,7 +467,7 @@ internal sealed class EnvironmentLog : IDisposable
         if (!_writeFailing)
         {
             _writeFailing = true;
-            Console.Error.WriteLine($"[gateway] {_functionName}: its log file cannot be written ({ex.Message}); lines are dropped from the file until the disk has room");
+            Say($"[gateway] {_functionName}: its log file cannot be written ({ex.Message}); lines are dropped from the file until the disk has room");
         }
     }
 
@@ -463,7 +476,20 @@ internal sealed class EnvironmentLog : IDisposable
         if (_writeFailing)
         {
             _writeFailing = false;
-            Console.Error.WriteLine($"[gateway] {_functionName}: its log file is written again");
+            Say($"[gateway] {_functionName}: its log file is written again");
+        }
+    }
+
+    /// <summary>A line on the gateway's stderr, which may itself be a file on the full disk: a write that fails there
+    /// must not end anything either.</summary>
+    private static void Say(string message)
+    {
+        try
+        {
+            Console.Error.WriteLine(message);
+        }
+        catch (IOException)
+        {
         }
     }
 
@@ -612,22 +638,15 @@ internal sealed class EnvironmentLog : IDisposable
     /// with a runtime client's record newlines restored) to the console and the tail.</summary>
     private void Emit(ReadOnlySpan<byte> line, ReadOnlySpan<byte> shown)
     {
-        long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        if (now != _lastIndexedMs)
+        if (AcceptForFile(line))
         {
-            _index.Append(_position, now); // a store into the mapped index: no system call (MappedStreamIndex)
-            _lastIndexedMs = now;
-        }
-        try
-        {
-            _file.Write(line);
-            _file.WriteByte((byte)'\n');
+            long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+            if (now != _lastIndexedMs)
+            {
+                _index.Append(_position, now); // a store into the mapped index: no system call (MappedStreamIndex)
+                _lastIndexedMs = now;
+            }
             _position += line.Length + 1;
-            _dirty = true;
-        }
-        catch (IOException ex)
-        {
-            WriteFailed(ex); // the line is not in the file (the buffer could not be emptied to take it)
         }
         _console?.WriteLine(_consolePrefix, shown);
         if (_capturing)
@@ -637,13 +656,47 @@ internal sealed class EnvironmentLog : IDisposable
         }
     }
 
+    /// <summary>
+    /// Takes <paramref name="line"/> and its newline for the file: into the pending buffer (written at the next flush),
+    /// or, for a line longer than the buffer, straight to the file once the buffer is written. False when it cannot be
+    /// taken (a full disk: the buffer could not be emptied, or the write failed): the line is not in the file at all.
+    /// </summary>
+    private bool AcceptForFile(ReadOnlySpan<byte> line)
+    {
+        int needed = line.Length + 1;
+        if (_pendingLength + needed > _pending.Length && !TryWritePending())
+        {
+            return false;
+        }
+        if (needed <= _pending.Length)
+        {
+            line.CopyTo(_pending.AsSpan(_pendingLength));
+            _pending[_pendingLength + line.Length] = (byte)'\n';
+            _pendingLength += needed;
+            return true;
+        }
+        try
+        {
+            _file.Write(line); // unbuffered: all of it, or an exception and no position moved
+            _pending[0] = (byte)'\n';
+            _pendingLength = 1;
+            return true;
+        }
+        catch (IOException ex)
+        {
+            WriteFailed(ex);
+            return false;
+        }
+    }
+
     public void Dispose()
     {
         lock (_lock)
         {
             FlushPartialLines();
             _closed = true;
-            _file.Dispose();
+            TryWritePending(); // what is left, if the disk has room now
+            _file.Dispose(); // unbuffered: nothing to flush, nothing to throw
             _index.Dispose();
             _output.Dispose();
         }

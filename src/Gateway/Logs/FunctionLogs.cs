@@ -93,19 +93,13 @@ internal sealed class FunctionLogs : IDisposable
             {
                 log.Flush();
             }
-            catch (ObjectDisposedException)
+            catch (Exception ex) when (ex is ObjectDisposedException or IOException)
             {
-                // closed concurrently
+                // closed concurrently; or a write the log did not expect to fail: an exception here, in a timer's
+                // callback, would end the process (EnvironmentLog handles a full disk itself)
             }
         }
-        try
-        {
-            _console?.Flush();
-        }
-        catch (IOException)
-        {
-            // stdout redirected to a full disk: an exception here would end the process (a timer's callback)
-        }
+        _console?.Flush(); // (ConsoleEcho.Flush catches its own write failures)
     }
 
     public void Dispose()

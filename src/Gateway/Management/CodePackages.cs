@@ -62,19 +62,17 @@ internal sealed class CodePackages(CodeStore store)
         {
             body = await ManagementBodyReader.ReadAsync(context.Request.BodyReader, context.Request.ContentLength, limits, Store.SpoolDirectory, context.RequestAborted).ConfigureAwait(false);
         }
+        catch (Functions.Code.SpoolWriteException spool)
+        {
+            // Not the client: the spool could not be written. Answered as the service's failure, as the model lists
+            // ServiceException for these operations; an empty 200 read as success to every SDK. (No host path.)
+            return new ManagementUpload<T>(null)
+            {
+                Error = LambdaError.ServiceException(spool.DiskFull ? "The code could not be stored: the gateway's disk is full." : "The code could not be stored."),
+            };
+        }
         catch (Exception ex) when (ex is BadHttpRequestException or IOException or OperationCanceledException)
         {
-            if (ex is IOException and not Microsoft.AspNetCore.Connections.ConnectionResetException && !context.RequestAborted.IsCancellationRequested)
-            {
-                // Not the client: the spool could not be written (a full disk). Answered as the service's failure, as the
-                // model lists ServiceException for these operations; an empty 200 read as success to every SDK.
-                bool full = ex.HResult == 28 || ex.Message.Contains("space", StringComparison.OrdinalIgnoreCase); // ENOSPC
-                return new ManagementUpload<T>(null)
-                {
-                    // (no host path in an answer: the message names the cause only)
-                    Error = LambdaError.ServiceException(full ? "The code could not be stored: the gateway's disk is full." : "The code could not be stored."),
-                };
-            }
             Invoke.UnreadableBody.Answer(context, ex);
             return new ManagementUpload<T>(null);
         }

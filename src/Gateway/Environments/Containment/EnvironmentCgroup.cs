@@ -100,13 +100,18 @@ internal sealed class EnvironmentCgroup
         }
     }
 
-    /// <summary>Starts <see cref="PeakMemoryKb"/> over (v1: a write of 0 resets it; v2's memory.peak only on newer
-    /// kernels: best effort).</summary>
+    /// <summary>Starts <see cref="PeakMemoryKb"/> over on cgroup v1 (a write of 0 resets memory.max_usage_in_bytes). v2's
+    /// memory.peak resets (Linux 6.12+) only for reads through the same open file, so it is left: there the figure keeps
+    /// the earlier peak, capped at the gateway's own (WorkerProcess.WithoutInheritedPeak).</summary>
     public void ResetPeakMemory()
     {
+        if (_hierarchy.Version == 2)
+        {
+            return;
+        }
         try
         {
-            File.WriteAllText(Path.Combine(MemoryDirectory, _hierarchy.Version == 2 ? "memory.peak" : "memory.max_usage_in_bytes"), "0");
+            File.WriteAllText(Path.Combine(MemoryDirectory, "memory.max_usage_in_bytes"), "0");
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -49,12 +49,12 @@ internal static class ManagementBodyReader
                         }
                     }
                 }
-                catch (IOException)
+                catch (IOException ex)
                 {
                     // The spool could not be written (a full disk): the read is ended before the refusal, or Kestrel's
                     // drain of the rest of the body fails ("reading is already in progress") and cuts the answer off.
                     body.AdvanceTo(buffer.End);
-                    throw;
+                    throw new SpoolWriteException(ex);
                 }
                 total += length;
                 // Everything seen is consumed: the parser keeps its own state, so nothing is ever re-read.
@@ -84,4 +84,12 @@ internal static class ManagementBodyReader
             throw;
         }
     }
+}
+
+/// <summary>The zip's spool could not be written (a full disk): the service's failure, told apart from a body the client
+/// could not send (Kestrel's BadHttpRequestException is an IOException too).</summary>
+internal sealed class SpoolWriteException(IOException inner) : IOException(inner.Message, inner)
+{
+    /// <summary>ENOSPC.</summary>
+    public bool DiskFull => InnerException!.HResult == 28 || InnerException.Message.Contains("space", StringComparison.OrdinalIgnoreCase);
 }
