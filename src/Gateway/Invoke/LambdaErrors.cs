@@ -88,7 +88,8 @@ internal static class LambdaErrors
         return WriteAsync(context, error.Status, error.ErrorType, error.Message, error.CapitalMessage, error.Type);
     }
 
-    private static bool IsHttp2OrLater(HttpContext context)
+    /// <summary>HTTP/2 or 3: no <c>Connection</c> header (Kestrel strips it and warns); a stream is reset instead.</summary>
+    internal static bool IsHttp2OrLater(HttpContext context)
         => HttpProtocol.IsHttp2(context.Request.Protocol) || HttpProtocol.IsHttp3(context.Request.Protocol);
 
     /// <summary>Writes a refusal without deciding the body's signature first: for <see cref="Security.Signing.UnreadBody"/>

@@ -18,9 +18,9 @@ internal static class UnreadableBody
         if (failure is BadHttpRequestException bad && !context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted)
         {
             context.Response.StatusCode = bad.StatusCode;
-            if (!HttpProtocol.IsHttp2(context.Request.Protocol) && !HttpProtocol.IsHttp3(context.Request.Protocol))
+            if (!LambdaErrors.IsHttp2OrLater(context))
             {
-                context.Response.Headers.Connection = "close"; // (HTTP/2 has no such header: its stream is reset)
+                context.Response.Headers.Connection = "close";
             }
         }
     }

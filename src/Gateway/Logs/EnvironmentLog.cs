@@ -345,7 +345,7 @@ internal sealed class EnvironmentLog : IDisposable
                 PublishEnd(telemetry, report, runtimeDone, line);
             }
             _capturing = false;
-            WriteThrough();
+            TryWritePending();
             return wantTail ? _tail.ToBase64() : null;
         }
     }
@@ -369,7 +369,7 @@ internal sealed class EnvironmentLog : IDisposable
                 _runtimeDoneSent = requestId;
             }
             _capturing = false;
-            WriteThrough();
+            TryWritePending();
             return wantTail ? _tail.ToBase64() : null;
         }
     }
@@ -433,8 +433,6 @@ internal sealed class EnvironmentLog : IDisposable
     /// (stored into the index's shared mapping as each line was emitted), so a line a reader (or a restarted gateway)
     /// can see has its timestamp record.
     /// </summary>
-    private void WriteThrough() => TryWritePending();
-
     /// <summary>Writes the pending lines (a whole number of them) to the file; false when the write failed, and then
     /// they stay pending: a retry writes them at the same offset (pwrite), so nothing is doubled or reordered.</summary>
     private bool TryWritePending()
@@ -528,7 +526,7 @@ internal sealed class EnvironmentLog : IDisposable
     {
         lock (_lock)
         {
-            WriteThrough();
+            TryWritePending();
         }
     }
 
