@@ -70,4 +70,48 @@ public sealed class FullDataDiskTests
             Tmpfs.Unmount(root);
         }
     }
+
+    [Fact]
+    public async Task An_events_outcome_the_full_disk_refused_is_recorded_once_there_is_room_without_waiting_for_a_restart()
+    {
+        var root = Directory.CreateTempSubdirectory("gateway-fulldisk-event-").FullName;
+        if (!Tmpfs.TryMount(root, "32m"))
+        {
+            Console.WriteLine("SKIPPED: cannot mount a tmpfs here (needs root)");
+            return;
+        }
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(root, "functions.json"), """{"Functions":[]}""");
+            var gateway = GatewayProcess.Launch(root, GatewayProcess.FreePort());
+            await using (gateway)
+            {
+                await gateway.WaitUntilWarmAsync();
+                await ShellFunction.CreateAsync(gateway, "slow");
+                Assert.Equal("warm\n", await ShellFunction.RunAsync(gateway, "slow", "echo warm"));
+
+                // Accepted (stored) while there is room; it is still running when the disk fills, so its outcome cannot be written.
+                var command = Convert.ToBase64String(Encoding.UTF8.GetBytes("echo started >&3; sleep 3; echo done"));
+                using var accepted = await gateway.InvokeAsync("slow", "\"" + command + "\"", invocationType: "Event");
+                Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+                string requestId = accepted.Headers.GetValues("x-amzn-RequestId").Single();
+                await gateway.WaitForLogAsync("slow", "started");
+                Tmpfs.Fill(Path.Combine(root, "filler"));
+                await gateway.WaitForOutputAsync($"Event {requestId}: ");
+
+                // Room again: the outcome is written without a restart (it was left in flight until the next start, when
+                // the event ran a second time).
+                File.Delete(Path.Combine(root, "filler"));
+                await gateway.WaitForOutputAsync($"Event {requestId}: its outcome is recorded now");
+                Assert.Equal(0, await gateway.StopAsync());
+            }
+
+            await using var restarted = await GatewayProcess.RestartAsync(gateway);
+            Assert.DoesNotContain("waiting from an earlier run", restarted.Output);
+        }
+        finally
+        {
+            Tmpfs.Unmount(root);
+        }
+    }
 }

@@ -30,7 +30,10 @@ internal sealed record ConcurrencyConfigurationError(string ErrorType, string Me
 /// <see cref="ThrottleReason.ReservedFunctionConcurrentInvocationLimitExceeded"/>; a function without one within
 /// the unreserved pool (account limit − Σ reserved) → <see cref="ThrottleReason.ConcurrentInvocationLimitExceeded"/>;
 /// then the account limit itself as a hard cap → <see cref="ThrottleReason.ConcurrentInvocationLimitExceeded"/>
-/// (redundant in a steady configuration, it only bites while a reservation change is settling);</item>
+/// (redundant in a steady configuration, it only bites while a reservation change is settling). The provisioned
+/// concurrency of functions without a reservation is held back from that pool, busy or idle, and their invocations on
+/// provisioned environments run on it instead of the pool: a READY provisioned alias is never throttled because other
+/// functions used the account up, and they cannot use its slots;</item>
 /// <item>when the invocation needs a new environment, a burst token →
 /// <see cref="ThrottleReason.ConcurrentInvocationLimitExceeded"/>. AWS documents no reason for "requests come in
 /// faster than your function can scale"; the burst limit caps how fast <em>concurrency</em> may grow (the old
@@ -59,6 +62,8 @@ internal sealed class AdmissionController : IAdmission
     private int _unreservedInFlight;
     private int _unreservedLimit;
     private int _reservedTotal;
+    private int _provisionedOutsideReservations;
+    private int _unreservedOnProvisionedInFlight;
 
     public AdmissionController(AdmissionOptions options, TimeProvider time)
     {
@@ -98,11 +103,14 @@ internal sealed class AdmissionController : IAdmission
 
     /// <summary>Invocations in flight of functions without reserved concurrency (CloudWatch
     /// <c>UnreservedConcurrentExecutions</c>).</summary>
-    public int UnreservedConcurrentExecutions => Volatile.Read(ref _unreservedInFlight);
+    public int UnreservedConcurrentExecutions => Volatile.Read(ref _unreservedInFlight) + Volatile.Read(ref _unreservedOnProvisionedInFlight);
 
-    /// <summary>The unreserved pool's size, account limit − Σ reserved (GetAccountSettings
-    /// <c>AccountLimit.UnreservedConcurrentExecutions</c>).</summary>
+    /// <summary>The unreserved pool's size for on-demand environments: account limit − Σ reserved − the provisioned
+    /// concurrency of functions without a reservation.</summary>
     public int UnreservedConcurrencyLimit => Volatile.Read(ref _unreservedLimit);
+
+    /// <summary>Σ provisioned concurrency of functions without a reservation (held back from the pool).</summary>
+    public int ProvisionedOutsideReservations => Volatile.Read(ref _provisionedOutsideReservations);
 
     public int ReservedConcurrencyTotal => Volatile.Read(ref _reservedTotal);
 
@@ -157,7 +165,13 @@ internal sealed class AdmissionController : IAdmission
             int oldValue = current?.Limit ?? 0;
             int newValue = reservedConcurrentExecutions ?? 0;
             int newTotal = _reservedTotal - oldValue + newValue;
-            if (reservedConcurrentExecutions is not null && (long)_accountLimit - newTotal < _minimumUnreserved)
+            // The function's provisioned concurrency moves with it: out of the pool's hold-back when it gets a
+            // reservation (it counts towards the reservation then), back into it when the reservation goes.
+            int provisioned = function.ProvisionedConcurrency;
+            int newOutside = _provisionedOutsideReservations
+                - (current is null ? provisioned : 0)
+                + (reservedConcurrentExecutions is null ? provisioned : 0);
+            if (reservedConcurrentExecutions is not null && (long)_accountLimit - newTotal - newOutside < _minimumUnreserved)
             {
                 error = new("InvalidParameterValueException",
                     $"Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [{_minimumUnreserved}].");
@@ -173,8 +187,9 @@ internal sealed class AdmissionController : IAdmission
                     ? new ContinuousTokenBucket((long)_rateMultiplier * limit, (double)_rateMultiplier * limit, _frequency, _time.GetTimestamp())
                     : null)
                 : null;
-            int newPool = _accountLimit - newTotal;
+            int newPool = _accountLimit - newTotal - newOutside;
             Volatile.Write(ref _reservedTotal, newTotal);
+            Volatile.Write(ref _provisionedOutsideReservations, newOutside);
             if (newPool < _unreservedLimit)
             {
                 // The pool shrinks: shrink it before the function leaves it / claims more.
@@ -188,6 +203,26 @@ internal sealed class AdmissionController : IAdmission
                 Volatile.Write(ref _unreservedLimit, newPool);
             }
             return true;
+        }
+    }
+
+    /// <summary>
+    /// Sets a function's provisioned concurrency (the host, as the registry changes). Without a reservation the pool
+    /// for on-demand environments shrinks or grows by the change, at once: an idle provisioned environment holds its
+    /// slot. Invocations in flight keep what they hold.
+    /// </summary>
+    internal void SetProvisionedConcurrency(FunctionAdmission function, int provisioned)
+    {
+        lock (_configuration)
+        {
+            int old = function.ProvisionedConcurrency;
+            function.StoreProvisioned(provisioned);
+            if (function.Reservation is null && old != provisioned)
+            {
+                int outside = _provisionedOutsideReservations - old + provisioned;
+                Volatile.Write(ref _provisionedOutsideReservations, outside);
+                Volatile.Write(ref _unreservedLimit, _accountLimit - _reservedTotal - outside);
+            }
         }
     }
 
@@ -252,6 +287,7 @@ internal sealed class AdmissionController : IAdmission
         }
         bool fromUnreservedPool = (ticket.Data & UnreservedPoolUnit) != 0;
         bool onDemand = (ticket.Data & OnDemandUnit) != 0;
+        bool onProvisionedOutsideReservation = (ticket.Data & ProvisionedOutsideReservationUnit) != 0;
         ticket = default;
         Debug.Assert(function.Owner == this, "A ticket from another controller.");
         int account = Interlocked.Decrement(ref _inFlight);
@@ -261,7 +297,8 @@ internal sealed class AdmissionController : IAdmission
             function.ExitOnDemand();
         }
         int pool = fromUnreservedPool ? Interlocked.Decrement(ref _unreservedInFlight) : 0;
-        Debug.Assert(account >= 0 && own >= 0 && pool >= 0, "Released more than was admitted.");
+        int provisioned = onProvisionedOutsideReservation ? Interlocked.Decrement(ref _unreservedOnProvisionedInFlight) : 0;
+        Debug.Assert(account >= 0 && own >= 0 && pool >= 0 && provisioned >= 0, "Released more than was admitted.");
     }
 
     /// <summary>Ticket data: the unit came from the unreserved pool.</summary>
@@ -269,6 +306,9 @@ internal sealed class AdmissionController : IAdmission
 
     /// <summary>Ticket data: the unit counts against what a reservation leaves to on-demand environments.</summary>
     private const long OnDemandUnit = 2;
+
+    /// <summary>Ticket data: the unit ran on the provisioned concurrency of a function without a reservation.</summary>
+    private const long ProvisionedOutsideReservationUnit = 4;
 
     private ThrottleDecision Admit(FunctionAdmission function, bool needsNewEnvironment, bool chargeRequest, bool onProvisionedEnvironment, out AdmissionTicket ticket)
     {
@@ -287,6 +327,7 @@ internal sealed class AdmissionController : IAdmission
 
         bool fromUnreservedPool;
         bool onDemand = false;
+        bool onProvisionedOutsideReservation = false;
         if (reservation is not null)
         {
             if (!function.TryEnterBelow(reservation.Limit))
@@ -306,6 +347,15 @@ internal sealed class AdmissionController : IAdmission
             }
             fromUnreservedPool = false;
         }
+        else if (onProvisionedEnvironment && function.ProvisionedConcurrency > 0)
+        {
+            // Its provisioned concurrency, held back from the pool: one environment runs one invocation, so at most
+            // that many run here, and the pool is not charged.
+            function.Enter();
+            Interlocked.Increment(ref _unreservedOnProvisionedInFlight);
+            fromUnreservedPool = false;
+            onProvisionedOutsideReservation = true;
+        }
         else
         {
             if (!AtomicCounter.TryIncrementBelow(ref _unreservedInFlight, Volatile.Read(ref _unreservedLimit)))
@@ -318,18 +368,19 @@ internal sealed class AdmissionController : IAdmission
 
         if (!AtomicCounter.TryIncrementBelow(ref _inFlight, _accountLimit))
         {
-            ExitFunction(function, fromUnreservedPool, onDemand);
+            ExitFunction(function, fromUnreservedPool, onDemand, onProvisionedOutsideReservation);
             return Refuse(ThrottleReason.ConcurrentInvocationLimitExceeded, 1, chargeRequest, reservedRate);
         }
 
         if (needsNewEnvironment && !(function.Burst ?? _accountBurst!).TryTake(now, out long wait))
         {
             Interlocked.Decrement(ref _inFlight);
-            ExitFunction(function, fromUnreservedPool, onDemand);
+            ExitFunction(function, fromUnreservedPool, onDemand, onProvisionedOutsideReservation);
             return Refuse(ThrottleReason.ConcurrentInvocationLimitExceeded, Seconds(wait), chargeRequest, reservedRate);
         }
 
-        ticket = new AdmissionTicket(function, (fromUnreservedPool ? UnreservedPoolUnit : 0) | (onDemand ? OnDemandUnit : 0));
+        ticket = new AdmissionTicket(function, (fromUnreservedPool ? UnreservedPoolUnit : 0) | (onDemand ? OnDemandUnit : 0)
+            | (onProvisionedOutsideReservation ? ProvisionedOutsideReservationUnit : 0));
         function.CountAdmitted();
         return ThrottleDecision.Admitted;
     }
@@ -365,9 +416,13 @@ internal sealed class AdmissionController : IAdmission
         return ThrottleDecision.Throttled(reason, retryAfterSeconds);
     }
 
-    private void ExitFunction(FunctionAdmission function, bool fromUnreservedPool, bool onDemand)
+    private void ExitFunction(FunctionAdmission function, bool fromUnreservedPool, bool onDemand, bool onProvisionedOutsideReservation)
     {
         function.Exit();
+        if (onProvisionedOutsideReservation)
+        {
+            Interlocked.Decrement(ref _unreservedOnProvisionedInFlight);
+        }
         if (onDemand)
         {
             function.ExitOnDemand();

@@ -33,11 +33,17 @@ internal sealed class FunctionAdmission
     /// leaves $LATEST nothing (LocalStack's AWS recording test_lambda_concurrency_block: a 429 with
     /// ReservedFunctionConcurrentInvocationLimitExceeded).
     /// </summary>
+    /// <remarks>Without a reservation it is held back from the account's unreserved pool, whether or not its
+    /// environments are busy ("provisioned concurrency counts towards … Regional quotas"): the owner keeps that total, so
+    /// a change goes through it.</remarks>
     public int ProvisionedConcurrency
     {
         get => Volatile.Read(ref _provisioned);
-        internal set => Volatile.Write(ref _provisioned, value);
+        internal set => Owner.SetProvisionedConcurrency(this, value);
     }
+
+    /// <summary>The stored value only: the owner calls this under its configuration lock.</summary>
+    internal void StoreProvisioned(int value) => Volatile.Write(ref _provisioned, value);
 
     /// <summary>Invocations of this function in flight (admitted, not yet released).</summary>
     public int ConcurrentExecutions => Volatile.Read(ref _inFlight);

@@ -12,7 +12,9 @@ namespace Gateway.Async;
 /// The store is written last: an event leaves the store only after its destination has the record, so a crash
 /// anywhere in between re-runs the event on restart instead of losing it (at-least-once; the request id is the
 /// idempotency key). While the gateway stops, outcomes are not recorded: an event whose worker was killed by the
-/// shutdown stays in flight and runs again, with the same attempt count, after the restart.
+/// shutdown stays in flight and runs again, with the same attempt count, after the restart. An outcome the store
+/// refuses (its disk is full) is written again, with a backoff, until the store takes it: the event is in flight
+/// meanwhile, so nothing else runs it, and it neither waits for a restart nor runs twice once there is room.
 /// </remarks>
 internal sealed class EventOutcomes(
     IEventStore store,
@@ -56,7 +58,7 @@ internal sealed class EventOutcomes(
                 {
                     await SendAsync(queued, onSuccess, deadLetter: false, Outcome(queued, OutcomeCondition.Success, runs, ran: true)).ConfigureAwait(false);
                 }
-                await RecordAsync(queued, store.CompleteAsync(queued.Id)).ConfigureAwait(false);
+                await RecordAsync(queued, OutcomeWrite.Complete(queued.Id)).ConfigureAwait(false);
                 return;
             }
             var decision = RetryPolicy.AfterFunctionError(settings, runs, Age(queued));
@@ -64,11 +66,7 @@ internal sealed class EventOutcomes(
             {
                 long due = NowUnixMs + (long)decision.Delay.TotalMilliseconds;
                 var reason = $"{invocation.ErrorType ?? "Unhandled"} (run {runs}); retry {runs} of {settings.MaximumRetryAttempts}";
-                if (await RecordAsync(queued, store.RescheduleAsync(queued.Id, runs, due, reason)).ConfigureAwait(false))
-                {
-                    queued.Function.Events.Metrics.RecordRetry();
-                    retryScheduled(due);
-                }
+                await RecordAsync(queued, OutcomeWrite.Reschedule(queued.Id, runs, due, reason)).ConfigureAwait(false);
                 return;
             }
             await GiveUpAsync(queued, settings, Outcome(queued, decision.GiveUpCondition, runs, ran: true)).ConfigureAwait(false);
@@ -119,7 +117,7 @@ internal sealed class EventOutcomes(
             if (!_stopping)
             {
                 queued.Function.Events.Metrics.RecordDropped();
-                await RecordAsync(queued, store.DropAsync(queued.Id, reason)).ConfigureAwait(false);
+                await RecordAsync(queued, OutcomeWrite.Drop(queued.Id, reason)).ConfigureAwait(false);
             }
         }
         finally
@@ -140,7 +138,7 @@ internal sealed class EventOutcomes(
         var toDestination = settings.OnFailure is { } onFailure ? SendAsync(queued, onFailure, deadLetter: false, outcome) : Task.CompletedTask;
         var toDeadLetters = settings.DeadLetterTargetArn is { } deadLetterTarget ? SendAsync(queued, deadLetterTarget, deadLetter: true, outcome) : Task.CompletedTask;
         await Task.WhenAll(toDestination, toDeadLetters).ConfigureAwait(false);
-        await RecordAsync(queued, store.DropAsync(queued.Id, outcome.Condition.ToString())).ConfigureAwait(false);
+        await RecordAsync(queued, OutcomeWrite.Drop(queued.Id, outcome.Condition.ToString())).ConfigureAwait(false);
     }
 
     private async Task SendAsync(QueuedEvent queued, string target, bool deadLetter, AsyncOutcome outcome)
@@ -165,16 +163,72 @@ internal sealed class EventOutcomes(
         }
     }
 
-    /// <summary>Writes the outcome; when the store refuses (disk full), the event stays in flight and runs again after a restart.</summary>
-    private static async Task<bool> RecordAsync(QueuedEvent queued, ValueTask<StoreResult> write)
+    /// <summary>Writes the outcome; when the store refuses it (disk full, an I/O error), it is written again in the background.</summary>
+    private async Task RecordAsync(QueuedEvent queued, OutcomeWrite write)
     {
-        var result = await write.ConfigureAwait(false);
-        if (!result.IsOk && result.Status != StoreStatus.Closed)
+        var result = await write.ApplyTo(store).ConfigureAwait(false);
+        if (result.IsOk)
         {
-            Console.Error.WriteLine($"[gateway] Event {queued.Invocation.RequestId}: could not record its outcome ({result.Status}: {result.Error}); it will run again after a restart");
+            Recorded(queued.Function, write);
+            return;
         }
-        return result.IsOk;
+        if (result.Status == StoreStatus.Closed)
+        {
+            return; // the gateway is stopping: the event stays in flight and runs after the restart
+        }
+        string requestId = queued.Invocation.RequestId;
+        Console.Error.WriteLine($"[gateway] Event {requestId}: its outcome cannot be recorded ({Cause(result)}); trying again until the store takes it");
+        _ = RecordLaterAsync(requestId, queued.Function, write);
     }
+
+    /// <summary>
+    /// Writes a refused outcome again, 1 s after the refusal and doubling to 30 s, until the store takes it or the gateway
+    /// stops (then the event runs again after the restart, as any event in flight does).
+    /// </summary>
+    private async Task RecordLaterAsync(string requestId, Hosting.FunctionRuntime function, OutcomeWrite write)
+    {
+        var delay = TimeSpan.FromSeconds(1);
+        while (!_stopping)
+        {
+            await Task.Delay(delay).ConfigureAwait(false);
+            if (_stopping)
+            {
+                return;
+            }
+            StoreResult result;
+            try
+            {
+                result = await write.ApplyTo(store).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                result = new StoreResult(StoreStatus.IoError, ex.Message);
+            }
+            if (result.IsOk)
+            {
+                Console.Error.WriteLine($"[gateway] Event {requestId}: its outcome is recorded now");
+                Recorded(function, write);
+                return;
+            }
+            if (result.Status == StoreStatus.Closed)
+            {
+                return;
+            }
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
+        }
+    }
+
+    private void Recorded(Hosting.FunctionRuntime function, OutcomeWrite write)
+    {
+        if (write.Kind == OutcomeWriteKind.Reschedule)
+        {
+            function.Events.Metrics.RecordRetry();
+            retryScheduled(write.DueUnixMs);
+        }
+    }
+
+    /// <summary>The store's own error text is written for a refused new event ("…the event was not accepted"): say what it means here.</summary>
+    private static string Cause(StoreResult result) => result.Status == StoreStatus.DiskFull ? "the event store's disk is full" : $"{result.Status}: {result.Error}";
 
     private TimeSpan Age(QueuedEvent queued) => TimeSpan.FromMilliseconds(Math.Max(0, NowUnixMs - queued.AcceptedAtUnixMs));
 

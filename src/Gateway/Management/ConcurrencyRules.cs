@@ -32,9 +32,33 @@ internal static class ConcurrencyRules
         return total;
     }
 
-    /// <summary>GetAccountSettings' UnreservedConcurrentExecutions: the account limit less every reservation.</summary>
+    /// <summary>
+    /// Σ provisioned concurrency of the functions without a reservation, but <paramref name="except"/>: what is held back
+    /// from the unreserved pool besides the reservations (AWS's allocated concurrency is "the total RC across all
+    /// functions" plus "the total PC across all functions … that use PC, excluding functions that use RC";
+    /// monitoring-concurrency.html, ClaimedAccountConcurrency).
+    /// </summary>
+    public static int ProvisionedOutsideReservations(RegistrySnapshot snapshot, string? except = null)
+    {
+        int total = 0;
+        foreach (var function in snapshot.All)
+        {
+            if (function.ReservedConcurrentExecutions is null && function.Name != except)
+            {
+                total += TotalProvisioned(function);
+            }
+        }
+        return total;
+    }
+
+    /// <summary>
+    /// GetAccountSettings' UnreservedConcurrentExecutions: the account limit less every reservation and the provisioned
+    /// concurrency of functions without one (which AWS's own refusals treat as decreasing it: "Specified
+    /// ConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value").
+    /// The admission's pool for on-demand environments is the same number.
+    /// </summary>
     public static int UnreservedConcurrency(RegistrySnapshot snapshot, ConcurrencyLimits limits) =>
-        limits.AccountLimit - ReservedTotal(snapshot);
+        limits.AccountLimit - ReservedTotal(snapshot) - ProvisionedOutsideReservations(snapshot);
 
     /// <summary>A function's provisioned concurrency over all its qualifiers, but <paramref name="exceptQualifier"/>
     /// (the config a Put replaces).</summary>
@@ -56,8 +80,10 @@ internal static class ConcurrencyRules
     /// concurrency.</summary>
     public static LambdaError? CheckReserved(RegistrySnapshot snapshot, FunctionRecord function, int reserved, ConcurrencyLimits limits)
     {
-        // The function's current reservation is replaced, so it does not count (as LocalStack found on AWS, 2023-11).
-        if ((long)limits.AccountLimit - ReservedTotal(snapshot, except: function.Name) - reserved < limits.MinimumUnreserved)
+        // The function's current reservation is replaced, so it does not count (as LocalStack found on AWS, 2023-11);
+        // its own provisioned concurrency moves inside the reservation, other unreserved functions' stays held back.
+        if ((long)limits.AccountLimit - ReservedTotal(snapshot, except: function.Name) - ProvisionedOutsideReservations(snapshot, except: function.Name)
+            - reserved < limits.MinimumUnreserved)
         {
             return Untyped($"Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [{limits.MinimumUnreserved}].");
         }
@@ -83,19 +109,13 @@ internal static class ConcurrencyRules
                 ? LambdaError.InvalidParameterValue("Requested Provisioned Concurrency should not be greater than the reservedConcurrentExecution for function")
                 : null;
         }
-        int unreserved = UnreservedConcurrency(snapshot, limits);
+        // The first figure is the account limit less the reservations (recorded on an account without any: the limit).
+        int unreserved = limits.AccountLimit - ReservedTotal(snapshot);
         if (requested > unreserved)
         {
             return Untyped($"Specified ConcurrentExecutions for function is greater than account's unreserved concurrency [{unreserved}].");
         }
-        long poolProvisioned = others;
-        foreach (var other in snapshot.All)
-        {
-            if (other.ReservedConcurrentExecutions is null && other.Name != function.Name)
-            {
-                poolProvisioned += TotalProvisioned(other);
-            }
-        }
+        long poolProvisioned = others + ProvisionedOutsideReservations(snapshot, except: function.Name);
         if (unreserved - poolProvisioned - requested < limits.MinimumUnreserved)
         {
             return Untyped($"Specified ConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [{limits.MinimumUnreserved}].");

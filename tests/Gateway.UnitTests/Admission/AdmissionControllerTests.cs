@@ -363,6 +363,54 @@ public class AdmissionControllerTests
     }
 
     [Fact]
+    public void Provisioned_concurrency_without_a_reservation_is_held_back_from_the_pool_busy_or_idle()
+    {
+        // monitoring-concurrency.html: limit 1,000, 600 reserved for one function, 200 provisioned for another → "only
+        // 200 units of concurrency remaining for other functions", whatever the provisioned environments are doing.
+        var (controller, _) = Create(new AdmissionOptions { AccountConcurrencyLimit = 10, MinimumUnreservedConcurrency = 0, RequestRateMultiplier = 100 });
+        var blue = controller.Register("blue");
+        var other = controller.Register("other");
+        blue.ProvisionedConcurrency = 2;
+        Assert.Equal(8, controller.UnreservedConcurrencyLimit);
+        Assert.Equal(2, controller.ProvisionedOutsideReservations);
+
+        var tickets = new List<AdmissionTicket>();
+        for (int i = 0; i < 8; i++)
+        {
+            Assert.True(controller.TryAdmit(other, false, out var ticket).IsAdmitted);
+            tickets.Add(ticket);
+        }
+        Assert.Equal(ThrottleReason.ConcurrentInvocationLimitExceeded, controller.TryAdmit(other, false, out _).Reason); // the idle 2 are blue's
+        Assert.Equal(ThrottleReason.ConcurrentInvocationLimitExceeded, controller.TryAdmit(blue, false, out _).Reason); // blue's spill-over is on demand
+
+        // Blue's provisioned environments run on its own slots, even with the pool used up.
+        Assert.True(controller.TryAdmit(blue, false, out var p1, onProvisionedEnvironment: true).IsAdmitted);
+        Assert.True(controller.TryAdmit(blue, false, out var p2, onProvisionedEnvironment: true).IsAdmitted);
+        Assert.Equal(10, controller.ConcurrentExecutions);
+        Assert.Equal(10, controller.UnreservedConcurrentExecutions); // CloudWatch's count: every function without a reservation
+        controller.Release(ref p1);
+        controller.Release(ref p2);
+        foreach (var ticket in tickets)
+        {
+            var held = ticket;
+            controller.Release(ref held);
+        }
+        Assert.Equal(0, controller.ConcurrentExecutions);
+        Assert.Equal(0, controller.UnreservedConcurrentExecutions);
+
+        // Given a reservation, blue's provisioned concurrency counts inside it: the pool is the limit less the reservation.
+        Assert.True(controller.TrySetReservedConcurrency(blue, 3, out _));
+        Assert.Equal(7, controller.UnreservedConcurrencyLimit);
+        Assert.Equal(0, controller.ProvisionedOutsideReservations);
+        Assert.True(controller.TrySetReservedConcurrency(blue, null, out _));
+        Assert.Equal(8, controller.UnreservedConcurrencyLimit);
+
+        // Provisioned concurrency removed: the pool is whole again.
+        blue.ProvisionedConcurrency = 0;
+        Assert.Equal(10, controller.UnreservedConcurrencyLimit);
+    }
+
+    [Fact]
     public void A_new_reservation_starts_a_full_rate_bucket_and_an_unchanged_one_keeps_its_state()
     {
         var (controller, _) = Create();

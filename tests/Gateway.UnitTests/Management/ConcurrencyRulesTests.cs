@@ -134,6 +134,27 @@ public sealed class ConcurrencyRulesTests
     }
 
     [Fact]
+    public void Provisioned_concurrency_of_functions_without_a_reservation_is_taken_from_the_unreserved_figure()
+    {
+        // monitoring-concurrency.html: allocated concurrency is every reservation plus the provisioned concurrency of
+        // functions without one; a function with both counts its reservation only.
+        var snapshot = Snapshot(Function("reserved", published: 1, reserved: 100).WithProvisioned("1", 40),
+            Function("blue", published: 1).WithProvisioned("1", 200), Function("plain"));
+
+        var settings = AccountSettingsEndpoint.Build(snapshot, Gateway.Functions.Layers.LayerSnapshot.Empty, Limits);
+        Assert.Equal(700, settings.AccountLimit.UnreservedConcurrentExecutions);
+
+        // A reservation must leave the minimum after blue's provisioned concurrency too: 1000 − 100 − 200 − 601 = 99.
+        Assert.True(snapshot.TryGet("plain", out var plain));
+        AssertError(ConcurrencyRules.CheckReserved(snapshot, plain, 601, Limits), 400, "InvalidParameterValueException",
+            "Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [100].", null);
+        Assert.Null(ConcurrencyRules.CheckReserved(snapshot, plain, 600, Limits));
+        // Blue's own provisioned concurrency moves inside a reservation of its own: 1000 − 100 − 800 = 100.
+        Assert.True(snapshot.TryGet("blue", out var blue));
+        Assert.Null(ConcurrencyRules.CheckReserved(snapshot, blue, 800, Limits));
+    }
+
+    [Fact]
     public void Account_settings_count_every_live_layer_version_too()
     {
         // LS-REC test_account_settings_total_code_size: publishing a layer version grows TotalCodeSize by its CodeSize.
