@@ -19,7 +19,11 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+caller="$PWD"
 cd "$root"
+
+# A path given on the command line is the caller's: made absolute before the script moved to the repository.
+from_caller() { [[ "$1" == /* ]] && printf '%s' "$1" || printf '%s' "$caller/$1"; }
 
 if ! command -v dotnet >/dev/null; then
   echo "run.sh: 'dotnet' not found. Install the .NET SDK $(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' global.json) (see global.json) and retry." >&2
@@ -27,8 +31,8 @@ if ! command -v dotnet >/dev/null; then
 fi
 
 urls="http://127.0.0.1:9000"
-data="./data"
-functions="samples/functions.json"
+data="$root/data"
+functions="$root/samples/functions.json"
 passthrough=()
 help=""
 https=""
@@ -39,16 +43,21 @@ while (($#)); do
     --urls|--data|--functions)
       # As the gateway does: "--data --quiet" forgot the folder (--data=--quiet still names one).
       (($# >= 2)) && [[ "$2" != --* ]] || { echo "run.sh: option '$1' needs a value (see --help)" >&2; exit 2; }
-      case "$1" in --urls) urls="$2" ;; --data) data="$2" ;; --functions) functions="$2" ;; esac
+      case "$1" in --urls) urls="$2" ;; --data) data="$(from_caller "$2")" ;; --functions) functions="$(from_caller "$2")" ;; esac
       shift 2 ;;
     --urls=*) urls="${1#*=}"; shift ;;
-    --data=*) data="${1#*=}"; shift ;;
-    --functions=*) functions="${1#*=}"; shift ;;
+    --data=*) data="$(from_caller "${1#*=}")"; shift ;;
+    --functions=*) functions="$(from_caller "${1#*=}")"; shift ;;
+    --credentials|--https-certificate|--https-certificate-key|--event-store-path)
+      # Paths too: the caller's (the gateway would read them against the repository it runs in).
+      (($# >= 2)) && [[ "$2" != --* ]] || { echo "run.sh: option '$1' needs a value (see --help)" >&2; exit 2; }
+      [[ "$1" == --https-certificate ]] && certificate_given=1
+      passthrough+=("$1" "$(from_caller "$2")"); shift 2 ;;
     --https)
       # Its address is optional here (the gateway's own --https needs one).
       if (($# >= 2)) && [[ "$2" != --* ]]; then https="$2"; shift 2; else https="127.0.0.1:9443"; shift; fi ;;
     --https=*) https="${1#*=}"; shift ;;
-    --https-certificate|--https-certificate=*) certificate_given=1; passthrough+=("$1"); shift ;;
+    --https-certificate=*) certificate_given=1; passthrough+=("--https-certificate" "$(from_caller "${1#*=}")"); shift ;;
     *) passthrough+=("$1"); shift ;;
   esac
 done
@@ -59,10 +68,10 @@ Usage: ./run.sh [options]
 Publishes the gateway and the sample functions (native AOT, skipped when unchanged) and runs the gateway in the
 foreground. Ctrl-C stops it and its workers.
 
-run.sh's defaults (they differ from the gateway's own):
+run.sh's defaults (--functions differs from the gateway's own; a relative path is the caller's, as usual):
   --urls URLS        $urls
-  --data DIR         $data
-  --functions PATH   $functions
+  --data DIR         $data (the repository's)
+  --functions PATH   $functions (the repository's)
   --https [ADDRESS]  off; 127.0.0.1:9443 when given without an address, with the development certificate
                      (scripts/make-dev-cert.sh, in DATA/dev-cert) unless --https-certificate is given
 Every other option goes to the gateway, which refuses one it does not know. The gateway's options:
@@ -72,6 +81,12 @@ EOF
   exec artifacts/gateway/Gateway --help
 fi
 
+# Debian packages (bubblewrap for Lambda's filesystem, python3-boto3, the Node runtime's build tools, the aws CLI…):
+# installed when missing (as root, or through sudo), silent when all are there, as test.sh does.
+if ! scripts/install-deps.sh --check 2>/dev/null; then
+  echo "run.sh: installing what the gateway's runtimes need (scripts/install-deps.sh)"
+  scripts/install-deps.sh || echo "run.sh: scripts/install-deps.sh failed; the gateway starts without what is missing (see above)" >&2
+fi
 scripts/publish.sh
 # The Node.js runtime's client and SDK (cached; the first build compiles the client, ~3 min). Without node/npm the
 # gateway still runs, and refuses nodejs* functions at CreateFunction saying why.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command:
 #   ./test.sh [-- <dotnet test arguments>]
-#   ./test.sh -- --filter Category=Unit
+#   ./test.sh -- --filter FullyQualifiedName~ThrottleTests   (every step still runs; only dotnet test is filtered)
 #
 # 1. Debian packages: checked (quietly) and, when some are missing, installed by scripts/install-deps.sh
 #    (as root, or through sudo). --install-deps, from before this was automatic, is still accepted.
@@ -19,7 +19,7 @@ while (($#)); do
   case "$1" in
     --install-deps) shift ;; # the default now
     --) shift; test_args=("$@"); break ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
     *) echo "test.sh: unknown argument '$1' (dotnet test arguments go after --)" >&2; exit 2 ;;
   esac
 done

@@ -57,7 +57,7 @@ fi
 
 cat <<EOF
 Run the gateway with it:
-  artifacts/gateway/Gateway --https 127.0.0.1:9443 --https-certificate $cert --https-certificate-key $key
+  artifacts/gateway/Gateway --functions samples/functions.json --https 127.0.0.1:9443 --https-certificate $cert --https-certificate-key $key
   (or ./run.sh --https)
 Trust it per client:
   curl --http2 --cacert $cert https://127.0.0.1:9443/2015-03-31/functions/echo/invocations -d '{}'

@@ -7,6 +7,7 @@
 //     --zip-file fileb://node-hello.zip
 //   aws lambda invoke --endpoint-url http://127.0.0.1:9000 --function-name node-hello \
 //     --cli-binary-format raw-in-base64-out --payload '{"name":"Ada"}' out.json && cat out.json
+//   (aws-cli v1 has no --cli-binary-format and takes the payload as it is: drop the flag)
 
 export const handler = async (event, context) => {
   const name = event?.queryStringParameters?.name ?? event?.name ?? "world";

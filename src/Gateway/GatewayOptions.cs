@@ -160,8 +160,13 @@ internal sealed class GatewayOptions
     /// <summary>The account's concurrency limit (AWS default 1,000).</summary>
     public int AccountConcurrencyLimit { get; set; } = Admission.AdmissionOptions.DefaultAccountConcurrencyLimit;
 
-    /// <summary>Concurrency that reserved concurrency may never take from the unreserved pool (AWS: 100).</summary>
-    public int MinimumUnreservedConcurrency { get; set; } = Admission.AdmissionOptions.DefaultMinimumUnreservedConcurrency;
+    /// <summary>Concurrency that reserved concurrency may never take from the unreserved pool; unset: AWS's 100, or the
+    /// account limit when that is lower (AWS's new accounts with a limit of 10 or 50 answer "below its minimum value of
+    /// [10]" / "[50]").</summary>
+    public int? MinimumUnreservedConcurrency { get; set; }
+
+    public int EffectiveMinimumUnreservedConcurrency =>
+        MinimumUnreservedConcurrency ?? Math.Min(Admission.AdmissionOptions.DefaultMinimumUnreservedConcurrency, AccountConcurrencyLimit);
 
     /// <summary><c>per-function</c> (since Nov 2023: 1,000 new environments per 10 s per function) or
     /// <c>account-burst</c> (before: one account-wide burst of 500/1,000/3,000 by region, then +500 per minute).</summary>
@@ -198,7 +203,7 @@ internal sealed class GatewayOptions
         return new Admission.AdmissionOptions
         {
             AccountConcurrencyLimit = AccountConcurrencyLimit,
-            MinimumUnreservedConcurrency = MinimumUnreservedConcurrency,
+            MinimumUnreservedConcurrency = EffectiveMinimumUnreservedConcurrency,
             BurstModel = model,
             BurstCapacity = BurstCapacity ?? (model == Admission.BurstModel.AccountBurst ? Admission.AdmissionOptions.AccountBurstCapacityFor(Region) : null),
             BurstRefillPerSecond = BurstRefillPerSecond,

@@ -42,6 +42,10 @@ if (GatewayStartup.CheckConfiguration(builder.Configuration) is int configuratio
 }
 var options = new GatewayOptions();
 builder.Configuration.GetSection("Gateway").Bind(options);
+if (GatewayStartup.CheckAdmission(options) is int admissionExit)
+{
+    return admissionExit; // limits the admission cannot honour together (a minimum above the limit, a zero burst)
+}
 const string InlineSocketCompletions = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
 if (options.InlineScheduling && Environment.GetEnvironmentVariable(InlineSocketCompletions) is null)
 {

@@ -139,4 +139,36 @@ public class ConfigurationTests
         var json = await GatewayProcess.ReadJsonAsync(response);
         Assert.Equal(300, json.GetProperty("AccountLimit").GetProperty("ConcurrentExecutions").GetInt32());
     }
+
+    [Theory]
+    [InlineData("--burst-capacity", "0", "gateway: --burst-capacity must be between 1 and 1000000, not 0")]
+    [InlineData("--burst-refill-per-second", "0", "gateway: --burst-refill-per-second must be between 0.001 and 1e9 environments per second, not 0")]
+    [InlineData("--request-rate-multiplier", "0", "gateway: --request-rate-multiplier must be between 1 and 1000, not 0")]
+    [InlineData("--minimum-unreserved-concurrency", "-1", "gateway: --minimum-unreserved-concurrency must be between 0 and the account concurrency limit (1000), not -1")]
+    public async Task An_admission_setting_that_cannot_be_honoured_is_refused_in_one_line(string option, string value, string message)
+    {
+        // These ended in an unhandled exception (exit 134) whose text was a resource key of the trimmed build.
+        var run = await RunToExitAsync(null, null, option, value);
+
+        AssertRefused(run, message);
+        Assert.DoesNotContain("Unhandled exception", run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_small_account_limit_starts_with_the_minimum_unreserved_at_the_limit_as_on_a_new_AWS_account()
+    {
+        // A new AWS account's limit is 10 and its minimum unreserved 10 ("below its minimum value of [10]"): the
+        // throttling walkthrough's --account-concurrency-limit 10 crashed the gateway at start (the minimum stayed 100).
+        await using var gateway = await GatewayProcess.StartAsync([TestFunction.Sample("echo")], "--account-concurrency-limit", "10");
+
+        using var response = await gateway.Client.GetAsync("/2016-08-19/account-settings");
+        var json = await GatewayProcess.ReadJsonAsync(response);
+        Assert.Equal(10, json.GetProperty("AccountLimit").GetProperty("ConcurrentExecutions").GetInt32());
+        using var reserve = await gateway.Client.PutAsync("/2017-10-31/functions/echo/concurrency",
+            new StringContent("""{"ReservedConcurrentExecutions":1}""", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, reserve.StatusCode);
+        Assert.Contains("below its minimum value of [10].", await reserve.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        using var invoke = await gateway.InvokeAsync("echo", "{}");
+        Assert.Equal(HttpStatusCode.OK, invoke.StatusCode);
+    }
 }

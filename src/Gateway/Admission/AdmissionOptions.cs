@@ -34,7 +34,8 @@ internal sealed class AdmissionOptions
     /// <summary>Concurrent executions for the whole account (Lambda's default quota: 1,000).</summary>
     public int AccountConcurrencyLimit { get; init; } = DefaultAccountConcurrencyLimit;
 
-    /// <summary>The concurrency reservations must leave to functions without one (AWS: 100).</summary>
+    /// <summary>The concurrency reservations must leave to functions without one (AWS: 100, or the whole limit on an
+    /// account whose limit is lower: "below its minimum value of [10]" on a new account with a limit of 10).</summary>
     public int MinimumUnreservedConcurrency { get; init; } = DefaultMinimumUnreservedConcurrency;
 
     public BurstModel BurstModel { get; init; } = BurstModel.PerFunction;
@@ -64,22 +65,42 @@ internal sealed class AdmissionOptions
     };
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> for a setting the controller cannot honour
-    /// (configuration time only, never on the admission path).</summary>
+    /// (configuration time only, never on the admission path); start-up reports <see cref="Problems"/> first.</summary>
     public void Validate()
     {
-        // Bounds keep every bucket's capacity × token cost inside a long (see ContinuousTokenBucket).
-        ArgumentOutOfRangeException.ThrowIfLessThan(AccountConcurrencyLimit, 1, nameof(AccountConcurrencyLimit));
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(AccountConcurrencyLimit, 1_000_000, nameof(AccountConcurrencyLimit));
-        ArgumentOutOfRangeException.ThrowIfNegative(MinimumUnreservedConcurrency, nameof(MinimumUnreservedConcurrency));
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(MinimumUnreservedConcurrency, AccountConcurrencyLimit, nameof(MinimumUnreservedConcurrency));
-        ArgumentOutOfRangeException.ThrowIfLessThan(EffectiveBurstCapacity, 1, nameof(BurstCapacity));
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(EffectiveBurstCapacity, 1_000_000, nameof(BurstCapacity));
+        if (Problems().FirstOrDefault() is { } problem)
+        {
+            throw new ArgumentOutOfRangeException(nameof(AdmissionOptions), problem);
+        }
+    }
+
+    /// <summary>
+    /// One readable line per setting the controller cannot honour, named as the command line names it (the gateway
+    /// refuses to start with them: a .NET range exception's text is a resource key in a trimmed build).
+    /// Bounds keep every bucket's capacity × token cost inside a long (see ContinuousTokenBucket).
+    /// </summary>
+    public IEnumerable<string> Problems()
+    {
+        if (AccountConcurrencyLimit is < 1 or > 1_000_000)
+        {
+            yield return $"--account-concurrency-limit must be between 1 and 1000000, not {AccountConcurrencyLimit}";
+        }
+        if (MinimumUnreservedConcurrency < 0 || MinimumUnreservedConcurrency > AccountConcurrencyLimit)
+        {
+            yield return $"--minimum-unreserved-concurrency must be between 0 and the account concurrency limit ({AccountConcurrencyLimit}), not {MinimumUnreservedConcurrency}";
+        }
+        if (EffectiveBurstCapacity is < 1 or > 1_000_000)
+        {
+            yield return $"--burst-capacity must be between 1 and 1000000, not {EffectiveBurstCapacity}";
+        }
         double refill = EffectiveBurstRefillPerSecond;
         if (!double.IsFinite(refill) || refill < 0.001 || refill > 1e9)
         {
-            throw new ArgumentOutOfRangeException(nameof(BurstRefillPerSecond), refill, "The burst refill must be between 0.001 and 1e9 environments per second.");
+            yield return $"--burst-refill-per-second must be between 0.001 and 1e9 environments per second, not {refill.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
         }
-        ArgumentOutOfRangeException.ThrowIfLessThan(RequestRateMultiplier, 1, nameof(RequestRateMultiplier));
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(RequestRateMultiplier, 1000, nameof(RequestRateMultiplier));
+        if (RequestRateMultiplier is < 1 or > 1000)
+        {
+            yield return $"--request-rate-multiplier must be between 1 and 1000, not {RequestRateMultiplier}";
+        }
     }
 }

@@ -92,8 +92,8 @@ internal static class GatewayOptionTable
         // ---- admission and throttling (Lambda's concurrency and scaling limits) ----
         Row(OptionGroup.Admission, nameof(GatewayOptions.AccountConcurrencyLimit), "--account-concurrency-limit", "N", typeof(int), "1000",
             "The account's concurrency limit (AWS default 1,000)."),
-        Row(OptionGroup.Admission, nameof(GatewayOptions.MinimumUnreservedConcurrency), "--minimum-unreserved-concurrency", "N", typeof(int), "100",
-            "Concurrency that reserved concurrency may never take from the unreserved pool (AWS: 100)."),
+        Row(OptionGroup.Admission, nameof(GatewayOptions.MinimumUnreservedConcurrency), "--minimum-unreserved-concurrency", "N", typeof(int?), "100, or the account limit when lower",
+            "Concurrency that reserved concurrency may never take from the unreserved pool (AWS: 100; on an account whose limit is lower, all of it)."),
         Row(OptionGroup.Admission, nameof(GatewayOptions.BurstModel), "--burst-model", "MODEL", typeof(string), "per-function",
             "per-function (1,000 new environments per 10 s per function, since Nov 2023) or account-burst (one account-wide burst, before)."),
         Row(OptionGroup.Admission, nameof(GatewayOptions.BurstCapacity), "--burst-capacity", "N", typeof(int?), "1000 per function; the region's burst for account-burst",

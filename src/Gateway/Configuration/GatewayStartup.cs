@@ -27,6 +27,26 @@ internal static class GatewayStartup
         return null;
     }
 
+    /// <summary>Null when the admission settings can be honoured together (ranges, the minimum within the limit);
+    /// otherwise one line each and the exit code.</summary>
+    public static int? CheckAdmission(GatewayOptions options)
+    {
+        List<string> problems;
+        try
+        {
+            problems = [.. options.ToAdmissionOptions().Problems()];
+        }
+        catch (InvalidOperationException e)
+        {
+            problems = [e.Message]; // an unknown burst model
+        }
+        foreach (string problem in problems)
+        {
+            Console.Error.WriteLine("gateway: " + problem);
+        }
+        return problems.Count == 0 ? null : UsageError;
+    }
+
     /// <summary>Null when every Gateway: key is known and every value converts; otherwise the exit code.</summary>
     public static int? CheckConfiguration(IConfiguration configuration)
     {

@@ -6,7 +6,7 @@ namespace Gateway.Management;
 /// <summary>The account's concurrency limit and the part of it reservations may never take (GatewayOptions).</summary>
 internal readonly record struct ConcurrencyLimits(int AccountLimit, int MinimumUnreserved)
 {
-    public static ConcurrencyLimits From(GatewayOptions options) => new(options.AccountConcurrencyLimit, options.MinimumUnreservedConcurrency);
+    public static ConcurrencyLimits From(GatewayOptions options) => new(options.AccountConcurrencyLimit, options.EffectiveMinimumUnreservedConcurrency);
 }
 
 /// <summary>
