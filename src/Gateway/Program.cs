@@ -28,6 +28,8 @@ using Gateway.Management;
 // before its 202), waits in Async/EventQueue.cs for an environment, and Async/EventOutcomes.cs decides after the
 // run: retry, destination, dead-letter queue (docs/async.md).
 
+// A start-up failure nothing below reports is one line and exit code 1, not a stack trace (Hosting/StartupFailure.cs).
+Gateway.Hosting.StartupFailure.Install();
 if (GatewayStartup.HandleCommandLine(args, out var normalizedArgs) is int usageExit)
 {
     return usageExit; // --help, or an unknown option (Configuration/GatewayOptionTable.cs lists the known ones)
@@ -40,6 +42,7 @@ if (GatewayStartup.CheckConfiguration(builder.Configuration) is int configuratio
 {
     return configurationExit; // an unknown Gateway: key or an unconvertible value, from any source
 }
+Gateway.Hosting.StartupFailure.ReadVerbosity(builder.Configuration);
 var options = new GatewayOptions();
 builder.Configuration.GetSection("Gateway").Bind(options);
 if (GatewayStartup.CheckAdmission(options) is int admissionExit)
@@ -106,6 +109,13 @@ builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 // object, the request's TraceIdentifier string and an AsyncLocal (a new ExecutionContext) on every request. They
 // only log request start/stop (Information); Kestrel logs unhandled exceptions under its own category.
 builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
+if (!Gateway.Hosting.StartupFailure.Verbose)
+{
+    // The host logs a start that failed ("Hosting failed to start" and the stack trace) before Program.cs reports it in
+    // one line (a port in use, below; Hosting/StartupFailure.cs for the rest). The gateway runs no hosted service of its
+    // own, so this category's errors are only that and a failed stop, which reaches the runtime's report anyway.
+    builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
+}
 builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, GatewayJsonContext.Default));
 // --drain-seconds: Kestrel's graceful stop (no new connection, requests in flight finish) gets that long (Hosting/Probes/).
 if (options.DrainSeconds > 0)
@@ -138,7 +148,17 @@ PayloadSegmentPool.Shared.SetMaxRetainedBytes(options.RequestBodyBufferBytes);
 using var dataFolderLock = Gateway.Hosting.DataFolderLock.TryAcquire(Path.GetFullPath(options.DataDirectory), TimeSpan.FromSeconds(10), out string? dataFolderError);
 if (dataFolderLock is null)
 {
-    Console.Error.WriteLine("[gateway] " + dataFolderError);
+    Console.Error.WriteLine("[gateway] " + dataFolderError); // in use, or a folder that cannot be created or written
+    return 1;
+}
+// The durable Event queue's file: in the data folder unless --event-store-path puts it elsewhere, where the folder's lock
+// does not reach, so it has a lock of its own wherever it is (Hosting/EventStoreLock.cs). Cluster mode keeps it in Redis.
+var eventStorePath = Path.GetFullPath(options.EventStorePath ?? Path.Combine(Path.GetFullPath(options.DataDirectory), "events.db"));
+string? eventStoreError = null;
+using var eventStoreLock = string.IsNullOrWhiteSpace(options.Cluster) ? Gateway.Hosting.EventStoreLock.TryAcquire(eventStorePath, TimeSpan.FromSeconds(10), out eventStoreError) : null;
+if (eventStoreLock is null && eventStoreError is not null)
+{
+    Console.Error.WriteLine("[gateway] " + eventStoreError);
     return 1;
 }
 EnvironmentServices environmentServices;
@@ -313,7 +333,6 @@ await using var kestrelRuntimeApi = await Gateway.RuntimeApi.Kestrel.RuntimeApiS
 
 // The durable Event queue: opened (and repaired, if a crash left a torn tail) before anything is served.
 Gateway.EventStore.IEventStore eventStore;
-var eventStorePath = options.EventStorePath ?? Path.Combine(environmentServices.DataDirectory, "events.db");
 try
 {
     if (cluster is not null)
@@ -466,15 +485,26 @@ app.Lifetime.ApplicationStopping.Register(() =>
     events.BeginStop(); // first: outcomes of runs cut short by the shutdown are not recorded (they run again after a restart)
     host.BeginStop();
 });
+app.Lifetime.ApplicationStarted.Register(Gateway.Hosting.StartupFailure.MarkStarted);
 app.Lifetime.ApplicationStarted.Register(() =>
     Console.WriteLine($"[gateway] listening on {string.Join(", ", app.Urls)}; functions: {string.Join(", ", host.All.OrderBy(f => f.Name, StringComparer.Ordinal).Select(f => $"{f.Name} ({f.Pools.Values.Sum(p => p.ProvisionedTarget)} pre-forked)"))}; environment limit {machineLimit.Limit}; data in {environmentServices.DataDirectory}"));
 
 try
 {
-    await app.RunAsync();
+    try
+    {
+        await app.StartAsync(); // binds every address: a port in use ends the start here
+    }
+    catch (Exception ex) when (Gateway.Listening.ListenFailure.Describe(ex, urls, options.Https) is { } listenFailure)
+    {
+        Console.Error.WriteLine("[gateway] " + listenFailure);
+        return 1;
+    }
+    await app.WaitForShutdownAsync();
 }
 finally
 {
+    await app.DisposeAsync(); // as app.RunAsync() did, started or not
     // Also when the host fails to start (e.g. the port is taken): no worker outlives the gateway.
     if (probes.Draining)
     {

@@ -7,45 +7,30 @@ namespace Gateway.Hosting;
 /// live workers, then share its registry, event queue and log files. The second one is refused instead.
 /// </summary>
 /// <remarks>
-/// The lock is <c>flock(2)</c> on <c>gateway.lock</c> in the folder, taken through <see cref="FileShare.None"/> (.NET's
-/// file locking on Unix) and held for the life of the process. The kernel drops it when the process dies, however it
-/// dies, so a SIGKILLed gateway never leaves a stale lock; since that drop follows the kill by a moment, a restart
-/// waits briefly for it before refusing. (<c>DOTNET_SYSTEM_IO_DISABLEFILELOCKING=1</c> turns .NET's locking, and so
-/// this check, off.)
+/// The lock is <c>gateway.lock</c> in the folder, held for the life of the process (Hosting/LockFile.cs). The folder is
+/// made and checked first, so a folder that cannot be written (a read-only mount, no permission, a path through a
+/// regular file) is reported as that, never as "in use".
 /// </remarks>
 internal static class DataFolderLock
 {
     public const string FileName = "gateway.lock";
 
-    /// <summary>The held lock (dispose to release), or null with <paramref name="error"/> when another gateway
-    /// holds it for longer than <paramref name="wait"/>.</summary>
+    /// <summary>The held lock (dispose to release), or null with <paramref name="error"/> when the folder cannot be
+    /// written or another gateway holds it for longer than <paramref name="wait"/>.</summary>
     public static FileStream? TryAcquire(string dataDirectory, TimeSpan wait, out string? error)
     {
-        Directory.CreateDirectory(dataDirectory);
-        string path = Path.Combine(dataDirectory, FileName);
-        var deadline = DateTime.UtcNow + wait;
-        bool announced = false;
-        while (true)
+        const string Advice = "; give --data a folder the gateway can create and write";
+        if (WritableFolder.Problem(dataDirectory) is { } problem)
         {
-            try
-            {
-                error = null;
-                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, bufferSize: 0);
-            }
-            catch (IOException) when (DateTime.UtcNow < deadline)
-            {
-                if (!announced)
-                {
-                    Console.WriteLine($"[gateway] the data folder {dataDirectory} is locked by another gateway; waiting up to {wait.TotalSeconds:0} s for it to exit");
-                    announced = true;
-                }
-                Thread.Sleep(50);
-            }
-            catch (IOException)
-            {
-                error = $"the data folder {dataDirectory} is in use by another gateway (it holds {path}); give each gateway its own --data folder";
-                return null;
-            }
+            error = $"the data folder {dataDirectory} {problem}{Advice}";
+            return null;
         }
+        string path = Path.Combine(dataDirectory, FileName);
+        var attempt = LockFile.TryAcquire(path, wait,
+            () => Console.WriteLine($"[gateway] the data folder {dataDirectory} is locked by another gateway; waiting up to {wait.TotalSeconds:0} s for it to exit"));
+        error = attempt.CannotWrite is { } reason ? $"the data folder {dataDirectory} cannot be written: {reason}{Advice}"
+            : attempt.HeldByAnother ? $"the data folder {dataDirectory} is in use by another gateway {attempt.Holder(path)}; give each gateway its own --data folder"
+            : null;
+        return attempt.Lock;
     }
 }
