@@ -2,11 +2,17 @@ using System.Diagnostics;
 
 namespace Gateway.Tests.Infrastructure;
 
-/// <summary>A small tmpfs mounted for a test, to make a disk that really fills up (needs root; callers skip otherwise).</summary>
+/// <summary>A small tmpfs mounted for a test, to make a disk that really fills up or one that cannot be written (needs root;
+/// callers skip otherwise).</summary>
 public static class Tmpfs
 {
     public static bool TryMount(string directory, string size)
         => OperatingSystem.IsLinux() && Run("mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", directory) == 0;
+
+    /// <summary>An empty read-only file system on <paramref name="directory"/>: nothing can be written there, not even
+    /// by root (whom a folder's mode bits do not stop).</summary>
+    public static bool TryMountReadOnly(string directory)
+        => OperatingSystem.IsLinux() && Run("mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", directory) == 0;
 
     public static void Unmount(string directory) => Run("umount", "-l", directory);
 
