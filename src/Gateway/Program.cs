@@ -153,7 +153,7 @@ if (dataFolderLock is null)
 }
 // The durable Event queue's file: in the data folder unless --event-store-path puts it elsewhere, where the folder's lock
 // does not reach, so it has a lock of its own wherever it is (Hosting/EventStoreLock.cs). Cluster mode keeps it in Redis.
-var eventStorePath = Path.GetFullPath(options.EventStorePath ?? Path.Combine(Path.GetFullPath(options.DataDirectory), "events.db"));
+var eventStorePath = Path.GetFullPath(string.IsNullOrWhiteSpace(options.EventStorePath) ? Path.Combine(Path.GetFullPath(options.DataDirectory), "events.db") : options.EventStorePath);
 string? eventStoreError = null;
 using var eventStoreLock = string.IsNullOrWhiteSpace(options.Cluster) ? Gateway.Hosting.EventStoreLock.TryAcquire(eventStorePath, TimeSpan.FromSeconds(10), out eventStoreError) : null;
 if (eventStoreLock is null && eventStoreError is not null)
