@@ -26,7 +26,8 @@ internal enum DispatchResult
 /// reserved concurrency, burst) and the machine's cap allows.
 /// </summary>
 /// <remarks>
-/// <para>Idle environments are a stack, so the most recently used (warmest) one is picked first. A sync invocation
+/// <para>Idle environments are a stack, so the most recently used (warmest) one is picked first, one reset after a
+/// failure (it re-initializes for the invocation it takes) only when no warm one is idle. A sync invocation
 /// never waits for a busy environment: with none idle and no room to start one, it is a throttle, as on Lambda.</para>
 /// <para>Placement is three steps, so admission (which may one day be remote) never runs under the pool's lock:
 /// reserve an environment (or room for a new one) under the lock, admit outside it, then commit or roll back.</para>
@@ -230,6 +231,20 @@ internal sealed class EnvironmentPool : IEnvironmentOwner
                 return i;
             }
         }
+        return WarmIdleIndexLocked();
+    }
+
+    /// <summary>The warmest idle environment that needs no re-init, else the warmest one (reset after a failure: the
+    /// same environment, so no burst token, but the invocation waits for its re-init). Usually the top of the stack.</summary>
+    private int WarmIdleIndexLocked()
+    {
+        for (int i = _idle.Count - 1; i >= 0; i--)
+        {
+            if (!_idle[i].NeedsReInit)
+            {
+                return i;
+            }
+        }
         return _idle.Count - 1;
     }
 
@@ -252,6 +267,7 @@ internal sealed class EnvironmentPool : IEnvironmentOwner
             ExecutionEnvironment? environment = null;
             bool needsNew = false;
             bool wasStarting = false;
+            bool reInit = false;
             bool onProvisioned = false;
             lock (_lock)
             {
@@ -264,7 +280,7 @@ internal sealed class EnvironmentPool : IEnvironmentOwner
                 {
                     // An idle environment gets no OnIdle before it has run an invocation, so nothing but a roll-back
                     // can put it back: it needs no reservation mark, and its assignment no second lock.
-                    environment = TakeIdleAtLocked(_provisionedConcurrency > 0 ? ProvisionedIdleIndexLocked() : _idle.Count - 1);
+                    environment = TakeIdleAtLocked(_provisionedConcurrency > 0 ? ProvisionedIdleIndexLocked() : WarmIdleIndexLocked());
                 }
                 else if (_startingUnclaimed.Count > 0)
                 {
@@ -286,6 +302,7 @@ internal sealed class EnvironmentPool : IEnvironmentOwner
                 // reservation leaves to on-demand environments. A functions file's pre-forked environments without such
                 // a config count as on demand, as their count is not taken out of the reservation either.
                 onProvisioned = environment?.Provisioned == true && _provisionedConcurrency > 0;
+                reInit = environment?.NeedsReInit == true;
             }
             if (needsNew && !_machine.TryTake())
             {
@@ -337,7 +354,7 @@ internal sealed class EnvironmentPool : IEnvironmentOwner
             if (wasStarting ? TryCommitStarting(placed, invocation, out var deliverTo) : placed.TryAssign(invocation, out deliverTo))
             {
                 invocation.ExecutedVersion = placed.Function.Version;
-                invocation.Trace.ColdStart = needsNew || wasStarting; // it waits for this environment's init (faas.coldstart)
+                invocation.Trace.ColdStart = needsNew || wasStarting || reInit; // it waits for this environment's init (faas.coldstart)
                 if (needsNew)
                 {
                     _ = placed.StartAsync();
@@ -441,10 +458,11 @@ internal sealed class EnvironmentPool : IEnvironmentOwner
                     _startingUnclaimed.Insert(0, environment);
                 }
             }
-            else if (state is EnvironmentState.Idle or EnvironmentState.AwaitingNext)
+            else if (state is EnvironmentState.Idle or EnvironmentState.AwaitingNext or EnvironmentState.Reset)
             {
                 // AwaitingNext too: an environment is offered as soon as it answers, before its runtime's /next, and
-                // that /next does not offer it again. Left out here, it would never be dispatched to or stopped.
+                // that /next does not offer it again (nor does anything offer a reset one again). Left out here, it
+                // would never be dispatched to or stopped.
                 if (!current)
                 {
                     stop = true;

@@ -18,6 +18,11 @@ internal enum EnvironmentState
     /// <summary>The runtime reported /init/error; it is being stopped.</summary>
     InitFailed,
 
+    /// <summary>Reset after an invoke-phase failure (a timeout, the runtime's exit, a failed re-init): the runtime is shut
+    /// down, the environment (log stream, Runtime API endpoint, /tmp) stays, and the next invocation assigned to it runs a
+    /// new init first, AWS's "suppressed init" (see <see cref="EnvironmentStateMachine"/>).</summary>
+    Reset,
+
     /// <summary>The process is being killed or has exited.</summary>
     Dead,
 }

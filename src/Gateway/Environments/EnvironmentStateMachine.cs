@@ -43,6 +43,18 @@ namespace Gateway.Environments;
 /// phase's limit does), its Duration the invocation's. One retry per environment, never for an init already in the
 /// invoke phase (that is the retry of an init that timed out), and only when the owner says one may happen.
 /// </para>
+/// <para>
+/// An invoke-phase failure of an environment that has been ready (the invocation's timeout, the runtime's exit or OOM
+/// kill, and then a re-init that fails or runs out of time) resets it rather than ending it, when the owner says one may
+/// happen (<c>mayReset</c>): "If the Lambda function crashes or times out during the Invoke phase, Lambda resets the
+/// execution environment … If this environment is used for a new invocation, Lambda re-initializes … together with the
+/// next invocation" (lambda-runtime-environment.html, "Failures during the invoke phase"). The environment goes to
+/// <see cref="EnvironmentState.Reset"/>, where it takes an invocation as an idle one does; the owner then spawns a new
+/// process and calls <see cref="Spawning"/>, and that init runs in the invoke phase within the invocation's timeout, as
+/// the init retry's does (no Init Duration; Duration and the handler's deadline count from the spawn). An init slower
+/// than the timeout so times out on every invocation the environment gets: AWS's "doom loop". A handled error
+/// (/invocation/error) is an answer like any other: no reset.
+/// </para>
 /// </remarks>
 internal sealed class EnvironmentStateMachine : IDisposable
 {
@@ -115,12 +127,12 @@ internal sealed class EnvironmentStateMachine : IDisposable
     /// <summary>An init retry was decided and its process is not spawned yet (<see cref="Spawning"/> comes next).</summary>
     public bool InitRetryDue => _retryDue;
 
-    /// <summary>The bootstrap is about to be spawned: init time starts, and so does the init deadline. For the init retry,
-    /// the invoke phase's: the waiting invocation's whole timeout, counted from now.</summary>
+    /// <summary>The bootstrap is about to be spawned: init time starts, and so does the init deadline. For the init retry
+    /// and the re-init after a reset, the invoke phase's: the waiting invocation's whole timeout, counted from now.</summary>
     public void Spawning()
     {
         _spawnTimestamp = _time.GetTimestamp();
-        if (_retryDue)
+        if (_retryDue || State == EnvironmentState.Reset)
         {
             _retryDue = false;
             State = EnvironmentState.Starting;
@@ -163,6 +175,9 @@ internal sealed class EnvironmentStateMachine : IDisposable
             case EnvironmentState.Idle when runtimeWaiting:
                 Begin(invocation);
                 return AssignResult.DeliverNow;
+            case EnvironmentState.Reset:
+                _pending = invocation; // it waits for the re-init the owner starts (Spawning)
+                return AssignResult.Pending;
             case EnvironmentState.Starting or EnvironmentState.Idle or EnvironmentState.AwaitingNext:
                 _pending = invocation;
                 if (State == EnvironmentState.Starting && InitInInvokePhase && _deadlineKind == DeadlineKind.None)
@@ -224,7 +239,7 @@ internal sealed class EnvironmentStateMachine : IDisposable
         {
             return null;
         }
-        if (State == EnvironmentState.Dead)
+        if (State is EnvironmentState.Dead or EnvironmentState.Reset)
         {
             return RuntimeReplies.ContainerError;
         }
@@ -274,7 +289,11 @@ internal sealed class EnvironmentStateMachine : IDisposable
     }
 
     /// <summary>Free for another invocation now (the answer is in and nothing is pending), before the runtime's /next.</summary>
-    public bool CanTakeInvocation => State is EnvironmentState.AwaitingNext or EnvironmentState.Idle && _pending is null;
+    public bool CanTakeInvocation => State is EnvironmentState.AwaitingNext or EnvironmentState.Idle or EnvironmentState.Reset && _pending is null;
+
+    /// <summary>An invoke-phase failure may reset this environment (given the owner's <c>mayReset</c>): it has been ready,
+    /// and it is not already ending.</summary>
+    private bool CanReset(bool mayReset) => mayReset && EverReady && State != EnvironmentState.Dead;
 
     /// <summary>Refuses an /init/error the current state does not allow; null when it is allowed (during init).</summary>
     public byte[]? CheckInitError() => State switch
@@ -288,8 +307,9 @@ internal sealed class EnvironmentStateMachine : IDisposable
     };
 
     /// <summary>/init/error: init has failed; the invocation waiting for it (claimed) gets the runtime's error, or (the
-    /// retry, <paramref name="mayRetry"/>) keeps waiting for a second init, started after this process's exit.</summary>
-    public InitErrorStep OnInitError(bool mayRetry = false)
+    /// retry, <paramref name="mayRetry"/>) keeps waiting for a second init, started after this process's exit. A re-init
+    /// after a reset that fails resets the environment again (<paramref name="mayReset"/>).</summary>
+    public InitErrorStep OnInitError(bool mayRetry = false, bool mayReset = false)
     {
         if (State != EnvironmentState.Starting)
         {
@@ -305,11 +325,17 @@ internal sealed class EnvironmentStateMachine : IDisposable
         {
             return new InitErrorStep(null, null, RetryInit: true);
         }
+        if (CanReset(mayReset))
+        {
+            State = EnvironmentState.Reset;
+            return new InitErrorStep(null, TakePending(), Reset: true);
+        }
         return new InitErrorStep(null, TakePending());
     }
 
-    /// <summary>The timer fired: what (if anything) has timed out. An expired deadline leaves the environment Dead.</summary>
-    public DeadlineStep OnDeadline()
+    /// <summary>The timer fired: what (if anything) has timed out. An expired deadline leaves the environment Dead, or
+    /// Reset (<paramref name="mayReset"/>: an invocation's, or a re-init's in the invoke phase).</summary>
+    public DeadlineStep OnDeadline(bool mayReset = false)
     {
         if (_deadlineKind == DeadlineKind.None)
         {
@@ -336,22 +362,38 @@ internal sealed class EnvironmentStateMachine : IDisposable
                 }
                 return new DeadlineStep(DeadlineKind.InitMovedToInvoke, null);
             }
-            State = EnvironmentState.Dead;
-            return new DeadlineStep(DeadlineKind.Init, TakePending());
+            bool reset = CanReset(mayReset);
+            State = reset ? EnvironmentState.Reset : EnvironmentState.Dead; // a re-init that ran out of the timeout: the doom loop
+            return new DeadlineStep(DeadlineKind.Init, TakePending(), reset);
         }
         if (kind == DeadlineKind.Invocation && State == EnvironmentState.Busy && _current is { } current)
         {
             _current = null;
-            State = EnvironmentState.Dead;
-            return new DeadlineStep(DeadlineKind.Invocation, Claim(current));
+            _lastId = current.RequestId;
+            bool reset = CanReset(mayReset);
+            State = reset ? EnvironmentState.Reset : EnvironmentState.Dead;
+            return new DeadlineStep(DeadlineKind.Invocation, Claim(current), reset);
         }
         return default;
     }
 
     /// <summary>The process exited: the invocations it held (claimed), the one in progress and the one waiting; or the
-    /// init retry (<paramref name="mayRetry"/>), when it exited during init or after the /init/error that decided one.</summary>
-    public ExitStep OnExit(bool mayRetry = false)
+    /// init retry (<paramref name="mayRetry"/>), when it exited during init or after the /init/error that decided one; or
+    /// a reset (<paramref name="mayReset"/>): the one in progress (or a re-init's waiting one) ends, the environment stays.</summary>
+    public ExitStep OnExit(bool mayRetry = false, bool mayReset = false)
     {
+        if (State == EnvironmentState.Reset)
+        {
+            // The end of a process a reset killed (a timeout, a failed re-init): what it held is answered already; an
+            // invocation assigned since waits for the re-init, unless the environment is being stopped meanwhile.
+            if (mayReset)
+            {
+                return new ExitStep(null, null, Reset: true);
+            }
+            State = EnvironmentState.Dead;
+            Disarm();
+            return new ExitStep(null, TakePending());
+        }
         bool cancelled = false;
         if (_retryDue && State == EnvironmentState.InitFailed)
         {
@@ -372,11 +414,39 @@ internal sealed class EnvironmentStateMachine : IDisposable
                 return new ExitStep(null, null, RetryInit: true, InitFailedNow: true);
             }
         }
+        if (!cancelled && CanReset(mayReset))
+        {
+            // A crash (or OOM kill) of a runtime that has been ready: a reset. A re-init that was running failed, and its
+            // invocation with it; one assigned but not yet delivered (the runtime answered, then died) gets the re-init.
+            bool reInitFailed = State is EnvironmentState.Starting or EnvironmentState.InitFailed;
+            State = EnvironmentState.Reset;
+            Disarm();
+            var running = _current;
+            _current = null;
+            if (running is not null)
+            {
+                _lastId = running.RequestId;
+            }
+            return new ExitStep(running is null ? null : Claim(running), reInitFailed ? TakePending() : null, Reset: true);
+        }
         State = EnvironmentState.Dead;
         Disarm();
         var current = _current;
         _current = null;
         return new ExitStep(current is null ? null : Claim(current), TakePending(), RetryCancelled: cancelled);
+    }
+
+    /// <summary>A reset environment is stopped (scaled down, new code, the gateway stopping) with no process left: Dead,
+    /// and the invocation that waited for its re-init (claimed), if any.</summary>
+    public Invocation? EndReset()
+    {
+        if (State != EnvironmentState.Reset)
+        {
+            return null;
+        }
+        State = EnvironmentState.Dead;
+        Disarm();
+        return TakePending();
     }
 
     /// <summary>The environment is stopping before the decided retry's process was spawned: no retry; the waiting

@@ -37,8 +37,9 @@ internal enum AssignResult
 }
 
 /// <summary>The answer to /init/error: a refusal, or the invocation that was waiting for init (claimed, maybe none), or
-/// <paramref name="RetryInit"/>: that invocation waits for a second init, started once this process has exited.</summary>
-internal readonly record struct InitErrorStep(byte[]? Refusal, Invocation? Waiting, bool RetryInit = false);
+/// <paramref name="RetryInit"/>: that invocation waits for a second init, started once this process has exited.
+/// <paramref name="Reset"/>: a re-init after a reset failed; the environment is reset again (<see cref="EnvironmentState.Reset"/>).</summary>
+internal readonly record struct InitErrorStep(byte[]? Refusal, Invocation? Waiting, bool RetryInit = false, bool Reset = false);
 
 internal enum DeadlineKind
 {
@@ -51,12 +52,16 @@ internal enum DeadlineKind
 }
 
 /// <summary>A deadline that passed (<see cref="DeadlineKind.None"/>: nothing did) and the invocation it ends (claimed).
-/// For an init deadline that is the invocation waiting for init, if any.</summary>
-internal readonly record struct DeadlineStep(DeadlineKind Expired, Invocation? Invocation);
+/// For an init deadline that is the invocation waiting for init, if any. <paramref name="Reset"/>: the environment is
+/// reset (<see cref="EnvironmentState.Reset"/>), not ended: the owner kills the process and keeps the rest.</summary>
+internal readonly record struct DeadlineStep(DeadlineKind Expired, Invocation? Invocation, bool Reset = false);
 
 /// <summary>The invocations a process exit ends (claimed): the one running, and the one waiting for the runtime. Or
 /// <paramref name="RetryInit"/>: none ends, init is retried; <paramref name="InitFailedNow"/> when this exit is the
 /// failure (its INIT_REPORT is due), not the end of a process whose /init/error already decided the retry.
 /// <paramref name="RetryCancelled"/>: that /init/error decided a retry, and the environment began stopping before this
-/// exit: <paramref name="Pending"/> gets the /init/error's answer (its INIT_REPORT already written), not the exit's.</summary>
-internal readonly record struct ExitStep(Invocation? Current, Invocation? Pending, bool RetryInit = false, bool InitFailedNow = false, bool RetryCancelled = false);
+/// exit: <paramref name="Pending"/> gets the /init/error's answer (its INIT_REPORT already written), not the exit's.
+/// <paramref name="Reset"/>: the environment is reset, not ended (<see cref="EnvironmentState.Reset"/>); an invocation
+/// assigned but not delivered stays pending for the re-init (<paramref name="Pending"/> is then only a failed re-init's).</summary>
+internal readonly record struct ExitStep(Invocation? Current, Invocation? Pending, bool RetryInit = false, bool InitFailedNow = false, bool RetryCancelled = false,
+    bool Reset = false);

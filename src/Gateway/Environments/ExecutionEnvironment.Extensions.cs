@@ -238,6 +238,10 @@ internal sealed partial class ExecutionEnvironment
         {
             return; // asked again (the gateway stopping during a spindown): the first one's kill comes within the limit
         }
+        if (TryEndSettledReset())
+        {
+            return; // reset, with no process to shut down
+        }
         ShutDown(reason);
     }
 

@@ -19,8 +19,9 @@ internal sealed partial class ExecutionEnvironment
         public SpawnSpec? Spec { get; set; }
     }
 
-    /// <summary>Set in <see cref="StartAsync"/> (on demand, without external extensions); null once the writer end is
-    /// closed (<see cref="CloseRetryOutput"/>) or the retry took it, so a closed fd number is never handed to a spawn.</summary>
+    /// <summary>Set in <see cref="StartAsync"/> (on demand, without external extensions) and kept for the init retry and
+    /// the re-inits after a reset; null once the writer end is closed (<see cref="CloseRetryOutput"/>: the environment
+    /// ends, or an extension registered), so a closed fd number is never handed to a spawn.</summary>
     private InitRetry? _retry;
 
     /// <summary>Answers the waiting invocation with the failure the retry suppressed (its INIT_REPORT written) when the
@@ -102,7 +103,9 @@ internal sealed partial class ExecutionEnvironment
     /// </remarks>
     private async Task RetryInitAsync()
     {
-        var retry = Interlocked.Exchange(ref _retry, null); // taken: no third init, and its writer is closed below
+        // Not taken: the state machine allows one retry, and the spec and the writer stay for a later reset's re-init
+        // (ExecutionEnvironment.Reset.cs); CloseRetryOutput closes the writer when the environment ends.
+        var retry = Volatile.Read(ref _retry);
         await Task.Run(_containment.ResetForRetry).ConfigureAwait(false); // blocks while the processes exit (best effort)
         CloseFirstAttemptConnections();
         bool cancelled;
@@ -121,7 +124,7 @@ internal sealed partial class ExecutionEnvironment
         }
         if (cancelled)
         {
-            retry?.Output.CloseWriter();
+            CloseRetryOutput();
             HandOverTmpAtReset();
             if (waiting is not null)
             {
@@ -135,15 +138,13 @@ internal sealed partial class ExecutionEnvironment
         {
             // The first attempt's spec, or (its build failed: the sandbox's check of the executable) built now. Only the
             // spawn is a start failure: anything else failing here is not the bootstrap's.
-            await _process.SpawnAsync(retry!.Spec ?? retry.Build()).ConfigureAwait(false);
+            await _process.SpawnAsync(retry!.Spec ??= retry.Build()).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
-            retry?.Output.CloseWriter();
             FailToStart(InvalidEntrypoint.ErrorType, InvalidEntrypoint.Message(ex, _bootstrapCandidates), InitDurationForReport());
             return;
         }
-        retry.Output.CloseWriter(); // the retry's process has its copy
         if (Volatile.Read(ref _shutdownBegun) == 1)
         {
             Kill(); // stopped while the retry spawned: its kill may have come before the process was there
@@ -173,7 +174,7 @@ internal sealed partial class ExecutionEnvironment
     /// One bool read on the usual path.</summary>
     private bool IsRetiredLocked(IRuntimeApiConnection connection) => _connectionsRetired && !_connections.Contains(connection);
 
-    /// <summary>Closes the gateway's copy of the worker's stdout once no init retry can come (init succeeded, the
-    /// environment ends): the log stream ends when its last writer closes. Once only.</summary>
+    /// <summary>Closes the gateway's copy of the worker's stdout once no init retry or re-init can come (the environment
+    /// ends, or an extension registered): the log stream ends when its last writer closes. Once only.</summary>
     private void CloseRetryOutput() => Interlocked.Exchange(ref _retry, null)?.Output.CloseWriter();
 }

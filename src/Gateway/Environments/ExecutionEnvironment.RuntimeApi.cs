@@ -12,7 +12,7 @@ internal sealed partial class ExecutionEnvironment
         lock (_lock)
         {
             // After the runtime's exit, the extensions still talk to the gateway during their SHUTDOWN (OnExit).
-            if (_machine.State != EnvironmentState.Dead || ExtensionSet.ShuttingDown)
+            if (_machine.State is not (EnvironmentState.Dead or EnvironmentState.Reset) || ExtensionSet.ShuttingDown)
             {
                 _connections.Add(connection);
                 return;
@@ -48,7 +48,10 @@ internal sealed partial class ExecutionEnvironment
             step = _machine.OnNext();
             if (step.FirstReady)
             {
-                CloseRetryOutput(); // init succeeded: no retry can come
+                if (ExtensionSet.AnyRegistered)
+                {
+                    CloseRetryOutput(); // init succeeded, and with an extension no reset re-inits in place (MayResetLocked)
+                }
                 // Spawn to ready, also for an init that went on in the invoke phase (no Init Duration in its REPORT).
                 _owner.Metrics.RecordEnvironmentReady(_machine.InitDurationMs ?? _machine.MillisecondsSinceSpawn);
                 _report.SamplePeakMemory();
@@ -182,10 +185,14 @@ internal sealed partial class ExecutionEnvironment
             {
                 return RuntimeReplies.ContainerError; // a failed init attempt's: it must not decide the retry's outcome
             }
-            step = _machine.OnInitError(MayRetryInitLocked());
+            step = _machine.OnInitError(MayRetryInitLocked(), MayResetLocked());
             if (step.Refusal is null)
             {
                 _initErrorGeneration = _process.Generation; // the process StopAfterInitError stops, and no other
+            }
+            if (step.Reset)
+            {
+                BeginResetLocked(ResetProgress.Exiting); // a re-init failed: reset again once StopAfterInitError's kill lands
             }
             if (step.RetryInit)
             {
@@ -203,6 +210,10 @@ internal sealed partial class ExecutionEnvironment
         if (step.RetryInit)
         {
             return RuntimeReplies.Accepted;
+        }
+        if (step.Reset)
+        {
+            OfferAfterReset(); // before the answer: the caller's next invocation tries the re-init again
         }
         await _endings.InitFailedAsync(step.Waiting, takeBody, errorType, InitDurationForReport(), InitDuration(), CurrentInitPhase(),
             Locked(static m => m.SpawnTimestamp)).ConfigureAwait(false);

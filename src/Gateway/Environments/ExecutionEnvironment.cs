@@ -244,6 +244,7 @@ internal sealed partial class ExecutionEnvironment
     public bool TryAssign(Invocation invocation, out IRuntimeApiConnection? deliverTo)
     {
         deliverTo = null;
+        bool reInit = false;
         lock (_lock)
         {
             if (!ExtensionsAllowInvocationLocked())
@@ -258,8 +259,20 @@ internal sealed partial class ExecutionEnvironment
                 _report.Begin(invocation);
                 ExtensionSet.BeginInvoke(invocation);
             }
-            return result != AssignResult.Refused;
+            else if (result == AssignResult.Pending)
+            {
+                reInit = ReInitDueLocked(); // a reset environment: this invocation's re-init starts now
+            }
+            if (result == AssignResult.Refused)
+            {
+                return false;
+            }
         }
+        if (reInit)
+        {
+            _ = ReInitAsync();
+        }
+        return true;
     }
 
     /// <summary>The state machine's timer: an init or invocation deadline may have passed.</summary>
@@ -268,11 +281,17 @@ internal sealed partial class ExecutionEnvironment
         DeadlineStep step;
         double initReportMs;
         InitPhase phase;
+        long initStart;
         lock (_lock)
         {
-            step = _machine.OnDeadline();
+            step = _machine.OnDeadline(MayResetLocked());
             initReportMs = _machine.InitReportMs;
             phase = _machine.InitPhase;
+            initStart = _machine.SpawnTimestamp;
+            if (step.Reset)
+            {
+                BeginResetLocked(ResetProgress.Exiting); // the kill below; its exit settles the reset
+            }
             if (step.Expired == DeadlineKind.InitMovedToInvoke)
             {
                 // Nothing ends: init goes on in the invoke phase, within the function's timeout (EnvironmentStateMachine).
@@ -283,21 +302,40 @@ internal sealed partial class ExecutionEnvironment
         }
         if (step.Expired == DeadlineKind.Init)
         {
-            HandOverTmpAtReset();
+            if (step.Reset)
+            {
+                OfferAfterReset(); // a re-init that ran out of the timeout: the next invocation tries again (the doom loop)
+            }
+            else
+            {
+                HandOverTmpAtReset();
+            }
             // In the invoke phase the init had the function's timeout (AWS's retried init ran that long).
             _endings.InitTimedOut(step.Invocation, phase == InitPhase.Invoke ? Math.Min(initReportMs, Function.TimeoutSeconds * 1000.0) : initReportMs,
-                InitDuration(), phase);
+                InitDuration(), phase, initStart);
             Kill();
         }
         else if (step.Expired == DeadlineKind.Invocation)
         {
             _report.SamplePeakMemory(); // while the process still exists
+            if (step.Reset)
+            {
+                // AWS resets the environment: the runtime goes, the environment (its /tmp, log stream and endpoint)
+                // stays for the next invocation, which re-initializes it.
+                OfferAfterReset();
+                if (step.Invocation is { } timedOutHere)
+                {
+                    _endings.TimedOut(timedOutHere, InitDuration());
+                }
+                Kill(); // its exit settles the reset (OnExit)
+                return;
+            }
             HandOverTmpAtReset();
             if (step.Invocation is { } timedOut)
             {
                 _endings.TimedOut(timedOut, InitDuration());
             }
-            Stop("timeout"); // a reset: SHUTDOWN subscribers hear why (at once a kill without them)
+            Stop("timeout"); // a reset that replaces the environment: SHUTDOWN subscribers hear why (at once a kill without them)
         }
     }
 
@@ -310,8 +348,14 @@ internal sealed partial class ExecutionEnvironment
         (string Type, string Reason)? extensionFailure = null;
         lock (_lock)
         {
-            step = _machine.OnExit(MayRetryInitLocked());
-            if (step.RetryInit)
+            step = _machine.OnExit(MayRetryInitLocked(), MayResetLocked());
+            if (step.Reset)
+            {
+                _report.RaisePeakMemory(exit.MaxRssMb); // the crash's REPORT (a reset's kill already wrote its own)
+                _parked = null;
+                BeginResetLocked(ResetProgress.Cleaning);
+            }
+            else if (step.RetryInit)
             {
                 if (step.InitFailedNow)
                 {
@@ -334,6 +378,18 @@ internal sealed partial class ExecutionEnvironment
         if (step.RetryInit)
         {
             RetryInit();
+            return;
+        }
+        if (step.Reset)
+        {
+            if (step.Current is not null || step.Pending is not null)
+            {
+                // A crash mid-invocation, or a re-init that exited: offered first, then answered (see OfferAfterReset).
+                OfferAfterReset();
+                _endings.Exited(step, _services.Sandbox.SeenExit(exit), InitDurationForReport(), InitDuration(), _containment.RanOutOfMemory(), CurrentInitPhase(),
+                    null, Locked(static m => m.SpawnTimestamp));
+            }
+            _ = SettleResetAsync();
             return;
         }
         CloseRetryOutput(); // no retry now: the log stream ends with this process's output
@@ -477,9 +533,10 @@ internal sealed partial class ExecutionEnvironment
     }
 
     /// <summary>
-    /// A reset — the environment ends by a timeout, a crash or a failed init rather than on purpose (<see cref="Stop"/>'s
-    /// "spindown": scale-down, new code, the gateway stopping): its /tmp goes to the pool for the next environment of
-    /// this code, as Lambda keeps /tmp across a reset. Called before the failed invocation is answered, so a caller's
+    /// A reset that ends the environment — a timeout, a crash or a failed init of one that is not reset in place
+    /// (provisioned, an extension registered, an init that never succeeded: see <see cref="MayResetLocked"/>), rather than
+    /// an end on purpose (<see cref="Stop"/>'s "spindown": scale-down, new code, the gateway stopping): its /tmp goes to
+    /// the pool for the next environment of this code, as Lambda keeps /tmp across a reset. Called before the failed invocation is answered, so a caller's
     /// next invocation, however quick, takes it; that environment's process starts once this one's are gone
     /// (<see cref="TmpVolume.Free"/>, completed by <see cref="End"/>). What the pool does not keep is released; an
     /// environment ended on purpose keeps its /tmp until its clean-up releases it.

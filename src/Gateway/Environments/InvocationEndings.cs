@@ -96,13 +96,21 @@ internal sealed class InvocationEndings
     /// is told that timeout ("Task timed out after 30.00 seconds", as LocalStack's AWS recording of an init that never
     /// finishes, <c>test_lambda_runtime_exit_segfault</c>, shows), and the log reads START, INIT_REPORT … Phase: invoke,
     /// END, REPORT.</param>
-    public void InitTimedOut(Invocation? waiting, double initReportMs, double? initDurationMs, InitPhase phase)
+    /// <param name="initStart">In the invoke phase, where that init began (its spawn): the REPORT's Duration counts from
+    /// there, so it is the timeout, as AWS's REPORT after a re-init that ran out of time reads ("Duration: 3000.00 ms").</param>
+    public void InitTimedOut(Invocation? waiting, double initReportMs, double? initDurationMs, InitPhase phase, long? initStart = null)
     {
         if (waiting is not null)
         {
             Fail(waiting, TimedOutType, TimedOut(waiting.RequestId, phase == InitPhase.Invoke ? _function.TimeoutSeconds : _initTimeoutSeconds));
         }
-        _ = EndAfterFailedInit(waiting, initReportMs, "timeout", null, phase, initDurationMs);
+        if (phase == InitPhase.Invoke && initStart is { } start)
+        {
+            // At most the timeout: an init that went past the init phase's limit began before its invocation came.
+            long now = _time.GetTimestamp();
+            initStart = Math.Max(start, now - (long)(_function.TimeoutSeconds * (double)_time.TimestampFrequency));
+        }
+        _ = EndAfterFailedInit(waiting, initReportMs, "timeout", null, phase, initDurationMs, initStart: initStart);
     }
 
     /// <summary>The invocation deadline passed: Sandbox.Timedout, and the platform's timeout line in the log.</summary>
@@ -200,7 +208,7 @@ internal sealed class InvocationEndings
         }
         if (phase == InitPhase.Invoke && status == "timeout")
         {
-            _report.Begin(waiting);
+            _report.Begin(waiting, initStart ?? _time.GetTimestamp());
             _report.WriteInitReport(initReportMs, status, errorType, phase);
         }
         else

@@ -661,6 +661,101 @@ public sealed class EnvironmentStateMachineTests : IDisposable
         return $"HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\nContent-Length: {Encoding.UTF8.GetByteCount(body)}\r\n\r\n{body}";
     }
 
+    /// <summary>An on-demand machine whose owner allows a reset (no extension, not stopping).</summary>
+    private EnvironmentStateMachine Resettable(TimeSpan invocationTimeout, List<DeadlineStep> deadlines)
+    {
+        EnvironmentStateMachine? machine = null;
+        machine = new EnvironmentStateMachine(_clock, InitTimeout, invocationTimeout, () => deadlines.Add(machine!.OnDeadline(mayReset: true)), initGoesOnInInvoke: true);
+        return machine;
+    }
+
+    /// <summary>AWS resets the environment after an invocation's timeout and re-initializes it with the next invocation:
+    /// that init is on the invocation's clock (its handler gets what is left), and an init slower than the timeout times
+    /// out again and resets again (the doom loop).</summary>
+    [Fact]
+    public void A_timeout_resets_the_environment_and_the_next_invocation_re_initializes_it_on_its_own_clock()
+    {
+        var deadlines = new List<DeadlineStep>();
+        using var machine = Resettable(TimeSpan.FromSeconds(2), deadlines);
+        machine.Spawning();
+        machine.OnNext();
+        var first = Rent("11111111-1111-1111-1111-111111111111");
+        machine.TryAssign(first, runtimeWaiting: true);
+
+        _clock.Advance(TimeSpan.FromSeconds(2));
+
+        Assert.Equal(new DeadlineStep(DeadlineKind.Invocation, first, Reset: true), Assert.Single(deadlines));
+        Assert.Equal(EnvironmentState.Reset, machine.State);
+        Assert.True(machine.CanTakeInvocation); // idle for the pool
+        Assert.Equal(new ExitStep(null, null, Reset: true), machine.OnExit(mayReset: true)); // the reset's kill
+
+        var second = Rent("22222222-2222-2222-2222-222222222222");
+        Assert.Equal(AssignResult.Pending, machine.TryAssign(second, runtimeWaiting: false));
+        machine.Spawning(); // the re-init
+        Assert.Equal(EnvironmentState.Starting, machine.State);
+        Assert.Equal(Gateway.Logs.InitPhase.Invoke, machine.InitPhase);
+        Assert.Null(machine.InitDurationMs); // no Init Duration: the init is the invocation's time
+        _clock.AdvanceMilliseconds(500);
+        var next = machine.OnNext();
+        Assert.Same(second, next.Invocation);
+        Assert.Equal(_clock.GetUtcNow().ToUnixTimeMilliseconds() + 1500, second.DeadlineUnixMs); // the re-init's 500 ms are spent
+
+        // Its handler runs out of what was left: reset again.
+        _clock.AdvanceMilliseconds(1500);
+        Assert.Equal(new DeadlineStep(DeadlineKind.Invocation, second, Reset: true), deadlines[^1]);
+        Assert.Equal(EnvironmentState.Reset, machine.State);
+        Assert.Equal(new ExitStep(null, null, Reset: true), machine.OnExit(mayReset: true));
+        var third = Rent("33333333-3333-3333-3333-333333333333");
+        machine.TryAssign(third, runtimeWaiting: false);
+        machine.Spawning();
+        _clock.Advance(TimeSpan.FromSeconds(2)); // a re-init slower than the timeout: the doom loop
+        Assert.Equal(new DeadlineStep(DeadlineKind.Init, third, Reset: true), deadlines[^1]);
+        Assert.Equal(EnvironmentState.Reset, machine.State);
+    }
+
+    [Fact]
+    public void A_crash_resets_a_ready_environment_and_a_failed_re_init_ends_its_invocation_and_resets_again()
+    {
+        using var machine = Resettable(TimeSpan.FromSeconds(2), []);
+        machine.Spawning();
+        machine.OnNext();
+        var running = Rent("11111111-1111-1111-1111-111111111111");
+        machine.TryAssign(running, runtimeWaiting: true);
+
+        Assert.Equal(new ExitStep(running, null, Reset: true), machine.OnExit(mayReset: true));
+        Assert.Equal(EnvironmentState.Reset, machine.State);
+
+        var waiting = Rent("22222222-2222-2222-2222-222222222222");
+        machine.TryAssign(waiting, runtimeWaiting: false);
+        machine.Spawning();
+        Assert.Equal(new InitErrorStep(null, waiting, Reset: true), machine.OnInitError(mayRetry: true, mayReset: true)); // no init retry in a re-init
+        Assert.Equal(EnvironmentState.Reset, machine.State);
+        Assert.Equal(new ExitStep(null, null, Reset: true), machine.OnExit(mayRetry: true, mayReset: true));
+
+        // Stopped with no process: Dead, nothing waiting.
+        Assert.Null(machine.EndReset());
+        Assert.Equal(EnvironmentState.Dead, machine.State);
+    }
+
+    [Fact]
+    public void Without_the_owners_leave_or_before_a_first_ready_an_exit_ends_the_environment()
+    {
+        using var machine = Resettable(TimeSpan.FromSeconds(2), []);
+        machine.Spawning();
+        var waiting = Rent("11111111-1111-1111-1111-111111111111");
+        machine.TryAssign(waiting, runtimeWaiting: false);
+        Assert.Equal(new ExitStep(null, waiting), machine.OnExit(mayReset: true)); // the init never succeeded: no reset
+        Assert.Equal(EnvironmentState.Dead, machine.State);
+
+        using var extended = Resettable(TimeSpan.FromSeconds(2), []);
+        extended.Spawning();
+        extended.OnNext();
+        var running = Rent("22222222-2222-2222-2222-222222222222");
+        extended.TryAssign(running, runtimeWaiting: true);
+        Assert.Equal(new ExitStep(running, null), extended.OnExit(mayReset: false)); // e.g. an extension registered
+        Assert.Equal(EnvironmentState.Dead, extended.State);
+    }
+
     private Invocation Rent(string requestId)
     {
         var invocation = _invocations.Rent();
