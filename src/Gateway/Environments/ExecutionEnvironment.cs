@@ -282,12 +282,17 @@ internal sealed partial class ExecutionEnvironment
         double initReportMs;
         InitPhase phase;
         long initStart;
+        int generation;
         lock (_lock)
         {
             step = _machine.OnDeadline(MayResetLocked());
             initReportMs = _machine.InitReportMs;
             phase = _machine.InitPhase;
             initStart = _machine.SpawnTimestamp;
+            // The process this deadline ends. The kills below run outside the lock, after the environment is offered
+            // again: if the old process exits by itself in between, the reset settles and a re-init may already have
+            // spawned the next generation, which a plain kill would take down with it.
+            generation = _process.Generation;
             if (step.Reset)
             {
                 BeginResetLocked(ResetProgress.Exiting); // the kill below; its exit settles the reset
@@ -313,7 +318,7 @@ internal sealed partial class ExecutionEnvironment
             // In the invoke phase the init had the function's timeout (AWS's retried init ran that long).
             _endings.InitTimedOut(step.Invocation, phase == InitPhase.Invoke ? Math.Min(initReportMs, Function.TimeoutSeconds * 1000.0) : initReportMs,
                 InitDuration(), phase, initStart);
-            Kill();
+            _process.Kill(generation);
         }
         else if (step.Expired == DeadlineKind.Invocation)
         {
@@ -327,7 +332,7 @@ internal sealed partial class ExecutionEnvironment
                 {
                     _endings.TimedOut(timedOutHere, InitDuration());
                 }
-                Kill(); // its exit settles the reset (OnExit)
+                _process.Kill(generation); // its exit settles the reset (OnExit)
                 return;
             }
             HandOverTmpAtReset();
