@@ -169,7 +169,8 @@ internal sealed class AsyncInvocations : IAsyncDisposable
         System.Text.Encoding.ASCII.GetBytes(requestId.AsSpan(0, Math.Min(requestId.Length, invocation.RequestIdBytes.Length)), invocation.RequestIdBytes);
         invocation.Type = InvocationType.Event;
         invocation.InvokedFunctionArn = Functions.FunctionVersions.IsLatest(qualifier) ? function.Arn : function.Arn + ":" + qualifier;
-        invocation.TraceId = TraceIds.FromRequestOrNew(null, TimeProvider.System);
+        invocation.NewTraceId(TraceIds.Seconds(TimeProvider.System), sampled: false);
+        invocation.TraceUndecided = true; // the version it runs on decides, at dispatch (EventQueue)
         invocation.AcceptedTimestamp = TimeProvider.System.GetTimestamp();
     }
 

@@ -110,6 +110,14 @@ internal sealed class EventQueue
             {
                 // Before the dispatch: a runtime waiting in /next may take the event (and its trace header) at once.
                 Tracing.InvocationTracing.StartForQueuedEvent(invocation, pool.Function);
+                invocation.TraceUndecided = false;
+            }
+            else if (invocation.TraceUndecided)
+            {
+                // A new trace (no caller's): this version's TracingConfig decides, once, before a runtime can see it.
+                uint seconds = Invoke.TraceIds.Seconds(TimeProvider.System);
+                invocation.NewTraceId(seconds, pool.TraceSampler?.Sample(seconds) ?? false);
+                invocation.TraceUndecided = false;
             }
             var capacity = pool.CapacityChanged; // taken before trying, so no wake-up is missed
             DispatchResult result;

@@ -89,6 +89,16 @@ internal sealed class EnvironmentPool : IEnvironmentOwner
     /// <summary>What new environments of this pool run (replaced by <see cref="Update"/>).</summary>
     public FunctionDefinition Function => Volatile.Read(ref _definition);
 
+    /// <summary>The function's sampler when this version's TracingConfig is <c>Active</c>, null for PassThrough (a new
+    /// trace is then never sampled). Set by the host whenever the version's record changes; read once per invocation.</summary>
+    public Invoke.TraceSampler? TraceSampler
+    {
+        get => Volatile.Read(ref _traceSampler);
+        set => Volatile.Write(ref _traceSampler, value);
+    }
+
+    private Invoke.TraceSampler? _traceSampler;
+
     /// <summary>$LATEST or a version number: fixed for the pool's life.</summary>
     public string Version => Function.Version;
 

@@ -169,6 +169,7 @@ internal sealed class FunctionHost : IRegistryListener, IProvisionedStatus
                 builder[version.Version] = pool;
                 toStart.Add(pool);
             }
+            pool.TraceSampler = version.TracingMode == "Active" ? runtime.TraceSampler : null;
         }
         foreach (var (version, pool) in pools)
         {

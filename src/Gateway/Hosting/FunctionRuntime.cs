@@ -33,6 +33,10 @@ internal sealed class FunctionRuntime
 
     public Metrics.FunctionMetrics Metrics { get; } = new();
 
+    /// <summary>X-Ray's default sampling rule for this function (its Active versions share it, as they share one
+    /// name in X-Ray): Invoke/TraceSampler.cs.</summary>
+    public Invoke.TraceSampler TraceSampler { get; } = new(TimeProvider.System);
+
     public EventQueue Events { get; }
 
     /// <summary>Pools by version ($LATEST, "1", …).</summary>

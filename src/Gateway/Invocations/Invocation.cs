@@ -39,28 +39,36 @@ internal sealed class Invocation : IValueTaskSource
     /// <see cref="WriteTraceId"/>, which needs no string.</summary>
     public string TraceId
     {
-        get => _traceId ??= Invoke.TraceIds.Format(_traceSeconds, _traceRandom);
+        get => _traceId ??= Invoke.TraceIds.Format(_traceSeconds, _traceRandom, _traceSampled);
         set => _traceId = value;
     }
 
     private string? _traceId = "";
     private uint _traceSeconds;
+    private bool _traceSampled;
     private readonly byte[] _traceRandom = new byte[Invoke.TraceIds.RandomBytes];
 
-    /// <summary>Gives the invocation a new unsampled trace header (the caller sent none).</summary>
-    public void NewTraceId(uint epochSeconds)
+    /// <summary>Gives the invocation a new trace header (the caller named no trace), sampled or not as the function's
+    /// TracingConfig decided.</summary>
+    public void NewTraceId(uint epochSeconds, bool sampled)
     {
         Random.Shared.NextBytes(_traceRandom);
         _traceSeconds = epochSeconds;
+        _traceSampled = sampled;
         _traceId = null;
     }
+
+    /// <summary>An Event that starts its run without a caller's trace (it came back from the store, or a function
+    /// destination sent it): its new trace's sampling is decided by the version it runs on, when it is first
+    /// dispatched (Async/EventQueue), as the queue only then knows that version.</summary>
+    public bool TraceUndecided { get; set; }
 
     /// <summary>Writes the trace header as UTF-8 (ASCII) into <paramref name="destination"/>; returns the bytes written.</summary>
     public int WriteTraceId(Span<byte> destination)
     {
         if (_traceId is null)
         {
-            return Invoke.TraceIds.FormatUtf8(_traceSeconds, _traceRandom, destination);
+            return Invoke.TraceIds.FormatUtf8(_traceSeconds, _traceRandom, _traceSampled, destination);
         }
         System.Text.Unicode.Utf8.FromUtf16(_traceId, destination, out _, out int written);
         return written;
@@ -179,6 +187,7 @@ internal sealed class Invocation : IValueTaskSource
         InvokedFunctionArn = "";
         ExecutedVersion = Functions.FunctionVersions.Latest;
         _traceId = "";
+        TraceUndecided = false;
         ClientContext = null;
         WantsLogTail = false;
         Stream = null;

@@ -78,7 +78,9 @@ internal static class SyncDispatch
     }
 
     /// <summary>The invocation's trace: a span when tracing is on (the runtime's parent), else the caller's X-Ray
-    /// header, else its W3C traceparent in X-Ray form, else a new id (formatted into the /next head, no string).</summary>
+    /// header (completed: TraceIds.FromCaller), else its W3C traceparent in X-Ray form, else a new id (formatted into
+    /// the /next head, no string). Without a caller's decision the version's TracingConfig decides Sampled: Active
+    /// samples by X-Ray's default rule (the function's <see cref="TraceSampler"/>), PassThrough never.</summary>
     public static void AssignTrace(Invocation invocation, EnvironmentPool pool, in ResolvedTarget target, Microsoft.AspNetCore.Http.IHeaderDictionary headers,
         long received, bool isEvent, TimeProvider time)
     {
@@ -87,7 +89,8 @@ internal static class SyncDispatch
         {
             return;
         }
-        if (TraceIds.Incoming(headers["X-Amzn-Trace-Id"]) is { } traceId)
+        var sampler = pool.TraceSampler;
+        if (TraceIds.FromCaller(headers["X-Amzn-Trace-Id"], sampler) is { } traceId)
         {
             invocation.TraceId = traceId;
         }
@@ -97,7 +100,8 @@ internal static class SyncDispatch
         }
         else
         {
-            invocation.NewTraceId(TraceIds.Seconds(time));
+            uint seconds = TraceIds.Seconds(time);
+            invocation.NewTraceId(seconds, sampler?.Sample(seconds) ?? false);
         }
     }
 }

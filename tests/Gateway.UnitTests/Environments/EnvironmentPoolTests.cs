@@ -624,7 +624,7 @@ public sealed class EnvironmentPoolTests : IAsyncLifetime
         Assert.True(id.TryFormat(invocation.RequestIdBytes, out _));
         invocation.Type = InvocationType.RequestResponse;
         invocation.InvokedFunctionArn = "arn:aws:lambda:us-east-1:123456789012:function:pool-test";
-        invocation.NewTraceId(TraceIds.Seconds(TimeProvider.System));
+        invocation.NewTraceId(TraceIds.Seconds(TimeProvider.System), sampled: false);
         invocation.Request.Write(Encoding.UTF8.GetBytes(body));
         return invocation;
     }
