@@ -10,11 +10,14 @@ public partial class TraceIdTests
     [GeneratedRegex("^Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=0$")]
     private static partial Regex GeneratedShape();
 
+    [GeneratedRegex("^Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=1$")]
+    private static partial Regex SampledShape();
+
     [Fact]
     public void A_generated_trace_id_has_the_xray_shape_and_the_same_bytes_as_its_string()
     {
         var invocation = new Invocation();
-        invocation.NewTraceId(0x6543_21ab);
+        invocation.NewTraceId(0x6543_21ab, sampled: false);
 
         var bytes = new byte[256];
         int n = invocation.WriteTraceId(bytes);
@@ -31,7 +34,7 @@ public partial class TraceIdTests
     {
         var invocation = new Invocation();
         const string header = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1";
-        Assert.Equal(header, TraceIds.Incoming(header));
+        Assert.Same(header, TraceIds.FromCaller(header, sampler: null));
         invocation.TraceId = header;
 
         var bytes = new byte[256];
@@ -40,23 +43,28 @@ public partial class TraceIdTests
     }
 
     [Fact]
-    public void A_header_without_a_root_or_too_long_is_replaced()
+    public void A_sampled_new_trace_says_Sampled_1_in_its_string_and_its_bytes()
     {
-        Assert.Null(TraceIds.Incoming(null));
-        Assert.Null(TraceIds.Incoming("Parent=53995c3f42cd8ad8"));
-        Assert.Null(TraceIds.Incoming("Root=" + new string('a', 300)));
-        Assert.Matches(GeneratedShape(), TraceIds.FromRequestOrNew("nonsense", TimeProvider.System));
+        var invocation = new Invocation();
+        invocation.NewTraceId(0x6543_21ab, sampled: true);
+
+        var bytes = new byte[256];
+        int n = invocation.WriteTraceId(bytes);
+        Assert.Matches(SampledShape(), invocation.TraceId);
+        Assert.Equal(invocation.TraceId, Encoding.ASCII.GetString(bytes, 0, n));
     }
 
     [Fact]
     public void Two_generated_ids_differ_and_reset_clears_them()
     {
         var invocation = new Invocation();
-        invocation.NewTraceId(1);
+        invocation.NewTraceId(1, sampled: false);
         var first = invocation.TraceId;
-        invocation.NewTraceId(1);
+        invocation.NewTraceId(1, sampled: false);
+        invocation.TraceUndecided = true;
         Assert.NotEqual(first, invocation.TraceId);
         invocation.Reset();
         Assert.Equal("", invocation.TraceId);
+        Assert.False(invocation.TraceUndecided);
     }
 }

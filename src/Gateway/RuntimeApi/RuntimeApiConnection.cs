@@ -25,7 +25,16 @@ internal sealed partial class RuntimeApiConnection : IValueTaskSource<bool>, IRu
     private readonly ExecutionEnvironment _environment;
     private readonly PipeReader _reader;
     private readonly byte[] _id = new byte[64];
-    private readonly byte[] _head = new byte[8 * 1024];
+    private readonly byte[] _head = new byte[HeadBufferBytes];
+
+    /// <summary>The largest /next head with room to spare: a caller's trace header may be 8,192 characters
+    /// (Invoke/TraceIds.MaxIncomingLength) and the client context 2,687 bytes (3,583 of base64, decoded), plus an ARN
+    /// and fixed text under 1 KB — about 12 KB.</summary>
+    private const int HeadBufferBytes = 16 * 1024;
+
+    /// <summary>A delivery whose 202, head and payload fit this is copied into the head buffer and sent as one buffer;
+    /// a larger one is a gather write (the threshold the buffer had before it grew for long trace headers).</summary>
+    private const int SingleSendBytes = 8 * 1024;
     private readonly List<ArraySegment<byte>> _sendList = new(4);
     private readonly Func<PooledPayload, PooledPayload> _swapScratch;
     private PooledPayload _scratch = new();
@@ -197,7 +206,7 @@ internal sealed partial class RuntimeApiConnection : IValueTaskSource<bool>, IRu
         bool sent = false;
         try
         {
-            if (at + n + payload <= _head.Length)
+            if (at + n + payload <= SingleSendBytes)
             {
                 int end = at + n;
                 foreach (var segment in invocation.Request.Segments)
@@ -254,7 +263,7 @@ internal sealed partial class RuntimeApiConnection : IValueTaskSource<bool>, IRu
     }
 
     /// <summary>The /next response head for <paramref name="invocation"/> into <paramref name="span"/> (the connection's
-    /// 8 KB head buffer); returns its length. Static and internal so the allocation budget
+    /// 16 KB head buffer); returns its length. Static and internal so the allocation budget
     /// (bench/Gateway.Benchmarks/WorkerProtocolBenchmarks.cs) measures this code, not a copy of it.</summary>
     internal static int FormatNextHead(Span<byte> span, Invocation invocation)
     {

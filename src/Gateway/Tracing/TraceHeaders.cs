@@ -55,63 +55,78 @@ internal static class TraceHeaders
     {
         traceId = default;
         context = default;
-        bool haveRoot = false;
-        ActivitySpanId parent = default;
-        bool haveParent = false;
-        bool sampled = true;
+        if (!TryReadXRay(header, out var fields))
+        {
+            return false;
+        }
         Span<char> hex = stackalloc char[32];
+        var root = header[fields.Root];
+        root.Slice(2, 8).CopyTo(hex);
+        root.Slice(11, 24).CopyTo(hex[8..]);
+        ToLower(hex);
+        traceId = ActivityTraceId.CreateFromString(hex);
+        if (fields.HasParent)
+        {
+            var spanHex = hex[..16];
+            header[fields.Parent].CopyTo(spanHex);
+            ToLower(spanHex);
+            bool sampled = fields.Sampled != XRaySampled.No;
+            context = new ActivityContext(traceId, ActivitySpanId.CreateFromString(spanHex),
+                                          sampled ? ActivityTraceFlags.Recorded : ActivityTraceFlags.None, isRemote: true);
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Finds the fields of an X-Ray header without copying it: false when it has no Root or a malformed one (not
+    /// <c>1-{8 hex}-{24 hex}</c>, or all zeros), which X-Ray treats as no trace. A malformed Parent reads as none;
+    /// <c>Sampled</c> is a decision only as <c>0</c> or <c>1</c>. <see cref="XRayFields.Others"/> counts fields besides
+    /// these three (Lineage, Self, …); text without '=' is not a field.
+    /// </summary>
+    public static bool TryReadXRay(ReadOnlySpan<char> header, out XRayFields fields)
+    {
+        fields = default;
+        bool haveRoot = false;
         foreach (var range in header.Split(';'))
         {
-            var field = header[range].Trim();
+            var (offset, length) = range.GetOffsetAndLength(header.Length);
+            var field = header.Slice(offset, length);
             int equals = field.IndexOf('=');
             if (equals <= 0)
             {
-                continue;
+                continue; // not a field: dropped when the header is rebuilt
             }
             var key = field[..equals].Trim();
-            var value = field[(equals + 1)..].Trim();
+            var rawValue = field[(equals + 1)..];
+            var value = rawValue.Trim();
+            var valueRange = new Range(offset + equals + 1 + (rawValue.Length - rawValue.TrimStart().Length), offset + equals + 1 + rawValue.TrimEnd().Length);
             if (key.SequenceEqual("Root"))
             {
                 // 1-{8 hex}-{24 hex}
-                if (value.Length != 35 || value[0] != '1' || value[1] != '-' || value[10] != '-')
+                if (value.Length != 35 || value[0] != '1' || value[1] != '-' || value[10] != '-'
+                    || !IsHex(value.Slice(2, 8)) || !IsHex(value[11..]) || (IsAllZero(value.Slice(2, 8)) && IsAllZero(value[11..])))
                 {
                     return false;
                 }
-                value.Slice(2, 8).CopyTo(hex);
-                value.Slice(11, 24).CopyTo(hex[8..]);
-                if (!IsHex(hex) || IsAllZero(hex))
-                {
-                    return false;
-                }
-                ToLower(hex);
-                traceId = ActivityTraceId.CreateFromString(hex);
+                fields.Root = valueRange;
                 haveRoot = true;
             }
             else if (key.SequenceEqual("Parent"))
             {
-                if (value.Length == 16 && IsHex(value) && !IsAllZero(value))
-                {
-                    var spanHex = hex[..16];
-                    value.CopyTo(spanHex);
-                    ToLower(spanHex);
-                    parent = ActivitySpanId.CreateFromString(spanHex);
-                    haveParent = true;
-                }
+                bool valid = value.Length == 16 && IsHex(value) && !IsAllZero(value);
+                fields.Parent = valid ? valueRange : default;
+                fields.HasParent = valid;
             }
             else if (key.SequenceEqual("Sampled"))
             {
-                sampled = !value.SequenceEqual("0");
+                fields.Sampled = value.SequenceEqual("1") ? XRaySampled.Yes : value.SequenceEqual("0") ? XRaySampled.No : XRaySampled.Undecided;
+            }
+            else
+            {
+                fields.Others++;
             }
         }
-        if (!haveRoot)
-        {
-            return false;
-        }
-        if (haveParent)
-        {
-            context = new ActivityContext(traceId, parent, sampled ? ActivityTraceFlags.Recorded : ActivityTraceFlags.None, isRemote: true);
-        }
-        return true;
+        return haveRoot;
     }
 
     /// <summary>The X-Ray header for a span (or a caller's context): Root from its trace id, Parent its span id.</summary>
@@ -180,4 +195,25 @@ internal static class TraceHeaders
     }
 
     private static int HexValue(char c) => c <= '9' ? c - '0' : c - 'a' + 10;
+}
+
+/// <summary>A caller's sampling decision in an X-Ray header: none (no field, <c>?</c>, anything else), 0 or 1.</summary>
+internal enum XRaySampled : byte
+{
+    Undecided,
+    No,
+    Yes,
+}
+
+/// <summary>Where <see cref="TraceHeaders.TryReadXRay"/> found the fields (ranges into the header, values trimmed).</summary>
+internal struct XRayFields
+{
+    public Range Root;
+    public Range Parent;
+    public bool HasParent;
+    public XRaySampled Sampled;
+    public int Others;
+
+    /// <summary>Root, Parent and a 0/1 decision: what Lambda gives a function, so such a header is passed on as it is.</summary>
+    public readonly bool IsComplete => HasParent && Sampled != XRaySampled.Undecided;
 }
