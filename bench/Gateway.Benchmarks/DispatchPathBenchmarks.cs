@@ -35,6 +35,10 @@ public class DispatchPathBenchmarks
     private AdmissionController _admission = null!;
     private FunctionAdmission _warm = null!;
     private ResolvedTarget _latest;
+    private EnvironmentPool _latestPool = null!;
+    private readonly Gateway.Invocations.Invocation _traced = new();
+    private readonly Microsoft.AspNetCore.Http.HeaderDictionary _noTraceHeaders = new();
+    private readonly Microsoft.AspNetCore.Http.HeaderDictionary _completeTraceHeaders = new();
 
     // Fresh strings (not literals), as a decoded request path and query would be.
     private string _bareName = null!;
@@ -59,6 +63,11 @@ public class DispatchPathBenchmarks
         _services = new EnvironmentServices(options, new QuietTimeProvider());
         _host = new FunctionHost(_services, _admission, new EnvironmentLimit(EnvironmentLimit.MinimumDefault), TimeProvider.System);
         _host.Load(registry, _resolver);
+        _resolver.TryParse(_bareName, null, out var latestReference, out _);
+        _resolver.TryResolveForInvoke(latestReference, out var latestTarget, out _);
+        _host.TryGetPool(latestTarget, out _latestPool);
+        _latestPool.TraceSampler = new TraceSampler(TimeProvider.System); // TracingConfig Active
+        _completeTraceHeaders["X-Amzn-Trace-Id"] = string.Concat("Root=1-5759e988-bd862e3fe1be46a994272793;", "Parent=53995c3f42cd8ad8;Sampled=1");
 
         Check();
     }
@@ -91,6 +100,24 @@ public class DispatchPathBenchmarks
     [Benchmark]
     public int InvokeLookup() =>
         SyncDispatch.TryResolve(_resolver, _host, _bareName, null, out _, out _, out _, out var pool, out _) ? pool.Version.Length : -1;
+
+    /// <summary>The trace header of an Active function's invocation without a caller's (tracing off):
+    /// <see cref="SyncDispatch.AssignTrace"/> samples (<see cref="TraceSampler"/>: a CAS, a draw) and keeps the new
+    /// header's seconds and random bytes in the invocation, no string.</summary>
+    [Benchmark]
+    public int AssignTrace_NewActive()
+    {
+        SyncDispatch.AssignTrace(_traced, _latestPool, _latest, _noTraceHeaders, received: 0, isEvent: false, TimeProvider.System);
+        return _traced.RequestIdBytes.Length;
+    }
+
+    /// <summary>A caller's complete X-Ray header: read (TraceHeaders.TryReadXRay, spans only) and passed on as it is.</summary>
+    [Benchmark]
+    public int AssignTrace_CallerComplete()
+    {
+        SyncDispatch.AssignTrace(_traced, _latestPool, _latest, _completeTraceHeaders, received: 0, isEvent: false, TimeProvider.System);
+        return _traced.TraceId.Length;
+    }
 
     /// <summary>A sync invoke admitted on a warm function (no burst token: no new environment), then released.</summary>
     [Benchmark]

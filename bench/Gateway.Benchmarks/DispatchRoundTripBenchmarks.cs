@@ -148,7 +148,7 @@ public class DispatchRoundTripBenchmarks
         System.Text.Encoding.ASCII.GetBytes(_requestId, invocation.RequestIdBytes);
         invocation.Type = InvocationType.RequestResponse;
         invocation.InvokedFunctionArn = _arn; // InvokeEndpoint: target.InvokedArn, the same string
-        invocation.NewTraceId(1_765_000_000);
+        invocation.NewTraceId(1_765_000_000, sampled: false);
         invocation.CompleteInline = true; // as InvokeEndpoint sets it for a buffered sync invoke under --inline-scheduling
         if (!SyncDispatch.TryResolve(_resolver, _host, _name, null, out var reference, out var target, out _, out var pool, out _)
             || SyncDispatch.TryDispatch(_resolver, _host, reference, ref target, ref pool, invocation, out var lease, out var throttle) != DispatchResult.Assigned)

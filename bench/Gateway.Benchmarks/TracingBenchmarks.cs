@@ -94,7 +94,7 @@ public class TracingBenchmarks
         long received = InvocationTracing.IsEnabled ? Stopwatch.GetTimestamp() : 0;
         if (received == 0 || !InvocationTracing.TryStart(invocation, _function, _function.Arn, null, Traceparent, received, isEvent: false))
         {
-            invocation.NewTraceId(1_700_000_000);
+            invocation.NewTraceId(1_700_000_000, sampled: false);
         }
         InvocationTracing.Dispatched(invocation);
         int n = RuntimeApiConnection.FormatNextHead(_head, invocation);
