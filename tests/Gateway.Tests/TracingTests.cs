@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 
 namespace Gateway.Tests;
 
@@ -7,7 +8,7 @@ namespace Gateway.Tests;
 /// receiver in the test, parented on the caller's traceparent or X-Amzn-Trace-Id, and the function (a bash runtime that
 /// exports <c>_X_AMZN_TRACE_ID</c> from Lambda-Runtime-Trace-Id, as runtimes do, and answers with it) sees the same trace.
 /// </summary>
-public sealed class TracingTests : IDisposable
+public sealed partial class TracingTests : IDisposable
 {
     private readonly List<string> _functionDirectories = [];
 
@@ -69,6 +70,90 @@ public sealed class TracingTests : IDisposable
     private static string XRayRoot(string traceId) => $"Root=1-{traceId[..8]}-{traceId[8..]}";
 
     private static Action<HttpRequestMessage> Header(string name, string value) => request => request.Headers.TryAddWithoutValidation(name, value);
+
+    /// <summary>A complete header as Lambda gives it: Root, Parent, a 0/1 decision (groups: seconds, sampled).</summary>
+    [GeneratedRegex("^Root=1-(?<seconds>[0-9a-f]{8})-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=(?<sampled>[01])$")]
+    private static partial Regex CompleteHeader();
+
+    private static Task SetTracingModeAsync(GatewayProcess gateway, string function, string mode)
+        => gateway.SendAsync(HttpMethod.Put, $"/2015-03-31/functions/{function}/configuration",
+            new JsonObject { ["TracingConfig"] = new JsonObject { ["Mode"] = mode } }, HttpStatusCode.OK);
+
+    [Fact]
+    public async Task Without_OTLP_an_Active_function_samples_the_first_new_trace_of_each_second_and_a_PassThrough_one_none()
+    {
+        await using var gateway = await GatewayProcess.StartAsync([Traced("active"), Traced("active-event"), Traced("passthrough")], Environment());
+        await SetTracingModeAsync(gateway, "active", "Active");
+        await SetTracingModeAsync(gateway, "active-event", "Active");
+        await gateway.WaitUntilReadyAsync("active");
+        await gateway.WaitUntilReadyAsync("active-event");
+
+        // Two invocations, then two more after a second has passed: X-Ray's default rule (1 a second, then 5 %) samples
+        // the first of each second. Grouped by the second in each Root (the one the decision was made in), so how the
+        // invocations fall across seconds does not matter; after the reservoir a 5 % draw may sample too, not asserted.
+        List<Match> seen = [];
+        for (int i = 0; i < 4; i++)
+        {
+            if (i == 2)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(1100));
+            }
+            using var response = await gateway.InvokeAsync("active", "{}");
+            var header = await TraceSeenByFunctionAsync(response);
+            var match = CompleteHeader().Match(header);
+            Assert.True(match.Success, header);
+            seen.Add(match);
+        }
+        var seconds = seen.GroupBy(m => m.Groups["seconds"].Value).ToList();
+        Assert.True(seconds.Count >= 2, "the invocations span at least two seconds");
+        foreach (var second in seconds)
+        {
+            Assert.Equal("1", second.First().Groups["sampled"].Value);
+        }
+
+        // An Event (run from memory) is sampled by the same rule: this function's first request.
+        using (var accepted = await gateway.InvokeAsync("active-event", "{}", invocationType: "Event"))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        }
+        var logs = await gateway.WaitForLogAsync("active-event", "function saw _X_AMZN_TRACE_ID=");
+        var eventHeader = Regex.Match(logs, "function saw _X_AMZN_TRACE_ID=(\\S+)").Groups[1].Value;
+        Assert.Equal("1", CompleteHeader().Match(eventHeader).Groups["sampled"].Value);
+
+        // PassThrough: traced only when the caller says Sampled=1; its first request of a second is not sampled.
+        using var passThrough = await gateway.InvokeAsync("passthrough", "{}");
+        var passThroughHeader = await TraceSeenByFunctionAsync(passThrough);
+        Assert.Equal("0", CompleteHeader().Match(passThroughHeader).Groups["sampled"].Value);
+    }
+
+    [Fact]
+    public async Task A_callers_incomplete_or_malformed_header_reaches_the_function_complete()
+    {
+        await using var gateway = await GatewayProcess.StartAsync([Traced("completed")], Environment());
+        const string root = "Root=1-5759e988-bd862e3fe1be46a994272793";
+
+        async Task<string> SeenAsync(string header)
+        {
+            using var response = await gateway.InvokeAsync("completed", "{}"u8.ToArray(), configure: Header("X-Amzn-Trace-Id", header));
+            return await TraceSeenByFunctionAsync(response);
+        }
+
+        // No Parent: the caller's Root and decision, a Parent of Lambda's own.
+        var noParent = await SeenAsync(root + ";Sampled=1");
+        Assert.Matches("^" + root + ";Parent=[0-9a-f]{16};Sampled=1$", noParent);
+
+        // "Sampled=?" asks Lambda to decide: PassThrough does not sample.
+        Assert.Equal(root + ";Parent=53995c3f42cd8ad8;Sampled=0", await SeenAsync(root + ";Parent=53995c3f42cd8ad8;Sampled=?"));
+
+        // A malformed Root names no trace: a new one starts.
+        var badRoot = await SeenAsync("Root=xyz;Parent=zzz;Sampled=1");
+        Assert.Matches(CompleteHeader(), badRoot);
+        Assert.Equal("0", CompleteHeader().Match(badRoot).Groups["sampled"].Value);
+
+        // Lambda takes trace headers up to 8,192 characters (its TraceHeader type); a complete one is passed on as it is.
+        var longHeader = root + ";Parent=53995c3f42cd8ad8;Sampled=1;Lineage=" + new string('a', 1000) + ":1";
+        Assert.Equal(longHeader, await SeenAsync(longHeader));
+    }
 
     [Fact]
     public async Task A_sync_invocation_is_a_server_span_under_the_callers_traceparent_with_faas_attributes_and_its_phases()
