@@ -48,16 +48,18 @@ while (($#)); do
     --urls=*) urls="${1#*=}"; shift ;;
     --data=*) data="$(from_caller "${1#*=}")"; shift ;;
     --functions=*) functions="$(from_caller "${1#*=}")"; shift ;;
-    --credentials|--https-certificate|--https-certificate-key|--event-store-path)
+    --credentials|--https-certificate|--https-certificate-key|--event-store-path|--runtimes-dir|--content-root)
       # Paths too: the caller's (the gateway would read them against the repository it runs in).
       (($# >= 2)) && [[ "$2" != --* ]] || { echo "run.sh: option '$1' needs a value (see --help)" >&2; exit 2; }
       [[ "$1" == --https-certificate ]] && certificate_given=1
       passthrough+=("$1" "$(from_caller "$2")"); shift 2 ;;
+    --credentials=*|--https-certificate=*|--https-certificate-key=*|--event-store-path=*|--runtimes-dir=*|--content-root=*)
+      [[ "$1" == --https-certificate=* ]] && certificate_given=1
+      passthrough+=("${1%%=*}" "$(from_caller "${1#*=}")"); shift ;;
     --https)
       # Its address is optional here (the gateway's own --https needs one).
       if (($# >= 2)) && [[ "$2" != --* ]]; then https="$2"; shift 2; else https="127.0.0.1:9443"; shift; fi ;;
     --https=*) https="${1#*=}"; shift ;;
-    --https-certificate=*) certificate_given=1; passthrough+=("--https-certificate" "$(from_caller "${1#*=}")"); shift ;;
     *) passthrough+=("$1"); shift ;;
   esac
 done
@@ -83,9 +85,9 @@ fi
 
 # Debian packages (bubblewrap for Lambda's filesystem, python3-boto3, the Node runtime's build tools, the aws CLI…):
 # installed when missing (as root, or through sudo), silent when all are there, as test.sh does.
-if ! scripts/install-deps.sh --check 2>/dev/null; then
-  echo "run.sh: installing what the gateway's runtimes need (scripts/install-deps.sh)"
-  scripts/install-deps.sh || echo "run.sh: scripts/install-deps.sh failed; the gateway starts without what is missing (see above)" >&2
+if ! scripts/install-deps.sh --check --runtime 2>/dev/null; then
+  echo "run.sh: installing what the gateway's runtimes need (scripts/install-deps.sh --runtime)"
+  scripts/install-deps.sh --runtime || echo "run.sh: scripts/install-deps.sh failed; the gateway starts without what is missing (see above)" >&2
 fi
 scripts/publish.sh
 # The Node.js runtime's client and SDK (cached; the first build compiles the client, ~3 min). Without node/npm the

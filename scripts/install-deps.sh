@@ -4,6 +4,8 @@
 # ./test.sh runs it by itself when --check finds something missing (a fresh machine).
 #   scripts/install-deps.sh           install what is missing (as root, or through sudo when not root)
 #   scripts/install-deps.sh --check   only report what is missing (exit 1 if anything is)
+#   --runtime (with or without --check) only what running the gateway needs (./run.sh): the aws CLI, curl/zip,
+#                     the Node runtime client's build tools, bubblewrap, python3-boto3/simplejson, openssl, Node.js
 #
 #   awscli            the real Lambda client (Debian bookworm ships aws-cli 2.9.x; a pyenv `aws`
 #                     earlier on PATH is fine, but the Debian one must exist too: /usr/bin/aws)
@@ -26,15 +28,38 @@
 # not the HTTP load generator of the same name, so it is deliberately left out.
 set -euo pipefail
 
-packages=(
-  awscli curl jq unzip zip
-  autoconf automake libtool cmake g++ make python3
-  wrk hey hyperfine nghttp2-client openssl
-  bubblewrap python3-boto3 python3-simplejson chromium
-  afl++
-  redis-server
-  python3-yaml
-)
+check=""
+runtime=""
+for arg in "$@"; do
+  case "$arg" in
+    --check) check=1 ;;
+    --runtime) runtime=1 ;;
+    *) echo "install-deps: unknown argument '$arg' (--check, --runtime)" >&2; exit 2 ;;
+  esac
+done
+
+if [[ -n "$runtime" ]]; then
+  packages=(
+    awscli curl jq unzip zip
+    autoconf automake libtool cmake g++ make python3
+    openssl bubblewrap python3-boto3 python3-simplejson
+  )
+else
+  packages=(
+    awscli curl jq unzip zip
+    autoconf automake libtool cmake g++ make python3
+    wrk hey hyperfine nghttp2-client openssl
+    bubblewrap python3-boto3 python3-simplejson chromium
+    afl++
+    redis-server
+    python3-yaml
+  )
+fi
+
+if ! command -v dpkg-query >/dev/null || ! command -v apt-get >/dev/null; then
+  echo "install-deps: not a Debian or Ubuntu machine (no dpkg/apt-get); install these yourself: ${packages[*]}, and Node.js 20" >&2
+  exit 1
+fi
 
 # dpkg-query is quick and exact (`command -v aws` would be fooled by a pyenv shim).
 missing=()
@@ -48,10 +73,10 @@ command -v node >/dev/null || missing+=(nodejs)
 command -v npm >/dev/null || missing+=(npm)
 
 if ((${#missing[@]} == 0)); then
-  [[ "${1:-}" == --check ]] || echo "install-deps: all ${#packages[@]} packages already installed"
+  [[ -n "$check" ]] || echo "install-deps: all ${#packages[@]} packages already installed"
   exit 0
 fi
-if [[ "${1:-}" == --check ]]; then
+if [[ -n "$check" ]]; then
   echo "missing Debian packages: ${missing[*]}" >&2
   exit 1
 fi

@@ -172,9 +172,16 @@ internal sealed class EventOutcomes(
             Recorded(queued.Function, write);
             return;
         }
-        if (result.Status == StoreStatus.Closed)
+        if (!NothingWasWritten(result.Status))
         {
-            return; // the gateway is stopping: the event stays in flight and runs after the restart
+            // Closed: the gateway is stopping, the event stays in flight and runs after the restart. NotFound: another
+            // node settled it. Unavailable (a shared store): the write may have landed, and the event is the cluster's
+            // to reclaim; writing it again later could pull back an event that already runs elsewhere.
+            if (result.Status is not (StoreStatus.Closed or StoreStatus.NotFound))
+            {
+                Console.Error.WriteLine($"[gateway] Event {queued.Invocation.RequestId}: could not record its outcome ({result.Status}: {result.Error})");
+            }
+            return;
         }
         string requestId = queued.Invocation.RequestId;
         Console.Error.WriteLine($"[gateway] Event {requestId}: its outcome cannot be recorded ({Cause(result)}); trying again until the store takes it");
@@ -210,13 +217,17 @@ internal sealed class EventOutcomes(
                 Recorded(function, write);
                 return;
             }
-            if (result.Status == StoreStatus.Closed)
+            if (!NothingWasWritten(result.Status))
             {
                 return;
             }
             delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
         }
     }
+
+    /// <summary>A refusal that certainly wrote nothing, on a store only this gateway settles the event in (the event
+    /// stays in flight until then): the write can be made again.</summary>
+    private static bool NothingWasWritten(StoreStatus status) => status is StoreStatus.DiskFull or StoreStatus.IoError;
 
     private void Recorded(Hosting.FunctionRuntime function, OutcomeWrite write)
     {

@@ -125,6 +125,8 @@ internal sealed class FunctionHost : IRegistryListener, IProvisionedStatus
         }
         foreach (var runtime in removed)
         {
+            // Its provisioned concurrency first: without a reservation it is held back from the unreserved pool.
+            runtime.Admission.ProvisionedConcurrency = 0;
             _admission.TrySetReservedConcurrency(runtime.Admission, null, out _);
             lock (_lock)
             {

@@ -71,9 +71,9 @@ internal static class PrometheusExporter
         {
             Sample(text, "lambda_concurrent_executions", Label(f), f.Admission.ConcurrentExecutions);
         }
-        Family(text, "lambda_unreserved_concurrent_executions", "gauge", "Invocations in flight in the unreserved pool (CloudWatch: UnreservedConcurrentExecutions).");
+        Family(text, "lambda_unreserved_concurrent_executions", "gauge", "Invocations in flight of functions without reserved concurrency, on demand or provisioned (CloudWatch: UnreservedConcurrentExecutions).");
         Sample(text, "lambda_unreserved_concurrent_executions", null, admission.UnreservedConcurrentExecutions);
-        Family(text, "lambda_unreserved_concurrency_limit", "gauge", "The unreserved pool: account limit minus all reserved concurrency.");
+        Family(text, "lambda_unreserved_concurrency_limit", "gauge", "The unreserved pool on-demand environments share: account limit minus all reserved concurrency and the provisioned concurrency of functions without a reservation (GetAccountSettings UnreservedConcurrentExecutions).");
         Sample(text, "lambda_unreserved_concurrency_limit", null, admission.UnreservedConcurrencyLimit);
         Family(text, "lambda_provisioned_concurrent_executions", "gauge", "Pre-forked (provisioned) environments running an invocation (CloudWatch: ProvisionedConcurrentExecutions).");
         var environments = functions.ToDictionary(f => f, f => f.Environments().ToArray());

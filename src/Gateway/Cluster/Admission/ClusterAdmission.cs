@@ -60,7 +60,9 @@ internal sealed class ClusterAdmission : IAdmission
 
     public int AccountConcurrencyLimit => _primary.AccountConcurrencyLimit;
 
-    public int UnreservedConcurrencyLimit => _primary.UnreservedConcurrencyLimit;
+    /// <summary>The cluster's pool is the limit less the reservations: the remote admission cannot tell that an
+    /// invocation runs on a provisioned environment, so provisioned concurrency is not held back from it (README).</summary>
+    public int UnreservedConcurrencyLimit => _primary.UnreservedConcurrencyLimit + _primary.ProvisionedOutsideReservations;
 
     /// <summary>Invocations in flight on this node (Redis has the cluster's).</summary>
     public int ConcurrentExecutions => Volatile.Read(ref _heldAccount);
@@ -385,7 +387,7 @@ internal sealed class ClusterAdmission : IAdmission
     }
 
     private AdmissionLimits Limits(FunctionAdmission function) => new(
-        _primary.AccountConcurrencyLimit, _primary.UnreservedConcurrencyLimit, function.ReservedConcurrentExecutions ?? -1,
+        _primary.AccountConcurrencyLimit, UnreservedConcurrencyLimit, function.ReservedConcurrentExecutions ?? -1,
         _primary.RequestRateMultiplier, _primary.BurstCapacity, _primary.BurstRefillPerSecond, _primary.BurstModel == BurstModel.AccountBurst);
 
     private static ClusterFunction State(FunctionAdmission function) =>
