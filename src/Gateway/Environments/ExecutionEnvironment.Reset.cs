@@ -83,7 +83,8 @@ internal sealed partial class ExecutionEnvironment
             }
             else if (_machine.Pending is not null)
             {
-                respawn = StartReInitLocked();
+                StartReInitLocked();
+                respawn = true;
             }
             else
             {
@@ -101,13 +102,12 @@ internal sealed partial class ExecutionEnvironment
     }
 
     /// <summary>Under the lock, with an invocation assigned to the settled reset environment: its re-init starts.</summary>
-    private bool StartReInitLocked()
+    private void StartReInitLocked()
     {
         _resetProgress = ResetProgress.Respawning;
         _needsReInit = false;
         _report.ResetPeakMemory(); // the old process's peak is not the new one's
         _machine.Spawning(); // init in the invoke phase, on the invocation's clock, from now
-        return true;
     }
 
     /// <summary>
@@ -143,7 +143,15 @@ internal sealed partial class ExecutionEnvironment
 
     /// <summary>Called after the state machine took <paramref name="invocation"/>: a reset environment that has settled
     /// starts its re-init now (otherwise <see cref="SettleResetAsync"/> starts it when it has).</summary>
-    private bool ReInitDueLocked() => _machine.State == EnvironmentState.Reset && _resetProgress == ResetProgress.Settled && StartReInitLocked();
+    private bool ReInitDueLocked()
+    {
+        if (_machine.State != EnvironmentState.Reset || _resetProgress != ResetProgress.Settled)
+        {
+            return false;
+        }
+        StartReInitLocked();
+        return true;
+    }
 
     /// <summary>
     /// <see cref="Stop"/> of a reset environment with no process (settled, nothing assigned): it ends now, as nothing
