@@ -139,6 +139,10 @@ internal sealed class GatewayOptions
     /// Lambda keeps idle environments for minutes; 0 disables scale-down.</summary>
     public double EnvironmentKeepAliveSeconds { get; set; } = 300;
 
+    /// <summary>How long an idle environment (its runtime in /next, its extensions in /event/next) runs on before its
+    /// processes are stopped until its next invocation, as AWS freezes it; 0: at once; negative: never frozen.</summary>
+    public int FreezeIdleMilliseconds { get; set; } = 20;
+
     /// <summary>How long a created function stays Pending, and an updated one InProgress, before it is Active and
     /// Successful. AWS takes from a fraction of a second to minutes, and meanwhile refuses an invoke of a Pending
     /// function and a second update with 409; 0 (the default) settles them before the write's answer returns, so a

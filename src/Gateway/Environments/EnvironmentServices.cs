@@ -31,6 +31,9 @@ internal sealed class EnvironmentServices : IDisposable
 
     public GatewayOptions Options { get; }
 
+    /// <summary>How long an idle environment runs before it is frozen (<see cref="WorkerProcess.Freeze"/>); null: never.</summary>
+    public TimeSpan? FreezeIdleAfter => Options.FreezeIdleMilliseconds < 0 ? null : TimeSpan.FromMilliseconds(Options.FreezeIdleMilliseconds);
+
     /// <summary>Who serves the Runtime API on the connections each environment accepts (--runtime-api-server): the
     /// hand-written server unless Program.cs installs Kestrel's before the first environment starts.</summary>
     public RuntimeApi.IRuntimeApiServer RuntimeApiServer { get; set; } = RuntimeApi.BuiltinRuntimeApiServer.Instance;

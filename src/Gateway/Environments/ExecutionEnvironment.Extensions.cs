@@ -71,9 +71,10 @@ internal sealed partial class ExecutionEnvironment
                 {
                     FinishDeferredReportLocked();
                     held = TakeExtensionsHoldLocked();
-                    if (_telemetry is { } telemetry && _parked is not null && _machine.State == EnvironmentState.Idle)
+                    if (_parked is not null && _machine.State == EnvironmentState.Idle)
                     {
-                        telemetry.Freeze(); // the runtime was already waiting in /next: every process waits now
+                        _telemetry?.Freeze(); // the runtime was already waiting in /next: every process waits now
+                        ScheduleFreezeLocked();
                     }
                 }
             }
@@ -237,6 +238,10 @@ internal sealed partial class ExecutionEnvironment
         if (Interlocked.Exchange(ref _shutdownBegun, 1) == 1)
         {
             return; // asked again (the gateway stopping during a spindown): the first one's kill comes within the limit
+        }
+        lock (_lock)
+        {
+            _process.Thaw(); // SHUTDOWN reaches extensions that run; under the lock, so no freeze (it checks the flag) follows
         }
         if (TryEndSettledReset())
         {

@@ -75,9 +75,10 @@ internal sealed partial class ExecutionEnvironment
             }
             if (step.Decision == NextDecision.Parked)
             {
-                if (_telemetry is { } telemetry && ExtensionSet.Idle)
+                if (ExtensionSet.Idle)
                 {
-                    telemetry.Freeze(); // every process waits: on AWS the environment is frozen now
+                    _telemetry?.Freeze(); // every process waits: on AWS the environment is frozen now
+                    ScheduleFreezeLocked();
                 }
                 if (_parked is not null && _parked != connection)
                 {

@@ -254,6 +254,7 @@ internal sealed partial class ExecutionEnvironment
             var result = _machine.TryAssign(invocation, runtimeWaiting: _parked is not null);
             if (result == AssignResult.DeliverNow)
             {
+                _process.Thaw(); // frozen while idle (ExecutionEnvironment.Freeze.cs): running before the event is written
                 deliverTo = _parked;
                 _parked = null;
                 _report.Begin(invocation);
@@ -510,6 +511,7 @@ internal sealed partial class ExecutionEnvironment
 
     private async Task CleanUpAsync()
     {
+        DisposeFreezeTimer();
         CloseRetryOutput(); // (closed already on every path that ends an environment; here in case)
         try
         {

@@ -17,6 +17,7 @@ internal sealed class WorkerProcess
     private SpawnedProcess? _process;
     private bool _killRequested;
     private int _generation; // bumped by ResetForRetry: which attempt's process Kill(generation) means
+    private bool _frozen; // the process group is SIGSTOPped (Freeze) until Thaw
     private SafeFileHandle? _procStatus;
     private string? _pidFile;
     private readonly bool _measureChild;
@@ -139,6 +140,52 @@ internal sealed class WorkerProcess
     }
 
     /// <summary>
+    /// Freezes the idle environment as AWS does between invocations: SIGSTOP to the process group (the runtime, its
+    /// extensions and what they started), so a timer or a background thread the function left does not run until the
+    /// next invocation (<see cref="Thaw"/>). A signal, not the cgroup freezer: cgroup v1's frozen tasks ignore SIGKILL until
+    /// thawed, and a stopped process still dies of one (the spawn shim's parent-death signal when the gateway is killed,
+    /// a timeout's or a shutdown's kill). A waiting parent does not see the stop: it is stopped with its children, and
+    /// only waitpid with WUNTRACED (a shell with job control) reports stops. Nothing when the process has exited, a kill
+    /// was asked for, or it is frozen already.
+    /// </summary>
+    public void Freeze()
+    {
+        lock (_lock)
+        {
+            if (_process is { } process && !_exited && !_killRequested && !_frozen && LibC.kill(-process.Pid, LibC.SIGSTOP) == 0)
+            {
+                _frozen = true;
+            }
+        }
+    }
+
+    /// <summary>Undoes <see cref="Freeze"/> (SIGCONT to the group); nothing when not frozen. Cheap when not frozen: the
+    /// dispatch of every invocation calls it.</summary>
+    public void Thaw()
+    {
+        if (!Volatile.Read(ref _frozen))
+        {
+            return;
+        }
+        lock (_lock)
+        {
+            ThawLocked();
+        }
+    }
+
+    private void ThawLocked()
+    {
+        if (_frozen)
+        {
+            _frozen = false;
+            if (_process is { } process)
+            {
+                LibC.kill(-process.Pid, LibC.SIGCONT);
+            }
+        }
+    }
+
+    /// <summary>
     /// Sends <paramref name="signal"/> to the function's process alone, not its group: the gateway's process (with
     /// extensions, the launcher has exec'd the runtime, so the pid is the runtime's) or, under bwrap, bwrap's child
     /// (bwrap does not pass a SIGTERM on: it would die of it, and --die-with-parent would SIGKILL the runtime). The
@@ -154,6 +201,7 @@ internal sealed class WorkerProcess
             {
                 return false;
             }
+            ThawLocked(); // a stopped process would act on a SIGTERM only once continued
             int target = _measureChild ? OnlyChild(process.Pid) : process.Pid;
             return target > 0 && LibC.kill(target, signal) == 0;
         }
@@ -166,6 +214,7 @@ internal sealed class WorkerProcess
         lock (_lock)
         {
             _exited = true;
+            ThawLocked(); // what the process left in its group (SIGKILLed from outside while frozen) goes on, or exits
             return _killRequested;
         }
     }
@@ -184,6 +233,7 @@ internal sealed class WorkerProcess
             _process = null;
             _killRequested = false;
             _exited = false;
+            _frozen = false;
             _generation++;
         }
         Interlocked.Exchange(ref _procStatus, null)?.Dispose();

@@ -31,6 +31,8 @@ internal static unsafe partial class LibC
     public const int ESRCH = 3;
     public const int SIGKILL = 9;
     public const int SIGTERM = 15;
+    public const int SIGCONT = 18;
+    public const int SIGSTOP = 19;
     public const short POSIX_SPAWN_SETSIGDEF = 0x04;
     public const short POSIX_SPAWN_SETSIGMASK = 0x08;
     public const short POSIX_SPAWN_SETSID = 0x80;

@@ -29,6 +29,21 @@ public static partial class Processes
         }
     }
 
+    /// <summary>The state letter of /proc/{pid}/stat (R running, S sleeping, T stopped, Z zombie…); '?' when gone.</summary>
+    public static char State(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            int close = stat.LastIndexOf(')');
+            return close > 0 && stat.Length > close + 2 ? stat[close + 2] : '?';
+        }
+        catch (IOException)
+        {
+            return '?';
+        }
+    }
+
     /// <summary>An environment variable of a running process (from /proc/{pid}/environ).</summary>
     public static string? EnvironmentVariable(int pid, string name)
     {
