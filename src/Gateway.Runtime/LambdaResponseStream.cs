@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Text;
+using Gateway.Runtime.Http;
 using Gateway.Runtime.Transport;
 
 namespace Gateway.Runtime;
@@ -49,10 +50,7 @@ public sealed class LambdaResponseStream
     internal async ValueTask<bool> EndAsync(string? errorType, byte[]? errorDocument)
     {
         var socket = await StartAsync().ConfigureAwait(false);
-        var end = errorType is null
-            ? "0\r\n\r\n"
-            : $"0\r\nLambda-Runtime-Function-Error-Type: {errorType}\r\nLambda-Runtime-Function-Error-Body: {Convert.ToBase64String(errorDocument ?? [])}\r\n\r\n";
-        await SendAsync(socket, Encoding.ASCII.GetBytes(end)).ConfigureAwait(false);
+        await SendAsync(socket, Encoding.ASCII.GetBytes(EndOfBody(errorType, errorDocument))).ConfigureAwait(false);
         try
         {
             return await ReadStatusAsync(socket).ConfigureAwait(false) == 202;
@@ -61,6 +59,22 @@ public sealed class LambdaResponseStream
         {
             socket.Dispose();
         }
+    }
+
+    /// <summary>The last chunk and, for a failure, the error trailers. The type is cut and sanitised as the buffered
+    /// path's header is (<see cref="RequestHeadWriter.AppendHeaderValue"/>): a CR or LF in a LambdaException's type
+    /// would otherwise end the trailer section early and break the chunked framing.</summary>
+    internal static string EndOfBody(string? errorType, byte[]? errorDocument)
+    {
+        if (errorType is null)
+        {
+            return "0\r\n\r\n";
+        }
+
+        string type = RequestHeadWriter.ToHeaderValue(errorType.Length <= RuntimeApiClient.MaxErrorTypeHeaderChars
+            ? errorType
+            : errorType[..RuntimeApiClient.MaxErrorTypeHeaderChars]);
+        return $"0\r\nLambda-Runtime-Function-Error-Type: {type}\r\nLambda-Runtime-Function-Error-Body: {Convert.ToBase64String(errorDocument ?? [])}\r\n\r\n";
     }
 
     private async ValueTask<Socket> StartAsync()

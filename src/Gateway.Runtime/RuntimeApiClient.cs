@@ -69,8 +69,8 @@ internal sealed class RuntimeApiClient : IDisposable
 
     private bool PostThenNext(ResponseBuffer body, string requestId, ReadOnlySpan<byte> pathSuffix, string? errorType, string what, InvocationContext context) =>
         _pipelined
-            ? Post(Frame(body, requestId, pathSuffix, errorType, _nextRequest), what, pipelined: true) && ReadPipelinedNext(context)
-            : Post(Frame(body, requestId, pathSuffix, errorType), what) && Next(context);
+            ? Post(Frame(body, requestId, pathSuffix, errorType, _nextRequest), what, requestId, pipelined: true) && ReadPipelinedNext(context)
+            : Post(Frame(body, requestId, pathSuffix, errorType), what, requestId) && Next(context);
 
     private bool ReadPipelinedNext(InvocationContext context) =>
         _connection.TryReadPipelined() ? ReadEvent(context) : Next(context);
@@ -100,7 +100,7 @@ internal sealed class RuntimeApiClient : IDisposable
 
     /// <summary>POST <c>/init/error</c>.</summary>
     public bool PostInitError(string errorType, ResponseBuffer error) =>
-        Post(Frame(error, requestId: null, default, errorType), "POST /init/error");
+        Post(Frame(error, requestId: null, default, errorType), "POST /init/error", requestId: null);
 
     public void Dispose() => _connection.Dispose();
 
@@ -137,9 +137,10 @@ internal sealed class RuntimeApiClient : IDisposable
         return pipelinedRequest.IsEmpty ? body.PrependHead(head.Written) : body.PrependHead(head.Written, pipelinedRequest);
     }
 
-    private bool Post(ReadOnlySpan<byte> request, string what, bool pipelined = false)
+    /// <param name="requestId">The invocation the post is for, named in any log record about it.</param>
+    private bool Post(ReadOnlySpan<byte> request, string what, string? requestId, bool pipelined = false)
     {
-        if (!Exchange(request, what, out bool lost, pipelined))
+        if (!Exchange(request, what, out bool lost, pipelined, requestId))
         {
             // Lost mid-post: the gateway may or may not have taken it. Carry on; the next /next
             // finds out whether the gateway is still there (and exits if it is not).
@@ -154,11 +155,11 @@ internal sealed class RuntimeApiClient : IDisposable
 
         // 400 (unknown id), 403 (wrong state), 413 (too large): the gateway has already decided what the
         // caller sees; the runtime's job is to say so and move on. 5xx means "exit promptly".
-        LogRefusal(what, status);
+        LogRefusal(what, status, requestId);
         return status < 500;
     }
 
-    private bool Exchange(ReadOnlySpan<byte> request, string what, out bool lost, bool pipelined = false)
+    private bool Exchange(ReadOnlySpan<byte> request, string what, out bool lost, bool pipelined = false, string? requestId = null)
     {
         ExchangeStatus status = _connection.Exchange(request, pipelined);
         lost = status == ExchangeStatus.ConnectionLost;
@@ -169,15 +170,16 @@ internal sealed class RuntimeApiClient : IDisposable
 
         RuntimeLog.Error(status == ExchangeStatus.Unreachable
             ? $"{what}: cannot connect to the Runtime API at {_connection.Endpoint.Description}: {_connection.LastError}"
-            : $"{what}: the Runtime API at {_connection.Endpoint.Description} closed the connection: {_connection.LastError}");
+            : $"{what}: the Runtime API at {_connection.Endpoint.Description} closed the connection: {_connection.LastError}",
+            requestId);
         return false;
     }
 
-    private void LogRefusal(string what, int status)
+    private void LogRefusal(string what, int status, string? requestId = null)
     {
         ReadOnlySpan<byte> body = _connection.Body.Span;
         string text = Encoding.UTF8.GetString(body[..Math.Min(body.Length, 1024)]);
-        RuntimeLog.Error($"{what}: the Runtime API answered {status}: {text}");
+        RuntimeLog.Error($"{what}: the Runtime API answered {status}: {text}", requestId);
     }
 
     private static string ReadRequestId(ReadOnlySpan<byte> value)

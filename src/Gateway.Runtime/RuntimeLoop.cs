@@ -105,7 +105,7 @@ internal sealed class RuntimeLoop : IDisposable
                 if (failure is not null)
                 {
                     errorType = ErrorBody.ErrorTypeOf(failure);
-                    RuntimeLog.FunctionError(errorType, failure);
+                    RuntimeLog.FunctionError(failure, requestId, _context.TraceId);
                     _errorBody.Write(_response, errorType, failure);
                     errorDocument = _response.WrittenSpan.ToArray();
                 }
@@ -113,12 +113,12 @@ internal sealed class RuntimeLoop : IDisposable
                 {
                     if (!await stream.EndAsync(errorType, errorDocument).ConfigureAwait(false))
                     {
-                        RuntimeLog.Error("The Runtime API refused the streamed response.");
+                        RuntimeLog.Error("The Runtime API refused the streamed response.", requestId);
                     }
                 }
                 catch (System.Net.Sockets.SocketException exception)
                 {
-                    RuntimeLog.Error($"The streamed response could not be sent: {exception.Message}");
+                    RuntimeLog.Error($"The streamed response could not be sent: {exception.Message}", requestId);
                 }
                 haveEvent = _client.Next(_context);
             }
@@ -149,7 +149,7 @@ internal sealed class RuntimeLoop : IDisposable
             // Init errors go to /init/error and end the process (the runtime contract: "report the
             // error and exit"). The gateway serves this body to the first invoke.
             string errorType = ErrorBody.ErrorTypeOf(exception);
-            RuntimeLog.FunctionError(errorType, exception);
+            RuntimeLog.FunctionError(exception, requestId: null, traceId: null);
             _errorBody.Write(_response, errorType, exception);
             _client.PostInitError(errorType, _response);
             handler = null!;
@@ -160,7 +160,7 @@ internal sealed class RuntimeLoop : IDisposable
     private bool PostErrorThenNext(string requestId, Exception exception)
     {
         string errorType = ErrorBody.ErrorTypeOf(exception);
-        RuntimeLog.FunctionError(errorType, exception);
+        RuntimeLog.FunctionError(exception, requestId, _context.TraceId); // the context still holds this invocation's
         _errorBody.Write(_response, errorType, exception);
         return _client.PostErrorThenNext(requestId, errorType, _response, _context);
     }

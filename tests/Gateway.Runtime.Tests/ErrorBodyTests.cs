@@ -14,7 +14,7 @@ public class ErrorBodyTests
 
         using var document = JsonDocument.Parse(buffer.WrittenSpan.ToArray());
         var root = document.RootElement;
-        Assert.Equal(["errorMessage", "errorType", "stackTrace"], root.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["errorType", "errorMessage", "stackTrace"], root.EnumerateObject().Select(p => p.Name)); // LambdaJsonExceptionWriter's order
         Assert.Equal("bad \"input\"", root.GetProperty("errorMessage").GetString());
         Assert.Equal("InvalidOperationException", root.GetProperty("errorType").GetString());
         var frames = root.GetProperty("stackTrace").EnumerateArray().Select(e => e.GetString()!).ToList();
@@ -24,30 +24,103 @@ public class ErrorBodyTests
     }
 
     [Fact]
-    public void An_exception_never_thrown_has_an_empty_stack()
+    public void An_exception_never_thrown_has_no_stackTrace_and_a_null_message_no_errorMessage()
     {
         var buffer = new ResponseBuffer();
 
         new ErrorBody().Write(buffer, "Custom", new LambdaException("Custom", "m"));
+        Assert.Equal("""{"errorType":"Custom","errorMessage":"m"}""", System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan));
 
-        Assert.Equal("""{"errorMessage":"m","errorType":"Custom","stackTrace":[]}""", System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan));
+        new ErrorBody().Write(buffer, "NullMessage", new NullMessageException());
+        Assert.Equal("""{"errorType":"NullMessage"}""", System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan));
     }
 
     [Fact]
-    public void Inner_exceptions_follow_with_a_marker_line()
+    public void An_inner_exception_is_its_cause_with_the_same_shape()
     {
         var buffer = new ResponseBuffer();
-        var inner = Thrown(() => throw new FormatException("inner message"));
+        var innermost = Thrown(() => throw new ArgumentException("innermost"));
+        var inner = Thrown(() => throw new FormatException("inner message", innermost));
         var outer = Thrown(() => throw new LambdaException("Outer.Error", "outer message", inner));
 
         new ErrorBody().Write(buffer, ErrorBody.ErrorTypeOf(outer), outer);
 
         using var document = JsonDocument.Parse(buffer.WrittenSpan.ToArray());
-        var frames = document.RootElement.GetProperty("stackTrace").EnumerateArray().Select(e => e.GetString()).ToList();
-        int marker = frames.IndexOf("--- inner FormatException: inner message");
-        Assert.True(marker > 0, "the outer frames come first");
-        Assert.True(marker < frames.Count - 1, "the inner frames follow the marker");
-        Assert.Equal("Outer.Error", document.RootElement.GetProperty("errorType").GetString());
+        var root = document.RootElement;
+        Assert.Equal(["errorType", "errorMessage", "stackTrace", "cause"], root.EnumerateObject().Select(p => p.Name));
+        Assert.Equal("Outer.Error", root.GetProperty("errorType").GetString());
+        Assert.DoesNotContain(root.GetProperty("stackTrace").EnumerateArray(), f => f.GetString()!.Contains("inner message", StringComparison.Ordinal)); // no "--- inner" lines
+        var cause = root.GetProperty("cause");
+        Assert.Equal(["errorType", "errorMessage", "stackTrace", "cause"], cause.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(("FormatException", "inner message"), (cause.GetProperty("errorType").GetString(), cause.GetProperty("errorMessage").GetString()));
+        Assert.Contains(cause.GetProperty("stackTrace").EnumerateArray(), f => f.GetString()!.Contains(nameof(Thrown), StringComparison.Ordinal));
+        Assert.Equal("innermost", cause.GetProperty("cause").GetProperty("errorMessage").GetString());
+    }
+
+    [Fact]
+    public void An_AggregateException_s_inner_exceptions_are_its_causes()
+    {
+        var buffer = new ResponseBuffer();
+        var aggregate = Thrown(() => throw new AggregateException("agg", new ArgumentException("a1"), new FormatException("f2")));
+
+        new ErrorBody().Write(buffer, ErrorBody.ErrorTypeOf(aggregate), aggregate);
+
+        using var document = JsonDocument.Parse(buffer.WrittenSpan.ToArray());
+        var root = document.RootElement;
+        // As RuntimeSupport's ExceptionInfo: InnerException (the first) is the cause, and every one is in causes.
+        Assert.Equal(["errorType", "errorMessage", "stackTrace", "cause", "causes"], root.EnumerateObject().Select(p => p.Name));
+        Assert.Equal("agg (a1) (f2)", root.GetProperty("errorMessage").GetString());
+        Assert.Equal("a1", root.GetProperty("cause").GetProperty("errorMessage").GetString());
+        Assert.Equal([("ArgumentException", "a1"), ("FormatException", "f2")],
+            root.GetProperty("causes").EnumerateArray().Select(c => (c.GetProperty("errorType").GetString(), c.GetProperty("errorMessage").GetString())));
+    }
+
+    [Fact]
+    public void A_document_over_256_KB_is_RuntimeSupport_s_replacement_message()
+    {
+        var buffer = new ResponseBuffer();
+
+        new ErrorBody().Write(buffer, "InvalidOperationException", new InvalidOperationException(new string('x', 7_000_000)));
+
+        Assert.Equal("""{"errorMessage":"Exception exceeded maximum payload size of 256KB."}""", System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan));
+    }
+
+    [Fact]
+    public void A_cause_that_does_not_fit_is_replaced_and_the_outer_exception_kept()
+    {
+        var buffer = new ResponseBuffer();
+        var outer = Thrown(() => throw new InvalidOperationException("outer", new FormatException(new string('y', 300_000))));
+
+        new ErrorBody().Write(buffer, "InvalidOperationException", outer);
+
+        Assert.True(buffer.WrittenCount < ErrorBody.MaxBytes);
+        using var document = JsonDocument.Parse(buffer.WrittenSpan.ToArray());
+        var root = document.RootElement;
+        Assert.Equal(("InvalidOperationException", "outer"), (root.GetProperty("errorType").GetString(), root.GetProperty("errorMessage").GetString()));
+        Assert.True(root.GetProperty("stackTrace").GetArrayLength() > 0);
+        Assert.Equal("""{"errorMessage":"Exception exceeded maximum payload size of 256KB."}""", root.GetProperty("cause").GetRawText());
+    }
+
+    [Fact]
+    public void A_causes_list_ends_at_the_first_that_does_not_fit()
+    {
+        var buffer = new ResponseBuffer();
+        // An AggregateException's message repeats its inner messages ("short (aaa…) (bbb…) (never)", ~200 KB), so the
+        // room runs out inside it: its cause and its causes no longer fit, while the exceptions around them do.
+        var aggregate = new AggregateException("short", new ArgumentException(new string('a', 100_000)), new FormatException(new string('b', 100_000)), new ArgumentException("never"));
+        var wrapped = new LambdaException("Wrapped", "w", aggregate);
+
+        new ErrorBody().Write(buffer, "Wrapped", wrapped);
+
+        Assert.True(buffer.WrittenCount < ErrorBody.MaxBytes);
+        using var document = JsonDocument.Parse(buffer.WrittenSpan.ToArray());
+        var root = document.RootElement;
+        Assert.Equal(("Wrapped", "w"), (root.GetProperty("errorType").GetString(), root.GetProperty("errorMessage").GetString()));
+        var cause = root.GetProperty("cause");
+        Assert.StartsWith("short (aaa", cause.GetProperty("errorMessage").GetString(), StringComparison.Ordinal);
+        Assert.Equal("""{"errorMessage":"Exception exceeded maximum payload size of 256KB."}""", cause.GetProperty("cause").GetRawText());
+        var causes = cause.GetProperty("causes").EnumerateArray().Select(c => c.GetRawText()).ToList();
+        Assert.Equal(["""{"errorMessage":"Exception exceeded maximum payload size of 256KB."}"""], causes);
     }
 
     [Fact]
@@ -73,7 +146,7 @@ public class ErrorBodyTests
         body.Write(buffer, "First", new LambdaException("First", "one"));
         body.Write(buffer, "Second", new LambdaException("Second", "two"));
 
-        Assert.Equal("""{"errorMessage":"two","errorType":"Second","stackTrace":[]}""", System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan));
+        Assert.Equal("""{"errorType":"Second","errorMessage":"two"}""", System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan));
     }
 
     [Fact]
@@ -81,6 +154,11 @@ public class ErrorBodyTests
     {
         Assert.Equal("Runtime.HandlerNotFound", ErrorBody.ErrorTypeOf(new LambdaException("Runtime.HandlerNotFound", "no handler")));
         Assert.Equal("ArgumentNullException", ErrorBody.ErrorTypeOf(new ArgumentNullException("x")));
+    }
+
+    private sealed class NullMessageException : Exception
+    {
+        public override string Message => null!;
     }
 
     private static Exception Thrown(Action action)

@@ -33,12 +33,24 @@ internal ref struct RequestHeadWriter
         Span<byte> target = _destination.Slice(_length, value.Length);
         for (int i = 0; i < value.Length; i++)
         {
-            char c = value[i];
-            target[i] = c is >= ' ' and <= '~' ? (byte)c : (byte)'?';
+            target[i] = (byte)HeaderSafe(value[i]);
         }
 
         _length += value.Length;
     }
+
+    /// <summary><paramref name="value"/> with <see cref="AppendHeaderValue"/>'s rule applied, for a head (or trailer)
+    /// built as a string.</summary>
+    public static string ToHeaderValue(string value) =>
+        string.Create(value.Length, value, static (target, source) =>
+        {
+            for (int i = 0; i < source.Length; i++)
+            {
+                target[i] = HeaderSafe(source[i]);
+            }
+        });
+
+    private static char HeaderSafe(char c) => c is >= ' ' and <= '~' ? c : '?';
 
     /// <summary>Appends an ASCII string already validated by the caller (a request id).</summary>
     public void AppendAscii(string value)

@@ -72,4 +72,15 @@ public class RequestHeadWriterTests
             writer.Append("12345"u8);
         });
     }
+
+    [Fact]
+    public void A_header_value_built_as_a_string_follows_the_same_rule()
+    {
+        var writer = new RequestHeadWriter(new byte[64]);
+        const string type = "My.Custom\r\nX-Injected: 1é";
+        writer.AppendHeaderValue(type);
+
+        Assert.Equal("My.Custom??X-Injected: 1?", RequestHeadWriter.ToHeaderValue(type));
+        Assert.Equal(Encoding.ASCII.GetString(writer.Written), RequestHeadWriter.ToHeaderValue(type));
+    }
 }
