@@ -2,7 +2,7 @@ namespace Gateway.Logs;
 
 /// <summary>
 /// A multi-line log record as the function wrote it. AWS's runtime clients (aws-lambda-ric for Node.js, awslambdaric
-/// for Python, and Gateway's Python runtime after it) write each logging record on one stdout line with CR in place of
+/// for Python, and Gateway's Python runtime and C# client after them) write each logging record on one stdout line with CR in place of
 /// every LF when they have no telemetry log descriptor, so that the line is still one event; on AWS they have one, and
 /// the record arrives with its LFs (a traceback is one event of several lines). Gateway has no such descriptor, so
 /// where such a record is shown — the Logs API's events, LogType Tail, the Telemetry API, the console — a CR inside it
@@ -10,7 +10,9 @@ namespace Gateway.Logs;
 /// </summary>
 /// <remarks>
 /// Only a record's CRs: a line is one when it has a runtime client's text-record shape — Python's
-/// <c>[LEVEL]\t…</c> (a tab after a logging level) or <c>[ERROR] Type: …</c>, Node's <c>2026-01-01T00:00:00.000Z\t{request id}\tINFO\t…</c>. Anything
+/// <c>[LEVEL]\t…</c> (a tab after a logging level) or <c>[ERROR] Type: …</c>, Node's <c>2026-01-01T00:00:00.000Z\t{request id}\tINFO\t…</c>,
+/// and the same with .NET's level labels (<c>…\tfail\t…</c>: Amazon.Lambda.RuntimeSupport's shape, which Gateway's C#
+/// client writes for an unhandled exception). Anything
 /// else (a <c>print("a\rb")</c>, a progress bar, CRLF output) keeps its CRs, as on AWS, where stdout is not a record
 /// (recorded: a printed <c>"another\rline"</c> is that event). JSON-format records never hold a raw CR (JSON escapes
 /// newlines). A CR that ends the line is kept either way. The stream's file keeps the line as written: LF is its event
@@ -19,7 +21,12 @@ namespace Gateway.Logs;
 internal static class RecordNewlines
 {
     private static readonly byte[][] PythonLevels = ["DEBUG"u8.ToArray(), "INFO"u8.ToArray(), "WARNING"u8.ToArray(), "ERROR"u8.ToArray(), "CRITICAL"u8.ToArray()];
-    private static readonly byte[][] NodeLevels = ["TRACE"u8.ToArray(), "DEBUG"u8.ToArray(), "INFO"u8.ToArray(), "WARN"u8.ToArray(), "ERROR"u8.ToArray(), "FATAL"u8.ToArray()];
+    // Node's levels, then RuntimeSupport's labels (DefaultLogMessageFormatter: Microsoft's console logger's).
+    private static readonly byte[][] NodeLevels =
+    [
+        "TRACE"u8.ToArray(), "DEBUG"u8.ToArray(), "INFO"u8.ToArray(), "WARN"u8.ToArray(), "ERROR"u8.ToArray(), "FATAL"u8.ToArray(),
+        "trce"u8.ToArray(), "dbug"u8.ToArray(), "info"u8.ToArray(), "warn"u8.ToArray(), "fail"u8.ToArray(), "crit"u8.ToArray(),
+    ];
 
     /// <summary>True when <paramref name="line"/> (without its LF) is a runtime client's text record with a CR before
     /// its last byte.</summary>
@@ -68,8 +75,8 @@ internal static class RecordNewlines
     /// record (whose format ends in one).</summary>
     public static bool IsPythonErrorLine(ReadOnlySpan<byte> line) => line.StartsWith("[ERROR] "u8) && line.IndexOf(": "u8) > 8;
 
-    /// <summary>Node's console record: an ISO time ending in Z, a tab, the request id (or "undefined"), a tab, a level,
-    /// a tab.</summary>
+    /// <summary>Node's console record (or RuntimeSupport's): an ISO time ending in Z, a tab, the request id (or
+    /// "undefined", or nothing), a tab, a level, a tab.</summary>
     public static bool IsNodeRecord(ReadOnlySpan<byte> line)
     {
         // 2026-01-01T00:00:00.000Z\t
