@@ -22,6 +22,10 @@ internal sealed class CreateFunctionRequest
     public List<string>? Architectures { get; set; }
     public EphemeralStorage? EphemeralStorage { get; set; }
     public LoggingConfig? LoggingConfig { get; set; }
+    public SnapStartRequest? SnapStart { get; set; }
+
+    /// <summary>Stored and answered only: nothing here is encrypted with it (README).</summary>
+    public string? KMSKeyArn { get; set; }
 
     /// <summary>Read only to be refused: no code-signing config can exist here (<see cref="CodeSigningRules"/>).</summary>
     public string? CodeSigningConfigArn { get; set; }
@@ -71,6 +75,16 @@ internal sealed class UpdateFunctionConfigurationRequest
     public List<string>? Layers { get; set; }
     public EphemeralStorage? EphemeralStorage { get; set; }
     public LoggingConfig? LoggingConfig { get; set; }
+    public SnapStartRequest? SnapStart { get; set; }
+
+    /// <summary>Stored and answered only; an empty string removes it (botocore's pattern allows "").</summary>
+    public string? KMSKeyArn { get; set; }
+}
+
+/// <summary>botocore's SnapStart (the request member); the answer is <see cref="SnapStartResponse"/>.</summary>
+internal sealed class SnapStartRequest
+{
+    public string? ApplyOn { get; set; }
 }
 
 internal sealed class PublishVersionRequest

@@ -222,6 +222,8 @@ internal static class FunctionChanges
             && published.PackageType == latest.PackageType
             && published.EphemeralStorageMb == latest.EphemeralStorageMb
             && published.TracingMode == latest.TracingMode
+            && published.SnapStartApplyOn == latest.SnapStartApplyOn
+            && published.KmsKeyArn == latest.KmsKeyArn
             && published.Architectures.SequenceEqual(latest.Architectures)
             && published.Layers.SequenceEqual(latest.Layers)
             && a.Handler == b.Handler

@@ -23,6 +23,7 @@ internal sealed class FunctionConfiguration
     public string? CodeSha256 { get; set; }
     public string? Version { get; set; }
     public EnvironmentResponse? Environment { get; set; }
+    public string? KMSKeyArn { get; set; }
     public DeadLetterConfig? DeadLetterConfig { get; set; }
     public TracingConfig? TracingConfig { get; set; }
     public string? RevisionId { get; set; }
@@ -151,6 +152,8 @@ internal static class FunctionConfigurationJson
             Version = version.Version,
             // AWS leaves Environment out of a function never given one, and answers an empty map as {"Variables":{}}.
             Environment = definition.Environment.Count == 0 && !definition.EnvironmentGiven ? null : new EnvironmentResponse { Variables = new Dictionary<string, string>(definition.Environment, StringComparer.Ordinal) },
+            // AWS returns KMSKeyArn "only if you've configured a customer managed key" (API_FunctionConfiguration).
+            KMSKeyArn = version.KmsKeyArn,
             DeadLetterConfig = definition.DeadLetterTargetArn is { Length: > 0 } target ? new DeadLetterConfig { TargetArn = target } : null,
             TracingConfig = new TracingConfig { Mode = version.TracingMode },
             RevisionId = version.RevisionId,
@@ -158,7 +161,7 @@ internal static class FunctionConfigurationJson
             PackageType = version.PackageType,
             Architectures = [.. version.Architectures],
             EphemeralStorage = new EphemeralStorage { Size = version.EphemeralStorageMb },
-            SnapStart = new SnapStartResponse(),
+            SnapStart = SnapStartRules.Response(version),
             LoggingConfig = LoggingRules.ToResponse(definition.Logging, definition.Name),
         };
         if (!listItem)

@@ -221,6 +221,8 @@ internal sealed class FunctionEndpoints(ManagementContext context)
         FunctionRules.CheckTracing(request.TracingConfig, errors);
         FunctionRules.CheckLogging(request.LoggingConfig, errors);
         FunctionRules.CheckDeadLetterPattern(request.DeadLetterConfig, errors);
+        FunctionRules.CheckKmsKeyArn(request.KMSKeyArn, errors);
+        SnapStartRules.Check(request.SnapStart, errors);
         var architectureError = FunctionRules.ValidateArchitectures(request.Architectures, errors);
         if (request.CodeSigningConfigArn is { } signing && CodeSigningRules.ArnConstraint(signing, "codeSigningConfigArn") is { } signingError)
         {
@@ -239,6 +241,7 @@ internal sealed class FunctionEndpoints(ManagementContext context)
         return FunctionRules.ValidateCodeSource(hasZip ? "" : null, request.Code?.S3Bucket, request.Code?.S3Key, request.Code?.ImageUri, request.PackageType)
             ?? (request.Runtime is null || string.IsNullOrEmpty(request.Handler) ? LambdaError.InvalidParameterValue(RuntimeAndHandlerRequired) : null)
             ?? FunctionRules.ValidateRuntime(request.Runtime!, context.Runtimes)
+            ?? SnapStartRules.RuntimeError(request.SnapStart?.ApplyOn ?? SnapStartRules.None, request.Runtime!)
             ?? architectureError
             ?? FunctionRules.ValidateEnvironment(request.Environment)
             ?? FunctionRules.ValidateDeadLetter(request.DeadLetterConfig, context.Region, context.AccountId)
@@ -293,6 +296,8 @@ internal sealed class FunctionEndpoints(ManagementContext context)
             LastModified = now,
             EphemeralStorageMb = request.EphemeralStorage?.Size ?? 512,
             TracingMode = request.TracingConfig?.Mode ?? "PassThrough",
+            SnapStartApplyOn = request.SnapStart?.ApplyOn ?? SnapStartRules.None,
+            KmsKeyArn = request.KMSKeyArn is { Length: > 0 } key ? key : null,
             Architectures = ["x86_64"],
         });
         return new FunctionRecord

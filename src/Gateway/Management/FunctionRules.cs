@@ -117,6 +117,29 @@ internal static partial class FunctionRules
     public static void CheckEphemeralStorage(EphemeralStorage? storage, ValidationErrors errors) =>
         Range(storage?.Size, "ephemeralStorage.size", MinEphemeralStorage, MaxEphemeralStorage, errors);
 
+    /// <summary>botocore's KMSKeyArn shape: at most 10000 characters, this pattern (which allows ""). The member's name in
+    /// the message follows AWS's first-letter-lowercased rule (not recorded for this member: INFERRED).</summary>
+    public const string KmsKeyArnPattern = "(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()";
+
+    [GeneratedRegex(@"\A(?:" + KmsKeyArnPattern + @")\z", RegexOptions.CultureInvariant | RegexOptions.Singleline)]
+    private static partial Regex KmsKeyArnRegex();
+
+    public static void CheckKmsKeyArn(string? arn, ValidationErrors errors)
+    {
+        if (arn is null)
+        {
+            return;
+        }
+        if (arn.Length > 10000)
+        {
+            errors.Add($"Value '{arn}' at 'kMSKeyArn' failed to satisfy constraint: Member must have length less than or equal to 10000");
+        }
+        if (!KmsKeyArnRegex().IsMatch(arn))
+        {
+            errors.Add($"Value '{arn}' at 'kMSKeyArn' failed to satisfy constraint: Member must satisfy regular expression pattern: {KmsKeyArnPattern}");
+        }
+    }
+
     public static void CheckDescription(string? description, ValidationErrors errors)
     {
         if (description is { Length: > MaxDescriptionLength })

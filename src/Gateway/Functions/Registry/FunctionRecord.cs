@@ -122,6 +122,13 @@ internal sealed record VersionRecord
 
     public string TracingMode { get; init; } = "PassThrough";
 
+    /// <summary>SnapStart.ApplyOn: <c>None</c> or <c>PublishedVersions</c>. Stored and answered only: the gateway takes no
+    /// snapshots, so a version runs the same either way.</summary>
+    public string SnapStartApplyOn { get; init; } = "None";
+
+    /// <summary>KMSKeyArn: stored and answered only (nothing is encrypted with it); null when none was given.</summary>
+    public string? KmsKeyArn { get; init; }
+
     /// <summary>PutRuntimeManagementConfig's mode for this version: <c>Auto</c> (AWS's default), <c>FunctionUpdate</c> or
     /// <c>Manual</c>. Stored and answered only: the gateway has one build per runtime, so there is no version to pin.</summary>
     public string UpdateRuntimeOn { get; init; } = DefaultUpdateRuntimeOn;

@@ -117,6 +117,11 @@ internal sealed class PersistedVersion
 
     public string TracingMode { get; set; } = "PassThrough";
 
+    /// <summary>SnapStart.ApplyOn; absent (null) is None (and documents written before it was kept read so).</summary>
+    public string? SnapStartApplyOn { get; set; }
+
+    public string? KmsKeyArn { get; set; }
+
     /// <summary>LoggingConfig (absent in documents written before it was kept: AWS's defaults).</summary>
     public PersistedLogging? Logging { get; set; }
 
@@ -165,6 +170,8 @@ internal sealed class PersistedVersion
         Layers = [.. v.Layers.Select(l => new PersistedLayer { Arn = l.Arn, CodeSize = l.CodeSize, Sha256Hex = l.Sha256Hex })],
         LayersDirectory = v.Definition.LayersDirectory,
         TracingMode = v.TracingMode,
+        SnapStartApplyOn = v.SnapStartApplyOn == "None" ? null : v.SnapStartApplyOn,
+        KmsKeyArn = v.KmsKeyArn,
         Logging = v.Definition.Logging == FunctionLogging.Default ? null : PersistedLogging.From(v.Definition.Logging),
         UpdateRuntimeOn = v.UpdateRuntimeOn == VersionRecord.DefaultUpdateRuntimeOn ? null : v.UpdateRuntimeOn,
         RuntimeVersionArn = v.RuntimeVersionArn,
@@ -212,6 +219,8 @@ internal sealed class PersistedVersion
         Architectures = [.. Architectures],
         EphemeralStorageMb = EphemeralStorageMb,
         TracingMode = TracingMode,
+        SnapStartApplyOn = SnapStartApplyOn ?? "None",
+        KmsKeyArn = KmsKeyArn,
         UpdateRuntimeOn = UpdateRuntimeOn ?? VersionRecord.DefaultUpdateRuntimeOn,
         RuntimeVersionArn = RuntimeVersionArn,
         State = State,
