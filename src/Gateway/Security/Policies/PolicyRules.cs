@@ -219,7 +219,7 @@ internal static partial class PolicyRules
             return (null, missing);
         }
         policies.TryGet(name, key, out var existing);
-        if (request.RevisionId is { } revision && revision != existing?.RevisionId)
+        if (request.RevisionId is { } revision && revision != (existing?.RevisionId ?? ResourceRevision(functions, name, key)))
         {
             return (null, LambdaError.PreconditionFailed("The Revision Id provided does not match the latest Revision Id. Call the GetPolicy API to retrieve the latest Revision Id"));
         }
@@ -234,6 +234,27 @@ internal static partial class PolicyRules
         }
         var statements = (existing?.Statements ?? []).Add(built.Value!);
         return (new ResourcePolicy(name, key, Guid.NewGuid().ToString(), statements), built);
+    }
+
+    /// <summary>
+    /// The RevisionId a first AddPermission is checked against, when the resource has no policy yet: the resource's own.
+    /// An alias's (LS-REC TestLambdaPermissions::test_lambda_permission_fn_versioning: add_permission with
+    /// create_alias_response's RevisionId succeeds) and $LATEST's (LS-REC TestLambdaRevisions::
+    /// test_function_revisions_permissions: with GetFunction's RevisionId); a version's by the same rule (INFERRED).
+    /// </summary>
+    private static string? ResourceRevision(RegistrySnapshot functions, string name, string key)
+    {
+        if (!functions.TryGet(name, out var function))
+        {
+            return null;
+        }
+        if (key.Length == 0)
+        {
+            return function.Latest.RevisionId;
+        }
+        return function.Aliases.TryGetValue(key, out var alias) ? alias.RevisionId
+            : function.Versions.TryGetValue(key, out var version) ? version.RevisionId
+            : null;
     }
 
     public static (ResourcePolicy? Changed, Outcome<bool> Result) Remove(RegistrySnapshot functions, PolicySnapshot policies, FunctionResolver resolver,
