@@ -169,6 +169,23 @@ public sealed partial class FunctionUrlApiTests : IAsyncLifetime
             await FailsAsync(aws, _gateway, "list-function-url-configs", "--function-name", "other"));
     }
 
+    /// <summary>An update's answer carries InvokeMode when the config has one set, not when the update names one
+    /// (LS-REC test_lambda_update_function_url_config: modify_lambda_url_config_none; test_url_config_lifecycle:
+    /// updated_url_config for a config that never set one).</summary>
+    [Fact]
+    public async Task An_update_answers_the_InvokeMode_a_config_was_given_and_none_for_one_never_given_it()
+    {
+        await _gateway.SendAsync(HttpMethod.Post, "/2021-10-31/functions/echo/url",
+            new JsonObject { ["AuthType"] = "NONE", ["InvokeMode"] = "BUFFERED" }, HttpStatusCode.Created);
+        await _gateway.SendAsync(HttpMethod.Put, "/2021-10-31/functions/echo/url", new JsonObject { ["InvokeMode"] = "RESPONSE_STREAM" }, HttpStatusCode.OK);
+        var set = await _gateway.SendAsync(HttpMethod.Put, "/2021-10-31/functions/echo/url", new JsonObject(), HttpStatusCode.OK);
+        Assert.Equal("RESPONSE_STREAM", set["InvokeMode"]!.GetValue<string>());
+
+        await _gateway.SendAsync(HttpMethod.Post, "/2021-10-31/functions/other/url", new JsonObject { ["AuthType"] = "NONE" }, HttpStatusCode.Created);
+        var never = await _gateway.SendAsync(HttpMethod.Put, "/2021-10-31/functions/other/url", new JsonObject { ["AuthType"] = "AWS_IAM" }, HttpStatusCode.OK);
+        Assert.Null(never["InvokeMode"]);
+    }
+
     [Fact]
     public async Task Urls_are_kept_across_a_restart()
     {
@@ -190,6 +207,9 @@ public sealed partial class FunctionUrlApiTests : IAsyncLifetime
         Assert.Equal(created["CreationTime"]!.GetValue<string>(), got["CreationTime"]!.GetValue<string>());
         Assert.Equal("RESPONSE_STREAM", got["InvokeMode"]!.GetValue<string>());
         Assert.Equal(10, got["Cors"]!["MaxAge"]!.GetValue<int>());
+        // That it was set is kept too: an update that does not name it still answers it.
+        var updated = await restarted.SendAsync(HttpMethod.Put, "/2021-10-31/functions/echo/url", new JsonObject(), HttpStatusCode.OK);
+        Assert.Equal("RESPONSE_STREAM", updated["InvokeMode"]!.GetValue<string>());
         using var routed = await restarted.Client.GetAsync($"/_url/{id}/").WithTimeout();
         Assert.Equal(HttpStatusCode.OK, routed.StatusCode);
     }

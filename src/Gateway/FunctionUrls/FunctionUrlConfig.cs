@@ -20,6 +20,10 @@ internal sealed record FunctionUrlConfig
 
     public FunctionUrlInvokeMode InvokeMode { get; init; }
 
+    /// <summary>Whether a Create or Update ever named InvokeMode: AWS's Create/Update answers carry InvokeMode only then
+    /// (LS-REC test_lambda_update_function_url_config: modify_lambda_url_config_none; test_url_config_lifecycle).</summary>
+    public bool InvokeModeSet { get; init; }
+
     public required DateTimeOffset CreationTime { get; init; }
 
     public required DateTimeOffset LastModifiedTime { get; init; }

@@ -47,9 +47,9 @@ internal sealed class FunctionUrlEndpoints(FunctionUrlRegistry urls, FunctionRes
             var created = FunctionUrlRules.Create(functions, snapshot, reference.Name, reference.Qualifier, arn, document, now);
             return (created.Value, null, created);
         });
-        // InvokeMode only when the request set it, as AWS's recorded create and update answers have it (GetFunctionUrlConfig
-        // always shows it).
-        await WriteAsync(context, StatusCodes.Status201Created, outcome, withLastModified: false, withInvokeMode: document.InvokeMode is not null).ConfigureAwait(false);
+        // InvokeMode only once a Create or Update has named it, as AWS's recorded create and update answers have it
+        // (GetFunctionUrlConfig always shows it).
+        await WriteAsync(context, StatusCodes.Status201Created, outcome, withLastModified: false, withInvokeMode: outcome.IsOk && outcome.Value!.InvokeModeSet).ConfigureAwait(false);
     }
 
     public async Task UpdateAsync(HttpContext context)
@@ -66,7 +66,7 @@ internal sealed class FunctionUrlEndpoints(FunctionUrlRegistry urls, FunctionRes
             var updated = FunctionUrlRules.Update(functions, snapshot, reference.Name, reference.Qualifier, arn, document, now);
             return (updated.Value, null, updated);
         });
-        await WriteAsync(context, StatusCodes.Status200OK, outcome, withLastModified: true, withInvokeMode: document.InvokeMode is not null).ConfigureAwait(false);
+        await WriteAsync(context, StatusCodes.Status200OK, outcome, withLastModified: true, withInvokeMode: outcome.IsOk && outcome.Value!.InvokeModeSet).ConfigureAwait(false);
     }
 
     public async Task GetAsync(HttpContext context)

@@ -62,6 +62,9 @@ internal sealed class PersistedFunctionUrl
     public string AuthType { get; set; } = "";
     public CorsDocument? Cors { get; set; }
     public string InvokeMode { get; set; } = "";
+
+    /// <summary>Absent in rows written before it was kept: read as not set.</summary>
+    public bool? InvokeModeSet { get; set; }
     public DateTimeOffset CreationTime { get; set; }
     public DateTimeOffset LastModifiedTime { get; set; }
 
@@ -73,6 +76,7 @@ internal sealed class PersistedFunctionUrl
         AuthType = FunctionUrlNames.Of(config.AuthType),
         Cors = CorsDocument.From(config.Cors),
         InvokeMode = FunctionUrlNames.Of(config.InvokeMode),
+        InvokeModeSet = config.InvokeModeSet ? true : null,
         CreationTime = config.CreationTime,
         LastModifiedTime = config.LastModifiedTime,
     };
@@ -85,6 +89,7 @@ internal sealed class PersistedFunctionUrl
         AuthType = FunctionUrlNames.TryAuthType(AuthType, out var auth) ? auth : FunctionUrlAuthType.AwsIam, // unknown: the closed door
         Cors = Cors?.ToCors(),
         InvokeMode = FunctionUrlNames.TryInvokeMode(InvokeMode, out var mode) ? mode : FunctionUrlInvokeMode.Buffered,
+        InvokeModeSet = InvokeModeSet == true,
         CreationTime = CreationTime,
         LastModifiedTime = LastModifiedTime,
     };

@@ -66,7 +66,7 @@ internal static partial class FunctionUrlRules
         }
         if (request.InvokeMode is not null && !FunctionUrlNames.TryInvokeMode(request.InvokeMode, out _))
         {
-            messages.Add(request.InvokeMode, "invokeMode", "Member must satisfy enum value set: [BUFFERED, RESPONSE_STREAM]");
+            messages.Add(request.InvokeMode, "invokeMode", "Member must satisfy enum value set: [RESPONSE_STREAM, BUFFERED]"); // AWS's order (LS-REC test_lambda_url_invalid_invoke_mode), not botocore's
         }
         if (request.Cors is { } cors)
         {
@@ -153,6 +153,7 @@ internal static partial class FunctionUrlRules
             AuthType = authType,
             Cors = request.Cors?.ToCors(),
             InvokeMode = invokeMode,
+            InvokeModeSet = request.InvokeMode is not null,
             CreationTime = now,
             LastModifiedTime = now,
         });
@@ -177,7 +178,7 @@ internal static partial class FunctionUrlRules
         }
         if (request.InvokeMode is not null && FunctionUrlNames.TryInvokeMode(request.InvokeMode, out var invokeMode))
         {
-            updated = updated with { InvokeMode = invokeMode };
+            updated = updated with { InvokeMode = invokeMode, InvokeModeSet = true };
         }
         if (request.Cors is { } cors)
         {

@@ -41,7 +41,7 @@ public sealed class FunctionUrlRulesTests
     {
         var error = FunctionUrlRules.CheckBody(new FunctionUrlConfigRequest { AuthType = "IAM", InvokeMode = "STREAM" }, create: true);
         Assert.Equal("2 validation errors detected: Value 'IAM' at 'authType' failed to satisfy constraint: Member must satisfy enum value set: [NONE, AWS_IAM]; "
-            + "Value 'STREAM' at 'invokeMode' failed to satisfy constraint: Member must satisfy enum value set: [BUFFERED, RESPONSE_STREAM]", error!.Message);
+            + "Value 'STREAM' at 'invokeMode' failed to satisfy constraint: Member must satisfy enum value set: [RESPONSE_STREAM, BUFFERED]", error!.Message);
     }
 
     [Fact]
