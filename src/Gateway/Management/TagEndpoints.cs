@@ -110,7 +110,7 @@ internal sealed partial class TagEndpoints(ManagementContext context)
         var match = FunctionArnRegex().Match(resource);
         if (!match.Success)
         {
-            return (null, null, LambdaError.InvalidParameterValue("Only functions can be tagged on this gateway."));
+            return (null, null, NotAFunction(resource));
         }
         if (match.Groups[4].Success)
         {
@@ -127,5 +127,19 @@ internal sealed partial class TagEndpoints(ManagementContext context)
         }
         var name = match.Groups[3].Value;
         return (name, context.Resolver.ArnOf(name), null);
+    }
+
+    /// <summary>A taggable resource that is not a function. No event-source mapping or capacity provider exists here
+    /// (their Get/Update/Delete answer 404 too), so those get AWS's not-found answer with the ARN as given (LS-REC
+    /// TestLambdaTag::test_tag_exceptions[event_source_mapping], [capacity_provider]: tag, untag and list alike).</summary>
+    private static LambdaError NotAFunction(string resource)
+    {
+        string kind = resource.Split(':') is { Length: > 5 } parts ? parts[5] : "";
+        return kind switch
+        {
+            "event-source-mapping" => LambdaError.ResourceNotFound("Event source mapping not found: " + resource),
+            "capacity-provider" => LambdaError.ResourceNotFound("Capacity provider not found: " + resource),
+            _ => LambdaError.InvalidParameterValue("Only functions can be tagged on this gateway."),
+        };
     }
 }
