@@ -7,7 +7,8 @@ namespace Gateway.Tests;
 /// did not complete when the function ended resume if Lambda reuses the execution environment" (lambda-runtime-environment).
 /// Here the environment's processes are stopped 20 ms after it went idle (<c>--freeze-idle-ms</c>) and continued for its
 /// next invocation or its shutdown. Each test leaves a background job that records when it ran, half a second after
-/// the invocation that started it, and invokes again after an idle spell longer than that.
+/// the invocation that started it, and invokes again after an idle spell longer than that. A shutdown of a frozen
+/// environment (the runtime's SIGTERM, the extensions' SHUTDOWN): <see cref="GracefulShutdownFrozenTests"/>.
 /// </summary>
 public class FreezeTests
 {
@@ -52,19 +53,6 @@ public class FreezeTests
 
         long ran = long.Parse((await ShellFunction.RunAsync(gateway, "unfrozen", ReadBackgroundJob)).Trim(), CultureInfo.InvariantCulture);
         Assert.True(ran - started < IdleMs - 500, $"the background job ran {ran - started} ms after the invocation that left it");
-    }
-
-    [Fact]
-    public async Task A_frozen_environment_ends_with_a_gateway_stopped_by_SIGTERM()
-    {
-        // A shutdown continues the processes first (a stopped runtime would act on its SIGTERM only once continued).
-        var gateway = await GatewayProcess.StartAsync([]);
-        await ShellFunction.CreateAsync(gateway, "frozen-stop");
-        var first = Lines(await ShellFunction.RunAsync(gateway, "frozen-stop", "echo $RUNTIME_PID"));
-        int runtimePid = int.Parse(first[0], CultureInfo.InvariantCulture);
-        await Poll.UntilAsync(() => Processes.State(runtimePid) == 'T', "the idle environment to be frozen");
-        await gateway.DisposeAsync(); // SIGTERM; fails unless the gateway exits cleanly within its limit
-        Assert.False(Processes.IsAlive(runtimePid));
     }
 
     private static string[] Lines(string output) => output.Split('\n', StringSplitOptions.RemoveEmptyEntries);

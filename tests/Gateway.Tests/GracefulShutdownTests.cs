@@ -178,3 +178,11 @@ public sealed class GracefulShutdownHostFoldersTests : GracefulShutdownTests
 {
     protected override string[] GatewayArguments => ["--sandbox", "none"];
 }
+
+/// <summary><see cref="GracefulShutdownTests"/> with <c>--freeze-idle-ms 0</c>: every environment is frozen (its process
+/// group stopped) the moment it goes idle, so each shutdown here begins frozen and must continue the runtime for its
+/// SIGTERM and the extensions for their SHUTDOWN.</summary>
+public sealed class GracefulShutdownFrozenTests : GracefulShutdownTests
+{
+    protected override string[] GatewayArguments => ["--freeze-idle-ms", "0"];
+}

@@ -241,7 +241,9 @@ internal sealed partial class ExecutionEnvironment
         }
         lock (_lock)
         {
-            _process.Thaw(); // SHUTDOWN reaches extensions that run; under the lock, so no freeze (it checks the flag) follows
+            // A freeze in progress (ExecutionEnvironment.Freeze.cs) completes first, and none follows (it checks the
+            // flag): the SIGTERM of a graceful shutdown continues the group and finds it running. No thaw here: a
+            // shutdown without extensions is a SIGKILL, and a frozen environment's leftover work is not woken for it.
         }
         if (TryEndSettledReset())
         {

@@ -12,8 +12,9 @@ namespace Gateway.Environments;
 /// The freeze comes <see cref="EnvironmentServices.FreezeIdleAfter"/> (20 ms by default) after the environment went idle,
 /// not at once: an environment that gets its next invocation sooner (a load test's) is never stopped and started, which
 /// would cost two signals and two wake-ups per invocation. Every path that needs the processes running thaws first:
-/// a dispatch (<see cref="TryAssign"/>), a shutdown's SIGTERM (<see cref="WorkerProcess.SignalRuntime"/>); a kill needs
-/// no thaw (a stopped process dies of SIGKILL).
+/// a dispatch (<see cref="TryAssign"/>), a shutdown's SIGTERM (<see cref="WorkerProcess.SignalRuntime"/>, which
+/// continues the whole group, so the extensions get their SHUTDOWN too); a kill needs no thaw (a stopped process dies of
+/// SIGKILL), so an environment stopped without extensions is killed frozen, as AWS does not wake it either.
 /// </remarks>
 internal sealed partial class ExecutionEnvironment
 {
@@ -38,15 +39,23 @@ internal sealed partial class ExecutionEnvironment
     }
 
     /// <summary>The timer: freezes only if the environment is still idle (an invocation may have come and gone meanwhile,
-    /// re-arming the timer; then this call is early and the next one freezes).</summary>
+    /// re-arming the timer; then this call is early and the next one freezes). While a Telemetry or Logs API batch is
+    /// on its way to an extension's listener the freeze waits (again the configured time): a stopped listener would
+    /// answer only in the next invocation, after the post had timed out and been sent again.</summary>
     private void FreezeIfStillIdle()
     {
         lock (_lock)
         {
-            if (_parked is not null && _machine.State == EnvironmentState.Idle && ExtensionSet.Idle && Volatile.Read(ref _shutdownBegun) == 0)
+            if (_parked is null || _machine.State != EnvironmentState.Idle || !ExtensionSet.Idle || Volatile.Read(ref _shutdownBegun) != 0)
             {
-                _process.Freeze();
+                return;
             }
+            if (_telemetry is { Sending: true })
+            {
+                ScheduleFreezeLocked();
+                return;
+            }
+            _process.Freeze();
         }
     }
 

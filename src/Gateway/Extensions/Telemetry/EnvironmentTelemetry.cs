@@ -136,6 +136,10 @@ internal sealed class EnvironmentTelemetry
         }
     }
 
+    /// <summary>A batch is on its way to some listener: the environment's processes must run until it is answered
+    /// (a stopped listener would answer only after the next invocation, and the post be retried meanwhile).</summary>
+    public bool Sending => _snapshot.Any(static subscriber => subscriber.Sending);
+
     /// <summary>An invocation begins: deliveries go on.</summary>
     public void Thaw()
     {

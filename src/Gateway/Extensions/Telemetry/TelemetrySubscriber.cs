@@ -132,6 +132,18 @@ internal sealed class TelemetrySubscriber
         return drained;
     }
 
+    /// <summary>A batch is on its way to the listener (posted, not yet answered or given up).</summary>
+    public bool Sending
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _sending;
+            }
+        }
+    }
+
     /// <summary>The environment is idle (frozen, on AWS): nothing is sent until <see cref="Thaw"/> or a flush.</summary>
     public void Freeze()
     {
