@@ -139,8 +139,9 @@ internal sealed class GatewayOptions
     /// Lambda keeps idle environments for minutes; 0 disables scale-down.</summary>
     public double EnvironmentKeepAliveSeconds { get; set; } = 300;
 
-    /// <summary>How long an idle environment (its runtime in /next, its extensions in /event/next) runs on before its
-    /// processes are stopped until its next invocation, as AWS freezes it; 0: at once; negative: never frozen.</summary>
+    /// <summary>How long an idle environment (its runtime in /next, its extensions in /event/next), and its function (no
+    /// invocation given to any of its environments), must be quiet before its processes are stopped until its next
+    /// invocation, as AWS freezes it; 0: at once; negative: never frozen.</summary>
     public int FreezeIdleMilliseconds { get; set; } = 20;
 
     /// <summary>How long a created function stays Pending, and an updated one InProgress, before it is Active and

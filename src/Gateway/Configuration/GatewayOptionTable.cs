@@ -78,7 +78,7 @@ internal static class GatewayOptionTable
         Row(OptionGroup.Functions, nameof(GatewayOptions.EnvironmentKeepAliveSeconds), "--environment-keep-alive-seconds", "SECONDS", typeof(double), "300",
             "How long an idle on-demand environment is kept before it is stopped (pre-forked ones stay); 0: never stopped."),
         Row(OptionGroup.Functions, nameof(GatewayOptions.FreezeIdleMilliseconds), "--freeze-idle-ms", "MS", typeof(int), "20",
-            "How long an idle environment's processes run on before they are stopped (SIGSTOP) until its next invocation, as AWS freezes an environment between invocations: a timer or thread the function left runs only then; 0: at once; -1: never frozen."),
+            "How long an idle environment, and its function, must be quiet before the environment's processes are stopped (SIGSTOP) until its next invocation, as AWS freezes an environment between invocations: a timer or thread the function left runs only then; 0: at once; -1: never frozen."),
         Row(OptionGroup.Functions, nameof(GatewayOptions.StateSettleMilliseconds), "--state-settle-ms", "MS", typeof(int), "0",
             "How long a created function stays Pending and an updated one InProgress (AWS: up to seconds, and 409 meanwhile for an invoke of a Pending function or a second update); 0: settled before the answer."),
         Row(OptionGroup.Functions, nameof(GatewayOptions.FunctionAccessKeyId), "--function-access-key-id", "KEY", typeof(string), "gateway",

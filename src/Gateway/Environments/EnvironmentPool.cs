@@ -37,6 +37,8 @@ internal enum DispatchResult
 /// </remarks>
 internal sealed class EnvironmentPool : IEnvironmentOwner
 {
+    private long _lastAssigned; // LastAssignedTimestamp
+
     private readonly EnvironmentServices _services;
     private readonly IAdmission _admission;
     private readonly EnvironmentLimit _machine;
@@ -363,6 +365,7 @@ internal sealed class EnvironmentPool : IEnvironmentOwner
             Tracing.InvocationTracing.Dispatched(invocation); // admitted: before the assignment, which may deliver at once
             if (wasStarting ? TryCommitStarting(placed, invocation, out var deliverTo) : placed.TryAssign(invocation, out deliverTo))
             {
+                Volatile.Write(ref _lastAssigned, _services.Time.GetTimestamp()); // the function is busy: no freezes (Freeze.cs)
                 invocation.ExecutedVersion = placed.Function.Version;
                 invocation.Trace.ColdStart = needsNew || wasStarting || reInit; // it waits for this environment's init (faas.coldstart)
                 if (needsNew)
@@ -564,6 +567,8 @@ internal sealed class EnvironmentPool : IEnvironmentOwner
         }
         _spareTmp.ReleaseAll();
     }
+
+    public long LastAssignedTimestamp => Volatile.Read(ref _lastAssigned);
 
     /// <summary>The environment's runtime is waiting in /next (or about to) with nothing to do.</summary>
     public void OnIdle(ExecutionEnvironment environment)

@@ -15,6 +15,7 @@ internal sealed class EnvironmentServices : IDisposable
     {
         Options = options;
         Time = time;
+        Freezer = options.FreezeIdleMilliseconds > 0 ? new IdleFreezer(TimeSpan.FromMilliseconds(options.FreezeIdleMilliseconds)) : null;
         DataDirectory = Path.GetFullPath(options.DataDirectory);
         RunDirectory = ChooseRunDirectory(DataDirectory);
         TmpDirectory = Path.Combine(DataDirectory, "tmp");
@@ -33,6 +34,9 @@ internal sealed class EnvironmentServices : IDisposable
 
     /// <summary>How long an idle environment runs before it is frozen (<see cref="WorkerProcess.Freeze"/>); null: never.</summary>
     public TimeSpan? FreezeIdleAfter => Options.FreezeIdleMilliseconds < 0 ? null : TimeSpan.FromMilliseconds(Options.FreezeIdleMilliseconds);
+
+    /// <summary>Freezes idle environments when <see cref="FreezeIdleAfter"/> is positive (0 freezes at once, without it).</summary>
+    public IdleFreezer? Freezer { get; }
 
     /// <summary>Who serves the Runtime API on the connections each environment accepts (--runtime-api-server): the
     /// hand-written server unless Program.cs installs Kestrel's before the first environment starts.</summary>
@@ -78,6 +82,7 @@ internal sealed class EnvironmentServices : IDisposable
 
     public void Dispose()
     {
+        Freezer?.Dispose();
         Logs.Dispose();
         Spawner.Dispose();
         Reaper.Dispose();

@@ -511,7 +511,6 @@ internal sealed partial class ExecutionEnvironment
 
     private async Task CleanUpAsync()
     {
-        DisposeFreezeTimer();
         CloseRetryOutput(); // (closed already on every path that ends an environment; here in case)
         try
         {

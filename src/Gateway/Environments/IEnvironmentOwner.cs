@@ -23,6 +23,10 @@ internal interface IEnvironmentOwner
     /// extensions still worked on it (<see cref="ExecutionEnvironment"/>'s post-invoke hold).</summary>
     void ReleaseAdmission(ref Admission.AdmissionTicket ticket);
 
+    /// <summary>When the function last gave one of its environments an invocation (a TimeProvider timestamp; 0: never).
+    /// An idle environment is frozen only once its function has been quiet that long (ExecutionEnvironment.Freeze.cs).</summary>
+    long LastAssignedTimestamp { get; }
+
     /// <summary>Where the environment records its invocations and init times.</summary>
     Metrics.FunctionMetrics Metrics { get; }
 }

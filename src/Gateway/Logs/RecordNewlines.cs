@@ -11,7 +11,7 @@ namespace Gateway.Logs;
 /// <remarks>
 /// Only a record's CRs: a line is one when it has a runtime client's text-record shape — Python's
 /// <c>[LEVEL]\t…</c> (a tab after a logging level) or <c>[ERROR] Type: …</c>, Node's <c>2026-01-01T00:00:00.000Z\t{request id}\tINFO\t…</c>,
-/// and the same with .NET's level labels (<c>…\tfail\t…</c>: Amazon.Lambda.RuntimeSupport's shape, which Gateway's C#
+/// and the same with .NET's error label (<c>…\tfail\t…</c>: Amazon.Lambda.RuntimeSupport's shape, which Gateway's C#
 /// client writes for an unhandled exception). Anything
 /// else (a <c>print("a\rb")</c>, a progress bar, CRLF output) keeps its CRs, as on AWS, where stdout is not a record
 /// (recorded: a printed <c>"another\rline"</c> is that event). JSON-format records never hold a raw CR (JSON escapes
@@ -21,11 +21,13 @@ namespace Gateway.Logs;
 internal static class RecordNewlines
 {
     private static readonly byte[][] PythonLevels = ["DEBUG"u8.ToArray(), "INFO"u8.ToArray(), "WARNING"u8.ToArray(), "ERROR"u8.ToArray(), "CRITICAL"u8.ToArray()];
-    // Node's levels, then RuntimeSupport's labels (DefaultLogMessageFormatter: Microsoft's console logger's).
+    // Node's levels, then the one RuntimeSupport label Gateway's C# client writes ("fail", DefaultLogMessageFormatter's
+    // for Error). Not RuntimeSupport's others: a function on the real RuntimeSupport writes its own records with them,
+    // to a telemetry descriptor on AWS, and its stdout's CRs stay CRs there.
     private static readonly byte[][] NodeLevels =
     [
         "TRACE"u8.ToArray(), "DEBUG"u8.ToArray(), "INFO"u8.ToArray(), "WARN"u8.ToArray(), "ERROR"u8.ToArray(), "FATAL"u8.ToArray(),
-        "trce"u8.ToArray(), "dbug"u8.ToArray(), "info"u8.ToArray(), "warn"u8.ToArray(), "fail"u8.ToArray(), "crit"u8.ToArray(),
+        "fail"u8.ToArray(),
     ];
 
     /// <summary>True when <paramref name="line"/> (without its LF) is a runtime client's text record with a CR before
