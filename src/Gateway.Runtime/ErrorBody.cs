@@ -75,10 +75,10 @@ internal sealed class ErrorBody
         ArrayBufferWriter<byte>? measured = null)
     {
         writer.WriteStartObject();
-        writer.WriteString("errorType"u8, errorType.Trim());
+        writer.WriteString("errorType"u8, TrimAsEscaped(errorType));
         if (exception.Message is { } message)
         {
-            writer.WriteString("errorMessage"u8, message.Trim()); // RuntimeSupport trims it (an AggregateException's ends in lines)
+            writer.WriteString("errorMessage"u8, TrimAsEscaped(message));
         }
 
         WriteStackTrace(writer, exception.StackTrace);
@@ -138,6 +138,30 @@ internal sealed class ErrorBody
         writer.WriteRawValue(json, skipInputValidation: true);
         return true;
     }
+
+    /// <summary>
+    /// RuntimeSupport's trim: it escapes a string for JSON first and trims the result (JsonExceptionWriterHelpers), so the
+    /// whitespace it drops is only what its escaping leaves as is; a control character (a trailing "\n", "\t") is escaped
+    /// before the trim, stays, and stops it. So "bad input\n" keeps its newline and " a " loses its spaces.
+    /// </summary>
+    internal static string TrimAsEscaped(string value)
+    {
+        int start = 0;
+        int end = value.Length;
+        while (start < end && TrimmedAfterEscaping(value[start]))
+        {
+            start++;
+        }
+
+        while (end > start && TrimmedAfterEscaping(value[end - 1]))
+        {
+            end--;
+        }
+
+        return start == 0 && end == value.Length ? value : value[start..end];
+    }
+
+    private static bool TrimmedAfterEscaping(char c) => c >= ' ' && char.IsWhiteSpace(c);
 
     /// <summary>The exception's stack trace, one trimmed frame per element; nothing when it was never thrown.</summary>
     private static void WriteStackTrace(Utf8JsonWriter writer, string? trace)

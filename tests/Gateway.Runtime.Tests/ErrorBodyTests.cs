@@ -35,6 +35,15 @@ public class ErrorBodyTests
         Assert.Equal("""{"errorType":"NullMessage"}""", System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan));
     }
 
+    [Theory]
+    [InlineData(" a ", "a")]
+    [InlineData("bad input\n", "bad input\n")]
+    [InlineData("\tx \n ", "\tx \n")]
+    [InlineData("\u00a0b\u00a0", "b")]
+    [InlineData("plain", "plain")]
+    public void Message_and_type_are_trimmed_as_RuntimeSupport_trims_them_after_escaping(string raw, string expected) =>
+        Assert.Equal(expected, ErrorBody.TrimAsEscaped(raw));
+
     [Fact]
     public void An_inner_exception_is_its_cause_with_the_same_shape()
     {

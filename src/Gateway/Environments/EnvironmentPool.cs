@@ -365,7 +365,10 @@ internal sealed class EnvironmentPool : IEnvironmentOwner
             Tracing.InvocationTracing.Dispatched(invocation); // admitted: before the assignment, which may deliver at once
             if (wasStarting ? TryCommitStarting(placed, invocation, out var deliverTo) : placed.TryAssign(invocation, out deliverTo))
             {
-                Volatile.Write(ref _lastAssigned, _services.Time.GetTimestamp()); // the function is busy: no freezes (Freeze.cs)
+                if (_services.Freezer is not null)
+                {
+                    Volatile.Write(ref _lastAssigned, _services.Time.GetTimestamp()); // the function is busy: no freezes (Freeze.cs)
+                }
                 invocation.ExecutedVersion = placed.Function.Version;
                 invocation.Trace.ColdStart = needsNew || wasStarting || reInit; // it waits for this environment's init (faas.coldstart)
                 if (needsNew)

@@ -32,11 +32,12 @@ internal sealed class EnvironmentServices : IDisposable
 
     public GatewayOptions Options { get; }
 
-    /// <summary>How long an idle environment runs before it is frozen (<see cref="WorkerProcess.Freeze"/>); null: never.</summary>
-    public TimeSpan? FreezeIdleAfter => Options.FreezeIdleMilliseconds < 0 ? null : TimeSpan.FromMilliseconds(Options.FreezeIdleMilliseconds);
-
-    /// <summary>Freezes idle environments when <see cref="FreezeIdleAfter"/> is positive (0 freezes at once, without it).</summary>
+    /// <summary>Freezes idle environments (<see cref="WorkerProcess.Freeze"/>) once they and their function have been quiet
+    /// for <c>--freeze-idle-ms</c>; null when that is 0 (<see cref="FreezeAtOnce"/>) or negative (never).</summary>
     public IdleFreezer? Freezer { get; }
+
+    /// <summary><c>--freeze-idle-ms 0</c>: an environment is frozen the moment it goes idle.</summary>
+    public bool FreezeAtOnce => Options.FreezeIdleMilliseconds == 0;
 
     /// <summary>Who serves the Runtime API on the connections each environment accepts (--runtime-api-server): the
     /// hand-written server unless Program.cs installs Kestrel's before the first environment starts.</summary>

@@ -10,7 +10,7 @@ namespace Gateway.Environments;
 /// </summary>
 /// <remarks>
 /// The freeze comes once the environment has been idle, and its function has given none of its environments an
-/// invocation, for <see cref="EnvironmentServices.FreezeIdleAfter"/> (20 ms by default), not at once. Measured
+/// invocation, for <see cref="IdleFreezer.After"/> (<c>--freeze-idle-ms</c>, 20 ms by default), not at once. Measured
 /// (docs/performance.md, 2026-12-08): a timer per environment that froze it 20 ms after its own last invocation cost a
 /// closed-loop load test ~10 µs of gateway CPU per invocation (the least-used environments of the pool were stopped and
 /// continued between bursts, and their timers woke every 20 ms); with the function's quiet as the condition and one
@@ -30,20 +30,22 @@ internal sealed partial class ExecutionEnvironment
     /// /event/next): the freeze is due once the environment and its function have been quiet long enough.</summary>
     private void ScheduleFreezeLocked()
     {
-        if (_services.FreezeIdleAfter is not { } after || Volatile.Read(ref _shutdownBegun) == 1)
+        if (Volatile.Read(ref _shutdownBegun) == 1)
         {
             return;
         }
-        if (after <= TimeSpan.Zero)
+        if (_services.Freezer is { } freezer)
+        {
+            _idleSince = _services.Time.GetTimestamp();
+            if (!_freezeQueued)
+            {
+                _freezeQueued = true;
+                freezer.Enqueue(this);
+            }
+        }
+        else if (_services.FreezeAtOnce)
         {
             _process.Freeze();
-            return;
-        }
-        _idleSince = _services.Time.GetTimestamp();
-        if (!_freezeQueued)
-        {
-            _freezeQueued = true;
-            _services.Freezer!.Enqueue(this);
         }
     }
 
