@@ -3,11 +3,14 @@ using Gateway.Streaming;
 
 namespace Gateway.RuntimeApi;
 
-// Streamed /response posts (Lambda-Runtime-Function-Response-Mode: streaming). Kept apart from the buffered path,
-// which stays as it was: a streamed response is forwarded piece by piece to the invocation's sink, never held whole.
+// Streamed /response posts: those with Lambda-Runtime-Function-Response-Mode: streaming, and any /response of an
+// invocation made through a streaming API (InvokeWithResponseStream, a RESPONSE_STREAM function URL). Kept apart from
+// the buffered path, which stays as it was: a streamed response is forwarded piece by piece to the invocation's sink,
+// never held whole.
 internal sealed partial class RuntimeApiConnection
 {
-    private async ValueTask<bool> HandleStreamedResponseAsync(RuntimeRequestHead head, ReadOnlyMemory<byte> id)
+    /// <param name="untypedContentType">The type of a body the runtime sent without a Content-Type.</param>
+    private async ValueTask<bool> HandleStreamedResponseAsync(RuntimeRequestHead head, ReadOnlyMemory<byte> id, string untypedContentType)
     {
         var options = _environment.Options;
         var sink = _environment.CurrentStream();
@@ -20,7 +23,7 @@ internal sealed partial class RuntimeApiConnection
         _scratch.Reset();
         var pacer = new StreamPacer(options.StreamUncappedBytes, options.StreamBytesPerSecond, TimeProvider.System);
         bool forwarding = sink is not null;
-        string contentType = head.ContentType ?? StreamContentTypes.Default; // the parser gives HttpIntegration as its constant
+        string contentType = head.ContentType ?? untypedContentType; // the parser gives HttpIntegration as its constant
         var body = await StreamedBodyReader.ReadAsync(_reader, head, limit, async chunk =>
         {
             if (sink is null)

@@ -6,6 +6,7 @@ using System.Text.Unicode;
 using System.Threading.Tasks.Sources;
 using Gateway.Environments;
 using Gateway.Invocations;
+using Gateway.Streaming;
 
 namespace Gateway.RuntimeApi;
 
@@ -303,8 +304,13 @@ internal sealed partial class RuntimeApiConnection : IValueTaskSource<bool>, IRu
         if (head.Route == RuntimeRoute.Response && head.ResponseMode is not null)
         {
             return head.ResponseMode == "streaming"
-                ? await HandleStreamedResponseAsync(head, idSpan).ConfigureAwait(false)
+                ? await HandleStreamedResponseAsync(head, idSpan, StreamContentTypes.Default).ConfigureAwait(false)
                 : await RefuseResponseModeAsync(head, idSpan).ConfigureAwait(false);
+        }
+        if (head.Route == RuntimeRoute.Response && _environment.CurrentStream() is not null)
+        {
+            // Invoked through a streaming API: streamed whether or not the runtime said so (StreamContentTypes.Json).
+            return await HandleStreamedResponseAsync(head, idSpan, StreamContentTypes.Json).ConfigureAwait(false);
         }
 
         // A body declared over the limit is read and thrown away before the 413 (BodyReader.DrainLimit: runtimes that

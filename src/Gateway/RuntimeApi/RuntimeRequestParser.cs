@@ -10,7 +10,13 @@ namespace Gateway.RuntimeApi;
 /// </summary>
 internal static class RuntimeRequestParser
 {
-    public const int MaxHeadSize = 64 * 1024;
+    /// <summary>
+    /// AWS's Runtime API is Go's net/http server with its default bound (http.DefaultMaxHeaderBytes, 1 MiB, and the
+    /// 4 KB its reader allows past it). Runtimes rely on it: aws-lambda-go sends an /error's X-Ray cause (the error's
+    /// message and stack) in Lambda-Runtime-Function-Xray-Error-Cause whenever it is under 1 MiB, and exits when the
+    /// post is refused. A runtime's head is its own connection's memory, not another caller's.
+    /// </summary>
+    public const int MaxHeadSize = 1024 * 1024 + 4096;
 
     private static ReadOnlySpan<byte> HeadEnd => "\r\n\r\n"u8;
 

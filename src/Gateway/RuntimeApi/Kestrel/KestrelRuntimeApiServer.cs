@@ -46,6 +46,8 @@ internal sealed class KestrelRuntimeApiServer : IRuntimeApiServer, IAsyncDisposa
         limits.MinResponseDataRate = null;
         limits.MaxRequestBodySize = null;
         limits.MaxRequestHeadersTotalSize = RuntimeRequestParser.MaxHeadSize; // the hand-written parser's bound
+        // Kestrel reads ahead at most this much per connection, and refuses to start unless a whole head fits in it.
+        limits.MaxRequestBufferSize = RuntimeRequestParser.MaxHeadSize + 64 * 1024;
         kestrel.Listen(_transport.EndPoint, listen => listen.Protocols = HttpProtocols.Http1);
         _server = new KestrelServer(Options.Create(kestrel), _transport, loggerFactory);
     }

@@ -37,12 +37,18 @@ internal sealed partial class KestrelRuntimeConnection
         {
             if (mode == "streaming")
             {
-                await HandleStreamedResponseAsync(context, id).ConfigureAwait(false);
+                await HandleStreamedResponseAsync(context, id, StreamContentTypes.Default).ConfigureAwait(false);
             }
             else
             {
                 await RefuseResponseModeAsync(context, id).ConfigureAwait(false);
             }
+            return;
+        }
+        if (route == RuntimeRoute.Response && _environment.CurrentStream() is not null)
+        {
+            // Invoked through a streaming API: streamed whether or not the runtime said so (StreamContentTypes.Json).
+            await HandleStreamedResponseAsync(context, id, StreamContentTypes.Json).ConfigureAwait(false);
             return;
         }
 
@@ -129,7 +135,8 @@ internal sealed partial class KestrelRuntimeConnection
         }
     }
 
-    private async Task HandleStreamedResponseAsync(HttpContext context, ReadOnlyMemory<byte> id)
+    /// <param name="untypedContentType">The type of a body the runtime sent without a Content-Type.</param>
+    private async Task HandleStreamedResponseAsync(HttpContext context, ReadOnlyMemory<byte> id, string untypedContentType)
     {
         var request = context.Request;
         var options = _environment.Options;
@@ -137,7 +144,7 @@ internal sealed partial class KestrelRuntimeConnection
         // A caller of Invoke (not the streaming API) gets the body buffered, within the ordinary response limit.
         long limit = sink is null ? _environment.ResponseLimit : options.StreamResponseLimit;
         string contentType = string.Equals(request.ContentType, StreamContentTypes.HttpIntegration, StringComparison.OrdinalIgnoreCase)
-            ? StreamContentTypes.HttpIntegration : request.ContentType ?? StreamContentTypes.Default;
+            ? StreamContentTypes.HttpIntegration : request.ContentType ?? untypedContentType;
         var pacer = new StreamPacer(options.StreamUncappedBytes, options.StreamBytesPerSecond, TimeProvider.System);
         bool forwarding = sink is not null;
         var reader = request.BodyReader;
