@@ -15,7 +15,7 @@ internal sealed class EnvironmentServices : IDisposable
     {
         Options = options;
         Time = time;
-        Freezer = options.FreezeIdleMilliseconds > 0 ? new IdleFreezer(TimeSpan.FromMilliseconds(options.FreezeIdleMilliseconds)) : null;
+        Freezer = options.FreezeIdleMilliseconds >= 0 ? new IdleFreezer(TimeSpan.FromMilliseconds(options.FreezeIdleMilliseconds)) : null;
         DataDirectory = Path.GetFullPath(options.DataDirectory);
         RunDirectory = ChooseRunDirectory(DataDirectory);
         TmpDirectory = Path.Combine(DataDirectory, "tmp");
@@ -33,7 +33,8 @@ internal sealed class EnvironmentServices : IDisposable
     public GatewayOptions Options { get; }
 
     /// <summary>Freezes idle environments (<see cref="WorkerProcess.Freeze"/>) once they and their function have been quiet
-    /// for <c>--freeze-idle-ms</c>; null when that is 0 (<see cref="FreezeAtOnce"/>) or negative (never).</summary>
+    /// for <c>--freeze-idle-ms</c>; null when that is negative (never). With 0 (<see cref="FreezeAtOnce"/>) it takes only
+    /// the environments that could not be frozen the moment they went idle (a Telemetry batch on its way).</summary>
     public IdleFreezer? Freezer { get; }
 
     /// <summary><c>--freeze-idle-ms 0</c>: an environment is frozen the moment it goes idle.</summary>

@@ -34,18 +34,20 @@ internal sealed partial class ExecutionEnvironment
         {
             return;
         }
-        if (_services.Freezer is { } freezer)
+        if (_services.FreezeAtOnce && _telemetry is not { Sending: true })
         {
+            _process.Freeze();
+        }
+        else if (_services.Freezer is { } freezer)
+        {
+            // Due after the quiet time, or (at once) as soon as a Telemetry or Logs API batch is no longer on its way:
+            // FreezeIfQuiet.
             _idleSince = _services.Time.GetTimestamp();
             if (!_freezeQueued)
             {
                 _freezeQueued = true;
                 freezer.Enqueue(this);
             }
-        }
-        else if (_services.FreezeAtOnce)
-        {
-            _process.Freeze();
         }
     }
 

@@ -51,6 +51,7 @@ internal sealed class EnvironmentLog : IDisposable
     private bool _inExtensionLine;
     private bool _capturing;
     private bool _closed;
+    private bool _disposed; // the file and its index are closed: a late line (an environment's end racing a platform line) is dropped
 
     /// <summary>Lines accepted for the file and not yet written to it (one write(2) per flush), in the gateway's own
     /// buffer over an unbuffered file: a write that fails (a full disk) leaves exactly these whole lines to write later,
@@ -636,6 +637,10 @@ internal sealed class EnvironmentLog : IDisposable
     /// with a runtime client's record newlines restored) to the console and the tail.</summary>
     private void Emit(ReadOnlySpan<byte> line, ReadOnlySpan<byte> shown)
     {
+        if (_disposed)
+        {
+            return;
+        }
         if (AcceptForFile(line))
         {
             long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
@@ -694,6 +699,7 @@ internal sealed class EnvironmentLog : IDisposable
             FlushPartialLines();
             _closed = true;
             TryWritePending(); // what is left, if the disk has room now
+            _disposed = true;
             _file.Dispose(); // unbuffered: nothing to flush, nothing to throw
             _index.Dispose();
             _output.Dispose();
