@@ -79,7 +79,7 @@ public sealed class PermissionTests : IAsyncLifetime
             await FailsAsync(aws, _gateway, "remove-permission", "--function-name", "echo", "--statement-id", "nope"));
         AssertError("ResourceNotFoundException", "RemovePermission", "No policy found for: arn:aws:lambda:us-east-1:000000000000:function:missing",
             await FailsAsync(aws, _gateway, "remove-permission", "--function-name", "missing", "--statement-id", "s3"));
-        AssertError("PreconditionFailedException", "RemovePermission", "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id",
+        AssertError("PreconditionFailedException", "RemovePermission", "The Revision Id provided does not match the latest Revision Id. Call the GetPolicy API to retrieve the latest Revision Id",
             await FailsAsync(aws, _gateway, "remove-permission", "--function-name", "echo", "--statement-id", "s3", "--revision-id", "stale"));
         Assert.Equal(revision, (await OkAsync(aws, _gateway, "get-policy", "--function-name", "echo"))["RevisionId"]!.GetValue<string>()); // refusals change nothing
 

@@ -129,7 +129,7 @@ public sealed class PolicyRulesTests
         var snapshot = PolicySnapshot.Empty.With(added!);
         Assert.Equal("Statement nope is not found in resource policy.", Message(PolicyRules.Remove(Functions, snapshot, Resolver, "f", null, "nope", null)));
         var stale = PolicyRules.Remove(Functions, snapshot, Resolver, "f", null, "s3", "stale").Result.Error!;
-        Assert.Equal((412, "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id"), (stale.Status, stale.Message));
+        Assert.Equal((412, "The Revision Id provided does not match the latest Revision Id. Call the GetPolicy API to retrieve the latest Revision Id"), (stale.Status, stale.Message));
         Assert.Same(added, PolicyRules.Get(Functions, snapshot, Resolver, "f", "$LATEST").Value); // $LATEST is the function's policy
         var (emptied, ok) = PolicyRules.Remove(Functions, snapshot, Resolver, "f", null, "s3", added!.RevisionId);
         Assert.True(ok.IsOk);
