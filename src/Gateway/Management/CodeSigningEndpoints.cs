@@ -55,7 +55,11 @@ internal static class CodeSigningEndpoints
         app.MapGet(Configs + "/{CodeSigningConfigArn}", unknown);
         app.MapPut(Configs + "/{CodeSigningConfigArn}", unknown);
         app.MapDelete(Configs + "/{CodeSigningConfigArn}", unknown);
-        app.MapGet(Configs + "/{CodeSigningConfigArn}/functions", unknown);
+        app.MapGet(Configs + "/{CodeSigningConfigArn}/functions", (RequestDelegate)(http =>
+        {
+            ManagementHttp.Begin(http);
+            return ManagementHttp.ErrorAsync(http, CodeSigningRules.UnknownConfigFunctions(http.GetRouteValue("CodeSigningConfigArn") as string ?? "", http.Request.Query));
+        }));
     }
 
     /// <summary>The route's function resolved as GetFunctionConfiguration resolves it; AWS's refusal when it does not

@@ -52,6 +52,20 @@ internal static partial class CodeSigningRules
             ? LambdaError.Validation("1 validation error detected: " + invalid)
             : new LambdaError(404, "ResourceNotFoundException", $"The Lambda code signing configuration {arn} can not be found.", true, null);
 
+    /// <summary>ListFunctionsByCodeSigningConfig: the ARN and MaxItems (1–10000) are the request's model constraints,
+    /// checked together before the config is looked up (AWS validates a request whole first), then AWS's "can not be
+    /// found".</summary>
+    public static LambdaError UnknownConfigFunctions(string arn, Microsoft.AspNetCore.Http.IQueryCollection query)
+    {
+        var errors = new ValidationMessages();
+        if (ArnConstraint(arn, "codeSigningConfigArn") is { } invalidArn)
+        {
+            errors.AddEntry(invalidArn);
+        }
+        Paging.CheckMaxItems(query, 10000, errors);
+        return errors.ToError() ?? UnknownConfig(arn);
+    }
+
     /// <summary>A config a function was to be bound to (PutFunctionCodeSigningConfig, CreateFunction): recorded as
     /// put_function_csc_invalid_csc_arn.</summary>
     public static LambdaError NotFoundForFunction(string arn) =>

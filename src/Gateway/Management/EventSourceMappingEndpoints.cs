@@ -8,7 +8,8 @@ namespace Gateway.Management;
 /// Streams, Kafka or MQ pollers), so no mapping can exist here, and every operation answers as AWS answers when there
 /// is none:
 /// <list type="bullet">
-/// <item>GET    /2015-03-31/event-source-mappings[/]          ListEventSourceMappings → <c>{"EventSourceMappings":[]}</c></item>
+/// <item>GET    /2015-03-31/event-source-mappings[/]          ListEventSourceMappings → <c>{"EventSourceMappings":[]}</c>, once
+/// the query satisfies the model (<see cref="EventSourceMappingRules"/>)</item>
 /// <item>GET|PUT|DELETE /2015-03-31/event-source-mappings/{UUID}  Get/Update/DeleteEventSourceMapping → 404
 /// ResourceNotFoundException "The resource you requested does not exist." (LS-REC test_event_source_mapping_exceptions:
 /// get/update/delete_unknown_uuid; the model gives UUID no pattern, so any UUID is simply unknown), which Terraform and
@@ -37,7 +38,9 @@ internal static class EventSourceMappingEndpoints
         app.MapGet(Mappings, (RequestDelegate)(http =>
         {
             ManagementHttp.Begin(http);
-            return ManagementHttp.WriteEmptyListAsync(http, "EventSourceMappings");
+            return EventSourceMappingRules.CheckList(http.Request.Query) is { } invalid
+                ? ManagementHttp.ErrorAsync(http, invalid)
+                : ManagementHttp.WriteEmptyListAsync(http, "EventSourceMappings");
         }));
         app.MapPost(Mappings, (RequestDelegate)(http => RefuseAsync(http, LambdaError.InvalidParameterValue(NotServed))));
         var unknown = (RequestDelegate)(http => RefuseAsync(http, LambdaError.ResourceNotFound(UnknownMapping)));

@@ -22,23 +22,38 @@ internal static class Paging
         {
             return true;
         }
-        if (!int.TryParse(maxText.ToString(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int maxItems))
+        if (MaxItemsConstraint(maxText.ToString(), modelMax, out int maxItems) is { } constraint)
         {
-            error = ValidationMessages.Single(maxText.ToString(), "maxItems", "Member must be a number");
-            return false;
-        }
-        if (maxItems < 1)
-        {
-            error = ValidationMessages.Single(maxText.ToString(), "maxItems", "Member must have value greater than or equal to 1");
-            return false;
-        }
-        if (maxItems > modelMax)
-        {
-            error = ValidationMessages.Single(maxText.ToString(), "maxItems", $"Member must have value less than or equal to {modelMax}");
+            error = ValidationMessages.Single(maxText.ToString(), "maxItems", constraint);
             return false;
         }
         pageSize = Math.Min(maxItems, defaultPage);
         return true;
+    }
+
+    /// <summary>The model constraint MaxItems breaks (null when it is a number from 1 to <paramref name="modelMax"/>),
+    /// for a request whose members are checked together (<see cref="CheckMaxItems"/>) or alone (<see cref="TryRead"/>).</summary>
+    public static string? MaxItemsConstraint(string text, int modelMax, out int maxItems)
+    {
+        if (!int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out maxItems))
+        {
+            return "Member must be a number";
+        }
+        if (maxItems < 1)
+        {
+            return "Member must have value greater than or equal to 1";
+        }
+        return maxItems > modelMax ? $"Member must have value less than or equal to {modelMax}" : null;
+    }
+
+    /// <summary>The query's MaxItems, if any, checked into <paramref name="errors"/> with the request's other members
+    /// (AWS names every violated member in one ValidationException).</summary>
+    public static void CheckMaxItems(IQueryCollection query, int modelMax, ValidationMessages errors)
+    {
+        if (query.TryGetValue("MaxItems", out var text) && MaxItemsConstraint(text.ToString(), modelMax, out _) is { } constraint)
+        {
+            errors.Add(text.ToString(), "maxItems", constraint);
+        }
     }
 
     /// <summary>The page of <paramref name="sorted"/> (ordinal by <paramref name="key"/>) that starts at the marker,

@@ -18,6 +18,10 @@ internal sealed class ValidationMessages
     public void Add(string value, string member, string constraint) =>
         _errors.Add($"Value '{value}' at '{member}' failed to satisfy constraint: {constraint}");
 
+    /// <summary>An entry already written as "Value '…' at '…' failed to satisfy constraint: …" (a rule that also
+    /// answers alone, such as <see cref="CodeSigningRules.ArnConstraint"/>).</summary>
+    public void AddEntry(string entry) => _errors.Add(entry);
+
     public void AddNull(string member) =>
         _errors.Add($"Value null at '{member}' failed to satisfy constraint: Member must not be null");
 

@@ -44,8 +44,15 @@ internal static partial class PolicyRules
     [GeneratedRegex(@"\A(?:\d{12})\z")]
     private static partial Regex AccountPattern();
 
-    [GeneratedRegex(@"\A(?:arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1})?:(\d{12})?:(.*))\z", RegexOptions.Singleline)]
+    /// <summary>The model's <c>Arn</c> shape (AddPermission's SourceArn, ListEventSourceMappings' EventSourceArn) as
+    /// AWS's ValidationException quotes it.</summary>
+    public const string ArnShapePattern = @"arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1})?:(\d{12})?:(.*)";
+
+    [GeneratedRegex(@"\A(?:" + ArnShapePattern + @")\z", RegexOptions.Singleline)]
     private static partial Regex SourceArnPattern();
+
+    /// <summary>Whether <paramref name="arn"/> satisfies the model's Arn shape.</summary>
+    public static bool IsArnShape(string arn) => SourceArnPattern().IsMatch(arn);
 
     [GeneratedRegex(@"\A(?:[a-zA-Z0-9._\-]+)\z")]
     private static partial Regex EventSourceTokenPattern();
@@ -94,7 +101,7 @@ internal static partial class PolicyRules
         }
         if (request.SourceArn is { } sourceArn && !SourceArnPattern().IsMatch(sourceArn))
         {
-            errors.Add(sourceArn, "sourceArn", @"Member must satisfy regular expression pattern: arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1})?:(\d{12})?:(.*)");
+            errors.Add(sourceArn, "sourceArn", "Member must satisfy regular expression pattern: " + ArnShapePattern);
         }
         if (request.SourceAccount is { } sourceAccount && !AccountPattern().IsMatch(sourceAccount))
         {
