@@ -432,6 +432,7 @@ CodeSigningEndpoints.Map(app, management);
 RecursionEndpoints.Map(app, management);
 RuntimeManagementEndpoints.Map(app, management);
 EventSourceMappingEndpoints.Map(app);
+CapacityProviderEndpoints.Map(app, management);
 AccountSettingsEndpoint.Map(app, registry, functionLayers.Registry, options);
 AliasEndpoints.Map(app, registry, resolver);
 ConcurrencyEndpoints.Map(app, registry, resolver, options);
