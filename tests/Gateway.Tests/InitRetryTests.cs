@@ -117,6 +117,9 @@ public sealed partial class InitRetryTests : IDisposable
         var requestId = response.Headers.GetValues("x-amzn-RequestId").Single();
         var lines = await LogLinesAsync(gateway, requestId);
         AssertRetriedThenFailed(lines, requestId, "Runtime.ConfigError");
+        // AWS's platform lines between START and END (recorded console output after a failed retry).
+        int start = lines.IndexOf($"START RequestId: {requestId} Version: $LATEST");
+        Assert.Equal(["Unknown application error occurred", "Runtime.ConfigError", $"END RequestId: {requestId}"], lines.Skip(start + 1).Take(3));
         var reportLine = lines.Single(l => l.StartsWith("REPORT RequestId: " + requestId, StringComparison.Ordinal));
         Assert.EndsWith("\tStatus: error\tError Type: Runtime.ConfigError", reportLine.TrimEnd('\t'));
         Assert.DoesNotContain("Init Duration", reportLine);

@@ -25,6 +25,7 @@ internal sealed class InvocationEndings
     private const string ExitErrorType = "Runtime.ExitError";
     private const string OutOfMemoryType = "Runtime.OutOfMemory";
     private const string ResponseTooLargeType = "Function.ResponseSizeTooLarge";
+    private const string UnknownApplicationError = "Unknown application error occurred";
 
     private readonly InvocationReport _report;
     private readonly FunctionDefinition _function;
@@ -88,7 +89,11 @@ internal sealed class InvocationEndings
             waiting.ReplaceResponse(body);
             SetRuntimeError(waiting, body, type);
         }
-        return EndAfterFailedInit(waiting, initReportMs, "error", type, phase, initDurationMs, initStart: initStart, initReported: initReported);
+        // Under the invocation's START, as AWS logs an invocation whose init the runtime reported failed (recorded
+        // console output of a Runtime.ImportModuleError after the retry, and sam logs of a Runtime.Unknown):
+        // "Unknown application error occurred" and the type.
+        return EndAfterFailedInit(waiting, initReportMs, "error", type, phase, initDurationMs,
+            waiting is null ? null : $"{UnknownApplicationError}\n{type}", initStart, initReported);
     }
 
     /// <summary>The init deadline passed: INIT_REPORT, and Sandbox.Timedout for the invocation waiting for init.</summary>
