@@ -99,10 +99,13 @@ internal sealed partial class ExecutionEnvironment
     }
 
     /// <summary>Refuses a /response or /error before its body is read; null when the call is acceptable.</summary>
-    public byte[]? CheckResult(ReadOnlySpan<byte> requestId, bool isError)
+    /// <param name="streams">Whether the current invocation was made through a streaming API (its caller has a stream
+    /// sink): read under the same lock as the check, so the runtime connection needs no second one to choose its path.</param>
+    public byte[]? CheckResult(ReadOnlySpan<byte> requestId, bool isError, out bool streams)
     {
         lock (_lock)
         {
+            streams = _machine.Current?.Stream is not null;
             return _machine.CheckResult(requestId, isError);
         }
     }

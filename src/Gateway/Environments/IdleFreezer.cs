@@ -25,7 +25,9 @@ internal sealed class IdleFreezer : IDisposable
     public IdleFreezer(TimeSpan after)
     {
         After = after;
-        _periodMs = (int)Math.Max(1, after.TotalMilliseconds / 2);
+        // Half the quiet time; with 0 (at once) it only waits out Telemetry batches on their way, which may take
+        // seconds (a listener's slow answer, the post's 10 s timeout): a look every 10 ms is plenty.
+        _periodMs = after == TimeSpan.Zero ? 10 : (int)Math.Max(1, after.TotalMilliseconds / 2);
         new Thread(Run) { IsBackground = true, Name = "gateway-freezer" }.Start();
     }
 

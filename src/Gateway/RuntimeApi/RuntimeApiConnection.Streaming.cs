@@ -16,8 +16,9 @@ internal sealed partial class RuntimeApiConnection
         var sink = _environment.CurrentStream();
         // A caller of Invoke (not the streaming API) gets the body buffered, within the ordinary response limit.
         long limit = sink is null ? _environment.ResponseLimit : options.StreamResponseLimit;
-        if (head.ExpectContinue)
+        if (head.ExpectContinue && (head.Chunked || head.ContentLength <= limit))
         {
+            // Not for a body declared over the limit: its 413 comes at once, and a 100 would ask for it first.
             await SendAsync(RuntimeReplies.Continue).ConfigureAwait(false);
         }
         _scratch.Reset();

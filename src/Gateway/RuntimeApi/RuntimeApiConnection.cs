@@ -43,6 +43,7 @@ internal sealed partial class RuntimeApiConnection : IValueTaskSource<bool>, IRu
     // The 202 for the runtime's last answer is not written yet: see HandleResultAsync. Only the connection's own loop
     // and, while its /next is parked, DeliverAsync touch it (the environment's lock orders the two).
     private bool _owesAccepted;
+    private bool _holdsLargeHead; // a LargeHeadBudget slot, while a head past 64 KB is being buffered
     private ManualResetValueTaskSourceCore<bool> _delivered = new() { RunContinuationsAsynchronously = true };
 
     public RuntimeApiConnection(RuntimeTransport transport, ExecutionEnvironment environment)
@@ -144,6 +145,7 @@ internal sealed partial class RuntimeApiConnection : IValueTaskSource<bool>, IRu
         }
         finally
         {
+            ReleaseLargeHead();
             _environment.OnConnectionClosed(this);
             await _reader.CompleteAsync().ConfigureAwait(false);
             _transport.Dispose();
@@ -157,6 +159,18 @@ internal sealed partial class RuntimeApiConnection : IValueTaskSource<bool>, IRu
     {
         var buffer = read.Buffer;
         var status = RuntimeRequestParser.TryParse(buffer, _id, out head, out var consumed);
+        if (status == ParseStatus.Incomplete && buffer.Length > LargeHeadBudget.SmallHead && !_holdsLargeHead)
+        {
+            _holdsLargeHead = LargeHeadBudget.TryClaim();
+            if (!_holdsLargeHead)
+            {
+                status = ParseStatus.TooLarge; // every slot is taken: refused as a head past the limit is
+            }
+        }
+        if (status != ParseStatus.Incomplete)
+        {
+            ReleaseLargeHead();
+        }
         if (status == ParseStatus.Complete)
         {
             _reader.AdvanceTo(consumed);
@@ -170,6 +184,15 @@ internal sealed partial class RuntimeApiConnection : IValueTaskSource<bool>, IRu
             _reader.AdvanceTo(buffer.End);
         }
         return status;
+    }
+
+    private void ReleaseLargeHead()
+    {
+        if (_holdsLargeHead)
+        {
+            _holdsLargeHead = false;
+            LargeHeadBudget.Release();
+        }
     }
 
     /// <summary>Handles one request other than GET /next (RunAsync's own); false when the connection should close.</summary>
@@ -294,9 +317,10 @@ internal sealed partial class RuntimeApiConnection : IValueTaskSource<bool>, IRu
         var idSpan = _id.AsMemory(0, head.RequestIdLength);
 
         // Refuse early (before reading the body) when the id or the state is wrong.
+        bool streams = false;
         var early = head.Route == RuntimeRoute.InitError
             ? _environment.CheckInitError()
-            : head.RequestIdTooLong ? RuntimeReplies.InvalidRequestId : _environment.CheckResult(idSpan.Span, head.Route == RuntimeRoute.Error);
+            : head.RequestIdTooLong ? RuntimeReplies.InvalidRequestId : _environment.CheckResult(idSpan.Span, head.Route == RuntimeRoute.Error, out streams);
         if (early is not null)
         {
             return await DiscardBodyAndReplyAsync(head, early).ConfigureAwait(false);
@@ -307,7 +331,7 @@ internal sealed partial class RuntimeApiConnection : IValueTaskSource<bool>, IRu
                 ? await HandleStreamedResponseAsync(head, idSpan, StreamContentTypes.Default).ConfigureAwait(false)
                 : await RefuseResponseModeAsync(head, idSpan).ConfigureAwait(false);
         }
-        if (head.Route == RuntimeRoute.Response && _environment.CurrentStream() is not null)
+        if (head.Route == RuntimeRoute.Response && streams)
         {
             // Invoked through a streaming API: streamed whether or not the runtime said so (StreamContentTypes.Json).
             return await HandleStreamedResponseAsync(head, idSpan, StreamContentTypes.Json).ConfigureAwait(false);

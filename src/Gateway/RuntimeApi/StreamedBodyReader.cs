@@ -115,7 +115,9 @@ internal static class StreamedBodyReader
         }
     }
 
-    /// <summary>One CRLF-terminated trailer line as text; null at EOF or when longer than 64 KB.</summary>
+    /// <summary>One CRLF-terminated trailer line as text; null at EOF or when longer than a request head may be
+    /// (<see cref="RuntimeRequestParser.MaxHeadSize"/>, as Kestrel's runtime server bounds trailers): an error document
+    /// of up to ~780 KB fits as base64 (aws-lambda-go puts the error JSON there).</summary>
     private static async ValueTask<string?> ReadLineTextAsync(PipeReader reader)
     {
         while (true)
@@ -129,7 +131,7 @@ internal static class StreamedBodyReader
                 reader.AdvanceTo(sequenceReader.Position);
                 return text;
             }
-            if (buffer.Length > 64 * 1024 || read.IsCompleted)
+            if (buffer.Length > RuntimeRequestParser.MaxHeadSize || read.IsCompleted)
             {
                 reader.AdvanceTo(buffer.End);
                 return null;

@@ -23,9 +23,10 @@ internal sealed partial class KestrelRuntimeConnection
 
         // Refuse early, before reading the body, when the id or the state is wrong (Kestrel then drains the body, or
         // closes when it was never sent after Expect: 100-continue).
+        bool streams = false;
         var early = route == RuntimeRoute.InitError ? _environment.CheckInitError()
             : idLength < 0 ? RuntimeReplies.InvalidRequestId
-            : _environment.CheckResult(id.Span, isError);
+            : _environment.CheckResult(id.Span, isError, out streams);
         if (early is not null)
         {
             KestrelReplies.Write(response, early);
@@ -45,7 +46,7 @@ internal sealed partial class KestrelRuntimeConnection
             }
             return;
         }
-        if (route == RuntimeRoute.Response && _environment.CurrentStream() is not null)
+        if (route == RuntimeRoute.Response && streams)
         {
             // Invoked through a streaming API: streamed whether or not the runtime said so (StreamContentTypes.Json).
             await HandleStreamedResponseAsync(context, id, StreamContentTypes.Json).ConfigureAwait(false);
