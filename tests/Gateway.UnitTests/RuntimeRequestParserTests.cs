@@ -325,14 +325,14 @@ public class RuntimeRequestParserTests
     }
 
     [Fact]
-    public void Unterminated_head_over_64_KB_is_too_large_without_waiting_for_more()
+    public void Unterminated_head_over_the_limit_is_too_large_without_waiting_for_more()
     {
         Assert.Equal(ParseStatus.TooLarge, Parse(HeadOfLength(RuntimeRequestParser.MaxHeadSize + 10)).Status);
-        Assert.Equal(ParseStatus.TooLarge, Parse(new string('x', 1 << 20)).Status);
+        Assert.Equal(ParseStatus.TooLarge, Parse(new string('x', RuntimeRequestParser.MaxHeadSize + 4)).Status);
     }
 
     [Fact]
-    public void Unterminated_head_of_64_KB_is_still_incomplete()
+    public void Unterminated_head_at_the_limit_is_still_incomplete()
     {
         Assert.Equal(ParseStatus.Incomplete, Parse(HeadOfLength(RuntimeRequestParser.MaxHeadSize)).Status);
     }
