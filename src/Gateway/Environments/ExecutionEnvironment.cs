@@ -80,6 +80,9 @@ internal sealed partial class ExecutionEnvironment
 
     public FunctionDefinition Function { get; }
 
+    /// <summary>Runtime API heads past 64 KB this environment's connections may buffer at once.</summary>
+    public RuntimeApi.LargeHeadBudget LargeHeads { get; } = new();
+
     /// <summary>Pre-forked (provisioned) rather than started on demand for an invocation.</summary>
     public bool Provisioned { get; }
 

@@ -161,10 +161,10 @@ internal sealed partial class RuntimeApiConnection : IValueTaskSource<bool>, IRu
         var status = RuntimeRequestParser.TryParse(buffer, _id, out head, out var consumed);
         if (status == ParseStatus.Incomplete && buffer.Length > LargeHeadBudget.SmallHead && !_holdsLargeHead)
         {
-            _holdsLargeHead = LargeHeadBudget.TryClaim();
+            _holdsLargeHead = _environment.LargeHeads.TryClaim();
             if (!_holdsLargeHead)
             {
-                status = ParseStatus.TooLarge; // every slot is taken: refused as a head past the limit is
+                status = ParseStatus.TooLarge; // the environment's slots are taken: refused as a head past the limit is
             }
         }
         if (status != ParseStatus.Incomplete)
@@ -191,7 +191,7 @@ internal sealed partial class RuntimeApiConnection : IValueTaskSource<bool>, IRu
         if (_holdsLargeHead)
         {
             _holdsLargeHead = false;
-            LargeHeadBudget.Release();
+            _environment.LargeHeads.Release();
         }
     }
 
