@@ -17,6 +17,21 @@ public sealed record EventStreamEvent(IReadOnlyDictionary<string, string> Header
 /// </summary>
 public sealed class EventStreamReader(Stream stream)
 {
+    /// <summary>The payload chunks' text, in order, up to InvokeComplete (null when the stream ended without one).</summary>
+    public async Task<(string Text, EventStreamEvent? Complete)> ReadToCompleteAsync(string textBefore = "")
+    {
+        var text = new StringBuilder(textBefore);
+        while (await ReadAsync() is { } next)
+        {
+            if (next.EventType == "InvokeComplete")
+            {
+                return (text.ToString(), next);
+            }
+            text.Append(next.Text);
+        }
+        return (text.ToString(), null);
+    }
+
     /// <summary>The next message, or null at the end of the stream.</summary>
     public async Task<EventStreamEvent?> ReadAsync()
     {

@@ -100,14 +100,7 @@ public sealed class HeaderlessStreamingTests : IAsyncLifetime
             Assert.Equal("a=1", response.Headers.GetValues("Set-Cookie").Single());
 
             var body = await response.Content.ReadAsStreamAsync();
-            var received = new StringBuilder();
-            var buffer = new byte[1024];
-            while (!received.ToString().Contains(';'))
-            {
-                int n = await body.ReadAsync(buffer).AsTask().WithTimeout(30_000);
-                Assert.True(n > 0, "the body ended before its first piece: " + received);
-                received.Append(Encoding.UTF8.GetString(buffer, 0, n));
-            }
+            var received = new StringBuilder(await StreamedText.ReadUntilAsync(body, ';'));
             Assert.Equal("first;", received.ToString()); // no prelude, no NULs, and not yet the piece after the signal
             await File.WriteAllTextAsync(signal, "go");
             received.Append(await new StreamReader(body).ReadToEndAsync().WithTimeout(30_000));
@@ -134,18 +127,8 @@ public sealed class HeaderlessStreamingTests : IAsyncLifetime
             Assert.DoesNotContain("LAST", first.Text);
             await File.WriteAllTextAsync(signal, "go"); // only now may the runtime send its last piece
 
-            var text = new StringBuilder(first.Text);
-            EventStreamEvent? complete = null;
-            while (await events.ReadAsync() is { } next)
-            {
-                if (next.EventType == "InvokeComplete")
-                {
-                    complete = next;
-                    break;
-                }
-                text.Append(next.Text);
-            }
-            Assert.Equal(new string('A', 1024) + "LAST", text.ToString());
+            var (text, complete) = await events.ReadToCompleteAsync(first.Text);
+            Assert.Equal(new string('A', 1024) + "LAST", text);
             Assert.NotNull(complete);
             Assert.False(JsonDocument.Parse(complete!.Payload).RootElement.TryGetProperty("ErrorCode", out _), complete.Text);
         }
@@ -160,19 +143,8 @@ public sealed class HeaderlessStreamingTests : IAsyncLifetime
     {
         using var response = await StreamAsync("""{"fail":true}""");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var events = new EventStreamReader(await response.Content.ReadAsStreamAsync());
-        var text = new StringBuilder();
-        EventStreamEvent? complete = null;
-        while (await events.ReadAsync() is { } next)
-        {
-            if (next.EventType == "InvokeComplete")
-            {
-                complete = next;
-                break;
-            }
-            text.Append(next.Text);
-        }
-        Assert.Equal("partial;", text.ToString());
+        var (text, complete) = await new EventStreamReader(await response.Content.ReadAsStreamAsync()).ReadToCompleteAsync();
+        Assert.Equal("partial;", text);
         Assert.NotNull(complete);
         var body = JsonDocument.Parse(complete!.Payload).RootElement;
         Assert.Equal("Unhandled", body.GetProperty("ErrorCode").GetString());

@@ -115,18 +115,8 @@ public sealed class ResponseStreamingTests : IAsyncLifetime
             Assert.DoesNotContain("LAST", first.Text);
             await File.WriteAllTextAsync(signal, "go"); // only now may the handler write its last chunk
 
-            var text = new StringBuilder(first.Text);
-            EventStreamEvent? complete = null;
-            while (await events.ReadAsync() is { } next)
-            {
-                if (next.EventType == "InvokeComplete")
-                {
-                    complete = next;
-                    break;
-                }
-                text.Append(next.Text);
-            }
-            Assert.Equal(new string('A', 1024) + "LAST", text.ToString());
+            var (text, complete) = await events.ReadToCompleteAsync(first.Text);
+            Assert.Equal(new string('A', 1024) + "LAST", text);
             Assert.NotNull(complete);
             Assert.Equal("application/json", complete!.Headers[":content-type"]);
             var body = JsonDocument.Parse(complete.Payload).RootElement;

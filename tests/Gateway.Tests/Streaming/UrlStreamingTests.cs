@@ -100,14 +100,7 @@ public sealed class UrlStreamingTests : IAsyncLifetime
             Assert.Equal("text/plain", response.Content.Headers.ContentType!.MediaType);
 
             var body = await response.Content.ReadAsStreamAsync();
-            var received = new StringBuilder();
-            var buffer = new byte[1024];
-            while (!received.ToString().Contains(';'))
-            {
-                int n = await body.ReadAsync(buffer).AsTask().WithTimeout(30_000);
-                Assert.True(n > 0, "the body ended before its first piece: " + received);
-                received.Append(Encoding.UTF8.GetString(buffer, 0, n));
-            }
+            var received = new StringBuilder(await StreamedText.ReadUntilAsync(body, ';'));
             Assert.Equal("first;", received.ToString()); // no prelude bytes, no NULs, and not yet the last write
             await File.WriteAllTextAsync(signal, "go"); // only now may the function write "last"
             received.Append(await new StreamReader(body).ReadToEndAsync().WithTimeout(30_000));
