@@ -23,20 +23,7 @@ public sealed class CapacityProviderTests
             Assert.Equal("""{"CapacityProviders":[]}""", await raw.Content.ReadAsStringAsync());
         }
 
-        var script = $$"""
-            import boto3, json
-            from botocore.config import Config
-            from botocore.exceptions import ClientError
-            l = boto3.client("lambda", endpoint_url="{{gateway.BaseAddress.ToString().TrimEnd('/')}}", region_name="us-east-1",
-                             aws_access_key_id="test", aws_secret_access_key="test", config=Config(parameter_validation=False))
-            out = {}
-            def call(name, f):
-                try:
-                    r = f()
-                    r.pop("ResponseMetadata", None)
-                    out[name] = r
-                except ClientError as e:
-                    out[name] = [e.response["ResponseMetadata"]["HTTPStatusCode"], e.response["Error"]["Code"], e.response["Error"]["Message"], e.response.get("Type")]
+        var answers = await BotoCalls.RunAsync(gateway, $$"""
             call("list", lambda: l.list_capacity_providers())
             call("list_filtered", lambda: l.list_capacity_providers(State="Active", MaxItems=50))
             out["paginated"] = [p["CapacityProviders"] for p in l.get_paginator("list_capacity_providers").paginate()]
@@ -54,11 +41,7 @@ public sealed class CapacityProviderTests
             call("create", lambda: l.create_capacity_provider(CapacityProviderName="cp1",
                 VpcConfig={"SubnetIds": ["subnet-1"], "SecurityGroupIds": ["sg-1"]},
                 PermissionsConfig={"CapacityProviderOperatorRoleArn": "arn:aws:iam::000000000000:role/operator"}))
-            print(json.dumps(out))
-            """;
-        var (exit, stdout, stderr) = await Processes.RunAsync("python3", ["-c", script], timeoutMs: 120_000);
-        Assert.True(exit == 0, stderr);
-        var answers = JsonNode.Parse(stdout)!;
+            """);
         string Answer(string name) => answers[name]!.ToJsonString();
         static string Invalid(string entries) => $$"""[400,"ValidationException",{{JsonValue.Create(entries).ToJsonString()}},null]""";
 

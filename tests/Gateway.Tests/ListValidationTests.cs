@@ -19,20 +19,7 @@ public sealed class ListValidationTests
     {
         await using var gateway = await GatewayProcess.StartAsync([]);
         string longName = new('f', 257);
-        var script = $$"""
-            import boto3, json
-            from botocore.config import Config
-            from botocore.exceptions import ClientError
-            l = boto3.client("lambda", endpoint_url="{{gateway.BaseAddress.ToString().TrimEnd('/')}}", region_name="us-east-1",
-                             aws_access_key_id="test", aws_secret_access_key="test", config=Config(parameter_validation=False))
-            out = {}
-            def call(name, f):
-                try:
-                    r = f()
-                    r.pop("ResponseMetadata", None)
-                    out[name] = r
-                except ClientError as e:
-                    out[name] = [e.response["ResponseMetadata"]["HTTPStatusCode"], e.response["Error"]["Code"], e.response["Error"]["Message"], e.response.get("Type")]
+        var answers = await BotoCalls.RunAsync(gateway, $$"""
             esm = l.list_event_source_mappings
             call("plain", lambda: esm())
             call("filters", lambda: esm(FunctionName="arn:aws:lambda:us-east-1:000000000000:function:missing:live", EventSourceArn="arn:aws:sqs:us-east-1:000000000000:queue", MaxItems=10000))
@@ -44,11 +31,7 @@ public sealed class ListValidationTests
             call("long_name", lambda: esm(FunctionName="{{longName}}"))
             call("bad_arn", lambda: esm(EventSourceArn="xyz"))
             call("all_bad", lambda: esm(EventSourceArn="xyz", FunctionName="bad name", MaxItems=0))
-            print(json.dumps(out))
-            """;
-        var (exit, stdout, stderr) = await Processes.RunAsync("python3", ["-c", script], timeoutMs: 120_000);
-        Assert.True(exit == 0, stderr);
-        var answers = JsonNode.Parse(stdout)!;
+            """);
         string Answer(string name) => answers[name]!.ToJsonString();
         static string Invalid(string entries) => $$"""[400,"ValidationException",{{JsonValue.Create(entries).ToJsonString()}},null]""";
         static string Max(string value, string constraint) => $"Value '{value}' at 'maxItems' failed to satisfy constraint: Member must {constraint}";

@@ -365,7 +365,7 @@ internal sealed class EnvironmentPool : IEnvironmentOwner
             Tracing.InvocationTracing.Dispatched(invocation); // admitted: before the assignment, which may deliver at once
             if (wasStarting ? TryCommitStarting(placed, invocation, out var deliverTo) : placed.TryAssign(invocation, out deliverTo))
             {
-                if (_services.Freezer is { After.Ticks: > 0 }) // only a quiet time reads it: not "at once" (0)
+                if (_services.Freezer is not null && !_services.FreezeAtOnce) // only a quiet time reads it
                 {
                     Volatile.Write(ref _lastAssigned, _services.Time.GetTimestamp()); // the function is busy: no freezes (Freeze.cs)
                 }

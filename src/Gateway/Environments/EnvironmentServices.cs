@@ -38,7 +38,7 @@ internal sealed class EnvironmentServices : IDisposable
     public IdleFreezer? Freezer { get; }
 
     /// <summary><c>--freeze-idle-ms 0</c>: an environment is frozen the moment it goes idle.</summary>
-    public bool FreezeAtOnce => Options.FreezeIdleMilliseconds == 0;
+    public bool FreezeAtOnce => Freezer is { After.Ticks: 0 };
 
     /// <summary>Who serves the Runtime API on the connections each environment accepts (--runtime-api-server): the
     /// hand-written server unless Program.cs installs Kestrel's before the first environment starts.</summary>

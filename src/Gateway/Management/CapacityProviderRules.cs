@@ -48,20 +48,8 @@ internal static partial class CapacityProviderRules
     private static partial Regex Name();
 
     /// <summary>The route's CapacityProviderName against the model (length 1–140, the pattern) into <paramref name="errors"/>.</summary>
-    public static void CheckName(string name, ValidationMessages errors)
-    {
-        // Each broken constraint is its own entry, length first, as AWS lists a function name's (LS-REC 2025-11).
-        if (name.Length is < 1 or > NameMaxLength)
-        {
-            errors.Add(name, "capacityProviderName", name.Length < 1
-                ? "Member must have length greater than or equal to 1"
-                : $"Member must have length less than or equal to {NameMaxLength}");
-        }
-        if (!Name().IsMatch(name))
-        {
-            errors.Add(name, "capacityProviderName", "Member must satisfy regular expression pattern: " + NamePattern);
-        }
-    }
+    public static void CheckName(string name, ValidationMessages errors) =>
+        errors.AddLengthAndPattern(name, "capacityProviderName", NameMaxLength, Name(), NamePattern);
 
     /// <summary>ListCapacityProviders' query (State, Marker, MaxItems in the model's order; Marker is unconstrained).</summary>
     public static LambdaError? CheckList(IQueryCollection query)
@@ -91,7 +79,9 @@ internal static partial class CapacityProviderRules
         {
             return invalid;
         }
-        string arn = name.StartsWith("arn:", StringComparison.Ordinal) ? name : $"arn:aws:lambda:{region}:{accountId}:capacity-provider:{name}";
-        return LambdaError.ResourceNotFound("Capacity provider not found: " + arn);
+        return NotFound(name.StartsWith("arn:", StringComparison.Ordinal) ? name : $"arn:aws:lambda:{region}:{accountId}:capacity-provider:{name}");
     }
+
+    /// <summary>AWS's answer for a capacity provider that does not exist, from any operation (tagging included).</summary>
+    public static LambdaError NotFound(string arn) => LambdaError.ResourceNotFound("Capacity provider not found: " + arn);
 }

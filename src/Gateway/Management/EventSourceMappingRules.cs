@@ -33,20 +33,9 @@ internal static partial class EventSourceMappingRules
         {
             errors.Add(arn, "eventSourceArn", "Member must satisfy regular expression pattern: " + PolicyRules.ArnShapePattern);
         }
-        if (query.TryGetValue("FunctionName", out var nameValue) && nameValue.ToString() is var name)
+        if (query.TryGetValue("FunctionName", out var nameValue))
         {
-            // Each broken constraint is its own entry, length first (LS-REC 2025-11: a too-long malformed name on
-            // CreateFunction names both).
-            if (name.Length is < 1 or > FunctionNameMaxLength)
-            {
-                errors.Add(name, "functionName", name.Length < 1
-                    ? "Member must have length greater than or equal to 1"
-                    : $"Member must have length less than or equal to {FunctionNameMaxLength}");
-            }
-            if (!FunctionName().IsMatch(name))
-            {
-                errors.Add(name, "functionName", "Member must satisfy regular expression pattern: " + FunctionNamePattern);
-            }
+            errors.AddLengthAndPattern(nameValue.ToString(), "functionName", FunctionNameMaxLength, FunctionName(), FunctionNamePattern);
         }
         Paging.CheckMaxItems(query, ModelMaxItems, errors);
         return errors.ToError();

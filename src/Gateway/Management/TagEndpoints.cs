@@ -138,7 +138,7 @@ internal sealed partial class TagEndpoints(ManagementContext context)
         return kind switch
         {
             "event-source-mapping" => LambdaError.ResourceNotFound("Event source mapping not found: " + resource),
-            "capacity-provider" => LambdaError.ResourceNotFound("Capacity provider not found: " + resource),
+            "capacity-provider" => CapacityProviderRules.NotFound(resource),
             _ => LambdaError.InvalidParameterValue("Only functions can be tagged on this gateway."),
         };
     }

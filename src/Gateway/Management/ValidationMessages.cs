@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.RegularExpressions;
 using Gateway.Invoke;
 
 namespace Gateway.Management;
@@ -21,6 +22,22 @@ internal sealed class ValidationMessages
     /// <summary>An entry already written as "Value '…' at '…' failed to satisfy constraint: …" (a rule that also
     /// answers alone, such as <see cref="CodeSigningRules.ArnConstraint"/>).</summary>
     public void AddEntry(string entry) => _errors.Add(entry);
+
+    /// <summary>A string member's length (1 to <paramref name="maxLength"/>) and pattern, each broken constraint its own
+    /// entry, length first, as AWS lists them (LS-REC 2025-11: a too-long malformed function name names both).</summary>
+    public void AddLengthAndPattern(string value, string member, int maxLength, Regex pattern, string patternText)
+    {
+        if (value.Length < 1 || value.Length > maxLength)
+        {
+            Add(value, member, value.Length < 1
+                ? "Member must have length greater than or equal to 1"
+                : $"Member must have length less than or equal to {maxLength}");
+        }
+        if (!pattern.IsMatch(value))
+        {
+            Add(value, member, "Member must satisfy regular expression pattern: " + patternText);
+        }
+    }
 
     public void AddNull(string member) =>
         _errors.Add($"Value null at '{member}' failed to satisfy constraint: Member must not be null");
